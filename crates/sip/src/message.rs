@@ -1,0 +1,401 @@
+//! Whole SIP messages: start line, headers (compact forms expanded), body.
+
+use crate::error::ParseError;
+use crate::header::{
+    parse_contact_values, parse_delta_seconds, parse_via_values, Contact, NameAddr, Param, Via,
+};
+use crate::uri::{Uri, UriContext};
+use std::fmt;
+
+/// Compact header forms (RFC 3261 §7.3.3) and their full names.
+const COMPACT: &[(&str, &str)] = &[
+    ("i", "Call-ID"),
+    ("m", "Contact"),
+    ("e", "Content-Encoding"),
+    ("l", "Content-Length"),
+    ("c", "Content-Type"),
+    ("f", "From"),
+    ("s", "Subject"),
+    ("k", "Supported"),
+    ("t", "To"),
+    ("v", "Via"),
+];
+
+/// Headers in message order; names keep their spelling except compact forms,
+/// which are expanded. Look-ups are case-insensitive.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Headers(pub Vec<(String, String)>);
+
+impl Headers {
+    pub fn push(&mut self, name: &str, value: impl Into<String>) {
+        self.0.push((name.to_string(), value.into()));
+    }
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn remove(&mut self, name: &str) {
+        self.0.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+    }
+
+    /// Every Contact entry of every Contact header, in order.
+    pub fn contacts(&self) -> Result<Vec<Contact>, ParseError> {
+        let mut out = Vec::new();
+        for v in self.all("Contact") {
+            out.extend(parse_contact_values(v)?);
+        }
+        Ok(out)
+    }
+    /// Every Via entry, top first.
+    pub fn vias(&self) -> Result<Vec<Via>, ParseError> {
+        let mut out = Vec::new();
+        for v in self.all("Via") {
+            out.extend(parse_via_values(v)?);
+        }
+        Ok(out)
+    }
+    /// The Expires header: `None` if absent, `Some(Err)` if not a number.
+    pub fn expires(&self) -> Option<Result<u32, String>> {
+        self.get("Expires").map(|v| {
+            parse_delta_seconds(v).ok_or_else(|| format!("bad Expires header '{}'", v.trim()))
+        })
+    }
+    pub fn call_id(&self) -> Option<&str> {
+        self.get("Call-ID").map(str::trim)
+    }
+    /// CSeq number and method.
+    pub fn cseq(&self) -> Option<(u32, &str)> {
+        let v = self.get("CSeq")?.trim();
+        let (n, m) = v.split_once(|c: char| c.is_whitespace())?;
+        Some((n.parse().ok()?, m.trim()))
+    }
+    pub fn from(&self) -> Result<(NameAddr, Vec<Param>), ParseError> {
+        NameAddr::parse_with_params(
+            self.get("From")
+                .ok_or_else(|| ParseError::new(0, "no From header"))?,
+        )
+    }
+    pub fn to(&self) -> Result<(NameAddr, Vec<Param>), ParseError> {
+        NameAddr::parse_with_params(
+            self.get("To")
+                .ok_or_else(|| ParseError::new(0, "no To header"))?,
+        )
+    }
+    pub fn user_agent(&self) -> Option<&str> {
+        self.get("User-Agent").map(str::trim)
+    }
+    /// Option tags of every Supported header, lower-cased.
+    pub fn supported(&self) -> Vec<String> {
+        self.all("Supported")
+            .flat_map(|v| v.split(','))
+            .map(|t| t.trim().to_ascii_lowercase())
+            .filter(|t| !t.is_empty())
+            .collect()
+    }
+    /// Values of every Path header, joined with ',' the way Asterisk stores them.
+    pub fn path(&self) -> Option<String> {
+        let parts: Vec<&str> = self.all("Path").map(str::trim).collect();
+        (!parts.is_empty()).then(|| parts.join(","))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartLine {
+    Request { method: String, uri: Uri },
+    Response { code: u16, reason: String },
+}
+
+/// A request or a response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub start: StartLine,
+    pub headers: Headers,
+    pub body: String,
+}
+
+pub type Request = Message;
+pub type Response = Message;
+
+impl Message {
+    pub fn request(method: &str, uri: Uri) -> Message {
+        Message {
+            start: StartLine::Request {
+                method: method.to_string(),
+                uri,
+            },
+            headers: Headers::default(),
+            body: String::new(),
+        }
+    }
+    pub fn response(code: u16, reason: &str) -> Message {
+        Message {
+            start: StartLine::Response {
+                code,
+                reason: reason.to_string(),
+            },
+            headers: Headers::default(),
+            body: String::new(),
+        }
+    }
+    pub fn method(&self) -> Option<&str> {
+        match &self.start {
+            StartLine::Request { method, .. } => Some(method),
+            _ => None,
+        }
+    }
+    pub fn status(&self) -> Option<u16> {
+        match &self.start {
+            StartLine::Response { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+    pub fn request_uri(&self) -> Option<&Uri> {
+        match &self.start {
+            StartLine::Request { uri, .. } => Some(uri),
+            _ => None,
+        }
+    }
+
+    /// Parse a message. Checks what a stateless SIP element would: the start line,
+    /// header syntax, Content-Length against the body, CSeq against the method and,
+    /// for requests, the mandatory headers.
+    pub fn parse(text: &str) -> Result<Message, ParseError> {
+        let (head, body, body_off) = match text.find("\r\n\r\n") {
+            Some(i) => (&text[..i], &text[i + 4..], i + 4),
+            None => match text.find("\n\n") {
+                Some(i) => (&text[..i], &text[i + 2..], i + 2),
+                None => (text.trim_end_matches(['\r', '\n']), "", text.len()),
+            },
+        };
+        // Logical lines: unfold continuation lines (leading SP/HT).
+        let mut lines: Vec<(usize, String)> = Vec::new();
+        let mut off = 0;
+        for raw in head.split('\n') {
+            let line = raw.strip_suffix('\r').unwrap_or(raw);
+            if (line.starts_with(' ') || line.starts_with('\t')) && !lines.is_empty() {
+                let last = lines.last_mut().expect("checked");
+                last.1.push(' ');
+                last.1.push_str(line.trim());
+            } else {
+                lines.push((off, line.to_string()));
+            }
+            off += raw.len() + 1;
+        }
+        let Some((_, first)) = lines.first() else {
+            return Err(ParseError::new(0, "empty message"));
+        };
+        if first.is_empty() {
+            return Err(ParseError::new(0, "message starts with an empty line"));
+        }
+        let start = parse_start_line(first)?;
+        let mut headers = Headers::default();
+        for (loff, line) in &lines[1..] {
+            let colon = line.find(':').ok_or_else(|| {
+                ParseError::new(*loff, format!("header line without ':': '{}'", clip(line)))
+            })?;
+            let name = line[..colon].trim_end();
+            if name.is_empty()
+                || !name
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&c))
+            {
+                return Err(ParseError::new(
+                    *loff,
+                    format!("bad header name '{}'", clip(name)),
+                ));
+            }
+            let full = COMPACT
+                .iter()
+                .find(|(c, _)| c.eq_ignore_ascii_case(name))
+                .map(|(_, f)| *f)
+                .unwrap_or(name);
+            headers.push(full, line[colon + 1..].trim());
+        }
+        let msg = Message {
+            start,
+            headers,
+            body: body.to_string(),
+        };
+        msg.validate(body_off)?;
+        Ok(msg)
+    }
+
+    fn validate(&self, body_off: usize) -> Result<(), ParseError> {
+        let h = &self.headers;
+        if let Some(cl) = h.get("Content-Length") {
+            let n: usize = cl.trim().parse().map_err(|_| {
+                ParseError::new(body_off, format!("bad Content-Length '{}'", clip(cl)))
+            })?;
+            if n > self.body.len() {
+                return Err(ParseError::new(
+                    body_off,
+                    format!(
+                        "Content-Length {n} is larger than the body ({} bytes)",
+                        self.body.len()
+                    ),
+                ));
+            }
+        }
+        if let Some(method) = self.method() {
+            for required in ["Via", "From", "To", "Call-ID", "CSeq"] {
+                if h.get(required).is_none() {
+                    return Err(ParseError::new(
+                        0,
+                        format!("request has no {required} header"),
+                    ));
+                }
+            }
+            let (_, cseq_method) = h.cseq().ok_or_else(|| {
+                ParseError::new(0, "bad CSeq header (expected '<number> <METHOD>')")
+            })?;
+            if cseq_method != method {
+                return Err(ParseError::new(
+                    0,
+                    format!("CSeq method '{cseq_method}' does not match request method '{method}'"),
+                ));
+            }
+            h.vias()?;
+            h.from()?;
+            h.to()?;
+            if h.call_id()
+                .is_none_or(|c| c.is_empty() || c.contains(char::is_whitespace))
+            {
+                return Err(ParseError::new(0, "bad Call-ID"));
+            }
+            if let Some(Err(e)) = h.expires() {
+                return Err(ParseError::new(0, e));
+            }
+        }
+        Ok(())
+    }
+
+    /// Print with CRLF line ends; Content-Length is (re)computed.
+    pub fn to_text(&self) -> String {
+        self.to_string()
+    }
+}
+
+fn clip(s: &str) -> String {
+    s.chars().take(40).collect()
+}
+
+fn parse_start_line(line: &str) -> Result<StartLine, ParseError> {
+    if let Some(rest) = line.strip_prefix("SIP/") {
+        let mut it = rest.splitn(3, ' ');
+        let ver = it.next().unwrap_or("");
+        if ver != "2.0" {
+            return Err(ParseError::new(
+                4,
+                format!("unsupported SIP version '{ver}'"),
+            ));
+        }
+        let code = it.next().unwrap_or("");
+        let code: u16 = code
+            .parse()
+            .ok()
+            .filter(|c| (100..700).contains(c))
+            .ok_or_else(|| ParseError::new(8, format!("bad status code '{code}'")))?;
+        return Ok(StartLine::Response {
+            code,
+            reason: it.next().unwrap_or("").to_string(),
+        });
+    }
+    let parts: Vec<&str> = line.split(' ').collect();
+    if parts.len() != 3 {
+        return Err(ParseError::new(
+            0,
+            "request line must be 'METHOD URI SIP/2.0' separated by single spaces",
+        ));
+    }
+    let (method, uri, ver) = (parts[0], parts[1], parts[2]);
+    if method.is_empty()
+        || !method
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&c))
+    {
+        return Err(ParseError::new(0, format!("bad method '{}'", clip(method))));
+    }
+    if ver != "SIP/2.0" {
+        return Err(ParseError::new(
+            method.len() + uri.len() + 2,
+            format!("unsupported SIP version '{}'", clip(ver)),
+        ));
+    }
+    let uri = Uri::parse(uri).map_err(|e| e.shifted(method.len() + 1))?;
+    Ok(StartLine::Request {
+        method: method.to_string(),
+        uri,
+    })
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.start {
+            StartLine::Request { method, uri } => write!(
+                f,
+                "{method} {} SIP/2.0\r\n",
+                uri.print(UriContext::RequestUri)
+            )?,
+            StartLine::Response { code, reason } => write!(f, "SIP/2.0 {code} {reason}\r\n")?,
+        }
+        for (n, v) in &self.headers.0 {
+            if n.eq_ignore_ascii_case("Content-Length") {
+                continue;
+            }
+            write!(f, "{n}: {v}\r\n")?;
+        }
+        write!(
+            f,
+            "Content-Length: {}\r\n\r\n{}",
+            self.body.len(),
+            self.body
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REG: &str = "REGISTER sip:127.0.0.1:15060 SIP/2.0\r\nVia: SIP/2.0/UDP 127.100.0.2:5060;rport;branch=z9hG4bK5345\r\nMax-Forwards: 70\r\nFrom: <sip:alice@127.0.0.1>;tag=3b7e\r\nTo: <sip:alice@127.0.0.1>\r\nCall-ID: 4df4@127.100.0.2\r\nCSeq: 1 REGISTER\r\nContact: <sip:alice@127.100.0.2:5060>\r\nExpires: 300\r\nUser-Agent: regoracle-A\r\nContent-Length: 0\r\n\r\n";
+
+    #[test]
+    fn parses_a_register() {
+        let m = Message::parse(REG).unwrap();
+        assert_eq!(m.method(), Some("REGISTER"));
+        assert_eq!(m.headers.expires(), Some(Ok(300)));
+        assert_eq!(m.headers.cseq(), Some((1, "REGISTER")));
+        assert_eq!(m.headers.contacts().unwrap().len(), 1);
+        assert_eq!(m.headers.user_agent(), Some("regoracle-A"));
+        assert_eq!(m.headers.vias().unwrap()[0].branch(), Some("z9hG4bK5345"));
+        // printing then parsing gives the same message
+        assert_eq!(Message::parse(&m.to_text()).unwrap(), m);
+    }
+
+    #[test]
+    fn compact_forms_and_folding() {
+        let t = "REGISTER sip:h SIP/2.0\r\nv: SIP/2.0/UDP a\r\nf: <sip:x@h>;tag=1\r\nt: <sip:x@h>\r\ni: c1\r\nCSeq: 2\r\n REGISTER\r\nm: <sip:x@a>\r\nl: 0\r\n\r\n";
+        let m = Message::parse(t).unwrap();
+        assert_eq!(m.headers.call_id(), Some("c1"));
+        assert_eq!(m.headers.cseq(), Some((2, "REGISTER")));
+        assert_eq!(m.headers.contacts().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn rejects_broken_messages() {
+        assert!(Message::parse("").is_err());
+        assert!(Message::parse("REGISTER sip:h SIP/3.0\r\n\r\n").is_err());
+        assert!(Message::parse(&REG.replace("CSeq: 1 REGISTER", "CSeq: 1 INVITE")).is_err());
+        assert!(Message::parse(&REG.replace("Content-Length: 0", "Content-Length: 10")).is_err());
+        assert!(Message::parse(&REG.replace("Call-ID: 4df4@127.100.0.2\r\n", "")).is_err());
+        assert!(Message::parse(&REG.replace("Expires: 300", "Expires: soon")).is_err());
+    }
+}
