@@ -1,1 +1,62 @@
-fn main() {}
+//! `cargo xtask …`: build, serve and test orchestration for aorlab.
+//!
+//! ```text
+//! cargo xtask build                       release wasm + page into www/dist
+//! cargo xtask serve [--port 8080] [--host 127.0.0.1] [--watch] [--no-build]
+//! cargo xtask test                        everything CI runs (installs what is missing)
+//! ```
+
+mod build;
+mod serve;
+mod setup;
+mod test;
+mod util;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  build                 build the release wasm and the page into www/dist
+  serve                 build, then serve www/dist (default http://127.0.0.1:8080/)
+      --port <n>        port to listen on (0 picks a free one)            [8080]
+      --host <addr>     address to bind                                   [127.0.0.1]
+      --watch           rebuild when files under crates/ or www/ change
+      --no-build        serve what is already in www/dist
+  test                  fmt, clippy, Rust tests, wasm tests in headless Chromium,
+                        build, end-to-end browser tests; installs what is missing
+  help                  this text
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        eprint!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let result = match command.as_str() {
+        "build" => no_options(rest).and_then(|()| build::build().map(|_| ())),
+        "serve" => serve::Options::parse(rest).and_then(serve::serve),
+        "test" => no_options(rest).and_then(|()| test::test()),
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn no_options(rest: &[String]) -> Result<(), String> {
+    match rest.first() {
+        None => Ok(()),
+        Some(arg) => Err(format!("unexpected argument `{arg}`\n\n{USAGE}")),
+    }
+}

@@ -1,0 +1,138 @@
+//! `cargo xtask test`: everything, in order, stopping at the first failing step.
+
+use std::process::Command;
+use std::time::Instant;
+
+use crate::build;
+use crate::setup;
+use crate::util::{self, run};
+
+type Step = (&'static str, fn() -> Result<(), String>);
+
+const STEPS: &[Step] = &[
+    ("setup (wasm target, chromium, npm ci)", setup_all),
+    ("cargo fmt --check", fmt),
+    ("cargo clippy (native, -D warnings)", clippy_native),
+    ("cargo clippy (wasm32, -D warnings)", clippy_wasm),
+    ("cargo test --workspace", test_native),
+    ("wasm tests in headless Chromium", test_wasm),
+    ("cargo xtask build", build_page),
+    ("tsc --noEmit (page types)", typecheck),
+    ("end-to-end browser tests", e2e),
+];
+
+pub fn test() -> Result<(), String> {
+    let start = Instant::now();
+    let mut done: Vec<(&str, String)> = Vec::new();
+    for (name, step) in STEPS {
+        println!("\nxtask test: ── {name} ──");
+        let step_start = Instant::now();
+        if let Err(message) = step() {
+            let took = util::secs(step_start);
+            println!("\nxtask test: FAILED at `{name}` after {took}:\n{message}");
+            summary(&done, Some((name, took)), start);
+            return Err(format!("step `{name}` failed"));
+        }
+        done.push((name, util::secs(step_start)));
+    }
+    summary(&done, None, start);
+    Ok(())
+}
+
+fn summary(done: &[(&str, String)], failed: Option<(&str, String)>, start: Instant) {
+    println!("\nxtask test: summary ({} total)", util::secs(start));
+    for (name, took) in done {
+        println!("  ok      {name:<42} {took:>8}");
+    }
+    if let Some((name, took)) = &failed {
+        println!("  FAILED  {name:<42} {took:>8}");
+        for (name, _) in STEPS.iter().skip(done.len() + 1) {
+            println!("  skipped {name}");
+        }
+    }
+    let failed = usize::from(failed.is_some());
+    println!("{} passed, {failed} failed", done.len());
+}
+
+fn setup_all() -> Result<(), String> {
+    setup::wasm_target()?;
+    setup::chromium()?;
+    setup::npm_packages()
+}
+
+fn fmt() -> Result<(), String> {
+    run(util::cargo().args(["fmt", "--all", "--check"]))
+        .map_err(|e| format!("{e}\n  fix with `cargo fmt --all`"))
+}
+
+fn clippy_native() -> Result<(), String> {
+    run(util::cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))
+}
+
+fn clippy_wasm() -> Result<(), String> {
+    run(util::cargo().args([
+        "clippy",
+        "--package",
+        "aorlab-wasm",
+        "--all-targets",
+        "--target",
+        setup::WASM_TARGET,
+        "--",
+        "-D",
+        "warnings",
+    ]))
+}
+
+fn typecheck() -> Result<(), String> {
+    let www = util::www();
+    run(Command::new(www.join("node_modules/.bin/tsc"))
+        .current_dir(&www)
+        .args(["--noEmit", "-p", "."]))
+}
+
+fn test_native() -> Result<(), String> {
+    run(util::cargo().args(["test", "--workspace"]))
+}
+
+fn test_wasm() -> Result<(), String> {
+    // The runner (.cargo/config.toml) is wasm-bindgen's test runner linked into xtask; it
+    // drives /usr/bin/chromium through chromedriver with crates/wasm/webdriver.json.
+    // No `-q`: cargo would hand `--quiet` to the runner.
+    let mut command = util::cargo();
+    command
+        .args([
+            "test",
+            "--package",
+            "aorlab-wasm",
+            "--target",
+            setup::WASM_TARGET,
+        ])
+        .env_remove("NO_HEADLESS")
+        .env("CHROMEDRIVER", setup::CHROMEDRIVER);
+    run(&mut command)
+}
+
+fn build_page() -> Result<(), String> {
+    build::build().map(|_| ())
+}
+
+fn e2e() -> Result<(), String> {
+    let www = util::www();
+    let xtask = std::env::current_exe().map_err(|e| format!("where am I? {e}"))?;
+    let screenshots = util::target_dir().join("screenshots");
+    run(Command::new("node")
+        .current_dir(&www)
+        .args(["--test", "--test-reporter=spec", "tests/"])
+        .env("AORLAB_XTASK", xtask)
+        .env("AORLAB_SCREENSHOTS", &screenshots)
+        .env("AORLAB_CHROMIUM", setup::CHROMIUM))?;
+    println!("xtask test: screenshots in {}", screenshots.display());
+    Ok(())
+}

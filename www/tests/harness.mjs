@@ -1,0 +1,145 @@
+// Shared by the end-to-end tests: serve www/dist, open it in Debian's Chromium.
+//
+// The server is the real one (`xtask serve --no-build --port 0`) when `cargo xtask test`
+// runs us (it sets AORLAB_XTASK); run by hand (`node --test tests/` after `cargo xtask
+// build`) a tiny node server over www/dist stands in.
+
+import { spawn } from "node:child_process";
+import { createReadStream, existsSync, mkdirSync, statSync } from "node:fs";
+import { createServer } from "node:http";
+import { dirname, extname, join, normalize, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const www = resolve(here, "..");
+export const root = resolve(www, "..");
+export const dist = join(www, "dist");
+
+export const screenshotDir =
+  process.env.AORLAB_SCREENSHOTS ?? join(root, "target", "screenshots");
+
+const chromiumPath = process.env.AORLAB_CHROMIUM ?? "/usr/bin/chromium";
+
+/** Starts a server over www/dist; resolves to { url, close }. */
+export async function serveDist() {
+  if (!existsSync(join(dist, "index.html"))) {
+    throw new Error("www/dist is empty: run `cargo xtask build` first");
+  }
+  return process.env.AORLAB_XTASK ? serveWithXtask(process.env.AORLAB_XTASK) : serveWithNode();
+}
+
+function serveWithXtask(xtask) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(xtask, ["serve", "--no-build", "--port", "0"], {
+      cwd: root,
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    let seen = "";
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`xtask serve printed no URL within 20 s:\n${seen}`));
+    }, 20_000);
+    child.on("error", reject);
+    child.on("exit", (code) => reject(new Error(`xtask serve exited (${code}):\n${seen}`)));
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk) => {
+      seen += chunk;
+      const match = seen.match(/serving \S+ at (http:\/\/\S+\/)/);
+      if (match) {
+        clearTimeout(timer);
+        resolvePromise({
+          url: match[1],
+          close: () =>
+            new Promise((done) => {
+              child.removeAllListeners("exit");
+              child.once("exit", () => done());
+              child.kill();
+            }),
+        });
+      }
+    });
+  });
+}
+
+const types = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".svg": "image/svg+xml",
+  ".json": "application/json",
+  ".map": "application/json",
+};
+
+function serveWithNode() {
+  const server = createServer((req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname));
+    let file = join(dist, path);
+    if (!file.startsWith(dist)) {
+      res.writeHead(403).end();
+      return;
+    }
+    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, "index.html");
+    if (!existsSync(file)) {
+      res.writeHead(404).end("not found");
+      return;
+    }
+    res.writeHead(200, { "Content-Type": types[extname(file)] ?? "application/octet-stream" });
+    createReadStream(file).pipe(res);
+  });
+  return new Promise((resolvePromise) => {
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      resolvePromise({
+        url: `http://127.0.0.1:${port}/`,
+        close: () => new Promise((done) => server.close(() => done())),
+      });
+    });
+  });
+}
+
+/** Launches Debian's Chromium (Playwright cannot download browsers here). */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+/** Opens a page that fails the test on any console error or uncaught exception. */
+export async function openPage(browser, url, options = {}) {
+  const context = await browser.newContext({
+    viewport: { width: 1440, height: 900 },
+    colorScheme: options.colorScheme ?? "light",
+    deviceScaleFactor: 1,
+  });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(`console error: ${message.text()}`);
+  });
+  page.on("requestfailed", (request) =>
+    problems.push(`request failed: ${request.url()} ${request.failure()?.errorText ?? ""}`),
+  );
+  const responses = [];
+  page.on("response", (response) => responses.push(response));
+  await page.goto(url);
+  return { page, context, problems, responses };
+}
+
+export function screenshotPath(name) {
+  mkdirSync(screenshotDir, { recursive: true });
+  return join(screenshotDir, `${name}.png`);
+}
