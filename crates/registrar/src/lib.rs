@@ -1,1 +1,25 @@
-pub fn hello() {}
+//! A sans-IO model of Asterisk's PJSIP registrar (`res_pjsip_registrar` and the
+//! parts of `res_pjsip_nat`, the transport monitor, the expiry sweep and qualify
+//! that decide a binding's life). No clock, no sockets: every input has `now`.
+
+mod binding;
+mod change;
+pub mod config;
+mod nat;
+mod profile;
+mod register;
+mod registrar;
+mod response;
+mod time;
+mod views;
+
+pub use binding::{dynamic_id, static_id, uri_md5, Binding, ConnId, Status};
+pub use change::{Change, ChangeKind, Count, Why};
+pub use config::{parse_pjsip_conf, Config, ConfigDiagnostic, Protocol};
+pub use nat::Addr;
+pub use profile::Profile;
+pub use register::{expiration_for, find_aor_name, MAX_HOSTNAME, MAX_URL_SIZE};
+pub use registrar::{Outcome, QualifyRequest, QualifyResult, Received, Registrar};
+pub use response::reason_phrase;
+pub use time::{http_date, log_timestamp, stored_seconds, Millis};
+pub use views::{ContactRow, DialError};

@@ -1,0 +1,653 @@
+//! Parse pjsip.conf text the way Asterisk's config loader and sorcery read it:
+//! `;` comments and `;-- --;` blocks, `[name]`, templates `[name](!)` and
+//! `[name](tmpl,…)`, `[name](+)` to extend a category, `key = value` / `key => value`,
+//! one object per (name, type). Problems are collected, never fatal to the others.
+
+use super::model::{Aor, Config, Endpoint, IdentifyBy, Protocol, Transport};
+use super::options::{self, OptionKind};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A problem in pjsip.conf, with 1-based line and column inside that text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConfigDiagnostic {
+    pub line: u32,
+    pub col: u32,
+    pub severity: Severity,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Item {
+    key: String,
+    value: String,
+    line: u32,
+    col: u32,
+    value_col: u32,
+}
+
+#[derive(Debug, Clone)]
+struct Section {
+    name: String,
+    line: u32,
+    template: bool,
+    inherits: Vec<(String, u32)>,
+    items: Vec<Item>,
+}
+
+struct Diags(Vec<ConfigDiagnostic>);
+
+impl Diags {
+    fn push(&mut self, sev: Severity, line: u32, col: u32, message: String, hint: Option<String>) {
+        self.0.push(ConfigDiagnostic {
+            line,
+            col,
+            severity: sev,
+            message,
+            hint,
+        });
+    }
+    fn error(&mut self, line: u32, col: u32, message: String, hint: Option<String>) {
+        self.push(Severity::Error, line, col, message, hint);
+    }
+    fn warn(&mut self, line: u32, col: u32, message: String, hint: Option<String>) {
+        self.push(Severity::Warning, line, col, message, hint);
+    }
+}
+
+/// Strip a `;` comment (a `\;` stays a literal semicolon) and handle block comments.
+fn strip_comment(line: &str, in_block: &mut bool) -> String {
+    let mut out = String::new();
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if *in_block {
+            if line[i..].starts_with("--;") {
+                *in_block = false;
+                i += 3;
+            } else {
+                i += 1;
+            }
+            continue;
+        }
+        if b[i] == b'\\' && i + 1 < b.len() && b[i + 1] == b';' {
+            out.push(';');
+            i += 2;
+            continue;
+        }
+        if b[i] == b';' {
+            if line[i..].starts_with(";--") {
+                *in_block = true;
+                i += 3;
+                continue;
+            }
+            break;
+        }
+        let ch = line[i..].chars().next().unwrap_or(' ');
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    out
+}
+
+fn lex(text: &str, d: &mut Diags) -> Vec<Section> {
+    let mut sections: Vec<Section> = Vec::new();
+    let mut in_block = false;
+    for (idx, raw) in text.lines().enumerate() {
+        let line_no = idx as u32 + 1;
+        let line = strip_comment(raw, &mut in_block);
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        let col = (line.len() - line.trim_start().len()) as u32 + 1;
+        if trimmed.starts_with('#') {
+            d.warn(
+                line_no,
+                col,
+                format!(
+                    "'{}' is not followed here",
+                    trimmed.split_whitespace().next().unwrap_or("#")
+                ),
+                Some("aorlab reads one pjsip.conf; paste the included sections instead".into()),
+            );
+            continue;
+        }
+        if let Some(rest) = trimmed.strip_prefix('[') {
+            let Some(close) = rest.find(']') else {
+                d.error(
+                    line_no,
+                    col,
+                    "section header without ']'".into(),
+                    Some("write it as [name]".into()),
+                );
+                continue;
+            };
+            let name = rest[..close].trim().to_string();
+            if name.is_empty() {
+                d.error(line_no, col, "empty section name".into(), None);
+                continue;
+            }
+            let after = rest[close + 1..].trim();
+            let mut template = false;
+            let mut inherits = Vec::new();
+            let mut extend = false;
+            if !after.is_empty() {
+                let Some(inner) = after.strip_prefix('(').and_then(|a| a.strip_suffix(')')) else {
+                    d.error(
+                        line_no,
+                        col + close as u32 + 2,
+                        format!("unexpected text after [{name}]"),
+                        Some(
+                            "templates are written [name](!) and uses of them [name](template)"
+                                .into(),
+                        ),
+                    );
+                    continue;
+                };
+                for part in inner.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                    match part {
+                        "!" => template = true,
+                        "+" => extend = true,
+                        t => inherits.push((t.to_string(), line_no)),
+                    }
+                }
+            }
+            if extend {
+                if let Some(prev) = sections.iter().rposition(|s| s.name == name) {
+                    // `(+)` continues the latest category of that name.
+                    let s = sections.remove(prev);
+                    sections.push(s);
+                    continue;
+                }
+                d.error(
+                    line_no,
+                    col,
+                    format!("[{name}](+) extends a category that does not exist yet"),
+                    None,
+                );
+                continue;
+            }
+            sections.push(Section {
+                name,
+                line: line_no,
+                template,
+                inherits,
+                items: Vec::new(),
+            });
+            continue;
+        }
+        let (key, value, vcol) = if let Some(eq) = trimmed.find('=') {
+            let k = trimmed[..eq].trim();
+            let mut v = &trimmed[eq + 1..];
+            if let Some(stripped) = v.strip_prefix('>') {
+                v = stripped;
+            }
+            let vstart =
+                line.len() - line.trim_start().len() + eq + 1 + (trimmed[eq + 1..].len() - v.len());
+            let vt = v.trim();
+            let lead = v.len() - v.trim_start().len();
+            (k.to_string(), vt.to_string(), (vstart + lead) as u32 + 1)
+        } else {
+            d.error(
+                line_no,
+                col,
+                format!("'{trimmed}' is neither a [section] nor an option"),
+                Some("options are written name = value".into()),
+            );
+            continue;
+        };
+        let Some(section) = sections.last_mut() else {
+            d.error(
+                line_no,
+                col,
+                format!("option '{key}' before any [section]"),
+                Some("start with e.g. [alice]".into()),
+            );
+            continue;
+        };
+        if key.is_empty() {
+            d.error(line_no, col, "option without a name".into(), None);
+            continue;
+        }
+        section.items.push(Item {
+            key,
+            value,
+            line: line_no,
+            col,
+            value_col: vcol,
+        });
+    }
+    sections
+}
+
+fn resolve_items(sections: &[Section], idx: usize, depth: usize, d: &mut Diags) -> Vec<Item> {
+    let s = &sections[idx];
+    let mut items = Vec::new();
+    if depth > 16 {
+        d.error(
+            s.line,
+            1,
+            format!("template chain of [{}] is too deep (a loop?)", s.name),
+            None,
+        );
+        return items;
+    }
+    for (t, line) in &s.inherits {
+        match sections[..idx].iter().rposition(|x| &x.name == t) {
+            Some(ti) => items.extend(resolve_items(sections, ti, depth + 1, d)),
+            None => {
+                let hint = options::nearest(
+                    t,
+                    sections
+                        .iter()
+                        .filter(|x| x.template)
+                        .map(|x| x.name.as_str()),
+                )
+                .map(|n| format!("did you mean '{n}'?"))
+                .or_else(|| {
+                    Some("a template must be defined above its use, e.g. [base](!)".into())
+                });
+                d.error(
+                    *line,
+                    1,
+                    format!(
+                        "[{}] uses template '{t}', which is not defined above it",
+                        s.name
+                    ),
+                    hint,
+                );
+            }
+        }
+    }
+    items.extend(s.items.iter().cloned());
+    items
+}
+
+fn parse_bool(v: &str) -> Option<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "yes" | "true" | "y" | "t" | "1" | "on" => Some(true),
+        "no" | "false" | "n" | "f" | "0" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+fn list(v: &str) -> Vec<String> {
+    v.split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Parse pjsip.conf text. The config holds every object that could be built;
+/// diagnostics say what was skipped or doubtful, each with line:column.
+pub fn parse_pjsip_conf(text: &str) -> (Config, Vec<ConfigDiagnostic>) {
+    let mut d = Diags(Vec::new());
+    let sections = lex(text, &mut d);
+    let mut cfg = Config::default();
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for (idx, s) in sections.iter().enumerate() {
+        if s.template {
+            continue;
+        }
+        let items = resolve_items(&sections, idx, 0, &mut d);
+        let Some(type_item) = items.iter().rev().find(|i| i.key == "type") else {
+            d.error(
+                s.line,
+                1,
+                format!("[{}] has no 'type' option, so Asterisk ignores it", s.name),
+                Some("add e.g. 'type = aor' or 'type = endpoint'".into()),
+            );
+            continue;
+        };
+        let ty = type_item.value.to_ascii_lowercase();
+        if !options::TYPES.contains(&ty.as_str()) {
+            let hint = options::nearest(&ty, options::TYPES.iter().copied())
+                .map(|n| format!("did you mean '{n}'?"));
+            d.error(
+                type_item.line,
+                type_item.value_col,
+                format!("unknown object type '{}' for [{}]", type_item.value, s.name),
+                hint,
+            );
+            continue;
+        }
+        if seen.iter().any(|(n, t)| n == &s.name && t == &ty) {
+            d.warn(
+                s.line,
+                1,
+                format!(
+                    "[{}] of type {ty} is defined twice; the later one replaces the earlier",
+                    s.name
+                ),
+                None,
+            );
+        }
+        seen.push((s.name.clone(), ty.clone()));
+        match ty.as_str() {
+            "aor" => {
+                let mut aor = Aor::new(&s.name);
+                aor.line = s.line;
+                for it in &items {
+                    apply(&mut d, "aor", &s.name, it, |k, v| apply_aor(&mut aor, k, v));
+                }
+                if aor.minimum_expiration > aor.maximum_expiration {
+                    d.warn(
+                        s.line,
+                        1,
+                        format!(
+                            "AOR '{}': minimum_expiration {} is above maximum_expiration {}",
+                            s.name, aor.minimum_expiration, aor.maximum_expiration
+                        ),
+                        Some(
+                            "short requests then get the minimum and long ones the maximum".into(),
+                        ),
+                    );
+                }
+                cfg.aors.insert(s.name.clone(), aor);
+            }
+            "endpoint" => {
+                let mut ep = Endpoint::new(&s.name);
+                ep.line = s.line;
+                for it in &items {
+                    apply(&mut d, "endpoint", &s.name, it, |k, v| {
+                        apply_endpoint(&mut ep, k, v)
+                    });
+                }
+                cfg.endpoints.insert(s.name.clone(), ep);
+            }
+            "transport" => {
+                let mut t = Transport::new(&s.name);
+                t.line = s.line;
+                for it in &items {
+                    apply(&mut d, "transport", &s.name, it, |k, v| {
+                        apply_transport(&mut t, k, v)
+                    });
+                }
+                cfg.transports.insert(s.name.clone(), t);
+            }
+            "global" => {
+                let mut g = cfg.global.clone();
+                for it in &items {
+                    apply(&mut d, "global", &s.name, it, |k, v| {
+                        apply_global(&mut g, k, v)
+                    });
+                }
+                cfg.global = g;
+            }
+            "domain_alias" => {
+                let mut domain = String::new();
+                for it in &items {
+                    apply(&mut d, "domain_alias", &s.name, it, |k, v| {
+                        if k == "domain" {
+                            domain = v.to_string();
+                        }
+                        Ok(())
+                    });
+                }
+                cfg.domain_aliases.insert(s.name.clone(), domain);
+            }
+            // Other types are valid Asterisk objects that do not decide registrations.
+            _ => {}
+        }
+    }
+    // Cross references Asterisk would trip over at REGISTER time.
+    for ep in cfg.endpoints.values() {
+        for a in &ep.aors {
+            if !cfg.aors.contains_key(a) {
+                let hint = options::nearest(a, cfg.aors.keys().map(String::as_str))
+                    .map(|n| format!("did you mean '{n}'?"));
+                d.warn(ep.line, 1, format!("endpoint '{}' lists AOR '{a}', which is not defined (REGISTERs to it get 404)", ep.name), hint);
+            }
+        }
+    }
+    for aor in cfg.aors.values() {
+        if aor.max_contacts == 0 && aor.contacts.is_empty() {
+            let used = cfg.endpoints.values().any(|e| e.aors.contains(&aor.name));
+            if used {
+                d.warn(
+                    aor.line,
+                    1,
+                    format!(
+                        "AOR '{}' has max_contacts = 0: every REGISTER to it is refused with 403",
+                        aor.name
+                    ),
+                    Some("0 does not mean unlimited; set e.g. max_contacts = 1".into()),
+                );
+            }
+        }
+    }
+    d.0.sort_by_key(|x| (x.line, x.col));
+    (cfg, d.0)
+}
+
+/// Validate one option against the table and hand it to the object.
+fn apply(
+    d: &mut Diags,
+    section: &str,
+    name: &str,
+    it: &Item,
+    set: impl FnOnce(&str, &str) -> Result<(), String>,
+) {
+    if it.key == "type" {
+        return;
+    }
+    let key = it.key.as_str();
+    let spec = options::find(section, key);
+    if spec.is_none() {
+        if options::no_effect_names(section).contains(&key) {
+            return;
+        }
+        let cands =
+            options::names_for(section).chain(options::no_effect_names(section).iter().copied());
+        let hint = options::nearest(key, cands).map(|n| format!("did you mean '{n}'?"));
+        d.warn(it.line, it.col,
+            format!("Could not find option suitable for category '{name}' named '{key}' at line {} of pjsip.conf", it.line),
+            hint.or_else(|| Some(format!("aorlab does not model this {section} option; it is ignored"))));
+        return;
+    }
+    let spec = spec.expect("checked");
+    let v = it.value.as_str();
+    let bad = |d: &mut Diags, why: String, hint: Option<String>| {
+        d.error(
+            it.line,
+            it.value_col,
+            format!(
+                "Error parsing {key}={v} at line {} of pjsip.conf: {why}",
+                it.line
+            ),
+            hint,
+        );
+    };
+    match spec.kind {
+        OptionKind::Bool if parse_bool(v).is_none() => {
+            return bad(d, "not a yes/no value".into(), Some("use yes or no".into()));
+        }
+        OptionKind::Uint { min, max } => match v.parse::<u64>() {
+            Ok(n) if n >= min as u64 && n <= max as u64 => {}
+            _ => {
+                return bad(
+                    d,
+                    format!("expected a whole number from {min} to {max}"),
+                    None,
+                )
+            }
+        },
+        OptionKind::Float { min, max } => match v.parse::<f64>() {
+            Ok(n) if n >= min && n <= max => {}
+            _ => return bad(d, format!("expected a number from {min} to {max}"), None),
+        },
+        OptionKind::Choice { values } if !values.contains(&v.to_ascii_lowercase().as_str()) => {
+            let hint = options::nearest(&v.to_ascii_lowercase(), values.iter().copied())
+                .map(|n| format!("did you mean '{n}'?"))
+                .unwrap_or_else(|| format!("one of: {}", values.join(", ")));
+            return bad(d, "not an allowed value".into(), Some(hint));
+        }
+        _ => {}
+    }
+    if let Err(why) = set(key, v) {
+        bad(d, why, None);
+    }
+}
+
+fn num(v: &str) -> u32 {
+    v.parse().unwrap_or(0)
+}
+
+fn apply_aor(a: &mut Aor, k: &str, v: &str) -> Result<(), String> {
+    let b = || parse_bool(v).unwrap_or(false);
+    match k {
+        "max_contacts" => a.max_contacts = num(v),
+        "remove_existing" => a.remove_existing = b(),
+        "remove_unavailable" => a.remove_unavailable = b(),
+        "minimum_expiration" => a.minimum_expiration = num(v),
+        "maximum_expiration" => a.maximum_expiration = num(v),
+        "default_expiration" => a.default_expiration = num(v),
+        "qualify_frequency" => a.qualify_frequency = num(v),
+        "qualify_timeout" => a.qualify_timeout = v.parse().unwrap_or(3.0),
+        "qualify_2xx_only" => a.qualify_2xx_only = b(),
+        "authenticate_qualify" => a.authenticate_qualify = b(),
+        "outbound_proxy" => a.outbound_proxy = v.to_string(),
+        "support_path" => a.support_path = b(),
+        "contact" => {
+            for c in list(v) {
+                match aorlab_sip::Uri::parse(&c) {
+                    Ok(u) if u.is_sip() => a.contacts.push(c),
+                    _ => return Err(format!("'{c}' is not a SIP URI")),
+                }
+            }
+        }
+        "mailboxes" => a.mailboxes = v.to_string(),
+        "voicemail_extension" => a.voicemail_extension = v.to_string(),
+        _ => {}
+    }
+    Ok(())
+}
+
+fn apply_endpoint(e: &mut Endpoint, k: &str, v: &str) -> Result<(), String> {
+    let b = || parse_bool(v).unwrap_or(false);
+    match k {
+        "aors" => e.aors = list(v),
+        "rewrite_contact" => e.rewrite_contact = b(),
+        "force_rport" => e.force_rport = b(),
+        "rtp_symmetric" => e.rtp_symmetric = b(),
+        "identify_by" => {
+            let mut out = Vec::new();
+            for m in list(v) {
+                out.push(match m.as_str() {
+                    "username" => IdentifyBy::Username,
+                    "auth_username" => IdentifyBy::AuthUsername,
+                    "ip" => IdentifyBy::Ip,
+                    "header" => IdentifyBy::Header,
+                    "request_uri" => IdentifyBy::RequestUri,
+                    other => return Err(format!("unknown identify_by method '{other}'")),
+                });
+            }
+            e.identify_by = out;
+        }
+        "auth" => e.auth = v.to_string(),
+        "transport" => e.transport = v.to_string(),
+        "outbound_proxy" => e.outbound_proxy = v.to_string(),
+        "context" => e.context = v.to_string(),
+        _ => {}
+    }
+    Ok(())
+}
+
+fn apply_transport(t: &mut Transport, k: &str, v: &str) -> Result<(), String> {
+    match k {
+        "protocol" => {
+            t.protocol =
+                Protocol::parse(v).ok_or_else(|| format!("protocol '{v}' is not modelled"))?;
+        }
+        "bind" => t.bind = v.to_string(),
+        "symmetric_transport" => t.symmetric_transport = parse_bool(v).unwrap_or(false),
+        "external_signaling_address" => t.external_signaling_address = v.to_string(),
+        "local_net" => t.local_net.extend(list(v)),
+        _ => {}
+    }
+    Ok(())
+}
+
+fn apply_global(g: &mut super::model::Global, k: &str, v: &str) -> Result<(), String> {
+    match k {
+        "contact_expiration_check_interval" => g.contact_expiration_check_interval = num(v),
+        "keep_alive_interval" => g.keep_alive_interval = num(v),
+        "max_initial_qualify_time" => g.max_initial_qualify_time = num(v),
+        "ignore_uri_user_options" => g.ignore_uri_user_options = parse_bool(v).unwrap_or(false),
+        "endpoint_identifier_order" => g.endpoint_identifier_order = list(v),
+        "user_agent" => g.user_agent = v.to_string(),
+        _ => {}
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_name_two_types_and_defaults() {
+        let (c, d) = parse_pjsip_conf("[alice]\ntype=endpoint\naors=alice\n\n[alice]\ntype=aor\nmax_contacts=2 ; two phones\n");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c.endpoints["alice"].aors, vec!["alice"]);
+        assert!(!c.endpoints["alice"].rewrite_contact);
+        assert_eq!(c.aors["alice"].max_contacts, 2);
+        assert_eq!(c.aors["alice"].default_expiration, 3600);
+        assert_eq!(c.global.contact_expiration_check_interval, 30);
+    }
+
+    #[test]
+    fn templates_inherit_and_override() {
+        let t = "[aor-base](!)\ntype=aor\nmax_contacts=1\nremove_existing=yes\n\n[bob](aor-base)\nmax_contacts=3\n";
+        let (c, d) = parse_pjsip_conf(t);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c.aors["bob"].max_contacts, 3);
+        assert!(c.aors["bob"].remove_existing);
+        assert!(!c.aors.contains_key("aor-base"));
+    }
+
+    #[test]
+    fn unknown_options_and_bad_values_have_places_and_hints() {
+        let t = "[a]\ntype=aor\nmax_contact=2\nremove_existing=maybe\nqualify_frequency=99999\n";
+        let (_, d) = parse_pjsip_conf(t);
+        assert_eq!(d.len(), 3, "{d:?}");
+        assert_eq!((d[0].line, d[0].col), (3, 1));
+        assert_eq!(d[0].hint.as_deref(), Some("did you mean 'max_contacts'?"));
+        assert_eq!(
+            (d[1].line, d[1].col, d[1].severity),
+            (4, 17, Severity::Error)
+        );
+        assert!(d[2].message.contains("0 to 86400"));
+    }
+
+    #[test]
+    fn comments_blocks_and_arrows() {
+        let t = ";-- a block\n[x]\ntype=aor --;\n[x]\ntype => aor\nmax_contacts => 4 ; four\n";
+        let (c, d) = parse_pjsip_conf(t);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c.aors["x"].max_contacts, 4);
+    }
+
+    #[test]
+    fn missing_type_and_template() {
+        let (_, d) = parse_pjsip_conf("[x]\nmax_contacts=1\n[y](nope)\ntype=aor\n");
+        assert_eq!(d.len(), 2);
+        assert!(d[0].message.contains("no 'type'"));
+        assert!(d[1].message.contains("template 'nope'"));
+    }
+
+    #[test]
+    fn max_contacts_zero_is_flagged() {
+        let (_, d) = parse_pjsip_conf("[a]\ntype=endpoint\naors=a\n[a]\ntype=aor\n");
+        assert_eq!(d.len(), 1);
+        assert!(d[0].message.contains("max_contacts = 0"));
+    }
+}

@@ -1,0 +1,980 @@
+//! REGISTER handling, in the order Asterisk applies its rules
+//! (message filter → WebSocket → endpoint identification → res_pjsip_nat →
+//! `registrar_on_rx_request` → `register_aor_core`).
+
+use crate::binding::{dynamic_id, static_id, Binding, Status};
+use crate::change::{debug, verbose, warning, Change, ChangeKind, Count, Why};
+use crate::config::{Aor, Endpoint, IdentifyBy, Protocol};
+use crate::nat::{
+    rewrite_contact, strip_x_ast_params, websocket_rewrite, will_survive_restart, TXP,
+};
+use crate::profile::Profile;
+use crate::registrar::{Outcome, Received, Registrar};
+use crate::response::{build_response, ResponseContact};
+use crate::time::Millis;
+use aorlab_sip::{uri_eq, Contact, ContactValue, Param, Uri, UriContext};
+
+/// pjsip's URL buffer (`PJSIP_MAX_URL_SIZE` in Asterisk's bundled pjproject).
+pub const MAX_URL_SIZE: usize = 512;
+/// `PJ_MAX_HOSTNAME` in Asterisk's bundled pjproject.
+pub const MAX_HOSTNAME: usize = 256;
+
+/// A binding in the working set of one REGISTER.
+#[derive(Debug, Clone)]
+struct Work {
+    id: String,
+    uri: String,
+    parsed: Option<Uri>,
+    /// Exact expiration in ms (whole seconds × 1000 for rows read from astdb).
+    exp_ms: i64,
+    is_static: bool,
+    /// Created or refreshed by this REGISTER (sub-second expiration in memory).
+    fresh: bool,
+}
+
+/// `registrar_get_expiration`: Contact param > Expires header > default, clamped.
+pub fn expiration_for(aor: &Aor, contact_expires: Option<u32>, header_expires: Option<u32>) -> u32 {
+    let e = contact_expires
+        .or(header_expires)
+        .unwrap_or(aor.default_expiration);
+    if e == 0 {
+        return 0;
+    }
+    if e < aor.minimum_expiration {
+        aor.minimum_expiration
+    } else if e > aor.maximum_expiration {
+        aor.maximum_expiration
+    } else {
+        e
+    }
+}
+
+/// `find_aor_name`: user@domain, user@alias-target, then user alone (byte-equal).
+pub fn find_aor_name(
+    user: &str,
+    domain: &str,
+    aors: &[String],
+    aliases: &std::collections::BTreeMap<String, String>,
+) -> Option<String> {
+    let id_domain = format!("{user}@{domain}");
+    if let Some(a) = aors.iter().find(|a| !a.is_empty() && **a == id_domain) {
+        return Some(a.clone());
+    }
+    if let Some(target) = aliases.get(domain) {
+        let id_alias = format!("{user}@{target}");
+        if let Some(a) = aors.iter().find(|a| !a.is_empty() && **a == id_alias) {
+            return Some(a.clone());
+        }
+    }
+    if user.is_empty() {
+        return None;
+    }
+    aors.iter().find(|a| *a == user).cloned()
+}
+
+impl Registrar {
+    /// Handle one REGISTER. `Outcome.response` is `None` only while Asterisk is down.
+    pub fn on_register(&mut self, now: Millis, rx: &Received) -> Outcome {
+        let mut out = Outcome::default();
+        if !self.up {
+            return out;
+        }
+        let req = &rx.request;
+        let src = rx.source.to_string();
+        let server = self.server.clone();
+        let reject = |out: &mut Outcome,
+                      code: u16,
+                      aor: &str,
+                      endpoint: &str,
+                      uri: &str,
+                      why: Why,
+                      log: Option<String>| {
+            out.change(Change {
+                at: now,
+                kind: ChangeKind::Rejected,
+                aor: aor.to_string(),
+                endpoint: endpoint.to_string(),
+                uri: uri.to_string(),
+                expires: None,
+                why,
+                log,
+            });
+            out.response = Some(build_response(now, &server, rx, code, &[], None, None));
+        };
+
+        // --- pjsip parsing of what the registrar reads ---------------------------------
+        let mut contacts = match req.headers.contacts() {
+            Ok(c) => c,
+            Err(e) => {
+                reject(
+                    &mut out,
+                    400,
+                    "",
+                    "",
+                    "",
+                    Why::Malformed {
+                        detail: format!("bad Contact header: {}", e.message),
+                    },
+                    None,
+                );
+                return out;
+            }
+        };
+        let header_expires = match req.headers.expires() {
+            None => None,
+            Some(Ok(v)) => Some(v),
+            Some(Err(e)) => {
+                reject(
+                    &mut out,
+                    400,
+                    "",
+                    "",
+                    "",
+                    Why::Malformed { detail: e },
+                    None,
+                );
+                return out;
+            }
+        };
+        let mut contact_expires: Vec<Option<u32>> = Vec::new();
+        for c in &contacts {
+            match c {
+                Contact::Star => contact_expires.push(None),
+                Contact::Addr(v) => match v.expires() {
+                    Ok(e) => contact_expires.push(e),
+                    Err(e) => {
+                        reject(
+                            &mut out,
+                            400,
+                            "",
+                            "",
+                            "",
+                            Why::Malformed { detail: e },
+                            None,
+                        );
+                        return out;
+                    }
+                },
+            }
+        }
+        let (to, _) = match req.headers.to() {
+            Ok(t) => t,
+            Err(e) => {
+                reject(
+                    &mut out,
+                    400,
+                    "",
+                    "",
+                    "",
+                    Why::Malformed { detail: e.message },
+                    None,
+                );
+                return out;
+            }
+        };
+        let (from, _) = match req.headers.from() {
+            Ok(f) => f,
+            Err(e) => {
+                reject(
+                    &mut out,
+                    400,
+                    "",
+                    "",
+                    "",
+                    Why::Malformed { detail: e.message },
+                    None,
+                );
+                return out;
+            }
+        };
+
+        // --- message filter (transport layer) ----------------------------------------
+        if self.profile.rejects_non_sip_contact() {
+            if let Some(bad) = contacts.iter().find_map(|c| match c {
+                Contact::Addr(v) if !v.addr.uri.is_sip() => Some(v.addr.uri.to_string()),
+                _ => None,
+            }) {
+                reject(
+                    &mut out,
+                    416,
+                    "",
+                    "",
+                    &bad,
+                    Why::UnsupportedUriScheme {
+                        detail: format!("Contact '{bad}' is not a sip: or sips: URI"),
+                    },
+                    None,
+                );
+                return out;
+            }
+        }
+        if self.profile.has_orig_host() {
+            for c in contacts.iter_mut() {
+                if let Contact::Addr(v) = c {
+                    strip_x_ast_params(&mut v.addr.uri);
+                }
+            }
+        }
+        let first_sip = contacts
+            .iter()
+            .position(|c| matches!(c, Contact::Addr(v) if v.addr.uri.is_sip()));
+        if let (Some(i), Some(tname)) = (first_sip, rx.transport.as_deref()) {
+            if self
+                .config
+                .transports
+                .get(tname)
+                .is_some_and(|t| t.symmetric_transport)
+            {
+                if let Contact::Addr(v) = &mut contacts[i] {
+                    v.addr.uri.other_params.push(Param::new(TXP, Some(tname)));
+                }
+            }
+        }
+        if matches!(rx.protocol, Protocol::Ws | Protocol::Wss) {
+            if let Some(Contact::Addr(v)) = first_sip.map(|i| &mut contacts[i]) {
+                websocket_rewrite(&mut v.addr.uri, &rx.source, self.profile);
+            }
+        }
+
+        // --- endpoint identification (by From user) ----------------------------------
+        let from_user = from.uri.user.clone().unwrap_or_default();
+        let Some(endpoint) = self.identify_endpoint(&from_user, from.uri.host.as_str()) else {
+            reject(
+                &mut out,
+                401,
+                "",
+                "",
+                &from_user,
+                Why::UnknownEndpoint {
+                    user: from_user.clone(),
+                },
+                None,
+            );
+            return out;
+        };
+
+        // --- res_pjsip_nat: rewrite_contact on the first Contact ---------------------
+        if endpoint.rewrite_contact {
+            if let Some(Contact::Addr(v)) = contacts.first_mut() {
+                if v.addr.uri.is_sip() {
+                    rewrite_contact(&mut v.addr.uri, &rx.source, rx.protocol, self.profile);
+                }
+            }
+        }
+
+        // --- registrar_on_rx_request ---------------------------------------------------
+        let ep = endpoint.name.clone();
+        if endpoint.aors.is_empty() {
+            let log = warning(
+                "res_pjsip_registrar.c",
+                format!("Endpoint '{ep}' ({src}) has no configured AORs"),
+            );
+            reject(&mut out, 403, "", &ep, "", Why::NoAors, log);
+            return out;
+        }
+        if !to.uri.is_sip() {
+            let log = warning(
+                "res_pjsip_registrar.c",
+                format!(
+                    "Endpoint '{ep}' ({src}) attempted to register to an AOR with a non-SIP URI"
+                ),
+            );
+            reject(
+                &mut out,
+                416,
+                "",
+                &ep,
+                &to.uri.to_string(),
+                Why::UnsupportedUriScheme {
+                    detail: "the To URI is not a sip: or sips: URI".into(),
+                },
+                log,
+            );
+            return out;
+        }
+        let aor_name = self.resolve_aor(&endpoint, &to.uri, req);
+        let aor = aor_name
+            .as_ref()
+            .and_then(|n| self.config.aors.get(n))
+            .cloned();
+        let Some(aor) = aor else {
+            let shown = aor_name.clone().unwrap_or_default();
+            let log = warning(
+                "res_pjsip_registrar.c",
+                format!("AOR '{shown}' not found for endpoint '{ep}' ({src})"),
+            );
+            let user = to.uri.user.clone().unwrap_or_default();
+            reject(
+                &mut out,
+                404,
+                &shown,
+                &ep,
+                &user,
+                Why::AorNotFound {
+                    aor: shown.clone(),
+                    source: src.clone(),
+                },
+                log,
+            );
+            return out;
+        };
+        if aor.max_contacts == 0 {
+            let log = warning(
+                "res_pjsip_registrar.c",
+                format!("AOR '{}' has no configured max_contacts. Endpoint '{ep}' ({src}) unable to register", aor.name),
+            );
+            reject(
+                &mut out,
+                403,
+                &aor.name,
+                &ep,
+                "",
+                Why::MaxContactsZero {
+                    source: src.clone(),
+                },
+                log,
+            );
+            return out;
+        }
+
+        // --- register_aor: load (lazy expiry) ----------------------------------------
+        self.prune_expired(now, Some(&aor.name));
+        let mut work: Vec<Work> = self
+            .store
+            .values()
+            .filter(|b| b.aor == aor.name)
+            .map(|b| Work {
+                id: b.id.clone(),
+                uri: b.uri.clone(),
+                parsed: Uri::parse(&b.uri).ok(),
+                exp_ms: b.expiration as i64 * 1000,
+                is_static: false,
+                fresh: false,
+            })
+            .collect();
+        for s in &aor.contacts {
+            work.push(Work {
+                id: static_id(&aor.name, s),
+                uri: s.clone(),
+                parsed: Uri::parse(s).ok(),
+                exp_ms: 0,
+                is_static: true,
+                fresh: false,
+            });
+        }
+        work.sort_by(|a, b| a.id.cmp(&b.id));
+        let permanent = aor.contacts.len() as i64;
+        let existing_dynamic = work.iter().filter(|w| !w.is_static).count() as u32;
+
+        // --- registrar_validate_contacts ---------------------------------------------
+        let (mut added, mut updated, mut deleted) = (0i64, 0i64, 0i64);
+        let mut previous_star: Option<bool> = None;
+        let mut invalid: Option<String> = None;
+        for (i, c) in contacts.iter().enumerate() {
+            let e = expiration_for(&aor, contact_expires[i], header_expires);
+            match c {
+                Contact::Star => {
+                    if e != 0 || previous_star.is_some() {
+                        invalid = Some(if e != 0 {
+                            "'Contact: *' needs 'Expires: 0'".into()
+                        } else {
+                            "'Contact: *' must be the only Contact".into()
+                        });
+                        break;
+                    }
+                    deleted = work.len() as i64 - permanent;
+                    previous_star = Some(true);
+                    continue;
+                }
+                Contact::Addr(v) => {
+                    if previous_star == Some(true) {
+                        invalid = Some("no other Contact may follow 'Contact: *'".into());
+                        break;
+                    }
+                    previous_star = Some(false);
+                    if !v.addr.uri.is_sip() {
+                        continue;
+                    }
+                    let printed = v.addr.uri.print(UriContext::Contact);
+                    if printed.len() >= MAX_URL_SIZE {
+                        invalid = Some(format!(
+                            "Contact URI is {} characters, more than pjsip's {MAX_URL_SIZE}",
+                            printed.len()
+                        ));
+                        break;
+                    }
+                    if v.addr.uri.host.as_str().len() >= MAX_HOSTNAME {
+                        invalid = Some(format!(
+                            "Contact host is longer than pjsip's {MAX_HOSTNAME} characters"
+                        ));
+                        break;
+                    }
+                    let found = find_match(&work, &v.addr.uri).is_some();
+                    match (found, e > 0) {
+                        (false, true) => added += 1,
+                        (false, false) => {}
+                        (true, true) => updated += 1,
+                        (true, false) => deleted += 1,
+                    }
+                }
+            }
+        }
+        if let Some(detail) = invalid {
+            let log = warning(
+                "res_pjsip_registrar.c",
+                format!("Failed to validate contacts in REGISTER request from '{ep}'"),
+            );
+            reject(
+                &mut out,
+                400,
+                &aor.name,
+                &ep,
+                "",
+                Why::InvalidContacts { detail },
+                log,
+            );
+            return out;
+        }
+
+        // --- registrar_validate_path --------------------------------------------------
+        let path = if aor.support_path {
+            req.headers.path()
+        } else {
+            None
+        };
+        if path.is_some() && !req.headers.supported().iter().any(|t| t == "path") {
+            let log = warning(
+                "res_pjsip_registrar.c",
+                format!("Invalid modifications made to REGISTER request from '{ep}' by intervening proxy"),
+            );
+            reject(
+                &mut out,
+                420,
+                &aor.name,
+                &ep,
+                "",
+                Why::PathNotSupported,
+                log,
+            );
+            return out;
+        }
+
+        // --- max_contacts -------------------------------------------------------------
+        let old_rules = !self.profile.evicts_soonest_expiring();
+        let count_of = |work: &Vec<Work>| work.len() as i64 - permanent + added - deleted;
+        let mut contact_count = if old_rules {
+            // ≤13.17: `*` deletions were not counted, and counts were clamped.
+            let del = if previous_star == Some(true) {
+                0
+            } else {
+                deleted
+            };
+            (added - del).max(0)
+                + if aor.remove_existing {
+                    0
+                } else {
+                    existing_dynamic as i64
+                }
+        } else if aor.remove_existing {
+            (updated + added - deleted).max(0)
+        } else {
+            count_of(&work)
+        };
+        let mk_count = |count: i64| Count {
+            existing: existing_dynamic,
+            added: added as u32,
+            updated: updated as u32,
+            deleted: deleted as u32,
+            count,
+            max_contacts: aor.max_contacts,
+            remove_existing: aor.remove_existing,
+        };
+        if contact_count > aor.max_contacts as i64
+            && aor.remove_unavailable
+            && self.profile.has_remove_unavailable()
+        {
+            let unavail: Vec<usize> = (0..work.len())
+                .filter(|&i| self.status_of(&work[i].id) == Status::Unreachable)
+                .collect();
+            if contact_count - unavail.len() as i64 <= aor.max_contacts as i64 {
+                let to_remove = (contact_count - aor.max_contacts as i64) as usize;
+                let chosen = self.pick_excess(&work, &unavail, to_remove, &aor);
+                let count = mk_count(contact_count);
+                self.evict(
+                    now,
+                    &mut work,
+                    chosen,
+                    &aor,
+                    &ep,
+                    |c| {
+                        if aor.remove_existing {
+                            Why::RemoveExisting { count: c }
+                        } else {
+                            Why::RemoveUnavailable { count: c }
+                        }
+                    },
+                    count,
+                    &mut out,
+                );
+                contact_count = count_of(&work);
+            }
+        }
+        if contact_count > aor.max_contacts as i64 {
+            let log = warning(
+                "res_pjsip_registrar.c",
+                if self.profile.logs_source_on_max_contacts() {
+                    format!("Registration attempt from endpoint '{ep}' ({src}) to AOR '{}' will exceed max contacts of {}", aor.name, aor.max_contacts)
+                } else {
+                    format!("Registration attempt from endpoint '{ep}' to AOR '{}' will exceed max contacts of {}", aor.name, aor.max_contacts)
+                },
+            );
+            let first_uri = contacts.iter().find_map(|c| match c {
+                Contact::Addr(v) => Some(v.addr.uri.print(UriContext::Contact)),
+                _ => None,
+            });
+            let count = mk_count(contact_count);
+            reject(
+                &mut out,
+                403,
+                &aor.name,
+                &ep,
+                &first_uri.unwrap_or_default(),
+                Why::MaxContactsExceeded {
+                    count,
+                    source: src.clone(),
+                },
+                log,
+            );
+            return out;
+        }
+
+        // --- apply loop -----------------------------------------------------------------
+        let user_agent = req.headers.user_agent().map(str::to_string);
+        let vias = req.headers.vias().unwrap_or_default();
+        let (via_addr, via_port) = vias
+            .last()
+            .map(|v| (v.host.clone(), v.port.unwrap_or(0)))
+            .unwrap_or_default();
+        let call_id = req.headers.call_id().unwrap_or("").to_string();
+        // `existing`: bindings this REGISTER does not touch (remove_existing only).
+        let mut existing: Option<Vec<String>> = aor.remove_existing.then(|| {
+            work.iter()
+                .filter(|w| !w.is_static)
+                .map(|w| w.id.clone())
+                .collect()
+        });
+        let mut touched: Vec<String> = Vec::new();
+        let mut new_binding = false;
+        for (i, c) in contacts.iter().enumerate() {
+            let v: &ContactValue = match c {
+                Contact::Star => {
+                    let dynamic: Vec<usize> =
+                        (0..work.len()).filter(|&k| !work[k].is_static).collect();
+                    let ids: Vec<String> = dynamic.iter().map(|&k| work[k].id.clone()).collect();
+                    for id in ids {
+                        self.remove_with_log(
+                            now,
+                            &id,
+                            &aor.name,
+                            Why::Request,
+                            "request",
+                            &mut out,
+                        );
+                        touched.push(id.clone());
+                    }
+                    work.retain(|w| w.is_static);
+                    existing = None;
+                    break;
+                }
+                Contact::Addr(v) => v,
+            };
+            if !v.addr.uri.is_sip() {
+                continue;
+            }
+            let e = expiration_for(&aor, contact_expires[i], header_expires);
+            let uri_text = v.addr.uri.print(UriContext::Contact);
+            let found = find_match(&work, &v.addr.uri).map(|k| work.remove(k));
+            if let (Some(f), Some(ex)) = (&found, existing.as_mut()) {
+                ex.retain(|id| id != &f.id);
+            }
+            match found {
+                None if e == 0 => {
+                    out.change(Change {
+                        at: now,
+                        kind: ChangeKind::Ignored,
+                        aor: aor.name.clone(),
+                        endpoint: ep.clone(),
+                        uri: uri_text.clone(),
+                        expires: Some(0),
+                        why: Why::Request,
+                        log: verbose(
+                            "res_pjsip_registrar.c",
+                            format!("Attempted to remove non-existent contact '{uri_text}' from AOR '{}' by request", aor.name),
+                        ),
+                    });
+                }
+                None => {
+                    let exp_ms = now as i64 + e as i64 * 1000;
+                    let prune_on_boot = self.profile.has_transport_monitor()
+                        && !will_survive_restart(
+                            &v.addr.uri,
+                            &rx.source,
+                            rx.protocol,
+                            endpoint.rewrite_contact,
+                        );
+                    let id = dynamic_id(&aor.name, &uri_text);
+                    let b = Binding {
+                        id: id.clone(),
+                        aor: aor.name.clone(),
+                        uri: uri_text.clone(),
+                        expiration: (exp_ms / 1000) as u64,
+                        path: path.clone().unwrap_or_default(),
+                        user_agent: user_agent.clone().unwrap_or_default(),
+                        via_addr: via_addr.clone(),
+                        via_port,
+                        call_id: call_id.clone(),
+                        endpoint: ep.clone(),
+                        reg_server: self.systemname.clone(),
+                        prune_on_boot,
+                        qualify_frequency: aor.qualify_frequency,
+                        qualify_timeout: aor.qualify_timeout,
+                        authenticate_qualify: aor.authenticate_qualify,
+                        outbound_proxy: aor.outbound_proxy.clone(),
+                        created_at: now,
+                    };
+                    self.store.insert(id.clone(), b);
+                    self.status.insert(id.clone(), (Status::NonQualified, None));
+                    if prune_on_boot {
+                        if let Some(conn) = rx.conn {
+                            self.monitors.insert(id.clone(), conn);
+                        }
+                    }
+                    out.change(Change {
+                        at: now,
+                        kind: ChangeKind::Added,
+                        aor: aor.name.clone(),
+                        endpoint: ep.clone(),
+                        uri: uri_text.clone(),
+                        expires: Some(e),
+                        why: Why::Request,
+                        log: verbose(
+                            "res_pjsip_registrar.c",
+                            format!("Added contact '{uri_text}' to AOR '{}' with expiration of {e} seconds", aor.name),
+                        ),
+                    });
+                    insert_sorted(
+                        &mut work,
+                        Work {
+                            id: id.clone(),
+                            uri: uri_text,
+                            parsed: Some(v.addr.uri.clone()),
+                            exp_ms,
+                            is_static: false,
+                            fresh: true,
+                        },
+                    );
+                    touched.push(id);
+                    new_binding = true;
+                }
+                Some(f) if e > 0 => {
+                    let exp_ms = now as i64 + e as i64 * 1000;
+                    if let Some(b) = self.store.get_mut(&f.id) {
+                        b.expiration = (exp_ms / 1000) as u64;
+                        b.qualify_frequency = aor.qualify_frequency;
+                        b.authenticate_qualify = aor.authenticate_qualify;
+                        if let Some(p) = &path {
+                            b.path = p.clone();
+                        }
+                        if let Some(ua) = &user_agent {
+                            b.user_agent = ua.clone();
+                        }
+                        if !self.systemname.is_empty() {
+                            b.reg_server = self.systemname.clone();
+                        }
+                    }
+                    out.change(Change {
+                        at: now,
+                        kind: ChangeKind::Refreshed,
+                        aor: aor.name.clone(),
+                        endpoint: ep.clone(),
+                        uri: f.uri.clone(),
+                        expires: Some(e),
+                        why: Why::Request,
+                        log: debug(
+                            "res_pjsip_registrar.c",
+                            format!("Refreshed contact '{uri_text}' on AOR '{}' with new expiration of {e} seconds", aor.name),
+                        ),
+                    });
+                    touched.push(f.id.clone());
+                    insert_sorted(
+                        &mut work,
+                        Work {
+                            exp_ms,
+                            fresh: true,
+                            ..f
+                        },
+                    );
+                }
+                Some(f) => {
+                    self.remove_with_log(now, &f.id, &aor.name, Why::Request, "request", &mut out);
+                    touched.push(f.id.clone());
+                }
+            }
+        }
+
+        // --- remove_existing ----------------------------------------------------------
+        if aor.remove_existing {
+            if old_rules {
+                // ≤13.17: every binding this REGISTER did not touch goes, silently.
+                let doomed: Vec<String> = work
+                    .iter()
+                    .filter(|w| !w.is_static && !touched.contains(&w.id))
+                    .map(|w| w.id.clone())
+                    .collect();
+                for id in doomed {
+                    if let Some(b) = self.delete(&id) {
+                        out.change(Change {
+                            at: now,
+                            kind: ChangeKind::Removed,
+                            aor: b.aor.clone(),
+                            endpoint: b.endpoint.clone(),
+                            uri: b.uri.clone(),
+                            expires: None,
+                            why: Why::RemoveExisting {
+                                count: mk_count(contact_count),
+                            },
+                            log: None,
+                        });
+                    }
+                    work.retain(|w| w.id != id);
+                }
+            } else if let Some(ex) = existing {
+                let n = ex.len() as i64 + updated + added;
+                if n > aor.max_contacts as i64 {
+                    let idx: Vec<usize> = (0..work.len())
+                        .filter(|&k| ex.contains(&work[k].id))
+                        .collect();
+                    let chosen =
+                        self.pick_excess(&work, &idx, (n - aor.max_contacts as i64) as usize, &aor);
+                    self.evict(
+                        now,
+                        &mut work,
+                        chosen,
+                        &aor,
+                        &ep,
+                        |c| Why::RemoveExisting { count: c },
+                        mk_count(n),
+                        &mut out,
+                    );
+                }
+            }
+        }
+
+        // --- qualify: a new binding makes the AOR qualify all its contacts at once ----
+        if new_binding && aor.qualify_frequency > 0 {
+            out.qualify = self.qualify_aor(now, &aor.name);
+            self.next_qualify
+                .insert(aor.name.clone(), now + aor.qualify_frequency as u64 * 1000);
+        }
+
+        // --- 200 OK ---------------------------------------------------------------------
+        let listed: Vec<ResponseContact> = work
+            .iter()
+            .filter_map(|w| {
+                let uri = w.parsed.clone()?;
+                if !uri.is_sip() {
+                    return None;
+                }
+                let expires = if w.is_static {
+                    None
+                } else if w.fresh {
+                    Some(((w.exp_ms - now as i64 - 1) / 1000).max(0))
+                } else {
+                    Some((w.exp_ms - now as i64) / 1000)
+                };
+                Some(ResponseContact { uri, expires })
+            })
+            .collect();
+        let expires_header = header_expires.map(|h| expiration_for(&aor, None, Some(h)));
+        let path_first = work
+            .iter()
+            .find(|w| !w.is_static)
+            .and_then(|w| self.store.get(&w.id))
+            .map(|b| b.path.clone())
+            .filter(|p| !p.is_empty());
+        let mut resp = build_response(
+            now,
+            &self.server,
+            rx,
+            200,
+            &listed,
+            expires_header,
+            Some(self.profile),
+        );
+        if aor.support_path {
+            if let Some(p) = path_first {
+                resp.headers.push("Path", p);
+            }
+            resp.headers.push("Supported", "path");
+        }
+        out.response = Some(resp);
+        out
+    }
+
+    /// The endpoint a REGISTER comes from, by its From user (`username` identifier).
+    fn identify_endpoint(&self, user: &str, host: &str) -> Option<Endpoint> {
+        let with_domain = format!("{user}@{host}");
+        self.config
+            .endpoints
+            .get(&with_domain)
+            .or_else(|| self.config.endpoints.get(user))
+            .cloned()
+    }
+
+    /// `find_registrar_aor`.
+    fn resolve_aor(
+        &self,
+        endpoint: &Endpoint,
+        to: &Uri,
+        req: &aorlab_sip::Message,
+    ) -> Option<String> {
+        let mut user = to.user.clone().unwrap_or_default();
+        if self.config.global.ignore_uri_user_options {
+            if let Some(i) = user.find(';') {
+                user.truncate(i);
+            }
+        }
+        let by_to = || {
+            find_aor_name(
+                &user,
+                to.host.as_str(),
+                &endpoint.aors,
+                &self.config.domain_aliases,
+            )
+        };
+        let by_auth = || {
+            req.headers.all("Authorization").find_map(|h| {
+                let h = h.trim();
+                let rest = h
+                    .strip_prefix("Digest")
+                    .or_else(|| h.strip_prefix("digest"))?;
+                let field = |name: &str| {
+                    rest.split(',').find_map(|kv| {
+                        let (k, v) = kv.split_once('=')?;
+                        (k.trim().eq_ignore_ascii_case(name))
+                            .then(|| v.trim().trim_matches('"').to_string())
+                    })
+                };
+                find_aor_name(
+                    &field("username")?,
+                    &field("realm").unwrap_or_default(),
+                    &endpoint.aors,
+                    &self.config.domain_aliases,
+                )
+            })
+        };
+        if self.profile >= Profile::V22 {
+            // 20.21/22.11+: the To URI first, then Authorization if identify_by allows.
+            by_to().or_else(|| {
+                endpoint
+                    .identify_by
+                    .contains(&IdentifyBy::AuthUsername)
+                    .then(by_auth)
+                    .flatten()
+            })
+        } else {
+            endpoint.identify_by.iter().find_map(|m| match m {
+                IdentifyBy::Username => by_to(),
+                IdentifyBy::AuthUsername => by_auth(),
+                _ => None,
+            })
+        }
+    }
+
+    /// `remove_excess_contacts` selection: the `n` smallest of `candidates` under
+    /// (unavailable first when remove_unavailable, then expiration), stable in
+    /// container order; returned in the order Asterisk deletes them (last first).
+    fn pick_excess(&self, work: &[Work], candidates: &[usize], n: usize, aor: &Aor) -> Vec<usize> {
+        let key = |k: usize| {
+            let unavailable =
+                aor.remove_unavailable && self.status_of(&work[k].id) == Status::Unreachable;
+            (!unavailable, work[k].exp_ms)
+        };
+        let mut sorted: Vec<usize> = candidates.to_vec();
+        sorted.sort_by_key(|&k| key(k)); // stable: ties keep container order
+        sorted.truncate(n);
+        sorted.reverse();
+        sorted
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn evict(
+        &mut self,
+        now: Millis,
+        work: &mut Vec<Work>,
+        chosen: Vec<usize>,
+        aor: &Aor,
+        _ep: &str,
+        why: impl Fn(Count) -> Why,
+        count: Count,
+        out: &mut Outcome,
+    ) {
+        let ids: Vec<(String, bool)> = chosen
+            .iter()
+            .map(|&k| (work[k].id.clone(), work[k].is_static))
+            .collect();
+        for (id, is_static) in &ids {
+            // A static contact cannot be deleted, but it still leaves the working set.
+            if !is_static {
+                let w = why(count.clone());
+                let reason = match w {
+                    Why::RemoveUnavailable { .. } => "remove unavailable",
+                    _ => "remove existing",
+                };
+                self.remove_with_log(now, id, &aor.name, w, reason, out);
+            }
+        }
+        work.retain(|w| !ids.iter().any(|(id, _)| id == &w.id));
+    }
+
+    fn remove_with_log(
+        &mut self,
+        now: Millis,
+        id: &str,
+        aor: &str,
+        why: Why,
+        reason: &str,
+        out: &mut Outcome,
+    ) {
+        if let Some(b) = self.delete(id) {
+            out.change(Change {
+                at: now,
+                kind: ChangeKind::Removed,
+                aor: aor.to_string(),
+                endpoint: b.endpoint.clone(),
+                uri: b.uri.clone(),
+                expires: None,
+                why,
+                log: verbose(
+                    "res_pjsip_registrar.c",
+                    format!(
+                        "Removed contact '{}' from AOR '{aor}' due to {reason}",
+                        b.uri
+                    ),
+                ),
+            });
+        }
+    }
+}
+
+/// `registrar_find_contact`: the first non-static binding, in container order,
+/// whose URI pjsip considers equal.
+fn find_match(work: &[Work], uri: &Uri) -> Option<usize> {
+    work.iter()
+        .position(|w| !w.is_static && w.parsed.as_ref().is_some_and(|p| uri_eq(uri, p).is_ok()))
+}
+
+fn insert_sorted(work: &mut Vec<Work>, w: Work) {
+    let at = work.partition_point(|x| x.id < w.id);
+    work.insert(at, w);
+}

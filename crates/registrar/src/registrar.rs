@@ -1,0 +1,518 @@
+//! The registrar state machine: one Asterisk's location store plus the in-memory
+//! state (qualify status, connection monitors, timers). Every input carries `now`.
+
+use crate::binding::{Binding, ConnId, Status};
+use crate::change::{verbose, Change, ChangeKind, Why};
+use crate::config::Config;
+use crate::nat::{options_request_uri, Addr};
+use crate::profile::Profile;
+use crate::time::{log_timestamp, Millis};
+use aorlab_sip::{Message, UriContext};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A REGISTER as the registrar receives it.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub request: Message,
+    pub source: Addr,
+    pub protocol: crate::config::Protocol,
+    /// The connection it arrived on (TCP/TLS/WS); `None` for UDP.
+    pub conn: Option<ConnId>,
+    /// Name of the `[transport]` it arrived on, if known.
+    pub transport: Option<String>,
+}
+
+/// An OPTIONS Asterisk wants to send now.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QualifyRequest {
+    pub aor: String,
+    pub contact_id: String,
+    /// The stored URI.
+    pub uri: String,
+    /// Where the OPTIONS goes (x-ast-orig-host stripped).
+    pub request_uri: String,
+    pub timeout_ms: u64,
+}
+
+/// What one input produced.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Outcome {
+    /// The SIP response (only for REGISTER; `None` while Asterisk is down).
+    #[serde(skip)]
+    pub response: Option<Message>,
+    pub changes: Vec<Change>,
+    /// Every log line, timestamped, in order (changes' lines and others).
+    pub log: Vec<String>,
+    pub qualify: Vec<QualifyRequest>,
+}
+
+impl Outcome {
+    pub(crate) fn change(&mut self, c: Change) {
+        if let Some(l) = c.log_line() {
+            self.log.push(l);
+        }
+        self.changes.push(c);
+    }
+    pub(crate) fn line(&mut self, now: Millis, text: Option<String>) {
+        if let Some(t) = text {
+            self.log.push(format!("[{}] {t}", log_timestamp(now)));
+        }
+    }
+}
+
+/// Result of one OPTIONS.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum QualifyResult {
+    /// A final response arrived (any code, unless qualify_2xx_only) after `rtt_ms`.
+    Answered { code: u16, rtt_ms: f64 },
+    /// No answer within qualify_timeout, or a transport error.
+    TimedOut,
+}
+
+/// The registrar.
+#[derive(Debug, Clone)]
+pub struct Registrar {
+    pub(crate) profile: Profile,
+    pub(crate) config: Config,
+    /// `systemname` from asterisk.conf (empty by default).
+    pub(crate) systemname: String,
+    pub(crate) server: String,
+    /// astdb: survives restarts.
+    pub(crate) store: BTreeMap<String, Binding>,
+    /// In memory: qualify status and last RTT.
+    pub(crate) status: BTreeMap<String, (Status, Option<f64>)>,
+    /// In memory: bindings tied to a connection.
+    pub(crate) monitors: BTreeMap<String, ConnId>,
+    pub(crate) up: bool,
+    pub(crate) next_sweep: Option<Millis>,
+    pub(crate) next_qualify: BTreeMap<String, Millis>,
+    rng: u64,
+}
+
+impl Registrar {
+    /// A freshly booted Asterisk with an empty astdb, started at `now`.
+    pub fn new(profile: Profile, config: Config, now: Millis) -> Registrar {
+        let mut r = Registrar {
+            profile,
+            config,
+            systemname: String::new(),
+            server: format!("Asterisk PBX {}", default_version(profile)),
+            store: BTreeMap::new(),
+            status: BTreeMap::new(),
+            monitors: BTreeMap::new(),
+            up: false,
+            next_sweep: None,
+            next_qualify: BTreeMap::new(),
+            rng: 0x9e37_79b9_7f4a_7c15,
+        };
+        r.boot(now);
+        r
+    }
+
+    /// Seed for the few random choices Asterisk makes (first qualify after boot).
+    pub fn with_seed(mut self, seed: u64) -> Registrar {
+        self.rng = seed ^ 0x9e37_79b9_7f4a_7c15;
+        self
+    }
+    pub fn with_systemname(mut self, name: &str) -> Registrar {
+        self.systemname = name.to_string();
+        self
+    }
+    pub fn with_server_version(mut self, version: &str) -> Registrar {
+        self.server = format!("Asterisk PBX {version}");
+        self
+    }
+
+    pub fn profile(&self) -> Profile {
+        self.profile
+    }
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+    pub fn is_up(&self) -> bool {
+        self.up
+    }
+    /// Every stored binding in id order (as astdb holds them, expired or not).
+    pub fn bindings(&self) -> impl Iterator<Item = &Binding> {
+        self.store.values()
+    }
+    pub fn status_of(&self, id: &str) -> Status {
+        self.status
+            .get(id)
+            .map(|s| s.0)
+            .unwrap_or(Status::NonQualified)
+    }
+    pub fn rtt_of(&self, id: &str) -> Option<f64> {
+        self.status.get(id).and_then(|s| s.1)
+    }
+    /// The connection a binding is tied to, if any.
+    pub fn monitor_of(&self, id: &str) -> Option<ConnId> {
+        self.monitors.get(id).copied()
+    }
+
+    /// When the registrar next wants `on_tick`.
+    pub fn next_wakeup(&self) -> Option<Millis> {
+        if !self.up {
+            return None;
+        }
+        let q = self.next_qualify.values().min().copied();
+        match (self.next_sweep, q) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn random(&mut self) -> u64 {
+        // splitmix64: deterministic, no dependency.
+        self.rng = self.rng.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Change the sweep phase (for replaying a recording whose thread started earlier).
+    pub fn set_next_sweep(&mut self, at: Option<Millis>) {
+        self.next_sweep = at;
+    }
+
+    /// Asterisk starts: prune connection-bound bindings of this system, schedule
+    /// the sweep and the first qualify of each AOR.
+    fn boot(&mut self, now: Millis) -> Outcome {
+        let mut out = Outcome::default();
+        self.up = true;
+        self.status.clear();
+        self.monitors.clear();
+        if self.profile.has_transport_monitor() {
+            let doomed: Vec<String> = self
+                .store
+                .values()
+                .filter(|b| b.prune_on_boot && b.reg_server == self.systemname)
+                .map(|b| b.id.clone())
+                .collect();
+            for id in doomed {
+                if let Some(b) = self.store.remove(&id) {
+                    out.change(Change {
+                        at: now,
+                        kind: ChangeKind::Removed,
+                        aor: b.aor.clone(),
+                        endpoint: b.endpoint.clone(),
+                        uri: b.uri.clone(),
+                        expires: None,
+                        why: Why::SystemBoot,
+                        log: verbose(
+                            "res_pjsip/location.c",
+                            format!(
+                                "Removed contact '{}' from AOR '{}' due to system boot",
+                                b.uri, b.aor
+                            ),
+                        ),
+                    });
+                }
+            }
+        }
+        let interval = self.config.global.contact_expiration_check_interval;
+        self.next_sweep = (interval > 0).then(|| now + interval as u64 * 1000);
+        self.next_qualify.clear();
+        let aors: Vec<(String, u32)> = self
+            .config
+            .aors
+            .values()
+            .filter(|a| a.qualify_frequency > 0)
+            .map(|a| (a.name.clone(), a.qualify_frequency))
+            .collect();
+        for (name, freq) in aors {
+            let spread = match self.config.global.max_initial_qualify_time {
+                0 => freq,
+                m => m.min(freq),
+            } as u64
+                * 1000;
+            let delay = 1 + self.random() % spread.max(1);
+            self.next_qualify.insert(name, now + delay);
+        }
+        out
+    }
+
+    /// Asterisk stops (graceful or crash): it answers nothing until `on_start`.
+    /// Bindings stay in astdb; statuses and monitors are memory and are lost.
+    pub fn on_stop(&mut self, _now: Millis) {
+        self.up = false;
+        self.status.clear();
+        self.monitors.clear();
+        self.next_sweep = None;
+        self.next_qualify.clear();
+    }
+
+    /// Asterisk has booted again (same astdb).
+    pub fn on_start(&mut self, now: Millis) -> Outcome {
+        self.boot(now)
+    }
+
+    /// `module reload`/`pjsip reload` with a new configuration. Bindings stay;
+    /// AORs that disappeared lose theirs.
+    pub fn on_reload(&mut self, now: Millis, config: Config) -> Outcome {
+        let mut out = Outcome::default();
+        self.config = config;
+        let gone: Vec<String> = self
+            .store
+            .values()
+            .filter(|b| !self.config.aors.contains_key(&b.aor))
+            .map(|b| b.id.clone())
+            .collect();
+        for id in gone {
+            if let Some(b) = self.delete(&id) {
+                out.change(Change {
+                    at: now,
+                    kind: ChangeKind::Removed,
+                    aor: b.aor.clone(),
+                    endpoint: b.endpoint.clone(),
+                    uri: b.uri.clone(),
+                    expires: None,
+                    why: Why::Request,
+                    log: None,
+                });
+            }
+        }
+        let interval = self.config.global.contact_expiration_check_interval;
+        if interval == 0 {
+            self.next_sweep = None;
+        } else if self.next_sweep.is_none() && self.up {
+            self.next_sweep = Some(now + interval as u64 * 1000);
+        }
+        out
+    }
+
+    /// Remove a binding from storage and memory.
+    pub(crate) fn delete(&mut self, id: &str) -> Option<Binding> {
+        self.status.remove(id);
+        self.monitors.remove(id);
+        self.store.remove(id)
+    }
+
+    /// Lazy expiry: any read of an AOR's bindings silently deletes expired ones.
+    pub(crate) fn prune_expired(&mut self, now: Millis, aor: Option<&str>) {
+        let doomed: Vec<String> = self
+            .store
+            .values()
+            .filter(|b| aor.is_none_or(|a| a == b.aor) && b.is_expired(now))
+            .map(|b| b.id.clone())
+            .collect();
+        for id in doomed {
+            self.delete(&id);
+        }
+    }
+
+    /// Timers: the expiry sweep and periodic qualify.
+    pub fn on_tick(&mut self, now: Millis) -> Outcome {
+        let mut out = Outcome::default();
+        if !self.up {
+            return out;
+        }
+        if let Some(at) = self.next_sweep {
+            if now >= at {
+                self.sweep(now, &mut out);
+                let interval = self.config.global.contact_expiration_check_interval as u64 * 1000;
+                self.next_sweep = (interval > 0)
+                    .then(|| at + interval.max(1) * ((now - at) / interval.max(1) + 1));
+            }
+        }
+        let due: Vec<String> = self
+            .next_qualify
+            .iter()
+            .filter(|(_, t)| **t <= now)
+            .map(|(a, _)| a.clone())
+            .collect();
+        for aor in due {
+            let freq = self
+                .config
+                .aors
+                .get(&aor)
+                .map(|a| a.qualify_frequency)
+                .unwrap_or(0);
+            if freq == 0 {
+                self.next_qualify.remove(&aor);
+                continue;
+            }
+            self.next_qualify
+                .insert(aor.clone(), now + freq as u64 * 1000);
+            out.qualify.extend(self.qualify_aor(now, &aor));
+        }
+        out
+    }
+
+    /// The periodic sweep (`check_expiration_thread`): stored expiry ≤ now (whole
+    /// seconds), deleted when still expired at the millisecond.
+    fn sweep(&mut self, now: Millis, out: &mut Outcome) {
+        let now_s = now / 1000;
+        let doomed: Vec<String> = self
+            .store
+            .values()
+            .filter(|b| b.expiration <= now_s && (now as i64) - (b.expiration as i64) * 1000 > 0)
+            .map(|b| b.id.clone())
+            .collect();
+        for id in doomed {
+            if let Some(b) = self.delete(&id) {
+                out.change(Change {
+                    at: now,
+                    kind: ChangeKind::Removed,
+                    aor: b.aor.clone(),
+                    endpoint: b.endpoint.clone(),
+                    uri: b.uri.clone(),
+                    expires: None,
+                    why: Why::Expiration,
+                    log: verbose(
+                        "res_pjsip_registrar.c",
+                        format!(
+                            "Removed contact '{}' from AOR '{}' due to expiration",
+                            b.uri, b.aor
+                        ),
+                    ),
+                });
+            }
+        }
+    }
+
+    /// A TCP/TLS/WS connection closed: bindings tied to it go ("due to shutdown").
+    pub fn on_connection_closed(&mut self, now: Millis, conn: ConnId) -> Outcome {
+        let mut out = Outcome::default();
+        if !self.up || !self.profile.has_transport_monitor() {
+            return out;
+        }
+        let doomed: Vec<String> = self
+            .monitors
+            .iter()
+            .filter(|(_, c)| **c == conn)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in doomed {
+            if let Some(b) = self.delete(&id) {
+                out.change(Change {
+                    at: now,
+                    kind: ChangeKind::Removed,
+                    aor: b.aor.clone(),
+                    endpoint: b.endpoint.clone(),
+                    uri: b.uri.clone(),
+                    expires: None,
+                    why: Why::Shutdown,
+                    log: verbose(
+                        "res_pjsip_registrar.c",
+                        format!(
+                            "Removed contact '{}' from AOR '{}' due to shutdown",
+                            b.uri, b.aor
+                        ),
+                    ),
+                });
+            }
+        }
+        out
+    }
+
+    /// OPTIONS for every binding of an AOR (dynamic and static).
+    pub(crate) fn qualify_aor(&mut self, now: Millis, aor: &str) -> Vec<QualifyRequest> {
+        self.prune_expired(now, Some(aor));
+        let Some(a) = self.config.aors.get(aor) else {
+            return Vec::new();
+        };
+        let timeout_ms = (a.qualify_timeout * 1000.0).round() as u64;
+        let mut uris: Vec<(String, String)> = self
+            .store
+            .values()
+            .filter(|b| b.aor == aor)
+            .map(|b| (b.id.clone(), b.uri.clone()))
+            .collect();
+        for s in &a.contacts {
+            uris.push((crate::binding::static_id(aor, s), s.clone()));
+        }
+        uris.into_iter()
+            .map(|(id, uri)| {
+                let request_uri = aorlab_sip::Uri::parse(&uri)
+                    .map(|u| options_request_uri(&u).print(UriContext::RequestUri))
+                    .unwrap_or_else(|_| uri.clone());
+                QualifyRequest {
+                    aor: aor.to_string(),
+                    contact_id: id,
+                    uri,
+                    request_uri,
+                    timeout_ms,
+                }
+            })
+            .collect()
+    }
+
+    /// The answer (or silence) to an OPTIONS sent for `contact_id`.
+    pub fn on_qualify_result(
+        &mut self,
+        now: Millis,
+        contact_id: &str,
+        result: QualifyResult,
+    ) -> Outcome {
+        let mut out = Outcome::default();
+        let (aor, uri, two_xx_only) = if let Some(b) = self.store.get(contact_id) {
+            let only = self
+                .config
+                .aors
+                .get(&b.aor)
+                .is_some_and(|a| a.qualify_2xx_only);
+            (b.aor.clone(), b.uri.clone(), only)
+        } else if let Some((aor, uri)) = self.find_static(contact_id) {
+            let only = self
+                .config
+                .aors
+                .get(&aor)
+                .is_some_and(|a| a.qualify_2xx_only);
+            (aor, uri, only)
+        } else {
+            return out; // deleted meanwhile
+        };
+        let (status, rtt) = match result {
+            QualifyResult::Answered { code, rtt_ms }
+                if !two_xx_only || (200..300).contains(&code) =>
+            {
+                (Status::Reachable, Some(rtt_ms))
+            }
+            _ => (Status::Unreachable, None),
+        };
+        let before = self.status_of(contact_id);
+        self.status.insert(contact_id.to_string(), (status, rtt));
+        if before != status {
+            let rtt_txt = rtt
+                .map(|r| format!("{r:.3}"))
+                .unwrap_or_else(|| "0.000".into());
+            out.line(
+                now,
+                verbose(
+                    "res_pjsip/pjsip_options.c",
+                    format!(
+                        "Contact {aor}/{uri} is now {}.  RTT: {rtt_txt} msec",
+                        status.label()
+                    ),
+                ),
+            );
+        }
+        out
+    }
+
+    /// Set a status directly (replay of recorded qualify results).
+    pub fn set_status(&mut self, contact_id: &str, status: Status, rtt_ms: Option<f64>) {
+        self.status.insert(contact_id.to_string(), (status, rtt_ms));
+    }
+
+    pub(crate) fn find_static(&self, id: &str) -> Option<(String, String)> {
+        self.config.aors.values().find_map(|a| {
+            a.contacts
+                .iter()
+                .find(|c| crate::binding::static_id(&a.name, c) == id)
+                .map(|c| (a.name.clone(), c.clone()))
+        })
+    }
+}
+
+fn default_version(p: Profile) -> &'static str {
+    match p {
+        Profile::V13_17 => "13.17.2",
+        Profile::V13_18 => "16.7.0",
+        Profile::V16_8 => "18.7.0",
+        Profile::V22 => "22.11.0",
+    }
+}

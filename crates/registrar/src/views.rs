@@ -1,0 +1,210 @@
+//! Read views: PJSIP_DIAL_CONTACTS, Dial(PJSIP/endpoint), `pjsip show contacts`/`aor`.
+//! Like Asterisk, each read first deletes expired bindings (silently).
+
+use crate::binding::{static_id, uri_md5, Status};
+use crate::registrar::Registrar;
+use crate::time::Millis;
+use serde::Serialize;
+
+/// One row of the contacts table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContactRow {
+    pub aor: String,
+    pub id: String,
+    pub uri: String,
+    /// Seconds left (`None` for static contacts).
+    pub expires_in_s: Option<i64>,
+    pub status: Status,
+    pub rtt_ms: Option<f64>,
+    pub is_static: bool,
+    pub prune_on_boot: bool,
+    pub endpoint: String,
+    pub user_agent: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum DialError {
+    /// PJSIP_DIAL_CONTACTS: "Specified endpoint '…' does not exist".
+    NoEndpoint(String),
+}
+
+impl std::fmt::Display for DialError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DialError::NoEndpoint(e) => write!(f, "Specified endpoint '{e}' does not exist"),
+        }
+    }
+}
+
+const CLI_LAST_TABSTOP: usize = 57;
+
+fn cli_contact_line(
+    indent: usize,
+    aor: &str,
+    uri: &str,
+    status: Status,
+    rtt: Option<f64>,
+) -> String {
+    let width = CLI_LAST_TABSTOP - indent - 2;
+    let name: String = format!("{aor}/{uri}").chars().take(width).collect();
+    let hash: String = uri_md5(uri).chars().take(10).collect();
+    let rtt = match (status, rtt) {
+        (Status::Reachable, Some(r)) => format!("{r:11.3}"),
+        _ => format!("{:>11}", "nan"),
+    };
+    format!(
+        "{:>indent$}:  {name:<width$} {hash:<10} {:<7} {rtt}\n",
+        "Contact",
+        status.cli_label()
+    )
+}
+
+impl Registrar {
+    /// Every live binding (dynamic first by id, then static) of `aor`, after lazy expiry.
+    pub fn contact_rows(&mut self, now: Millis, aor: Option<&str>) -> Vec<ContactRow> {
+        self.prune_expired(now, aor);
+        let mut rows: Vec<ContactRow> = self
+            .store
+            .values()
+            .filter(|b| aor.is_none_or(|a| a == b.aor))
+            .map(|b| ContactRow {
+                aor: b.aor.clone(),
+                id: b.id.clone(),
+                uri: b.uri.clone(),
+                expires_in_s: Some(b.expires_in_ms(now) / 1000),
+                status: self.status_of(&b.id),
+                rtt_ms: self.rtt_of(&b.id),
+                is_static: false,
+                prune_on_boot: b.prune_on_boot,
+                endpoint: b.endpoint.clone(),
+                user_agent: b.user_agent.clone(),
+            })
+            .collect();
+        for a in self
+            .config
+            .aors
+            .values()
+            .filter(|a| aor.is_none_or(|n| n == a.name))
+        {
+            for c in &a.contacts {
+                let id = static_id(&a.name, c);
+                rows.push(ContactRow {
+                    aor: a.name.clone(),
+                    status: self.status_of(&id),
+                    rtt_ms: self.rtt_of(&id),
+                    id,
+                    uri: c.clone(),
+                    expires_in_s: None,
+                    is_static: true,
+                    prune_on_boot: false,
+                    endpoint: String::new(),
+                    user_agent: String::new(),
+                });
+            }
+        }
+        rows.sort_by(|a, b| a.id.cmp(&b.id));
+        rows
+    }
+
+    /// `PJSIP_DIAL_CONTACTS(endpoint[,aor[,request_user]])`.
+    pub fn dial_contacts(
+        &mut self,
+        now: Millis,
+        endpoint: &str,
+        aor: Option<&str>,
+        request_user: Option<&str>,
+    ) -> Result<String, DialError> {
+        let ep = self
+            .config
+            .endpoints
+            .get(endpoint)
+            .cloned()
+            .ok_or_else(|| DialError::NoEndpoint(endpoint.to_string()))?;
+        let aors: Vec<String> = match aor.filter(|a| !a.is_empty()) {
+            Some(a) => vec![a.to_string()],
+            None => ep.aors.clone(),
+        };
+        let mut parts = Vec::new();
+        for a in aors {
+            if !self.config.aors.contains_key(&a) {
+                continue;
+            }
+            for row in self.contact_rows(now, Some(&a)) {
+                if row.status == Status::Unreachable {
+                    continue;
+                }
+                parts.push(match request_user {
+                    Some(u) if !u.is_empty() => format!("PJSIP/{u}@{endpoint}/{}", row.uri),
+                    _ => format!("PJSIP/{endpoint}/{}", row.uri),
+                });
+            }
+        }
+        Ok(parts.join("&"))
+    }
+
+    /// The contact `Dial(PJSIP/endpoint)` rings: the first reachable binding of the
+    /// first AOR (in `aors` order) that has one — lowest id, not the newest.
+    pub fn dial_first(&mut self, now: Millis, endpoint: &str) -> Option<ContactRow> {
+        let ep = self.config.endpoints.get(endpoint).cloned()?;
+        for a in &ep.aors {
+            if let Some(r) = self
+                .contact_rows(now, Some(a))
+                .into_iter()
+                .find(|r| r.status != Status::Unreachable)
+            {
+                return Some(r);
+            }
+        }
+        None
+    }
+
+    /// `pjsip show contacts` (rows sorted by "aor/uri", as the CLI does).
+    pub fn show_contacts(&mut self, now: Millis) -> String {
+        let mut rows = self.contact_rows(now, None);
+        rows.sort_by(|a, b| format!("{}/{}", a.aor, a.uri).cmp(&format!("{}/{}", b.aor, b.uri)));
+        let mut s = String::from(
+            "\n  Contact:  <Aor/ContactUri..............................> <Hash....> <Status> <RTT(ms)..>\n==========================================================================================\n\n",
+        );
+        for r in &rows {
+            s.push_str(&cli_contact_line(9, &r.aor, &r.uri, r.status, r.rtt_ms));
+        }
+        s.push_str(&format!("\nObjects found: {}\n\n", rows.len()));
+        s
+    }
+
+    /// The contact part of `pjsip show aor NAME`.
+    pub fn show_aor(&mut self, now: Millis, aor: &str) -> Option<String> {
+        let a = self.config.aors.get(aor).cloned()?;
+        let mut rows = self.contact_rows(now, Some(aor));
+        rows.sort_by(|x, y| x.uri.cmp(&y.uri));
+        let mut s = String::from(
+            "\n      Aor:  <Aor..............................................>  <MaxContact>\n    Contact:  <Aor/ContactUri............................> <Hash....> <Status> <RTT(ms)..>\n==========================================================================================\n\n",
+        );
+        s.push_str(&format!("      Aor:  {:<52} {}\n", a.name, a.max_contacts));
+        for r in &rows {
+            s.push_str(&cli_contact_line(11, &r.aor, &r.uri, r.status, r.rtt_ms));
+        }
+        Some(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_lines_match_asterisk() {
+        assert_eq!(
+            cli_contact_line(9, "alice", "sip:alice@127.100.0.2:5060", Status::NonQualified, None),
+            "  Contact:  alice/sip:alice@127.100.0.2:5060               8548f4fda9 NonQual         nan\n"
+        );
+        assert_eq!(
+            cli_contact_line(9, "alice", "sip:alice@127.0.0.3:40902;x-ast-orig-host=127.100.0.3:5060", Status::Reachable, Some(0.271)),
+            "  Contact:  alice/sip:alice@127.0.0.3:40902;x-ast-orig-hos b06a950399 Avail         0.271\n"
+        );
+        assert_eq!(
+            cli_contact_line(11, "alice", "sip:alice@127.0.0.2:41101;x-ast-orig-host=127.100.0.2:5060", Status::NonQualified, None),
+            "    Contact:  alice/sip:alice@127.0.0.2:41101;x-ast-orig-h a9fc332fff NonQual         nan\n"
+        );
+    }
+}
