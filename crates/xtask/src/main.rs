@@ -3,7 +3,7 @@
 //! ```text
 //! cargo xtask build                       release wasm + page into www/dist
 //! cargo xtask serve [--port 8080] [--host 127.0.0.1] [--watch] [--no-build]
-//! cargo xtask test                        everything CI runs (installs what is missing)
+//! cargo xtask test [STEP…]                everything CI runs (installs what is missing)
 //! ```
 
 mod build;
@@ -24,8 +24,10 @@ commands:
       --host <addr>     address to bind                                   [127.0.0.1]
       --watch           rebuild when files under crates/ or www/ change
       --no-build        serve what is already in www/dist
-  test                  fmt, clippy, Rust tests, wasm tests in headless Chromium,
-                        build, end-to-end browser tests; installs what is missing
+  test [STEP…]          fmt, clippy, Rust tests, wasm tests in headless Chromium,
+                        build, end-to-end browser tests; installs what is missing.
+                        STEPs (default: all, in this order): setup fmt clippy
+                        clippy-wasm rust wasm build tsc e2e
   help                  this text
 ";
 
@@ -38,7 +40,7 @@ fn main() -> ExitCode {
     let result = match command.as_str() {
         "build" => no_options(rest).and_then(|()| build::build().map(|_| ())),
         "serve" => serve::Options::parse(rest).and_then(serve::serve),
-        "test" => no_options(rest).and_then(|()| test::test()),
+        "test" => test::test(rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())

@@ -7,46 +7,71 @@ use crate::build;
 use crate::setup;
 use crate::util::{self, run};
 
-type Step = (&'static str, fn() -> Result<(), String>);
+/// (short key for `cargo xtask test <key>…`, what it does, the step)
+type Step = (&'static str, &'static str, fn() -> Result<(), String>);
 
-const STEPS: &[Step] = &[
-    ("setup (wasm target, chromium, npm ci)", setup_all),
-    ("cargo fmt --check", fmt),
-    ("cargo clippy (native, -D warnings)", clippy_native),
-    ("cargo clippy (wasm32, -D warnings)", clippy_wasm),
-    ("cargo test --workspace", test_native),
-    ("wasm tests in headless Chromium", test_wasm),
-    ("cargo xtask build", build_page),
-    ("tsc --noEmit (page types)", typecheck),
-    ("end-to-end browser tests", e2e),
+pub const STEPS: &[Step] = &[
+    ("setup", "setup (wasm target, chromium, npm ci)", setup_all),
+    ("fmt", "cargo fmt --check", fmt),
+    (
+        "clippy",
+        "cargo clippy (native, -D warnings)",
+        clippy_native,
+    ),
+    (
+        "clippy-wasm",
+        "cargo clippy (wasm32, -D warnings)",
+        clippy_wasm,
+    ),
+    ("rust", "cargo test --workspace", test_native),
+    ("wasm", "wasm tests in headless Chromium", test_wasm),
+    ("build", "cargo xtask build", build_page),
+    ("tsc", "tsc --noEmit (page types)", typecheck),
+    ("e2e", "end-to-end browser tests", e2e),
 ];
 
-pub fn test() -> Result<(), String> {
+/// Runs every step, or only those named in `only` (by short key), in order.
+pub fn test(only: &[String]) -> Result<(), String> {
+    for key in only {
+        if !STEPS.iter().any(|(k, _, _)| k == key) {
+            let keys: Vec<&str> = STEPS.iter().map(|(k, _, _)| *k).collect();
+            return Err(format!("no test step `{key}`; steps: {}", keys.join(", ")));
+        }
+    }
+    let steps: Vec<&Step> = STEPS
+        .iter()
+        .filter(|(key, _, _)| only.is_empty() || only.iter().any(|o| o == key))
+        .collect();
     let start = Instant::now();
     let mut done: Vec<(&str, String)> = Vec::new();
-    for (name, step) in STEPS {
+    for (_, name, step) in steps.iter().copied() {
         println!("\nxtask test: ── {name} ──");
         let step_start = Instant::now();
         if let Err(message) = step() {
             let took = util::secs(step_start);
             println!("\nxtask test: FAILED at `{name}` after {took}:\n{message}");
-            summary(&done, Some((name, took)), start);
+            summary(&steps, &done, Some((name, took)), start);
             return Err(format!("step `{name}` failed"));
         }
         done.push((name, util::secs(step_start)));
     }
-    summary(&done, None, start);
+    summary(&steps, &done, None, start);
     Ok(())
 }
 
-fn summary(done: &[(&str, String)], failed: Option<(&str, String)>, start: Instant) {
+fn summary(
+    steps: &[&Step],
+    done: &[(&str, String)],
+    failed: Option<(&str, String)>,
+    start: Instant,
+) {
     println!("\nxtask test: summary ({} total)", util::secs(start));
     for (name, took) in done {
         println!("  ok      {name:<42} {took:>8}");
     }
     if let Some((name, took)) = &failed {
         println!("  FAILED  {name:<42} {took:>8}");
-        for (name, _) in STEPS.iter().skip(done.len() + 1) {
+        for (_, name, _) in steps.iter().skip(done.len() + 1) {
             println!("  skipped {name}");
         }
     }
@@ -81,6 +106,7 @@ fn clippy_wasm() -> Result<(), String> {
         "clippy",
         "--package",
         "aorlab-wasm",
+        "--no-deps", // the native step already lints the other crates
         "--all-targets",
         "--target",
         setup::WASM_TARGET,

@@ -52,7 +52,7 @@ function renderRecord(record: TraceRecord): HTMLLIElement {
   if (record.why) item.append(el("p", "why", record.why));
   if (record.sip) {
     const details = el("details", "sip");
-    details.append(el("summary", undefined, `${record.sip.from} → ${record.sip.to}: ${record.sip.first_line}`));
+    details.append(el("summary", undefined, `SIP message: ${record.sip.first_line}`));
     details.append(el("pre", "mono", record.sip.text));
     item.append(details);
   }
