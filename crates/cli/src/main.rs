@@ -1,1 +1,85 @@
-fn main() {}
+//! The `aorlab` command line.
+
+use aorlab_cli::replay::{replay_case, summary_line};
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: aorlab <command> …
+
+commands:
+  replay FILE.json…   replay recordings of a real Asterisk against the registrar
+                      (a folder replays every *.json in it)
+";
+
+fn replay(args: &[String]) -> ExitCode {
+    let mut files = Vec::new();
+    for a in args {
+        let p = std::path::Path::new(a);
+        if p.is_dir() {
+            let mut v: Vec<_> = std::fs::read_dir(p)
+                .map(|d| {
+                    d.filter_map(|e| e.ok())
+                        .map(|e| e.path())
+                        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                        .collect()
+                })
+                .unwrap_or_default();
+            v.sort();
+            files.extend(v);
+        } else {
+            files.push(p.to_path_buf());
+        }
+    }
+    if files.is_empty() {
+        eprintln!("aorlab replay: no case files given\n\n{USAGE}");
+        return ExitCode::from(2);
+    }
+    let mut reports = Vec::new();
+    for f in &files {
+        let r = std::fs::read_to_string(f)
+            .map_err(|e| format!("{}: {e}", f.display()))
+            .and_then(|t| {
+                serde_json::from_str(&t).map_err(|e| format!("{}: not JSON: {e}", f.display()))
+            })
+            .and_then(|v| replay_case(&v));
+        match &r {
+            Ok(c) if c.mismatches.is_empty() => {
+                println!("ok    {} ({} steps, {} checks)", c.case, c.steps, c.checks)
+            }
+            Ok(c) => {
+                println!(
+                    "FAIL  {} ({} of {} checks differ)",
+                    c.case,
+                    c.mismatches.len(),
+                    c.checks
+                );
+                for m in &c.mismatches {
+                    println!("  {m}");
+                }
+            }
+            Err(e) => println!("ERROR {}: {e}", f.display()),
+        }
+        reports.push(r);
+    }
+    let line = summary_line(&reports);
+    println!("{line}");
+    if line.ends_with(" 0 failed") {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("replay") => replay(&args[1..]),
+        Some("-h" | "--help" | "help") | None => {
+            print!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Some(other) => {
+            eprintln!("aorlab: unknown command '{other}'\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}

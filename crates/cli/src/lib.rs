@@ -1,0 +1,4 @@
+//! Library side of the `aorlab` command: the oracle replay lives here so tests
+//! can call it directly.
+
+pub mod replay;
