@@ -87,4 +87,19 @@ describe("foundation page", () => {
     assert.deepEqual(problems, []);
     await context.close();
   });
+
+  test("a phone-sized screen shows everything without sideways scrolling", async () => {
+    const { page, context, problems } = await openPage(browser, server.url, {
+      viewport: { width: 390, height: 844 },
+    });
+    await page.locator("body[data-ready=true]").waitFor({ timeout: 15_000 });
+    await page.locator(".event.rejected").first().waitFor({ state: "visible" });
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
+    await page.screenshot({ path: screenshotPath("foundation-phone"), fullPage: true });
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
 });

@@ -120,7 +120,7 @@ export async function launchBrowser() {
 /** Opens a page that fails the test on any console error or uncaught exception. */
 export async function openPage(browser, url, options = {}) {
   const context = await browser.newContext({
-    viewport: { width: 1440, height: 900 },
+    viewport: options.viewport ?? { width: 1440, height: 900 },
     colorScheme: options.colorScheme ?? "light",
     deviceScaleFactor: 1,
   });

@@ -90,7 +90,7 @@ fn apt_install(packages: &[&str]) -> Result<(), String> {
         command
     };
     run(&mut apt(&["update", "-q"]))?;
-    let mut install = apt(&["install", "-y", "-q", "--no-install-recommends"]);
+    let mut install = apt(&["install", "-y", "-q"]);
     install.args(packages);
     run(&mut install).map_err(|e| format!("{e}\n  (try `{how}` as root)"))
 }
