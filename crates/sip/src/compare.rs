@@ -42,12 +42,11 @@ impl UriMismatch {
     }
 }
 
+/// pjsip keeps an absent parameter as an empty string, so absent == empty.
 fn opt_ieq(a: &Option<String>, b: &Option<String>) -> bool {
-    match (a, b) {
-        (None, None) => true,
-        (Some(x), Some(y)) => x.eq_ignore_ascii_case(y),
-        _ => false,
-    }
+    a.as_deref()
+        .unwrap_or("")
+        .eq_ignore_ascii_case(b.as_deref().unwrap_or(""))
 }
 
 fn other_params_agree(a: &[Param], b: &[Param]) -> bool {
@@ -98,9 +97,8 @@ pub fn uri_eq(incoming: &Uri, stored: &Uri) -> Result<(), UriMismatch> {
     if !opt_ieq(&incoming.user_param, &stored.user_param) {
         return Err(UserParam);
     }
-    if !opt_ieq(&incoming.method_param, &stored.method_param) {
-        return Err(MethodParam);
-    }
+    // pjsip compares the method parameter only in the "other" context, never for
+    // Contacts (sip_uri.c, pjsip_url_compare).
     if !opt_ieq(&incoming.maddr_param, &stored.maddr_param) {
         return Err(MaddrParam);
     }
@@ -113,7 +111,11 @@ pub fn uri_eq(incoming: &Uri, stored: &Uri) -> Result<(), UriMismatch> {
             .iter()
             .find(|s| s.name.eq_ignore_ascii_case(&h.name))
         {
-            Some(s) if s.value == h.value => {}
+            Some(s)
+                if s.value
+                    .as_deref()
+                    .unwrap_or("")
+                    .eq_ignore_ascii_case(h.value.as_deref().unwrap_or("")) => {}
             _ => return Err(Header),
         }
     }
@@ -159,6 +161,17 @@ mod tests {
             ("sip:a@h?x=1", "sip:a@h", false),
             ("sip:a@h", "sip:a@h?x=1", true),
             ("sip:a@h?x=1", "sip:a@h?x=1&y=2", true),
+            // header values compare case-insensitively (pj_stricmp)
+            ("sip:a@h?x=ABC", "sip:a@h?X=abc", true),
+            ("sip:a@h?x=1", "sip:a@h?x=2", false),
+            // the method parameter is not compared in Contact context
+            ("sip:a@h;method=INVITE", "sip:a@h", true),
+            ("sip:a@h;method=INVITE", "sip:a@h;method=BYE", true),
+            // IPv6 hosts compare as strings, case-insensitively (no normalisation)
+            ("sip:a@[2001:DB8::1]", "sip:a@[2001:db8::1]", true),
+            ("sip:a@[2001:db8:0::1]", "sip:a@[2001:db8::1]", false),
+            // user=phone etc. only count when they have a value
+            ("sip:a@h;transport", "sip:a@h", true),
         ];
         for (a, b, want) in cases {
             assert_eq!(eq(a, b), want, "{a} vs {b}");

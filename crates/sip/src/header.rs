@@ -1,7 +1,7 @@
 //! Header values a registrar reads: name-addr, Contact, Via, generic parameters.
 
 use crate::error::ParseError;
-use crate::uri::{Uri, UriContext};
+use crate::uri::{clip, is_valid_ipv6_reference, Uri, UriContext};
 use std::fmt;
 
 /// A `;name[=value]` parameter (value unquoted when it was a quoted string).
@@ -41,118 +41,146 @@ fn print_params(params: &[Param], f: &mut fmt::Formatter<'_>) -> fmt::Result {
     Ok(())
 }
 
-/// Split a header value at top-level commas (not inside quotes or angle brackets).
-pub(crate) fn split_top_level(s: &str) -> Result<Vec<(usize, &str)>, ParseError> {
-    let mut out = Vec::new();
-    let (mut start, mut in_q, mut in_a, mut esc) = (0usize, false, false, false);
-    for (i, c) in s.char_indices() {
-        if esc {
-            esc = false;
-            continue;
-        }
-        match c {
-            '\\' if in_q => esc = true,
-            '"' if !in_a => in_q = !in_q,
-            '<' if !in_q => in_a = true,
-            '>' if !in_q => in_a = false,
-            ',' if !in_q && !in_a => {
-                out.push((start, &s[start..i]));
-                start = i + 1;
-            }
-            _ => {}
-        }
+fn is_lws(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+fn skip_lws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && is_lws(b[i]) {
+        i += 1;
     }
-    if in_q {
-        return Err(ParseError::new(s.len(), "unterminated quoted string"));
-    }
-    if in_a {
-        return Err(ParseError::new(s.len(), "'<' without '>'"));
-    }
-    out.push((start, &s[start..]));
-    Ok(out)
+    i
 }
 
 fn is_token_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&c)
 }
 
-/// Parse `;a=b;c;d="q"` (the leading ';' already present in `s`).
-fn parse_header_params(s: &str, base: usize) -> Result<Vec<Param>, ParseError> {
-    let mut out = Vec::new();
+/// Via parameter values may also hold an IPv6 address (pjsip `VIA_PARAM_SPEC`).
+fn is_via_value_char(c: u8) -> bool {
+    is_token_char(c) || b"[]:".contains(&c)
+}
+
+/// A quoted string starting at `b[i] == '"'`: its unescaped content and the index
+/// after the closing quote. Works on bytes so multibyte text cannot split.
+fn parse_quoted(s: &str, i: usize) -> Result<(String, usize), ParseError> {
     let b = s.as_bytes();
-    let mut i = 0;
-    let skip_ws = |i: &mut usize| {
-        while *i < b.len() && (b[*i] == b' ' || b[*i] == b'\t') {
-            *i += 1;
+    let mut out: Vec<u8> = Vec::new();
+    let mut j = i + 1;
+    while j < b.len() {
+        match b[j] {
+            b'\\' if j + 1 < b.len() => {
+                out.push(b[j + 1]);
+                j += 2;
+            }
+            b'"' => return Ok((String::from_utf8_lossy(&out).into_owned(), j + 1)),
+            c => {
+                out.push(c);
+                j += 1;
+            }
         }
-    };
-    skip_ws(&mut i);
-    while i < b.len() {
-        if b[i] != b';' {
-            return Err(ParseError::new(base + i, "expected ';' before a parameter"));
+    }
+    Err(ParseError::new(i, "unterminated quoted string"))
+}
+
+/// Header parameters `*(LWS ";" LWS name [LWS "=" LWS (value / quoted-string)])`
+/// from `i`; returns them and the index of the first byte that is not part of them.
+/// As in pjsip, `;x=` (empty value) is the same as `;x`.
+fn parse_params_at(
+    s: &str,
+    mut i: usize,
+    value_char: fn(u8) -> bool,
+) -> Result<(Vec<Param>, usize), ParseError> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    loop {
+        let j = skip_lws(b, i);
+        if j >= b.len() || b[j] != b';' {
+            return Ok((out, j));
         }
-        i += 1;
-        skip_ws(&mut i);
+        i = skip_lws(b, j + 1);
         let ns = i;
         while i < b.len() && is_token_char(b[i]) {
             i += 1;
         }
         if ns == i {
-            return Err(ParseError::new(base + i, "empty parameter name"));
+            return Err(ParseError::new(i, "empty parameter name"));
         }
         let name = s[ns..i].to_string();
-        skip_ws(&mut i);
+        let k = skip_lws(b, i);
         let mut value = None;
-        if i < b.len() && b[i] == b'=' {
-            i += 1;
-            skip_ws(&mut i);
+        if k < b.len() && b[k] == b'=' {
+            i = skip_lws(b, k + 1);
             if i < b.len() && b[i] == b'"' {
-                i += 1;
-                let mut v = String::new();
-                let mut closed = false;
-                while i < b.len() {
-                    match b[i] {
-                        b'\\' if i + 1 < b.len() => {
-                            v.push(b[i + 1] as char);
-                            i += 2;
-                        }
-                        b'"' => {
-                            i += 1;
-                            closed = true;
-                            break;
-                        }
-                        _ => {
-                            let ch = s[i..].chars().next().unwrap_or(' ');
-                            v.push(ch);
-                            i += ch.len_utf8();
-                        }
-                    }
-                }
-                if !closed {
-                    return Err(ParseError::new(
-                        base + i,
-                        "unterminated quoted parameter value",
-                    ));
-                }
+                let (v, e) = parse_quoted(s, i)?;
                 value = Some(v);
+                i = e;
             } else {
                 let vs = i;
-                while i < b.len() && (is_token_char(b[i]) || b"[]:".contains(&b[i])) {
+                while i < b.len() && value_char(b[i]) {
                     i += 1;
                 }
-                if vs == i {
-                    return Err(ParseError::new(
-                        base + i,
-                        format!("empty value for parameter '{name}'"),
-                    ));
-                }
-                value = Some(s[vs..i].to_string());
+                value = Some(s[vs..i].to_string()).filter(|v| !v.is_empty());
             }
         }
         out.push(Param { name, value });
-        skip_ws(&mut i);
     }
-    Ok(out)
+}
+
+fn unexpected(s: &str, i: usize, what: &str) -> ParseError {
+    let c = s.get(i..).and_then(|t| t.chars().next()).unwrap_or('?');
+    ParseError::new(i, format!("unexpected '{}' {what}", c.escape_default()))
+}
+
+/// End of an addr-spec that stands without angle brackets, found the way pjsip
+/// scans it: `sip:`/`sips:` stop after host[:port] (a userinfo is recognised by an
+/// '@' before the next space or '>'), other schemes run over `GENERIC_URI_CHARS`.
+fn bare_uri_end(b: &[u8], i: usize) -> usize {
+    let mut j = i;
+    while j < b.len() && (b[j].is_ascii_alphanumeric() || b"+-.".contains(&b[j])) {
+        j += 1;
+    }
+    if j >= b.len() || b[j] != b':' {
+        // no scheme: take the word, the URI parser reports the error
+        while j < b.len() && !is_lws(b[j]) && !b";,".contains(&b[j]) {
+            j += 1;
+        }
+        return j;
+    }
+    let scheme = &b[i..j];
+    j += 1;
+    if !(scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips")) {
+        while j < b.len()
+            && (b[j].is_ascii_alphanumeric() || b"#?;:@&=+-_.!~*'()%$,/".contains(&b[j]))
+        {
+            j += 1;
+        }
+        return j;
+    }
+    let mut k = j;
+    while k < b.len() && !b"@ \t\r\n>".contains(&b[k]) {
+        k += 1;
+    }
+    if k < b.len() && b[k] == b'@' {
+        j = k + 1;
+    }
+    if j < b.len() && b[j] == b'[' {
+        while j < b.len() && b[j] != b']' {
+            j += 1;
+        }
+        j = (j + 1).min(b.len());
+    } else {
+        while j < b.len() && (b[j].is_ascii_alphanumeric() || b"-._".contains(&b[j])) {
+            j += 1;
+        }
+    }
+    if j < b.len() && b[j] == b':' {
+        j += 1;
+        while j < b.len() && b[j].is_ascii_digit() {
+            j += 1;
+        }
+    }
+    j
 }
 
 /// `"Display" <uri>` or a bare addr-spec.
@@ -163,63 +191,74 @@ pub struct NameAddr {
 }
 
 impl NameAddr {
-    /// Parse a name-addr or addr-spec followed by header parameters.
-    pub fn parse_with_params(s: &str) -> Result<(NameAddr, Vec<Param>), ParseError> {
-        let lead = s.len() - s.trim_start().len();
-        let t = s.trim();
-        let (display, uri_txt, uri_off, rest, rest_off, bracketed);
-        if let Some(lt) = find_unquoted(t, '<') {
-            let d = t[..lt].trim();
-            display = if d.is_empty() {
-                None
-            } else if let Some(q) = d.strip_prefix('"') {
-                let q = q
-                    .strip_suffix('"')
-                    .ok_or_else(|| ParseError::new(lead, "unterminated display name"))?;
-                Some(q.replace("\\\"", "\"").replace("\\\\", "\\"))
-            } else {
-                if !d
-                    .bytes()
-                    .all(|c| is_token_char(c) || c == b' ' || c == b'\t')
-                {
-                    return Err(ParseError::new(
-                        lead,
-                        "display name with special characters must be quoted",
-                    ));
-                }
-                Some(d.split_whitespace().collect::<Vec<_>>().join(" "))
-            };
-            let gt = t[lt..]
+    /// Parse a name-addr or addr-spec starting at `i` (after optional LWS); returns
+    /// it and the index after it. Follows pjsip's `int_parse_uri_or_name_addr`:
+    /// a quoted display name, or an unquoted one (anything up to '<' without ':'),
+    /// LWS tolerated just inside the angle brackets, and a bare URI whose `;params`
+    /// are left for the header.
+    fn parse_at(s: &str, i: usize) -> Result<(NameAddr, usize), ParseError> {
+        let b = s.as_bytes();
+        let mut i = skip_lws(b, i);
+        if i >= b.len() {
+            return Err(ParseError::new(i, "missing address"));
+        }
+        let mut display = None;
+        if b[i] == b'"' {
+            let (d, e) = parse_quoted(s, i)?;
+            display = Some(d);
+            i = skip_lws(b, e);
+            if i >= b.len() || b[i] != b'<' {
+                return Err(ParseError::new(
+                    i,
+                    "a quoted display name must be followed by <URI>",
+                ));
+            }
+        } else if b[i] != b'<' {
+            let mut j = i;
+            while j < b.len() && !b":\r\n<".contains(&b[j]) {
+                j += 1;
+            }
+            if j < b.len() && b[j] == b'<' {
+                display = Some(s[i..j].trim_matches(|c| c == ' ' || c == '\t').to_string());
+                i = j;
+            }
+        }
+        if b[i] == b'<' {
+            let gt = s[i..]
                 .find('>')
-                .ok_or_else(|| ParseError::new(lead + lt, "'<' without '>'"))?
-                + lt;
-            uri_txt = &t[lt + 1..gt];
-            uri_off = lead + lt + 1;
-            rest = &t[gt + 1..];
-            rest_off = lead + gt + 1;
-            bracketed = true;
+                .map(|g| g + i)
+                .ok_or_else(|| ParseError::new(i, "'<' without '>'"))?;
+            let inner = &s[i + 1..gt];
+            let lead = inner.len() - inner.trim_start_matches(is_lws_char).len();
+            let uri_txt = inner.trim_matches(is_lws_char);
+            let uri = Uri::parse(uri_txt).map_err(|e| e.shifted(i + 1 + lead))?;
+            Ok((NameAddr { display, uri }, gt + 1))
         } else {
-            display = None;
-            let end = t.find(';').unwrap_or(t.len());
-            uri_txt = t[..end].trim_end();
-            uri_off = lead;
-            rest = &t[end..];
-            rest_off = lead + end;
-            bracketed = false;
+            let end = bare_uri_end(b, i);
+            let uri = Uri::parse_bare(&s[i..end]).map_err(|e| e.shifted(i))?;
+            Ok((NameAddr { display, uri }, end))
         }
-        let uri = if bracketed {
-            Uri::parse(uri_txt)
-        } else {
-            Uri::parse_bare(uri_txt)
+    }
+
+    /// Parse a name-addr or addr-spec followed by header parameters (a whole
+    /// From/To value).
+    pub fn parse_with_params(s: &str) -> Result<(NameAddr, Vec<Param>), ParseError> {
+        let (addr, i) = Self::parse_at(s, 0)?;
+        let (params, i) = parse_params_at(s, i, is_token_char)?;
+        let i = skip_lws(s.as_bytes(), i);
+        if i < s.len() {
+            return Err(unexpected(s, i, "after the address and its parameters"));
         }
-        .map_err(|e| e.shifted(uri_off))?;
-        let params = parse_header_params(rest, rest_off)?;
-        Ok((NameAddr { display, uri }, params))
+        Ok((addr, params))
     }
 
     pub fn parse(s: &str) -> Result<NameAddr, ParseError> {
         Ok(Self::parse_with_params(s)?.0)
     }
+}
+
+fn is_lws_char(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n')
 }
 
 impl fmt::Display for NameAddr {
@@ -229,24 +268,6 @@ impl fmt::Display for NameAddr {
         }
         write!(f, "<{}>", self.uri.print(UriContext::Contact))
     }
-}
-
-fn find_unquoted(s: &str, ch: char) -> Option<usize> {
-    let mut in_q = false;
-    let mut esc = false;
-    for (i, c) in s.char_indices() {
-        if esc {
-            esc = false;
-            continue;
-        }
-        match c {
-            '\\' if in_q => esc = true,
-            '"' => in_q = !in_q,
-            c if c == ch && !in_q => return Some(i),
-            _ => {}
-        }
-    }
-    None
 }
 
 /// One Contact value: an address with its header parameters.
@@ -272,6 +293,36 @@ impl ContactValue {
     pub fn param(&self, name: &str) -> Option<&Param> {
         find_param(&self.params, name)
     }
+
+    /// The `expires` parameter exactly as pjsip reads it (`int_parse_contact_param`):
+    /// the last `expires` with a value wins, its leading digits are read by
+    /// `pj_strtoul` (so `expires=abc` is 0 and `expires=60x` is 60), the number
+    /// wraps modulo 2^64 and is stored in 32 bits, and 0xFFFFFFFF (pjsip's "not
+    /// specified") becomes 0xFFFFFFFE. `None` when there is no such parameter.
+    /// Not modelled: pjsip keeps the quotes of `expires="60"`, which reads as 0.
+    pub fn expires_pjsip(&self) -> Option<u32> {
+        let v = self
+            .params
+            .iter()
+            .rev()
+            .filter(|p| p.name.eq_ignore_ascii_case("expires"))
+            .find_map(|p| p.value.as_deref().filter(|v| !v.is_empty()))?;
+        let n = pj_strtoul_u32(v);
+        Some(if n == u32::MAX { n - 1 } else { n })
+    }
+}
+
+/// pjlib's `pj_strtoul` as pjsip stores its result in a `pj_uint32_t`: leading
+/// ASCII digits, accumulated modulo 2^64 (LP64 `unsigned long`), then truncated.
+pub fn pj_strtoul_u32(v: &str) -> u32 {
+    let mut acc: u64 = 0;
+    for c in v.bytes() {
+        if !c.is_ascii_digit() {
+            break;
+        }
+        acc = acc.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
+    }
+    acc as u32
 }
 
 impl fmt::Display for ContactValue {
@@ -311,22 +362,42 @@ impl fmt::Display for Contact {
     }
 }
 
-/// Parse one Contact header's value (may hold several comma-separated entries).
+/// Parse one Contact header's value (may hold several comma-separated entries),
+/// scanning left to right as pjsip's `parse_hdr_contact` does.
 pub fn parse_contact_values(s: &str) -> Result<Vec<Contact>, ParseError> {
+    let b = s.as_bytes();
     let mut out = Vec::new();
-    for (off, part) in split_top_level(s)? {
-        let t = part.trim();
-        if t.is_empty() {
-            return Err(ParseError::new(off, "empty Contact entry"));
+    let mut i = 0;
+    loop {
+        i = skip_lws(b, i);
+        if i >= b.len() {
+            return Err(ParseError::new(
+                i,
+                if out.is_empty() {
+                    "empty Contact header"
+                } else {
+                    "empty Contact entry after ','"
+                },
+            ));
         }
-        if t == "*" {
+        if b[i] == b'*' {
             out.push(Contact::Star);
-            continue;
+            i += 1;
+        } else {
+            let (addr, j) = NameAddr::parse_at(s, i)?;
+            let (params, j) = parse_params_at(s, j, is_token_char)?;
+            out.push(Contact::Addr(ContactValue { addr, params }));
+            i = j;
         }
-        let (addr, params) = NameAddr::parse_with_params(part).map_err(|e| e.shifted(off))?;
-        out.push(Contact::Addr(ContactValue { addr, params }));
+        i = skip_lws(b, i);
+        if i >= b.len() {
+            return Ok(out);
+        }
+        if b[i] != b',' {
+            return Err(unexpected(s, i, "in Contact (expected ',' or the end)"));
+        }
+        i += 1;
     }
-    Ok(out)
 }
 
 /// One Via entry.
@@ -378,74 +449,123 @@ impl fmt::Display for Via {
     }
 }
 
-/// Parse one Via header's value (possibly several comma-separated entries).
+/// Parse one Via header's value (possibly several comma-separated entries). LWS is
+/// allowed around '/', ':', ';' and '=' as pjsip's scanner skips it.
 pub fn parse_via_values(s: &str) -> Result<Vec<Via>, ParseError> {
+    let b = s.as_bytes();
     let mut out = Vec::new();
-    for (off, part) in split_top_level(s)? {
-        let lead = part.len() - part.trim_start().len();
-        let t = part.trim();
-        let mut it = t.splitn(2, |c: char| c == ' ' || c == '\t');
-        let proto = it.next().unwrap_or("");
-        let rest = it.next().unwrap_or("").trim_start();
-        let pieces: Vec<&str> = proto.split('/').map(str::trim).collect();
-        if pieces.len() != 3
-            || !pieces[0].eq_ignore_ascii_case("SIP")
-            || pieces[1] != "2.0"
-            || pieces[2].is_empty()
-        {
+    let mut i = 0;
+    loop {
+        i = skip_lws(b, i);
+        let ps = i;
+        while i < b.len() && b[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        let proto_ok = s[ps..i].eq_ignore_ascii_case("SIP") && {
+            i = skip_lws(b, i);
+            let slash1 = i < b.len() && b[i] == b'/';
+            i = skip_lws(b, i + 1);
+            let v2 = b.get(i..i + 3) == Some(b"2.0");
+            i = skip_lws(b, i + 3);
+            let slash2 = i < b.len() && b[i] == b'/';
+            slash1 && v2 && slash2
+        };
+        if !proto_ok {
             return Err(ParseError::new(
-                off + lead,
-                format!("bad Via protocol '{proto}' (expected SIP/2.0/UDP …)"),
+                ps,
+                "bad Via protocol (expected SIP/2.0/<transport>)",
             ));
         }
-        let rest_off = off + lead + (t.len() - rest.len());
-        let (hostport, params_txt) = match rest.find(';') {
-            Some(i) => (rest[..i].trim(), &rest[i..]),
-            None => (rest.trim(), ""),
-        };
-        let (host, port) =
-            if let Some(v6) = hostport.strip_prefix('[') {
-                let end = v6
-                    .find(']')
-                    .ok_or_else(|| ParseError::new(rest_off, "IPv6 Via host without ']'"))?;
-                let p = v6[end + 1..].trim();
-                let port = match p.strip_prefix(':') {
-                    Some(n) => Some(
-                        n.trim()
-                            .parse::<u16>()
-                            .map_err(|_| ParseError::new(rest_off, "bad Via port"))?,
-                    ),
-                    None if p.is_empty() => None,
-                    None => return Err(ParseError::new(rest_off, "bad Via sent-by")),
-                };
-                (v6[..end].to_string(), port)
-            } else {
-                match hostport.rsplit_once(':') {
-                    Some((h, p)) => (
-                        h.trim().to_string(),
-                        Some(p.trim().parse::<u16>().map_err(|_| {
-                            ParseError::new(rest_off, format!("bad Via port '{p}'"))
-                        })?),
-                    ),
-                    None => (hostport.to_string(), None),
-                }
-            };
-        if host.is_empty()
-            || !host
-                .bytes()
-                .all(|c| c.is_ascii_alphanumeric() || b"-._:".contains(&c))
-        {
-            return Err(ParseError::new(rest_off, format!("bad Via host '{host}'")));
+        i = skip_lws(b, i + 1);
+        let ts = i;
+        while i < b.len() && is_token_char(b[i]) {
+            i += 1;
         }
-        let params = parse_header_params(params_txt, rest_off + (rest.len() - params_txt.len()))?;
+        if ts == i {
+            return Err(ParseError::new(i, "Via without a transport"));
+        }
+        let transport = s[ts..i].to_string();
+        i = skip_lws(b, i);
+        let hs = i;
+        let host = if i < b.len() && b[i] == b'[' {
+            let end = s[i..]
+                .find(']')
+                .map(|e| e + i)
+                .ok_or_else(|| ParseError::new(i, "IPv6 Via host without ']'"))?;
+            let h = &s[i + 1..end];
+            if !is_valid_ipv6_reference(h) {
+                return Err(ParseError::new(i + 1, "bad IPv6 address in Via"));
+            }
+            i = end + 1;
+            h.to_string()
+        } else {
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b"-._".contains(&b[i])) {
+                i += 1;
+            }
+            s[hs..i].to_string()
+        };
+        if host.is_empty() {
+            return Err(ParseError::new(hs, "Via without a host"));
+        }
+        i = skip_lws(b, i);
+        let mut port = None;
+        if i < b.len() && b[i] == b':' {
+            i = skip_lws(b, i + 1);
+            let ds = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            port = Some(parse_port(&s[ds..i]).ok_or_else(|| {
+                ParseError::new(ds, format!("bad Via port '{}'", clip(&s[ds..i])))
+            })?);
+        }
+        let (params, j) = parse_params_at(s, i, is_via_value_char)?;
+        for p in &params {
+            let v = p.value.as_deref().unwrap_or("");
+            let bad = if p.name.eq_ignore_ascii_case("rport") {
+                p.value.is_some() && parse_port(v).is_none()
+            } else if p.name.eq_ignore_ascii_case("ttl") {
+                p.value.is_some() && !(v.len() <= 3 && v.parse::<u8>().is_ok())
+            } else {
+                false
+            };
+            if bad {
+                return Err(ParseError::new(
+                    j,
+                    format!("bad Via {} parameter '{}'", p.name, clip(v)),
+                ));
+            }
+        }
+        i = skip_lws(b, j);
+        if i < b.len() && b[i] == b'(' {
+            let close = s[i..]
+                .find(')')
+                .map(|c| c + i)
+                .ok_or_else(|| ParseError::new(i, "unterminated Via comment"))?;
+            i = skip_lws(b, close + 1);
+        }
         out.push(Via {
-            transport: pieces[2].to_string(),
+            transport,
             host,
             port,
             params,
         });
+        if i >= b.len() {
+            return Ok(out);
+        }
+        if b[i] != b',' {
+            return Err(unexpected(s, i, "in Via (expected ';', ',' or the end)"));
+        }
+        i += 1;
     }
-    Ok(out)
+}
+
+/// A port: 1–5 digits, at most 65535.
+fn parse_port(d: &str) -> Option<u16> {
+    if d.is_empty() || d.len() > 5 || !d.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    d.parse().ok()
 }
 
 #[cfg(test)]

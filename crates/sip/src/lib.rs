@@ -16,7 +16,8 @@ mod uri;
 pub use compare::{uri_eq, UriMismatch};
 pub use error::ParseError;
 pub use header::{
-    parse_contact_values, parse_via_values, Contact, ContactValue, NameAddr, Param, Via,
+    parse_contact_values, parse_via_values, pj_strtoul_u32, Contact, ContactValue, NameAddr, Param,
+    Via,
 };
 pub use message::{Headers, Message, Request, Response, StartLine};
 pub use uri::{Host, Scheme, Uri, UriContext};

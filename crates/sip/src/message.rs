@@ -2,7 +2,8 @@
 
 use crate::error::ParseError;
 use crate::header::{
-    parse_contact_values, parse_delta_seconds, parse_via_values, Contact, NameAddr, Param, Via,
+    parse_contact_values, parse_delta_seconds, parse_via_values, pj_strtoul_u32, Contact, NameAddr,
+    Param, Via,
 };
 use crate::uri::{Uri, UriContext};
 use std::fmt;
@@ -68,14 +69,28 @@ impl Headers {
             parse_delta_seconds(v).ok_or_else(|| format!("bad Expires header '{}'", v.trim()))
         })
     }
+    /// The first Expires header as pjsip stores it (`pj_strtoul` into 32 bits: a
+    /// huge value wraps instead of saturating). `None` if absent. Use [`expires`]
+    /// for the saturating, validating reading.
+    ///
+    /// [`expires`]: Headers::expires
+    pub fn expires_pjsip(&self) -> Option<u32> {
+        self.get("Expires").map(|v| pj_strtoul_u32(v.trim()))
+    }
     pub fn call_id(&self) -> Option<&str> {
         self.get("Call-ID").map(str::trim)
     }
     /// CSeq number and method.
+    /// `None` when absent or malformed; like pjsip the number must be below 2^31.
     pub fn cseq(&self) -> Option<(u32, &str)> {
         let v = self.get("CSeq")?.trim();
         let (n, m) = v.split_once(|c: char| c.is_whitespace())?;
-        Some((n.parse().ok()?, m.trim()))
+        let m = m.trim();
+        if !is_token(m) || n.len() > 10 || !n.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let n: u32 = n.parse().ok().filter(|n| *n <= i32::MAX as u32)?;
+        Some((n, m))
     }
     pub fn from(&self) -> Result<(NameAddr, Vec<Param>), ParseError> {
         NameAddr::parse_with_params(
@@ -166,42 +181,55 @@ impl Message {
 
     /// Parse a message. Checks what a stateless SIP element would: the start line,
     /// header syntax, Content-Length against the body, CSeq against the method and,
-    /// for requests, the mandatory headers.
+    /// for requests, the mandatory headers. Every header pjsip parses itself (Via,
+    /// From, To, Contact, CSeq, Call-ID, Expires, Max-Forwards, Content-Length) must
+    /// parse, as pjsip drops a message with any header it cannot parse.
+    ///
+    /// Like pjsip: leading empty lines are skipped, LWS between the parts of the
+    /// start line is tolerated, and the body is cut to Content-Length (the rest of
+    /// a datagram is ignored, RFC 3261 §18.3).
     pub fn parse(text: &str) -> Result<Message, ParseError> {
-        let (head, body, body_off) = match text.find("\r\n\r\n") {
-            Some(i) => (&text[..i], &text[i + 4..], i + 4),
-            None => match text.find("\n\n") {
-                Some(i) => (&text[..i], &text[i + 2..], i + 2),
-                None => (text.trim_end_matches(['\r', '\n']), "", text.len()),
-            },
-        };
-        // Logical lines: unfold continuation lines (leading SP/HT).
+        // Logical lines up to the first empty line; continuation lines are unfolded.
         let mut lines: Vec<(usize, String)> = Vec::new();
         let mut off = 0;
-        for raw in head.split('\n') {
+        let mut body_off = text.len();
+        let mut started = false;
+        while off < text.len() {
+            let (raw, next) = match text[off..].find('\n') {
+                Some(n) => (&text[off..off + n], off + n + 1),
+                None => (&text[off..], text.len()),
+            };
             let line = raw.strip_suffix('\r').unwrap_or(raw);
-            if (line.starts_with(' ') || line.starts_with('\t')) && !lines.is_empty() {
+            if line.is_empty() {
+                if !started {
+                    off = next;
+                    continue;
+                }
+                body_off = next;
+                break;
+            }
+            started = true;
+            if (line.starts_with(' ') || line.starts_with('\t')) && lines.len() > 1 {
                 let last = lines.last_mut().expect("checked");
                 last.1.push(' ');
-                last.1.push_str(line.trim());
+                last.1
+                    .push_str(line.trim_matches(|c| c == ' ' || c == '\t'));
             } else {
                 lines.push((off, line.to_string()));
             }
-            off += raw.len() + 1;
+            off = next;
         }
+        let body = text.get(body_off..).unwrap_or("");
         let Some((_, first)) = lines.first() else {
             return Err(ParseError::new(0, "empty message"));
         };
-        if first.is_empty() {
-            return Err(ParseError::new(0, "message starts with an empty line"));
-        }
-        let start = parse_start_line(first)?;
+        let start = parse_start_line(first).map_err(|e| e.shifted(lines[0].0))?;
         let mut headers = Headers::default();
         for (loff, line) in &lines[1..] {
             let colon = line.find(':').ok_or_else(|| {
                 ParseError::new(*loff, format!("header line without ':': '{}'", clip(line)))
             })?;
-            let name = line[..colon].trim_end();
+            let name = line[..colon].trim_end_matches(|c| c == ' ' || c == '\t');
             if name.is_empty()
                 || !name
                     .bytes()
@@ -217,9 +245,12 @@ impl Message {
                 .find(|(c, _)| c.eq_ignore_ascii_case(name))
                 .map(|(_, f)| *f)
                 .unwrap_or(name);
-            headers.push(full, line[colon + 1..].trim());
+            headers.push(
+                full,
+                line[colon + 1..].trim_matches(|c| c == ' ' || c == '\t'),
+            );
         }
-        let msg = Message {
+        let mut msg = Message {
             start,
             headers,
             body: body.to_string(),
@@ -228,12 +259,29 @@ impl Message {
         Ok(msg)
     }
 
-    fn validate(&self, body_off: usize) -> Result<(), ParseError> {
+    fn validate(&mut self, body_off: usize) -> Result<(), ParseError> {
         let h = &self.headers;
-        if let Some(cl) = h.get("Content-Length") {
-            let n: usize = cl.trim().parse().map_err(|_| {
-                ParseError::new(body_off, format!("bad Content-Length '{}'", clip(cl)))
-            })?;
+        for single in ["Call-ID", "CSeq", "From", "To", "Max-Forwards"] {
+            if h.all(single).nth(1).is_some() {
+                return Err(ParseError::new(0, format!("more than one {single} header")));
+            }
+        }
+        let mut clen: Option<usize> = None;
+        for cl in h.all("Content-Length") {
+            let n = parse_digits(cl)
+                .filter(|n| *n <= i32::MAX as u64)
+                .ok_or_else(|| {
+                    ParseError::new(body_off, format!("bad Content-Length '{}'", clip(cl)))
+                })? as usize;
+            if clen.is_some_and(|c| c != n) {
+                return Err(ParseError::new(
+                    body_off,
+                    "several Content-Length headers with different values",
+                ));
+            }
+            clen = Some(n);
+        }
+        if let Some(n) = clen {
             if n > self.body.len() {
                 return Err(ParseError::new(
                     body_off,
@@ -244,6 +292,38 @@ impl Message {
                 ));
             }
         }
+        if let Some(c) = h.get("CSeq") {
+            h.cseq().ok_or_else(|| {
+                ParseError::new(
+                    0,
+                    format!(
+                        "bad CSeq header '{}' (expected '<number below 2^31> <METHOD>')",
+                        clip(c)
+                    ),
+                )
+            })?;
+        }
+        if let Some(v) = h.get("Max-Forwards") {
+            if parse_digits(v).is_none() {
+                return Err(ParseError::new(
+                    0,
+                    format!("bad Max-Forwards '{}'", clip(v)),
+                ));
+            }
+        }
+        if let Some(Err(e)) = h.expires() {
+            return Err(ParseError::new(0, e));
+        }
+        if h.get("Via").is_some() {
+            h.vias().map_err(|e| in_header(e, "Via"))?;
+        }
+        if h.get("From").is_some() {
+            h.from().map_err(|e| in_header(e, "From"))?;
+        }
+        if h.get("To").is_some() {
+            h.to().map_err(|e| in_header(e, "To"))?;
+        }
+        h.contacts().map_err(|e| in_header(e, "Contact"))?;
         if let Some(method) = self.method() {
             for required in ["Via", "From", "To", "Call-ID", "CSeq"] {
                 if h.get(required).is_none() {
@@ -253,26 +333,28 @@ impl Message {
                     ));
                 }
             }
-            let (_, cseq_method) = h.cseq().ok_or_else(|| {
-                ParseError::new(0, "bad CSeq header (expected '<number> <METHOD>')")
-            })?;
+            let (_, cseq_method) = h.cseq().expect("checked above");
             if cseq_method != method {
                 return Err(ParseError::new(
                     0,
-                    format!("CSeq method '{cseq_method}' does not match request method '{method}'"),
+                    format!(
+                        "CSeq method '{}' does not match request method '{}'",
+                        clip(cseq_method),
+                        clip(method)
+                    ),
                 ));
             }
-            h.vias()?;
-            h.from()?;
-            h.to()?;
-            if h.call_id()
-                .is_none_or(|c| c.is_empty() || c.contains(char::is_whitespace))
-            {
-                return Err(ParseError::new(0, "bad Call-ID"));
+            if h.call_id().is_none_or(str::is_empty) {
+                return Err(ParseError::new(0, "empty Call-ID"));
             }
-            if let Some(Err(e)) = h.expires() {
-                return Err(ParseError::new(0, e));
+        }
+        if let Some(n) = clen {
+            // A datagram may carry trailing bytes after the body; they are ignored.
+            let mut end = n;
+            while !self.body.is_char_boundary(end) {
+                end += 1;
             }
+            self.body.truncate(end);
         }
         Ok(())
     }
@@ -287,49 +369,72 @@ fn clip(s: &str) -> String {
     s.chars().take(40).collect()
 }
 
+/// Digits only (LWS around allowed), as a number; `None` if empty, not digits or
+/// too large for u64.
+fn parse_digits(v: &str) -> Option<u64> {
+    let v = v.trim();
+    if v.is_empty() || !v.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    v.parse().ok()
+}
+
+fn in_header(e: ParseError, name: &str) -> ParseError {
+    ParseError::new(e.offset, format!("{name} header: {}", e.message))
+}
+
+fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&c))
+}
+
 fn parse_start_line(line: &str) -> Result<StartLine, ParseError> {
-    if let Some(rest) = line.strip_prefix("SIP/") {
-        let mut it = rest.splitn(3, ' ');
-        let ver = it.next().unwrap_or("");
+    let ws = |c: char| c == ' ' || c == '\t';
+    if line.len() >= 4 && line.as_bytes()[..4].eq_ignore_ascii_case(b"SIP/") {
+        // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
+        let rest = &line[4..];
+        let ver = rest.split(ws).next().unwrap_or("");
         if ver != "2.0" {
             return Err(ParseError::new(
                 4,
-                format!("unsupported SIP version '{ver}'"),
+                format!("unsupported SIP version '{}'", clip(ver)),
             ));
         }
-        let code = it.next().unwrap_or("");
-        let code: u16 = code
-            .parse()
-            .ok()
-            .filter(|c| (100..700).contains(c))
-            .ok_or_else(|| ParseError::new(8, format!("bad status code '{code}'")))?;
+        let rest = rest[3..].trim_start_matches(ws);
+        let code_txt = rest.split(ws).next().unwrap_or("");
+        let code: u16 = Some(code_txt)
+            .filter(|c| c.len() == 3 && c.bytes().all(|d| d.is_ascii_digit()))
+            .and_then(|c| c.parse().ok())
+            .filter(|c| (100..=999).contains(c))
+            .ok_or_else(|| ParseError::new(8, format!("bad status code '{}'", clip(code_txt))))?;
+        let reason = rest[code_txt.len()..].trim_matches(ws);
         return Ok(StartLine::Response {
             code,
-            reason: it.next().unwrap_or("").to_string(),
+            reason: reason.to_string(),
         });
     }
-    let parts: Vec<&str> = line.split(' ').collect();
+    // Request-Line = Method SP Request-URI SP SIP-Version. pjsip's scanner skips
+    // any run of LWS between the three parts (RFC 4475 lwsstart/trws).
+    let parts: Vec<&str> = line.split(ws).filter(|p| !p.is_empty()).collect();
     if parts.len() != 3 {
         return Err(ParseError::new(
             0,
-            "request line must be 'METHOD URI SIP/2.0' separated by single spaces",
+            "request line must be 'METHOD URI SIP/2.0'",
         ));
     }
     let (method, uri, ver) = (parts[0], parts[1], parts[2]);
-    if method.is_empty()
-        || !method
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&c))
-    {
+    if !is_token(method) {
         return Err(ParseError::new(0, format!("bad method '{}'", clip(method))));
     }
-    if ver != "SIP/2.0" {
+    let uri_off = line.find(uri).unwrap_or(0);
+    if !ver.eq_ignore_ascii_case("SIP/2.0") {
         return Err(ParseError::new(
-            method.len() + uri.len() + 2,
+            line.rfind(ver).unwrap_or(0),
             format!("unsupported SIP version '{}'", clip(ver)),
         ));
     }
-    let uri = Uri::parse(uri).map_err(|e| e.shifted(method.len() + 1))?;
+    let uri = Uri::parse(uri).map_err(|e| e.shifted(uri_off))?;
     Ok(StartLine::Request {
         method: method.to_string(),
         uri,

@@ -139,7 +139,7 @@ impl Uri {
             out.push_str(&port.to_string());
         }
         let pair = |out: &mut String, name: &str, v: &Option<String>| {
-            if let Some(v) = v {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
                 out.push(';');
                 out.push_str(name);
                 out.push('=');
@@ -159,8 +159,22 @@ impl Uri {
                 out.push_str(&ttl.to_string());
             }
         }
-        if ctx != UriContext::FromTo {
-            pair(&mut out, "maddr", &self.maddr_param);
+        if let Some(m) = self.maddr_param.as_deref().filter(|m| !m.is_empty()) {
+            if ctx != UriContext::FromTo {
+                if m.contains(':') {
+                    // pjsip prints an IPv6 maddr inside brackets, unescaped
+                    out.push_str(";maddr=");
+                    if m.starts_with('[') {
+                        out.push_str(m);
+                    } else {
+                        out.push('[');
+                        out.push_str(m);
+                        out.push(']');
+                    }
+                } else {
+                    pair(&mut out, "maddr", &self.maddr_param);
+                }
+            }
         }
         if self.lr_param && ctx != UriContext::FromTo && ctx != UriContext::Contact {
             out.push_str(";lr");
@@ -168,7 +182,7 @@ impl Uri {
         for p in &self.other_params {
             out.push(';');
             escape(&p.name, is_param_char, &mut out);
-            if let Some(v) = &p.value {
+            if let Some(v) = p.value.as_deref().filter(|v| !v.is_empty()) {
                 out.push('=');
                 escape(v, is_param_char, &mut out);
             }
@@ -177,8 +191,10 @@ impl Uri {
             for (i, h) in self.headers.iter().enumerate() {
                 out.push(if i == 0 { '?' } else { '&' });
                 escape(&h.name, is_header_char, &mut out);
-                out.push('=');
-                escape(h.value.as_deref().unwrap_or(""), is_header_char, &mut out);
+                if let Some(v) = h.value.as_deref().filter(|v| !v.is_empty()) {
+                    out.push('=');
+                    escape(v, is_header_char, &mut out);
+                }
             }
         }
         out
@@ -226,8 +242,11 @@ fn parse_uri(s: &str, with_params: bool) -> Result<Uri, ParseError> {
         Scheme::Sips
     } else {
         let rest = &s[colon + 1..];
-        if rest.is_empty() || rest.bytes().any(|c| c <= b' ' || c == b'<' || c == b'>') {
-            return Err(ParseError::new(colon + 1, "bad characters in URI"));
+        if rest.is_empty() {
+            return Err(ParseError::new(colon + 1, "empty URI after the scheme"));
+        }
+        if let Some(bad) = rest.bytes().position(|c| !is_other_uri_char(c)) {
+            return Err(ParseError::new(colon + 1 + bad, "bad characters in URI"));
         }
         let mut u = Uri::sip(None, "", None);
         u.scheme = Scheme::Other(scheme_txt.to_ascii_lowercase());
@@ -260,7 +279,11 @@ fn parse_uri(s: &str, with_params: bool) -> Result<Uri, ParseError> {
         if user.is_empty() {
             return Err(ParseError::new(base, "empty user part before '@'"));
         }
-        if let Some(bad) = user.bytes().position(|c| !(is_user_char(c) || c == b'%')) {
+        // pjsip parses the user part with USER_SPEC_LENIENT, which also allows '#'.
+        if let Some(bad) = user
+            .bytes()
+            .position(|c| !(is_user_char(c) || c == b'%' || c == b'#'))
+        {
             return Err(ParseError::new(
                 base + bad,
                 "character not allowed in URI user part",
@@ -286,15 +309,10 @@ fn parse_uri(s: &str, with_params: bool) -> Result<Uri, ParseError> {
             .find(']')
             .ok_or_else(|| ParseError::new(host_off, "IPv6 reference without ']'"))?;
         let addr = &v6[..end];
-        if addr.is_empty()
-            || !addr
-                .bytes()
-                .all(|c| c.is_ascii_hexdigit() || c == b':' || c == b'.')
-            || !addr.contains(':')
-        {
+        if !is_valid_ipv6_reference(addr) {
             return Err(ParseError::new(
                 host_off + 1,
-                format!("bad IPv6 address '{addr}'"),
+                format!("bad IPv6 address '{}'", clip(addr)),
             ));
         }
         (addr.to_string(), &v6[end + 1..])
@@ -363,18 +381,32 @@ fn parse_uri(s: &str, with_params: bool) -> Result<Uri, ParseError> {
     if let Some(h) = headers {
         let mut hoff = off + params.len() + 1;
         for item in h.split('&') {
+            // pjsip (int_parse_hparam): `name[=value]`, both hnv chars, %-escapes decoded.
             let (n, v) = match item.find('=') {
-                Some(e) => (&item[..e], &item[e + 1..]),
-                None => return Err(ParseError::new(hoff, "URI header without '='")),
+                Some(e) => (&item[..e], Some(&item[e + 1..])),
+                None => (item, None),
             };
             if n.is_empty() {
                 return Err(ParseError::new(hoff, "empty URI header name"));
             }
+            if let Some(bad) = item
+                .bytes()
+                .position(|c| !(is_header_char(c) || c == b'%' || c == b'='))
+            {
+                return Err(ParseError::new(
+                    hoff + bad,
+                    "character not allowed in URI header",
+                ));
+            }
             let name = unescape(n).ok_or_else(|| ParseError::new(hoff, "bad %-escape"))?;
-            let value = unescape(v).ok_or_else(|| ParseError::new(hoff, "bad %-escape"))?;
+            let value = match v {
+                Some(v) => Some(unescape(v).ok_or_else(|| ParseError::new(hoff, "bad %-escape"))?),
+                None => None,
+            };
             uri.headers.push(Param {
                 name,
-                value: Some(value),
+                // an empty value is the same as none for pjsip (printed as `name`)
+                value: value.filter(|v| !v.is_empty()),
             });
             hoff += item.len() + 1;
         }
@@ -402,30 +434,74 @@ fn parse_uri_param(item: &str) -> Result<Param, ParseError> {
         }
         None => None,
     };
-    Ok(Param { name, value })
+    // `;x=` and `;x` are the same to pjsip (an empty pj_str_t); keep them as `None`.
+    Ok(Param {
+        name,
+        value: value.filter(|v| !v.is_empty()),
+    })
 }
 
 fn apply_param(uri: &mut Uri, p: Param) -> Result<(), ParseError> {
     let name = p.name.to_ascii_lowercase();
-    let val = p.value.clone();
+    // pjsip (int_parse_sip_url) only takes user/method/transport/ttl/maddr out of the
+    // list when they have a value; a valueless one stays an "other" parameter.
+    let Some(val) = p.value.clone().filter(|v| !v.is_empty()) else {
+        if name == "lr" {
+            uri.lr_param = true;
+        } else {
+            uri.other_params.push(p);
+        }
+        return Ok(());
+    };
     match name.as_str() {
-        "user" => uri.user_param = Some(val.unwrap_or_default()),
-        "method" => uri.method_param = Some(val.unwrap_or_default()),
-        "transport" => uri.transport_param = Some(val.unwrap_or_default()),
-        "maddr" => uri.maddr_param = Some(val.unwrap_or_default()),
+        "user" => uri.user_param = Some(val),
+        "method" => uri.method_param = Some(val),
+        "transport" => uri.transport_param = Some(val),
+        "maddr" => uri.maddr_param = Some(val),
         "lr" => uri.lr_param = true,
         "ttl" => {
-            let v = val.unwrap_or_default();
-            let ttl: u32 = v
-                .parse()
-                .ok()
+            let ttl: u32 = Some(&val)
+                .filter(|v| v.len() <= 3 && v.bytes().all(|c| c.is_ascii_digit()))
+                .and_then(|v| v.parse().ok())
                 .filter(|t| *t <= 255)
-                .ok_or_else(|| ParseError::new(0, format!("bad ttl '{v}' (0–255)")))?;
+                .ok_or_else(|| ParseError::new(0, format!("bad ttl '{}' (0–255)", clip(&val))))?;
             uri.ttl_param = Some(ttl);
         }
         _ => uri.other_params.push(p),
     }
     Ok(())
+}
+
+/// Characters pjsip accepts in the body of a non-SIP URI (`GENERIC_URI_CHARS`).
+fn is_other_uri_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || b"#?;:@&=+-_.!~*'()%$,/".contains(&c)
+}
+
+/// An IPv6 reference without its brackets: a valid RFC 4291 text address (this
+/// rejects RFC 5118 §4.10's three-colon form, which pjsip's scanner would take),
+/// optionally followed by a zone id (`%25eth0`, RFC 6874).
+pub(crate) fn is_valid_ipv6_reference(addr: &str) -> bool {
+    let (ip, zone) = match addr.find('%') {
+        Some(p) => (&addr[..p], Some(&addr[p..])),
+        None => (addr, None),
+    };
+    if ip.parse::<std::net::Ipv6Addr>().is_err() {
+        return false;
+    }
+    match zone {
+        None => true,
+        Some(z) => {
+            z.len() > 3
+                && z.starts_with("%25")
+                && z[3..]
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b"-._~%".contains(&c))
+        }
+    }
+}
+
+pub(crate) fn clip(s: &str) -> String {
+    s.chars().take(40).collect()
 }
 
 #[cfg(test)]
