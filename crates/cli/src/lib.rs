@@ -2,3 +2,4 @@
 //! can call it directly.
 
 pub mod replay;
+pub mod run;

@@ -6,6 +6,12 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: aorlab <command> …
 
 commands:
+  run FILE [--json] [--at TIME] [--verbose]
+                      run a scenario: timeline, then a summary per device
+  run --preset NAME   run a built-in preset
+  check FILE          print every problem in a scenario file (exit 1 on errors)
+  presets [--print NAME]
+                      list the built-in presets, or print one's text
   replay FILE.json…   replay recordings of a real Asterisk against the registrar
                       (a folder replays every *.json in it)
 ";
@@ -73,6 +79,23 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("replay") => replay(&args[1..]),
+        Some(cmd @ ("run" | "check" | "presets")) => {
+            let r = match cmd {
+                "run" => aorlab_cli::run::main_run(&args[1..]),
+                "check" => aorlab_cli::run::main_check(&args[1..]),
+                _ => aorlab_cli::run::main_presets(&args[1..]),
+            };
+            match r {
+                Ok(s) => {
+                    println!("{}", s.trim_end());
+                    ExitCode::SUCCESS
+                }
+                Err((code, s)) => {
+                    eprintln!("{}", s.trim_end());
+                    ExitCode::from(code)
+                }
+            }
+        }
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             ExitCode::SUCCESS

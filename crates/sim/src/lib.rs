@@ -1,1 +1,23 @@
-pub fn hello() {}
+//! aorlab's simulated world: the scenario language, devices, NAT boxes,
+//! connections and one Asterisk running the real registrar; the trace it produces.
+
+mod duration;
+mod parse;
+mod presets;
+mod scenario;
+mod trace;
+mod world;
+
+pub use duration::{clock, format_duration, parse_duration};
+pub use parse::{parse, Diagnostic, Severity};
+pub use presets::{preset, Preset, DEMO_SCENARIO, PRESETS};
+pub use scenario::*;
+pub use trace::*;
+pub use world::{World, ASTERISK_IP, DELAY_MS, EPOCH_MS};
+
+/// Parse and run a scenario. Errors (with line:column) stop the run; warnings
+/// travel in `Trace::warnings`.
+pub fn run_text(text: &str) -> Result<Trace, Vec<Diagnostic>> {
+    let (sc, warnings) = parse(text)?;
+    Ok(World::new(sc).run(warnings))
+}

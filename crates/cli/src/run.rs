@@ -1,0 +1,186 @@
+//! `aorlab run` / `check` / `presets`: scenario text to readable output.
+
+use aorlab_sim::{clock, parse, parse_duration, run_text, Diagnostic, Severity, Trace, PRESETS};
+
+pub fn print_diagnostics(file: &str, diags: &[Diagnostic]) -> String {
+    let mut s = String::new();
+    for d in diags {
+        s.push_str(&format!("{file}:{d}\n"));
+    }
+    s
+}
+
+/// A readable timeline and a per-device summary.
+pub fn render_timeline(t: &Trace, verbose: bool) -> String {
+    let mut s = String::new();
+    if !t.title.is_empty() {
+        s.push_str(&format!("# {}\n", t.title));
+    }
+    if !t.lesson.is_empty() {
+        s.push_str(&format!("# {}\n", t.lesson));
+    }
+    s.push('\n');
+    for r in &t.records {
+        if !verbose
+            && (r.kind == "sip"
+                || r.kind == "qualify"
+                || (r.kind == "change" && r.change.as_deref() == Some("refreshed")))
+        {
+            continue;
+        }
+        s.push_str(&format!(
+            "{:>8}  {:<10} {}\n",
+            clock(r.at_ms),
+            r.actor,
+            r.summary
+        ));
+        if let Some(l) = &r.log {
+            s.push_str(&format!("{:>8}  {:<10}   log: {l}\n", "", ""));
+        }
+        if let Some(w) = &r.why {
+            if r.kind == "change" || r.kind == "dial" {
+                s.push_str(&format!("{:>8}  {:<10}   why: {w}\n", "", ""));
+            }
+        }
+    }
+    s.push_str("\nSummary\n");
+    for d in &t.devices {
+        s.push_str(&format!(
+            "  {:<10} reachable {} of {}; {} × 403{}\n",
+            d.device,
+            clock(d.reachable_ms),
+            clock(d.wanted_ms),
+            d.rejections_403,
+            if d.gave_up { "; gave up" } else { "" }
+        ));
+    }
+    for l in &t.summary {
+        s.push_str(&format!("  - {l}\n"));
+    }
+    s
+}
+
+pub fn render_state(t: &Trace, at: u64) -> String {
+    let st = t.state_at(at);
+    let mut s = format!("State at {}\n\n", clock(at));
+    for c in &st.contacts {
+        s.push_str(&format!(
+            "  {}/{}  expires in {} s  {}  → {}\n",
+            c.aor,
+            c.uri,
+            c.expires_in_s,
+            c.status,
+            c.reaches.as_deref().unwrap_or("nobody (stale)")
+        ));
+    }
+    if st.contacts.is_empty() {
+        s.push_str("  (no bindings)\n");
+    }
+    s.push('\n');
+    for (ep, d) in &st.dial {
+        s.push_str(&format!(
+            "  PJSIP_DIAL_CONTACTS({ep}) = {}\n",
+            if d.is_empty() { "(empty)" } else { d }
+        ));
+    }
+    s
+}
+
+pub fn main_run(args: &[String]) -> Result<String, (u8, String)> {
+    let mut json = false;
+    let mut verbose = false;
+    let mut at: Option<u64> = None;
+    let mut file: Option<String> = None;
+    let mut preset: Option<String> = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--json" => json = true,
+            "--verbose" | "-v" => verbose = true,
+            "--at" => {
+                let v = it
+                    .next()
+                    .ok_or((2, "--at needs a time, e.g. --at 10m".to_string()))?;
+                at = Some(parse_duration(v).map_err(|e| (2, e))?);
+            }
+            "--preset" => {
+                preset = Some(
+                    it.next()
+                        .ok_or((2, "--preset needs a name (see aorlab presets)".to_string()))?
+                        .clone(),
+                )
+            }
+            f => file = Some(f.to_string()),
+        }
+    }
+    let (name, text) = match (preset, file) {
+        (Some(p), _) => {
+            let pr = aorlab_sim::preset(&p)
+                .ok_or((2, format!("no preset '{p}' (see aorlab presets)")))?;
+            (format!("preset:{p}"), pr.text.to_string())
+        }
+        (None, Some(f)) => (
+            f.clone(),
+            std::fs::read_to_string(&f).map_err(|e| (2, format!("{f}: {e}")))?,
+        ),
+        (None, None) => {
+            return Err((
+                2,
+                "aorlab run FILE [--json] [--at TIME] [--verbose] | aorlab run --preset NAME"
+                    .into(),
+            ))
+        }
+    };
+    match run_text(&text) {
+        Ok(t) => {
+            let mut out = String::new();
+            if !t.warnings.is_empty() {
+                out.push_str(&print_diagnostics(&name, &t.warnings));
+            }
+            if json {
+                return Ok(serde_json::to_string_pretty(&t).expect("trace serializes"));
+            }
+            out.push_str(&match at {
+                Some(at) => render_state(&t, at),
+                None => render_timeline(&t, verbose),
+            });
+            Ok(out)
+        }
+        Err(d) => Err((1, print_diagnostics(&name, &d))),
+    }
+}
+
+pub fn main_check(args: &[String]) -> Result<String, (u8, String)> {
+    let f = args.first().ok_or((2, "aorlab check FILE".to_string()))?;
+    let text = std::fs::read_to_string(f).map_err(|e| (2, format!("{f}: {e}")))?;
+    match parse(&text) {
+        Ok((_, warnings)) => Ok(format!(
+            "{}{f}: ok ({} warning(s))",
+            print_diagnostics(f, &warnings),
+            warnings.len()
+        )),
+        Err(d) => {
+            let errors = d.iter().filter(|x| x.severity == Severity::Error).count();
+            Err((
+                1,
+                format!("{}{f}: {errors} error(s)", print_diagnostics(f, &d)),
+            ))
+        }
+    }
+}
+
+pub fn main_presets(args: &[String]) -> Result<String, (u8, String)> {
+    if args.first().map(String::as_str) == Some("--print") {
+        let n = args
+            .get(1)
+            .ok_or((2, "--print needs a preset name".to_string()))?;
+        return aorlab_sim::preset(n)
+            .map(|p| p.text.to_string())
+            .ok_or((2, format!("no preset '{n}'")));
+    }
+    Ok(PRESETS
+        .iter()
+        .map(|p| format!("{:<20} {}", p.name, p.title()))
+        .collect::<Vec<_>>()
+        .join("\n"))
+}

@@ -1,0 +1,1080 @@
+//! The scenario language parser: collects every problem with line:column and a
+//! hint, never panics, and checks the limits.
+
+use crate::duration::parse_duration;
+use crate::scenario::*;
+use aorlab_registrar::config::options::nearest;
+use aorlab_registrar::{parse_pjsip_conf, Config, Profile, Protocol};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A problem in the scenario text, 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub line: u32,
+    pub col: u32,
+    pub end_col: u32,
+    pub severity: Severity,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{}:{}: {sev}: {}", self.line, self.col, self.message)?;
+        if let Some(h) = &self.hint {
+            write!(f, "\n    hint: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Word {
+    text: String,
+    col: u32,
+}
+
+fn words(line: &str) -> Result<Vec<Word>, (u32, String)> {
+    let mut out = Vec::new();
+    let mut chars = line.char_indices().peekable();
+    while let Some(&(i, c)) = chars.peek() {
+        if c == '#' {
+            break;
+        }
+        if c.is_whitespace() {
+            chars.next();
+            continue;
+        }
+        let col = line[..i].chars().count() as u32 + 1;
+        if c == '"' {
+            chars.next();
+            let mut t = String::new();
+            let mut closed = false;
+            for (_, c) in chars.by_ref() {
+                if c == '"' {
+                    closed = true;
+                    break;
+                }
+                t.push(c);
+            }
+            if !closed {
+                return Err((col, "unterminated quoted text".into()));
+            }
+            out.push(Word { text: t, col });
+        } else {
+            let mut t = String::new();
+            while let Some(&(_, c)) = chars.peek() {
+                if c.is_whitespace() {
+                    break;
+                }
+                t.push(c);
+                chars.next();
+            }
+            out.push(Word { text: t, col });
+        }
+    }
+    Ok(out)
+}
+
+struct P {
+    diags: Vec<Diagnostic>,
+}
+
+impl P {
+    fn err(&mut self, line: u32, w: &Word, msg: impl Into<String>, hint: Option<String>) {
+        self.diags.push(Diagnostic {
+            line,
+            col: w.col,
+            end_col: w.col + w.text.chars().count().max(1) as u32,
+            severity: Severity::Error,
+            message: msg.into(),
+            hint,
+        });
+    }
+    fn err_at(&mut self, line: u32, col: u32, msg: impl Into<String>, hint: Option<String>) {
+        self.diags.push(Diagnostic {
+            line,
+            col,
+            end_col: col + 1,
+            severity: Severity::Error,
+            message: msg.into(),
+            hint,
+        });
+    }
+    fn warn(&mut self, line: u32, col: u32, msg: impl Into<String>, hint: Option<String>) {
+        self.diags.push(Diagnostic {
+            line,
+            col,
+            end_col: col + 1,
+            severity: Severity::Warning,
+            message: msg.into(),
+            hint,
+        });
+    }
+    fn duration(&mut self, line: u32, w: &Word) -> Option<SimMs> {
+        match parse_duration(&w.text) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.err(line, w, e, Some("write times like 90s, 5m, 1h30m".into()));
+                None
+            }
+        }
+    }
+}
+
+const TOP_KEYWORDS: &[&str] = &[
+    "asterisk",
+    "seed",
+    "title",
+    "lesson",
+    "systemname",
+    "pjsip.conf",
+    "nat",
+    "device",
+    "at",
+    "until",
+];
+const ACTIONS: &[&str] = &[
+    "register",
+    "unregister",
+    "unregister-all",
+    "reboot",
+    "roam",
+    "offline",
+    "online",
+    "drop",
+    "nat",
+    "asterisk",
+    "dial",
+];
+const DEVICE_OPTS: &[&str] = &[
+    "behind",
+    "expires",
+    "refresh",
+    "on-403",
+    "on-timeout",
+    "keepalive",
+    "answers-options",
+    "contact-params",
+    "rinstance",
+    "offline",
+];
+
+/// Read a `{ … }` block of pjsip.conf text starting after the line `start`.
+fn read_block(lines: &[&str], start: usize) -> Option<(String, usize)> {
+    let mut text = String::new();
+    let mut i = start + 1;
+    while i < lines.len() {
+        if lines[i].trim() == "}" {
+            return Some((text, i));
+        }
+        text.push_str(lines[i]);
+        text.push('\n');
+        i += 1;
+    }
+    None
+}
+
+fn addr(s: &str) -> Option<(String, u16)> {
+    let (ip, port) = s.rsplit_once(':')?;
+    let ip = ip.trim_start_matches('[').trim_end_matches(']');
+    if ip.is_empty()
+        || !ip
+            .bytes()
+            .all(|c| c.is_ascii_hexdigit() || c == b'.' || c == b':')
+    {
+        return None;
+    }
+    Some((ip.to_string(), port.parse().ok()?))
+}
+
+/// Parse scenario text. Errors stop the run; warnings are returned with the scenario.
+pub fn parse(text: &str) -> Result<(Scenario, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let mut p = P { diags: Vec::new() };
+    let mut sc = Scenario {
+        title: String::new(),
+        lesson: String::new(),
+        profile: Profile::V22,
+        version_text: "22".into(),
+        seed: 1,
+        systemname: String::new(),
+        pjsip_conf: String::new(),
+        config: Config::default(),
+        nats: Vec::new(),
+        devices: Vec::new(),
+        events: Vec::new(),
+        until: 0,
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let mut seen_conf = false;
+    let mut i = 0;
+    let mut last_at: Option<(SimMs, u32)> = None;
+    while i < lines.len() {
+        let ln = i as u32 + 1;
+        let ws = match words(lines[i]) {
+            Ok(w) => w,
+            Err((col, m)) => {
+                p.err_at(ln, col, m, Some("close the quote on the same line".into()));
+                i += 1;
+                continue;
+            }
+        };
+        i += 1;
+        let Some(first) = ws.first() else { continue };
+        match first.text.as_str() {
+            "asterisk" => match ws.get(1) {
+                Some(v) => match Profile::from_version(&v.text) {
+                    Some(pr) => {
+                        sc.profile = pr;
+                        sc.version_text = v.text.clone();
+                    }
+                    None => p.err(
+                        ln,
+                        v,
+                        format!("unknown Asterisk version '{}'", v.text),
+                        Some("one of 13.17, 13.18, 16, 16.8, 16.22, 18, 18.8, 20, 22".into()),
+                    ),
+                },
+                None => p.err(
+                    ln,
+                    first,
+                    "'asterisk' needs a version",
+                    Some("e.g. asterisk 22".into()),
+                ),
+            },
+            "seed" => match ws.get(1).map(|w| (w, w.text.parse::<u64>())) {
+                Some((_, Ok(s))) => sc.seed = s,
+                Some((w, Err(_))) => p.err(ln, w, "the seed must be a whole number", None),
+                None => p.err(ln, first, "'seed' needs a number", None),
+            },
+            "title" | "lesson" => {
+                let rest = ws[1..]
+                    .iter()
+                    .map(|w| w.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                if first.text == "title" {
+                    sc.title = rest;
+                } else {
+                    sc.lesson = rest;
+                }
+            }
+            "systemname" => sc.systemname = ws.get(1).map(|w| w.text.clone()).unwrap_or_default(),
+            "pjsip.conf" => {
+                if ws.get(1).map(|w| w.text.as_str()) != Some("{") {
+                    p.err(
+                        ln,
+                        first,
+                        "expected 'pjsip.conf {' and the configuration on the next lines",
+                        Some("end the block with a line holding only '}'".into()),
+                    );
+                    continue;
+                }
+                let Some((conf, end)) = read_block(&lines, i - 1) else {
+                    p.err(
+                        ln,
+                        first,
+                        "the pjsip.conf block is never closed",
+                        Some("end it with a line holding only '}'".into()),
+                    );
+                    break;
+                };
+                let (cfg, diags) = parse_pjsip_conf(&conf);
+                for d in diags {
+                    let sev = match d.severity {
+                        aorlab_registrar::config::Severity::Error => Severity::Error,
+                        aorlab_registrar::config::Severity::Warning => Severity::Warning,
+                    };
+                    p.diags.push(Diagnostic {
+                        line: ln + d.line,
+                        col: d.col,
+                        end_col: d.col + 1,
+                        severity: sev,
+                        message: d.message,
+                        hint: d.hint,
+                    });
+                }
+                if seen_conf {
+                    p.err(
+                        ln,
+                        first,
+                        "a second pjsip.conf block",
+                        Some(
+                            "use 'at TIME asterisk reload {' to change the configuration later"
+                                .into(),
+                        ),
+                    );
+                }
+                seen_conf = true;
+                sc.pjsip_conf = conf;
+                sc.config = cfg;
+                i = end + 1;
+            }
+            "nat" => parse_nat(&mut p, &mut sc, ln, &ws),
+            "device" => parse_device(&mut p, &mut sc, ln, &ws),
+            "until" => match ws.get(1) {
+                Some(w) => {
+                    if let Some(d) = p.duration(ln, w) {
+                        if d > MAX_DURATION_MS {
+                            p.err(ln, w, "simulated time is limited to 31 days", None);
+                        } else {
+                            sc.until = d;
+                        }
+                    }
+                }
+                None => p.err(
+                    ln,
+                    first,
+                    "'until' needs a time",
+                    Some("e.g. until 2h".into()),
+                ),
+            },
+            "at" => {
+                let Some(tw) = ws.get(1) else {
+                    p.err(
+                        ln,
+                        first,
+                        "'at' needs a time and an action",
+                        Some("e.g. at 5m register desk".into()),
+                    );
+                    continue;
+                };
+                let Some(at) = p.duration(ln, tw) else {
+                    continue;
+                };
+                if at > MAX_DURATION_MS {
+                    p.err(ln, tw, "simulated time is limited to 31 days", None);
+                    continue;
+                }
+                if let Some((prev, pl)) = last_at {
+                    if at < prev {
+                        p.warn(
+                            ln,
+                            tw.col,
+                            format!(
+                                "this time is earlier than line {pl}'s; events run in time order"
+                            ),
+                            None,
+                        );
+                    }
+                }
+                last_at = Some((at, ln));
+                let rest = &ws[2..];
+                let Some(aw) = rest.first() else {
+                    p.err(
+                        ln,
+                        tw,
+                        "'at TIME' needs an action",
+                        Some(format!("one of: {}", ACTIONS.join(", "))),
+                    );
+                    continue;
+                };
+                // `asterisk reload {` reads a block.
+                if aw.text == "asterisk" && rest.get(1).map(|w| w.text.as_str()) == Some("reload") {
+                    if rest.get(2).map(|w| w.text.as_str()) != Some("{") {
+                        p.err(
+                            ln,
+                            &rest[1],
+                            "expected 'asterisk reload {' and the new pjsip.conf on the next lines",
+                            None,
+                        );
+                        continue;
+                    }
+                    let Some((conf, end)) = read_block(&lines, i - 1) else {
+                        p.err(
+                            ln,
+                            aw,
+                            "the reload block is never closed",
+                            Some("end it with a line holding only '}'".into()),
+                        );
+                        break;
+                    };
+                    let (cfg, diags) = parse_pjsip_conf(&conf);
+                    for d in diags {
+                        if d.severity == aorlab_registrar::config::Severity::Error {
+                            p.diags.push(Diagnostic {
+                                line: ln + d.line,
+                                col: d.col,
+                                end_col: d.col + 1,
+                                severity: Severity::Error,
+                                message: d.message,
+                                hint: d.hint,
+                            });
+                        }
+                    }
+                    sc.events.push(Event {
+                        at,
+                        action: Action::Reload {
+                            conf,
+                            config: Box::new(cfg),
+                        },
+                        line: ln,
+                    });
+                    i = end + 1;
+                    continue;
+                }
+                if let Some(action) = parse_action(&mut p, ln, rest) {
+                    sc.events.push(Event {
+                        at,
+                        action,
+                        line: ln,
+                    });
+                }
+            }
+            other => {
+                let hint = nearest(other, TOP_KEYWORDS.iter().copied())
+                    .map(|n| format!("did you mean '{n}'?"))
+                    .unwrap_or_else(|| {
+                        format!("lines start with one of: {}", TOP_KEYWORDS.join(", "))
+                    });
+                p.err(
+                    ln,
+                    first,
+                    format!("unknown statement '{other}'"),
+                    Some(hint),
+                );
+            }
+        }
+    }
+    // Cross-checks.
+    if !seen_conf {
+        p.err_at(
+            1,
+            1,
+            "the scenario has no pjsip.conf block",
+            Some("add 'pjsip.conf {' … '}' with your [aor] and [endpoint] sections".into()),
+        );
+    }
+    let dev_names: Vec<String> = sc.devices.iter().map(|d| d.name.clone()).collect();
+    let nat_names: Vec<String> = sc.nats.iter().map(|n| n.name.clone()).collect();
+    for d in &sc.devices {
+        if let Some(n) = &d.behind {
+            if !nat_names.contains(n) {
+                let hint = nearest(n, nat_names.iter().map(String::as_str))
+                    .map(|x| format!("did you mean '{x}'?"));
+                p.err_at(
+                    d.line,
+                    1,
+                    format!(
+                        "device '{}' is behind NAT '{n}', which is not declared",
+                        d.name
+                    ),
+                    hint.or(Some("declare it with: nat NAME public IP".into())),
+                );
+            }
+        }
+        if seen_conf && !sc.config.endpoints.contains_key(&d.user) {
+            let hint = nearest(&d.user, sc.config.endpoints.keys().map(String::as_str))
+                .map(|x| format!("did you mean '{x}'?"));
+            p.warn(d.line, 1, format!("device '{}' registers as '{}', but pjsip.conf has no such endpoint (Asterisk will answer 401)", d.name, d.user), hint);
+        }
+    }
+    let check_dev = |p: &mut P, line: u32, name: &str| {
+        if !dev_names.iter().any(|d| d == name) {
+            let hint = nearest(name, dev_names.iter().map(String::as_str))
+                .map(|x| format!("did you mean '{x}'?"));
+            p.err_at(
+                line,
+                1,
+                format!("no device named '{name}'"),
+                hint.or(Some("declare it with a 'device' line".into())),
+            );
+        }
+    };
+    for e in &sc.events {
+        match &e.action {
+            Action::Register { devices }
+            | Action::Unregister { devices }
+            | Action::UnregisterAll { devices }
+            | Action::Reboot { devices }
+            | Action::Offline { devices }
+            | Action::Online { devices }
+            | Action::Drop { devices } => {
+                for d in devices {
+                    check_dev(&mut p, e.line, d);
+                }
+            }
+            Action::Roam { device, .. } => check_dev(&mut p, e.line, device),
+            Action::NatRebind { nat, device } => {
+                check_dev(&mut p, e.line, device);
+                if !nat_names.contains(nat) {
+                    p.err_at(e.line, 1, format!("no NAT named '{nat}'"), None);
+                }
+            }
+            Action::NatReboot { nat } if !nat_names.contains(nat) => {
+                p.err_at(e.line, 1, format!("no NAT named '{nat}'"), None);
+            }
+            Action::Dial { endpoint }
+                if seen_conf && !sc.config.endpoints.contains_key(endpoint) =>
+            {
+                p.warn(
+                    e.line,
+                    1,
+                    format!("dial: pjsip.conf has no endpoint '{endpoint}'"),
+                    None,
+                );
+            }
+            _ => {}
+        }
+    }
+    if sc.devices.len() > MAX_DEVICES {
+        p.err_at(
+            1,
+            1,
+            format!("{} devices; the limit is {MAX_DEVICES}", sc.devices.len()),
+            None,
+        );
+    }
+    if sc.events.len() > MAX_EVENTS {
+        p.err_at(
+            1,
+            1,
+            format!(
+                "{} timeline events; the limit is {MAX_EVENTS}",
+                sc.events.len()
+            ),
+            None,
+        );
+    }
+    sc.events.sort_by_key(|e| e.at); // stable: same time keeps text order
+    let last = sc.events.last().map(|e| e.at).unwrap_or(0);
+    if sc.until == 0 {
+        sc.until = (last + 3_600_000).min(MAX_DURATION_MS);
+    } else if sc.until < last {
+        p.warn(
+            1,
+            1,
+            "'until' is before the last event; later events are not run",
+            None,
+        );
+    }
+    p.diags.sort_by_key(|d| (d.line, d.col));
+    if p.diags.iter().any(|d| d.severity == Severity::Error) {
+        Err(p.diags)
+    } else {
+        Ok((sc, p.diags))
+    }
+}
+
+fn parse_nat(p: &mut P, sc: &mut Scenario, ln: u32, ws: &[Word]) {
+    let Some(name) = ws.get(1) else {
+        p.err(
+            ln,
+            &ws[0],
+            "'nat' needs a name",
+            Some("e.g. nat home public 203.0.113.7 udp-timeout 60s".into()),
+        );
+        return;
+    };
+    let mut nat = Nat {
+        name: name.text.clone(),
+        public_ip: String::new(),
+        udp_timeout_ms: 120_000,
+        first_port: 0,
+        line: ln,
+    };
+    let mut k = 2;
+    while k < ws.len() {
+        let w = &ws[k];
+        let val = ws.get(k + 1);
+        match (w.text.as_str(), val) {
+            ("public", Some(v)) => {
+                if v.text.parse::<std::net::IpAddr>().is_ok() {
+                    nat.public_ip = v.text.clone();
+                } else {
+                    p.err(ln, v, format!("'{}' is not an IP address", v.text), None);
+                }
+            }
+            ("udp-timeout", Some(v)) => {
+                if let Some(d) = p.duration(ln, v) {
+                    nat.udp_timeout_ms = d;
+                }
+            }
+            ("first-port", Some(v)) => match v.text.parse::<u16>() {
+                Ok(n) if n >= 1024 => nat.first_port = n,
+                _ => p.err(ln, v, "first-port must be 1024–65535", None),
+            },
+            (o, None) if ["public", "udp-timeout", "first-port"].contains(&o) => {
+                p.err(ln, w, format!("'{o}' needs a value"), None)
+            }
+            (o, _) => {
+                let hint = nearest(o, ["public", "udp-timeout", "first-port"].into_iter())
+                    .map(|n| format!("did you mean '{n}'?"));
+                p.err(
+                    ln,
+                    w,
+                    format!("unknown NAT option '{o}'"),
+                    hint.or(Some(
+                        "options: public IP, udp-timeout TIME, first-port N".into(),
+                    )),
+                );
+                k += 1;
+                continue;
+            }
+        }
+        k += 2;
+    }
+    if nat.public_ip.is_empty() {
+        p.err(
+            ln,
+            name,
+            format!("NAT '{}' needs a public address", nat.name),
+            Some("add: public 203.0.113.7".into()),
+        );
+    }
+    if sc.nats.iter().any(|n| n.name == nat.name) {
+        p.err(
+            ln,
+            name,
+            format!("NAT '{}' is declared twice", nat.name),
+            None,
+        );
+    }
+    sc.nats.push(nat);
+}
+
+fn parse_failure(p: &mut P, ln: u32, ws: &[Word], k: &mut usize) -> Option<Failure> {
+    let w = ws.get(*k + 1)?;
+    *k += 2;
+    match w.text.as_str() {
+        "give-up" => Some(Failure::GiveUp),
+        "retry" => {
+            let Some(after) = ws.get(*k).and_then(|t| p.duration(ln, t)) else {
+                p.err(
+                    ln,
+                    w,
+                    "'retry' needs a delay",
+                    Some("e.g. on-403 retry 30s backoff 2 max 10m".into()),
+                );
+                return None;
+            };
+            *k += 1;
+            let mut f = Failure::Retry {
+                after_ms: after,
+                backoff: 1.0,
+                max_ms: after,
+            };
+            loop {
+                match ws.get(*k).map(|t| t.text.as_str()) {
+                    Some("backoff") => {
+                        let v = ws
+                            .get(*k + 1)
+                            .and_then(|t| t.text.parse::<f64>().ok())
+                            .filter(|b| (1.0..=10.0).contains(b));
+                        match v {
+                            Some(b) => {
+                                if let Failure::Retry {
+                                    backoff,
+                                    max_ms,
+                                    after_ms,
+                                } = &mut f
+                                {
+                                    *backoff = b;
+                                    if *max_ms == *after_ms {
+                                        *max_ms = after_ms.saturating_mul(16);
+                                    }
+                                }
+                            }
+                            None => p.err(ln, &ws[*k], "backoff needs a factor from 1 to 10", None),
+                        }
+                        *k += 2;
+                    }
+                    Some("max") => {
+                        if let Some(m) = ws.get(*k + 1).and_then(|t| p.duration(ln, t)) {
+                            if let Failure::Retry { max_ms, .. } = &mut f {
+                                *max_ms = m;
+                            }
+                        }
+                        *k += 2;
+                    }
+                    _ => break,
+                }
+            }
+            Some(f)
+        }
+        other => {
+            p.err(
+                ln,
+                w,
+                format!("'{other}' is not give-up or retry"),
+                Some("e.g. on-403 give-up, or on-403 retry 30s".into()),
+            );
+            None
+        }
+    }
+}
+
+fn parse_device(p: &mut P, sc: &mut Scenario, ln: u32, ws: &[Word]) {
+    if ws.len() < 5 {
+        p.err(
+            ln,
+            &ws[0],
+            "a device needs: device NAME USER TRANSPORT ADDRESS:PORT",
+            Some("e.g. device desk alice udp 192.168.1.10:5060 behind home".into()),
+        );
+        return;
+    }
+    let (name, user, tp, ad) = (&ws[1], &ws[2], &ws[3], &ws[4]);
+    let Some(protocol) = Protocol::parse(&tp.text) else {
+        p.err(
+            ln,
+            tp,
+            format!("unknown transport '{}'", tp.text),
+            Some("one of udp, tcp, tls, ws, wss".into()),
+        );
+        return;
+    };
+    let Some((ip, port)) = addr(&ad.text) else {
+        p.err(
+            ln,
+            ad,
+            format!("'{}' is not an IP:port address", ad.text),
+            Some("e.g. 192.168.1.10:5060".into()),
+        );
+        return;
+    };
+    let mut d = Device {
+        name: name.text.clone(),
+        user: user.text.clone(),
+        protocol,
+        ip,
+        port,
+        behind: None,
+        expires: 3600,
+        refresh: Refresh::Before { ms: 10_000 },
+        on_403: Failure::Retry {
+            after_ms: 60_000,
+            backoff: 2.0,
+            max_ms: 1_800_000,
+        },
+        on_timeout: Failure::Retry {
+            after_ms: 30_000,
+            backoff: 2.0,
+            max_ms: 1_800_000,
+        },
+        keepalive: KeepAlive::None,
+        answers_options: true,
+        contact_params: String::new(),
+        rinstance: false,
+        online: true,
+        line: ln,
+    };
+    let mut k = 5;
+    while k < ws.len() {
+        let w = &ws[k];
+        let v = ws.get(k + 1);
+        match w.text.as_str() {
+            "behind" => {
+                match v {
+                    Some(v) => d.behind = Some(v.text.clone()),
+                    None => p.err(ln, w, "'behind' needs a NAT name", None),
+                }
+                k += 2;
+            }
+            "expires" => {
+                match v.map(|v| (v, v.text.parse::<u32>())) {
+                    Some((_, Ok(e))) => d.expires = e,
+                    Some((v, Err(_))) => p.err(
+                        ln,
+                        v,
+                        "expires takes whole seconds",
+                        Some("e.g. expires 300".into()),
+                    ),
+                    None => p.err(ln, w, "'expires' needs seconds", None),
+                }
+                k += 2;
+            }
+            "refresh" => {
+                match v.map(|v| v.text.as_str()) {
+                    Some(t) if t.starts_with("expires-") => match parse_duration(&t[8..]) {
+                        Ok(ms) => d.refresh = Refresh::Before { ms },
+                        Err(e) => p.err(ln, v.unwrap_or(w), e, None),
+                    },
+                    Some(t) if t.ends_with('%') => match t[..t.len() - 1].parse::<f64>() {
+                        Ok(f) if f > 0.0 && f <= 100.0 => {
+                            d.refresh = Refresh::Fraction { f: f / 100.0 }
+                        }
+                        _ => p.err(
+                            ln,
+                            v.unwrap_or(w),
+                            "refresh percentage must be 1–100%",
+                            None,
+                        ),
+                    },
+                    _ => p.err(
+                        ln,
+                        w,
+                        "refresh takes expires-10s (before expiry) or 50% (of the granted time)",
+                        None,
+                    ),
+                }
+                k += 2;
+            }
+            "on-403" => {
+                if let Some(f) = parse_failure(p, ln, ws, &mut k) {
+                    d.on_403 = f;
+                }
+            }
+            "on-timeout" => {
+                if let Some(f) = parse_failure(p, ln, ws, &mut k) {
+                    d.on_timeout = f;
+                }
+            }
+            "keepalive" => {
+                match v.map(|v| v.text.as_str()) {
+                    Some("none") => {
+                        d.keepalive = KeepAlive::None;
+                        k += 2;
+                    }
+                    Some(kind @ ("crlf" | "options")) => {
+                        let every = ws.get(k + 2).and_then(|t| p.duration(ln, t));
+                        match every {
+                            Some(ms) if ms >= 1000 => {
+                                d.keepalive = if kind == "crlf" { KeepAlive::Crlf { every_ms: ms } } else { KeepAlive::Options { every_ms: ms } }
+                            }
+                            _ => p.err(ln, w, "keepalive needs an interval of at least 1s, e.g. keepalive crlf 30s", None),
+                        }
+                        k += 3;
+                    }
+                    _ => {
+                        p.err(
+                            ln,
+                            w,
+                            "keepalive takes none, crlf TIME or options TIME",
+                            None,
+                        );
+                        k += 2;
+                    }
+                }
+            }
+            "answers-options" => {
+                match v.map(|v| v.text.as_str()) {
+                    Some("yes") => d.answers_options = true,
+                    Some("no") => d.answers_options = false,
+                    _ => p.err(ln, w, "answers-options takes yes or no", None),
+                }
+                k += 2;
+            }
+            "contact-params" => {
+                match v {
+                    Some(v) if v.text.starts_with(';') => d.contact_params = v.text.clone(),
+                    _ => p.err(
+                        ln,
+                        w,
+                        "contact-params takes URI parameters starting with ';', e.g. ;ob",
+                        None,
+                    ),
+                }
+                k += 2;
+            }
+            "rinstance" => {
+                d.rinstance = true;
+                k += 1;
+            }
+            "offline" => {
+                d.online = false;
+                k += 1;
+            }
+            other => {
+                let hint = nearest(other, DEVICE_OPTS.iter().copied())
+                    .map(|n| format!("did you mean '{n}'?"));
+                p.err(
+                    ln,
+                    w,
+                    format!("unknown device option '{other}'"),
+                    hint.or(Some(format!("options: {}", DEVICE_OPTS.join(", ")))),
+                );
+                k += 1;
+            }
+        }
+    }
+    if sc.devices.iter().any(|x| x.name == d.name) {
+        p.err(
+            ln,
+            name,
+            format!("device '{}' is declared twice", d.name),
+            None,
+        );
+    }
+    sc.devices.push(d);
+}
+
+fn names(ws: &[Word]) -> Vec<String> {
+    ws.iter().map(|w| w.text.clone()).collect()
+}
+
+fn parse_action(p: &mut P, ln: u32, ws: &[Word]) -> Option<Action> {
+    let a = &ws[0];
+    let rest = &ws[1..];
+    let need_devices = |p: &mut P| {
+        if rest.is_empty() {
+            p.err(
+                ln,
+                a,
+                format!("'{}' needs at least one device name", a.text),
+                None,
+            );
+            true
+        } else {
+            false
+        }
+    };
+    Some(match a.text.as_str() {
+        "register" if !need_devices(p) => Action::Register {
+            devices: names(rest),
+        },
+        "unregister" if !need_devices(p) => Action::Unregister {
+            devices: names(rest),
+        },
+        "unregister-all" if !need_devices(p) => Action::UnregisterAll {
+            devices: names(rest),
+        },
+        "reboot" if !need_devices(p) => Action::Reboot {
+            devices: names(rest),
+        },
+        "offline" if !need_devices(p) => Action::Offline {
+            devices: names(rest),
+        },
+        "online" if !need_devices(p) => Action::Online {
+            devices: names(rest),
+        },
+        "drop" if !need_devices(p) => Action::Drop {
+            devices: names(rest),
+        },
+        "roam" => {
+            let (Some(dev), Some(ad)) = (rest.first(), rest.get(1)) else {
+                p.err(
+                    ln,
+                    a,
+                    "roam needs a device and its new address",
+                    Some("e.g. at 10m roam mobile 10.20.0.9:5060".into()),
+                );
+                return None;
+            };
+            let Some((ip, port)) = addr(&ad.text) else {
+                p.err(
+                    ln,
+                    ad,
+                    format!("'{}' is not an IP:port address", ad.text),
+                    None,
+                );
+                return None;
+            };
+            Action::Roam {
+                device: dev.text.clone(),
+                ip,
+                port,
+            }
+        }
+        "nat" => {
+            let (Some(n), Some(what)) = (rest.first(), rest.get(1)) else {
+                p.err(
+                    ln,
+                    a,
+                    "nat needs a name and reboot or rebind DEVICE",
+                    Some("e.g. at 4m nat home reboot".into()),
+                );
+                return None;
+            };
+            match what.text.as_str() {
+                "reboot" => Action::NatReboot {
+                    nat: n.text.clone(),
+                },
+                "rebind" => match rest.get(2) {
+                    Some(d) => Action::NatRebind {
+                        nat: n.text.clone(),
+                        device: d.text.clone(),
+                    },
+                    None => {
+                        p.err(
+                            ln,
+                            what,
+                            "rebind needs the device whose mapping changes",
+                            None,
+                        );
+                        return None;
+                    }
+                },
+                o => {
+                    p.err(
+                        ln,
+                        what,
+                        format!("unknown NAT event '{o}'"),
+                        Some("reboot (all mappings lost) or rebind DEVICE (one new port)".into()),
+                    );
+                    return None;
+                }
+            }
+        }
+        "asterisk" => match rest.first().map(|w| w.text.as_str()) {
+            Some("restart") => {
+                let mut crash = false;
+                let mut down_ms = 5_000;
+                let mut k = 1;
+                while k < rest.len() {
+                    match rest[k].text.as_str() {
+                        "graceful" => crash = false,
+                        "crash" => crash = true,
+                        "down" => {
+                            if let Some(d) = rest.get(k + 1).and_then(|t| p.duration(ln, t)) {
+                                down_ms = d;
+                            }
+                            k += 1;
+                        }
+                        o => p.err(
+                            ln,
+                            &rest[k],
+                            format!("unknown restart option '{o}'"),
+                            Some("graceful, crash, down TIME".into()),
+                        ),
+                    }
+                    k += 1;
+                }
+                Action::Restart { crash, down_ms }
+            }
+            _ => {
+                p.err(
+                    ln,
+                    a,
+                    "asterisk takes restart [graceful|crash] [down TIME] or reload {",
+                    None,
+                );
+                return None;
+            }
+        },
+        "dial" => match rest.first() {
+            Some(e) => Action::Dial {
+                endpoint: e.text.clone(),
+            },
+            None => {
+                p.err(ln, a, "dial needs an endpoint name", None);
+                return None;
+            }
+        },
+        "register" | "unregister" | "unregister-all" | "reboot" | "offline" | "online" | "drop" => {
+            return None
+        }
+        other => {
+            let hint =
+                nearest(other, ACTIONS.iter().copied()).map(|n| format!("did you mean '{n}'?"));
+            p.err(
+                ln,
+                a,
+                format!("unknown action '{other}'"),
+                hint.or(Some(format!("one of: {}", ACTIONS.join(", ")))),
+            );
+            return None;
+        }
+    })
+}

@@ -1,0 +1,1487 @@
+//! The deterministic discrete-event world: devices, NAT boxes, connections and
+//! one Asterisk, exchanging real SIP text. Virtual milliseconds; no wall clock.
+
+use crate::duration::clock;
+use crate::scenario::*;
+use crate::trace::*;
+use aorlab_registrar::{
+    Addr, Change, ChangeKind, Outcome, Profile, Protocol, QualifyRequest, QualifyResult, Received,
+    Registrar, Status,
+};
+use aorlab_sip::{Contact, Message, Uri, UriContext};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+/// 2026-01-01T00:00:00Z: simulated time 0, so Date headers are stable.
+pub const EPOCH_MS: u64 = 1_767_225_600_000;
+/// Where Asterisk listens.
+pub const ASTERISK_IP: &str = "198.51.100.10";
+pub const ASTERISK_PORT: u16 = 5060;
+/// One-way network delay between any device and Asterisk.
+pub const DELAY_MS: SimMs = 20;
+/// RFC 3261 timers for a UDP client transaction.
+const T1: SimMs = 500;
+const T2: SimMs = 4000;
+const TIMER_F: SimMs = 64 * T1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Register,
+    Unregister,
+    UnregisterAll,
+}
+
+#[derive(Debug)]
+struct Tx {
+    dev: usize,
+    kind: Kind,
+    text: String,
+    branch: String,
+    started: SimMs,
+    next_retrans: SimMs,
+    done: bool,
+}
+
+#[derive(Debug)]
+enum Ev {
+    Scenario(usize),
+    Send(usize, Kind),
+    Arrive(usize, u64),
+    Retransmit(u64),
+    TimerF(u64),
+    Reply(u64, Box<Message>, Addr),
+    Refresh(usize, u64),
+    Retry(usize, u64),
+    KeepAlive(usize, u64),
+    Tick,
+    OptionsDone(String, bool, SimMs),
+    AsteriskUp,
+    /// A UDP mapping may have timed out: re-evaluate who is reachable.
+    NatCheck,
+}
+
+#[derive(Debug)]
+struct DevState {
+    spec: Device,
+    ip: String,
+    port: u16,
+    online: bool,
+    call_id: String,
+    tag: String,
+    cseq: u32,
+    rinstance: String,
+    /// Open connection: (id, local port).
+    conn: Option<(u64, u16)>,
+    /// Timer generation: bumping it cancels pending refresh/retry timers.
+    gen: u64,
+    retry_ms: Option<SimMs>,
+    wants: bool,
+    gave_up: bool,
+    rejections: u32,
+    boots: u32,
+    last_failure: Option<String>,
+}
+
+#[derive(Debug)]
+struct NatState {
+    spec: Nat,
+    /// (private ip, private port, protocol) → (public port, last used).
+    map: BTreeMap<(String, u16, Protocol), (u16, SimMs)>,
+    next_port: u16,
+}
+
+pub struct World {
+    sc: Scenario,
+    now: SimMs,
+    seq: u64,
+    queue: BinaryHeap<Reverse<(SimMs, u64, usize)>>,
+    events: Vec<Option<Ev>>,
+    reg: Registrar,
+    devs: Vec<DevState>,
+    nats: Vec<NatState>,
+    txs: BTreeMap<u64, Tx>,
+    next_tx: u64,
+    next_conn: u64,
+    /// conn id → device
+    conns: BTreeMap<u64, usize>,
+    rng: u64,
+    records: Vec<Record>,
+    states: Vec<State>,
+    lives: Vec<BindingLife>,
+    counts: Vec<CountPoint>,
+    reach: Vec<Option<(SimMs, String)>>,
+    spans: Vec<Span>,
+    /// Stateful 200s Asterisk keeps for retransmissions: branch → (response, until).
+    answered: BTreeMap<String, (Message, SimMs)>,
+    pending_options: BTreeMap<String, u64>,
+}
+
+impl World {
+    pub fn new(sc: Scenario) -> World {
+        let reg = Registrar::new(sc.profile, sc.config.clone(), EPOCH_MS)
+            .with_seed(sc.seed)
+            .with_systemname(&sc.systemname);
+        let mut rng = sc.seed.wrapping_mul(0x2545_f491_4f6c_dd1d) | 1;
+        let nats = sc
+            .nats
+            .iter()
+            .map(|n| {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                let first = if n.first_port > 0 {
+                    n.first_port
+                } else {
+                    20000 + (rng % 30000) as u16
+                };
+                NatState {
+                    spec: n.clone(),
+                    map: BTreeMap::new(),
+                    next_port: first,
+                }
+            })
+            .collect();
+        let devs = sc
+            .devices
+            .iter()
+            .map(|d| DevState {
+                spec: d.clone(),
+                ip: d.ip.clone(),
+                port: d.port,
+                online: d.online,
+                call_id: String::new(),
+                tag: String::new(),
+                cseq: 0,
+                rinstance: String::new(),
+                conn: None,
+                gen: 0,
+                retry_ms: None,
+                wants: false,
+                gave_up: false,
+                rejections: 0,
+                boots: 0,
+                last_failure: None,
+            })
+            .collect::<Vec<_>>();
+        let n = devs.len();
+        let mut w = World {
+            sc,
+            now: 0,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            events: Vec::new(),
+            reg,
+            devs,
+            nats,
+            txs: BTreeMap::new(),
+            next_tx: 1,
+            next_conn: 1,
+            conns: BTreeMap::new(),
+            rng,
+            records: Vec::new(),
+            states: Vec::new(),
+            lives: Vec::new(),
+            counts: Vec::new(),
+            reach: vec![None; n],
+            spans: Vec::new(),
+            answered: BTreeMap::new(),
+            pending_options: BTreeMap::new(),
+        };
+        for i in 0..w.devs.len() {
+            w.new_identity(i);
+        }
+        for i in 0..w.sc.events.len() {
+            let at = w.sc.events[i].at;
+            w.schedule(at, Ev::Scenario(i));
+        }
+        w.schedule_tick();
+        w
+    }
+
+    fn random(&mut self) -> u64 {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        self.rng
+    }
+
+    fn schedule(&mut self, at: SimMs, ev: Ev) {
+        self.seq += 1;
+        self.events.push(Some(ev));
+        self.queue
+            .push(Reverse((at, self.seq, self.events.len() - 1)));
+    }
+
+    fn schedule_tick(&mut self) {
+        if let Some(t) = self.reg.next_wakeup() {
+            let at = t.saturating_sub(EPOCH_MS).max(self.now);
+            self.schedule(at, Ev::Tick);
+        }
+    }
+
+    fn abs(&self) -> u64 {
+        EPOCH_MS + self.now
+    }
+
+    fn new_identity(&mut self, i: usize) {
+        let r = self.random();
+        let d = &mut self.devs[i];
+        d.boots += 1;
+        d.call_id = format!("{:016x}@{}", r, d.ip);
+        d.tag = format!("{:08x}", (r >> 16) as u32);
+        d.cseq = 0;
+        d.rinstance = format!("{:016x}", r.rotate_left(17));
+    }
+
+    fn record(&mut self, kind: &str, actor: &str, summary: String) -> &mut Record {
+        self.records.push(Record {
+            at_ms: self.now,
+            kind: kind.to_string(),
+            actor: actor.to_string(),
+            summary,
+            log: None,
+            why: None,
+            sip: None,
+            change: None,
+            aor: None,
+            devices: Vec::new(),
+        });
+        self.records.last_mut().expect("just pushed")
+    }
+
+    // ---------------------------------------------------------------- addressing
+
+    fn local_port(&self, i: usize) -> u16 {
+        let d = &self.devs[i];
+        match d.conn {
+            Some((_, p)) if d.spec.protocol.is_reliable() => p,
+            _ => d.port,
+        }
+    }
+
+    /// The address Asterisk sees for device `i` (creating a NAT mapping if needed).
+    fn source_of(&mut self, i: usize) -> Addr {
+        let port = self.local_port(i);
+        let (ip, proto, behind) = (
+            self.devs[i].ip.clone(),
+            self.devs[i].spec.protocol,
+            self.devs[i].spec.behind.clone(),
+        );
+        let Some(nat_name) = behind else {
+            return Addr::new(&ip, port);
+        };
+        let now = self.now;
+        let ni = self
+            .nats
+            .iter()
+            .position(|n| n.spec.name == nat_name)
+            .expect("checked by the parser");
+        let nat = &mut self.nats[ni];
+        let key = (ip.clone(), port, proto);
+        let timeout = nat.spec.udp_timeout_ms;
+        let alive = nat
+            .map
+            .get(&key)
+            .is_some_and(|(_, last)| proto.is_reliable() || now.saturating_sub(*last) <= timeout);
+        if !alive {
+            let p = nat.next_port;
+            nat.next_port = if nat.next_port >= 65000 {
+                20000
+            } else {
+                nat.next_port + 1
+            };
+            nat.map.insert(key.clone(), (p, now));
+            let public = nat.spec.public_ip.clone();
+            let name = nat.spec.name.clone();
+            let dev = self.devs[i].spec.name.clone();
+            let r = self.record(
+                "nat",
+                &name,
+                format!(
+                    "new mapping {ip}:{port} → {public}:{p} ({})",
+                    proto.as_str()
+                ),
+            );
+            r.devices = vec![dev];
+        } else if let Some(m) = nat.map.get_mut(&key) {
+            m.1 = now;
+        }
+        let nat = &self.nats[ni];
+        let addr = Addr::new(&nat.spec.public_ip, nat.map[&key].0);
+        if !proto.is_reliable() {
+            let at = now + nat.spec.udp_timeout_ms + 1;
+            self.schedule(at, Ev::NatCheck);
+        }
+        addr
+    }
+
+    /// Which device (if any) a packet to `addr` over `proto` reaches right now.
+    fn route(&self, addr_ip: &str, port: u16, proto: Protocol) -> Option<usize> {
+        for (i, d) in self.devs.iter().enumerate() {
+            if !d.online || d.spec.protocol.is_reliable() != proto.is_reliable() {
+                continue;
+            }
+            let lp = self.local_port(i);
+            if d.spec.protocol.is_reliable() && d.conn.is_none() {
+                continue;
+            }
+            match &d.spec.behind {
+                None => {
+                    if d.ip == addr_ip && lp == port {
+                        return Some(i);
+                    }
+                }
+                Some(n) => {
+                    let nat = self.nats.iter().find(|x| &x.spec.name == n)?;
+                    if nat.spec.public_ip != addr_ip {
+                        continue;
+                    }
+                    if let Some((p, last)) = nat.map.get(&(d.ip.clone(), lp, d.spec.protocol)) {
+                        let alive = d.spec.protocol.is_reliable()
+                            || self.now.saturating_sub(*last) <= nat.spec.udp_timeout_ms;
+                        if *p == port && alive {
+                            return Some(i);
+                        }
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn route_uri(&self, uri: &str) -> Option<usize> {
+        let u = Uri::parse(uri).ok()?;
+        let proto = match u.transport_param.as_deref().map(|t| t.to_ascii_lowercase()) {
+            Some(t) if t == "tcp" || t == "tls" || t == "ws" || t == "wss" => Protocol::Tcp,
+            _ => Protocol::Udp,
+        };
+        self.route(u.host.as_str(), u.port.unwrap_or(5060), proto)
+    }
+
+    // ---------------------------------------------------------------- devices
+
+    fn contact_uri(&self, i: usize) -> String {
+        let d = &self.devs[i];
+        let mut s = format!("sip:{}@{}:{}", d.spec.user, d.ip, self.local_port(i));
+        if d.spec.protocol != Protocol::Udp {
+            s.push_str(&format!(";transport={}", d.spec.protocol.as_str()));
+        }
+        s.push_str(&d.spec.contact_params);
+        if d.spec.rinstance {
+            s.push_str(&format!(";rinstance={}", d.rinstance));
+        }
+        s
+    }
+
+    fn ensure_conn(&mut self, i: usize) {
+        if self.devs[i].spec.protocol.is_reliable() && self.devs[i].conn.is_none() {
+            let id = self.next_conn;
+            self.next_conn += 1;
+            let port = 40000 + (id % 20000) as u16;
+            self.devs[i].conn = Some((id, port));
+            self.conns.insert(id, i);
+            let name = self.devs[i].spec.name.clone();
+            let proto = self.devs[i].spec.protocol.as_str().to_uppercase();
+            let r = self.record(
+                "connection",
+                &name,
+                format!("opens {proto} connection #{id} from port {port}"),
+            );
+            r.devices = vec![name.clone()];
+        }
+    }
+
+    fn close_conn(&mut self, i: usize, why: &str, tell_asterisk: bool) {
+        if let Some((id, _)) = self.devs[i].conn.take() {
+            self.conns.remove(&id);
+            let name = self.devs[i].spec.name.clone();
+            let r = self.record(
+                "connection",
+                &name,
+                format!("connection #{id} closed ({why})"),
+            );
+            r.devices = vec![name];
+            if tell_asterisk {
+                let out = self.reg.on_connection_closed(self.abs(), id);
+                self.apply_outcome(out, None);
+            }
+            if let Some(n) = self.devs[i].spec.behind.clone() {
+                let key = (self.devs[i].ip.clone(), 0u16, self.devs[i].spec.protocol);
+                if let Some(nat) = self.nats.iter_mut().find(|x| x.spec.name == n) {
+                    nat.map
+                        .retain(|k, _| !(k.0 == key.0 && k.2 == key.2 && k.2.is_reliable()));
+                }
+            }
+        }
+    }
+
+    fn send_register(&mut self, i: usize, kind: Kind) {
+        if !self.devs[i].online {
+            return;
+        }
+        self.ensure_conn(i);
+        let src = self.source_of(i);
+        let d = &mut self.devs[i];
+        d.cseq += 1;
+        let tx_id = self.next_tx;
+        self.next_tx += 1;
+        let branch = format!(
+            "z9hG4bK{}x{tx_id}",
+            d.spec
+                .name
+                .replace(|c: char| !c.is_ascii_alphanumeric(), "")
+        );
+        let proto = d.spec.protocol.pjsip_name();
+        let via_port = if d.spec.protocol.is_reliable() {
+            d.conn.map(|c| c.1).unwrap_or(d.port)
+        } else {
+            d.port
+        };
+        let (contact, expires) = match kind {
+            Kind::Register => (
+                format!("<{}>", self.contact_uri(i)),
+                self.devs[i].spec.expires,
+            ),
+            Kind::Unregister => (format!("<{}>", self.contact_uri(i)), 0),
+            Kind::UnregisterAll => ("*".to_string(), 0),
+        };
+        let d = &self.devs[i];
+        let text = format!(
+            "REGISTER sip:{ASTERISK_IP}:{ASTERISK_PORT} SIP/2.0\r\nVia: SIP/2.0/{proto} {}:{via_port};rport;branch={branch}\r\nMax-Forwards: 70\r\nFrom: <sip:{user}@{ASTERISK_IP}>;tag={tag}\r\nTo: <sip:{user}@{ASTERISK_IP}>\r\nCall-ID: {cid}\r\nCSeq: {cseq} REGISTER\r\nContact: {contact}\r\nExpires: {expires}\r\nUser-Agent: aorlab-{name}\r\nContent-Length: 0\r\n\r\n",
+            d.ip,
+            user = d.spec.user,
+            tag = d.tag,
+            cid = d.call_id,
+            cseq = d.cseq,
+            name = d.spec.name,
+        );
+        let name = d.spec.name.clone();
+        let what = match kind {
+            Kind::Register => format!("REGISTER (Expires {expires}) from {src}"),
+            Kind::Unregister => format!("REGISTER Expires 0 (unregister) from {src}"),
+            Kind::UnregisterAll => format!("REGISTER Contact: * (unregister all) from {src}"),
+        };
+        let r = self.record("sip", &name, what);
+        r.sip = Some(SipText {
+            from: name.clone(),
+            to: "asterisk".into(),
+            first_line: format!("REGISTER sip:{ASTERISK_IP}:{ASTERISK_PORT} SIP/2.0"),
+            text: text.clone(),
+        });
+        r.devices = vec![name];
+        self.txs.insert(
+            tx_id,
+            Tx {
+                dev: i,
+                kind,
+                text,
+                branch,
+                started: self.now,
+                next_retrans: T1,
+                done: false,
+            },
+        );
+        self.schedule(self.now + DELAY_MS, Ev::Arrive(i, tx_id));
+        if !self.devs[i].spec.protocol.is_reliable() {
+            self.schedule(self.now + T1, Ev::Retransmit(tx_id));
+        }
+        self.schedule(self.now + TIMER_F, Ev::TimerF(tx_id));
+    }
+
+    fn arrive(&mut self, i: usize, tx_id: u64, src_override: Option<Addr>) {
+        let Some(tx) = self.txs.get(&tx_id) else {
+            return;
+        };
+        let text = tx.text.clone();
+        let branch = tx.branch.clone();
+        if !self.reg.is_up() {
+            return; // nobody answers
+        }
+        let proto = self.devs[i].spec.protocol;
+        let src = match src_override {
+            Some(a) => a,
+            None => self.source_of_nocreate(i),
+        };
+        if let Some((resp, until)) = self.answered.get(&branch) {
+            if *until >= self.now {
+                let resp = resp.clone();
+                self.schedule(self.now + DELAY_MS, Ev::Reply(tx_id, Box::new(resp), src));
+                return;
+            }
+        }
+        let Ok(msg) = Message::parse(&text) else {
+            return;
+        };
+        let conn = self.devs[i]
+            .conn
+            .map(|c| c.0)
+            .filter(|_| proto.is_reliable());
+        let rx = Received {
+            request: msg,
+            source: src.clone(),
+            protocol: proto,
+            conn,
+            transport: Some(format!("transport-{}", proto.as_str())),
+        };
+        let out = self.reg.on_register(self.abs(), &rx);
+        let resp = out.response.clone();
+        self.apply_outcome(out, Some(i));
+        if let Some(resp) = resp {
+            let code = resp.status().unwrap_or(0);
+            if code == 200 {
+                self.answered
+                    .insert(branch, (resp.clone(), self.now + TIMER_F));
+            }
+            let first = resp.to_text().lines().next().unwrap_or("").to_string();
+            let name = self.devs[i].spec.name.clone();
+            let r = self.record(
+                "sip",
+                "asterisk",
+                format!("{} → {name} ({src})", first.trim_start_matches("SIP/2.0 ")),
+            );
+            r.sip = Some(SipText {
+                from: "asterisk".into(),
+                to: name.clone(),
+                first_line: first,
+                text: resp.to_text(),
+            });
+            r.devices = vec![name];
+            self.schedule(self.now + DELAY_MS, Ev::Reply(tx_id, Box::new(resp), src));
+        }
+    }
+
+    /// The source address as it stands now, without creating mappings.
+    fn source_of_nocreate(&mut self, i: usize) -> Addr {
+        self.source_of(i)
+    }
+
+    fn reply(&mut self, tx_id: u64, resp: Message, dst: Addr) {
+        let Some(tx) = self.txs.get(&tx_id) else {
+            return;
+        };
+        if tx.done {
+            return;
+        }
+        let i = tx.dev;
+        let kind = tx.kind;
+        let proto = self.devs[i].spec.protocol;
+        let name = self.devs[i].spec.name.clone();
+        // Does the answer still reach the phone?
+        match self.route(&dst.ip, dst.port, proto) {
+            Some(j) if j == i => {}
+            _ => {
+                let r = self.record("device", &name, format!("answer to {dst} never arrives: no NAT mapping/connection leads to {name} any more"));
+                r.devices = vec![name];
+                return;
+            }
+        }
+        if let Some(t) = self.txs.get_mut(&tx_id) {
+            t.done = true;
+        }
+        let code = resp.status().unwrap_or(0);
+        self.devs[i].gen += 1;
+        let gen = self.devs[i].gen;
+        if code == 200 {
+            self.devs[i].retry_ms = None;
+            self.devs[i].last_failure = None;
+            if kind != Kind::Register {
+                self.devs[i].wants = false;
+                let r = self.record("device", &name, "unregistered".into());
+                r.devices = vec![name];
+                return;
+            }
+            // Find our own binding in the 200 OK.
+            let mine = self.contact_uri(i);
+            let mine = Uri::parse(&mine).ok();
+            let mut granted: Option<u32> = None;
+            for c in resp.headers.contacts().unwrap_or_default() {
+                if let (Contact::Addr(v), Some(m)) = (c, &mine) {
+                    if aorlab_sip::uri_eq(&v.addr.uri, m).is_ok() {
+                        granted = v
+                            .param("expires")
+                            .and_then(|p| p.value.as_deref())
+                            .and_then(|e| e.parse().ok());
+                    }
+                }
+            }
+            let granted = granted
+                .or_else(|| resp.headers.expires().and_then(|e| e.ok()))
+                .unwrap_or(self.devs[i].spec.expires);
+            let wait = match self.devs[i].spec.refresh {
+                Refresh::Before { ms } => (granted as u64 * 1000).saturating_sub(ms).max(1000),
+                Refresh::Fraction { f } => ((granted as f64 * 1000.0 * f) as u64).max(1000),
+            };
+            let r = self.record(
+                "device",
+                &name,
+                format!(
+                    "registered for {granted} s; refreshes in {}",
+                    crate::duration::format_duration(wait)
+                ),
+            );
+            r.devices = vec![name];
+            self.schedule(self.now + wait, Ev::Refresh(i, gen));
+        } else {
+            self.devs[i].rejections += u32::from(code == 403);
+            self.devs[i].last_failure =
+                Some(format!("{code} {}", aorlab_registrar::reason_phrase(code)));
+            let policy = self.devs[i].spec.on_403;
+            self.fail(
+                i,
+                policy,
+                &format!("got {code} {}", aorlab_registrar::reason_phrase(code)),
+            );
+        }
+    }
+
+    fn fail(&mut self, i: usize, policy: Failure, what: &str) {
+        let name = self.devs[i].spec.name.clone();
+        self.devs[i].gen += 1;
+        let gen = self.devs[i].gen;
+        match policy {
+            Failure::GiveUp => {
+                self.devs[i].gave_up = true;
+                let r = self.record("device", &name, format!("{what}: gives up registering"));
+                r.why = Some(format!("{name} is configured to give up after a failure; it stays unregistered until rebooted."));
+                r.devices = vec![name];
+            }
+            Failure::Retry {
+                after_ms,
+                backoff,
+                max_ms,
+            } => {
+                let wait = self.devs[i].retry_ms.unwrap_or(after_ms);
+                self.devs[i].retry_ms =
+                    Some(((wait as f64 * backoff) as u64).min(max_ms).max(after_ms));
+                let r = self.record(
+                    "device",
+                    &name,
+                    format!(
+                        "{what}: retries in {}",
+                        crate::duration::format_duration(wait)
+                    ),
+                );
+                r.devices = vec![name];
+                self.schedule(self.now + wait, Ev::Retry(i, gen));
+            }
+        }
+    }
+
+    fn start_keepalive(&mut self, i: usize) {
+        let every = match self.devs[i].spec.keepalive {
+            KeepAlive::None => return,
+            KeepAlive::Crlf { every_ms } | KeepAlive::Options { every_ms } => every_ms,
+        };
+        let gen = self.devs[i].gen;
+        self.schedule(self.now + every, Ev::KeepAlive(i, gen));
+    }
+
+    // ---------------------------------------------------------------- Asterisk side
+
+    fn apply_outcome(&mut self, out: Outcome, dev: Option<usize>) {
+        for c in &out.changes {
+            self.note_change(c, dev);
+        }
+        for q in out.qualify {
+            self.send_options(q);
+        }
+        self.schedule_tick();
+    }
+
+    fn note_change(&mut self, c: &Change, dev: Option<usize>) {
+        // A removal concerns the phone the binding leads to, not the one registering.
+        let routed = self
+            .route_uri(&c.uri)
+            .map(|i| self.devs[i].spec.name.clone());
+        let device = match c.kind {
+            ChangeKind::Removed => routed,
+            _ => dev.map(|i| self.devs[i].spec.name.clone()).or(routed),
+        };
+        let (verb, kind) = match c.kind {
+            ChangeKind::Added => ("added", "added"),
+            ChangeKind::Refreshed => ("refreshed", "refreshed"),
+            ChangeKind::Removed => ("removed", "removed"),
+            ChangeKind::Rejected => ("rejected", "rejected"),
+            ChangeKind::Ignored => ("ignored", "ignored"),
+        };
+        let reason = crate::world::reason_label(&c.why);
+        let summary = match c.kind {
+            ChangeKind::Rejected => format!("REGISTER rejected for AOR '{}' ({reason})", c.aor),
+            ChangeKind::Added | ChangeKind::Refreshed => {
+                format!("binding {verb}: {} ({} s)", c.uri, c.expires.unwrap_or(0))
+            }
+            _ => format!("binding {verb}: {} ({reason})", c.uri),
+        };
+        let why = c.explain();
+        let log = c.log_line();
+        let r = self.record("change", "asterisk", summary);
+        r.log = log;
+        r.why = Some(why);
+        r.change = Some(kind.to_string());
+        r.aor = Some(c.aor.clone());
+        r.devices = device.clone().into_iter().collect();
+        match c.kind {
+            ChangeKind::Added => self.lives.push(BindingLife {
+                aor: c.aor.clone(),
+                uri: c.uri.clone(),
+                device,
+                added_ms: self.now,
+                removed_ms: None,
+                ended_by: "present".into(),
+                refreshes: 0,
+            }),
+            ChangeKind::Refreshed => {
+                if let Some(l) = self
+                    .lives
+                    .iter_mut()
+                    .rev()
+                    .find(|l| l.uri == c.uri && l.aor == c.aor && l.removed_ms.is_none())
+                {
+                    l.refreshes += 1;
+                }
+            }
+            ChangeKind::Removed => {
+                if let Some(l) = self
+                    .lives
+                    .iter_mut()
+                    .rev()
+                    .find(|l| l.uri == c.uri && l.aor == c.aor && l.removed_ms.is_none())
+                {
+                    l.removed_ms = Some(self.now);
+                    l.ended_by = reason.to_string();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn send_options(&mut self, q: QualifyRequest) {
+        let u = Uri::parse(&q.request_uri).ok();
+        let target = self.route_uri(&q.uri);
+        let answered = target.is_some_and(|i| self.devs[i].spec.answers_options);
+        let devices: Vec<String> = target
+            .map(|i| self.devs[i].spec.name.clone())
+            .into_iter()
+            .collect();
+        let r = self.record(
+            "qualify",
+            "asterisk",
+            format!("OPTIONS {} ({})", q.request_uri, q.aor),
+        );
+        r.devices = devices;
+        let _ = u;
+        let n = self
+            .pending_options
+            .entry(q.contact_id.clone())
+            .or_insert(0);
+        *n += 1;
+        if answered {
+            self.schedule(
+                self.now + 2 * DELAY_MS,
+                Ev::OptionsDone(q.contact_id, true, 2 * DELAY_MS),
+            );
+        } else {
+            self.schedule(
+                self.now + q.timeout_ms.max(1),
+                Ev::OptionsDone(q.contact_id, false, 0),
+            );
+        }
+    }
+
+    // ---------------------------------------------------------------- main loop
+
+    fn handle(&mut self, ev: Ev) {
+        match ev {
+            Ev::Scenario(k) => self.scenario_event(k),
+            Ev::Send(i, kind) => self.send_register(i, kind),
+            Ev::Arrive(i, tx) => self.arrive(i, tx, None),
+            Ev::Retransmit(tx_id) => {
+                let Some(tx) = self.txs.get_mut(&tx_id) else {
+                    return;
+                };
+                if tx.done || self.now.saturating_sub(tx.started) >= TIMER_F {
+                    return;
+                }
+                let i = tx.dev;
+                let next = (tx.next_retrans * 2).min(T2);
+                tx.next_retrans = next;
+                if !self.devs[i].online {
+                    return;
+                }
+                let _ = self.source_of(i);
+                self.schedule(self.now + DELAY_MS, Ev::Arrive(i, tx_id));
+                self.schedule(self.now + next, Ev::Retransmit(tx_id));
+            }
+            Ev::TimerF(tx_id) => {
+                let Some(tx) = self.txs.remove(&tx_id) else {
+                    return;
+                };
+                if tx.done {
+                    return;
+                }
+                let i = tx.dev;
+                self.devs[i].last_failure = Some("no answer".into());
+                let policy = self.devs[i].spec.on_timeout;
+                self.fail(i, policy, "no answer within 32 s (Timer F)");
+            }
+            Ev::Reply(tx, resp, dst) => self.reply(tx, *resp, dst),
+            Ev::Refresh(i, gen) | Ev::Retry(i, gen) => {
+                if self.devs[i].gen == gen && self.devs[i].wants && self.devs[i].online {
+                    self.send_register(i, Kind::Register);
+                }
+            }
+            Ev::KeepAlive(i, gen) => {
+                if self.devs[i].gen_keep(gen) && self.devs[i].online {
+                    let _ = self.source_of(i);
+                    let every = match self.devs[i].spec.keepalive {
+                        KeepAlive::Crlf { every_ms } | KeepAlive::Options { every_ms } => every_ms,
+                        KeepAlive::None => return,
+                    };
+                    self.schedule(self.now + every, Ev::KeepAlive(i, gen));
+                }
+            }
+            Ev::Tick => {
+                if self.reg.next_wakeup().is_some_and(|t| t <= self.abs()) {
+                    let out = self.reg.on_tick(self.abs());
+                    self.apply_outcome(out, None);
+                }
+            }
+            Ev::OptionsDone(id, ok, rtt) => {
+                let res = if ok {
+                    QualifyResult::Answered {
+                        code: 200,
+                        rtt_ms: rtt as f64,
+                    }
+                } else {
+                    QualifyResult::TimedOut
+                };
+                let before = self.reg.status_of(&id);
+                let out = self.reg.on_qualify_result(self.abs(), &id, res);
+                let after = self.reg.status_of(&id);
+                if before != after {
+                    let uri = self
+                        .reg
+                        .bindings()
+                        .find(|b| b.id == id)
+                        .map(|b| b.uri.clone())
+                        .unwrap_or_default();
+                    let line = out.log.first().cloned();
+                    let r = self.record(
+                        "qualify",
+                        "asterisk",
+                        format!("{uri} is now {}", after.label()),
+                    );
+                    r.log = line;
+                    r.why = Some(if ok {
+                        "It answered Asterisk's OPTIONS.".into()
+                    } else {
+                        "It did not answer Asterisk's OPTIONS in time (qualify_timeout): PJSIP_DIAL_CONTACTS now leaves it out.".into()
+                    });
+                }
+            }
+            Ev::NatCheck => {}
+            Ev::AsteriskUp => {
+                let out = self.reg.on_start(self.abs());
+                let r = self.record("asterisk", "asterisk", "Asterisk is up again".into());
+                r.why = Some(
+                    "Bindings were kept in astdb; connection-bound ones are pruned at boot.".into(),
+                );
+                self.apply_outcome(out, None);
+            }
+        }
+    }
+
+    fn device_names(&self, names: &[String]) -> Vec<usize> {
+        names
+            .iter()
+            .filter_map(|n| self.devs.iter().position(|d| &d.spec.name == n))
+            .collect()
+    }
+
+    fn scenario_event(&mut self, k: usize) {
+        let ev = self.sc.events[k].clone();
+        match ev.action {
+            Action::Register { devices } => {
+                for i in self.device_names(&devices) {
+                    self.devs[i].wants = true;
+                    self.devs[i].gave_up = false;
+                    self.devs[i].retry_ms = None;
+                    self.start_keepalive(i);
+                    self.send_register(i, Kind::Register);
+                }
+            }
+            Action::Unregister { devices } => {
+                for i in self.device_names(&devices) {
+                    self.devs[i].gen += 1;
+                    self.send_register(i, Kind::Unregister);
+                    self.devs[i].wants = false;
+                }
+            }
+            Action::UnregisterAll { devices } => {
+                for i in self.device_names(&devices) {
+                    self.devs[i].gen += 1;
+                    self.send_register(i, Kind::UnregisterAll);
+                    self.devs[i].wants = false;
+                }
+            }
+            Action::Reboot { devices } => {
+                for i in self.device_names(&devices) {
+                    let name = self.devs[i].spec.name.clone();
+                    let r = self.record(
+                        "device",
+                        &name,
+                        "reboots (new Call-ID, new connection, new rinstance)".into(),
+                    );
+                    r.devices = vec![name];
+                    self.close_conn(i, "device reboot", true);
+                    self.new_identity(i);
+                    self.devs[i].gen += 1;
+                    self.devs[i].online = true;
+                    self.devs[i].wants = true;
+                    self.devs[i].gave_up = false;
+                    self.devs[i].retry_ms = None;
+                    self.start_keepalive(i);
+                    self.schedule(self.now + 2000, Ev::Send(i, Kind::Register));
+                }
+            }
+            Action::Roam { device, ip, port } => {
+                if let Some(i) = self.device_names(&[device]).first().copied() {
+                    let name = self.devs[i].spec.name.clone();
+                    let r = self.record("device", &name, format!("moves to {ip}:{port}"));
+                    r.devices = vec![name];
+                    self.close_conn(i, "address changed", false);
+                    self.devs[i].ip = ip;
+                    self.devs[i].port = port;
+                    if self.devs[i].wants {
+                        self.devs[i].gen += 1;
+                        self.send_register(i, Kind::Register);
+                    }
+                }
+            }
+            Action::Offline { devices } => {
+                for i in self.device_names(&devices) {
+                    self.devs[i].online = false;
+                    self.devs[i].gen += 1;
+                    let name = self.devs[i].spec.name.clone();
+                    let r = self.record("device", &name, "goes offline".into());
+                    r.devices = vec![name];
+                }
+            }
+            Action::Online { devices } => {
+                for i in self.device_names(&devices) {
+                    self.devs[i].online = true;
+                    let name = self.devs[i].spec.name.clone();
+                    let r = self.record("device", &name, "comes back online".into());
+                    r.devices = vec![name];
+                    if self.devs[i].wants {
+                        self.devs[i].gen += 1;
+                        self.devs[i].gave_up = false;
+                        self.send_register(i, Kind::Register);
+                    }
+                }
+            }
+            Action::Drop { devices } => {
+                for i in self.device_names(&devices) {
+                    if self.devs[i].conn.is_none() {
+                        let name = self.devs[i].spec.name.clone();
+                        let r = self.record(
+                            "connection",
+                            &name,
+                            "has no open connection to drop (UDP or not connected)".into(),
+                        );
+                        r.devices = vec![name];
+                        continue;
+                    }
+                    self.close_conn(i, "dropped", true);
+                    if self.devs[i].wants {
+                        self.devs[i].gen += 1;
+                        self.schedule(self.now + 1000, Ev::Send(i, Kind::Register));
+                    }
+                }
+            }
+            Action::NatReboot { nat } => {
+                if let Some(n) = self.nats.iter_mut().find(|n| n.spec.name == nat) {
+                    n.map.clear();
+                    n.next_port = n.next_port.wrapping_add(1000).max(20000);
+                }
+                let r = self.record("nat", &nat, "reboots: every mapping is forgotten".into());
+                r.why = Some(
+                    "Packets from inside get new public ports; answers to old ports go nowhere."
+                        .into(),
+                );
+                let inside: Vec<usize> = (0..self.devs.len())
+                    .filter(|&i| self.devs[i].spec.behind.as_deref() == Some(nat.as_str()))
+                    .collect();
+                for i in inside {
+                    if self.devs[i].spec.protocol.is_reliable() {
+                        // The connection silently dies; Asterisk does not see a FIN.
+                        self.close_conn(i, "NAT reboot", false);
+                    }
+                }
+            }
+            Action::NatRebind { nat, device } => {
+                if let Some(i) = self.device_names(&[device.clone()]).first().copied() {
+                    let key = (
+                        self.devs[i].ip.clone(),
+                        self.local_port(i),
+                        self.devs[i].spec.protocol,
+                    );
+                    if let Some(n) = self.nats.iter_mut().find(|n| n.spec.name == nat) {
+                        let p = n.next_port;
+                        n.next_port += 1;
+                        let now = self.now;
+                        let old = n.map.insert(key, (p, now)).map(|x| x.0);
+                        let r = self.record(
+                            "nat",
+                            &nat,
+                            format!(
+                                "rebinds {device}: public port {} → {p}",
+                                old.map(|o| o.to_string()).unwrap_or("-".into())
+                            ),
+                        );
+                        r.devices = vec![device];
+                    }
+                }
+            }
+            Action::Restart { crash, down_ms } => {
+                let r = self.record(
+                    "asterisk",
+                    "asterisk",
+                    format!(
+                        "{} (down for {})",
+                        if crash { "crashes" } else { "restarts" },
+                        crate::duration::format_duration(down_ms)
+                    ),
+                );
+                r.why = Some(
+                    "Bindings persist in astdb; qualify status and connection monitors are lost."
+                        .into(),
+                );
+                self.reg.on_stop(self.abs());
+                self.answered.clear();
+                for i in 0..self.devs.len() {
+                    if self.devs[i].conn.is_some() {
+                        self.close_conn(i, "Asterisk stopped", false);
+                        if self.devs[i].wants {
+                            self.devs[i].gen += 1;
+                            self.schedule(self.now + 1000, Ev::Send(i, Kind::Register));
+                        }
+                    }
+                }
+                self.schedule(self.now + down_ms, Ev::AsteriskUp);
+            }
+            Action::Reload { config, .. } => {
+                let out = self.reg.on_reload(self.abs(), *config);
+                let r = self.record(
+                    "asterisk",
+                    "asterisk",
+                    "pjsip reload with the new configuration".into(),
+                );
+                r.why = Some(
+                    "Existing bindings stay; the new limits apply to the next REGISTER.".into(),
+                );
+                self.apply_outcome(out, None);
+            }
+            Action::Dial { endpoint } => {
+                let now = self.abs();
+                let value = self.reg.dial_contacts(now, &endpoint, None, None);
+                match value {
+                    Ok(v) => {
+                        let mut ring = Vec::new();
+                        let mut dead = 0;
+                        for part in v.split('&').filter(|p| !p.is_empty()) {
+                            let uri = part.splitn(3, '/').nth(2).unwrap_or("");
+                            match self.route_uri(uri) {
+                                Some(i) => ring.push(self.devs[i].spec.name.clone()),
+                                None => dead += 1,
+                            }
+                        }
+                        let who = if ring.is_empty() {
+                            "nobody".to_string()
+                        } else {
+                            ring.join(", ")
+                        };
+                        let r = self.record(
+                            "dial",
+                            "asterisk",
+                            format!(
+                                "Dial {endpoint}: rings {who}{}",
+                                if dead > 0 {
+                                    format!(" ({dead} stale binding(s) ring nothing)")
+                                } else {
+                                    String::new()
+                                }
+                            ),
+                        );
+                        r.log = Some(format!(
+                            "PJSIP_DIAL_CONTACTS({endpoint}) = {}",
+                            if v.is_empty() { "(empty)" } else { &v }
+                        ));
+                        r.why = Some("PJSIP_DIAL_CONTACTS lists every binding that is not Unreachable, ordered by contact id (md5 of the URI), not by registration time; all of them ring at once.".into());
+                        r.devices = ring;
+                    }
+                    Err(e) => {
+                        let r = self.record("dial", "asterisk", format!("Dial {endpoint}: {e}"));
+                        r.log = Some(format!("PJSIP_DIAL_CONTACTS: {e}"));
+                    }
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- derived state
+
+    fn snapshot(&self) -> State {
+        let now = self.abs();
+        let mut contacts = Vec::new();
+        for b in self.reg.bindings().filter(|b| !b.is_expired(now)) {
+            contacts.push(ContactRow {
+                aor: b.aor.clone(),
+                uri: b.uri.clone(),
+                expires_in_s: b.expires_in_ms(now) / 1000,
+                status: self.reg.status_of(&b.id).label().to_string(),
+                reaches: self
+                    .route_uri(&b.uri)
+                    .map(|i| self.devs[i].spec.name.clone()),
+            });
+        }
+        let mut dial = Vec::new();
+        for ep in self.reg.config().endpoints.values() {
+            let mut parts = Vec::new();
+            for a in &ep.aors {
+                for b in self
+                    .reg
+                    .bindings()
+                    .filter(|b| &b.aor == a && !b.is_expired(now))
+                {
+                    if self.reg.status_of(&b.id) != Status::Unreachable {
+                        parts.push(format!("PJSIP/{}/{}", ep.name, b.uri));
+                    }
+                }
+            }
+            dial.push((ep.name.clone(), parts.join("&")));
+        }
+        let mut show = self.reg.clone();
+        let show_contacts = show.show_contacts(now);
+        State {
+            at_ms: self.now,
+            contacts,
+            show_contacts,
+            dial,
+        }
+    }
+
+    fn update_reachability(&mut self) {
+        let now = self.abs();
+        let mut reached = vec![false; self.devs.len()];
+        for b in self.reg.bindings().filter(|b| !b.is_expired(now)) {
+            if let Some(i) = self.route_uri(&b.uri) {
+                reached[i] = true;
+            }
+        }
+        for (i, reached_now) in reached.into_iter().enumerate() {
+            let d = &self.devs[i];
+            let state = if !d.online {
+                "offline"
+            } else if reached_now {
+                "reachable"
+            } else if d.gave_up {
+                "gave_up"
+            } else {
+                "unreachable"
+            };
+            let changed = self.reach[i].as_ref().is_none_or(|(_, s)| s != state);
+            if changed {
+                let name = d.spec.name.clone();
+                if let Some((from, s)) = self.reach[i].take() {
+                    if self.now > from {
+                        self.spans.push(Span {
+                            device: name.clone(),
+                            from_ms: from,
+                            to_ms: self.now,
+                            state: s,
+                        });
+                    }
+                }
+                if self.now > 0 || state != "unreachable" {
+                    let why = match state {
+                        "reachable" => "Asterisk holds a binding that leads to this phone: calls reach it.".to_string(),
+                        "gave_up" => "The phone stopped trying after a failure, and no binding leads to it.".to_string(),
+                        "offline" => "The phone is offline.".to_string(),
+                        _ => match &self.devs[i].last_failure {
+                            Some(f) => format!("No binding leads to this phone any more (last attempt: {f})."),
+                            None => "No binding leads to this phone (none stored, or only stale ones pointing at an old address).".to_string(),
+                        },
+                    };
+                    let text = match state {
+                        "gave_up" => format!("{name} gave up: not registered"),
+                        s => format!("{name} is now {s}"),
+                    };
+                    let r = self.record("reachability", &name, text);
+                    r.why = Some(why);
+                    r.devices = vec![name];
+                }
+                self.reach[i] = Some((self.now, state.to_string()));
+            }
+        }
+    }
+
+    fn note_counts(&mut self) {
+        let now = self.abs();
+        for a in self.reg.config().aors.values() {
+            let n = self
+                .reg
+                .bindings()
+                .filter(|b| b.aor == a.name && !b.is_expired(now))
+                .count() as u32;
+            let same = self
+                .counts
+                .iter()
+                .rev()
+                .find(|c| c.aor == a.name)
+                .is_some_and(|c| c.bindings == n && c.max_contacts == a.max_contacts);
+            if !same {
+                self.counts.push(CountPoint {
+                    at_ms: self.now,
+                    aor: a.name.clone(),
+                    bindings: n,
+                    max_contacts: a.max_contacts,
+                });
+            }
+        }
+    }
+
+    /// Run to the end and produce the trace.
+    pub fn run(mut self, warnings: Vec<crate::Diagnostic>) -> Trace {
+        let until = self.sc.until;
+        let mut last_state_sig = String::new();
+        self.update_reachability();
+        self.note_counts();
+        while let Some(Reverse((at, _, idx))) = self.queue.pop() {
+            if at > until {
+                break;
+            }
+            self.now = at;
+            let Some(ev) = self.events[idx].take() else {
+                continue;
+            };
+            let nrec = self.records.len();
+            self.handle(ev);
+            // Expiry is lazy: make the state at this instant reflect it.
+            self.update_reachability();
+            self.note_counts();
+            if self.records.len() != nrec {
+                let s = self.snapshot();
+                let sig = format!(
+                    "{:?}{:?}",
+                    s.contacts
+                        .iter()
+                        .map(|c| (&c.uri, &c.status, &c.reaches))
+                        .collect::<Vec<_>>(),
+                    s.dial
+                );
+                if sig != last_state_sig {
+                    last_state_sig = sig;
+                    self.states.push(s);
+                }
+            }
+        }
+        self.now = until;
+        self.update_reachability();
+        let final_state = self.snapshot();
+        for (i, r) in self.reach.clone().into_iter().enumerate() {
+            if let Some((from, s)) = r {
+                if until > from {
+                    self.spans.push(Span {
+                        device: self.devs[i].spec.name.clone(),
+                        from_ms: from,
+                        to_ms: until,
+                        state: s,
+                    });
+                }
+            }
+        }
+        self.spans
+            .sort_by(|a, b| (a.device.clone(), a.from_ms).cmp(&(b.device.clone(), b.from_ms)));
+        let devices = self.summaries(until);
+        let summary = summary_lines(&devices, &self.sc);
+        Trace {
+            title: self.sc.title.clone(),
+            lesson: self.sc.lesson.clone(),
+            version: self.sc.version_text.clone(),
+            end_ms: until,
+            epoch_ms: EPOCH_MS,
+            records: self.records,
+            final_state,
+            states: self.states,
+            bindings: self.lives,
+            reachability: self.spans,
+            counts: self.counts,
+            devices,
+            summary,
+            warnings,
+        }
+    }
+
+    fn summaries(&self, until: SimMs) -> Vec<DeviceSummary> {
+        let mut out = Vec::new();
+        for d in &self.devs {
+            let name = &d.spec.name;
+            let spans: Vec<&Span> = self.spans.iter().filter(|s| &s.device == name).collect();
+            let first_wanted = self
+                .records
+                .iter()
+                .find(|r| r.kind == "sip" && r.actor == *name)
+                .map(|r| r.at_ms)
+                .unwrap_or(until);
+            let reachable_ms = spans
+                .iter()
+                .filter(|s| s.state == "reachable")
+                .map(|s| s.to_ms - s.from_ms)
+                .sum();
+            let mut incidents = Vec::new();
+            let mut was_reachable = false;
+            // Adjacent unreachable/gave-up spans form one incident.
+            let mut merged: Vec<Span> = Vec::new();
+            for s in &spans {
+                match merged.last_mut() {
+                    Some(m)
+                        if m.state != "reachable"
+                            && s.state != "reachable"
+                            && m.to_ms == s.from_ms
+                            && m.state != "offline"
+                            && s.state != "offline" =>
+                    {
+                        m.to_ms = s.to_ms;
+                    }
+                    _ => merged.push((*s).clone()),
+                }
+            }
+            for s in &merged {
+                if s.state == "reachable" {
+                    was_reachable = true;
+                    continue;
+                }
+                if s.from_ms < first_wanted || s.state == "offline" || !was_reachable {
+                    continue;
+                }
+                // Why: the most telling record about this device in the span.
+                let in_span = |r: &&Record| {
+                    r.at_ms >= s.from_ms.saturating_sub(1)
+                        && r.at_ms <= s.to_ms
+                        && r.devices.iter().any(|x| x == name)
+                };
+                let rejected = self
+                    .records
+                    .iter()
+                    .filter(in_span)
+                    .find(|r| r.change.as_deref() == Some("rejected"));
+                let cause = if let Some(r) = rejected {
+                    r.summary.clone()
+                } else if let Some(r) = self
+                    .records
+                    .iter()
+                    .filter(in_span)
+                    .find(|r| r.kind == "change" && r.change.as_deref() == Some("removed"))
+                {
+                    r.summary.clone()
+                } else if self.records.iter().filter(in_span).any(|r| r.kind == "nat") {
+                    "NAT mapping changed: Asterisk's binding points at a port that no longer leads to the phone".to_string()
+                } else {
+                    "no binding leads to the phone".to_string()
+                };
+                let end = if s.to_ms >= until {
+                    None
+                } else {
+                    Some(s.to_ms)
+                };
+                incidents.push(Incident {
+                    device: name.clone(),
+                    start_ms: s.from_ms,
+                    end_ms: end,
+                    cause,
+                });
+            }
+            out.push(DeviceSummary {
+                device: name.clone(),
+                reachable_ms,
+                wanted_ms: until.saturating_sub(first_wanted),
+                rejections_403: d.rejections,
+                gave_up: d.gave_up,
+                incidents,
+            });
+        }
+        out
+    }
+}
+
+impl DevState {
+    fn gen_keep(&self, _gen: u64) -> bool {
+        true
+    }
+}
+
+pub(crate) fn reason_label(w: &aorlab_registrar::Why) -> &'static str {
+    use aorlab_registrar::Why::*;
+    match w {
+        Request => "request",
+        RemoveExisting { .. } => "remove existing",
+        RemoveUnavailable { .. } => "remove unavailable",
+        Expiration => "expired",
+        Shutdown => "connection closed",
+        SystemBoot => "pruned at boot",
+        RegistrationFailure => "registration failure",
+        MaxContactsExceeded { .. } => "403, max_contacts",
+        NoAors => "403, no aors",
+        AorNotFound { .. } => "404, no such AOR",
+        MaxContactsZero { .. } => "403, max_contacts=0",
+        InvalidContacts { .. } => "400, invalid Contact",
+        UnsupportedUriScheme { .. } => "416",
+        UnknownEndpoint { .. } => "401, unknown endpoint",
+        PathNotSupported => "420",
+        Malformed { .. } => "400",
+    }
+}
+
+fn summary_lines(devs: &[DeviceSummary], _sc: &Scenario) -> Vec<String> {
+    let mut out = Vec::new();
+    for d in devs {
+        if d.incidents.is_empty() {
+            if d.wanted_ms > 0 && d.reachable_ms * 10 >= d.wanted_ms * 9 {
+                out.push(format!(
+                    "{} stayed reachable ({} 403s)",
+                    d.device, d.rejections_403
+                ));
+            } else if d.reachable_ms == 0 && d.wanted_ms > 0 {
+                out.push(format!(
+                    "{} was never reachable ({} 403s)",
+                    d.device, d.rejections_403
+                ));
+            } else {
+                out.push(format!(
+                    "{} reachable for {}",
+                    d.device,
+                    clock(d.reachable_ms)
+                ));
+            }
+        }
+        for inc in &d.incidents {
+            let span = match inc.end_ms {
+                Some(e) => format!(
+                    "from {} to {} ({})",
+                    clock(inc.start_ms),
+                    clock(e),
+                    crate::duration::format_duration(e - inc.start_ms)
+                ),
+                None => format!("from {} until the end", clock(inc.start_ms)),
+            };
+            out.push(format!(
+                "{} lost its registration {span} — {}",
+                inc.device, inc.cause
+            ));
+        }
+    }
+    let _ = Profile::V22;
+    let _ = UriContext::Contact;
+    out
+}
