@@ -109,7 +109,10 @@ fn wsinv_short_tortuous_invite() {
         m.headers.get("NewFangledHeader"),
         Some("newfangled value continued newfangled value")
     );
-    assert_eq!(m.headers.get("UnknownHeaderWithUnusualValue"), Some(";;,,;;,;"));
+    assert_eq!(
+        m.headers.get("UnknownHeaderWithUnusualValue"),
+        Some(";;,,;;,;")
+    );
 
     let vias = m.headers.vias().unwrap();
     let got: Vec<_> = vias
@@ -128,8 +131,14 @@ fn wsinv_short_tortuous_invite() {
     let c = addrs(&m);
     assert_eq!(c.len(), 1);
     assert_eq!(c[0].addr.display.as_deref(), Some("Quoted string \"\""));
-    assert_eq!(c[0].addr.uri.print(UriContext::Contact), "sip:jdrosen@example.com");
-    assert_eq!(c[0].param("newparam").unwrap().value.as_deref(), Some("newvalue"));
+    assert_eq!(
+        c[0].addr.uri.print(UriContext::Contact),
+        "sip:jdrosen@example.com"
+    );
+    assert_eq!(
+        c[0].param("newparam").unwrap().value.as_deref(),
+        Some("newvalue")
+    );
     assert_eq!(c[0].param("secondparam").unwrap().value, None);
     assert_eq!(c[0].param("q").unwrap().value.as_deref(), Some("0.33"));
     assert_eq!(c[0].expires(), Ok(None));
@@ -170,7 +179,10 @@ fn intmeth_wide_range_of_valid_characters() {
     );
 
     let (from, from_params) = m.headers.from().unwrap();
-    assert_eq!(from.display.as_deref(), Some("token1~` token2'+_ token3*%!.-"));
+    assert_eq!(
+        from.display.as_deref(),
+        Some("token1~` token2'+_ token3*%!.-")
+    );
     assert_eq!(
         param(&from_params, "fromParam''~+*_!.-%"),
         Some(Some("работающий"))
@@ -201,10 +213,7 @@ fn esc01_escaped_uris() {
         ruri.print(UriContext::RequestUri),
         "sip:sips%3auser%40example.com@example.net"
     );
-    assert_eq!(
-        m.headers.to().unwrap().0.uri.user.as_deref(),
-        Some("user")
-    );
+    assert_eq!(m.headers.to().unwrap().0.uri.user.as_deref(), Some("user"));
     assert_eq!(
         m.headers.from().unwrap().0.uri.user.as_deref(),
         Some("I have spaces")
@@ -220,8 +229,16 @@ fn esc01_escaped_uris() {
         u.print(UriContext::Contact),
         "sip:caller@host5.example.net;name=value%2541"
     );
-    assert!(uri_eq(u, &Uri::parse("sip:caller@host5.example.net;name=value%2541").unwrap()).is_ok());
-    assert!(uri_eq(u, &Uri::parse("sip:caller@host5.example.net;name=valueA").unwrap()).is_err());
+    assert!(uri_eq(
+        u,
+        &Uri::parse("sip:caller@host5.example.net;name=value%2541").unwrap()
+    )
+    .is_ok());
+    assert!(uri_eq(
+        u,
+        &Uri::parse("sip:caller@host5.example.net;name=valueA").unwrap()
+    )
+    .is_err());
     assert_eq!(m.headers.get("Content-Type"), Some("application/sdp"));
     assert_eq!(m.body.len(), 150);
 }
@@ -234,12 +251,18 @@ fn escnull_register_with_nulls() {
     assert_eq!(m.method(), Some("REGISTER"));
     let (to, _) = m.headers.to().unwrap();
     assert_eq!(to.uri.user.as_deref(), Some("null-\0-null"));
-    assert_eq!(to.uri.print(UriContext::FromTo), "sip:null-%00-null@example.com");
+    assert_eq!(
+        to.uri.print(UriContext::FromTo),
+        "sip:null-%00-null@example.com"
+    );
     let c = addrs(&m);
     assert_eq!(c.len(), 2);
     assert_eq!(c[0].addr.uri.user.as_deref(), Some("\0"));
     assert_eq!(c[1].addr.uri.user.as_deref(), Some("\0\0"));
-    assert_eq!(c[0].addr.uri.print(UriContext::Contact), "sip:%00@host5.example.com");
+    assert_eq!(
+        c[0].addr.uri.print(UriContext::Contact),
+        "sip:%00@host5.example.com"
+    );
     assert_eq!(
         c[1].addr.uri.print(UriContext::Contact),
         "sip:%00%00@host5.example.com"
@@ -264,7 +287,10 @@ fn esc02_percent_outside_uris() {
         m.headers.get("C%6Fntact"),
         Some("<sip:alias2@host2.example.com>")
     );
-    assert_eq!(m.headers.vias().unwrap()[0].branch(), Some("z9hG4bK209%fzsnel234"));
+    assert_eq!(
+        m.headers.vias().unwrap()[0].branch(),
+        Some("z9hG4bK209%fzsnel234")
+    );
 }
 
 /// 3.1.1.6 lwsdisp: no LWS between a token display name and '<'.
@@ -293,10 +319,18 @@ fn longreq_long_values() {
     assert_eq!(to.uri.other_params.len(), 3);
     assert_eq!(to.uri.other_params[2].value, None);
     let (from, params) = m.headers.from().unwrap();
-    assert!(from.uri.user.unwrap().starts_with("amazinglylongcallername"));
+    assert!(from
+        .uri
+        .user
+        .unwrap()
+        .starts_with("amazinglylongcallername"));
     assert_eq!(params.len(), 3);
     assert!(param(&params, "tag").unwrap().unwrap().len() > 100);
-    assert!(m.headers.call_id().unwrap().starts_with("longreq.onereallyreally"));
+    assert!(m
+        .headers
+        .call_id()
+        .unwrap()
+        .starts_with("longreq.onereallyreally"));
     assert_eq!(addrs(&m).len(), 1);
     assert_eq!(m.body.len(), 150);
 }
@@ -315,7 +349,10 @@ fn dblreq_extra_octets_after_body_are_ignored() {
     );
     let c = addrs(&m);
     assert_eq!(c.len(), 1);
-    assert_eq!(c[0].addr.uri.print(UriContext::Contact), "sip:j.user@host.example.com");
+    assert_eq!(
+        c[0].addr.uri.print(UriContext::Contact),
+        "sip:j.user@host.example.com"
+    );
     assert!(!m.to_text().contains("INVITE"));
 }
 
@@ -349,7 +386,10 @@ fn transports_all_via_transports() {
         .map(|v| v.transport)
         .collect();
     assert_eq!(t, ["UDP", "SCTP", "TLS", "UNKNOWN", "TCP"]);
-    assert_eq!(m.headers.call_id(), Some("transports.kijh4akdnaqjkwendsasfdj"));
+    assert_eq!(
+        m.headers.call_id(),
+        Some("transports.kijh4akdnaqjkwendsasfdj")
+    );
 }
 
 /// 3.1.1.12 unreason: a UTF-8 reason phrase.
@@ -390,7 +430,10 @@ fn cparam01_bare_contact_param_belongs_to_the_header() {
     let c = addrs(&m);
     assert_eq!(c.len(), 1);
     assert!(c[0].addr.uri.other_params.is_empty());
-    assert_eq!(c[0].param("unknownparam").map(|p| p.value.clone()), Some(None));
+    assert_eq!(
+        c[0].param("unknownparam").map(|p| p.value.clone()),
+        Some(None)
+    );
     assert_eq!(
         c[0].addr.uri.print(UriContext::Contact),
         "sip:+19725552222@gw1.example.net"
@@ -403,7 +446,10 @@ fn cparam02_bracketed_contact_param_belongs_to_the_uri() {
     let m = parse("cparam02");
     let c = addrs(&m);
     assert!(c[0].params.is_empty());
-    assert_eq!(param(&c[0].addr.uri.other_params, "unknownparam"), Some(None));
+    assert_eq!(
+        param(&c[0].addr.uri.other_params, "unknownparam"),
+        Some(None)
+    );
     assert_eq!(
         c[0].addr.uri.print(UriContext::Contact),
         "sip:+19725552222@gw1.example.net;unknownparam"
@@ -429,7 +475,10 @@ fn regescrt_escaped_header_in_contact_uri() {
         "sip:user@example.com?Route=%3csip:sip.example.com%3e"
     );
     let plain = Uri::parse("sip:user@example.com").unwrap();
-    assert!(uri_eq(u, &plain).is_err(), "incoming header missing from stored");
+    assert!(
+        uri_eq(u, &plain).is_err(),
+        "incoming header missing from stored"
+    );
     assert!(uri_eq(&plain, u).is_ok(), "stored may have extra headers");
 }
 
@@ -464,7 +513,10 @@ fn unksm2_unknown_schemes_in_register() {
 #[test]
 fn novelsc_and_unkscm_unknown_request_uri_schemes() {
     let m = parse("novelsc");
-    assert_eq!(m.request_uri().unwrap().to_string(), "soap.beep://192.0.2.103:3002");
+    assert_eq!(
+        m.request_uri().unwrap().to_string(),
+        "soap.beep://192.0.2.103:3002"
+    );
     let m = parse("unkscm");
     let u = m.request_uri().unwrap();
     assert!(!u.is_sip());
@@ -476,7 +528,13 @@ fn novelsc_and_unkscm_unknown_request_uri_schemes() {
 #[test]
 fn other_valid_messages_parse() {
     for name in [
-        "zeromf", "bext01", "badbranch", "sdp01", "invut", "bcast", "inv2543",
+        "zeromf",
+        "bext01",
+        "badbranch",
+        "sdp01",
+        "invut",
+        "bcast",
+        "inv2543",
     ] {
         parse(name);
     }
@@ -500,7 +558,9 @@ fn other_valid_messages_parse() {
 fn lwsstart_and_trws_extra_spaces_accepted_like_pjsip() {
     let m = parse("lwsstart");
     assert_eq!(m.method(), Some("INVITE"));
-    assert!(m.to_text().starts_with("INVITE sip:user@example.com SIP/2.0\r\n"));
+    assert!(m
+        .to_text()
+        .starts_with("INVITE sip:user@example.com SIP/2.0\r\n"));
     let m = parse("trws");
     assert!(m
         .to_text()
@@ -516,7 +576,9 @@ fn escruri_headers_in_request_uri_kept_but_not_printed() {
     let u = m.request_uri().unwrap();
     assert_eq!(u.headers[0].value.as_deref(), Some("<sip:example.com>"));
     assert_eq!(u.print(UriContext::RequestUri), "sip:user@example.com");
-    assert!(m.to_text().starts_with("INVITE sip:user@example.com SIP/2.0\r\n"));
+    assert!(m
+        .to_text()
+        .starts_with("INVITE sip:user@example.com SIP/2.0\r\n"));
 }
 
 /// baddate: a non-GMT Date. RFC: only reject if the Date matters. pjsip keeps
@@ -627,7 +689,10 @@ fn scalarlg_out_of_range_cseq_in_response() {
 #[test]
 fn quotbal_unterminated_quote() {
     let e = reject("quotbal");
-    assert!(e.message.contains("To") && e.message.contains("quoted"), "{e}");
+    assert!(
+        e.message.contains("To") && e.message.contains("quoted"),
+        "{e}"
+    );
 }
 
 /// ltgtruri: Request-URI in angle brackets.

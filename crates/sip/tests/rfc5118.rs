@@ -72,10 +72,7 @@ fn ipv6_good() {
         c[0].addr.uri.print(UriContext::Contact),
         "sip:caller@[2001:db8::1]"
     );
-    assert_eq!(
-        c[0].to_string(),
-        "\"Caller\" <sip:caller@[2001:db8::1]>"
-    );
+    assert_eq!(c[0].to_string(), "\"Caller\" <sip:caller@[2001:db8::1]>");
     // A REGISTER round-trips through its printed form.
     assert_eq!(Message::parse(&m.to_text()).unwrap(), m);
 }
@@ -97,7 +94,10 @@ fn port_ambiguous_is_part_of_the_address() {
     let ruri = m.request_uri().unwrap();
     assert_eq!(ruri.host.as_str(), "2001:db8::10:5070");
     assert_eq!(ruri.port, None);
-    assert_eq!(ruri.print(UriContext::RequestUri), "sip:[2001:db8::10:5070]");
+    assert_eq!(
+        ruri.print(UriContext::RequestUri),
+        "sip:[2001:db8::10:5070]"
+    );
 }
 
 /// §4.4 port-unambiguous: `[2001:db8::10]:5070` has port 5070.
@@ -107,7 +107,10 @@ fn port_unambiguous() {
     let ruri = m.request_uri().unwrap();
     assert_eq!(ruri.host.as_str(), "2001:db8::10");
     assert_eq!(ruri.port, Some(5070));
-    assert_eq!(ruri.print(UriContext::RequestUri), "sip:[2001:db8::10]:5070");
+    assert_eq!(
+        ruri.print(UriContext::RequestUri),
+        "sip:[2001:db8::10]:5070"
+    );
     // §4.3 and §4.4 are different URIs.
     let amb = parse("port-ambiguous");
     assert!(uri_eq(ruri, amb.request_uri().unwrap()).is_err());
@@ -133,9 +136,10 @@ fn via_received_with_and_without_brackets() {
 /// address) prints a parsable Via.
 #[test]
 fn via_rport_and_received_on_ipv6() {
-    let mut via = aorlab_sip::parse_via_values("SIP/2.0/UDP [2001:db8::9:1]:5060;rport;branch=z9hG4bKx")
-        .unwrap()
-        .remove(0);
+    let mut via =
+        aorlab_sip::parse_via_values("SIP/2.0/UDP [2001:db8::9:1]:5060;rport;branch=z9hG4bKx")
+            .unwrap()
+            .remove(0);
     assert_eq!(via.rport(), Some(None));
     via.set_param("received", Some("2001:db8::9:255"));
     via.set_param("rport", Some("40000"));
@@ -157,7 +161,10 @@ fn ipv6_in_sdp() {
     assert!(e.message.contains("Content-Length"), "{e}");
     let m = parse_fixed_length("ipv6-in-sdp");
     let ruri = m.request_uri().unwrap();
-    assert_eq!((ruri.user.as_deref(), ruri.host.as_str()), (Some("user"), "2001:db8::10"));
+    assert_eq!(
+        (ruri.user.as_deref(), ruri.host.as_str()),
+        (Some("user"), "2001:db8::10")
+    );
     let (to, _) = m.headers.to().unwrap();
     assert_eq!(to.uri.print(UriContext::FromTo), "sip:user@[2001:db8::10]");
     assert_eq!(m.headers.vias().unwrap()[0].host, "2001:db8::20");
@@ -235,9 +242,15 @@ fn ipv6_bug_abnf_3_colons_rejected() {
 #[test]
 fn ipv6_correct_abnf_2_colons() {
     let m = parse("ipv6-correct-abnf-2-colons");
-    assert_eq!(m.request_uri().unwrap().host.as_str(), "2001:db8::192.0.2.1");
+    assert_eq!(
+        m.request_uri().unwrap().host.as_str(),
+        "2001:db8::192.0.2.1"
+    );
     let (to, _) = m.headers.to().unwrap();
-    assert_eq!(to.uri.print(UriContext::FromTo), "sip:user@[2001:db8::192.0.2.1]");
+    assert_eq!(
+        to.uri.print(UriContext::FromTo),
+        "sip:user@[2001:db8::192.0.2.1]"
+    );
 }
 
 /// Several IPv6 Contacts in one header and in several headers of a REGISTER.
