@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub enum Profile {
     /// 13.17 and older: remove_existing removes every other binding, no
     /// connection monitor, no prune at boot, no x-ast-orig-host, non-SIP Contacts skipped.
@@ -12,13 +14,8 @@ pub enum Profile {
     /// 16.8–16.21, 18.0–18.7: adds x-ast-orig-host.
     V16_8,
     /// 16.22+, 18.8+, 20.x, 22.x: adds remove_unavailable. The default.
+    #[default]
     V22,
-}
-
-impl Default for Profile {
-    fn default() -> Self {
-        Profile::V22
-    }
 }
 
 impl Profile {

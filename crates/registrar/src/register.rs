@@ -442,7 +442,12 @@ impl Registrar {
         } else {
             None
         };
-        if path.is_some() && !req.headers.supported().iter().any(|t| t == "path") {
+        // Only the first `Supported:` header is read (`pjsip_msg_find_hdr`).
+        let first_supported_has_path = req
+            .headers
+            .get("Supported")
+            .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("path")));
+        if path.is_some() && !first_supported_has_path {
             let log = warning(
                 "res_pjsip_registrar.c",
                 format!("Invalid modifications made to REGISTER request from '{ep}' by intervening proxy"),

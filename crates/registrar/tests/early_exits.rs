@@ -1,0 +1,129 @@
+//! Reference §2.1: the early exits of `registrar_on_rx_request`, in order, each
+//! stateless, with pjsip's default reason phrase and Asterisk's warning.
+
+mod common;
+use aorlab_registrar::{ChangeKind, Why};
+use common::*;
+
+const CONF: &str = "[alice]\ntype=endpoint\naors=alice\n\n[alice]\ntype=aor\nmax_contacts=1\n\n\
+[noaors]\ntype=endpoint\n\n\
+[zero]\ntype=endpoint\naors=zero\n\n[zero]\ntype=aor\n\n\
+[ghost]\ntype=endpoint\naors=ghost\n";
+
+#[test]
+fn endpoint_without_aors_gets_403() {
+    let mut p = Pbx::new(CONF);
+    let out = p.expect(&reg("noaors").c("sip:noaors@10.0.0.1:5060"), 403);
+    assert_eq!(reason(&out), "Forbidden");
+    assert_eq!(
+        logs(&out),
+        ["WARNING res_pjsip_registrar.c: Endpoint 'noaors' (10.0.0.1:5060) has no configured AORs"]
+    );
+    assert_eq!(out.changes[0].why, Why::NoAors);
+    assert_eq!(p.r.bindings().count(), 0);
+}
+
+#[test]
+fn to_uri_not_sip_gets_416() {
+    let mut p = Pbx::new(CONF);
+    let out = p.expect(
+        &reg("alice")
+            .to("<tel:+15551234>")
+            .c("sip:alice@10.0.0.1:5060"),
+        416,
+    );
+    assert_eq!(reason(&out), "Unsupported URI Scheme");
+    assert!(has_log(
+        &out,
+        "attempted to register to an AOR with a non-SIP URI"
+    ));
+    assert_eq!(p.r.bindings().count(), 0);
+}
+
+#[test]
+fn no_aors_is_checked_before_the_to_scheme() {
+    let mut p = Pbx::new(CONF);
+    p.expect(&reg("noaors").to("<tel:+1555>").c("sip:x@10.0.0.1"), 403);
+}
+
+#[test]
+fn unknown_aor_gets_404_with_empty_name_in_the_log() {
+    let mut p = Pbx::new(CONF);
+    let out = p.expect(
+        &reg("alice")
+            .to("<sip:carol@example.com>")
+            .c("sip:alice@10.0.0.1:5060"),
+        404,
+    );
+    assert_eq!(reason(&out), "Not Found");
+    assert_eq!(
+        logs(&out),
+        ["WARNING res_pjsip_registrar.c: AOR '' not found for endpoint 'alice' (10.0.0.1:5060)"]
+    );
+    assert_eq!(out.changes.len(), 1);
+    assert_eq!(out.changes[0].kind, ChangeKind::Rejected);
+    assert!(matches!(out.changes[0].why, Why::AorNotFound { .. }));
+}
+
+#[test]
+fn aor_named_but_not_defined_gets_404() {
+    let mut p = Pbx::new(CONF);
+    let out = p.expect(&reg("ghost").c("sip:ghost@10.0.0.1:5060"), 404);
+    assert!(has_log(
+        &out,
+        "not found for endpoint 'ghost' (10.0.0.1:5060)"
+    ));
+}
+
+#[test]
+fn max_contacts_zero_gets_403_not_unlimited() {
+    let mut p = Pbx::new(CONF);
+    let out = p.expect(&reg("zero").c("sip:zero@10.0.0.1:5060"), 403);
+    assert_eq!(reason(&out), "Forbidden");
+    assert_eq!(
+        logs(&out),
+        ["WARNING res_pjsip_registrar.c: AOR 'zero' has no configured max_contacts. Endpoint 'zero' (10.0.0.1:5060) unable to register"]
+    );
+    // even a query or an unregister is refused
+    p.expect(&reg("zero"), 403);
+    p.expect(&reg("zero").contact("*").expires(0), 403);
+}
+
+#[test]
+fn unknown_endpoint_is_challenged_with_401_and_no_log() {
+    let mut p = Pbx::new(CONF);
+    let out = p.expect(&reg("mallory").c("sip:mallory@10.0.0.1:5060"), 401);
+    assert_eq!(reason(&out), "Unauthorized");
+    assert!(out.log.is_empty());
+    let www = resp_header(&out, "WWW-Authenticate").expect("challenge");
+    assert!(www.starts_with("Digest realm=\"asterisk\""), "{www}");
+    assert!(matches!(out.changes[0].why, Why::UnknownEndpoint { ref user } if user == "mallory"));
+}
+
+#[test]
+fn error_responses_carry_no_contacts_and_no_date() {
+    let mut p = Pbx::new(CONF);
+    p.ok(&reg("alice").c("sip:alice@10.0.0.1:5060"));
+    for r in [
+        reg("alice")
+            .to("<sip:carol@example.com>")
+            .c("sip:alice@10.0.0.1:5060"),
+        reg("zero").c("sip:zero@10.0.0.1:5060"),
+        reg("alice").c("sip:alice@10.0.0.9:5060"), // over max_contacts=1
+    ] {
+        let out = p.send(&r);
+        assert_ne!(status(&out), 200);
+        assert!(resp_contacts(&out).is_empty());
+        assert_eq!(resp_header(&out, "Date"), None);
+        assert_eq!(resp_header(&out, "Expires"), None);
+    }
+}
+
+#[test]
+fn asterisk_down_answers_nothing() {
+    let mut p = Pbx::new(CONF);
+    p.r.on_stop(p.now);
+    let out = p.send(&reg("alice").c("sip:alice@10.0.0.1:5060"));
+    assert!(out.response.is_none());
+    assert!(out.changes.is_empty());
+}
