@@ -5,6 +5,7 @@ import { renderContacts } from "./render/contacts";
 import { renderDiagnostics } from "./render/diagnostics";
 import { renderEvents } from "./render/events";
 import { clock } from "./render/format";
+import { renderOutcome } from "./render/outcome";
 import type { Sim } from "./wasm";
 import { loadSim } from "./wasm";
 
@@ -20,6 +21,7 @@ const status = byId<HTMLElement>("status");
 const diagnostics = byId<HTMLElement>("diagnostics");
 const contacts = byId<HTMLElement>("contacts");
 const events = byId<HTMLElement>("events");
+const outcomePanel = byId<HTMLElement>("outcome");
 const failure = byId<HTMLElement>("failure");
 
 function run(sim: Sim): void {
@@ -35,8 +37,9 @@ function run(sim: Sim): void {
       status.dataset.state = "error";
       return;
     }
-    renderDiagnostics(diagnostics, []);
     const { trace } = outcome;
+    renderDiagnostics(diagnostics, trace.warnings);
+    renderOutcome(outcomePanel, trace);
     renderContacts(contacts, trace.final_state);
     renderEvents(events, trace.records);
     status.textContent = `${trace.records.length} events until ${clock(trace.end_ms)} · simulated in ${took.toFixed(1)} ms`;

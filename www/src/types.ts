@@ -27,6 +27,7 @@ export type RecordKind =
   | "asterisk"
   | "reachability"
   | "dial"
+  | "qualify"
   | string;
 
 export interface TraceRecord {
@@ -37,6 +38,11 @@ export interface TraceRecord {
   log: string | null;
   why: string | null;
   sip: SipText | null;
+  /** For registrar changes: "added" | "refreshed" | "removed" | "rejected" | "ignored". */
+  change: string | null;
+  aor: string | null;
+  /** Devices this record concerns. */
+  devices: string[];
 }
 
 export interface ContactRow {
@@ -44,18 +50,30 @@ export interface ContactRow {
   uri: string;
   expires_in_s: number;
   status: string;
+  /** The device this binding reaches now, if any. */
+  reaches: string | null;
 }
 
 export interface State {
   at_ms: number;
   contacts: ContactRow[];
   show_contacts: string;
+  /** PJSIP_DIAL_CONTACTS per endpoint: [endpoint, dial string]. */
+  dial: [string, string][];
 }
 
 export interface Trace {
+  title: string;
+  lesson: string;
+  version: string;
   end_ms: number;
+  /** Absolute Unix ms of simulated time 0. */
+  epoch_ms: number;
   records: TraceRecord[];
   final_state: State;
+  /** Further fields (states, bindings, reachability, counts, devices) are for the timeline. */
+  summary: string[];
+  warnings: Diagnostic[];
 }
 
 export type RunOutcome =

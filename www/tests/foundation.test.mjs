@@ -37,8 +37,11 @@ describe("foundation page", () => {
     assert.equal(await rows.count(), 1);
     const cells = await rows.first().locator("td").allInnerTexts();
     assert.equal(cells[0], "alice");
-    assert.match(cells[1], /^sip:alice@\S+/);
-    await page.getByText(cells[1], { exact: true }).waitFor({ state: "visible" });
+    const uri = await rows.first().locator("code.uri").innerText();
+    assert.match(uri, /^sip:alice@\S+$/);
+    await page.getByText(uri, { exact: true }).waitFor({ state: "visible" });
+    // The stored binding is the first phone's (the second one was refused).
+    assert.match(cells[1], /reaches desk/);
 
     // Events: Asterisk's own log line for the refused phone, visible and marked as rejected.
     const exceed = page.locator(".event .log", { hasText: "will exceed max contacts of 1" });
@@ -52,7 +55,10 @@ describe("foundation page", () => {
     const times = await page.locator(".event .at").allInnerTexts();
     for (const t of times) assert.match(t, /^\d+:\d\d(:\d\d)?$/);
 
-    await page.screenshot({ path: screenshotPath("foundation"), fullPage: true });
+    // The README picture: the first screen, with the contact table and the 403 in view.
+    await page.setViewportSize({ width: 1440, height: 1200 });
+    await page.screenshot({ path: screenshotPath("foundation") });
+    await page.screenshot({ path: screenshotPath("foundation-full"), fullPage: true });
     assert.deepEqual(problems, []);
     await context.close();
   });

@@ -23,7 +23,9 @@ export function renderContacts(root: HTMLElement, state: State): void {
       const row = body.insertRow();
       row.className = "contact";
       row.insertCell().textContent = contact.aor;
-      row.insertCell().append(el("code", "uri", contact.uri));
+      const uri = row.insertCell();
+      uri.append(el("code", "uri", contact.uri));
+      if (contact.reaches) uri.append(el("span", "reaches", `reaches ${contact.reaches}`));
       const expires = row.insertCell();
       expires.className = "num";
       expires.textContent = duration(contact.expires_in_s);
@@ -32,6 +34,15 @@ export function renderContacts(root: HTMLElement, state: State): void {
       status.append(el("span", `status status-${slug(contact.status)}`, contact.status));
     }
     root.append(table);
+  }
+
+  if (state.dial.length > 0) {
+    const dial = el("dl", "dial");
+    for (const [endpoint, value] of state.dial) {
+      dial.append(el("dt", undefined, `PJSIP_DIAL_CONTACTS(${endpoint})`));
+      dial.append(el("dd", "mono", value || "(empty: nothing would ring)"));
+    }
+    root.append(dial);
   }
 
   if (state.show_contacts.trim()) {

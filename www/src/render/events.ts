@@ -10,12 +10,20 @@ export function statusCode(record: TraceRecord): number | null {
   return match ? Number(match[1]) : null;
 }
 
-/** A record that tells of a refused registration: a 4xx/5xx/6xx response or a rejection. */
+/** A record that tells of a refused registration: a rejection by the registrar or a 4xx–6xx
+ * response on the wire. */
 export function isRejection(record: TraceRecord): boolean {
+  if (record.change === "rejected") return true;
   const code = statusCode(record);
-  if (code !== null) return code >= 400;
-  const text = `${record.summary} ${record.log ?? ""}`;
-  return /\b403\b|exceed max contacts|rejected/i.test(text);
+  return code !== null && code >= 400;
+}
+
+/** The status code to show on a rejection's badge. */
+function rejectionCode(record: TraceRecord): string {
+  const code = statusCode(record);
+  if (code !== null) return String(code);
+  const match = `${record.summary} ${record.why ?? ""}`.match(/\b([456]\d\d)\b/);
+  return match ? match[1]! : "rejected";
 }
 
 export function renderEvents(root: HTMLElement, records: TraceRecord[]): void {
@@ -32,6 +40,7 @@ export function renderEvents(root: HTMLElement, records: TraceRecord[]): void {
 function renderRecord(record: TraceRecord): HTMLLIElement {
   const item = el("li", `event kind-${record.kind}`);
   item.dataset.kind = record.kind;
+  if (record.change) item.dataset.change = record.change;
   const rejected = isRejection(record);
   if (rejected) item.classList.add("rejected");
 
@@ -43,8 +52,7 @@ function renderRecord(record: TraceRecord): HTMLLIElement {
   head.append(el("span", "kind", record.kind));
   head.append(el("span", "summary", record.summary));
   if (rejected) {
-    const code = statusCode(record);
-    head.append(el("span", "badge badge-reject", code ? `${code}` : "403"));
+    head.append(el("span", "badge badge-reject", rejectionCode(record)));
   }
   item.append(head);
 
