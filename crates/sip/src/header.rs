@@ -24,13 +24,17 @@ pub(crate) fn find_param<'a>(params: &'a [Param], name: &str) -> Option<&'a Para
     params.iter().find(|p| p.name.eq_ignore_ascii_case(name))
 }
 
-fn print_params(params: &[Param], f: &mut fmt::Formatter<'_>) -> fmt::Result {
+/// Print `;name[=value]`, quoting a value the parser would not read back as a
+/// bare token (`unquoted` is the character set the parser accepts there).
+fn print_params(
+    params: &[Param],
+    unquoted: fn(u8) -> bool,
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
     for p in params {
         write!(f, ";{}", p.name)?;
         if let Some(v) = &p.value {
-            let needs_quotes = v.is_empty()
-                || v.bytes()
-                    .any(|c| !(c.is_ascii_alphanumeric() || b"-.!%*_+`'~:[]".contains(&c)));
+            let needs_quotes = v.is_empty() || !v.bytes().all(unquoted);
             if needs_quotes {
                 write!(f, "=\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))?;
             } else {
@@ -328,7 +332,7 @@ pub fn pj_strtoul_u32(v: &str) -> u32 {
 impl fmt::Display for ContactValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.addr)?;
-        print_params(&self.params, f)
+        print_params(&self.params, is_token_char, f)
     }
 }
 
@@ -346,6 +350,8 @@ pub fn parse_delta_seconds(v: &str) -> Option<u32> {
 }
 
 /// A Contact header entry.
+// Not boxed: callers match `Contact::Addr(v)` directly.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Contact {
     /// `Contact: *`
@@ -445,7 +451,7 @@ impl fmt::Display for Via {
         if let Some(p) = self.port {
             write!(f, ":{p}")?;
         }
-        print_params(&self.params, f)
+        print_params(&self.params, is_via_value_char, f)
     }
 }
 

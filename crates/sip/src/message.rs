@@ -122,6 +122,8 @@ impl Headers {
     }
 }
 
+// Not boxed: callers match `StartLine::Request { uri, .. }` directly.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StartLine {
     Request { method: String, uri: Uri },
@@ -229,7 +231,7 @@ impl Message {
             let colon = line.find(':').ok_or_else(|| {
                 ParseError::new(*loff, format!("header line without ':': '{}'", clip(line)))
             })?;
-            let name = line[..colon].trim_end_matches(|c| c == ' ' || c == '\t');
+            let name = line[..colon].trim_end_matches([' ', '\t']);
             if name.is_empty()
                 || !name
                     .bytes()

@@ -317,9 +317,7 @@ fn parse_uri(s: &str, with_params: bool) -> Result<Uri, ParseError> {
         }
         (addr.to_string(), &v6[end + 1..])
     } else {
-        let end = hostpart
-            .find(|c| c == ':' || c == ';' || c == '?')
-            .unwrap_or(hostpart.len());
+        let end = hostpart.find([':', ';', '?']).unwrap_or(hostpart.len());
         let h = &hostpart[..end];
         if h.is_empty() {
             return Err(ParseError::new(host_off, "URI has no host"));
@@ -339,7 +337,7 @@ fn parse_uri(s: &str, with_params: bool) -> Result<Uri, ParseError> {
     let mut off = host_off + (hostpart.len() - after_host.len());
     let mut tail = after_host;
     if let Some(p) = tail.strip_prefix(':') {
-        let end = p.find(|c| c == ';' || c == '?').unwrap_or(p.len());
+        let end = p.find([';', '?']).unwrap_or(p.len());
         let digits = &p[..end];
         if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
             return Err(ParseError::new(off + 1, format!("bad port '{digits}'")));
