@@ -88,6 +88,8 @@ pub struct Registrar {
     pub(crate) next_sweep: Option<Millis>,
     pub(crate) next_qualify: BTreeMap<String, Millis>,
     rng: u64,
+    /// When Asterisk last booted (the first qualify of each AOR is spread after it).
+    booted_at: Millis,
 }
 
 impl Registrar {
@@ -105,14 +107,20 @@ impl Registrar {
             next_sweep: None,
             next_qualify: BTreeMap::new(),
             rng: 0x9e37_79b9_7f4a_7c15,
+            booted_at: now,
         };
         r.boot(now);
         r
     }
 
     /// Seed for the few random choices Asterisk makes (first qualify after boot).
+    /// The boot already happened in `new`, so the first qualifies are drawn again.
     pub fn with_seed(mut self, seed: u64) -> Registrar {
         self.rng = seed ^ 0x9e37_79b9_7f4a_7c15;
+        if self.up {
+            let at = self.booted_at;
+            self.schedule_first_qualify(at);
+        }
         self
     }
     pub fn with_systemname(mut self, name: &str) -> Registrar {
@@ -182,6 +190,7 @@ impl Registrar {
     fn boot(&mut self, now: Millis) -> Outcome {
         let mut out = Outcome::default();
         self.up = true;
+        self.booted_at = now;
         self.status.clear();
         self.monitors.clear();
         if self.profile.has_transport_monitor() {
@@ -214,6 +223,13 @@ impl Registrar {
         }
         let interval = self.config.global.contact_expiration_check_interval;
         self.next_sweep = (interval > 0).then(|| now + interval as u64 * 1000);
+        self.schedule_first_qualify(now);
+        out
+    }
+
+    /// Each qualified AOR's first OPTIONS: a random time in
+    /// (0, min(qualify_frequency, max_initial_qualify_time)] after boot.
+    fn schedule_first_qualify(&mut self, now: Millis) {
         self.next_qualify.clear();
         let aors: Vec<(String, u32)> = self
             .config
@@ -231,7 +247,6 @@ impl Registrar {
             let delay = 1 + self.random() % spread.max(1);
             self.next_qualify.insert(name, now + delay);
         }
-        out
     }
 
     /// Asterisk stops (graceful or crash): it answers nothing until `on_start`.

@@ -1,0 +1,210 @@
+//! Reference §8: qualify (OPTIONS) and contact status.
+
+mod common;
+use aorlab_registrar::{static_id, QualifyResult, Status};
+use common::*;
+
+fn pbx(opts: &str) -> Pbx {
+    Pbx::new(&format!(
+        "[global]\ntype=global\ncontact_expiration_check_interval=0\n\
+         [alice]\ntype=endpoint\naors=alice\nrewrite_contact=yes\n\
+         [alice]\ntype=aor\nmax_contacts=5\n{opts}\n"
+    ))
+}
+
+#[test]
+fn no_qualify_frequency_no_options_and_nonqualified() {
+    let mut p = pbx("");
+    let out = p.ok(&reg("alice").c("sip:alice@10.0.0.1:5060"));
+    assert!(out.qualify.is_empty());
+    assert_eq!(p.r.next_wakeup(), None);
+    let id = p.r.bindings().next().unwrap().id.clone();
+    assert_eq!(p.r.status_of(&id), Status::NonQualified);
+}
+
+#[test]
+fn a_new_binding_qualifies_every_contact_of_the_aor_at_once() {
+    let mut p = pbx("qualify_frequency=60\nqualify_timeout=2.5\ncontact=sip:desk@192.0.2.9:5060");
+    let out = p.ok(&reg("alice")
+        .src("10.0.0.1:5060")
+        .c("sip:alice@10.0.0.1:5060"));
+    assert_eq!(out.qualify.len(), 2);
+    let out = p.ok(&reg("alice")
+        .src("203.0.113.7:40001")
+        .c("sip:alice@192.168.1.20:5060"));
+    let mut got: Vec<(String, String, u64)> = out
+        .qualify
+        .iter()
+        .map(|q| (q.uri.clone(), q.request_uri.clone(), q.timeout_ms))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (
+                "sip:alice@10.0.0.1:5060".into(),
+                "sip:alice@10.0.0.1:5060".into(),
+                2500
+            ),
+            (
+                "sip:alice@203.0.113.7:40001;x-ast-orig-host=192.168.1.20:5060".into(),
+                "sip:alice@203.0.113.7:40001".into(),
+                2500
+            ),
+            (
+                "sip:desk@192.0.2.9:5060".into(),
+                "sip:desk@192.0.2.9:5060".into(),
+                2500
+            ),
+        ]
+    );
+    assert!(out
+        .qualify
+        .iter()
+        .any(|q| q.contact_id == static_id("alice", "sip:desk@192.0.2.9:5060")));
+    // a refresh does not qualify
+    let out = p.ok(&reg("alice")
+        .src("10.0.0.1:5060")
+        .c("sip:alice@10.0.0.1:5060"));
+    assert!(out.qualify.is_empty());
+    // then every qualify_frequency seconds
+    assert_eq!(p.r.next_wakeup(), Some(p.now + 60_000));
+    let outs = p.run_until(p.now + 60_000);
+    assert_eq!(outs.last().unwrap().qualify.len(), 3);
+}
+
+#[test]
+fn results_set_the_status() {
+    let mut p = pbx("qualify_frequency=60");
+    p.ok(&reg("alice")
+        .src("10.0.0.1:5060")
+        .c("sip:alice@10.0.0.1:5060"));
+    let id = p.r.bindings().next().unwrap().id.clone();
+    let out = p.r.on_qualify_result(p.now, &id, QualifyResult::TimedOut);
+    assert_eq!(p.r.status_of(&id), Status::Unreachable);
+    assert_eq!(
+        logs(&out),
+        ["VERBOSE res_pjsip/pjsip_options.c: Contact alice/sip:alice@10.0.0.1:5060 is now Unreachable.  RTT: 0.000 msec"]
+    );
+    // any final response, even 404 or 503, means Reachable
+    for code in [200, 404, 503] {
+        p.r.on_qualify_result(p.now, &id, QualifyResult::TimedOut);
+        let out =
+            p.r.on_qualify_result(p.now, &id, QualifyResult::Answered { code, rtt_ms: 1.25 });
+        assert_eq!(p.r.status_of(&id), Status::Reachable, "{code}");
+        assert!(has_log(&out, "is now Reachable.  RTT: 1.250 msec"));
+    }
+    assert_eq!(p.r.rtt_of(&id), Some(1.25));
+    // no log when the status does not change
+    let out = p.r.on_qualify_result(
+        p.now,
+        &id,
+        QualifyResult::Answered {
+            code: 200,
+            rtt_ms: 2.0,
+        },
+    );
+    assert!(out.log.is_empty());
+}
+
+#[test]
+fn qualify_2xx_only_makes_other_answers_unreachable() {
+    let mut p = pbx("qualify_frequency=60\nqualify_2xx_only=yes");
+    p.ok(&reg("alice")
+        .src("10.0.0.1:5060")
+        .c("sip:alice@10.0.0.1:5060"));
+    let id = p.r.bindings().next().unwrap().id.clone();
+    p.r.on_qualify_result(
+        p.now,
+        &id,
+        QualifyResult::Answered {
+            code: 404,
+            rtt_ms: 1.0,
+        },
+    );
+    assert_eq!(p.r.status_of(&id), Status::Unreachable);
+    p.r.on_qualify_result(
+        p.now,
+        &id,
+        QualifyResult::Answered {
+            code: 200,
+            rtt_ms: 1.0,
+        },
+    );
+    assert_eq!(p.r.status_of(&id), Status::Reachable);
+}
+
+#[test]
+fn unreachable_bindings_stay_until_expiry_but_are_not_dialed() {
+    let mut p = pbx("qualify_frequency=60");
+    p.ok(&reg("alice")
+        .src("10.0.0.1:5060")
+        .c("sip:alice@10.0.0.1:5060"));
+    p.ok(&reg("alice")
+        .src("10.0.0.2:5060")
+        .c("sip:alice@10.0.0.2:5060"));
+    let first = p.stored("alice")[0].clone();
+    let second = p.stored("alice")[1].clone();
+    let id = p.id_of(&first);
+    p.r.on_qualify_result(p.now, &id, QualifyResult::TimedOut);
+    let outs = p.run_until(p.now + 600_000);
+    assert!(outs.iter().all(|o| o.changes.is_empty()));
+    assert_eq!(p.stored("alice").len(), 2);
+    let now = p.now;
+    assert_eq!(
+        p.r.dial_contacts(now, "alice", None, None).unwrap(),
+        format!("PJSIP/alice/{second}")
+    );
+    assert_eq!(p.r.dial_first(now, "alice").unwrap().uri, second);
+    // NonQualified (never answered) ones are dialed
+    let id2 = p.id_of(&second);
+    p.r.set_status(&id2, Status::NonQualified, None);
+    assert_eq!(p.r.dial_first(now, "alice").unwrap().uri, second);
+    p.r.on_qualify_result(now, &id2, QualifyResult::TimedOut);
+    assert_eq!(p.r.dial_contacts(now, "alice", None, None).unwrap(), "");
+    assert_eq!(p.r.dial_first(now, "alice"), None);
+}
+
+#[test]
+fn a_result_for_a_deleted_binding_is_ignored() {
+    let mut p = pbx("qualify_frequency=60");
+    p.ok(&reg("alice")
+        .src("10.0.0.1:5060")
+        .c("sip:alice@10.0.0.1:5060"));
+    let id = p.r.bindings().next().unwrap().id.clone();
+    p.ok(&reg("alice")
+        .src("10.0.0.1:5060")
+        .ce("sip:alice@10.0.0.1:5060", 0));
+    let out = p.r.on_qualify_result(p.now, &id, QualifyResult::TimedOut);
+    assert!(out.log.is_empty());
+    assert_eq!(p.r.status_of(&id), Status::NonQualified);
+}
+
+#[test]
+fn first_qualify_after_boot_is_within_the_frequency_or_max_initial_time() {
+    let text = "[global]\ntype=global\ncontact_expiration_check_interval=0\n\
+                [alice]\ntype=aor\nmax_contacts=1\nqualify_frequency=60\n";
+    let mut seen = std::collections::BTreeSet::new();
+    for seed in 0..20u64 {
+        let r = aorlab_registrar::Registrar::new(aorlab_registrar::Profile::V22, conf(text), T0)
+            .with_seed(seed);
+        let t = r.next_wakeup().unwrap();
+        assert!(t > T0 && t <= T0 + 60_000, "{t}");
+        // the same seed draws the same time
+        let again =
+            aorlab_registrar::Registrar::new(aorlab_registrar::Profile::V22, conf(text), T0)
+                .with_seed(seed);
+        assert_eq!(again.next_wakeup(), Some(t));
+        seen.insert(t);
+    }
+    assert!(
+        seen.len() > 10,
+        "the seed spreads the first qualify: {seen:?}"
+    );
+    let p = Pbx::new(
+        "[global]\ntype=global\ncontact_expiration_check_interval=0\nmax_initial_qualify_time=5\n\
+         [alice]\ntype=aor\nmax_contacts=1\nqualify_frequency=600\n",
+    );
+    let t = p.r.next_wakeup().unwrap();
+    assert!(t > T0 && t <= T0 + 5_000, "{t}");
+}
