@@ -645,7 +645,16 @@ fn parse_nat(p: &mut P, sc: &mut Scenario, ln: u32, ws: &[Word]) {
 }
 
 fn parse_failure(p: &mut P, ln: u32, ws: &[Word], k: &mut usize) -> Option<Failure> {
-    let w = ws.get(*k + 1)?;
+    let Some(w) = ws.get(*k + 1) else {
+        p.err(
+            ln,
+            &ws[*k],
+            format!("'{}' needs give-up or retry TIME", ws[*k].text),
+            Some("e.g. on-403 retry 30s backoff 2 max 10m".into()),
+        );
+        *k += 1;
+        return None;
+    };
     *k += 2;
     match w.text.as_str() {
         "give-up" => Some(Failure::GiveUp),
