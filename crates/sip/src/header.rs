@@ -282,16 +282,22 @@ pub struct ContactValue {
 }
 
 impl ContactValue {
-    /// The `expires` parameter. `Err` when present but not a number.
+    /// The `expires` parameter: `Ok(None)` when absent, `Err` when not a number.
+    /// Like pjsip, a valueless `;expires` counts as absent and, if there are
+    /// several, the last one with a value is used. Values past u32 saturate; see
+    /// [`expires_pjsip`](Self::expires_pjsip) for pjsip's exact (wrapping) reading.
     pub fn expires(&self) -> Result<Option<u32>, String> {
-        match find_param(&self.params, "expires") {
+        match self
+            .params
+            .iter()
+            .rev()
+            .filter(|p| p.name.eq_ignore_ascii_case("expires"))
+            .find_map(|p| p.value.as_deref().filter(|v| !v.is_empty()))
+        {
             None => Ok(None),
-            Some(p) => {
-                let v = p.value.as_deref().unwrap_or("");
-                parse_delta_seconds(v)
-                    .map(Some)
-                    .ok_or_else(|| format!("bad expires parameter '{v}'"))
-            }
+            Some(v) => parse_delta_seconds(v)
+                .map(Some)
+                .ok_or_else(|| format!("bad expires parameter '{}'", clip(v))),
         }
     }
     pub fn param(&self, name: &str) -> Option<&Param> {
@@ -631,6 +637,113 @@ mod tests {
         assert_eq!(
             v[0].to_string(),
             "SIP/2.0/UDP 10.0.0.1:5060;rport;branch=z9hG4bKx"
+        );
+    }
+
+    #[test]
+    fn via_with_lws_and_comment() {
+        let v = parse_via_values(
+            "SIP  /   2.0\r\n /UDP\r\n    192.0.2.2 : 5060 ;branch = z9hG4bKx ;rport (a comment) ,SIP/2.0/TCP h",
+        )
+        .unwrap();
+        assert_eq!(v.len(), 2);
+        assert_eq!(
+            (v[0].transport.as_str(), v[0].host.as_str(), v[0].port),
+            ("UDP", "192.0.2.2", Some(5060))
+        );
+        assert_eq!(v[0].branch(), Some("z9hG4bKx"));
+        assert_eq!(v[0].rport(), Some(None));
+        assert_eq!(v[1].host, "h");
+        for bad in [
+            "SIP/2.0/UDP",
+            "SIP/2.0 UDP h",
+            "SIP/3.0/UDP h",
+            "SIP/2.0/UDP h:70000",
+            "SIP/2.0/UDP h;rport=x",
+            "SIP/2.0/UDP h;ttl=256",
+            "SIP/2.0/UDP h;;branch=1",
+            "SIP/2.0/UDP h (open",
+            "SIP/2.0/UDP h h2",
+            "SIP/2.0/UDP h,",
+        ] {
+            assert!(parse_via_values(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn name_addr_like_pjsip() {
+        // unquoted display names run up to '<' (pjsip DISPLAY_SPEC), LWS inside <> skipped
+        let (a, p) = NameAddr::parse_with_params("Bell, Alexander < sip:a@b >;tag=1").unwrap();
+        assert_eq!(a.display.as_deref(), Some("Bell, Alexander"));
+        assert_eq!(a.uri.host.as_str(), "b");
+        assert_eq!(p, vec![Param::new("tag", Some("1"))]);
+        // quoted-pairs, also before multibyte characters
+        let (a, _) = NameAddr::parse_with_params("\"a\\\"\\é\" <sip:a@b>").unwrap();
+        assert_eq!(a.display.as_deref(), Some("a\"é"));
+        // a bare URI's user part may hold ';' (pjsip looks for '@' first)
+        let (a, p) = NameAddr::parse_with_params("sip:user;par=u%40x@example.com;tag=2").unwrap();
+        assert_eq!(a.uri.user.as_deref(), Some("user;par=u@x"));
+        assert_eq!(p, vec![Param::new("tag", Some("2"))]);
+        for bad in [
+            "",
+            "\"a\" sip:a@b",
+            "\"a <sip:a@b>",
+            "<sip:a@b",
+            "<sip:a@b> x",
+            "sip:a@b?x=1",
+            "<sip:a@b>;",
+            "<sip:a@b>;=1",
+            "<sip:a@b>;x=[::1]",
+        ] {
+            assert!(NameAddr::parse_with_params(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn contact_list_scanning() {
+        let v =
+            parse_contact_values("<sip:a@h>;q=1 , sip:b@h;expires=0,\"x,y\" <sip:c@h>").unwrap();
+        assert_eq!(v.len(), 3);
+        for bad in ["", " ", "<sip:a@h>,", "<sip:a@h> <sip:b@h>", "*;x", "* *"] {
+            assert!(parse_contact_values(bad).is_err(), "{bad:?}");
+        }
+        // pjsip reads text up to '<' as a display name, even a lone ','
+        let v = parse_contact_values(",<sip:a@h>").unwrap();
+        let Contact::Addr(a) = &v[0] else { panic!() };
+        assert_eq!(a.addr.display.as_deref(), Some(","));
+        // `expires=` with no value is no expires at all (pjsip needs a value)
+        let v = parse_contact_values("<sip:a@h>;expires=").unwrap();
+        let Contact::Addr(a) = &v[0] else { panic!() };
+        assert_eq!(a.expires(), Ok(None));
+        assert_eq!(a.expires_pjsip(), None);
+    }
+
+    #[test]
+    fn pjsip_expires_reading() {
+        let c = |s: &str| match parse_contact_values(s).unwrap().remove(0) {
+            Contact::Addr(a) => a,
+            Contact::Star => panic!(),
+        };
+        assert_eq!(c("<sip:a@h>;expires=60").expires_pjsip(), Some(60));
+        // pj_strtoul stops at the first non-digit
+        assert_eq!(c("<sip:a@h>;expires=abc").expires_pjsip(), Some(0));
+        assert!(c("<sip:a@h>;expires=abc").expires().is_err());
+        assert_eq!(c("<sip:a@h>;expires=60x").expires_pjsip(), Some(60));
+        // the last expires with a value wins, as in pjsip
+        assert_eq!(c("<sip:a@h>;expires=1;expires=2").expires_pjsip(), Some(2));
+        assert_eq!(
+            c("<sip:a@h>;expires=1;expires=2;expires").expires(),
+            Ok(Some(2))
+        );
+        // 2^32 wraps to 0; 2^32-1 is pjsip's "not specified" and becomes 2^32-2
+        assert_eq!(c("<sip:a@h>;expires=4294967296").expires_pjsip(), Some(0));
+        assert_eq!(
+            c("<sip:a@h>;expires=4294967295").expires_pjsip(),
+            Some(4294967294)
+        );
+        assert_eq!(
+            c("<sip:a@h>;expires=4294967296").expires(),
+            Ok(Some(u32::MAX))
         );
     }
 }

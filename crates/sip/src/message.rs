@@ -505,4 +505,85 @@ mod tests {
         assert!(Message::parse(&REG.replace("Call-ID: 4df4@127.100.0.2\r\n", "")).is_err());
         assert!(Message::parse(&REG.replace("Expires: 300", "Expires: soon")).is_err());
     }
+
+    #[test]
+    fn datagram_framing() {
+        // leading CRLFs are skipped; bytes after Content-Length are ignored
+        let t = format!(
+            "\r\n\r\n{}",
+            REG.replace(
+                "Content-Length: 0\r\n\r\n",
+                "Content-Length: 3\r\n\r\nabcJUNK"
+            )
+        );
+        let m = Message::parse(&t).unwrap();
+        assert_eq!(m.body, "abc");
+        // without Content-Length the body runs to the end
+        let t = REG.replace("Content-Length: 0\r\n\r\n", "\r\nxyz");
+        assert_eq!(Message::parse(&t).unwrap().body, "xyz");
+        // LF-only line ends
+        let t = REG.replace("\r\n", "\n");
+        assert_eq!(
+            Message::parse(&t).unwrap().headers.cseq(),
+            Some((1, "REGISTER"))
+        );
+    }
+
+    #[test]
+    fn start_line_whitespace_like_pjsip() {
+        let t = REG.replace(
+            "REGISTER sip:127.0.0.1:15060 SIP/2.0",
+            "REGISTER  sip:127.0.0.1:15060 \tSIP/2.0  ",
+        );
+        assert!(Message::parse(&t).is_ok());
+        let t = REG.replace(
+            "REGISTER sip:127.0.0.1:15060 SIP/2.0",
+            "REGISTER sip:127.0.0.1:15060; lr SIP/2.0",
+        );
+        assert!(Message::parse(&t).is_err());
+        assert!(Message::parse("SIP/2.0 200\r\n\r\n").is_ok());
+        assert!(Message::parse("SIP/2.0 99 x\r\n\r\n").is_err());
+        assert!(Message::parse("SIP/2.0 2000 x\r\n\r\n").is_err());
+        assert!(Message::parse("SIP/2.0 20x x\r\n\r\n").is_err());
+    }
+
+    #[test]
+    fn header_checks_like_pjsip() {
+        // every Contact must parse, in requests and responses
+        assert!(Message::parse(&REG.replace(
+            "<sip:alice@127.100.0.2:5060>",
+            "<sip:alice@127.100.0.2:5060>;;"
+        ))
+        .is_err());
+        // CSeq must be below 2^31 and end in a token
+        assert!(
+            Message::parse(&REG.replace("CSeq: 1 REGISTER", "CSeq: 2147483648 REGISTER")).is_err()
+        );
+        assert!(
+            Message::parse(&REG.replace("CSeq: 1 REGISTER", "CSeq: 2147483647 REGISTER")).is_ok()
+        );
+        // Expires must be digits
+        assert!(Message::parse(&REG.replace("Expires: 300", "Expires: 300s")).is_err());
+        assert!(Message::parse(&REG.replace("Expires: 300", "Expires: -1")).is_err());
+        // single-valued headers
+        assert!(Message::parse(&REG.replace(
+            "CSeq: 1 REGISTER\r\n",
+            "CSeq: 1 REGISTER\r\nCSeq: 1 REGISTER\r\n"
+        ))
+        .is_err());
+        // Call-ID is any non-empty text (pjsip NOT_NEWLINE)
+        assert!(Message::parse(&REG.replace("Call-ID: 4df4@127.100.0.2", "Call-ID: a b")).is_ok());
+        assert!(Message::parse(&REG.replace("Call-ID: 4df4@127.100.0.2", "Call-ID:")).is_err());
+        // Max-Forwards must be digits
+        assert!(Message::parse(&REG.replace("Max-Forwards: 70", "Max-Forwards: seventy")).is_err());
+        // unknown headers are not checked
+        assert!(Message::parse(&REG.replace("User-Agent: regoracle-A", "X-Weird: ;;,,<")).is_ok());
+    }
+
+    #[test]
+    fn pjsip_expires_header() {
+        let m = Message::parse(&REG.replace("Expires: 300", "Expires: 4294967296")).unwrap();
+        assert_eq!(m.headers.expires(), Some(Ok(u32::MAX)));
+        assert_eq!(m.headers.expires_pjsip(), Some(0));
+    }
 }

@@ -572,4 +572,72 @@ mod tests {
         assert!(!u.is_sip());
         assert_eq!(u.to_string(), "tel:+1-555-0100");
     }
+
+    #[test]
+    fn valueless_known_params_stay_other_params() {
+        // pjsip only takes user/method/transport/ttl/maddr out when they have a value
+        let u = Uri::parse("sip:a@h;transport;user=;maddr;ttl").unwrap();
+        assert_eq!(u.transport_param, None);
+        assert_eq!(u.user_param, None);
+        assert_eq!(u.ttl_param, None);
+        let names: Vec<_> = u.other_params.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["transport", "user", "maddr", "ttl"]);
+        assert!(u.other_params.iter().all(|p| p.value.is_none()));
+        assert_eq!(
+            u.print(UriContext::Contact),
+            "sip:a@h;transport;user;maddr;ttl"
+        );
+    }
+
+    #[test]
+    fn uri_headers_without_value() {
+        let u = Uri::parse("sip:a@h?x&y=&z=1").unwrap();
+        let hs: Vec<_> = u
+            .headers
+            .iter()
+            .map(|h| (h.name.as_str(), h.value.as_deref()))
+            .collect();
+        assert_eq!(hs, [("x", None), ("y", None), ("z", Some("1"))]);
+        assert_eq!(u.print(UriContext::Contact), "sip:a@h?x&y&z=1");
+        assert!(Uri::parse("sip:a@h?").is_err());
+        assert!(Uri::parse("sip:a@h?=1").is_err());
+        assert!(Uri::parse("sip:a@h?a=<").is_err());
+    }
+
+    #[test]
+    fn ipv6_maddr_is_bracketed_like_pjsip() {
+        let u = Uri::parse("sip:a@h;maddr=2001:db8::1").unwrap();
+        assert_eq!(u.print(UriContext::Contact), "sip:a@h;maddr=[2001:db8::1]");
+        let u = Uri::parse("sip:a@h;maddr=[2001:db8::1]").unwrap();
+        assert_eq!(u.maddr_param.as_deref(), Some("[2001:db8::1]"));
+        assert_eq!(u.print(UriContext::Contact), "sip:a@h;maddr=[2001:db8::1]");
+    }
+
+    #[test]
+    fn hash_in_user_is_accepted_and_escaped_on_print() {
+        // pjsip parses users with USER_SPEC_LENIENT ('#' allowed) and prints with
+        // USER_SPEC (allow_tx_hash_in_uri off by default)
+        let u = Uri::parse("sip:*97#@h").unwrap();
+        assert_eq!(u.user.as_deref(), Some("*97#"));
+        assert_eq!(u.print(UriContext::Contact), "sip:*97%23@h");
+    }
+
+    #[test]
+    fn ipv6_references_are_validated() {
+        assert!(Uri::parse("sip:[::1]").is_ok());
+        assert!(Uri::parse("sip:[::ffff:192.0.2.1]:5060").is_ok());
+        assert!(Uri::parse("sip:[2001:db8:::192.0.2.1]").is_err());
+        assert!(Uri::parse("sip:[1:2:3:4:5:6:7:8:9]").is_err());
+        assert!(Uri::parse("sip:[fe80::1%25eth0]").is_ok());
+        assert!(Uri::parse("sip:[fe80::1%eth0]").is_err());
+    }
+
+    #[test]
+    fn other_scheme_characters() {
+        assert!(Uri::parse("tel:+1-555;phone-context=x").is_ok());
+        assert!(Uri::parse("urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6").is_ok());
+        assert!(Uri::parse("tel:").is_err());
+        assert!(Uri::parse("tel:a b").is_err());
+        assert!(Uri::parse("tel:\"x\"").is_err());
+    }
 }
