@@ -189,13 +189,7 @@ fn read_block(lines: &[&str], start: usize) -> Option<(String, usize)> {
 fn addr(s: &str) -> Option<(String, u16)> {
     let (ip, port) = s.rsplit_once(':')?;
     let ip = ip.trim_start_matches('[').trim_end_matches(']');
-    if ip.is_empty()
-        || !ip
-            .bytes()
-            .all(|c| c.is_ascii_hexdigit() || c == b'.' || c == b':')
-    {
-        return None;
-    }
+    ip.parse::<std::net::IpAddr>().ok()?;
     Some((ip.to_string(), port.parse().ok()?))
 }
 
@@ -238,6 +232,7 @@ pub fn parse(text: &str) -> Result<(Scenario, Vec<Diagnostic>), Vec<Diagnostic>>
                     Some(pr) => {
                         sc.profile = pr;
                         sc.version_text = v.text.clone();
+                        no_extra(&mut p, ln, &ws, 2);
                     }
                     None => p.err(
                         ln,
@@ -254,23 +249,34 @@ pub fn parse(text: &str) -> Result<(Scenario, Vec<Diagnostic>), Vec<Diagnostic>>
                 ),
             },
             "seed" => match ws.get(1).map(|w| (w, w.text.parse::<u64>())) {
-                Some((_, Ok(s))) => sc.seed = s,
+                Some((_, Ok(s))) => {
+                    sc.seed = s;
+                    no_extra(&mut p, ln, &ws, 2);
+                }
                 Some((w, Err(_))) => p.err(ln, w, "the seed must be a whole number", None),
                 None => p.err(ln, first, "'seed' needs a number", None),
             },
             "title" | "lesson" => {
-                let rest = ws[1..]
-                    .iter()
-                    .map(|w| w.text.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let raw = lines[i - 1].trim_start();
+                let rest = raw[first.text.len()..].trim().trim_matches('"').to_string();
                 if first.text == "title" {
                     sc.title = rest;
                 } else {
                     sc.lesson = rest;
                 }
             }
-            "systemname" => sc.systemname = ws.get(1).map(|w| w.text.clone()).unwrap_or_default(),
+            "systemname" => match ws.get(1) {
+                Some(w) => {
+                    sc.systemname = w.text.clone();
+                    no_extra(&mut p, ln, &ws, 2);
+                }
+                None => p.err(
+                    ln,
+                    first,
+                    "'systemname' needs a name (asterisk.conf's systemname)",
+                    None,
+                ),
+            },
             "pjsip.conf" => {
                 if ws.get(1).map(|w| w.text.as_str()) != Some("{") {
                     p.err(
@@ -291,20 +297,7 @@ pub fn parse(text: &str) -> Result<(Scenario, Vec<Diagnostic>), Vec<Diagnostic>>
                     break;
                 };
                 let (cfg, diags) = parse_pjsip_conf(&conf);
-                for d in diags {
-                    let sev = match d.severity {
-                        aorlab_registrar::config::Severity::Error => Severity::Error,
-                        aorlab_registrar::config::Severity::Warning => Severity::Warning,
-                    };
-                    p.diags.push(Diagnostic {
-                        line: ln + d.line,
-                        col: d.col,
-                        end_col: d.col + 1,
-                        severity: sev,
-                        message: d.message,
-                        hint: d.hint,
-                    });
-                }
+                push_conf_diags(&mut p, ln, diags);
                 if seen_conf {
                     p.err(
                         ln,
@@ -330,6 +323,7 @@ pub fn parse(text: &str) -> Result<(Scenario, Vec<Diagnostic>), Vec<Diagnostic>>
                             p.err(ln, w, "simulated time is limited to 31 days", None);
                         } else {
                             sc.until = d;
+                            no_extra(&mut p, ln, &ws, 2);
                         }
                     }
                 }
@@ -401,18 +395,7 @@ pub fn parse(text: &str) -> Result<(Scenario, Vec<Diagnostic>), Vec<Diagnostic>>
                         break;
                     };
                     let (cfg, diags) = parse_pjsip_conf(&conf);
-                    for d in diags {
-                        if d.severity == aorlab_registrar::config::Severity::Error {
-                            p.diags.push(Diagnostic {
-                                line: ln + d.line,
-                                col: d.col,
-                                end_col: d.col + 1,
-                                severity: Severity::Error,
-                                message: d.message,
-                                hint: d.hint,
-                            });
-                        }
-                    }
+                    push_conf_diags(&mut p, ln, diags);
                     sc.events.push(Event {
                         at,
                         action: Action::Reload {
@@ -567,6 +550,36 @@ pub fn parse(text: &str) -> Result<(Scenario, Vec<Diagnostic>), Vec<Diagnostic>>
     }
 }
 
+/// pjsip.conf problems, moved to scenario lines (the block starts after `ln`).
+fn push_conf_diags(p: &mut P, ln: u32, diags: Vec<aorlab_registrar::ConfigDiagnostic>) {
+    for d in diags {
+        let severity = match d.severity {
+            aorlab_registrar::config::Severity::Error => Severity::Error,
+            aorlab_registrar::config::Severity::Warning => Severity::Warning,
+        };
+        p.diags.push(Diagnostic {
+            line: ln + d.line,
+            col: d.col,
+            end_col: d.col + 1,
+            severity,
+            message: d.message,
+            hint: d.hint,
+        });
+    }
+}
+
+/// Words after a complete statement are a mistake, not decoration.
+fn no_extra(p: &mut P, ln: u32, ws: &[Word], used: usize) {
+    if let Some(w) = ws.get(used) {
+        p.err(
+            ln,
+            w,
+            format!("unexpected '{}'", w.text),
+            Some("this statement takes nothing more; start a comment with #".into()),
+        );
+    }
+}
+
 fn parse_nat(p: &mut P, sc: &mut Scenario, ln: u32, ws: &[Word]) {
     let Some(name) = ws.get(1) else {
         p.err(
@@ -619,7 +632,13 @@ fn parse_nat(p: &mut P, sc: &mut Scenario, ln: u32, ws: &[Word]) {
                         "options: public IP, udp-timeout TIME, first-port N".into(),
                     )),
                 );
-                k += 1;
+                k += if ws.get(k + 1).is_some_and(|x| {
+                    !["public", "udp-timeout", "first-port"].contains(&x.text.as_str())
+                }) {
+                    2
+                } else {
+                    1
+                };
                 continue;
             }
         }
@@ -674,6 +693,7 @@ fn parse_failure(p: &mut P, ln: u32, ws: &[Word], k: &mut usize) -> Option<Failu
                 backoff: 1.0,
                 max_ms: after,
             };
+            let mut max_set = false;
             loop {
                 match ws.get(*k).map(|t| t.text.as_str()) {
                     Some("backoff") => {
@@ -690,7 +710,7 @@ fn parse_failure(p: &mut P, ln: u32, ws: &[Word], k: &mut usize) -> Option<Failu
                                 } = &mut f
                                 {
                                     *backoff = b;
-                                    if *max_ms == *after_ms {
+                                    if !max_set {
                                         *max_ms = after_ms.saturating_mul(16);
                                     }
                                 }
@@ -700,10 +720,16 @@ fn parse_failure(p: &mut P, ln: u32, ws: &[Word], k: &mut usize) -> Option<Failu
                         *k += 2;
                     }
                     Some("max") => {
-                        if let Some(m) = ws.get(*k + 1).and_then(|t| p.duration(ln, t)) {
-                            if let Failure::Retry { max_ms, .. } = &mut f {
-                                *max_ms = m;
+                        match ws.get(*k + 1) {
+                            Some(t) => {
+                                if let Some(m) = p.duration(ln, t) {
+                                    if let Failure::Retry { max_ms, .. } = &mut f {
+                                        *max_ms = m;
+                                    }
+                                    max_set = true;
+                                }
                             }
+                            None => p.err(ln, &ws[*k], "'max' needs a time, e.g. max 10m", None),
                         }
                         *k += 2;
                     }
@@ -793,6 +819,14 @@ fn parse_device(p: &mut P, sc: &mut Scenario, ln: u32, ws: &[Word]) {
             }
             "expires" => {
                 match v.map(|v| (v, v.text.parse::<u32>())) {
+                    Some((_, Ok(0))) => p.err(
+                        ln,
+                        v.unwrap_or(w),
+                        "expires 0 would unregister on every REGISTER",
+                        Some(
+                            "use at least 1, and 'at TIME unregister DEVICE' to unregister".into(),
+                        ),
+                    ),
                     Some((_, Ok(e))) => d.expires = e,
                     Some((v, Err(_))) => p.err(
                         ln,
@@ -905,6 +939,13 @@ fn parse_device(p: &mut P, sc: &mut Scenario, ln: u32, ws: &[Word]) {
                     hint.or(Some(format!("options: {}", DEVICE_OPTS.join(", ")))),
                 );
                 k += 1;
+                // Its value (a word that is not an option name) goes with it.
+                if ws
+                    .get(k)
+                    .is_some_and(|x| !DEVICE_OPTS.contains(&x.text.as_str()))
+                {
+                    k += 1;
+                }
             }
         }
     }
@@ -1036,8 +1077,15 @@ fn parse_action(p: &mut P, ln: u32, ws: &[Word]) -> Option<Action> {
                         "graceful" => crash = false,
                         "crash" => crash = true,
                         "down" => {
-                            if let Some(d) = rest.get(k + 1).and_then(|t| p.duration(ln, t)) {
-                                down_ms = d;
+                            match rest.get(k + 1) {
+                                Some(t) => {
+                                    if let Some(d) = p.duration(ln, t) {
+                                        down_ms = d;
+                                    }
+                                }
+                                None => {
+                                    p.err(ln, &rest[k], "'down' needs a time, e.g. down 30s", None)
+                                }
                             }
                             k += 1;
                         }
@@ -1063,9 +1111,12 @@ fn parse_action(p: &mut P, ln: u32, ws: &[Word]) -> Option<Action> {
             }
         },
         "dial" => match rest.first() {
-            Some(e) => Action::Dial {
-                endpoint: e.text.clone(),
-            },
+            Some(e) => {
+                no_extra(p, ln, rest, 1);
+                Action::Dial {
+                    endpoint: e.text.clone(),
+                }
+            }
             None => {
                 p.err(ln, a, "dial needs an endpoint name", None);
                 return None;

@@ -74,6 +74,8 @@ struct DevState {
     conn: Option<(u64, u16)>,
     /// Timer generation: bumping it cancels pending refresh/retry timers.
     gen: u64,
+    /// Keep-alive chain generation.
+    ka_gen: u64,
     retry_ms: Option<SimMs>,
     wants: bool,
     gave_up: bool,
@@ -155,6 +157,7 @@ impl World {
                 rinstance: String::new(),
                 conn: None,
                 gen: 0,
+                ka_gen: 0,
                 retry_ms: None,
                 wants: false,
                 gave_up: false,
@@ -672,7 +675,9 @@ impl World {
             KeepAlive::None => return,
             KeepAlive::Crlf { every_ms } | KeepAlive::Options { every_ms } => every_ms,
         };
-        let gen = self.devs[i].gen;
+        // A new chain replaces any running one.
+        self.devs[i].ka_gen += 1;
+        let gen = self.devs[i].ka_gen;
         self.schedule(self.now + every, Ev::KeepAlive(i, gen));
     }
 
@@ -831,8 +836,11 @@ impl World {
                 }
             }
             Ev::KeepAlive(i, gen) => {
-                if self.devs[i].gen_keep(gen) && self.devs[i].online {
-                    let _ = self.source_of(i);
+                if self.devs[i].ka_gen == gen {
+                    // Offline phones send nothing but resume when back online.
+                    if self.devs[i].online && self.devs[i].wants {
+                        let _ = self.source_of(i);
+                    }
                     let every = match self.devs[i].spec.keepalive {
                         KeepAlive::Crlf { every_ms } | KeepAlive::Options { every_ms } => every_ms,
                         KeepAlive::None => return,
@@ -1412,12 +1420,6 @@ impl World {
             });
         }
         out
-    }
-}
-
-impl DevState {
-    fn gen_keep(&self, _gen: u64) -> bool {
-        true
     }
 }
 

@@ -129,3 +129,28 @@ fn garbage_never_panics() {
         let _ = run_text(&s);
     }
 }
+
+#[test]
+fn loose_input_is_reported_not_guessed() {
+    let text = format!(
+        "title Fix #3 for desk\nseed 5 extra\n{CONF}device d a udp abc:5060\ndevice e a udp 1.2.3.4:5060 expires 0\ndevice f a udp 1.2.3.4:5060 expire 3 behind\nat 1m dial a junk\nat 2m asterisk restart down\n"
+    );
+    let d = parse(&text).unwrap_err();
+    let has = |line: u32, text: &str| d.iter().any(|x| x.line == line && x.message.contains(text));
+    assert!(has(2, "unexpected 'extra'"));
+    assert!(has(11, "not an IP:port"));
+    assert!(has(12, "expires 0"));
+    assert!(has(13, "unknown device option 'expire'"));
+    assert!(!has(13, "unknown device option '3'"), "no cascade: {d:?}");
+    assert!(has(14, "unexpected 'junk'"));
+    assert!(has(15, "'down' needs a time"));
+    let ok = format!("title Fix #3 for desk\n{CONF}");
+    assert_eq!(parse(&ok).unwrap().0.title, "Fix #3 for desk");
+}
+
+#[test]
+fn reload_blocks_keep_their_warnings() {
+    let text = format!("{CONF}at 1m asterisk reload {{\n[a]\ntype=aor\nmax_contact=1\n}}\n");
+    let (_, w) = parse(&text).unwrap();
+    assert!(w.iter().any(|x| x.line == 12 && x.message.contains("max_contact")), "{w:?}");
+}
