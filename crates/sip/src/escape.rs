@@ -1,50 +1,58 @@
-//! %-escaping as pjlib does it: unescape on parse, escape everything outside the
-//! component's character set on print (lower-case hex, like `pj_val_to_hex_digit`).
+//! %-escaping as pjlib does it: unescape on parse (`pj_str_unescape`: a '%' not
+//! followed by two hex digits is kept as it is), escape everything outside the
+//! component's character set on print (`pj_strncpy2_escape`, lower-case hex like
+//! `pj_val_to_hex_digit`). pjsip's print sets all contain '%' itself, so a '%' is
+//! never re-escaped: `;x=a%2541` parses to `a%41` and prints as `;x=a%41`.
 
 fn is_unreserved(c: u8) -> bool {
     c.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&c)
 }
 
-/// Characters allowed unescaped in the user part (RFC 3261 `user-unreserved`).
+/// pjsip `USER_SPEC`: the user part (RFC 3261 `user-unreserved`, plus '%').
 pub fn is_user_char(c: u8) -> bool {
-    is_unreserved(c) || b"&=+$,;?/".contains(&c)
+    is_unreserved(c) || b"&=+$,;?/%".contains(&c)
 }
 
-/// Characters allowed unescaped in the password.
+/// pjsip `PASSWD_SPEC`.
 pub fn is_password_char(c: u8) -> bool {
-    is_unreserved(c) || b"&=+$,".contains(&c)
+    is_unreserved(c) || b"&=+$,%".contains(&c)
 }
 
-/// Characters allowed unescaped in URI parameter names and values (`paramchar`).
+/// pjsip `PARAM_CHAR_SPEC`: URI parameter names and values (`paramchar`).
 pub fn is_param_char(c: u8) -> bool {
-    is_unreserved(c) || b"[]/:&+$".contains(&c)
+    is_unreserved(c) || b"[]/:&+$%".contains(&c)
 }
 
-/// Characters allowed unescaped in URI header names and values (`hnv-unreserved`).
+/// pjsip `HDR_CHAR_SPEC`: URI header names and values (`hnv-unreserved`).
 pub fn is_header_char(c: u8) -> bool {
-    is_unreserved(c) || b"[]/?:+$".contains(&c)
+    is_unreserved(c) || b"[]/?:+$%".contains(&c)
 }
 
-/// Decode `%XX` sequences; returns `None` for a malformed escape.
-pub fn unescape(s: &str) -> Option<String> {
+/// Decode `%XX` sequences like `pj_str_unescape`: a malformed escape (`%4`, `%zz`)
+/// stays as written. Decoded bytes that are not UTF-8 become U+FFFD (pjsip keeps
+/// the raw byte; this crate keeps text).
+pub fn unescape(s: &str) -> String {
     if !s.contains('%') {
-        return Some(s.to_string());
+        return s.to_string();
     }
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' {
-            let hex = b.get(i + 1..i + 3)?;
-            let v = u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?;
-            out.push(v);
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && b[i + 1].is_ascii_hexdigit()
+            && b[i + 2].is_ascii_hexdigit()
+        {
+            let hex = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+            out.push(hex(b[i + 1]) << 4 | hex(b[i + 2]));
             i += 3;
         } else {
             out.push(b[i]);
             i += 1;
         }
     }
-    Some(String::from_utf8_lossy(&out).into_owned())
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Escape every byte outside `allowed`.
@@ -67,12 +75,17 @@ mod tests {
 
     #[test]
     fn round_trip_of_escapes() {
-        assert_eq!(unescape("a%20b").unwrap(), "a b");
-        assert_eq!(unescape("%4A").unwrap(), "J");
-        assert!(unescape("%4").is_none());
-        assert!(unescape("%zz").is_none());
+        assert_eq!(unescape("a%20b"), "a b");
+        assert_eq!(unescape("%4A"), "J");
+        assert_eq!(unescape("%4a%"), "J%");
+        // malformed escapes are kept, like pj_str_unescape
+        assert_eq!(unescape("%4"), "%4");
+        assert_eq!(unescape("%zz%41"), "%zzA");
+        // not recursive
+        assert_eq!(unescape("%2541"), "%41");
         let mut s = String::new();
-        escape("a b@", is_user_char, &mut s);
-        assert_eq!(s, "a%20b%40");
+        escape("a b@%", is_user_char, &mut s);
+        // '%' is in every pjsip print set, so it is not escaped again
+        assert_eq!(s, "a%20b%40%");
     }
 }

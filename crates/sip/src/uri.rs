@@ -289,8 +289,7 @@ fn parse_uri(s: &str, with_params: bool) -> Result<Uri, ParseError> {
                 "character not allowed in URI user part",
             ));
         }
-        uri.user =
-            Some(unescape(user).ok_or_else(|| ParseError::new(base, "bad %-escape in user"))?);
+        uri.user = Some(unescape(user));
         if let Some(pw) = pw {
             if let Some(bad) = pw.bytes().position(|c| !(is_password_char(c) || c == b'%')) {
                 return Err(ParseError::new(
@@ -298,9 +297,7 @@ fn parse_uri(s: &str, with_params: bool) -> Result<Uri, ParseError> {
                     "character not allowed in URI password",
                 ));
             }
-            uri.password = Some(
-                unescape(pw).ok_or_else(|| ParseError::new(base, "bad %-escape in password"))?,
-            );
+            uri.password = Some(unescape(pw));
         }
     }
     // host[:port]
@@ -396,11 +393,8 @@ fn parse_uri(s: &str, with_params: bool) -> Result<Uri, ParseError> {
                     "character not allowed in URI header",
                 ));
             }
-            let name = unescape(n).ok_or_else(|| ParseError::new(hoff, "bad %-escape"))?;
-            let value = match v {
-                Some(v) => Some(unescape(v).ok_or_else(|| ParseError::new(hoff, "bad %-escape"))?),
-                None => None,
-            };
+            let name = unescape(n);
+            let value = v.map(unescape);
             uri.headers.push(Param {
                 name,
                 // an empty value is the same as none for pjsip (printed as `name`)
@@ -420,18 +414,14 @@ fn parse_uri_param(item: &str) -> Result<Param, ParseError> {
     if n.is_empty() {
         return Err(ParseError::new(0, "empty URI parameter name"));
     }
+    // name and value are pjsip PARAM_CHAR runs ('=' only as the separator)
     for (i, c) in item.bytes().enumerate() {
-        if !(is_param_char(c) || c == b'%' || c == b'=') {
+        if !(is_param_char(c) || (c == b'=' && i == n.len())) {
             return Err(ParseError::new(i, "character not allowed in URI parameter"));
         }
     }
-    let name = unescape(n).ok_or_else(|| ParseError::new(0, "bad %-escape in parameter name"))?;
-    let value = match v {
-        Some(v) => {
-            Some(unescape(v).ok_or_else(|| ParseError::new(0, "bad %-escape in parameter value"))?)
-        }
-        None => None,
-    };
+    let name = unescape(n);
+    let value = v.map(unescape);
     // `;x=` and `;x` are the same to pjsip (an empty pj_str_t); keep them as `None`.
     Ok(Param {
         name,

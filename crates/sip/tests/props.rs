@@ -19,7 +19,9 @@ use proptest::prelude::*;
 
 const KNOWN: &[&str] = &["user", "method", "transport", "ttl", "maddr", "lr"];
 
-/// Text with characters that must be escaped in some URI component.
+/// Text with characters that must be escaped in some URI component. A '%' is
+/// never followed by two hex digits here: pjsip prints '%' unescaped, so a
+/// decoded "%41" would read back as "A" (see `percent_is_printed_raw_like_pjsip`).
 fn wild_text(max: usize) -> impl Strategy<Value = String> {
     prop::collection::vec(
         prop_oneof![
@@ -30,7 +32,7 @@ fn wild_text(max: usize) -> impl Strategy<Value = String> {
         ],
         1..max,
     )
-    .prop_map(|v| v.into_iter().collect())
+    .prop_map(|v| v.into_iter().collect::<String>().replace('%', "%g"))
 }
 
 fn token(max: usize) -> impl Strategy<Value = String> {
@@ -365,4 +367,24 @@ fn repeated_names_make_pjsip_comparison_one_sided() {
     assert!(uri_eq(&u, &v).is_err());
     let h = Uri::parse("sip:a@h?x=a&x").unwrap();
     assert!(uri_eq(&h, &h).is_err());
+}
+
+/// pjsip never escapes '%' when printing (it is in every print set) but does
+/// unescape on parsing, so a component holding a decoded "%XX" changes meaning
+/// when the printed URI is parsed again — e.g. RFC 4475 esc01's `value%2541`.
+/// A registrar storing the printed URI and comparing a re-parse with the next
+/// REGISTER's URI sees two different bindings. Kept on purpose.
+#[test]
+fn percent_is_printed_raw_like_pjsip() {
+    let incoming = Uri::parse("sip:a%2541@h;n=v%2541").unwrap();
+    assert_eq!(incoming.user.as_deref(), Some("a%41"));
+    let stored_text = incoming.print(UriContext::Contact);
+    assert_eq!(stored_text, "sip:a%41@h;n=v%41");
+    let stored = Uri::parse(&stored_text).unwrap();
+    assert_eq!(stored.user.as_deref(), Some("aA"));
+    assert!(uri_eq(&incoming, &stored).is_err());
+    // malformed escapes are kept verbatim and round-trip
+    let u = Uri::parse("sip:a%zz@h;x=%4").unwrap();
+    assert_eq!(u.user.as_deref(), Some("a%zz"));
+    assert_eq!(u.print(UriContext::Contact), "sip:a%zz@h;x=%4");
 }

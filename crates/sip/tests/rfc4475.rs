@@ -225,20 +225,18 @@ fn esc01_escaped_uris() {
     // %6C%72 is "lr": pjsip unescapes the name before recognising it
     assert!(u.lr_param);
     assert_eq!(param(&u.other_params, "name"), Some(Some("value%41")));
-    assert_eq!(
-        u.print(UriContext::Contact),
-        "sip:caller@host5.example.net;name=value%2541"
-    );
-    assert!(uri_eq(
-        u,
-        &Uri::parse("sip:caller@host5.example.net;name=value%2541").unwrap()
-    )
-    .is_ok());
-    assert!(uri_eq(
-        u,
-        &Uri::parse("sip:caller@host5.example.net;name=valueA").unwrap()
-    )
-    .is_err());
+    // pjsip prints '%' unescaped (it is in PARAM_CHAR_SPEC), so the stored form
+    // is `value%41`, which a later parse reads as "valueA": the stored binding no
+    // longer equals the URI it came from (a pjsip quirk, reproduced).
+    let stored_text = u.print(UriContext::Contact);
+    assert_eq!(stored_text, "sip:caller@host5.example.net;name=value%41");
+    let stored = Uri::parse(&stored_text).unwrap();
+    assert_eq!(param(&stored.other_params, "name"), Some(Some("valueA")));
+    assert!(uri_eq(u, &stored).is_err());
+    // The same REGISTER sent again matches the incoming URI, of course.
+    let again =
+        Uri::parse("sip:cal%6Cer@host5.example.net;%6C%72;n%61me=v%61lue%25%34%31").unwrap();
+    assert!(uri_eq(u, &again).is_ok());
     assert_eq!(m.headers.get("Content-Type"), Some("application/sdp"));
     assert_eq!(m.body.len(), 150);
 }
