@@ -146,7 +146,11 @@ impl Uri {
                 escape(v, is_param_char, out);
             }
         };
-        pair(&mut out, "user", &self.user_param);
+        // pjsip prints the user parameter without escaping (copy_advance_pair_check)
+        if let Some(v) = self.user_param.as_deref().filter(|v| !v.is_empty()) {
+            out.push_str(";user=");
+            out.push_str(v);
+        }
         if ctx == UriContext::Other {
             pair(&mut out, "method", &self.method_param);
         }
@@ -629,5 +633,14 @@ mod tests {
         assert!(Uri::parse("tel:").is_err());
         assert!(Uri::parse("tel:a b").is_err());
         assert!(Uri::parse("tel:\"x\"").is_err());
+    }
+
+    #[test]
+    fn user_param_is_printed_unescaped_like_pjsip() {
+        let u = Uri::parse("sip:a@h;user=ph%6Fne").unwrap();
+        assert_eq!(u.user_param.as_deref(), Some("phone"));
+        assert_eq!(u.print(UriContext::Contact), "sip:a@h;user=phone");
+        let u = Uri::parse("sip:a@h;user=a%3bb").unwrap();
+        assert_eq!(u.print(UriContext::Contact), "sip:a@h;user=a;b");
     }
 }

@@ -73,7 +73,11 @@ fn sip_uri() -> impl Strategy<Value = Uri> {
             prop::option::weighted(0.6, 1u16..=65535),
         ),
         (
-            prop::option::weighted(0.3, wild_text(6)),
+            // pjsip prints `user=` unescaped, so only paramchar text round-trips
+            prop::option::weighted(
+                0.3,
+                proptest::string::string_regex("[a-zA-Z0-9()!~*'&+$/:\\[\\]-]{1,8}").unwrap(),
+            ),
             prop::option::weighted(0.2, token(6)),
             prop::option::weighted(
                 0.4,

@@ -752,3 +752,22 @@ fn mcl01_multiple_content_lengths() {
 fn multi01_multiple_single_valued_headers() {
     assert!(reject("multi01").message.contains("more than one"));
 }
+
+/// Every message that parses prints to text that parses to the same text again.
+#[test]
+fn accepted_messages_print_stably() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/rfc4475");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = String::from_utf8(std::fs::read(&path).unwrap()).unwrap();
+        let Ok(m) = Message::parse(&text) else {
+            continue;
+        };
+        let once = m.to_text();
+        let again = Message::parse(&once).unwrap_or_else(|e| panic!("{path:?}: {e}\n{once}"));
+        assert_eq!(again.to_text(), once, "{path:?}");
+        n += 1;
+    }
+    assert!(n >= 30, "{n}");
+}
