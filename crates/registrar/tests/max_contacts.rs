@@ -246,3 +246,35 @@ fn log_without_source_before_16_17() {
         ["WARNING res_pjsip_registrar.c: Registration attempt from endpoint 'alice' to AOR 'alice' will exceed max contacts of 1"]
     );
 }
+
+#[test]
+fn classification_uses_the_pre_register_state_so_delete_and_readd_passes_max() {
+    // found by the property test: A is counted once as deleted and once as
+    // updated, but the apply loop deletes it and then creates it again.
+    let mut p = Pbx::new(&alice("max_contacts=3"));
+    p.ok(&reg("alice").c(A).c(B).c(C));
+    let out = p.ok(&reg("alice").c(D).ce(A, 0).c(A));
+    let seq: Vec<_> = out
+        .changes
+        .iter()
+        .map(|c| (c.kind, c.uri.as_str()))
+        .collect();
+    assert_eq!(
+        seq,
+        [
+            (ChangeKind::Added, D),
+            (ChangeKind::Removed, A),
+            (ChangeKind::Added, A)
+        ]
+    );
+    assert_eq!(p.stored("alice").len(), 4, "3 + 1 − 1 = 3 passed the check");
+}
+
+#[test]
+fn remove_existing_own_bindings_can_exceed_max_when_the_register_also_deletes() {
+    // max(updated + added − deleted, 0) = max(0 + 2 − 1, 0) = 1 ≤ 1
+    let mut p = Pbx::new(&alice("max_contacts=1\nremove_existing=yes"));
+    p.ok(&reg("alice").c(A));
+    p.ok(&reg("alice").ce(A, 0).c(B).c(C));
+    assert_eq!(p.stored("alice").len(), 2);
+}

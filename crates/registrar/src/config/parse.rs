@@ -31,6 +31,8 @@ struct Item {
     line: u32,
     col: u32,
     value_col: u32,
+    /// Written `name += value`: appended to the previous `name` of the category.
+    append: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -213,9 +215,21 @@ fn lex(text: &str, d: &mut Diags) -> Vec<Section> {
             );
             continue;
         };
+        // `name += value` (config.c): the text is appended to the category's last
+        // `name`; with none to extend it is an ordinary assignment.
+        let (key, append) = match key.strip_suffix('+') {
+            Some(k) => (k.trim_end().to_string(), true),
+            None => (key, false),
+        };
         if key.is_empty() {
             d.error(line_no, col, "option without a name".into(), None);
             continue;
+        }
+        if append {
+            if let Some(prev) = section.items.iter_mut().rev().find(|i| i.key == key) {
+                prev.value.push_str(&value);
+                continue;
+            }
         }
         section.items.push(Item {
             key,
@@ -223,6 +237,7 @@ fn lex(text: &str, d: &mut Diags) -> Vec<Section> {
             line: line_no,
             col,
             value_col: vcol,
+            append,
         });
     }
     sections
@@ -267,7 +282,16 @@ fn resolve_items(sections: &[Section], idx: usize, depth: usize, d: &mut Diags) 
             }
         }
     }
-    items.extend(s.items.iter().cloned());
+    for it in &s.items {
+        // `+=` with nothing earlier in the section itself extends an inherited value.
+        if it.append {
+            if let Some(prev) = items.iter_mut().rev().find(|i| i.key == it.key) {
+                prev.value.push_str(&it.value);
+                continue;
+            }
+        }
+        items.push(it.clone());
+    }
     items
 }
 
