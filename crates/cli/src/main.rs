@@ -10,6 +10,10 @@ commands:
                       run a scenario: timeline, then a summary per device
   run --preset NAME   run a built-in preset
   check FILE          print every problem in a scenario file (exit 1 on errors)
+  link FILE [--embed] [--base URL]
+                      print the share (or embed) link for a scenario file
+                      (FILE may be preset:NAME)
+  run LINK            run a scenario from a share link
   presets [--print NAME]
                       list the built-in presets, or print one's text
   replay FILE.json…   replay recordings of a real Asterisk against the registrar
@@ -79,9 +83,10 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("replay") => replay(&args[1..]),
-        Some(cmd @ ("run" | "check" | "presets")) => {
+        Some(cmd @ ("run" | "check" | "presets" | "link")) => {
             let r = match cmd {
                 "run" => aorlab_cli::run::main_run(&args[1..]),
+                "link" => aorlab_cli::run::main_link(&args[1..]),
                 "check" => aorlab_cli::run::main_check(&args[1..]),
                 _ => aorlab_cli::run::main_presets(&args[1..]),
             };

@@ -119,6 +119,13 @@ pub fn main_run(args: &[String]) -> Result<String, (u8, String)> {
                 .ok_or((2, format!("no preset '{p}' (see aorlab presets)")))?;
             (format!("preset:{p}"), pr.text.to_string())
         }
+        (None, Some(f)) if looks_like_link(&f) => {
+            let d = aorlab_sim::link::decode(aorlab_sim::link::fragment_of(&f));
+            if let Some(problem) = d.problem {
+                return Err((1, format!("{problem}\n{}", d.text)));
+            }
+            ("link".to_string(), d.text)
+        }
         (None, Some(f)) => (
             f.clone(),
             std::fs::read_to_string(&f).map_err(|e| (2, format!("{f}: {e}")))?,
@@ -183,4 +190,53 @@ pub fn main_presets(args: &[String]) -> Result<String, (u8, String)> {
         .map(|p| format!("{:<20} {}", p.name, p.title()))
         .collect::<Vec<_>>()
         .join("\n"))
+}
+
+/// A share link (URL or bare `v1.` fragment) rather than a file name.
+fn looks_like_link(s: &str) -> bool {
+    s.contains("#v")
+        || (s.starts_with('v')
+            && s.split_once('.')
+                .is_some_and(|(p, _)| p[1..].chars().all(|c| c.is_ascii_digit()))
+            && !std::path::Path::new(s).exists())
+}
+
+/// `aorlab link FILE [--embed] [--base URL]`.
+pub fn main_link(args: &[String]) -> Result<String, (u8, String)> {
+    let mut embed = false;
+    let mut base = "http://127.0.0.1:8080".to_string();
+    let mut file = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--embed" => embed = true,
+            "--base" => {
+                base = it
+                    .next()
+                    .ok_or((2, "--base needs a URL".to_string()))?
+                    .clone()
+            }
+            f => file = Some(f.to_string()),
+        }
+    }
+    let f = file.ok_or((2, "aorlab link FILE [--embed] [--base URL]".to_string()))?;
+    let text = match aorlab_sim::preset(f.trim_start_matches("preset:")) {
+        Some(p) if f.starts_with("preset:") => p.text.to_string(),
+        _ => std::fs::read_to_string(&f).map_err(|e| (2, format!("{f}: {e}")))?,
+    };
+    if let Err(d) = parse(&text) {
+        return Err((
+            1,
+            format!(
+                "{}{f}: fix the errors before sharing",
+                print_diagnostics(&f, &d)
+            ),
+        ));
+    }
+    Ok(aorlab_sim::link::url(
+        &base,
+        &text,
+        &aorlab_sim::link::View::default(),
+        embed,
+    ))
 }

@@ -152,5 +152,9 @@ fn loose_input_is_reported_not_guessed() {
 fn reload_blocks_keep_their_warnings() {
     let text = format!("{CONF}at 1m asterisk reload {{\n[a]\ntype=aor\nmax_contact=1\n}}\n");
     let (_, w) = parse(&text).unwrap();
-    assert!(w.iter().any(|x| x.line == 12 && x.message.contains("max_contact")), "{w:?}");
+    assert!(
+        w.iter()
+            .any(|x| x.line == 12 && x.message.contains("max_contact")),
+        "{w:?}"
+    );
 }

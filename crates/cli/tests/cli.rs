@@ -1,0 +1,111 @@
+//! The `aorlab` command as a user runs it.
+
+use std::process::Command;
+
+fn aorlab(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_aorlab"))
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn presets_lists_name_then_title() {
+    let (code, out, _) = aorlab(&["presets"]);
+    assert_eq!(code, 0);
+    let first = out
+        .lines()
+        .find(|l| l.starts_with("nat-403"))
+        .expect("nat-403 listed");
+    assert!(first.contains("403"), "{first}");
+    assert!(out.lines().count() >= 10);
+    let (code, text, _) = aorlab(&["presets", "--print", "nat-403"]);
+    assert_eq!(code, 0);
+    assert!(text.contains("pjsip.conf {"));
+}
+
+#[test]
+fn run_preset_shows_the_lesson_in_the_summary() {
+    let (code, out, _) = aorlab(&["run", "--preset", "nat-403"]);
+    assert_eq!(code, 0);
+    let summary = out.split("\nSummary\n").nth(1).expect("summary");
+    assert!(
+        summary.contains("desk lost its registration from 1:00 until the end"),
+        "{summary}"
+    );
+    assert!(summary.contains("403"));
+    assert!(out.contains("will exceed max contacts of 2"));
+}
+
+#[test]
+fn json_is_byte_identical_across_runs() {
+    let (_, a, _) = aorlab(&["run", "--preset", "tcp-drop", "--json"]);
+    let (_, b, _) = aorlab(&["run", "--preset", "tcp-drop", "--json"]);
+    assert!(a.len() > 1000);
+    assert_eq!(a, b);
+    let v: serde_json::Value = serde_json::from_str(&a).unwrap();
+    assert!(v["records"].as_array().unwrap().len() > 10);
+}
+
+#[test]
+fn state_at_a_time() {
+    let (code, out, _) = aorlab(&["run", "--preset", "three-phones", "--at", "2m"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out.matches("sip:alice@").count(),
+        3 + 3,
+        "three rows and three dial entries:\n{out}"
+    );
+}
+
+#[test]
+fn check_reports_every_error_in_one_run() {
+    let dir = std::env::temp_dir().join(format!("aorlab-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("broken.aorlab");
+    std::fs::write(&f, "asterisk 99\npjsip.conf {\n[a]\ntype=aor\nmax_contacts=x\n}\ndevce d a udp 1.2.3.4:5060\nat 5q register d\n").unwrap();
+    let (code, _, err) = aorlab(&["check", f.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    for needle in [
+        ":1:10: error: unknown Asterisk version",
+        ":5:",
+        "max_contacts=x",
+        ":7:1: error: unknown statement 'devce'",
+        "did you mean 'device'?",
+        ":8:4: error",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
+    assert!(err.trim_end().ends_with("4 error(s)"), "{err}");
+}
+
+#[test]
+fn links_round_trip_and_run() {
+    let (code, link, _) = aorlab(&[
+        "link",
+        "preset:remove-existing",
+        "--base",
+        "https://docs.example/aorlab",
+    ]);
+    assert_eq!(code, 0);
+    let link = link.trim();
+    assert!(
+        link.starts_with("https://docs.example/aorlab/#v1."),
+        "{link}"
+    );
+    let (code, out, _) = aorlab(&["run", link]);
+    assert_eq!(code, 0);
+    assert!(out.contains("due to remove existing"));
+    let (_, embed, _) = aorlab(&["link", "preset:demo", "--embed"]);
+    assert!(embed
+        .trim()
+        .starts_with("http://127.0.0.1:8080/embed.html#v1."));
+    let (code, _, err) = aorlab(&["run", &link[..link.len() - 40]]);
+    assert_eq!(code, 1);
+    assert!(err.contains("could not be opened"), "{err}");
+}
