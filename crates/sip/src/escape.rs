@@ -55,6 +55,28 @@ pub fn unescape(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// pjsip's `strtoi_validate` (built on `pj_strtol2`): optional leading
+/// whitespace and sign, at least one digit, digits read up to the first
+/// non-digit (`"5x"` is 5), and the value must lie in `min..=max`.
+pub fn pj_strtoi_validate(s: &str, min: i64, max: i64) -> Option<i64> {
+    let t = s.trim_start_matches([' ', '\t']);
+    let (neg, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for c in t[..digits].bytes() {
+        v = v.checked_mul(10)?.checked_add(i64::from(c - b'0'))?;
+    }
+    let v = if neg { -v } else { v };
+    (min..=max).contains(&v).then_some(v)
+}
+
 /// Escape every byte outside `allowed`.
 pub fn escape(s: &str, allowed: fn(u8) -> bool, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -72,6 +94,18 @@ pub fn escape(s: &str, allowed: fn(u8) -> bool, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strtoi_like_pjsip() {
+        assert_eq!(pj_strtoi_validate("5", 0, 255), Some(5));
+        assert_eq!(pj_strtoi_validate("5x", 0, 255), Some(5));
+        assert_eq!(pj_strtoi_validate(" +7", 0, 255), Some(7));
+        assert_eq!(pj_strtoi_validate("-1", 0, 255), None);
+        assert_eq!(pj_strtoi_validate("256", 0, 255), None);
+        assert_eq!(pj_strtoi_validate("x5", 0, 255), None);
+        assert_eq!(pj_strtoi_validate("", 0, 255), None);
+        assert_eq!(pj_strtoi_validate("99999999999999999999999", 0, 255), None);
+    }
 
     #[test]
     fn round_trip_of_escapes() {

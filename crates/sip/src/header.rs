@@ -1,6 +1,7 @@
 //! Header values a registrar reads: name-addr, Contact, Via, generic parameters.
 
 use crate::error::ParseError;
+use crate::escape::pj_strtoi_validate;
 use crate::uri::{clip, is_valid_ipv6_reference, Uri, UriContext};
 use std::fmt;
 
@@ -398,6 +399,16 @@ pub fn parse_contact_values(s: &str) -> Result<Vec<Contact>, ParseError> {
         } else {
             let (addr, j) = NameAddr::parse_at(s, i)?;
             let (params, j) = parse_params_at(s, j, is_token_char)?;
+            // pjsip (int_parse_contact_param) validates q: the part before '.' must
+            // be a number in 0..=2147483; otherwise the whole header fails.
+            for p in params.iter().filter(|p| p.name.eq_ignore_ascii_case("q")) {
+                if let Some(v) = p.value.as_deref() {
+                    let int_part = v.split('.').next().unwrap_or("");
+                    if pj_strtoi_validate(int_part, 0, i64::from(i32::MAX / 1000)).is_none() {
+                        return Err(ParseError::new(j, format!("bad q value '{}'", clip(v))));
+                    }
+                }
+            }
             out.push(Contact::Addr(ContactValue { addr, params }));
             i = j;
         }
@@ -534,10 +545,11 @@ pub fn parse_via_values(s: &str) -> Result<Vec<Via>, ParseError> {
         let (params, j) = parse_params_at(s, i, is_via_value_char)?;
         for p in &params {
             let v = p.value.as_deref().unwrap_or("");
+            // pjsip validates these two with strtoi_validate when they have a value
             let bad = if p.name.eq_ignore_ascii_case("rport") {
-                p.value.is_some() && parse_port(v).is_none()
+                p.value.is_some() && pj_strtoi_validate(v, 0, 65535).is_none()
             } else if p.name.eq_ignore_ascii_case("ttl") {
-                p.value.is_some() && !(v.len() <= 3 && v.parse::<u8>().is_ok())
+                p.value.is_some() && pj_strtoi_validate(v, 0, 255).is_none()
             } else {
                 false
             };
@@ -745,5 +757,31 @@ mod tests {
             c("<sip:a@h>;expires=4294967296").expires(),
             Ok(Some(u32::MAX))
         );
+    }
+
+    #[test]
+    fn contact_q_is_validated_like_pjsip() {
+        for ok in ["q=0.5", "q=1", "q=0", "q=1.000", "q", "q=2"] {
+            assert!(
+                parse_contact_values(&format!("<sip:a@h>;{ok}")).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in ["q=abc", "q=.5", "q=-1", "q=2147484"] {
+            assert!(
+                parse_contact_values(&format!("<sip:a@h>;{bad}")).is_err(),
+                "{bad}"
+            );
+        }
+        // From/To have no q semantics
+        assert!(NameAddr::parse_with_params("<sip:a@h>;q=abc").is_ok());
+        // Via rport/ttl read like strtoi_validate: leading digits count
+        let v = parse_via_values("SIP/2.0/UDP h;rport=5060x;ttl=1").unwrap();
+        assert_eq!(
+            v[0].rport(),
+            Some(None),
+            "rport() itself wants a clean number"
+        );
+        assert!(parse_via_values("SIP/2.0/UDP h;rport=65536").is_err());
     }
 }

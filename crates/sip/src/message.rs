@@ -405,10 +405,11 @@ fn parse_start_line(line: &str) -> Result<StartLine, ParseError> {
         }
         let rest = rest[3..].trim_start_matches(ws);
         let code_txt = rest.split(ws).next().unwrap_or("");
+        // pjsip: DIGIT run, then strtoi_validate(100..=999)
         let code: u16 = Some(code_txt)
-            .filter(|c| c.len() == 3 && c.bytes().all(|d| d.is_ascii_digit()))
-            .and_then(|c| c.parse().ok())
-            .filter(|c| (100..=999).contains(c))
+            .filter(|c| !c.is_empty() && c.bytes().all(|d| d.is_ascii_digit()))
+            .and_then(|c| crate::escape::pj_strtoi_validate(c, 100, 999))
+            .map(|c| c as u16)
             .ok_or_else(|| ParseError::new(8, format!("bad status code '{}'", clip(code_txt))))?;
         let reason = rest[code_txt.len()..].trim_matches(ws);
         return Ok(StartLine::Response {
@@ -545,6 +546,11 @@ mod tests {
         assert!(Message::parse("SIP/2.0 99 x\r\n\r\n").is_err());
         assert!(Message::parse("SIP/2.0 2000 x\r\n\r\n").is_err());
         assert!(Message::parse("SIP/2.0 20x x\r\n\r\n").is_err());
+        // pjsip reads the code with strtoi_validate: leading zeros are fine
+        assert_eq!(
+            Message::parse("SIP/2.0 0200 OK\r\n\r\n").unwrap().status(),
+            Some(200)
+        );
     }
 
     #[test]

@@ -2,7 +2,8 @@
 
 use crate::error::ParseError;
 use crate::escape::{
-    escape, is_header_char, is_param_char, is_password_char, is_user_char, unescape,
+    escape, is_header_char, is_param_char, is_password_char, is_user_char, pj_strtoi_validate,
+    unescape,
 };
 use crate::header::Param;
 use std::fmt;
@@ -452,12 +453,10 @@ fn apply_param(uri: &mut Uri, p: Param) -> Result<(), ParseError> {
         "maddr" => uri.maddr_param = Some(val),
         "lr" => uri.lr_param = true,
         "ttl" => {
-            let ttl: u32 = Some(&val)
-                .filter(|v| v.len() <= 3 && v.bytes().all(|c| c.is_ascii_digit()))
-                .and_then(|v| v.parse().ok())
-                .filter(|t| *t <= 255)
+            // pjsip: strtoi_validate(0..=255) — "5x" reads as 5, "x" fails the URI
+            let ttl = pj_strtoi_validate(&val, 0, 255)
                 .ok_or_else(|| ParseError::new(0, format!("bad ttl '{}' (0–255)", clip(&val))))?;
-            uri.ttl_param = Some(ttl);
+            uri.ttl_param = Some(ttl as u32);
         }
         _ => uri.other_params.push(p),
     }

@@ -302,7 +302,12 @@ fn contact_value() -> impl Strategy<Value = ContactValue> {
                     .into_iter()
                     .map(|(n, value)| Param {
                         name: n.to_string(),
-                        value,
+                        // q must be a qvalue (pjsip rejects the header otherwise)
+                        value: if n == "q" {
+                            value.map(|v| format!("0.{}", v.len() % 1000))
+                        } else {
+                            value
+                        },
                     })
                     .collect(),
             }
