@@ -3,7 +3,8 @@
 //! input may panic; a panic is reported with the exact input that caused it.
 //!
 //! Deterministic (fixed-seed xorshift RNG, no extra dependencies) and bounded in
-//! time: each test stops after its case budget or ~1.5 s, whichever comes first.
+//! time: each test stops after its case budget or ~1 s, whichever comes first
+//! (`AORLAB_FUZZ_SECS=N` for a longer, unlimited run).
 
 use aorlab_sip::{
     parse_contact_values, parse_via_values, uri_eq, Message, NameAddr, Uri, UriContext,
@@ -234,11 +235,19 @@ fn check(input: &[u8]) {
 }
 
 fn run(seed: u64, cases: usize, mut gen: impl FnMut(&mut Rng) -> Vec<u8>) -> usize {
+    // AORLAB_FUZZ_SECS=60 runs each fuzzer longer (and without the case limit).
+    let (budget, cases) = match std::env::var("AORLAB_FUZZ_SECS")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+    {
+        Some(secs) => (Duration::from_secs_f64(secs), usize::MAX),
+        None => (Duration::from_millis(1000), cases),
+    };
     let mut rng = Rng(seed);
     let start = Instant::now();
     let mut n = 0;
     let mut parsed = 0;
-    while n < cases && start.elapsed() < Duration::from_millis(1500) {
+    while n < cases && start.elapsed() < budget {
         let input = gen(&mut rng);
         check(&input);
         if Message::parse(&String::from_utf8_lossy(&input)).is_ok() {
@@ -266,6 +275,27 @@ fn mutated_messages_do_not_panic() {
     let n = run(0x5eed_0001, 40_000, |rng| {
         let base = rng.pick(&bases);
         mutate(rng, base)
+    });
+    assert!(n > 200, "only {n} cases ran");
+}
+
+/// The RFC 4475 / 5118 torture messages, mutated.
+#[test]
+fn mutated_torture_messages_do_not_panic() {
+    let mut bases: Vec<Vec<u8>> = Vec::new();
+    for dir in ["rfc4475", "rfc5118"] {
+        let path = format!("{}/tests/fixtures/{dir}", env!("CARGO_MANIFEST_DIR"));
+        for entry in std::fs::read_dir(path).unwrap() {
+            bases.push(std::fs::read(entry.unwrap().path()).unwrap());
+        }
+    }
+    bases.sort();
+    for b in &bases {
+        check(b);
+    }
+    let n = run(0x5eed_0004, 40_000, |rng| {
+        let i = rng.below(bases.len());
+        mutate(rng, &bases[i])
     });
     assert!(n > 200, "only {n} cases ran");
 }
