@@ -538,9 +538,11 @@ pub fn parse_via_values(s: &str) -> Result<Vec<Via>, ParseError> {
             while i < b.len() && b[i].is_ascii_digit() {
                 i += 1;
             }
+            // 0 is pjsip's "no port"
             port = Some(parse_port(&s[ds..i]).ok_or_else(|| {
                 ParseError::new(ds, format!("bad Via port '{}'", clip(&s[ds..i])))
-            })?);
+            })?)
+            .filter(|p| *p != 0);
         }
         let (params, j) = parse_params_at(s, i, is_via_value_char)?;
         for p in &params {
@@ -584,12 +586,12 @@ pub fn parse_via_values(s: &str) -> Result<Vec<Via>, ParseError> {
     }
 }
 
-/// A port: 1–5 digits, at most 65535.
+/// A port: digits (pjsip DIGIT_SPEC) with a value of at most 65535.
 fn parse_port(d: &str) -> Option<u16> {
-    if d.is_empty() || d.len() > 5 || !d.bytes().all(|c| c.is_ascii_digit()) {
+    if d.is_empty() || !d.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }
-    d.parse().ok()
+    pj_strtoi_validate(d, 0, 65535).map(|p| p as u16)
 }
 
 #[cfg(test)]

@@ -353,7 +353,8 @@ fn parse_uri(s: &str, with_params: bool) -> Result<Uri, ParseError> {
                 format!("port {port} is out of range (0–65535)"),
             ));
         }
-        uri.port = Some(port as u16);
+        // pjsip keeps "no port" as 0, so an explicit :0 is the same as none
+        uri.port = Some(port as u16).filter(|p| *p != 0);
         off += 1 + end;
         tail = &p[end..];
     }
@@ -641,5 +642,13 @@ mod tests {
         assert_eq!(u.print(UriContext::Contact), "sip:a@h;user=phone");
         let u = Uri::parse("sip:a@h;user=a%3bb").unwrap();
         assert_eq!(u.print(UriContext::Contact), "sip:a@h;user=a;b");
+    }
+
+    #[test]
+    fn port_zero_is_no_port() {
+        let u = Uri::parse("sip:a@h:0").unwrap();
+        assert_eq!(u.port, None);
+        assert_eq!(u.print(UriContext::Contact), "sip:a@h");
+        assert_eq!(Uri::parse("sip:a@h:0005060").unwrap().port, Some(5060));
     }
 }
