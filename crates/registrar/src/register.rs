@@ -369,6 +369,9 @@ impl Registrar {
         // --- registrar_validate_contacts ---------------------------------------------
         let (mut added, mut updated, mut deleted) = (0i64, 0i64, 0i64);
         let mut previous_star: Option<bool> = None;
+        // ≤13.17 never recorded a `*` as the previous Contact, so a Contact (or a
+        // second `*`) after it passed validation; the apply loop stops at the `*`.
+        let star_is_previous = self.profile.evicts_soonest_expiring();
         let mut invalid: Option<String> = None;
         for (i, c) in contacts.iter().enumerate() {
             let e = expiration_for(&aor, contact_expires[i], header_expires);
@@ -382,8 +385,11 @@ impl Registrar {
                         });
                         break;
                     }
-                    deleted = work.len() as i64 - permanent;
-                    previous_star = Some(true);
+                    // ≤13.17 did not count a `*`'s deletions either.
+                    if star_is_previous {
+                        deleted = work.len() as i64 - permanent;
+                        previous_star = Some(true);
+                    }
                     continue;
                 }
                 Contact::Addr(v) => {
@@ -469,12 +475,7 @@ impl Registrar {
         let count_of = |work: &Vec<Work>| work.len() as i64 - permanent + added - deleted;
         let mut contact_count = if old_rules {
             // ≤13.17: `*` deletions were not counted, and counts were clamped.
-            let del = if previous_star == Some(true) {
-                0
-            } else {
-                deleted
-            };
-            (added - del).max(0)
+            (added - deleted).max(0)
                 + if aor.remove_existing {
                     0
                 } else {
@@ -494,16 +495,23 @@ impl Registrar {
             max_contacts: aor.max_contacts,
             remove_existing: aor.remove_existing,
         };
+        // `existing_contacts`: with remove_existing, the non-static bindings as loaded,
+        // taken *before* the remove_unavailable pre-pass (so a binding that pass
+        // evicts stays a candidate of the post-pass, as in Asterisk).
+        let mut existing: Option<Vec<Work>> = (aor.remove_existing && !old_rules)
+            .then(|| work.iter().filter(|w| !w.is_static).cloned().collect());
         if contact_count > aor.max_contacts as i64
             && aor.remove_unavailable
             && self.profile.has_remove_unavailable()
         {
-            let unavail: Vec<usize> = (0..work.len())
-                .filter(|&i| self.status_of(&work[i].id) == Status::Unreachable)
+            let unavail: Vec<Work> = work
+                .iter()
+                .filter(|w| self.status_of(&w.id) == Status::Unreachable)
+                .cloned()
                 .collect();
             if contact_count - unavail.len() as i64 <= aor.max_contacts as i64 {
                 let to_remove = (contact_count - aor.max_contacts as i64) as usize;
-                let chosen = self.pick_excess(&work, &unavail, to_remove, &aor);
+                let chosen = self.pick_excess(&unavail, to_remove, &aor);
                 let count = mk_count(contact_count);
                 self.evict(
                     now,
@@ -561,13 +569,6 @@ impl Registrar {
             .map(|v| (v.host.clone(), v.port.unwrap_or(0)))
             .unwrap_or_default();
         let call_id = req.headers.call_id().unwrap_or("").to_string();
-        // `existing`: bindings this REGISTER does not touch (remove_existing only).
-        let mut existing: Option<Vec<String>> = aor.remove_existing.then(|| {
-            work.iter()
-                .filter(|w| !w.is_static)
-                .map(|w| w.id.clone())
-                .collect()
-        });
         let mut touched: Vec<String> = Vec::new();
         let mut new_binding = false;
         for (i, c) in contacts.iter().enumerate() {
@@ -599,8 +600,12 @@ impl Registrar {
             let e = expiration_for(&aor, contact_expires[i], header_expires);
             let uri_text = v.addr.uri.print(UriContext::Contact);
             let found = find_match(&work, &v.addr.uri).map(|k| work.remove(k));
+            // `ao2_unlink(existing_contacts, contact)` matches by object: only a
+            // binding as loaded leaves the list, not one this REGISTER re-created.
             if let (Some(f), Some(ex)) = (&found, existing.as_mut()) {
-                ex.retain(|id| id != &f.id);
+                if !f.fresh {
+                    ex.retain(|w| w.id != f.id);
+                }
             }
             match found {
                 None if e == 0 => {
@@ -756,11 +761,9 @@ impl Registrar {
             } else if let Some(ex) = existing {
                 let n = ex.len() as i64 + updated + added;
                 if n > aor.max_contacts as i64 {
-                    let idx: Vec<usize> = (0..work.len())
-                        .filter(|&k| ex.contains(&work[k].id))
-                        .collect();
+                    let cands: Vec<Work> = ex;
                     let chosen =
-                        self.pick_excess(&work, &idx, (n - aor.max_contacts as i64) as usize, &aor);
+                        self.pick_excess(&cands, (n - aor.max_contacts as i64) as usize, &aor);
                     self.evict(
                         now,
                         &mut work,
@@ -792,8 +795,11 @@ impl Registrar {
                 }
                 let expires = if w.is_static {
                     None
-                } else if w.fresh {
+                } else if w.fresh && self.profile.evicts_soonest_expiring() {
                     Some(((w.exp_ms - now as i64 - 1) / 1000).max(0))
+                } else if w.fresh {
+                    // ≤13.22 re-read storage for the 200 OK: whole seconds for all.
+                    Some((w.exp_ms / 1000 * 1000 - now as i64) / 1000)
                 } else {
                     Some((w.exp_ms - now as i64) / 1000)
                 };
@@ -899,47 +905,62 @@ impl Registrar {
     /// `remove_excess_contacts` selection: the `n` smallest of `candidates` under
     /// (unavailable first when remove_unavailable, then expiration), stable in
     /// container order; returned in the order Asterisk deletes them (last first).
-    fn pick_excess(&self, work: &[Work], candidates: &[usize], n: usize, aor: &Aor) -> Vec<usize> {
-        let key = |k: usize| {
+    fn pick_excess(&self, candidates: &[Work], n: usize, aor: &Aor) -> Vec<Work> {
+        let key = |w: &Work| {
             let unavailable =
-                aor.remove_unavailable && self.status_of(&work[k].id) == Status::Unreachable;
-            (!unavailable, work[k].exp_ms)
+                aor.remove_unavailable && self.status_of(&w.id) == Status::Unreachable;
+            (!unavailable, w.exp_ms)
         };
-        let mut sorted: Vec<usize> = candidates.to_vec();
-        sorted.sort_by_key(|&k| key(k)); // stable: ties keep container order
+        let mut sorted: Vec<Work> = candidates.to_vec();
+        sorted.sort_by_key(|w| key(w)); // stable: ties keep container order
         sorted.truncate(n);
         sorted.reverse();
         sorted
     }
 
+    /// Delete the chosen bindings (`registrar_contact_delete`) and unlink them from
+    /// the working set. A static contact cannot be deleted but still leaves the
+    /// working set. A candidate that is already gone from storage is logged again
+    /// (Asterisk logs whether or not the delete found it); one whose id a binding
+    /// re-created by this REGISTER now holds takes that binding out of storage,
+    /// while the 200 OK still lists it (the unlink matches by object).
     #[allow(clippy::too_many_arguments)]
     fn evict(
         &mut self,
         now: Millis,
         work: &mut Vec<Work>,
-        chosen: Vec<usize>,
+        chosen: Vec<Work>,
         aor: &Aor,
         _ep: &str,
         why: impl Fn(Count) -> Why,
         count: Count,
         out: &mut Outcome,
     ) {
-        let ids: Vec<(String, bool)> = chosen
-            .iter()
-            .map(|&k| (work[k].id.clone(), work[k].is_static))
-            .collect();
-        for (id, is_static) in &ids {
-            // A static contact cannot be deleted, but it still leaves the working set.
-            if !is_static {
-                let w = why(count.clone());
-                let reason = match w {
-                    Why::RemoveUnavailable { .. } => "remove unavailable",
-                    _ => "remove existing",
-                };
-                self.remove_with_log(now, id, &aor.name, w, reason, out);
+        for c in &chosen {
+            if c.is_static {
+                continue;
+            }
+            let w = why(count.clone());
+            let reason = match w {
+                Why::RemoveUnavailable { .. } => "remove unavailable",
+                _ => "remove existing",
+            };
+            if self.store.contains_key(&c.id) {
+                self.remove_with_log(now, &c.id, &aor.name, w, reason, out);
+            } else {
+                out.line(
+                    now,
+                    verbose(
+                        "res_pjsip_registrar.c",
+                        format!(
+                            "Removed contact '{}' from AOR '{}' due to {reason}",
+                            c.uri, aor.name
+                        ),
+                    ),
+                );
             }
         }
-        work.retain(|w| !ids.iter().any(|(id, _)| id == &w.id));
+        work.retain(|w| !chosen.iter().any(|c| c.id == w.id && !w.fresh));
     }
 
     fn remove_with_log(

@@ -278,3 +278,34 @@ fn remove_existing_own_bindings_can_exceed_max_when_the_register_also_deletes() 
     p.ok(&reg("alice").ce(A, 0).c(B).c(C));
     assert_eq!(p.stored("alice").len(), 2);
 }
+
+#[test]
+fn remove_existing_post_pass_still_sees_what_the_prepass_evicted() {
+    // register_aor_core builds existing_contacts before the remove_unavailable
+    // pre-pass. A binding the pre-pass evicts and the same REGISTER re-creates
+    // (same id) is "evicted" again by the post-pass: storage loses it although
+    // the 200 OK (which unlinks by object) still lists it.
+    let opts = "remove_existing=yes\nremove_unavailable=yes\nqualify_frequency=60";
+    let mut p = Pbx::new(&alice(&format!("max_contacts=2\n{opts}")));
+    p.ok(&reg("alice").ce(A, 300).ce(B, 600));
+    mark(&mut p, A, QualifyResult::TimedOut);
+    mark(&mut p, B, QualifyResult::TimedOut);
+    p.reload(&alice(&format!("max_contacts=1\n{opts}")));
+    let out = p.ok(&reg("alice").ce(A, 300).ce(B, 600));
+    assert_eq!(
+        logs(&out),
+        [
+            "VERBOSE res_pjsip_registrar.c: Removed contact 'sip:alice@10.0.0.1:5060' from AOR 'alice' due to remove existing",
+            "VERBOSE res_pjsip_registrar.c: Added contact 'sip:alice@10.0.0.1:5060' to AOR 'alice' with expiration of 300 seconds",
+            "DEBUG res_pjsip_registrar.c: Refreshed contact 'sip:alice@10.0.0.2:5060' on AOR 'alice' with new expiration of 600 seconds",
+            "VERBOSE res_pjsip_registrar.c: Removed contact 'sip:alice@10.0.0.1:5060' from AOR 'alice' due to remove existing",
+        ]
+    );
+    assert_eq!(p.stored("alice"), [B]);
+    let mut listed = resp_contacts(&out);
+    listed.sort();
+    assert_eq!(
+        listed,
+        [format!("<{A}>;expires=299"), format!("<{B}>;expires=599")]
+    );
+}

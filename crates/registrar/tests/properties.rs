@@ -140,7 +140,11 @@ fn check(
         want.extend(statics.iter().map(|x| x.to_string()));
         prop_assert_eq!(&listed, &want);
     } else {
-        prop_assert_eq!(&listed[..stored.len()], &stored[..]);
+        // the pre-pass quirks (§2.8): a static contact may be left out, and a
+        // re-created binding evicted again by the post-pass is still listed
+        for x in &stored {
+            prop_assert!(listed.contains(x), "{} not listed", x);
+        }
     }
     // fresh bindings show granted − 1 (the last grant when a URI came twice)
     let mut granted: std::collections::BTreeMap<&str, i64> = Default::default();

@@ -266,3 +266,38 @@ fn server_header_names_the_profiles_release() {
             .starts_with(&format!("Asterisk PBX {v}")));
     }
 }
+
+#[test]
+fn contact_after_star_refused_only_from_13_18() {
+    // ≤13.17 never remembered a `*` as the previous Contact
+    let conf = alice("max_contacts=3");
+    let steps = [
+        reg("alice").c(A).c(B),
+        reg("alice").contact("*").c(C).expires(0),
+        reg("alice").c(A),
+        reg("alice").contact("*").contact("*").expires(0),
+    ];
+    let (old, o) = run(Profile::V13_17, &conf, &steps);
+    assert_eq!(status(&o[1]), 200, "the `*` wins and the loop stops");
+    assert_eq!(status(&o[3]), 200);
+    assert!(old.stored("alice").is_empty());
+    let (new, o) = run(Profile::V13_18, &conf, &steps);
+    assert_eq!(status(&o[1]), 400);
+    assert_eq!(status(&o[3]), 400);
+    assert_eq!(new.stored("alice").len(), 2);
+}
+
+#[test]
+fn old_200_ok_reads_expiry_back_from_storage() {
+    // registered at a whole second: the in-place working set (13.23+) shows
+    // granted − 1, the re-read of ≤13.22 the whole stored seconds
+    let conf = alice("max_contacts=1");
+    let mut old = Pbx::with_profile(Profile::V13_17, &conf);
+    old.now = 1_795_730_060_000;
+    let o = old.ok(&reg("alice").ce(A, 300));
+    assert_eq!(resp_contacts(&o), [format!("<{A}>;expires=300")]);
+    let mut new = Pbx::with_profile(Profile::V13_18, &conf);
+    new.now = 1_795_730_060_000;
+    let o = new.ok(&reg("alice").ce(A, 300));
+    assert_eq!(resp_contacts(&o), [format!("<{A}>;expires=299")]);
+}
