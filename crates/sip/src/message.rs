@@ -80,17 +80,14 @@ impl Headers {
     pub fn call_id(&self) -> Option<&str> {
         self.get("Call-ID").map(str::trim)
     }
-    /// CSeq number and method.
-    /// `None` when absent or malformed; like pjsip the number must be below 2^31.
+    /// CSeq number and method; `None` when absent or malformed. Read like pjsip's
+    /// `parse_hdr_cseq`: digits (value below 2^31), optional LWS, a method token.
     pub fn cseq(&self) -> Option<(u32, &str)> {
         let v = self.get("CSeq")?.trim();
-        let (n, m) = v.split_once(|c: char| c.is_whitespace())?;
-        let m = m.trim();
-        if !is_token(m) || n.len() > 10 || !n.bytes().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        let n: u32 = n.parse().ok().filter(|n| *n <= i32::MAX as u32)?;
-        Some((n, m))
+        let digits = v.bytes().take_while(u8::is_ascii_digit).count();
+        let n = crate::escape::pj_strtoi_validate(&v[..digits], 0, i64::from(i32::MAX))?;
+        let m = v[digits..].trim_start();
+        is_token(m).then_some((n as u32, m))
     }
     pub fn from(&self) -> Result<(NameAddr, Vec<Param>), ParseError> {
         NameAddr::parse_with_params(
@@ -561,7 +558,15 @@ mod tests {
             "<sip:alice@127.100.0.2:5060>;;"
         ))
         .is_err());
-        // CSeq must be below 2^31 and end in a token
+        // CSeq must be below 2^31 and end in a token; pjsip needs no space between
+        assert_eq!(
+            Message::parse(&REG.replace("CSeq: 1 REGISTER", "CSeq: 0001REGISTER"))
+                .unwrap()
+                .headers
+                .cseq(),
+            Some((1, "REGISTER"))
+        );
+        assert!(Message::parse(&REG.replace("CSeq: 1 REGISTER", "CSeq: 1 REGISTER x")).is_err());
         assert!(
             Message::parse(&REG.replace("CSeq: 1 REGISTER", "CSeq: 2147483648 REGISTER")).is_err()
         );
