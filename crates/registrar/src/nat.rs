@@ -47,9 +47,9 @@ pub const ORIG_HOST: &str = "x-ast-orig-host";
 pub const TXP: &str = "x-ast-txp";
 
 /// The message filter strips every `x-ast-*` URI parameter a client sent.
+/// The prefix test is case-sensitive (`pj_strncmp2(name, "x-ast-", 6)`).
 pub fn strip_x_ast_params(uri: &mut Uri) {
-    uri.other_params
-        .retain(|p| !p.name.to_ascii_lowercase().starts_with("x-ast-"));
+    uri.other_params.retain(|p| !p.name.starts_with("x-ast-"));
 }
 
 fn orig_host_value(uri: &Uri) -> String {
@@ -85,14 +85,17 @@ pub fn websocket_rewrite(uri: &mut Uri, source: &Addr, profile: Profile) {
 
 /// Contacts in responses get their saved host:port back (`restore_orig_contact_host`).
 /// The saved value is split at the first ':' (so IPv6 originals come back wrong, as in Asterisk).
+/// Without a ':' the parameter is only removed; the port is read like `strtol`
+/// (leading digits, 0 when there are none).
 pub fn restore_orig_host(uri: &mut Uri) {
-    if let Some(Some(v)) = uri.remove_param(ORIG_HOST) {
-        let (host, port) = match v.split_once(':') {
-            Some((h, p)) => (h.to_string(), p.parse::<u16>().ok()),
-            None => (v.clone(), None),
-        };
-        uri.host = aorlab_sip::Host(host);
-        uri.port = port.filter(|p| *p != 0);
+    if let Some(v) = uri.remove_param(ORIG_HOST) {
+        let v = v.unwrap_or_default();
+        if let Some((host, rest)) = v.split_once(':') {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            let port = digits.parse::<u64>().unwrap_or(0).min(u16::MAX as u64) as u16;
+            uri.host = aorlab_sip::Host(host.to_string());
+            uri.port = (port != 0).then_some(port);
+        }
     }
 }
 
@@ -188,6 +191,16 @@ mod tests {
             ),
             "sip:a@1.2.3.4:4000"
         );
+    }
+
+    #[test]
+    fn restore_splits_at_the_first_colon_like_strtol() {
+        let mut u = Uri::parse("sip:a@1.2.3.4:4000;x-ast-orig-host=10:20::1:5060").unwrap();
+        restore_orig_host(&mut u);
+        assert_eq!(u.print(UriContext::Contact), "sip:a@10:20");
+        let mut u = Uri::parse("sip:a@1.2.3.4:4000;x-ast-orig-host=nocolon").unwrap();
+        restore_orig_host(&mut u);
+        assert_eq!(u.print(UriContext::Contact), "sip:a@1.2.3.4:4000");
     }
 
     #[test]

@@ -189,19 +189,35 @@ impl Registrar {
         };
 
         // --- message filter (transport layer) ----------------------------------------
+        // `on_rx_process_uris`: Request-URI, From, To, then every Contact must be
+        // sip:/sips: (a `*` passes), else a stateless 416 before any endpoint lookup.
         if self.profile.rejects_non_sip_contact() {
-            if let Some(bad) = contacts.iter().find_map(|c| match c {
-                Contact::Addr(v) if !v.addr.uri.is_sip() => Some(v.addr.uri.to_string()),
-                _ => None,
-            }) {
+            let ruri_ok = req.request_uri().is_none_or(|u| u.is_sip());
+            let bad = if !ruri_ok {
+                Some(("Request-URI", req.request_uri().map(|u| u.to_string())))
+            } else if !from.uri.is_sip() {
+                Some(("From", Some(from.uri.to_string())))
+            } else if !to.uri.is_sip() {
+                Some(("To", Some(to.uri.to_string())))
+            } else {
+                contacts
+                    .iter()
+                    .find_map(|c| match c {
+                        Contact::Addr(v) if !v.addr.uri.is_sip() => Some(v.addr.uri.to_string()),
+                        _ => None,
+                    })
+                    .map(|u| ("Contact", Some(u)))
+            };
+            if let Some((what, uri)) = bad {
+                let uri = uri.unwrap_or_default();
                 reject(
                     &mut out,
                     416,
                     "",
                     "",
-                    &bad,
+                    &uri,
                     Why::UnsupportedUriScheme {
-                        detail: format!("Contact '{bad}' is not a sip: or sips: URI"),
+                        detail: format!("{what} '{uri}' is not a sip: or sips: URI"),
                     },
                     None,
                 );
@@ -215,10 +231,11 @@ impl Registrar {
                 }
             }
         }
-        let first_sip = contacts
-            .iter()
-            .position(|c| matches!(c, Contact::Addr(v) if v.addr.uri.is_sip()));
-        if let (Some(i), Some(tname)) = (first_sip, rx.transport.as_deref()) {
+        // `on_rx_process_symmetric_transport`: the first Contact header only (not a `*`).
+        let first_contact = contacts
+            .first()
+            .and_then(|c| matches!(c, Contact::Addr(v) if v.addr.uri.is_sip()).then_some(0));
+        if let (Some(i), Some(tname)) = (first_contact, rx.transport.as_deref()) {
             if self
                 .config
                 .transports
@@ -231,7 +248,8 @@ impl Registrar {
             }
         }
         if matches!(rx.protocol, Protocol::Ws | Protocol::Wss) {
-            if let Some(Contact::Addr(v)) = first_sip.map(|i| &mut contacts[i]) {
+            // `websocket_on_rx_msg`: the first Contact header, if it is a SIP URI.
+            if let Some(Contact::Addr(v)) = first_contact.map(|i| &mut contacts[i]) {
                 websocket_rewrite(&mut v.addr.uri, &rx.source, self.profile);
             }
         }

@@ -2,7 +2,7 @@
 //! stateless, with pjsip's default reason phrase and Asterisk's warning.
 
 mod common;
-use aorlab_registrar::{ChangeKind, Why};
+use aorlab_registrar::{ChangeKind, Profile, Why};
 use common::*;
 
 const CONF: &str = "[alice]\ntype=endpoint\naors=alice\n\n[alice]\ntype=aor\nmax_contacts=1\n\n\
@@ -24,25 +24,50 @@ fn endpoint_without_aors_gets_403() {
 }
 
 #[test]
-fn to_uri_not_sip_gets_416() {
+fn to_uri_not_sip_gets_416_from_the_message_filter() {
+    // on_rx_process_uris (13.18+) answers before endpoint identification:
+    // no registrar warning, and even an unknown endpoint or one without AORs gets 416
     let mut p = Pbx::new(CONF);
+    for user in ["alice", "noaors", "mallory"] {
+        let out = p.expect(
+            &reg(user).to("<tel:+15551234>").c("sip:x@10.0.0.1:5060"),
+            416,
+        );
+        assert_eq!(reason(&out), "Unsupported URI Scheme");
+        assert!(out.log.is_empty(), "{:?}", out.log);
+    }
+    // so does a non-SIP From or Request-URI
+    p.expect(
+        &reg("alice")
+            .from("<tel:+15551234>;tag=1")
+            .c("sip:x@10.0.0.1:5060"),
+        416,
+    );
+    let text = reg("alice").c("sip:x@10.0.0.1:5060").text().replacen(
+        "REGISTER sip:example.com",
+        "REGISTER tel:+1555",
+        1,
+    );
+    let mut rx = reg("alice").c("sip:x@10.0.0.1:5060").received();
+    rx.request = aorlab_sip::Message::parse(&text).unwrap();
+    assert_eq!(status(&p.r.on_register(p.now, &rx)), 416);
+    assert_eq!(p.r.bindings().count(), 0);
+}
+
+#[test]
+fn registrar_to_check_with_its_warning_before_13_18() {
+    // without the filter the registrar's own check answers, after the no-AORs one
+    let mut p = Pbx::with_profile(Profile::V13_17, CONF);
     let out = p.expect(
         &reg("alice")
             .to("<tel:+15551234>")
             .c("sip:alice@10.0.0.1:5060"),
         416,
     );
-    assert_eq!(reason(&out), "Unsupported URI Scheme");
-    assert!(has_log(
-        &out,
-        "attempted to register to an AOR with a non-SIP URI"
-    ));
-    assert_eq!(p.r.bindings().count(), 0);
-}
-
-#[test]
-fn no_aors_is_checked_before_the_to_scheme() {
-    let mut p = Pbx::new(CONF);
+    assert_eq!(
+        logs(&out),
+        ["WARNING res_pjsip_registrar.c: Endpoint 'alice' (10.0.0.1:5060) attempted to register to an AOR with a non-SIP URI"]
+    );
     p.expect(&reg("noaors").to("<tel:+1555>").c("sip:x@10.0.0.1"), 403);
 }
 

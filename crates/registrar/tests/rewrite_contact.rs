@@ -197,16 +197,36 @@ fn x_ast_params_from_clients_are_stripped() {
     let got = stored_after(
         false,
         reg("alice")
-            .c("sip:alice@192.168.1.20:5060;x-ast-orig-host=evil:1;X-AST-TXP=t;x-astro=1")
+            .c("sip:alice@192.168.1.20:5060;x-ast-orig-host=evil:1;X-AST-TXP=t;x-astro=1;x-ast-txp=t2")
             .c("sip:alice@192.168.1.21:5060;x-ast-foo"),
     );
+    // the prefix test is case-sensitive (pj_strncmp2): X-AST-TXP survives
     assert_eq!(
         got,
         [
-            "sip:alice@192.168.1.20:5060;x-astro=1",
+            "sip:alice@192.168.1.20:5060;X-AST-TXP=t;x-astro=1",
             "sip:alice@192.168.1.21:5060"
         ]
     );
+}
+
+#[test]
+fn websocket_rewrites_only_the_first_contact_header() {
+    // the second Contact is stored as sent
+    let got = stored_after(
+        false,
+        reg("alice")
+            .src("198.51.100.4:53211")
+            .proto(Protocol::Wss, Some(7))
+            .c("sip:u@a.invalid;transport=ws")
+            .c("sip:u@b.invalid;transport=ws"),
+    );
+    let mut want = vec![
+        "sip:u@198.51.100.4:53211;transport=ws;x-ast-orig-host=a.invalid:0".to_string(),
+        "sip:u@b.invalid;transport=ws".to_string(),
+    ];
+    want.sort();
+    assert_eq!(got, want);
 }
 
 #[test]
@@ -288,4 +308,25 @@ fn non_sip_contact_is_refused_upstream_with_416() {
     );
     assert_eq!(reason(&out), "Unsupported URI Scheme");
     assert!(p.stored("alice").is_empty());
+}
+
+#[test]
+fn ipv6_original_host_is_saved_without_brackets_and_restored_wrongly() {
+    // save: "%.*s:%d" of the bracket-less host; restore splits at the first ':'
+    let mut p = Pbx::new(&conf(true, 2));
+    let out = p.ok(&reg("alice")
+        .src("[2001:db8::99]:40001")
+        .c("sip:alice@[2001:db8::5]:5060"));
+    assert_eq!(
+        p.stored("alice"),
+        ["sip:alice@[2001:db8::99]:40001;x-ast-orig-host=2001:db8::5:5060"]
+    );
+    // strtol("db8::5:5060") = 0: no port
+    assert_eq!(resp_contacts(&out), ["<sip:alice@2001>;expires=3599"]);
+    // an IPv6 source with an IPv6 Contact equal to it: nothing saved
+    let mut p = Pbx::new(&conf(true, 2));
+    p.ok(&reg("alice")
+        .src("[2001:db8::99]:40001")
+        .c("sip:alice@[2001:db8::99]:5060"));
+    assert_eq!(p.stored("alice"), ["sip:alice@[2001:db8::99]:40001"]);
 }
