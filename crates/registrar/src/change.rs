@@ -182,6 +182,9 @@ pub(crate) fn verbose(file: &str, text: String) -> Option<String> {
 pub(crate) fn warning(file: &str, text: String) -> Option<String> {
     Some(format!("WARNING {file}: {text}"))
 }
+pub(crate) fn error(file: &str, text: String) -> Option<String> {
+    Some(format!("ERROR {file}: {text}"))
+}
 pub(crate) fn debug(file: &str, text: String) -> Option<String> {
     Some(format!("DEBUG {file}: {text}"))
 }

@@ -266,8 +266,52 @@ impl Registrar {
 
     /// `module reload`/`pjsip reload` with a new configuration. Bindings stay;
     /// AORs that disappeared lose theirs.
-    pub fn on_reload(&mut self, now: Millis, config: Config) -> Outcome {
+    /// An object the new text makes Asterisk refuse keeps its previous version
+    /// ("Retaining existing configuration for object of type …").
+    pub fn on_reload(&mut self, now: Millis, mut config: Config) -> Outcome {
         let mut out = Outcome::default();
+        for (ty, id) in config.rejected.clone() {
+            let kept = match ty.as_str() {
+                "aor" => self
+                    .config
+                    .aors
+                    .get(&id)
+                    .map(|a| config.aors.insert(id.clone(), a.clone()))
+                    .is_some(),
+                "endpoint" => self
+                    .config
+                    .endpoints
+                    .get(&id)
+                    .map(|e| config.endpoints.insert(id.clone(), e.clone()))
+                    .is_some(),
+                "transport" => self
+                    .config
+                    .transports
+                    .get(&id)
+                    .map(|t| config.transports.insert(id.clone(), t.clone()))
+                    .is_some(),
+                "domain_alias" => self
+                    .config
+                    .domain_aliases
+                    .get(&id)
+                    .map(|d| config.domain_aliases.insert(id.clone(), d.clone()))
+                    .is_some(),
+                "global" => {
+                    config.global = self.config.global.clone();
+                    true
+                }
+                _ => false,
+            };
+            if kept {
+                out.line(
+                    now,
+                    crate::change::error(
+                        "res_sorcery_config.c",
+                        format!("Retaining existing configuration for object of type '{ty}' with id '{id}'"),
+                    ),
+                );
+            }
+        }
         self.config = config;
         let gone: Vec<String> = self
             .store

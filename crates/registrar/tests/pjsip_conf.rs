@@ -2,7 +2,7 @@
 //! templates, several sections per name, and diagnostics with line numbers.
 
 use aorlab_registrar::config::{options::OPTIONS, Aor, Endpoint, IdentifyBy, Severity};
-use aorlab_registrar::{parse_pjsip_conf, Protocol};
+use aorlab_registrar::{parse_pjsip_conf, Addr, Profile, Protocol, Received, Registrar};
 
 #[test]
 fn defaults_are_asteriskss() {
@@ -188,8 +188,8 @@ fn plus_equals_appends_to_the_previous_value() {
 
 #[test]
 fn unknown_options_are_reported_like_asterisk_with_a_hint() {
-    let t = "[alice]\ntype=aor\n  max_contact=2\nremove_existnig=yes\nfoo_bar_baz=1\n[alice]\ntype=endpoint\nrewrite_contacts=yes\n";
-    let (_, d) = parse_pjsip_conf(t);
+    let t = "[alice]\ntype=aor\n  max_contact=2\nremove_existnig=yes\nfoo_bar_baz=1\n[alice]\ntype=endpoint\naors=alice\nrewrite_contacts=yes\n";
+    let (c, d) = parse_pjsip_conf(t);
     let w: Vec<_> = d
         .iter()
         .filter(|x| x.message.starts_with("Could not find option"))
@@ -210,21 +210,93 @@ fn unknown_options_are_reported_like_asterisk_with_a_hint() {
     );
     assert_eq!(
         w[2].hint.as_deref(),
-        Some("aorlab does not model this aor option; it is ignored")
+        Some("Asterisk has no aor option 'foo_bar_baz'")
     );
-    assert_eq!(w[3].line, 8);
+    assert_eq!(w[3].line, 9);
     assert_eq!(
         w[3].hint.as_deref(),
         Some("did you mean 'rewrite_contact'?")
     );
+    // aco_process_var fails, so Asterisk does not create the AOR at all …
+    let refused: Vec<_> = d
+        .iter()
+        .filter(|x| x.message.starts_with("Could not create"))
+        .collect();
+    assert_eq!(refused.len(), 1, "{d:?}");
+    assert_eq!(
+        refused[0].message,
+        "Could not create an object of type 'aor' with id 'alice' from configuration file 'pjsip.conf'"
+    );
+    assert_eq!(refused[0].line, 3);
+    assert!(!c.aors.contains_key("alice"));
+    assert_eq!(c.rejected, [("aor".to_string(), "alice".to_string())]);
+    // … while an endpoint option aorlab does not know may exist in Asterisk: kept
+    assert!(c.endpoints.contains_key("alice"));
 }
 
+#[test]
+fn a_refused_aor_means_404_and_a_reload_keeps_the_previous_version() {
+    let good = "[alice]\ntype=endpoint\naors=alice\n[alice]\ntype=aor\nmax_contacts=1\n";
+    let bad =
+        "[alice]\ntype=endpoint\naors=alice\n[alice]\ntype=aor\nmax_contacts=2\nmax_contact=3\n";
+    let rx = |user: &str| {
+        Received {
+        request: aorlab_sip::Message::parse(&format!(
+            "REGISTER sip:x SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\nFrom: <sip:{user}@x>;tag=1\r\nTo: <sip:{user}@x>\r\nCall-ID: c1\r\nCSeq: 1 REGISTER\r\nContact: <sip:{user}@10.0.0.1>\r\nContent-Length: 0\r\n\r\n"
+        ))
+        .unwrap(),
+        source: Addr::new("10.0.0.1", 5060),
+        protocol: Protocol::Udp,
+        conn: None,
+        transport: None,
+    }
+    };
+    let (cfg, _) = parse_pjsip_conf(bad);
+    let mut r = Registrar::new(Profile::V22, cfg, 1_000_000);
+    let out = r.on_register(1_000_000, &rx("alice"));
+    assert_eq!(out.response.unwrap().status(), Some(404));
+    // a good config, then a reload with the broken one: the old AOR is retained
+    let (cfg, _) = parse_pjsip_conf(good);
+    let mut r = Registrar::new(Profile::V22, cfg, 1_000_000);
+    let out = r.on_register(1_000_000, &rx("alice"));
+    assert_eq!(out.response.unwrap().status(), Some(200));
+    let (cfg, _) = parse_pjsip_conf(bad);
+    let out = r.on_reload(1_001_000, cfg);
+    assert!(
+        out.log.iter().any(|l| l.ends_with(
+            "ERROR res_sorcery_config.c: Retaining existing configuration for object of type 'aor' with id 'alice'"
+        )),
+        "{:?}",
+        out.log
+    );
+    assert_eq!(r.config().aors["alice"].max_contacts, 1);
+    assert_eq!(r.bindings().count(), 1);
+}
+
+#[test]
+fn static_contacts_are_length_checked_and_deduplicated() {
+    let long_host = "h".repeat(250);
+    let t = format!(
+        "[a]\ntype=aor\nmax_contacts=1\ncontact=sip:x@192.0.2.1, sip:x@192.0.2.1\ncontact=sip:y@{long_host}:5060\n"
+    );
+    let (c, d) = parse_pjsip_conf(&t);
+    assert!(d.is_empty(), "{d:?}");
+    assert_eq!(c.aors["a"].contacts.len(), 2);
+    // without a port the host may be 10 shorter (room for "_sips.tcp.")
+    let t = format!("[a]\ntype=aor\nmax_contacts=1\ncontact=sip:y@{long_host}\n");
+    let (c, d) = parse_pjsip_conf(&t);
+    assert!(d[0].message.contains("exceeds pjproject limit"), "{d:?}");
+    assert!(!c.aors.contains_key("a"));
+}
 #[test]
 fn bad_values_are_errors_at_the_value() {
     let t = "[a]\ntype=aor\nmax_contacts=-1\nremove_existing = maybe\nqualify_frequency=86401\nqualify_timeout=abc\ncontact=tel:+1555\n\
 [t]\ntype=transport\nprotocol=ucp\n[e]\ntype=endpoint\nidentify_by=username,mac\n";
     let (c, d) = parse_pjsip_conf(t);
-    let errs: Vec<_> = d.iter().filter(|x| x.severity == Severity::Error).collect();
+    let errs: Vec<_> = d
+        .iter()
+        .filter(|x| x.severity == Severity::Error && x.message.starts_with("Error parsing"))
+        .collect();
     assert_eq!(errs.len(), 7, "{d:?}");
     assert_eq!(
         errs[0].message,
@@ -234,24 +306,26 @@ fn bad_values_are_errors_at_the_value() {
     assert_eq!(errs[1].hint.as_deref(), Some("use yes or no"));
     assert!(errs[2].message.contains("from 0 to 86400"));
     assert!(errs[3].message.contains("qualify_timeout=abc"));
-    assert!(errs[4].message.contains("'tel:+1555' is not a SIP URI"));
+    assert!(errs[4].message.contains("not a sip(s) uri: tel:+1555"));
     assert_eq!(errs[5].hint.as_deref(), Some("did you mean 'udp'?"));
     assert!(errs[6].message.contains("unknown identify_by method 'mac'"));
-    // bad values leave the defaults in place
-    let a = &c.aors["a"];
+    // each refused object is reported once, at its first problem, and not created
+    let refused: Vec<(u32, String)> = d
+        .iter()
+        .filter(|x| x.message.starts_with("Could not create"))
+        .map(|x| (x.line, x.message.split('\'').nth(1).unwrap().to_string()))
+        .collect();
     assert_eq!(
-        (
-            a.max_contacts,
-            a.remove_existing,
-            a.qualify_frequency,
-            a.qualify_timeout
-        ),
-        (0, false, 0, 3.0)
+        refused,
+        [
+            (3, "aor".to_string()),
+            (10, "transport".to_string()),
+            (13, "endpoint".to_string())
+        ]
     );
-    assert!(a.contacts.is_empty());
-    assert_eq!(c.transports["t"].protocol, Protocol::Udp);
+    assert!(c.aors.is_empty() && c.transports.is_empty() && c.endpoints.is_empty());
+    assert_eq!(c.rejected.len(), 3);
 }
-
 #[test]
 fn structure_errors() {
     let t = "max_contacts=1\n[a\n[]\n[b] junk\n[c]\njust words\n[d]\ntype=aorr\n[e]\nmax_contacts=1\n#include extra.conf\n";

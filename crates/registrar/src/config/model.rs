@@ -207,4 +207,7 @@ pub struct Config {
     /// `[domain_alias]` name → domain.
     pub domain_aliases: BTreeMap<String, String>,
     pub global: Global,
+    /// Objects Asterisk refused to create (type, id): an unknown option or a bad
+    /// value. On a reload Asterisk keeps the previous version of such an object.
+    pub rejected: Vec<(String, String)>,
 }

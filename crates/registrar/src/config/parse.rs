@@ -355,12 +355,22 @@ pub fn parse_pjsip_conf(text: &str) -> (Config, Vec<ConfigDiagnostic>) {
             );
         }
         seen.push((s.name.clone(), ty.clone()));
+        // The first option Asterisk refuses makes it skip the whole object
+        // ("Could not create an object of type …"); aorlab reports every problem.
+        let mut refusal: Option<Refusal> = None;
+        let mut note = |r: Option<Refusal>| {
+            if refusal.is_none() {
+                refusal = r;
+            }
+        };
         match ty.as_str() {
             "aor" => {
                 let mut aor = Aor::new(&s.name);
                 aor.line = s.line;
                 for it in &items {
-                    apply(&mut d, "aor", &s.name, it, |k, v| apply_aor(&mut aor, k, v));
+                    note(apply(&mut d, "aor", &s.name, it, |k, v| {
+                        apply_aor(&mut aor, k, v)
+                    }));
                 }
                 if aor.minimum_expiration > aor.maximum_expiration {
                     d.warn(
@@ -375,51 +385,80 @@ pub fn parse_pjsip_conf(text: &str) -> (Config, Vec<ConfigDiagnostic>) {
                         ),
                     );
                 }
-                cfg.aors.insert(s.name.clone(), aor);
+                if refusal.is_none() {
+                    cfg.aors.insert(s.name.clone(), aor);
+                }
             }
             "endpoint" => {
                 let mut ep = Endpoint::new(&s.name);
                 ep.line = s.line;
                 for it in &items {
-                    apply(&mut d, "endpoint", &s.name, it, |k, v| {
+                    note(apply(&mut d, "endpoint", &s.name, it, |k, v| {
                         apply_endpoint(&mut ep, k, v)
-                    });
+                    }));
                 }
-                cfg.endpoints.insert(s.name.clone(), ep);
+                if refusal.is_none() {
+                    cfg.endpoints.insert(s.name.clone(), ep);
+                }
             }
             "transport" => {
                 let mut t = Transport::new(&s.name);
                 t.line = s.line;
                 for it in &items {
-                    apply(&mut d, "transport", &s.name, it, |k, v| {
+                    note(apply(&mut d, "transport", &s.name, it, |k, v| {
                         apply_transport(&mut t, k, v)
-                    });
+                    }));
                 }
-                cfg.transports.insert(s.name.clone(), t);
+                if refusal.is_none() {
+                    cfg.transports.insert(s.name.clone(), t);
+                }
             }
             "global" => {
                 let mut g = cfg.global.clone();
                 for it in &items {
-                    apply(&mut d, "global", &s.name, it, |k, v| {
+                    note(apply(&mut d, "global", &s.name, it, |k, v| {
                         apply_global(&mut g, k, v)
-                    });
+                    }));
                 }
-                cfg.global = g;
+                if refusal.is_none() {
+                    cfg.global = g;
+                }
             }
             "domain_alias" => {
                 let mut domain = String::new();
                 for it in &items {
-                    apply(&mut d, "domain_alias", &s.name, it, |k, v| {
+                    note(apply(&mut d, "domain_alias", &s.name, it, |k, v| {
                         if k == "domain" {
                             domain = v.to_string();
                         }
                         Ok(())
-                    });
+                    }));
                 }
-                cfg.domain_aliases.insert(s.name.clone(), domain);
+                if refusal.is_none() {
+                    cfg.domain_aliases.insert(s.name.clone(), domain);
+                }
             }
             // Other types are valid Asterisk objects that do not decide registrations.
             _ => {}
+        }
+        if let Some((line, col, sev)) = refusal {
+            let what = match ty.as_str() {
+                "aor" => "REGISTERs to this AOR get 404",
+                "endpoint" => "REGISTERs from this endpoint are challenged and never registered",
+                "global" => "every global option keeps its default",
+                _ => "it does not exist for Asterisk",
+            };
+            d.push(
+                sev,
+                line,
+                col,
+                format!(
+                    "Could not create an object of type '{ty}' with id '{}' from configuration file 'pjsip.conf'",
+                    s.name
+                ),
+                Some(format!("Asterisk skips the whole [{}] until this is fixed: {what}", s.name)),
+            );
+            cfg.rejected.push((ty.clone(), s.name.clone()));
         }
     }
     // Cross references Asterisk would trip over at REGISTER time.
@@ -453,32 +492,49 @@ pub fn parse_pjsip_conf(text: &str) -> (Config, Vec<ConfigDiagnostic>) {
 }
 
 /// Validate one option against the table and hand it to the object.
+/// Where and how Asterisk refused an object (`aco_process_var` failed): the
+/// object is then not created at all.
+type Refusal = (u32, u32, Severity);
+
+/// Object types whose complete option list aorlab knows: an unknown option there
+/// certainly makes Asterisk refuse the object.
+const COMPLETE_OPTION_LISTS: &[&str] = &["aor", "domain_alias"];
+
+/// Validate one option against the table and hand it to the object. Returns
+/// `Some` when Asterisk would refuse the whole object because of it.
 fn apply(
     d: &mut Diags,
     section: &str,
     name: &str,
     it: &Item,
     set: impl FnOnce(&str, &str) -> Result<(), String>,
-) {
+) -> Option<Refusal> {
     if it.key == "type" {
-        return;
+        return None;
     }
     let key = it.key.as_str();
     let spec = options::find(section, key);
     if spec.is_none() {
         if options::no_effect_names(section).contains(&key) {
-            return;
+            return None;
         }
         let cands =
             options::names_for(section).chain(options::no_effect_names(section).iter().copied());
         let hint = options::nearest(key, cands).map(|n| format!("did you mean '{n}'?"));
+        let certain = COMPLETE_OPTION_LISTS.contains(&section);
+        let fallback = if certain {
+            format!("Asterisk has no {section} option '{key}'")
+        } else {
+            format!("aorlab does not model this {section} option; it is ignored here, but Asterisk refuses the whole object if the option does not exist")
+        };
         d.warn(it.line, it.col,
             format!("Could not find option suitable for category '{name}' named '{key}' at line {} of pjsip.conf", it.line),
-            hint.or_else(|| Some(format!("aorlab does not model this {section} option; it is ignored"))));
-        return;
+            hint.or(Some(fallback)));
+        return certain.then_some((it.line, it.col, Severity::Warning));
     }
     let spec = spec.expect("checked");
     let v = it.value.as_str();
+    let refused = Some((it.line, it.value_col, Severity::Error));
     let bad = |d: &mut Diags, why: String, hint: Option<String>| {
         d.error(
             it.line,
@@ -492,33 +548,41 @@ fn apply(
     };
     match spec.kind {
         OptionKind::Bool if parse_bool(v).is_none() => {
-            return bad(d, "not a yes/no value".into(), Some("use yes or no".into()));
+            bad(d, "not a yes/no value".into(), Some("use yes or no".into()));
+            return refused;
         }
         OptionKind::Uint { min, max } => match v.parse::<u64>() {
             Ok(n) if n >= min as u64 && n <= max as u64 => {}
             _ => {
-                return bad(
+                bad(
                     d,
                     format!("expected a whole number from {min} to {max}"),
                     None,
-                )
+                );
+                return refused;
             }
         },
         OptionKind::Float { min, max } => match v.parse::<f64>() {
             Ok(n) if n >= min && n <= max => {}
-            _ => return bad(d, format!("expected a number from {min} to {max}"), None),
+            _ => {
+                bad(d, format!("expected a number from {min} to {max}"), None);
+                return refused;
+            }
         },
         OptionKind::Choice { values } if !values.contains(&v.to_ascii_lowercase().as_str()) => {
             let hint = options::nearest(&v.to_ascii_lowercase(), values.iter().copied())
                 .map(|n| format!("did you mean '{n}'?"))
                 .unwrap_or_else(|| format!("one of: {}", values.join(", ")));
-            return bad(d, "not an allowed value".into(), Some(hint));
+            bad(d, "not an allowed value".into(), Some(hint));
+            return refused;
         }
         _ => {}
     }
     if let Err(why) = set(key, v) {
         bad(d, why, None);
+        return refused;
     }
+    None
 }
 
 fn num(v: &str) -> u32 {
@@ -542,9 +606,12 @@ fn apply_aor(a: &mut Aor, k: &str, v: &str) -> Result<(), String> {
         "support_path" => a.support_path = b(),
         "contact" => {
             for c in list(v) {
-                match aorlab_sip::Uri::parse(&c) {
-                    Ok(u) if u.is_sip() => a.contacts.push(c),
-                    _ => return Err(format!("'{c}' is not a SIP URI")),
+                if !validate_uri_length(&c) {
+                    return Err(format!("Contact uri or hostname length exceeds pjproject limit or is not a sip(s) uri: {c}"));
+                }
+                // the static contacts container rejects a second equal id (same md5)
+                if !a.contacts.contains(&c) {
+                    a.contacts.push(c);
                 }
             }
         }
@@ -553,6 +620,49 @@ fn apply_aor(a: &mut Aor, k: &str, v: &str) -> Result<(), String> {
         _ => {}
     }
     Ok(())
+}
+
+/// `ast_sip_validate_uri_length`: a `sip:`/`sips:` prefix, at most 511
+/// characters, and a host of at most 255 characters (245 without a port, to leave
+/// room for an SRV prefix).
+fn validate_uri_length(uri: &str) -> bool {
+    if uri.len() > crate::register::MAX_URL_SIZE - 1 {
+        return false;
+    }
+    let c = uri.trim_start_matches('<').trim_end_matches('>');
+    let lower = c.to_ascii_lowercase();
+    let mut host = if lower.starts_with("sip:") {
+        &c[4..]
+    } else if lower.starts_with("sips:") {
+        &c[5..]
+    } else {
+        return false;
+    };
+    if let Some(at) = c.find('@') {
+        host = &c[at + 1..];
+    }
+    let mut port = false;
+    let host = if host.starts_with('[') {
+        let Some(close) = host.find(']') else {
+            return false;
+        };
+        port = host[close + 1..].starts_with(':');
+        &host[..=close]
+    } else {
+        let h = host.split([';', '?']).next().unwrap_or("");
+        match h.split_once(':') {
+            Some((h, _)) => {
+                port = true;
+                h
+            }
+            None => h,
+        }
+    };
+    let mut max = crate::register::MAX_HOSTNAME - 1;
+    if !port {
+        max -= "_sips.tcp.".len();
+    }
+    host.len() <= max
 }
 
 fn apply_endpoint(e: &mut Endpoint, k: &str, v: &str) -> Result<(), String> {
@@ -641,15 +751,22 @@ mod tests {
     #[test]
     fn unknown_options_and_bad_values_have_places_and_hints() {
         let t = "[a]\ntype=aor\nmax_contact=2\nremove_existing=maybe\nqualify_frequency=99999\n";
-        let (_, d) = parse_pjsip_conf(t);
-        assert_eq!(d.len(), 3, "{d:?}");
+        let (c, d) = parse_pjsip_conf(t);
+        assert_eq!(d.len(), 4, "{d:?}");
         assert_eq!((d[0].line, d[0].col), (3, 1));
         assert_eq!(d[0].hint.as_deref(), Some("did you mean 'max_contacts'?"));
+        // Asterisk then refuses the whole object (at its first problem)
+        assert_eq!((d[1].line, d[1].col), (3, 1));
+        assert!(d[1]
+            .message
+            .starts_with("Could not create an object of type 'aor' with id 'a'"));
+        assert!(!c.aors.contains_key("a"));
+        assert_eq!(c.rejected, [("aor".to_string(), "a".to_string())]);
         assert_eq!(
-            (d[1].line, d[1].col, d[1].severity),
+            (d[2].line, d[2].col, d[2].severity),
             (4, 17, Severity::Error)
         );
-        assert!(d[2].message.contains("0 to 86400"));
+        assert!(d[3].message.contains("0 to 86400"));
     }
 
     #[test]
