@@ -75,6 +75,14 @@ pub fn find_aor_name(
 impl Registrar {
     /// Handle one REGISTER. `Outcome.response` is `None` only while Asterisk is down.
     pub fn on_register(&mut self, now: Millis, rx: &Received) -> Outcome {
+        let mut out = self.register(now, rx);
+        if self.up {
+            self.update_endpoint_states(now, &mut out);
+        }
+        out
+    }
+
+    fn register(&mut self, now: Millis, rx: &Received) -> Outcome {
         let mut out = Outcome::default();
         if !self.up {
             return out;
@@ -356,7 +364,10 @@ impl Registrar {
         }
 
         // --- register_aor: load (lazy expiry) ----------------------------------------
-        self.prune_expired(now, Some(&aor.name));
+        for b in self.prune_expired(now, Some(&aor.name)) {
+            out.line(now, crate::registrar::deleted_line(&b.aor, &b.uri));
+        }
+        self.update_endpoint_states(now, &mut out);
         let mut work: Vec<Work> = self
             .store
             .values()

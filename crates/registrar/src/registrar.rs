@@ -52,6 +52,9 @@ impl Outcome {
         if let Some(l) = c.log_line() {
             self.log.push(l);
         }
+        if c.kind == ChangeKind::Removed {
+            self.line(c.at, deleted_line(&c.aor, &c.uri));
+        }
         self.changes.push(c);
     }
     pub(crate) fn line(&mut self, now: Millis, text: Option<String>) {
@@ -59,6 +62,14 @@ impl Outcome {
             self.log.push(format!("[{}] {t}", log_timestamp(now)));
         }
     }
+}
+
+/// `pjsip_options.c` notices every deleted contact.
+pub(crate) fn deleted_line(aor: &str, uri: &str) -> Option<String> {
+    verbose(
+        "res_pjsip/pjsip_options.c",
+        format!("Contact {aor}/{uri} has been deleted"),
+    )
 }
 
 /// Result of one OPTIONS.
@@ -90,6 +101,8 @@ pub struct Registrar {
     rng: u64,
     /// When Asterisk last booted (the first qualify of each AOR is spread after it).
     booted_at: Millis,
+    /// In memory: endpoints currently "Reachable" (persistent endpoint state).
+    pub(crate) endpoint_up: BTreeMap<String, bool>,
 }
 
 impl Registrar {
@@ -108,6 +121,7 @@ impl Registrar {
             next_qualify: BTreeMap::new(),
             rng: 0x9e37_79b9_7f4a_7c15,
             booted_at: now,
+            endpoint_up: BTreeMap::new(),
         };
         r.boot(now);
         r
@@ -190,6 +204,7 @@ impl Registrar {
     fn boot(&mut self, now: Millis) -> Outcome {
         let mut out = Outcome::default();
         self.up = true;
+        self.endpoint_up.clear();
         self.booted_at = now;
         self.status.clear();
         self.monitors.clear();
@@ -224,6 +239,7 @@ impl Registrar {
         let interval = self.config.global.contact_expiration_check_interval;
         self.next_sweep = (interval > 0).then(|| now + interval as u64 * 1000);
         self.schedule_first_qualify(now);
+        self.update_endpoint_states(now, &mut out);
         out
     }
 
@@ -253,6 +269,7 @@ impl Registrar {
     /// Bindings stay in astdb; statuses and monitors are memory and are lost.
     pub fn on_stop(&mut self, _now: Millis) {
         self.up = false;
+        self.endpoint_up.clear();
         self.status.clear();
         self.monitors.clear();
         self.next_sweep = None;
@@ -339,6 +356,7 @@ impl Registrar {
         } else if self.next_sweep.is_none() && self.up {
             self.next_sweep = Some(now + interval as u64 * 1000);
         }
+        self.update_endpoint_states(now, &mut out);
         out
     }
 
@@ -350,16 +368,66 @@ impl Registrar {
     }
 
     /// Lazy expiry: any read of an AOR's bindings silently deletes expired ones.
-    pub(crate) fn prune_expired(&mut self, now: Millis, aor: Option<&str>) {
+    pub(crate) fn prune_expired(&mut self, now: Millis, aor: Option<&str>) -> Vec<Binding> {
         let doomed: Vec<String> = self
             .store
             .values()
             .filter(|b| aor.is_none_or(|a| a == b.aor) && b.is_expired(now))
             .map(|b| b.id.clone())
             .collect();
-        for id in doomed {
-            self.delete(&id);
+        doomed.iter().filter_map(|id| self.delete(id)).collect()
+    }
+
+    /// An AOR is available while it has a contact (qualify off) or a Reachable
+    /// contact (qualify on); static contacts count too.
+    fn aor_available(&self, aor: &str) -> bool {
+        let Some(a) = self.config.aors.get(aor) else {
+            return false;
+        };
+        let mut ids = self
+            .store
+            .values()
+            .filter(|b| b.aor == aor)
+            .map(|b| b.id.clone())
+            .chain(a.contacts.iter().map(|c| crate::binding::static_id(aor, c)));
+        if a.qualify_frequency == 0 {
+            ids.next().is_some()
+        } else {
+            ids.any(|id| self.status_of(&id) == Status::Reachable)
         }
+    }
+
+    /// "Endpoint … is now Reachable/Unreachable" when an endpoint's state flips
+    /// (`pjsip_configuration.c`, persistent endpoint state).
+    pub(crate) fn update_endpoint_states(&mut self, now: Millis, out: &mut Outcome) {
+        let eps: Vec<(String, Vec<String>)> = self
+            .config
+            .endpoints
+            .values()
+            .map(|e| (e.name.clone(), e.aors.clone()))
+            .collect();
+        for (name, aors) in eps {
+            let up = aors.iter().any(|a| self.aor_available(a));
+            let was = self.endpoint_up.get(&name).copied().unwrap_or(false);
+            if up != was {
+                self.endpoint_up.insert(name.clone(), up);
+                out.line(
+                    now,
+                    verbose(
+                        "res_pjsip/pjsip_configuration.c",
+                        format!(
+                            "Endpoint {name} is now {}",
+                            if up { "Reachable" } else { "Unreachable" }
+                        ),
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Whether Asterisk currently shows the endpoint as Reachable.
+    pub fn endpoint_reachable(&self, endpoint: &str) -> bool {
+        self.endpoint_up.get(endpoint).copied().unwrap_or(false)
     }
 
     /// Timers: the expiry sweep and periodic qualify.
@@ -397,6 +465,7 @@ impl Registrar {
                 .insert(aor.clone(), now + freq as u64 * 1000);
             out.qualify.extend(self.qualify_aor(now, &aor));
         }
+        self.update_endpoint_states(now, &mut out);
         out
     }
 
@@ -464,6 +533,7 @@ impl Registrar {
                 });
             }
         }
+        self.update_endpoint_states(now, &mut out);
         out
     }
 
@@ -549,6 +619,7 @@ impl Registrar {
                 ),
             );
         }
+        self.update_endpoint_states(now, &mut out);
         out
     }
 

@@ -27,7 +27,12 @@ fn lazy_expiry_at_the_stored_second_is_silent_and_frees_the_slot() {
     p.now = stored_at(60);
     let out = p.ok(&reg("alice").ce("sip:alice@10.0.0.2:5060", 60));
     assert_eq!(removed_uris(&out), Vec::<String>::new());
-    assert_eq!(out.log.len(), 1, "only the Added line: {:?}", out.log);
+    assert_eq!(logs(&out).len(), 1, "only the Added line: {:?}", out.log);
+    // only the options module notices the deletion
+    assert_eq!(
+        all_logs(&out)[0],
+        "VERBOSE res_pjsip/pjsip_options.c: Contact alice/sip:alice@10.0.0.1:5060 has been deleted"
+    );
     assert_eq!(p.stored("alice"), ["sip:alice@10.0.0.2:5060"]);
 }
 

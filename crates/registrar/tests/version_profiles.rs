@@ -55,7 +55,7 @@ fn old_remove_existing_wipes_every_other_binding_silently() {
         removed.iter().all(|c| c.log.is_none()),
         "silent before 13.18"
     );
-    assert_eq!(o[1].log.len(), 1, "only the Added line");
+    assert_eq!(logs(&o[1]).len(), 1, "only the Added line");
     // 13.18+: 3 ≤ max_contacts, nobody is evicted
     let (new, o) = run(Profile::V13_18, &conf, &steps);
     assert_eq!(new.stored("alice").len(), 3);

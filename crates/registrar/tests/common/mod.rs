@@ -131,11 +131,23 @@ pub fn resp_header(o: &Outcome, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The log lines without their `[timestamp] ` prefix.
-pub fn logs(o: &Outcome) -> Vec<String> {
+/// Every log line without its `[timestamp] ` prefix.
+pub fn all_logs(o: &Outcome) -> Vec<String> {
     o.log
         .iter()
         .map(|l| l.split_once("] ").map(|x| x.1).unwrap_or(l).to_string())
+        .collect()
+}
+
+/// The log lines without their `[timestamp] ` prefix, leaving out the
+/// bookkeeping lines of other modules ("Contact … has been deleted", "Endpoint …
+/// is now …"), which `endpoint_state.rs` checks.
+pub fn logs(o: &Outcome) -> Vec<String> {
+    all_logs(o)
+        .into_iter()
+        .filter(|l| {
+            !l.ends_with(" has been deleted") && !l.contains("pjsip_configuration.c: Endpoint ")
+        })
         .collect()
 }
 
