@@ -884,20 +884,23 @@ impl Registrar {
                 user.truncate(i);
             }
         }
-        let by_to = || {
-            find_aor_name(
-                &user,
-                to.host.as_str(),
-                &endpoint.aors,
-                &self.config.domain_aliases,
-            )
+        // Before 13.30/16.7 the alias was written into the wrong buffer, so the
+        // domain_alias pass compared against garbage: treated as never matching.
+        let no_aliases = std::collections::BTreeMap::new();
+        let aliases = if self.profile >= Profile::V16_8 {
+            &self.config.domain_aliases
+        } else {
+            &no_aliases
         };
+        let by_to = || find_aor_name(&user, to.host.as_str(), &endpoint.aors, aliases);
         let by_auth = || {
             req.headers.all("Authorization").find_map(|h| {
+                // the scheme compares case-insensitively (`pj_stricmp2(scheme, "digest")`)
                 let h = h.trim();
-                let rest = h
-                    .strip_prefix("Digest")
-                    .or_else(|| h.strip_prefix("digest"))?;
+                let (scheme, rest) = h.split_at(h.find(char::is_whitespace)?);
+                if !scheme.eq_ignore_ascii_case("digest") {
+                    return None;
+                }
                 let field = |name: &str| {
                     rest.split(',').find_map(|kv| {
                         let (k, v) = kv.split_once('=')?;
@@ -909,7 +912,7 @@ impl Registrar {
                     &field("username")?,
                     &field("realm").unwrap_or_default(),
                     &endpoint.aors,
-                    &self.config.domain_aliases,
+                    aliases,
                 )
             })
         };

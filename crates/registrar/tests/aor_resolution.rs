@@ -108,6 +108,24 @@ fn authorization_username_is_tried_after_the_to_uri() {
 }
 
 #[test]
+fn authorization_scheme_is_case_insensitive_and_other_schemes_are_skipped() {
+    let mut p = Pbx::new(AUTH);
+    p.expect(
+        &reg("alice")
+            .header("Authorization", "Basic dXNlcjpwYXNz")
+            .c("sip:alice@10.0.0.1:5060"),
+        404,
+    );
+    p.ok(&reg("alice")
+        .header("Authorization", "Basic dXNlcjpwYXNz")
+        .header(
+            "Authorization",
+            "DIGEST username=\"alice-aor\",realm=\"asterisk\"",
+        )
+        .c("sip:alice@10.0.0.1:5060"));
+}
+
+#[test]
 fn authorization_is_ignored_without_auth_username_in_identify_by() {
     let mut p = Pbx::new(&AUTH.replace("username,auth_username", "username"));
     p.expect(

@@ -301,3 +301,13 @@ fn old_200_ok_reads_expiry_back_from_storage() {
     let o = new.ok(&reg("alice").ce(A, 300));
     assert_eq!(resp_contacts(&o), [format!("<{A}>;expires=299")]);
 }
+
+#[test]
+fn domain_alias_pass_only_works_from_16_7() {
+    let conf = "[alice]\ntype=endpoint\naors=alice@example.com\n\
+                [alice@example.com]\ntype=aor\nmax_contacts=1\n\
+                [example.org]\ntype=domain_alias\ndomain=example.com\n";
+    let steps = [reg("alice").to("<sip:alice@example.org>").c(A)];
+    assert_eq!(status(&run(Profile::V13_18, conf, &steps).1[0]), 404);
+    assert_eq!(status(&run(Profile::V16_8, conf, &steps).1[0]), 200);
+}
