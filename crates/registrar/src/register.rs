@@ -836,9 +836,12 @@ impl Registrar {
             })
             .collect();
         let expires_header = header_expires.map(|h| expiration_for(&aor, None, Some(h)));
-        let path_first = work
-            .iter()
-            .find(|w| !w.is_static)
+        // res_pjsip_path (`path_outgoing_response`) looks at the response's contact,
+        // the first of the working set: none → neither Supported nor Path; a
+        // static one or one without a path → Supported only.
+        let first = work.first();
+        let path_first = first
+            .filter(|w| !w.is_static)
             .and_then(|w| self.store.get(&w.id))
             .map(|b| b.path.clone())
             .filter(|p| !p.is_empty());
@@ -851,11 +854,11 @@ impl Registrar {
             expires_header,
             Some(self.profile),
         );
-        if aor.support_path {
+        if aor.support_path && first.is_some() {
+            resp.headers.push("Supported", "path");
             if let Some(p) = path_first {
                 resp.headers.push("Path", p);
             }
-            resp.headers.push("Supported", "path");
         }
         out.response = Some(resp);
         out

@@ -106,3 +106,41 @@ fn query_without_path_gets_supported_but_no_path() {
     assert_eq!(resp_header(&out, "Path"), None);
     assert_eq!(resp_header(&out, "Supported").as_deref(), Some("path"));
 }
+
+#[test]
+fn path_and_supported_follow_the_first_listed_contact() {
+    // two devices: the 200 OK's Path is the lowest-id binding's path, whoever asked
+    let mut p = pbx(true);
+    let (a, b) = ("sip:alice@10.0.0.1:5060", "sip:alice@10.0.0.2:5060");
+    p.ok(&reg("alice")
+        .c(a)
+        .header("Path", "<sip:edge-a.example.com;lr>")
+        .header("Supported", "path"));
+    let out = p.ok(&reg("alice")
+        .c(b)
+        .header("Path", "<sip:edge-b.example.com;lr>")
+        .header("Supported", "path"));
+    let first = p.stored("alice")[0].clone();
+    let want = if first == a {
+        "<sip:edge-a.example.com;lr>"
+    } else {
+        "<sip:edge-b.example.com;lr>"
+    };
+    assert_eq!(resp_header(&out, "Path").as_deref(), Some(want));
+    // no binding left at all: no response contact, so neither header
+    let out = p.ok(&reg("alice").contact("*").expires(0));
+    assert!(resp_contacts(&out).is_empty());
+    assert_eq!(resp_header(&out, "Supported"), None);
+    assert_eq!(resp_header(&out, "Path"), None);
+}
+
+#[test]
+fn a_static_first_contact_gives_supported_without_path() {
+    let mut p = Pbx::new(&alice(
+        "max_contacts=2\nsupport_path=yes\ncontact=sip:desk@192.0.2.9:5060",
+    ));
+    let out = p.ok(&reg("alice"));
+    assert_eq!(resp_contacts(&out), ["<sip:desk@192.0.2.9:5060>"]);
+    assert_eq!(resp_header(&out, "Supported").as_deref(), Some("path"));
+    assert_eq!(resp_header(&out, "Path"), None);
+}
