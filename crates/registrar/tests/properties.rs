@@ -202,7 +202,18 @@ fn check(
 }
 
 fn run_steps(s: &Setup, steps: &[Step]) -> Result<(), TestCaseError> {
-    let mut p = Pbx::new(&conf_of(s));
+    run_steps_as(aorlab_registrar::Profile::V22, s, steps)
+}
+
+/// Older profiles: the same listing/id invariants; the max_contacts bound is
+/// only checked for the current rules.
+fn run_steps_as(
+    profile: aorlab_registrar::Profile,
+    s: &Setup,
+    steps: &[Step],
+) -> Result<(), TestCaseError> {
+    let mut p = Pbx::with_profile(profile, &conf_of(s));
+    let strict = profile >= aorlab_registrar::Profile::V13_18;
     let mut qualified = false;
     for st in steps {
         let r = match st {
@@ -269,7 +280,7 @@ fn run_steps(s: &Setup, steps: &[Step]) -> Result<(), TestCaseError> {
             _ => false,
         };
         let out = p.send(&r);
-        check(&p, s, &out, before, qualified, dup)?;
+        check(&p, s, &out, before, qualified, dup || !strict)?;
     }
     Ok(())
 }
@@ -280,6 +291,15 @@ proptest! {
     #[test]
     fn random_register_sequences_keep_the_invariants(s in setup(), steps in prop::collection::vec(step(), 1..25)) {
         run_steps(&s, &steps)?;
+    }
+
+    #[test]
+    fn every_profile_lists_what_it_stores(
+        prof in 0usize..4,
+        s in setup(),
+        steps in prop::collection::vec(step(), 1..20),
+    ) {
+        run_steps_as(aorlab_registrar::Profile::ALL[prof], &s, &steps)?;
     }
 
     #[test]
