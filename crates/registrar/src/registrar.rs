@@ -329,7 +329,41 @@ impl Registrar {
                 );
             }
         }
+        let old_freq: BTreeMap<String, u32> = self
+            .config
+            .aors
+            .values()
+            .map(|a| (a.name.clone(), a.qualify_frequency))
+            .collect();
         self.config = config;
+        // Qualify timers: a newly qualified AOR starts like at boot (random first
+        // qualify), a changed frequency restarts the timer, 0 stops it.
+        if self.up {
+            let spread_max = self.config.global.max_initial_qualify_time;
+            let aors: Vec<(String, u32)> = self
+                .config
+                .aors
+                .values()
+                .map(|a| (a.name.clone(), a.qualify_frequency))
+                .collect();
+            for (name, freq) in aors {
+                if freq == 0 {
+                    self.next_qualify.remove(&name);
+                } else if !self.next_qualify.contains_key(&name) {
+                    let spread = match spread_max {
+                        0 => freq,
+                        m => m.min(freq),
+                    } as u64
+                        * 1000;
+                    let delay = 1 + self.random() % spread.max(1);
+                    self.next_qualify.insert(name, now + delay);
+                } else if old_freq.get(&name) != Some(&freq) {
+                    self.next_qualify.insert(name, now + freq as u64 * 1000);
+                }
+            }
+            self.next_qualify
+                .retain(|n, _| self.config.aors.contains_key(n));
+        }
         let gone: Vec<String> = self
             .store
             .values()

@@ -208,3 +208,24 @@ fn first_qualify_after_boot_is_within_the_frequency_or_max_initial_time() {
     let t = p.r.next_wakeup().unwrap();
     assert!(t > T0 && t <= T0 + 5_000, "{t}");
 }
+
+#[test]
+fn a_reload_starts_changes_and_stops_qualify_timers() {
+    let base = "[global]\ntype=global\ncontact_expiration_check_interval=0\n\
+                [alice]\ntype=endpoint\naors=alice\n[alice]\ntype=aor\nmax_contacts=5\n";
+    let mut p = Pbx::new(base);
+    p.ok(&reg("alice").c("sip:alice@10.0.0.1:5060"));
+    assert_eq!(p.r.next_wakeup(), None);
+    // qualify switched on: first OPTIONS within the frequency, for the stored binding
+    p.reload(&format!("{base}qualify_frequency=30\n"));
+    let t = p.r.next_wakeup().unwrap();
+    assert!(t > p.now && t <= p.now + 30_000);
+    let outs = p.run_until(t);
+    assert_eq!(outs.last().unwrap().qualify.len(), 1);
+    // a new frequency restarts the timer
+    p.reload(&format!("{base}qualify_frequency=300\n"));
+    assert_eq!(p.r.next_wakeup(), Some(p.now + 300_000));
+    // 0 stops it
+    p.reload(base);
+    assert_eq!(p.r.next_wakeup(), None);
+}
