@@ -121,6 +121,36 @@ pub fn will_survive_restart(
     !(tp.eq_ignore_ascii_case(type_name) && (rewrite_contact || tp.eq_ignore_ascii_case("ws")))
 }
 
+/// Whether `ip` is inside one of the transport's `local_net` entries
+/// (`a.b.c.d`, `a.b.c.d/bits` or `a.b.c.d/m.a.s.k`; IPv4 only). With no
+/// local_net at all nothing is local (`process_nat` skips the check).
+pub fn in_local_net(ip: &str, nets: &[String]) -> bool {
+    fn v4(s: &str) -> Option<u32> {
+        s.trim().parse::<std::net::Ipv4Addr>().ok().map(u32::from)
+    }
+    let Some(addr) = v4(ip) else {
+        return false;
+    };
+    nets.iter().any(|n| {
+        let (net, mask) = match n.split_once('/') {
+            Some((net, m)) => {
+                let mask = match m.trim().parse::<u32>() {
+                    Ok(0) => 0,
+                    Ok(b) if b <= 32 => u32::MAX << (32 - b),
+                    Ok(_) => return false,
+                    Err(_) => match v4(m) {
+                        Some(m) => m,
+                        None => return false,
+                    },
+                };
+                (net, mask)
+            }
+            None => (n.as_str(), u32::MAX),
+        };
+        v4(net).is_some_and(|net| addr & mask == net & mask)
+    })
+}
+
 /// The Request-URI for OPTIONS to a stored contact: x-ast-orig-host is stripped
 /// from outgoing Request-URIs (16.11+).
 pub fn options_request_uri(stored: &Uri) -> Uri {

@@ -835,6 +835,31 @@ impl Registrar {
                 Some(ResponseContact { uri, expires })
             })
             .collect();
+        let mut listed = listed;
+        // Before 16.17 (ASTERISK-29235) `process_nat` overwrote the first Contact of
+        // the 200 OK with the transport's external_signaling_address when the UA
+        // was outside local_net. Modelled for the profiles before 16.8.
+        if self.profile < Profile::V16_8 {
+            if let (Some(t), Some(first)) = (
+                rx.transport
+                    .as_deref()
+                    .and_then(|n| self.config.transports.get(n)),
+                listed.first_mut(),
+            ) {
+                if !t.external_signaling_address.is_empty()
+                    && !crate::nat::in_local_net(&rx.source.ip, &t.local_net)
+                {
+                    let ext = &t.external_signaling_address;
+                    let host = crate::nat::Addr::parse(ext)
+                        .map(|a| a.ip)
+                        .unwrap_or_else(|| ext.trim_matches(['[', ']']).to_string());
+                    first.uri.host = aorlab_sip::Host(host);
+                    if t.external_signaling_port > 0 {
+                        first.uri.port = Some(t.external_signaling_port as u16);
+                    }
+                }
+            }
+        }
         let expires_header = header_expires.map(|h| expiration_for(&aor, None, Some(h)));
         // res_pjsip_path (`path_outgoing_response`) looks at the response's contact,
         // the first of the working set: none → neither Supported nor Path; a

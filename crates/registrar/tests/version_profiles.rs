@@ -311,3 +311,36 @@ fn domain_alias_pass_only_works_from_16_7() {
     assert_eq!(status(&run(Profile::V13_18, conf, &steps).1[0]), 404);
     assert_eq!(status(&run(Profile::V16_8, conf, &steps).1[0]), 200);
 }
+
+#[test]
+fn external_signaling_address_overwrote_the_first_contact_before_16_17() {
+    let conf = "[transport-udp]\ntype=transport\nprotocol=udp\nexternal_signaling_address=198.51.100.1\n\
+                external_signaling_port=5070\nlocal_net=192.168.0.0/16\nlocal_net=10.0.0.0/255.0.0.0\n\
+                [alice]\ntype=endpoint\naors=alice\n[alice]\ntype=aor\nmax_contacts=2\n";
+    let outside = [reg("alice")
+        .src("203.0.113.7:40001")
+        .transport("transport-udp")
+        .c("sip:alice@203.0.113.7:40001")];
+    let (old, o) = run(Profile::V13_18, conf, &outside);
+    assert_eq!(
+        resp_contacts(&o[0]),
+        ["<sip:alice@198.51.100.1:5070>;expires=3599"]
+    );
+    // storage is untouched: only the outgoing message was edited
+    assert_eq!(old.stored("alice"), ["sip:alice@203.0.113.7:40001"]);
+    let (_, o) = run(Profile::V22, conf, &outside);
+    assert_eq!(
+        resp_contacts(&o[0]),
+        ["<sip:alice@203.0.113.7:40001>;expires=3599"]
+    );
+    // a UA inside local_net gets its own Contact back
+    let inside = [reg("alice")
+        .src("10.1.2.3:5060")
+        .transport("transport-udp")
+        .c("sip:alice@10.1.2.3:5060")];
+    let (_, o) = run(Profile::V13_18, conf, &inside);
+    assert_eq!(
+        resp_contacts(&o[0]),
+        ["<sip:alice@10.1.2.3:5060>;expires=3599"]
+    );
+}

@@ -155,6 +155,8 @@ pub struct Transport {
     pub bind: String,
     pub symmetric_transport: bool,
     pub external_signaling_address: String,
+    /// 0 = keep the port.
+    pub external_signaling_port: u32,
     pub local_net: Vec<String>,
     pub line: u32,
 }
@@ -167,6 +169,7 @@ impl Transport {
             bind: String::new(),
             symmetric_transport: false,
             external_signaling_address: String::new(),
+            external_signaling_port: 0,
             local_net: Vec::new(),
             line: 0,
         }

@@ -110,7 +110,7 @@ pub static OPTIONS: &[OptionSpec] = &[
     o("transport", "bind", Text, "", "Address:port to listen on."),
     o("transport", "symmetric_transport", Bool, "no", "Append x-ast-txp=<transport> to the first Contact."),
     o("transport", "external_signaling_address", Text, "", "NAT: public address for signalling."),
-    o("transport", "external_signaling_port", U32, "0", "NAT: public port for signalling."),
+    o("transport", "external_signaling_port", Uint { min: 0, max: 65535 }, "0", "NAT: public port for signalling."),
     o("transport", "external_media_address", NoEffect, "", "Media only."),
     o("transport", "local_net", List, "", "Networks considered local (NAT)."),
     o("transport", "type", Text, "", "Object type."),

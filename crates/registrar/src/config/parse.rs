@@ -704,6 +704,7 @@ fn apply_transport(t: &mut Transport, k: &str, v: &str) -> Result<(), String> {
         "bind" => t.bind = v.to_string(),
         "symmetric_transport" => t.symmetric_transport = parse_bool(v).unwrap_or(false),
         "external_signaling_address" => t.external_signaling_address = v.to_string(),
+        "external_signaling_port" => t.external_signaling_port = num(v),
         "local_net" => t.local_net.extend(list(v)),
         _ => {}
     }
