@@ -330,3 +330,26 @@ fn ipv6_original_host_is_saved_without_brackets_and_restored_wrongly() {
         .c("sip:alice@[2001:db8::99]:5060"));
     assert_eq!(p.stored("alice"), ["sip:alice@[2001:db8::99]:40001"]);
 }
+
+#[test]
+fn saved_host_on_one_side_only_still_matches() {
+    // reference §2.12: a param present on one side only is ignored
+    let mut p = Pbx::new(&conf(true, 5));
+    p.ok(&reg("alice")
+        .src("203.0.113.7:40001")
+        .c("sip:alice@192.168.1.20:5060"));
+    // the phone learned its public address (STUN): no x-ast-orig-host is added
+    let out = p.ok(&reg("alice")
+        .src("203.0.113.7:40001")
+        .c("sip:alice@203.0.113.7:5060"));
+    assert_eq!(out.changes[0].kind, ChangeKind::Refreshed);
+    assert_eq!(
+        p.stored("alice"),
+        ["sip:alice@203.0.113.7:40001;x-ast-orig-host=192.168.1.20:5060"]
+    );
+    // the 200 OK still shows the saved original
+    assert_eq!(
+        resp_contacts(&out),
+        ["<sip:alice@192.168.1.20:5060>;expires=3599"]
+    );
+}
