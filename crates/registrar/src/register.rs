@@ -815,6 +815,22 @@ impl Registrar {
         }
 
         // --- 200 OK ---------------------------------------------------------------------
+        // `registrar_add_contact` skips (with a warning) what does not parse as sip(s).
+        for w in work
+            .iter()
+            .filter(|w| !w.parsed.as_ref().is_some_and(|u| u.is_sip()))
+        {
+            out.line(
+                now,
+                warning(
+                    "res_pjsip_registrar.c",
+                    format!(
+                        "Skipping invalid Contact URI \"{}\" for AOR {}",
+                        w.uri, aor.name
+                    ),
+                ),
+            );
+        }
         let listed: Vec<ResponseContact> = work
             .iter()
             .filter_map(|w| {

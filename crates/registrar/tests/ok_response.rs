@@ -147,3 +147,18 @@ fn each_binding_gets_its_own_original_host_back() {
         ]
     );
 }
+
+#[test]
+fn an_unparsable_static_contact_is_skipped_with_a_warning() {
+    // passes ast_sip_validate_uri_length at load, fails pjsip's parser later
+    let bad = "sip:desk@192.0.2.9:port";
+    let mut p = Pbx::new(&alice(&format!("max_contacts=1\ncontact={bad}")));
+    let out = p.ok(&reg("alice").c("sip:alice@10.0.0.1:5060"));
+    assert_eq!(
+        resp_contacts(&out),
+        ["<sip:alice@10.0.0.1:5060>;expires=3599"]
+    );
+    assert!(logs(&out).contains(&format!(
+        "WARNING res_pjsip_registrar.c: Skipping invalid Contact URI \"{bad}\" for AOR alice"
+    )));
+}
