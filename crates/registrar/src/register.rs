@@ -905,13 +905,18 @@ impl Registrar {
         out
     }
 
-    /// The endpoint a REGISTER comes from, by its From user (`username` identifier).
+    /// The endpoint a REGISTER comes from, by its From user (`username` identifier):
+    /// `user@domain`, then `user@<domain_alias target>`, then `user`.
     fn identify_endpoint(&self, user: &str, host: &str) -> Option<Endpoint> {
-        let with_domain = format!("{user}@{host}");
-        self.config
-            .endpoints
-            .get(&with_domain)
-            .or_else(|| self.config.endpoints.get(user))
+        let eps = &self.config.endpoints;
+        eps.get(&format!("{user}@{host}"))
+            .or_else(|| {
+                self.config
+                    .domain_aliases
+                    .get(host)
+                    .and_then(|target| eps.get(&format!("{user}@{target}")))
+            })
+            .or_else(|| eps.get(user))
             .cloned()
     }
 

@@ -165,3 +165,24 @@ fn identify_by_ip_only_finds_the_aor_from_22_11_on() {
     );
     p.ok(&reg("alice").c("sip:alice@10.0.0.1:5060"));
 }
+
+#[test]
+fn endpoint_by_from_user_at_domain_then_alias_then_user() {
+    let conf = "[alice@example.com]\ntype=endpoint\naors=a1\n[a1]\ntype=aor\nmax_contacts=1\n\
+                [alice]\ntype=endpoint\naors=a2\n[a2]\ntype=aor\nmax_contacts=1\n\
+                [example.org]\ntype=domain_alias\ndomain=example.com\n";
+    let mut p = Pbx::new(conf);
+    let r = |from: &str| {
+        reg("alice")
+            .from(&format!("<sip:alice@{from}>;tag=1"))
+            .to("<sip:a9@x>")
+            .c("sip:alice@10.0.0.1:5060")
+    };
+    // the AOR lookup fails on purpose (404): its log names the endpoint found
+    let out = p.expect(&r("example.com"), 404);
+    assert!(has_log(&out, "for endpoint 'alice@example.com'"));
+    let out = p.expect(&r("example.org"), 404);
+    assert!(has_log(&out, "for endpoint 'alice@example.com'"));
+    let out = p.expect(&r("other.net"), 404);
+    assert!(has_log(&out, "for endpoint 'alice'"));
+}
