@@ -15,7 +15,7 @@ mod views;
 
 pub use binding::{dynamic_id, static_id, uri_md5, Binding, ConnId, Status};
 pub use change::{Change, ChangeKind, Count, Why};
-pub use config::{parse_pjsip_conf, Config, ConfigDiagnostic, Protocol};
+pub use config::{parse_pjsip_conf, parse_pjsip_conf_for, Config, ConfigDiagnostic, Protocol};
 pub use nat::Addr;
 pub use profile::Profile;
 pub use register::{expiration_for, find_aor_name, MAX_HOSTNAME, MAX_URL_SIZE};

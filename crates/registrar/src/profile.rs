@@ -81,6 +81,15 @@ impl Profile {
     pub fn has_remove_unavailable(self) -> bool {
         self >= Profile::V22
     }
+    /// Whether this version has an `[aor]` option at all (an unknown one makes
+    /// sorcery refuse the AOR). `qualify_2xx_only` (20.12/21.7/22.2+) is taken
+    /// as known from this profile on, although 16.22–20.11 lack it.
+    pub fn knows_aor_option(self, name: &str) -> bool {
+        match name {
+            "remove_unavailable" | "qualify_2xx_only" => self >= Profile::V22,
+            _ => true,
+        }
+    }
     /// Source address in the "will exceed max contacts" warning (16.17/18.3+).
     pub fn logs_source_on_max_contacts(self) -> bool {
         self >= Profile::V16_8

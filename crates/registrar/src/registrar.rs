@@ -107,7 +107,10 @@ pub struct Registrar {
 
 impl Registrar {
     /// A freshly booted Asterisk with an empty astdb, started at `now`.
-    pub fn new(profile: Profile, config: Config, now: Millis) -> Registrar {
+    /// `config` is read as `profile` reads it: AORs using an option that version
+    /// lacks are dropped (see `parse_pjsip_conf_for`).
+    pub fn new(profile: Profile, mut config: Config, now: Millis) -> Registrar {
+        crate::config::restrict_to_profile(&mut config, profile);
         let mut r = Registrar {
             profile,
             config,
@@ -287,6 +290,7 @@ impl Registrar {
     /// ("Retaining existing configuration for object of type …").
     pub fn on_reload(&mut self, now: Millis, mut config: Config) -> Outcome {
         let mut out = Outcome::default();
+        crate::config::restrict_to_profile(&mut config, self.profile);
         for (ty, id) in config.rejected.clone() {
             let kept = match ty.as_str() {
                 "aor" => self

@@ -84,12 +84,16 @@ fn setup() -> impl Strategy<Value = Setup> {
 
 const STATICS: &[&str] = &["sip:desk@192.0.2.9:5060", "sip:door@192.0.2.10"];
 
-fn conf_of(s: &Setup) -> String {
+fn conf_of(s: &Setup, profile: aorlab_registrar::Profile) -> String {
     let mut t = format!(
         "[alice]\ntype=endpoint\naors=alice\n[alice]\ntype=aor\nmax_contacts={}\nremove_existing={}\n\
-         remove_unavailable={}\nminimum_expiration={}\nqualify_frequency=60\n",
-        s.max, s.remove_existing, s.remove_unavailable, s.min_exp
+         minimum_expiration={}\nqualify_frequency=60\n",
+        s.max, s.remove_existing, s.min_exp
     );
+    // older versions do not have the option at all (and would refuse the AOR)
+    if profile.knows_aor_option("remove_unavailable") {
+        t.push_str(&format!("remove_unavailable={}\n", s.remove_unavailable));
+    }
     for c in &STATICS[..s.statics] {
         t.push_str(&format!("contact={c}\n"));
     }
@@ -212,7 +216,7 @@ fn run_steps_as(
     s: &Setup,
     steps: &[Step],
 ) -> Result<(), TestCaseError> {
-    let mut p = Pbx::with_profile(profile, &conf_of(s));
+    let mut p = Pbx::with_profile(profile, &conf_of(s, profile));
     let strict = profile >= aorlab_registrar::Profile::V13_18;
     let mut qualified = false;
     for st in steps {

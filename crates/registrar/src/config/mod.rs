@@ -5,4 +5,5 @@ pub mod options;
 mod parse;
 
 pub use model::{Aor, Config, Endpoint, Global, IdentifyBy, Protocol, Transport};
-pub use parse::{parse_pjsip_conf, ConfigDiagnostic, Severity};
+pub(crate) use parse::restrict_to_profile;
+pub use parse::{parse_pjsip_conf, parse_pjsip_conf_for, ConfigDiagnostic, Severity};

@@ -27,6 +27,9 @@ pub struct Aor {
     pub voicemail_extension: String,
     /// Line of the `[name]` header that defined it (for messages).
     pub line: u32,
+    /// Options written for this object (after templates), with their line and
+    /// column: an option a version does not know makes that version refuse the AOR.
+    pub written: Vec<(String, u32, u32)>,
 }
 
 impl Aor {
@@ -49,6 +52,7 @@ impl Aor {
             mailboxes: String::new(),
             voicemail_extension: String::new(),
             line: 0,
+            written: Vec::new(),
         }
     }
 }

@@ -371,6 +371,9 @@ pub fn parse_pjsip_conf(text: &str) -> (Config, Vec<ConfigDiagnostic>) {
                     note(apply(&mut d, "aor", &s.name, it, |k, v| {
                         apply_aor(&mut aor, k, v)
                     }));
+                    if it.key != "type" {
+                        aor.written.push((it.key.clone(), it.line, it.col));
+                    }
                 }
                 if aor.minimum_expiration > aor.maximum_expiration {
                     d.warn(
@@ -489,6 +492,63 @@ pub fn parse_pjsip_conf(text: &str) -> (Config, Vec<ConfigDiagnostic>) {
     }
     d.0.sort_by_key(|x| (x.line, x.col));
     (cfg, d.0)
+}
+
+/// Parse pjsip.conf text as a given version reads it: on top of
+/// `parse_pjsip_conf`, options that version does not have yet make it refuse the
+/// object (e.g. `remove_unavailable` before 16.22/18.8).
+pub fn parse_pjsip_conf_for(
+    text: &str,
+    profile: crate::profile::Profile,
+) -> (Config, Vec<ConfigDiagnostic>) {
+    let (mut cfg, mut diags) = parse_pjsip_conf(text);
+    diags.extend(restrict_to_profile(&mut cfg, profile));
+    diags.sort_by_key(|x| (x.line, x.col));
+    (cfg, diags)
+}
+
+/// Drop the AORs that use an option `profile` does not know, as that version's
+/// sorcery would ("Could not find option …" → "Could not create an object …").
+pub(crate) fn restrict_to_profile(
+    cfg: &mut Config,
+    profile: crate::profile::Profile,
+) -> Vec<ConfigDiagnostic> {
+    let mut d = Diags(Vec::new());
+    let refused: Vec<String> = cfg
+        .aors
+        .values()
+        .filter_map(|a| {
+            let (name, line, col) = a
+                .written
+                .iter()
+                .find(|(k, _, _)| !profile.knows_aor_option(k))?;
+            d.warn(
+                *line,
+                *col,
+                format!("Could not find option suitable for category '{}' named '{name}' at line {line} of pjsip.conf", a.name),
+                Some(format!("'{name}' does not exist in Asterisk {}", profile.label())),
+            );
+            d.warn(
+                *line,
+                *col,
+                format!(
+                    "Could not create an object of type 'aor' with id '{}' from configuration file 'pjsip.conf'",
+                    a.name
+                ),
+                Some(format!(
+                    "Asterisk {} skips the whole [{}]: REGISTERs to this AOR get 404",
+                    profile.label(),
+                    a.name
+                )),
+            );
+            Some(a.name.clone())
+        })
+        .collect();
+    for name in refused {
+        cfg.aors.remove(&name);
+        cfg.rejected.push(("aor".to_string(), name));
+    }
+    d.0
 }
 
 /// Validate one option against the table and hand it to the object.
