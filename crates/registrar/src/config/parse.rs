@@ -585,7 +585,7 @@ fn apply(
         let fallback = if certain {
             format!("Asterisk has no {section} option '{key}'")
         } else {
-            format!("aorlab does not model this {section} option; it is ignored here, but Asterisk refuses the whole object if the option does not exist")
+            format!("aorlab does not model this {section} option; it is ignored")
         };
         d.warn(it.line, it.col,
             format!("Could not find option suitable for category '{name}' named '{key}' at line {} of pjsip.conf", it.line),
