@@ -4,7 +4,7 @@
 use crate::duration::parse_duration;
 use crate::scenario::*;
 use aorlab_registrar::config::options::nearest;
-use aorlab_registrar::{parse_pjsip_conf, Config, Profile, Protocol};
+use aorlab_registrar::{parse_pjsip_conf_for, Config, Profile, Protocol};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -212,6 +212,7 @@ pub fn parse(text: &str) -> Result<(Scenario, Vec<Diagnostic>), Vec<Diagnostic>>
     };
     let lines: Vec<&str> = text.lines().collect();
     let mut seen_conf = false;
+    let mut conf_blocks: Vec<(Option<usize>, u32, String)> = Vec::new();
     let mut i = 0;
     let mut last_at: Option<(SimMs, u32)> = None;
     while i < lines.len() {
@@ -296,8 +297,9 @@ pub fn parse(text: &str) -> Result<(Scenario, Vec<Diagnostic>), Vec<Diagnostic>>
                     );
                     break;
                 };
-                let (cfg, diags) = parse_pjsip_conf(&conf);
-                push_conf_diags(&mut p, ln, diags);
+                // Parsed for real once the version is known (below).
+                conf_blocks.push((None, ln, conf.clone()));
+                let cfg = Config::default();
                 if seen_conf {
                     p.err(
                         ln,
@@ -394,8 +396,8 @@ pub fn parse(text: &str) -> Result<(Scenario, Vec<Diagnostic>), Vec<Diagnostic>>
                         );
                         break;
                     };
-                    let (cfg, diags) = parse_pjsip_conf(&conf);
-                    push_conf_diags(&mut p, ln, diags);
+                    conf_blocks.push((Some(sc.events.len()), ln, conf.clone()));
+                    let cfg = Config::default();
                     sc.events.push(Event {
                         at,
                         action: Action::Reload {
@@ -427,6 +429,19 @@ pub fn parse(text: &str) -> Result<(Scenario, Vec<Diagnostic>), Vec<Diagnostic>>
                     format!("unknown statement '{other}'"),
                     Some(hint),
                 );
+            }
+        }
+    }
+    // pjsip.conf as the chosen version reads it (a version refuses options it lacks).
+    for (event, ln, conf) in conf_blocks {
+        let (cfg, diags) = parse_pjsip_conf_for(&conf, sc.profile);
+        push_conf_diags(&mut p, ln, diags);
+        match event {
+            None => sc.config = cfg,
+            Some(k) => {
+                if let Action::Reload { config, .. } = &mut sc.events[k].action {
+                    **config = cfg;
+                }
             }
         }
     }

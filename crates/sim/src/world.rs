@@ -9,8 +9,18 @@ use aorlab_registrar::{
     Registrar, Status,
 };
 use aorlab_sip::{Contact, Message, Uri, UriContext};
+use std::cell::RefCell;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::net::{IpAddr, Ipv4Addr};
+
+/// Where a packet goes: IP, port, reliable transport or not.
+type Target = (IpAddr, u16, bool);
+
+/// Addresses come from the parser (checked), so this never falls back in practice.
+fn ip_of(s: &str) -> IpAddr {
+    s.parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
 
 /// 2026-01-01T00:00:00Z: simulated time 0, so Date headers are stable.
 pub const EPOCH_MS: u64 = 1_767_225_600_000;
@@ -56,7 +66,7 @@ enum Ev {
     Tick,
     OptionsDone(String, bool, SimMs),
     AsteriskUp,
-    /// A UDP mapping may have timed out: re-evaluate who is reachable.
+    /// A UDP mapping or a binding may have timed out: re-evaluate who is reachable.
     NatCheck,
 }
 
@@ -88,7 +98,8 @@ struct DevState {
 struct NatState {
     spec: Nat,
     /// (private ip, private port, protocol) → (public port, last used).
-    map: BTreeMap<(String, u16, Protocol), (u16, SimMs)>,
+    map: BTreeMap<(IpAddr, u16, Protocol), (u16, SimMs)>,
+    public: IpAddr,
     next_port: u16,
 }
 
@@ -116,6 +127,7 @@ pub struct World {
     /// Stateful 200s Asterisk keeps for retransmissions: branch → (response, until).
     answered: BTreeMap<String, (Message, SimMs)>,
     pending_options: BTreeMap<String, u64>,
+    uri_cache: RefCell<HashMap<String, Option<Target>>>,
 }
 
 impl World {
@@ -139,6 +151,7 @@ impl World {
                 NatState {
                     spec: n.clone(),
                     map: BTreeMap::new(),
+                    public: ip_of(&n.public_ip),
                     next_port: first,
                 }
             })
@@ -189,6 +202,7 @@ impl World {
             spans: Vec::new(),
             answered: BTreeMap::new(),
             pending_options: BTreeMap::new(),
+            uri_cache: RefCell::new(HashMap::new()),
         };
         for i in 0..w.devs.len() {
             w.new_identity(i);
@@ -280,7 +294,7 @@ impl World {
             .position(|n| n.spec.name == nat_name)
             .expect("checked by the parser");
         let nat = &mut self.nats[ni];
-        let key = (ip.clone(), port, proto);
+        let key = (ip_of(&ip), port, proto);
         let timeout = nat.spec.udp_timeout_ms;
         let alive = nat
             .map
@@ -293,7 +307,7 @@ impl World {
             } else {
                 nat.next_port + 1
             };
-            nat.map.insert(key.clone(), (p, now));
+            nat.map.insert(key, (p, now));
             let public = nat.spec.public_ip.clone();
             let name = nat.spec.name.clone();
             let dev = self.devs[i].spec.name.clone();
@@ -318,47 +332,77 @@ impl World {
         addr
     }
 
-    /// Which device (if any) a packet to `addr` over `proto` reaches right now.
-    fn route(&self, addr_ip: &str, port: u16, proto: Protocol) -> Option<usize> {
+    /// Where each device can be reached right now: (ip, port, reliable) → device.
+    /// Built once per use so bulk look-ups stay O(1) each.
+    fn route_index(&self) -> HashMap<Target, usize> {
+        let mut idx = HashMap::new();
         for (i, d) in self.devs.iter().enumerate() {
-            if !d.online || d.spec.protocol.is_reliable() != proto.is_reliable() {
+            let reliable = d.spec.protocol.is_reliable();
+            if !d.online || (reliable && d.conn.is_none()) {
                 continue;
             }
             let lp = self.local_port(i);
-            if d.spec.protocol.is_reliable() && d.conn.is_none() {
-                continue;
-            }
             match &d.spec.behind {
                 None => {
-                    if d.ip == addr_ip && lp == port {
-                        return Some(i);
-                    }
+                    idx.entry((ip_of(&d.ip), lp, reliable)).or_insert(i);
                 }
                 Some(n) => {
-                    let nat = self.nats.iter().find(|x| &x.spec.name == n)?;
-                    if nat.spec.public_ip != addr_ip {
+                    let Some(nat) = self.nats.iter().find(|x| &x.spec.name == n) else {
                         continue;
-                    }
-                    if let Some((p, last)) = nat.map.get(&(d.ip.clone(), lp, d.spec.protocol)) {
-                        let alive = d.spec.protocol.is_reliable()
-                            || self.now.saturating_sub(*last) <= nat.spec.udp_timeout_ms;
-                        if *p == port && alive {
-                            return Some(i);
+                    };
+                    if let Some((p, last)) = nat.map.get(&(ip_of(&d.ip), lp, d.spec.protocol)) {
+                        let alive =
+                            reliable || self.now.saturating_sub(*last) <= nat.spec.udp_timeout_ms;
+                        if alive {
+                            idx.entry((nat.public, *p, reliable)).or_insert(i);
                         }
                     }
                 }
             }
         }
-        None
+        idx
+    }
+
+    /// Which device (if any) a packet to `addr` over `proto` reaches right now.
+    fn route(&self, addr_ip: &str, port: u16, proto: Protocol) -> Option<usize> {
+        let ip = addr_ip.parse::<IpAddr>().ok()?;
+        self.route_index()
+            .get(&(ip, port, proto.is_reliable()))
+            .copied()
+    }
+
+    /// Host, port and reliability of a stored URI (parsed once, then cached).
+    fn uri_target(&self, uri: &str) -> Option<Target> {
+        if let Some(t) = self.uri_cache.borrow().get(uri) {
+            return *t;
+        }
+        let t = Uri::parse(uri)
+            .ok()
+            .map(|u| {
+                let reliable = matches!(
+                    u.transport_param
+                        .as_deref()
+                        .map(|t| t.to_ascii_lowercase())
+                        .as_deref(),
+                    Some("tcp" | "tls" | "ws" | "wss")
+                );
+                (
+                    u.host.as_str().parse::<IpAddr>().ok(),
+                    u.port.unwrap_or(5060),
+                    reliable,
+                )
+            })
+            .and_then(|(ip, port, r)| Some((ip?, port, r)));
+        self.uri_cache.borrow_mut().insert(uri.to_string(), t);
+        t
+    }
+
+    fn route_uri_in(&self, idx: &HashMap<Target, usize>, uri: &str) -> Option<usize> {
+        idx.get(&self.uri_target(uri)?).copied()
     }
 
     fn route_uri(&self, uri: &str) -> Option<usize> {
-        let u = Uri::parse(uri).ok()?;
-        let proto = match u.transport_param.as_deref().map(|t| t.to_ascii_lowercase()) {
-            Some(t) if t == "tcp" || t == "tls" || t == "ws" || t == "wss" => Protocol::Tcp,
-            _ => Protocol::Udp,
-        };
-        self.route(u.host.as_str(), u.port.unwrap_or(5060), proto)
+        self.route_uri_in(&self.route_index(), uri)
     }
 
     // ---------------------------------------------------------------- devices
@@ -409,7 +453,7 @@ impl World {
                 self.apply_outcome(out, None);
             }
             if let Some(n) = self.devs[i].spec.behind.clone() {
-                let key = (self.devs[i].ip.clone(), 0u16, self.devs[i].spec.protocol);
+                let key = (ip_of(&self.devs[i].ip), 0u16, self.devs[i].spec.protocol);
                 if let Some(nat) = self.nats.iter_mut().find(|x| x.spec.name == n) {
                     nat.map
                         .retain(|k, _| !(k.0 == key.0 && k.2 == key.2 && k.2.is_reliable()));
@@ -694,6 +738,11 @@ impl World {
     }
 
     fn note_change(&mut self, c: &Change, dev: Option<usize>) {
+        if let (ChangeKind::Added | ChangeKind::Refreshed, Some(e)) = (c.kind, c.expires) {
+            // The binding stops counting the moment it expires, sweep or not.
+            let at = (c.at + e as u64 * 1000).saturating_sub(EPOCH_MS) + 1;
+            self.schedule(at, Ev::NatCheck);
+        }
         // A removal concerns the phone the binding leads to, not the one registering.
         let routed = self
             .route_uri(&c.uri)
@@ -1030,7 +1079,7 @@ impl World {
             Action::NatRebind { nat, device } => {
                 if let Some(i) = self.device_names(&[device.clone()]).first().copied() {
                     let key = (
-                        self.devs[i].ip.clone(),
+                        ip_of(&self.devs[i].ip),
                         self.local_port(i),
                         self.devs[i].spec.protocol,
                     );
@@ -1141,6 +1190,7 @@ impl World {
 
     fn snapshot(&self) -> State {
         let now = self.abs();
+        let idx = self.route_index();
         let mut contacts = Vec::new();
         for b in self.reg.bindings().filter(|b| !b.is_expired(now)) {
             contacts.push(ContactRow {
@@ -1149,7 +1199,7 @@ impl World {
                 expires_in_s: b.expires_in_ms(now) / 1000,
                 status: self.reg.status_of(&b.id).label().to_string(),
                 reaches: self
-                    .route_uri(&b.uri)
+                    .route_uri_in(&idx, &b.uri)
                     .map(|i| self.devs[i].spec.name.clone()),
             });
         }
@@ -1179,11 +1229,26 @@ impl World {
         }
     }
 
+    /// What a state snapshot would show, hashed (cheap; expiry countdowns excluded).
+    fn state_signature(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let now = self.abs();
+        let idx = self.route_index();
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for b in self.reg.bindings().filter(|b| !b.is_expired(now)) {
+            b.id.hash(&mut h);
+            (self.reg.status_of(&b.id) as u8).hash(&mut h);
+            self.route_uri_in(&idx, &b.uri).hash(&mut h);
+        }
+        h.finish()
+    }
+
     fn update_reachability(&mut self) {
         let now = self.abs();
         let mut reached = vec![false; self.devs.len()];
+        let idx = self.route_index();
         for b in self.reg.bindings().filter(|b| !b.is_expired(now)) {
-            if let Some(i) = self.route_uri(&b.uri) {
+            if let Some(i) = self.route_uri_in(&idx, &b.uri) {
                 reached[i] = true;
             }
         }
@@ -1262,7 +1327,7 @@ impl World {
     /// Run to the end and produce the trace.
     pub fn run(mut self, warnings: Vec<crate::Diagnostic>) -> Trace {
         let until = self.sc.until;
-        let mut last_state_sig = String::new();
+        let mut last_state_sig = 0u64;
         self.update_reachability();
         self.note_counts();
         while let Some(Reverse((at, _, idx))) = self.queue.pop() {
@@ -1274,22 +1339,20 @@ impl World {
                 continue;
             };
             let nrec = self.records.len();
+            let recheck = matches!(ev, Ev::NatCheck);
             self.handle(ev);
+            // Nothing happened (a cancelled timer): nothing to re-evaluate.
+            if self.records.len() == nrec && !recheck {
+                continue;
+            }
             // Expiry is lazy: make the state at this instant reflect it.
             self.update_reachability();
             self.note_counts();
-            if self.records.len() != nrec {
-                let s = self.snapshot();
-                let sig = format!(
-                    "{:?}{:?}",
-                    s.contacts
-                        .iter()
-                        .map(|c| (&c.uri, &c.status, &c.reaches))
-                        .collect::<Vec<_>>(),
-                    s.dial
-                );
+            if self.records.len() != nrec || recheck {
+                let sig = self.state_signature();
                 if sig != last_state_sig {
                     last_state_sig = sig;
+                    let s = self.snapshot();
                     self.states.push(s);
                 }
             }
@@ -1333,8 +1396,16 @@ impl World {
 
     fn summaries(&self, until: SimMs) -> Vec<DeviceSummary> {
         let mut out = Vec::new();
+        // Records per device, in time order, so each span looks only at its own.
+        let mut by_dev: HashMap<&str, Vec<&Record>> = HashMap::new();
+        for r in &self.records {
+            for d in &r.devices {
+                by_dev.entry(d.as_str()).or_default().push(r);
+            }
+        }
         for d in &self.devs {
             let name = &d.spec.name;
+            let mine: &[&Record] = by_dev.get(name.as_str()).map(Vec::as_slice).unwrap_or(&[]);
             let spans: Vec<&Span> = self.spans.iter().filter(|s| &s.device == name).collect();
             let first_wanted = self
                 .records
@@ -1374,26 +1445,20 @@ impl World {
                     continue;
                 }
                 // Why: the most telling record about this device in the span.
-                let in_span = |r: &&Record| {
-                    r.at_ms >= s.from_ms.saturating_sub(1)
-                        && r.at_ms <= s.to_ms
-                        && r.devices.iter().any(|x| x == name)
-                };
-                let rejected = self
-                    .records
+                let lo = mine.partition_point(|r| r.at_ms < s.from_ms.saturating_sub(1));
+                let hi = mine.partition_point(|r| r.at_ms <= s.to_ms);
+                let span_records = &mine[lo..hi.max(lo)];
+                let rejected = span_records
                     .iter()
-                    .filter(in_span)
                     .find(|r| r.change.as_deref() == Some("rejected"));
                 let cause = if let Some(r) = rejected {
                     r.summary.clone()
-                } else if let Some(r) = self
-                    .records
+                } else if let Some(r) = span_records
                     .iter()
-                    .filter(in_span)
                     .find(|r| r.kind == "change" && r.change.as_deref() == Some("removed"))
                 {
                     r.summary.clone()
-                } else if self.records.iter().filter(in_span).any(|r| r.kind == "nat") {
+                } else if span_records.iter().any(|r| r.kind == "nat") {
                     "NAT mapping changed: Asterisk's binding points at a port that no longer leads to the phone".to_string()
                 } else {
                     "no binding leads to the phone".to_string()

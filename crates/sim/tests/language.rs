@@ -158,3 +158,19 @@ fn reload_blocks_keep_their_warnings() {
         "{w:?}"
     );
 }
+
+#[test]
+fn the_version_decides_which_options_exist() {
+    let conf = "pjsip.conf {\n[a]\ntype=endpoint\naors=a\n[a]\ntype=aor\nmax_contacts=1\nremove_unavailable=yes\n}\n";
+    assert!(parse(&format!("asterisk 22\n{conf}")).is_ok());
+    // 16.8 has no remove_unavailable: Asterisk refuses the AOR
+    let old = parse(&format!("asterisk 16.8\n{conf}"));
+    let all = match old {
+        Ok((_, w)) => w,
+        Err(d) => d,
+    };
+    assert!(
+        all.iter().any(|d| d.message.contains("remove_unavailable")),
+        "{all:?}"
+    );
+}
