@@ -2,6 +2,7 @@
 //! connections and one Asterisk running the real registrar; the trace it produces.
 
 mod duration;
+pub mod edit;
 pub mod link;
 mod parse;
 mod presets;
