@@ -11,6 +11,16 @@ fn main() -> ExitCode {
     if std::env::var_os("CHROMEDRIVER").is_none() && Path::new("/usr/bin/chromedriver").is_file() {
         std::env::set_var("CHROMEDRIVER", "/usr/bin/chromedriver");
     }
+    // wasm-bindgen's defaults (20 s per run, 5 s for the driver to start) are tight for a
+    // cold Chromium on a busy two-core CI machine.
+    for (name, seconds) in [
+        ("WASM_BINDGEN_TEST_TIMEOUT", "120"),
+        ("WASM_BINDGEN_TEST_DRIVER_TIMEOUT", "30"),
+    ] {
+        if std::env::var_os(name).is_none() {
+            std::env::set_var(name, seconds);
+        }
+    }
     if std::env::var_os("CI").is_some() && std::env::var_os("NO_HEADLESS").is_some() {
         eprintln!("wasm-test-runner: ignoring NO_HEADLESS under CI (it would wait for a person)");
         std::env::remove_var("NO_HEADLESS");
