@@ -41,7 +41,9 @@ describe("foundation page", () => {
     assert.match(uri, /^sip:alice@\S+$/);
     await page.getByText(uri, { exact: true }).waitFor({ state: "visible" });
     // The stored binding is the first phone's (the second one was refused).
-    assert.match(cells[1], /reaches desk/);
+    const firstDevice = scenario.match(/^device\s+(\S+)/m)?.[1];
+    assert.ok(firstDevice, "the demo declares devices");
+    assert.match(cells[1], new RegExp(`reaches ${firstDevice}\\b`));
 
     // Events: Asterisk's own log line for the refused phone, visible and marked as rejected.
     const exceed = page.locator(".event .log", { hasText: "will exceed max contacts of 1" });
