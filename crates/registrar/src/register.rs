@@ -15,6 +15,9 @@ use crate::time::Millis;
 use aorlab_sip::{uri_eq, Contact, ContactValue, Param, Uri, UriContext};
 
 /// pjsip's URL buffer (`PJSIP_MAX_URL_SIZE` in Asterisk's bundled pjproject).
+/// The registrar's source file, as its log lines name it.
+const REGISTRAR_C: &str = "res_pjsip_registrar.c";
+
 pub const MAX_URL_SIZE: usize = 512;
 /// `PJ_MAX_HOSTNAME` in Asterisk's bundled pjproject.
 pub const MAX_HOSTNAME: usize = 256;
@@ -111,87 +114,10 @@ impl Registrar {
         };
 
         // --- pjsip parsing of what the registrar reads ---------------------------------
-        let mut contacts = match req.headers.contacts() {
-            Ok(c) => c,
-            Err(e) => {
-                reject(
-                    &mut out,
-                    400,
-                    "",
-                    "",
-                    "",
-                    Why::Malformed {
-                        detail: format!("bad Contact header: {}", e.message),
-                    },
-                    None,
-                );
-                return out;
-            }
-        };
-        let header_expires = match req.headers.expires() {
-            None => None,
-            Some(Ok(v)) => Some(v),
-            Some(Err(e)) => {
-                reject(
-                    &mut out,
-                    400,
-                    "",
-                    "",
-                    "",
-                    Why::Malformed { detail: e },
-                    None,
-                );
-                return out;
-            }
-        };
-        let mut contact_expires: Vec<Option<u32>> = Vec::new();
-        for c in &contacts {
-            match c {
-                Contact::Star => contact_expires.push(None),
-                Contact::Addr(v) => match v.expires() {
-                    Ok(e) => contact_expires.push(e),
-                    Err(e) => {
-                        reject(
-                            &mut out,
-                            400,
-                            "",
-                            "",
-                            "",
-                            Why::Malformed { detail: e },
-                            None,
-                        );
-                        return out;
-                    }
-                },
-            }
-        }
-        let (to, _) = match req.headers.to() {
-            Ok(t) => t,
-            Err(e) => {
-                reject(
-                    &mut out,
-                    400,
-                    "",
-                    "",
-                    "",
-                    Why::Malformed { detail: e.message },
-                    None,
-                );
-                return out;
-            }
-        };
-        let (from, _) = match req.headers.from() {
-            Ok(f) => f,
-            Err(e) => {
-                reject(
-                    &mut out,
-                    400,
-                    "",
-                    "",
-                    "",
-                    Why::Malformed { detail: e.message },
-                    None,
-                );
+        let (mut contacts, header_expires, contact_expires, to, from) = match read_request(req) {
+            Ok(parts) => parts,
+            Err(detail) => {
+                reject(&mut out, 400, "", "", "", Why::Malformed { detail }, None);
                 return out;
             }
         };
@@ -607,12 +533,11 @@ impl Registrar {
                         (0..work.len()).filter(|&k| !work[k].is_static).collect();
                     let ids: Vec<String> = dynamic.iter().map(|&k| work[k].id.clone()).collect();
                     for id in ids {
-                        self.remove_with_log(
+                        self.remove_binding(
                             now,
                             &id,
-                            &aor.name,
                             Why::Request,
-                            "request",
+                            Some((REGISTRAR_C, "request")),
                             &mut out,
                         );
                         touched.push(id.clone());
@@ -755,7 +680,13 @@ impl Registrar {
                     );
                 }
                 Some(f) => {
-                    self.remove_with_log(now, &f.id, &aor.name, Why::Request, "request", &mut out);
+                    self.remove_binding(
+                        now,
+                        &f.id,
+                        Why::Request,
+                        Some((REGISTRAR_C, "request")),
+                        &mut out,
+                    );
                     touched.push(f.id.clone());
                 }
             }
@@ -771,20 +702,10 @@ impl Registrar {
                     .map(|w| w.id.clone())
                     .collect();
                 for id in doomed {
-                    if let Some(b) = self.delete(&id) {
-                        out.change(Change {
-                            at: now,
-                            kind: ChangeKind::Removed,
-                            aor: b.aor.clone(),
-                            endpoint: b.endpoint.clone(),
-                            uri: b.uri.clone(),
-                            expires: None,
-                            why: Why::RemoveExisting {
-                                count: mk_count(contact_count),
-                            },
-                            log: None,
-                        });
-                    }
+                    let why = Why::RemoveExisting {
+                        count: mk_count(contact_count),
+                    };
+                    self.remove_binding(now, &id, why, None, &mut out);
                     work.retain(|w| w.id != id);
                 }
             } else if let Some(ex) = existing {
@@ -1027,7 +948,7 @@ impl Registrar {
                 _ => "remove existing",
             };
             if self.store.contains_key(&c.id) {
-                self.remove_with_log(now, &c.id, &aor.name, w, reason, out);
+                self.remove_binding(now, &c.id, w, Some((REGISTRAR_C, reason)), out);
             } else {
                 out.line(
                     now,
@@ -1043,35 +964,38 @@ impl Registrar {
         }
         work.retain(|w| !chosen.iter().any(|c| c.id == w.id && !w.fresh));
     }
+}
 
-    fn remove_with_log(
-        &mut self,
-        now: Millis,
-        id: &str,
-        aor: &str,
-        why: Why,
-        reason: &str,
-        out: &mut Outcome,
-    ) {
-        if let Some(b) = self.delete(id) {
-            out.change(Change {
-                at: now,
-                kind: ChangeKind::Removed,
-                aor: aor.to_string(),
-                endpoint: b.endpoint.clone(),
-                uri: b.uri.clone(),
-                expires: None,
-                why,
-                log: verbose(
-                    "res_pjsip_registrar.c",
-                    format!(
-                        "Removed contact '{}' from AOR '{aor}' due to {reason}",
-                        b.uri
-                    ),
-                ),
-            });
-        }
-    }
+/// What pjsip parses before the registrar runs: Contacts, the Expires header,
+/// each Contact's `expires`, To and From. A syntax error is a 400.
+#[allow(clippy::type_complexity)]
+fn read_request(
+    req: &aorlab_sip::Message,
+) -> Result<
+    (
+        Vec<Contact>,
+        Option<u32>,
+        Vec<Option<u32>>,
+        aorlab_sip::NameAddr,
+        aorlab_sip::NameAddr,
+    ),
+    String,
+> {
+    let contacts = req
+        .headers
+        .contacts()
+        .map_err(|e| format!("bad Contact header: {}", e.message))?;
+    let header_expires = req.headers.expires().transpose()?;
+    let contact_expires = contacts
+        .iter()
+        .map(|c| match c {
+            Contact::Star => Ok(None),
+            Contact::Addr(v) => v.expires(),
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let (to, _) = req.headers.to().map_err(|e| e.message)?;
+    let (from, _) = req.headers.from().map_err(|e| e.message)?;
+    Ok((contacts, header_expires, contact_expires, to, from))
 }
 
 /// `registrar_find_contact`: the first non-static binding, in container order,

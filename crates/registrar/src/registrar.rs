@@ -219,24 +219,13 @@ impl Registrar {
                 .map(|b| b.id.clone())
                 .collect();
             for id in doomed {
-                if let Some(b) = self.store.remove(&id) {
-                    out.change(Change {
-                        at: now,
-                        kind: ChangeKind::Removed,
-                        aor: b.aor.clone(),
-                        endpoint: b.endpoint.clone(),
-                        uri: b.uri.clone(),
-                        expires: None,
-                        why: Why::SystemBoot,
-                        log: verbose(
-                            "res_pjsip/location.c",
-                            format!(
-                                "Removed contact '{}' from AOR '{}' due to system boot",
-                                b.uri, b.aor
-                            ),
-                        ),
-                    });
-                }
+                self.remove_binding(
+                    now,
+                    &id,
+                    Why::SystemBoot,
+                    Some(("res_pjsip/location.c", "system boot")),
+                    &mut out,
+                );
             }
         }
         let interval = self.config.global.contact_expiration_check_interval;
@@ -375,18 +364,7 @@ impl Registrar {
             .map(|b| b.id.clone())
             .collect();
         for id in gone {
-            if let Some(b) = self.delete(&id) {
-                out.change(Change {
-                    at: now,
-                    kind: ChangeKind::Removed,
-                    aor: b.aor.clone(),
-                    endpoint: b.endpoint.clone(),
-                    uri: b.uri.clone(),
-                    expires: None,
-                    why: Why::Request,
-                    log: None,
-                });
-            }
+            self.remove_binding(now, &id, Why::Request, None, &mut out);
         }
         let interval = self.config.global.contact_expiration_check_interval;
         if interval == 0 {
@@ -399,6 +377,42 @@ impl Registrar {
     }
 
     /// Remove a binding from storage and memory.
+    /// Delete a binding and record the change: the one place removals are
+    /// recorded. `log` is Asterisk's source file and "due to …" reason, or
+    /// `None` where Asterisk removes silently.
+    pub(crate) fn remove_binding(
+        &mut self,
+        now: Millis,
+        id: &str,
+        why: Why,
+        log: Option<(&str, &str)>,
+        out: &mut Outcome,
+    ) -> bool {
+        let Some(b) = self.delete(id) else {
+            return false;
+        };
+        let log = log.and_then(|(file, reason)| {
+            verbose(
+                file,
+                format!(
+                    "Removed contact '{}' from AOR '{}' due to {reason}",
+                    b.uri, b.aor
+                ),
+            )
+        });
+        out.change(Change {
+            at: now,
+            kind: ChangeKind::Removed,
+            aor: b.aor,
+            endpoint: b.endpoint,
+            uri: b.uri,
+            expires: None,
+            why,
+            log,
+        });
+        true
+    }
+
     pub(crate) fn delete(&mut self, id: &str) -> Option<Binding> {
         self.status.remove(id);
         self.monitors.remove(id);
@@ -518,24 +532,13 @@ impl Registrar {
             .map(|b| b.id.clone())
             .collect();
         for id in doomed {
-            if let Some(b) = self.delete(&id) {
-                out.change(Change {
-                    at: now,
-                    kind: ChangeKind::Removed,
-                    aor: b.aor.clone(),
-                    endpoint: b.endpoint.clone(),
-                    uri: b.uri.clone(),
-                    expires: None,
-                    why: Why::Expiration,
-                    log: verbose(
-                        "res_pjsip_registrar.c",
-                        format!(
-                            "Removed contact '{}' from AOR '{}' due to expiration",
-                            b.uri, b.aor
-                        ),
-                    ),
-                });
-            }
+            self.remove_binding(
+                now,
+                &id,
+                Why::Expiration,
+                Some(("res_pjsip_registrar.c", "expiration")),
+                out,
+            );
         }
     }
 
@@ -552,24 +555,13 @@ impl Registrar {
             .map(|(id, _)| id.clone())
             .collect();
         for id in doomed {
-            if let Some(b) = self.delete(&id) {
-                out.change(Change {
-                    at: now,
-                    kind: ChangeKind::Removed,
-                    aor: b.aor.clone(),
-                    endpoint: b.endpoint.clone(),
-                    uri: b.uri.clone(),
-                    expires: None,
-                    why: Why::Shutdown,
-                    log: verbose(
-                        "res_pjsip_registrar.c",
-                        format!(
-                            "Removed contact '{}' from AOR '{}' due to shutdown",
-                            b.uri, b.aor
-                        ),
-                    ),
-                });
-            }
+            self.remove_binding(
+                now,
+                &id,
+                Why::Shutdown,
+                Some(("res_pjsip_registrar.c", "shutdown")),
+                &mut out,
+            );
         }
         self.update_endpoint_states(now, &mut out);
         out
