@@ -62,6 +62,55 @@ export interface State {
   dial: [string, string][];
 }
 
+/** A binding from added to removed. */
+export interface BindingLife {
+  aor: string;
+  uri: string;
+  device: string | null;
+  added_ms: number;
+  /** null while it still exists at the end. */
+  removed_ms: number | null;
+  /** "expired" | "remove existing" | "remove unavailable" | "connection closed" | "pruned at boot"
+   * | "request" | "present" | … */
+  ended_by: string;
+  refreshes: number;
+}
+
+/** A stretch of a device's reachability. */
+export interface Span {
+  device: string;
+  from_ms: number;
+  to_ms: number;
+  /** "reachable" | "unreachable" | "gave_up" | "offline" */
+  state: string;
+}
+
+/** The number of bindings of an AOR from this moment on. */
+export interface CountPoint {
+  at_ms: number;
+  aor: string;
+  bindings: number;
+  max_contacts: number;
+}
+
+/** A stretch where a device that wanted to be registered was not reachable. */
+export interface Incident {
+  device: string;
+  start_ms: number;
+  /** null: still lost at the end. */
+  end_ms: number | null;
+  cause: string;
+}
+
+export interface DeviceSummary {
+  device: string;
+  reachable_ms: number;
+  wanted_ms: number;
+  rejections_403: number;
+  gave_up: boolean;
+  incidents: Incident[];
+}
+
 export interface Trace {
   title: string;
   lesson: string;
@@ -71,7 +120,12 @@ export interface Trace {
   epoch_ms: number;
   records: TraceRecord[];
   final_state: State;
-  /** Further fields (states, bindings, reachability, counts, devices) are for the timeline. */
+  /** Snapshots of the contacts, in time order; see `stateAt` in views. */
+  states: State[];
+  bindings: BindingLife[];
+  reachability: Span[];
+  counts: CountPoint[];
+  devices: DeviceSummary[];
   summary: string[];
   warnings: Diagnostic[];
 }
