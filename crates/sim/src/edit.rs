@@ -89,8 +89,8 @@ pub fn set_option(text: &str, name: &str, kind: &str, option: &str, value: &str)
     let (a, b) = conf_block(&lines)?;
     // Find sections: (header line, end line exclusive)
     let mut sections: Vec<(usize, usize)> = Vec::new();
-    for i in a..b {
-        if strip_comment(lines[i]).trim_start().starts_with('[') {
+    for (i, line) in lines.iter().enumerate().take(b).skip(a) {
+        if strip_comment(line).trim_start().starts_with('[') {
             if let Some(last) = sections.last_mut() {
                 last.1 = i;
             }

@@ -1077,7 +1077,11 @@ impl World {
                 }
             }
             Action::NatRebind { nat, device } => {
-                if let Some(i) = self.device_names(&[device.clone()]).first().copied() {
+                if let Some(i) = self
+                    .device_names(std::slice::from_ref(&device))
+                    .first()
+                    .copied()
+                {
                     let key = (
                         ip_of(&self.devs[i].ip),
                         self.local_port(i),
@@ -1373,7 +1377,7 @@ impl World {
             }
         }
         self.spans
-            .sort_by(|a, b| (a.device.clone(), a.from_ms).cmp(&(b.device.clone(), b.from_ms)));
+            .sort_by(|a, b| a.device.cmp(&b.device).then(a.from_ms.cmp(&b.from_ms)));
         let devices = self.summaries(until);
         let summary = summary_lines(&devices, &self.sc);
         Trace {
