@@ -5,10 +5,10 @@ use crate::duration::clock;
 use crate::scenario::*;
 use crate::trace::*;
 use aorlab_registrar::{
-    Addr, Change, ChangeKind, Outcome, Profile, Protocol, QualifyRequest, QualifyResult, Received,
+    Addr, Change, ChangeKind, Outcome, Protocol, QualifyRequest, QualifyResult, Received,
     Registrar, Status,
 };
-use aorlab_sip::{Contact, Message, Uri, UriContext};
+use aorlab_sip::{Contact, Message, Uri};
 use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
@@ -1463,7 +1463,7 @@ impl World {
                 {
                     r.summary.clone()
                 } else if span_records.iter().any(|r| r.kind == "nat") {
-                    "NAT mapping changed: Asterisk's binding points at a port that no longer leads to the phone".to_string()
+                    NAT_STALE.to_string()
                 } else {
                     "no binding leads to the phone".to_string()
                 };
@@ -1491,6 +1491,10 @@ impl World {
         out
     }
 }
+
+/// Cause of an incident where the binding exists but leads nowhere.
+const NAT_STALE: &str =
+    "NAT mapping changed: Asterisk's binding points at a port that no longer leads to the phone";
 
 pub(crate) fn reason_label(w: &aorlab_registrar::Why) -> &'static str {
     use aorlab_registrar::Why::*;
@@ -1546,13 +1550,15 @@ fn summary_lines(devs: &[DeviceSummary], _sc: &Scenario) -> Vec<String> {
                 ),
                 None => format!("from {} until the end", clock(inc.start_ms)),
             };
-            out.push(format!(
-                "{} lost its registration {span} — {}",
-                inc.device, inc.cause
-            ));
+            // A binding that still exists but points at a dead NAT port is not a lost
+            // registration: Asterisk thinks the phone is registered; calls just fail.
+            let what = if inc.cause.starts_with(NAT_STALE) {
+                "was unreachable"
+            } else {
+                "lost its registration"
+            };
+            out.push(format!("{} {what} {span} — {}", inc.device, inc.cause));
         }
     }
-    let _ = Profile::V22;
-    let _ = UriContext::Contact;
     out
 }
