@@ -14,7 +14,7 @@ use aorlab_sim as sim;
 enum RunOutcome {
     Ok {
         ok: bool,
-        trace: sim::Trace,
+        trace: Box<sim::Trace>,
     },
     Err {
         ok: bool,
@@ -25,7 +25,10 @@ enum RunOutcome {
 impl RunOutcome {
     fn from_result(result: Result<sim::Trace, Vec<sim::Diagnostic>>) -> Self {
         match result {
-            Ok(trace) => RunOutcome::Ok { ok: true, trace },
+            Ok(trace) => RunOutcome::Ok {
+                ok: true,
+                trace: Box::new(trace),
+            },
             Err(diagnostics) => RunOutcome::Err {
                 ok: false,
                 diagnostics,
@@ -68,6 +71,95 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
 
+/// One built-in scenario for the presets menu.
+#[derive(Serialize)]
+struct PresetEntry {
+    name: &'static str,
+    title: &'static str,
+    lesson: &'static str,
+    text: &'static str,
+}
+
+fn preset_entries() -> Vec<PresetEntry> {
+    sim::PRESETS
+        .iter()
+        .map(|p| PresetEntry {
+            name: p.name,
+            title: p.title(),
+            lesson: p.lesson(),
+            text: p.text,
+        })
+        .collect()
+}
+
+/// Every built-in preset: `[{ name, title, lesson, text }]`.
+#[wasm_bindgen]
+pub fn presets() -> Result<JsValue, JsError> {
+    install_panic_hook();
+    to_js(&preset_entries())
+}
+
+/// The registrar's option table (`[{ section, name, kind, …, default, doc }]`), for the
+/// editor's completion: the same table the parser reads, so they never drift.
+#[wasm_bindgen]
+pub fn option_table() -> Result<JsValue, JsError> {
+    install_panic_hook();
+    to_js(&aorlab_registrar::config::options::OPTIONS)
+}
+
+/// What the quick controls show: `{ version, aors: [...], endpoints: [...] }`.
+#[wasm_bindgen]
+pub fn controls(text: &str) -> Result<JsValue, JsError> {
+    install_panic_hook();
+    to_js(&sim::edit::controls(text))
+}
+
+/// The text with `option = value` set in section `[name]` of type `kind`; `undefined` when
+/// the text has no such section.
+#[wasm_bindgen]
+pub fn set_option(text: &str, name: &str, kind: &str, option: &str, value: &str) -> Option<String> {
+    install_panic_hook();
+    sim::edit::set_option(text, name, kind, option, value)
+}
+
+/// The text with its `asterisk VERSION` line set.
+#[wasm_bindgen]
+pub fn set_version(text: &str, version: &str) -> String {
+    install_panic_hook();
+    sim::edit::set_version(text, version)
+}
+
+fn view_of(t: Option<f64>, panel: Option<String>) -> sim::link::View {
+    sim::link::View {
+        t: t.filter(|t| t.is_finite() && *t >= 0.0).map(|t| t as u64),
+        panel,
+    }
+}
+
+/// The share-link fragment (`v1.…`, without `#`) for a scenario and optional view.
+#[wasm_bindgen]
+pub fn encode_link(text: &str, t: Option<f64>, panel: Option<String>) -> String {
+    install_panic_hook();
+    sim::link::encode(text, &view_of(t, panel))
+}
+
+/// Opens a link fragment (with or without `#`, or a whole URL). Never throws:
+/// `{ text, view: { t, panel }, problem }`, `problem` set (and `text` what could be
+/// recovered) when the link is damaged or refused.
+#[wasm_bindgen]
+pub fn decode_link(fragment: &str) -> Result<JsValue, JsError> {
+    install_panic_hook();
+    to_js(&sim::link::decode(sim::link::fragment_of(fragment)))
+}
+
+/// Panics on purpose: lets the page's tests check that a panic inside wasm is caught,
+/// shown, and survived. Never called by the page itself.
+#[wasm_bindgen]
+pub fn panic_for_test() {
+    install_panic_hook();
+    panic!("aorlab: panic_for_test was called");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,5 +181,54 @@ mod tests {
         assert_eq!(bad["ok"], false);
         assert!(!bad["diagnostics"].as_array().unwrap().is_empty());
         assert!(bad.get("trace").is_none());
+    }
+
+    #[test]
+    fn presets_have_names_titles_lessons_and_text() {
+        let all = serde_json::to_value(preset_entries()).unwrap();
+        let all = all.as_array().unwrap();
+        assert_eq!(all.len(), sim::PRESETS.len());
+        for p in all {
+            for key in ["name", "title", "lesson", "text"] {
+                assert!(!p[key].as_str().unwrap().is_empty(), "{key} of {p}");
+            }
+        }
+        assert!(all.iter().any(|p| p["name"] == "nat-403"));
+    }
+
+    #[test]
+    fn option_table_has_kinds_and_docs() {
+        let table = serde_json::to_value(aorlab_registrar::config::options::OPTIONS).unwrap();
+        let max = table
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["section"] == "aor" && o["name"] == "max_contacts")
+            .expect("max_contacts is in the table");
+        assert_eq!(max["kind"], "uint");
+        assert!(!max["doc"].as_str().unwrap().is_empty());
+    }
+
+    #[test]
+    fn links_round_trip_and_damage_is_a_value() {
+        let f = encode_link(sim::DEMO_SCENARIO, Some(5000.0), Some("ladder".into()));
+        assert!(f.starts_with("v1."));
+        let d = serde_json::to_value(sim::link::decode(&f)).unwrap();
+        assert_eq!(d["text"], sim::DEMO_SCENARIO);
+        assert_eq!(d["view"]["t"], 5000);
+        assert_eq!(d["view"]["panel"], "ladder");
+        assert!(d["problem"].is_null());
+        let bad = serde_json::to_value(sim::link::decode("v1.!!!")).unwrap();
+        assert!(bad["problem"].is_string());
+        assert_eq!(view_of(Some(f64::NAN), None).t, None);
+    }
+
+    #[test]
+    fn controls_edit_the_text() {
+        let c = serde_json::to_value(sim::edit::controls(sim::DEMO_SCENARIO)).unwrap();
+        assert_eq!(c["aors"][0]["name"], "alice");
+        let edited = set_option(sim::DEMO_SCENARIO, "alice", "aor", "max_contacts", "4").unwrap();
+        assert!(edited.contains("max_contacts = 4"), "{edited}");
+        assert!(set_version(sim::DEMO_SCENARIO, "16.8").contains("asterisk 16.8"));
     }
 }
