@@ -114,3 +114,32 @@ fn links_round_trip_and_run() {
     assert_eq!(code, 1);
     assert!(err.contains("could not be opened"), "{err}");
 }
+
+fn fixture(name: &str) -> String {
+    format!(
+        "{}/../../tests/scenarios/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn a_users_own_file_with_templates_runs() {
+    let (code, out, err) = aorlab(&["check", &fixture("office.aorlab")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ok (0 warning(s))"));
+    let (code, out, _) = aorlab(&["run", &fixture("office.aorlab")]);
+    assert_eq!(code, 0);
+    // the NAT reboot at 20m strands desk101's binding until its next refresh
+    assert!(
+        out.contains("desk101 was unreachable from 20:00 to"),
+        "{out}"
+    );
+    assert!(out.contains("Dial 102: rings"));
+}
+
+#[test]
+fn the_broken_fixture_reports_everything() {
+    let (code, _, err) = aorlab(&["check", &fixture("broken.aorlab")]);
+    assert_eq!(code, 1);
+    assert!(err.trim_end().ends_with("5 error(s)"), "{err}");
+}

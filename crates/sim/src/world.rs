@@ -1462,7 +1462,14 @@ impl World {
                     .find(|r| r.kind == "change" && r.change.as_deref() == Some("removed"))
                 {
                     r.summary.clone()
-                } else if span_records.iter().any(|r| r.kind == "nat") {
+                } else if span_records.iter().any(|r| r.kind == "nat")
+                    || self.lives.iter().any(|l| {
+                        l.device.as_deref() == Some(name.as_str())
+                            && l.added_ms <= s.from_ms
+                            && l.removed_ms.is_none_or(|r| r > s.from_ms)
+                    })
+                {
+                    // Its binding still exists but leads to a port the NAT forgot.
                     NAT_STALE.to_string()
                 } else {
                     "no binding leads to the phone".to_string()
