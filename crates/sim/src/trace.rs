@@ -90,6 +90,9 @@ pub struct Incident {
     /// `None`: still lost at the end.
     pub end_ms: Option<SimMs>,
     pub cause: String,
+    /// The binding still existed but led nowhere (stale NAT port or closed
+    /// connection): "unreachable" rather than "lost its registration".
+    pub stale: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1455,22 +1455,30 @@ impl World {
                 let rejected = span_records
                     .iter()
                     .find(|r| r.change.as_deref() == Some("rejected"));
+                // A binding that still exists but leads nowhere: Asterisk believes the
+                // phone is registered; calls just fail.
+                let stale = rejected.is_none()
+                    && self.lives.iter().any(|l| {
+                        l.device.as_deref() == Some(name.as_str())
+                            && l.added_ms <= s.from_ms
+                            && l.removed_ms.is_none_or(|r| r > s.from_ms)
+                    });
                 let cause = if let Some(r) = rejected {
                     r.summary.clone()
+                } else if stale {
+                    if d.spec.protocol.is_reliable() {
+                        "its connection is gone: Asterisk's binding points at a connection that no longer exists".to_string()
+                    } else if d.spec.behind.is_some() {
+                        "NAT mapping changed: Asterisk's binding points at a port that no longer leads to the phone".to_string()
+                    } else {
+                        "Asterisk's binding points at an address the phone no longer uses"
+                            .to_string()
+                    }
                 } else if let Some(r) = span_records
                     .iter()
                     .find(|r| r.kind == "change" && r.change.as_deref() == Some("removed"))
                 {
                     r.summary.clone()
-                } else if span_records.iter().any(|r| r.kind == "nat")
-                    || self.lives.iter().any(|l| {
-                        l.device.as_deref() == Some(name.as_str())
-                            && l.added_ms <= s.from_ms
-                            && l.removed_ms.is_none_or(|r| r > s.from_ms)
-                    })
-                {
-                    // Its binding still exists but leads to a port the NAT forgot.
-                    NAT_STALE.to_string()
                 } else {
                     "no binding leads to the phone".to_string()
                 };
@@ -1484,6 +1492,7 @@ impl World {
                     start_ms: s.from_ms,
                     end_ms: end,
                     cause,
+                    stale,
                 });
             }
             out.push(DeviceSummary {
@@ -1498,10 +1507,6 @@ impl World {
         out
     }
 }
-
-/// Cause of an incident where the binding exists but leads nowhere.
-const NAT_STALE: &str =
-    "NAT mapping changed: Asterisk's binding points at a port that no longer leads to the phone";
 
 pub(crate) fn reason_label(w: &aorlab_registrar::Why) -> &'static str {
     use aorlab_registrar::Why::*;
@@ -1559,7 +1564,7 @@ fn summary_lines(devs: &[DeviceSummary], _sc: &Scenario) -> Vec<String> {
             };
             // A binding that still exists but points at a dead NAT port is not a lost
             // registration: Asterisk thinks the phone is registered; calls just fail.
-            let what = if inc.cause.starts_with(NAT_STALE) {
+            let what = if inc.stale {
                 "was unreachable"
             } else {
                 "lost its registration"
