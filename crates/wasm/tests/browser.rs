@@ -93,3 +93,52 @@ fn bad_text_gives_diagnostics_with_a_place() {
     assert!(get(&first, "line").as_f64().unwrap() >= 1.0);
     assert!(text(&first, "message").is_some_and(|m| !m.is_empty()));
 }
+
+#[wasm_bindgen_test]
+fn presets_reach_javascript_as_plain_objects() {
+    let list = aorlab_wasm::presets().unwrap();
+    let list: Array = list.dyn_into().expect("presets() is an array");
+    assert!(list.length() >= 2);
+    let nat = list
+        .iter()
+        .find(|p| text(p, "name").as_deref() == Some("nat-403"))
+        .expect("nat-403 is a preset");
+    assert!(text(&nat, "title").is_some_and(|t| !t.is_empty()));
+    assert!(text(&nat, "lesson").is_some_and(|t| !t.is_empty()));
+    assert!(text(&nat, "text").is_some_and(|t| t.contains("pjsip.conf")));
+}
+
+#[wasm_bindgen_test]
+fn option_table_reaches_javascript() {
+    let table: Array = aorlab_wasm::option_table().unwrap().dyn_into().unwrap();
+    let max = table
+        .iter()
+        .find(|o| text(o, "name").as_deref() == Some("max_contacts"))
+        .expect("max_contacts");
+    assert_eq!(text(&max, "section").as_deref(), Some("aor"));
+    assert_eq!(text(&max, "kind").as_deref(), Some("uint"));
+}
+
+#[wasm_bindgen_test]
+fn controls_and_edits_reach_javascript() {
+    let demo = aorlab_wasm::demo_scenario();
+    let controls = aorlab_wasm::controls(&demo).unwrap();
+    let aors = array(&controls, "aors");
+    assert_eq!(text(&aors.get(0), "name").as_deref(), Some("alice"));
+    let edited = aorlab_wasm::set_option(&demo, "alice", "aor", "max_contacts", "3").unwrap();
+    assert!(edited.contains("max_contacts = 3"));
+    assert!(aorlab_wasm::set_option(&demo, "nobody", "aor", "max_contacts", "3").is_none());
+    assert!(aorlab_wasm::set_version(&demo, "13.17").contains("asterisk 13.17"));
+}
+
+#[wasm_bindgen_test]
+fn links_round_trip_and_never_throw() {
+    let demo = aorlab_wasm::demo_scenario();
+    let fragment = aorlab_wasm::encode_link(&demo, Some(60_000.0), Some("log".into()));
+    let decoded = aorlab_wasm::decode_link(&format!("#{fragment}")).unwrap();
+    assert_eq!(text(&decoded, "text").as_deref(), Some(demo.as_str()));
+    assert!(get(&decoded, "problem").is_null());
+    assert_eq!(get(&get(&decoded, "view"), "t").as_f64(), Some(60_000.0));
+    let damaged = aorlab_wasm::decode_link(&fragment[..fragment.len() / 2]).unwrap();
+    assert!(text(&damaged, "problem").is_some());
+}
