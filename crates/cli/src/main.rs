@@ -92,7 +92,9 @@ fn main() -> ExitCode {
             };
             match r {
                 Ok(s) => {
-                    println!("{}", s.trim_end());
+                    // A closed pipe (`| head`) is not an error worth a panic.
+                    use std::io::Write;
+                    let _ = writeln!(std::io::stdout(), "{}", s.trim_end());
                     ExitCode::SUCCESS
                 }
                 Err((code, s)) => {

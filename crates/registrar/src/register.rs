@@ -294,17 +294,30 @@ impl Registrar {
             out.line(now, crate::registrar::deleted_line(&b.aor, &b.uri));
         }
         self.update_endpoint_states(now, &mut out);
-        let mut work: Vec<Work> = self
+        // Stored URIs are re-parsed by Asterisk on every REGISTER; the result never
+        // changes, so it is parsed once per binding and kept.
+        let ids: Vec<(String, String, i64)> = self
             .store
             .values()
             .filter(|b| b.aor == aor.name)
-            .map(|b| Work {
-                id: b.id.clone(),
-                uri: b.uri.clone(),
-                parsed: Uri::parse(&b.uri).ok(),
-                exp_ms: b.expiration as i64 * 1000,
-                is_static: false,
-                fresh: false,
+            .map(|b| (b.id.clone(), b.uri.clone(), b.expiration as i64 * 1000))
+            .collect();
+        let mut work: Vec<Work> = ids
+            .into_iter()
+            .map(|(id, uri, exp_ms)| {
+                let parsed = self
+                    .parsed_uris
+                    .entry(id.clone())
+                    .or_insert_with(|| Uri::parse(&uri).ok())
+                    .clone();
+                Work {
+                    id,
+                    uri,
+                    parsed,
+                    exp_ms,
+                    is_static: false,
+                    fresh: false,
+                }
             })
             .collect();
         for s in &aor.contacts {

@@ -95,6 +95,8 @@ pub struct Registrar {
     pub(crate) status: BTreeMap<String, (Status, Option<f64>)>,
     /// In memory: bindings tied to a connection.
     pub(crate) monitors: BTreeMap<String, ConnId>,
+    /// Parsed stored URIs by binding id (a cache; dropped with the binding).
+    pub(crate) parsed_uris: std::collections::HashMap<String, Option<aorlab_sip::Uri>>,
     pub(crate) up: bool,
     pub(crate) next_sweep: Option<Millis>,
     pub(crate) next_qualify: BTreeMap<String, Millis>,
@@ -119,6 +121,7 @@ impl Registrar {
             store: BTreeMap::new(),
             status: BTreeMap::new(),
             monitors: BTreeMap::new(),
+            parsed_uris: std::collections::HashMap::new(),
             up: false,
             next_sweep: None,
             next_qualify: BTreeMap::new(),
@@ -414,6 +417,7 @@ impl Registrar {
     }
 
     pub(crate) fn delete(&mut self, id: &str) -> Option<Binding> {
+        self.parsed_uris.remove(id);
         self.status.remove(id);
         self.monitors.remove(id);
         self.store.remove(id)

@@ -22,6 +22,9 @@ fn ip_of(s: &str) -> IpAddr {
     s.parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
+/// How many binding/device checks one run may make (about 8 s natively, in
+/// release; more in a browser).
+pub const WORK_BUDGET: u64 = 15_000_000;
 /// 2026-01-01T00:00:00Z: simulated time 0, so Date headers are stable.
 pub const EPOCH_MS: u64 = 1_767_225_600_000;
 /// Where Asterisk listens.
@@ -128,6 +131,7 @@ pub struct World {
     answered: BTreeMap<String, (Message, SimMs)>,
     pending_options: BTreeMap<String, u64>,
     uri_cache: RefCell<HashMap<String, Option<Target>>>,
+    budget: u64,
 }
 
 impl World {
@@ -203,6 +207,7 @@ impl World {
             answered: BTreeMap::new(),
             pending_options: BTreeMap::new(),
             uri_cache: RefCell::new(HashMap::new()),
+            budget: WORK_BUDGET,
         };
         for i in 0..w.devs.len() {
             w.new_identity(i);
@@ -213,6 +218,12 @@ impl World {
         }
         w.schedule_tick();
         w
+    }
+
+    /// A smaller (or larger) work budget than [`WORK_BUDGET`].
+    pub fn with_work_budget(mut self, budget: u64) -> World {
+        self.budget = budget;
+        self
     }
 
     fn random(&mut self) -> u64 {
@@ -1329,9 +1340,12 @@ impl World {
     }
 
     /// Run to the end and produce the trace.
-    pub fn run(mut self, warnings: Vec<crate::Diagnostic>) -> Trace {
-        let until = self.sc.until;
+    pub fn run(mut self, mut warnings: Vec<crate::Diagnostic>) -> Trace {
+        let mut until = self.sc.until;
         let mut last_state_sig = 0u64;
+        // Deterministic work budget: each re-evaluation looks at every binding and
+        // device, so a huge site for a long time is cut short (and says so).
+        let mut work: u64 = 0;
         self.update_reachability();
         self.note_counts();
         while let Some(Reverse((at, _, idx))) = self.queue.pop() {
@@ -1348,6 +1362,24 @@ impl World {
             // Nothing happened (a cancelled timer): nothing to re-evaluate.
             if self.records.len() == nrec && !recheck {
                 continue;
+            }
+            work += (self.reg.bindings().count() + self.devs.len()) as u64 + 1;
+            if work > self.budget {
+                warnings.push(crate::Diagnostic {
+                    line: 1,
+                    col: 1,
+                    end_col: 2,
+                    severity: crate::Severity::Warning,
+                    message: format!(
+                        "the simulation stopped at {} of {}: {} phones over this long need more work than the playground allows",
+                        clock(self.now),
+                        clock(until),
+                        self.devs.len()
+                    ),
+                    hint: Some("shorten 'until', or try the same with fewer phones".into()),
+                });
+                until = self.now;
+                break;
             }
             // Expiry is lazy: make the state at this instant reflect it.
             self.update_reachability();
