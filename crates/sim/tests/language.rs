@@ -179,7 +179,7 @@ fn the_version_decides_which_options_exist() {
 fn an_oversized_run_stops_and_says_so() {
     let text = aorlab_sim::preset("double-max").unwrap().text;
     let (sc, w) = parse(text).unwrap();
-    let t = aorlab_sim::World::new(sc).with_work_budget(2_000).run(w);
+    let t = aorlab_sim::World::new(sc).with_work_budget(200).run(w);
     assert!(t.end_ms < 30 * 60_000, "stopped early: {}", t.end_ms);
     let warn = t
         .warnings
