@@ -998,14 +998,18 @@ fn read_request(
         .headers
         .contacts()
         .map_err(|e| format!("bad Contact header: {}", e.message))?;
-    let header_expires = req.headers.expires().transpose()?;
+    // A non-numeric Expires header is a syntax error (400); a number is read as
+    // pjsip stores it. A Contact's `;expires=` is read by `pj_strtoul`, so
+    // `expires=abc` means 0 — an unregistration, as Asterisk sees it.
+    req.headers.expires().transpose()?;
+    let header_expires = req.headers.expires_pjsip();
     let contact_expires = contacts
         .iter()
         .map(|c| match c {
-            Contact::Star => Ok(None),
-            Contact::Addr(v) => v.expires(),
+            Contact::Star => None,
+            Contact::Addr(v) => v.expires_pjsip(),
         })
-        .collect::<Result<Vec<_>, String>>()?;
+        .collect::<Vec<_>>();
     let (to, _) = req.headers.to().map_err(|e| e.message)?;
     let (from, _) = req.headers.from().map_err(|e| e.message)?;
     Ok((contacts, header_expires, contact_expires, to, from))

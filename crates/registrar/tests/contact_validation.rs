@@ -175,7 +175,8 @@ fn header_params_are_not_part_of_the_stored_uri() {
 }
 
 #[test]
-fn malformed_expires_is_a_400() {
+fn non_numeric_contact_expires_reads_as_zero_like_pjsip() {
+    // pjsip reads `;expires=` with pj_strtoul: "soon" is 0, an unregistration.
     let mut p = two();
     let r = reg("alice").c("sip:alice@10.0.0.3:5060");
     let mut rx = r.received();
@@ -186,6 +187,23 @@ fn malformed_expires_is_a_400() {
     rx.request
         .headers
         .push("Contact", "<sip:alice@10.0.0.3:5060>;expires=soon");
+    let out = p.r.on_register(p.now, &rx);
+    assert_eq!(status(&out), 200);
+    assert!(
+        out.log
+            .iter()
+            .any(|l| l.contains("Attempted to remove non-existent contact")),
+        "{:?}",
+        out.log
+    );
+    assert_eq!(p.stored("alice").len(), 2);
+    // A non-numeric Expires *header* is a syntax error: 400, nothing changes.
+    let mut rx = r.received();
+    rx.request
+        .headers
+        .0
+        .retain(|(n, _)| !n.eq_ignore_ascii_case("Expires"));
+    rx.request.headers.push("Expires", "soon");
     let out = p.r.on_register(p.now, &rx);
     assert_eq!(status(&out), 400);
     assert_eq!(p.stored("alice").len(), 2);
