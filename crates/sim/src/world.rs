@@ -821,20 +821,37 @@ impl World {
     }
 
     fn send_options(&mut self, q: QualifyRequest) {
-        let u = Uri::parse(&q.request_uri).ok();
         let target = self.route_uri(&q.uri);
         let answered = target.is_some_and(|i| self.devs[i].spec.answers_options);
         let devices: Vec<String> = target
             .map(|i| self.devs[i].spec.name.clone())
             .into_iter()
             .collect();
+        let n = self.random();
+        let user = Uri::parse(&q.request_uri)
+            .ok()
+            .and_then(|u| u.user)
+            .unwrap_or_default();
+        let text = format!(
+            "OPTIONS {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {ASTERISK_IP}:{ASTERISK_PORT};rport;branch=z9hG4bKPj{n:016x}\r\nFrom: <sip:{user}@{ASTERISK_IP}>;tag={tag:08x}\r\nTo: <{ruri}>\r\nContact: <sip:{user}@{ASTERISK_IP}:{ASTERISK_PORT}>\r\nCall-ID: {cid:016x}\r\nCSeq: {cseq} OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+            ruri = q.request_uri,
+            tag = (n >> 32) as u32,
+            cid = n.rotate_left(21),
+            cseq = n % 60000 + 1,
+        );
+        let to = devices.first().cloned().unwrap_or_else(|| "nobody".into());
         let r = self.record(
             "qualify",
             "asterisk",
-            format!("OPTIONS {} ({})", q.request_uri, q.aor),
+            format!("OPTIONS {} ({}) → {to}", q.request_uri, q.aor),
         );
+        r.sip = Some(SipText {
+            from: "asterisk".into(),
+            to,
+            first_line: format!("OPTIONS {} SIP/2.0", q.request_uri),
+            text,
+        });
         r.devices = devices;
-        let _ = u;
         let n = self
             .pending_options
             .entry(q.contact_id.clone())
@@ -873,7 +890,21 @@ impl World {
                 if !self.devs[i].online {
                     return;
                 }
-                let _ = self.source_of(i);
+                let text = tx.text.clone();
+                let src = self.source_of(i);
+                let name = self.devs[i].spec.name.clone();
+                let r = self.record(
+                    "sip",
+                    &name,
+                    format!("REGISTER retransmitted (Timer E) from {src}"),
+                );
+                r.sip = Some(SipText {
+                    from: name.clone(),
+                    to: "asterisk".into(),
+                    first_line: text.lines().next().unwrap_or("").to_string(),
+                    text,
+                });
+                r.devices = vec![name];
                 self.schedule(self.now + DELAY_MS, Ev::Arrive(i, tx_id));
                 self.schedule(self.now + next, Ev::Retransmit(tx_id));
             }
@@ -915,6 +946,24 @@ impl World {
                 }
             }
             Ev::OptionsDone(id, ok, rtt) => {
+                if ok {
+                    let uri = self
+                        .reg
+                        .bindings()
+                        .find(|b| b.id == id)
+                        .map(|b| b.uri.clone());
+                    if let Some(i) = uri.and_then(|u| self.route_uri(&u)) {
+                        let name = self.devs[i].spec.name.clone();
+                        let r = self.record("sip", &name, "200 OK (to OPTIONS) → asterisk".into());
+                        r.sip = Some(SipText {
+                            from: name.clone(),
+                            to: "asterisk".into(),
+                            first_line: "SIP/2.0 200 OK".into(),
+                            text: format!("SIP/2.0 200 OK\r\nCSeq: 1 OPTIONS\r\nUser-Agent: aorlab-{name}\r\nContent-Length: 0\r\n\r\n"),
+                        });
+                        r.devices = vec![name];
+                    }
+                }
                 let res = if ok {
                     QualifyResult::Answered {
                         code: 200,
