@@ -1,13 +1,18 @@
-// The page: load the wasm simulation, run the scenario text, render the result.
-// The page computes no policy; everything it shows comes from the Trace.
+// The playground: editor, presets, quick controls, share; the simulation runs in a worker and
+// the views (views.ts) render its Trace. The page computes no policy.
 
-import { renderContacts } from "./render/contacts";
-import { renderDiagnostics } from "./render/diagnostics";
-import { renderEvents } from "./render/events";
-import { clock } from "./render/format";
-import { renderOutcome } from "./render/outcome";
-import type { Sim } from "./wasm";
-import { loadSim } from "./wasm";
+import { undo } from "@codemirror/commands";
+import { type ControlEdit, renderControls } from "./controls/index";
+import { renderDiagnosticList } from "./editor/diagnostics";
+import { createEditor, type PlacedDiagnostic, type ScenarioEditor } from "./editor/index";
+import { AddressBar, copyText, embedCode, pageUrl, store } from "./share/index";
+import type { Trace } from "./types";
+import { mountViews, type PanelName, type Views } from "./views";
+import { compileModule, loadSim, type Sim, SimWorker } from "./wasm";
+
+const TEXT_KEY = "aorlab.scenario";
+const PREVIOUS_KEY = "aorlab.scenario.before-link";
+const DEBOUNCE_MS = 250;
 
 function byId<T extends HTMLElement>(id: string): T {
   const node = document.getElementById(id);
@@ -15,63 +20,264 @@ function byId<T extends HTMLElement>(id: string): T {
   return node as T;
 }
 
-const editor = byId<HTMLTextAreaElement>("scenario");
 const runButton = byId<HTMLButtonElement>("run");
 const status = byId<HTMLElement>("status");
-const diagnostics = byId<HTMLElement>("diagnostics");
-const contacts = byId<HTMLElement>("contacts");
-const events = byId<HTMLElement>("events");
-const outcomePanel = byId<HTMLElement>("outcome");
+const diagnosticsBox = byId<HTMLElement>("diagnostics");
 const failure = byId<HTMLElement>("failure");
+const notice = byId<HTMLElement>("notice");
 
-function run(sim: Sim): void {
-  const started = performance.now();
-  failure.hidden = true;
-  try {
-    const outcome = sim.run(editor.value);
-    const took = performance.now() - started;
-    if (!outcome.ok) {
-      renderDiagnostics(diagnostics, outcome.diagnostics);
-      const n = outcome.diagnostics.length;
-      status.textContent = `${n} problem${n === 1 ? "" : "s"} in the scenario`;
-      status.dataset.state = "error";
-      return;
-    }
-    const { trace } = outcome;
-    renderDiagnostics(diagnostics, trace.warnings);
-    renderOutcome(outcomePanel, trace);
-    renderContacts(contacts, trace.final_state);
-    renderEvents(events, trace.records);
-    status.textContent = `${trace.records.length} events until ${clock(trace.end_ms)} · simulated in ${took.toFixed(1)} ms`;
-    status.dataset.state = "ok";
-  } catch (error) {
-    showFailure(error);
+let sim: Sim;
+let worker: SimWorker;
+let editor: ScenarioEditor;
+let views: Views;
+let trace: Trace | null = null;
+let debounce: number | null = null;
+let runs = 0;
+const address = new AddressBar(1000);
+
+/** Shows a message (always as text) with optional buttons. */
+function showNotice(message: string, kind: "info" | "problem", actions: [string, () => void][] = []): void {
+  notice.replaceChildren();
+  notice.dataset.kind = kind;
+  const text = document.createElement("span");
+  text.className = "notice-text";
+  text.textContent = message;
+  notice.append(text);
+  for (const [label, act] of actions) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = label;
+    button.addEventListener("click", () => {
+      act();
+      notice.hidden = true;
+    });
+    notice.append(button);
   }
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "notice-close";
+  close.textContent = "Dismiss";
+  close.addEventListener("click", () => (notice.hidden = true));
+  notice.append(close);
+  notice.hidden = false;
 }
 
 function showFailure(error: unknown): void {
-  console.error(error);
+  console.warn("aorlab:", error);
   failure.hidden = false;
-  failure.textContent = `Something broke inside the simulation: ${error instanceof Error ? error.message : String(error)}`;
+  const message = error instanceof Error ? error.message : String(error);
+  failure.textContent = `Something broke inside the simulation: ${message}. Your text is kept; edit it or press Run to try again.`;
   status.textContent = "failed";
   status.dataset.state = "error";
 }
 
+function showProblems(list: PlacedDiagnostic[]): void {
+  editor.showDiagnostics(list);
+  renderDiagnosticList(diagnosticsBox, list, (line, col) => editor.goTo(line, col));
+}
+
+async function runNow(panic = false): Promise<void> {
+  if (debounce !== null) window.clearTimeout(debounce);
+  debounce = null;
+  const text = editor.text();
+  const asked = performance.now();
+  const reply = await worker.run(text, panic);
+  if (reply.kind === "superseded") return;
+  if (reply.kind === "crash") {
+    showFailure(reply.message);
+    document.body.dataset.runs = String(++runs);
+    return;
+  }
+  failure.hidden = true;
+  const { outcome } = reply;
+  if (!outcome.ok) {
+    showProblems(outcome.diagnostics as PlacedDiagnostic[]);
+    const n = outcome.diagnostics.length;
+    status.textContent = `${n} problem${n === 1 ? "" : "s"} in the scenario — the results show the last good run`;
+    status.dataset.state = "error";
+    document.body.dataset.runs = String(++runs);
+    return;
+  }
+  trace = outcome.trace;
+  showProblems(trace.warnings as PlacedDiagnostic[]);
+  const drawStart = performance.now();
+  views.update(trace);
+  const drawn = performance.now();
+  status.textContent = `${trace.records.length} events until ${clock(trace.end_ms)} · simulated in ${reply.ms.toFixed(1)} ms, drawn in ${(drawn - drawStart).toFixed(1)} ms`;
+  status.dataset.state = "ok";
+  document.body.dataset.runs = String(++runs);
+  document.body.dataset.editToRedrawMs = (drawn - asked).toFixed(2);
+  followAddress();
+}
+
+function clock(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, "0");
+  return h ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
+}
+
+function scheduleRun(): void {
+  if (debounce !== null) window.clearTimeout(debounce);
+  debounce = window.setTimeout(() => void runNow(), DEBOUNCE_MS);
+}
+
+function currentLink(): string {
+  const t = trace ? views.cursor() : undefined;
+  return sim.encodeLink(editor.text(), t, views.panel());
+}
+
+function followAddress(): void {
+  address.follow(currentLink);
+}
+
+function refreshControls(): void {
+  try {
+    renderControls(byId("controls"), sim.controls(editor.text()), applyControl);
+  } catch (error) {
+    console.warn("aorlab: controls", error);
+  }
+}
+
+function applyControl(edit: ControlEdit): void {
+  const text = editor.text();
+  const next =
+    edit.kind === "version"
+      ? sim.setVersion(text, edit.value)
+      : sim.setOption(text, edit.name!, edit.section!, edit.option!, edit.value);
+  if (next === undefined) return;
+  editor.replace(next);
+  void runNow();
+}
+
+function onTextChange(text: string): void {
+  if (!store.set(TEXT_KEY, text)) document.body.dataset.storage = "unavailable";
+  refreshControls();
+  scheduleRun();
+  followAddress();
+}
+
+function fillPresets(): void {
+  const list = byId<HTMLUListElement>("preset-list");
+  const menu = byId<HTMLDetailsElement>("presets");
+  for (const preset of sim.presets()) {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "preset";
+    button.dataset.preset = preset.name;
+    const title = document.createElement("strong");
+    title.textContent = preset.title || preset.name;
+    const lesson = document.createElement("span");
+    lesson.textContent = preset.lesson;
+    button.append(title, lesson);
+    button.addEventListener("click", () => {
+      menu.open = false;
+      editor.replace(preset.text);
+      void runNow();
+      showNotice(`Loaded the preset “${preset.title || preset.name}”. Your previous text is one undo away (Ctrl+Z).`, "info", [
+        ["Undo", () => undoOnce()],
+      ]);
+    });
+    item.append(button);
+    list.append(item);
+  }
+}
+
+function undoOnce(): void {
+  undo(editor.view);
+}
+
+/** The text to start with: a link in the address, else the saved text, else the demo. */
+function initialText(): { text: string; t: number | null; panel: string | null } {
+  const saved = store.get(TEXT_KEY);
+  const hash = location.hash.replace(/^#/, "");
+  if (hash) {
+    const decoded = sim.decodeLink(hash);
+    if (saved !== null && saved !== decoded.text) store.set(PREVIOUS_KEY, saved);
+    const restore: [string, () => void][] =
+      saved !== null && saved !== decoded.text ? [["Open my previous text", () => editor.replace(saved)]] : [];
+    if (decoded.problem) {
+      const recovered = decoded.text.trim() !== "";
+      showNotice(
+        `${decoded.problem}${recovered ? "" : " The editor shows your previous text (or the demo) instead."}`,
+        "problem",
+        restore,
+      );
+      if (recovered) return { text: decoded.text, t: null, panel: null };
+      return { text: saved ?? sim.demoScenario(), t: null, panel: null };
+    }
+    if (restore.length) showNotice("Opened the scenario from the link.", "info", restore);
+    return { text: decoded.text, t: decoded.view.t, panel: decoded.view.panel };
+  }
+  return { text: saved ?? sim.demoScenario(), t: null, panel: null };
+}
+
 async function start(): Promise<void> {
   status.textContent = "loading…";
-  const sim = await loadSim();
+  const module = await compileModule();
+  sim = await loadSim(module);
+  worker = new SimWorker(module);
   byId<HTMLElement>("version").textContent = `aorlab ${sim.version}`;
-  editor.value = sim.demoScenario();
-  runButton.disabled = false;
-  runButton.addEventListener("click", () => run(sim));
-  editor.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-      event.preventDefault();
-      run(sim);
-    }
+
+  const first = initialText();
+  const panel = (["contacts", "ladder", "log"] as const).find((p) => p === first.panel);
+  views = mountViews(byId("views"), {
+    ...(panel ? { panel } : {}),
+    onCursor: () => followAddress(),
+    onPanel: () => followAddress(),
   });
-  run(sim);
+  editor = createEditor({
+    parent: byId("editor"),
+    text: first.text,
+    options: sim.optionTable(),
+    onChange: onTextChange,
+    onRun: () => void runNow(),
+  });
+  if (!store.set(TEXT_KEY, first.text)) document.body.dataset.storage = "unavailable";
+  fillPresets();
+  refreshControls();
+
+  runButton.disabled = false;
+  runButton.addEventListener("click", () => void runNow());
+
+  const done = byId<HTMLElement>("share-done");
+  const shareUrl = byId<HTMLInputElement>("share-url");
+  const confirm = (message: string, value: string) => {
+    done.textContent = message;
+    shareUrl.value = value;
+    shareUrl.hidden = false;
+    window.setTimeout(() => {
+      if (done.textContent === message) done.textContent = "";
+    }, 4000);
+  };
+  byId("copy-link").addEventListener("click", async () => {
+    address.flush();
+    const link = `${pageUrl("")}#${currentLink()}`;
+    confirm((await copyText(link)) ? "Link copied ✓" : "Copy this link:", link);
+  });
+  byId("copy-embed").addEventListener("click", async () => {
+    const code = embedCode(sim.encodeLink(editor.text(), undefined, views.panel()), trace?.title ?? "");
+    confirm((await copyText(code)) ? "Embed code copied ✓" : "Copy this code:", code);
+  });
+
+  await runNow();
+  // Open on the link's moment, else on the end of the run (the outcome).
+  if (trace) views.setCursor(first.t ?? trace.end_ms);
   document.body.dataset.ready = "true";
+
+  // For the end-to-end tests and the timing page: read/replace the text, trigger a panic.
+  Object.assign(window, {
+    aorlab: {
+      text: () => editor.text(),
+      setText: (text: string) => editor.replace(text),
+      run: () => runNow(),
+      panicForTest: () => runNow(true),
+      restarts: () => worker.restarts,
+      views: () => views as { panel(): string; cursor(): number; setCursor(ms: number): void; setPanel(p: PanelName): void },
+    },
+  });
 }
 
 start().catch(showFailure);

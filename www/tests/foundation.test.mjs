@@ -24,7 +24,7 @@ describe("foundation page", () => {
     await page.locator("body[data-ready=true]").waitFor({ timeout: 15_000 });
 
     // The scenario text came from the wasm module.
-    const scenario = await page.locator("#scenario").inputValue();
+    const scenario = await page.evaluate(() => window.aorlab.text());
     assert.match(scenario, /max_contacts\s*=\s*1/);
 
     // The wasm file was served with the type that streaming compilation needs.
@@ -45,7 +45,8 @@ describe("foundation page", () => {
     assert.ok(firstDevice, "the demo declares devices");
     assert.match(cells[1], new RegExp(`reaches ${firstDevice}\\b`));
 
-    // Events: Asterisk's own log line for the refused phone, visible and marked as rejected.
+    // Events: in the event log panel, Asterisk's own log line for the refused phone, visible and marked as rejected.
+    await page.getByRole("tab", { name: "Event log" }).click();
     const exceed = page.locator(".event .log", { hasText: "will exceed max contacts of 1" });
     await exceed.first().waitFor({ state: "visible" });
     assert.match(await exceed.first().innerText(), /to AOR 'alice'/);
@@ -68,6 +69,7 @@ describe("foundation page", () => {
   test("dark theme renders the same content", async () => {
     const { page, context, problems } = await openPage(browser, server.url, { colorScheme: "dark" });
     await page.locator("body[data-ready=true]").waitFor({ timeout: 15_000 });
+    await page.getByRole("tab", { name: "Event log" }).click();
     await page.locator(".event.rejected").first().waitFor({ state: "visible" });
     const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     assert.notEqual(background, "rgb(246, 247, 249)", "the dark palette is applied");
@@ -79,18 +81,19 @@ describe("foundation page", () => {
   test("an error in the text shows a diagnostic with its place, and fixing it recovers", async () => {
     const { page, context, problems } = await openPage(browser, server.url);
     await page.locator("body[data-ready=true]").waitFor({ timeout: 15_000 });
-    const demo = await page.locator("#scenario").inputValue();
+    const demo = await page.evaluate(() => window.aorlab.text());
 
-    await page.locator("#scenario").fill("this is not a scenario !!!\n");
-    await page.getByRole("button", { name: "Run" }).click();
+    await page.evaluate(() => window.aorlab.setText("this is not a scenario !!!\n"));
+    await page.getByRole("button", { name: "Run", exact: true }).click();
     const diagnostic = page.locator(".diagnostic").first();
     await diagnostic.waitFor({ state: "visible" });
     assert.match(await diagnostic.locator(".place").innerText(), /^\d+:\d+$/);
     assert.match(await page.locator("#status").innerText(), /problem/);
 
-    await page.locator("#scenario").fill(demo);
-    await page.locator("#scenario").press("Control+Enter");
+    await page.evaluate((text) => window.aorlab.setText(text), demo);
+    await page.locator(".cm-content").press("Control+Enter");
     await page.locator("#diagnostics").waitFor({ state: "hidden" });
+    await page.getByRole("tab", { name: "Event log" }).click();
     await page.locator(".event.rejected").first().waitFor({ state: "visible" });
     assert.deepEqual(problems, []);
     await context.close();
@@ -101,6 +104,7 @@ describe("foundation page", () => {
       viewport: { width: 390, height: 844 },
     });
     await page.locator("body[data-ready=true]").waitFor({ timeout: 15_000 });
+    await page.getByRole("tab", { name: "Event log" }).click();
     await page.locator(".event.rejected").first().waitFor({ state: "visible" });
     const overflow = await page.evaluate(
       () => document.documentElement.scrollWidth - document.documentElement.clientWidth,

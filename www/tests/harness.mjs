@@ -85,7 +85,11 @@ function serveWithNode() {
       res.writeHead(404).end("not found");
       return;
     }
-    res.writeHead(200, { "Content-Type": types[extname(file)] ?? "application/octet-stream" });
+    res.writeHead(200, {
+      "Content-Type": types[extname(file)] ?? "application/octet-stream",
+      // As xtask serve: sandboxed embeds (opaque origin) load scripts and wasm with CORS.
+      "Access-Control-Allow-Origin": "*",
+    });
     createReadStream(file).pipe(res);
   });
   return new Promise((resolvePromise) => {

@@ -12,7 +12,22 @@ use crate::setup;
 use crate::util::{self, run};
 
 /// Files copied as they are from www/ into www/dist.
-const STATIC_FILES: &[&str] = &["index.html", "style.css", "favicon.svg"];
+const STATIC_FILES: &[&str] = &[
+    "index.html",
+    "embed.html",
+    "docs-example.html",
+    "style.css",
+    "shell.css",
+    "favicon.svg",
+];
+
+/// Page bundles: the playground, the simulation's worker, the embed view.
+const ENTRY_POINTS: &[&str] = &[
+    "src/main.ts",
+    "src/worker.ts",
+    "src/embed.ts",
+    "src/docs-example.ts",
+];
 
 /// What a build produced, for the size report.
 pub struct Built {
@@ -59,16 +74,18 @@ pub fn build() -> Result<Built, String> {
     // 3. The page: TypeScript bundled by esbuild, plus the static files.
     let www = util::www();
     let esbuild = www.join("node_modules/.bin/esbuild");
-    run(Command::new(&esbuild).current_dir(&www).args([
-        "src/main.ts",
-        "--bundle",
-        "--format=esm",
-        "--target=es2022",
-        "--minify",
-        "--sourcemap",
-        "--log-level=warning",
-        "--outfile=dist/main.js",
-    ]))?;
+    run(Command::new(&esbuild)
+        .current_dir(&www)
+        .args(ENTRY_POINTS)
+        .args([
+            "--bundle",
+            "--format=esm",
+            "--target=es2022",
+            "--minify",
+            "--sourcemap",
+            "--log-level=warning",
+            "--outdir=dist",
+        ]))?;
     for name in STATIC_FILES {
         let from = www.join(name);
         if from.exists() {
@@ -78,16 +95,20 @@ pub fn build() -> Result<Built, String> {
     }
 
     let built = measure(&wasm)?;
-    let js = fs::metadata(dist.join("main.js"))
-        .map(|m| m.len())
-        .unwrap_or(0);
+    let js_size = |name: &str| {
+        fs::metadata(dist.join(name))
+            .map(|m| m.len() as usize)
+            .unwrap_or(0)
+    };
     println!(
-        "xtask build: {} in {}\n  wasm {} raw, {} gzip\n  main.js {}",
+        "xtask build: {} in {}\n  wasm {} raw, {} gzip\n  main.js {}, worker.js {}, embed.js {}",
         rel(&dist),
         util::secs(start),
         util::size(built.wasm_bytes),
         util::size(built.wasm_gzip_bytes),
-        util::size(js as usize),
+        util::size(js_size("main.js")),
+        util::size(js_size("worker.js")),
+        util::size(js_size("embed.js")),
     );
     Ok(built)
 }

@@ -170,7 +170,10 @@ fn respond(dist: &Path, request: Request) {
                     let response = Response::from_data(body)
                         .with_header(header("Content-Type", content_type(&path)))
                         .with_header(header("Cache-Control", "no-cache"))
-                        .with_header(header("X-Content-Type-Options", "nosniff"));
+                        .with_header(header("X-Content-Type-Options", "nosniff"))
+                        // The embed page runs in `sandbox="allow-scripts"` iframes, whose
+                        // origin is opaque: its module scripts and the wasm are CORS fetches.
+                        .with_header(header("Access-Control-Allow-Origin", "*"));
                     request.respond(response)
                 }
                 Err(_) => request.respond(not_found()),

@@ -1,0 +1,136 @@
+// Completion: statements, device options and actions of the scenario language, and pjsip.conf
+// option names and values from the registrar's own option table (option_table() in wasm), so
+// completion and the parser never drift apart.
+
+import type { Completion, CompletionContext, CompletionResult } from "@codemirror/autocomplete";
+import type { EditorState } from "@codemirror/state";
+import { ACTIONS, ASTERISK_VERSIONS, DEVICE_OPTIONS, STATEMENTS } from "./language";
+
+export interface OptionSpec {
+  section: string;
+  name: string;
+  kind: string;
+  default: string;
+  doc: string;
+  values?: string[];
+  min?: number;
+  max?: number;
+}
+
+const TYPES = ["aor", "endpoint", "transport", "global", "domain_alias", "auth", "identify"];
+
+/** Is line `n` (1-based) inside the pjsip.conf block? And the section type there. */
+function confContext(state: EditorState, n: number): { inConf: boolean; section: string | null } {
+  let inConf = false;
+  let sectionStart = -1;
+  for (let i = 1; i < n; i++) {
+    const text = state.doc.line(i).text;
+    if (!inConf && /^\s*pjsip\.conf\s*\{/.test(text)) inConf = true;
+    else if (inConf && /^\s*\}\s*$/.test(text)) inConf = false;
+    else if (inConf && /^\s*\[/.test(text)) sectionStart = i;
+  }
+  if (!inConf) return { inConf, section: null };
+  if (sectionStart < 0) return { inConf, section: null };
+  for (let i = sectionStart + 1; i <= state.doc.lines; i++) {
+    const text = state.doc.line(i).text;
+    if (/^\s*[[}]/.test(text)) break;
+    const m = /^\s*type\s*=\s*([\w-]+)/.exec(text);
+    if (m) return { inConf, section: m[1] ?? null };
+  }
+  return { inConf, section: null };
+}
+
+export function scenarioCompletion(options: OptionSpec[]) {
+  return (context: CompletionContext): CompletionResult | null => {
+    const line = context.state.doc.lineAt(context.pos);
+    const before = line.text.slice(0, context.pos - line.from);
+    const word = context.matchBefore(/[\w.:-]*/);
+    if (!word) return null;
+    if (word.from === word.to && !context.explicit && !/\s$/.test(before)) return null;
+    const { inConf, section } = confContext(context.state, line.number);
+    const from = word.from;
+
+    if (inConf) {
+      const kv = /^\s*([\w.-]+)\s*=\s*[^;]*$/.exec(before);
+      if (kv) {
+        const name = kv[1]!;
+        if (name === "type") return { from, options: TYPES.map((label) => ({ label, type: "enum" })) };
+        const spec =
+          options.find((o) => o.name === name && (section === null || o.section === section)) ??
+          options.find((o) => o.name === name);
+        if (!spec) return null;
+        const values =
+          spec.kind === "bool" ? ["yes", "no"] : spec.kind === "choice" ? (spec.values ?? []) : [];
+        const list: Completion[] = values.map((label) => ({
+          label,
+          type: "enum",
+          detail: label === spec.default ? "default" : undefined,
+        }));
+        if (list.length === 0 && spec.default) {
+          list.push({ label: spec.default, type: "constant", detail: "default", info: spec.doc });
+        }
+        return list.length ? { from, options: list } : null;
+      }
+      if (/^\s*[\w.-]*$/.test(before)) {
+        const seen = new Set<string>();
+        const list: Completion[] = [];
+        for (const o of options) {
+          if (section !== null && o.section !== section) continue;
+          if (o.kind === "no_effect" || seen.has(o.name)) continue;
+          seen.add(o.name);
+          list.push({
+            label: o.name,
+            type: "property",
+            detail: `${o.section}${o.default ? ` · default ${o.default}` : ""}`,
+            info: o.doc,
+            apply: `${o.name} = `,
+          });
+        }
+        return { from, options: list, validFor: /^[\w.-]*$/ };
+      }
+      return null;
+    }
+
+    const words = before.trimStart().split(/\s+/);
+    const index = words.length - 1;
+    if (index === 0) {
+      return {
+        from,
+        options: STATEMENTS.map((label) => ({
+          label,
+          type: "keyword",
+          apply: label === "pjsip.conf" ? "pjsip.conf {\n\n}" : `${label} `,
+        })),
+        validFor: /^[\w.-]*$/,
+      };
+    }
+    const head = words[0];
+    if (head === "at" && index === 2) {
+      return { from, options: ACTIONS.map((label) => ({ label, type: "function" })) };
+    }
+    if (head === "asterisk" && index === 1) {
+      return {
+        from,
+        options: [
+          ...ASTERISK_VERSIONS.map((label) => ({ label, type: "constant" })),
+          { label: "restart", type: "function" },
+          { label: "reload", type: "function" },
+        ],
+      };
+    }
+    if (head === "device" && index === 3) {
+      return { from, options: ["udp", "tcp", "tls", "ws", "wss"].map((label) => ({ label, type: "enum" })) };
+    }
+    if (head === "device" && /on-(403|timeout)$/.test(words[index - 1] ?? "")) {
+      return { from, options: ["give-up", "retry"].map((label) => ({ label, type: "enum" })) };
+    }
+    if (head === "device" && index >= 5) {
+      return {
+        from,
+        options: DEVICE_OPTIONS.map((label) => ({ label, type: "property" })),
+        validFor: /^[\w-]*$/,
+      };
+    }
+    return null;
+  };
+}

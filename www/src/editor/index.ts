@@ -1,0 +1,140 @@
+// The scenario editor (CodeMirror 6): colouring, diagnostics from the Rust parser as underlines
+// (message + hint on hover), completion from the option table, Ctrl/Cmd+Enter to run.
+
+import { autocompletion, closeBrackets, completionKeymap } from "@codemirror/autocomplete";
+import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
+import { bracketMatching, indentOnInput, syntaxHighlighting } from "@codemirror/language";
+import { type Diagnostic as LintDiagnostic, lintGutter, setDiagnostics } from "@codemirror/lint";
+import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
+import { EditorSelection, EditorState, type Extension } from "@codemirror/state";
+import {
+  EditorView,
+  drawSelection,
+  highlightActiveLine,
+  highlightActiveLineGutter,
+  keymap,
+  lineNumbers,
+} from "@codemirror/view";
+import { type OptionSpec, scenarioCompletion } from "./complete";
+import { scenarioHighlight, scenarioLanguage } from "./language";
+
+/** A diagnostic as the Rust parser reports it (1-based line and columns). */
+export interface PlacedDiagnostic {
+  line: number;
+  col: number;
+  end_col?: number;
+  severity: "error" | "warning" | string;
+  message: string;
+  hint: string | null;
+}
+
+export interface ScenarioEditor {
+  view: EditorView;
+  text(): string;
+  /** Replaces the whole text as one undoable change. */
+  replace(text: string): void;
+  showDiagnostics(list: PlacedDiagnostic[]): void;
+  /** Moves the cursor to line:col (1-based) and focuses the editor. */
+  goTo(line: number, col: number): void;
+}
+
+export interface EditorOptions {
+  parent: HTMLElement;
+  text: string;
+  options: OptionSpec[];
+  readOnly?: boolean;
+  label?: string;
+  onChange?: (text: string) => void;
+  onRun?: () => void;
+}
+
+/** Where a diagnostic sits in the document, clamped to the text. */
+export function rangeOf(state: EditorState, d: PlacedDiagnostic): { from: number; to: number } {
+  const lineNo = Math.min(Math.max(1, d.line || 1), state.doc.lines);
+  const line = state.doc.line(lineNo);
+  const from = line.from + Math.min(Math.max(0, (d.col || 1) - 1), line.length);
+  let to = line.from + Math.min(Math.max(0, (d.end_col ?? d.col) - 1), line.length);
+  if (to <= from) to = Math.min(line.to, from + 1);
+  if (to <= from && line.length > 0) return { from: line.from, to: line.to };
+  return { from, to };
+}
+
+export function createEditor(opts: EditorOptions): ScenarioEditor {
+  const extensions: Extension[] = [
+    lineNumbers(),
+    highlightActiveLineGutter(),
+    history(),
+    drawSelection(),
+    indentOnInput(),
+    bracketMatching(),
+    closeBrackets(),
+    highlightActiveLine(),
+    highlightSelectionMatches(),
+    lintGutter(),
+    scenarioLanguage,
+    syntaxHighlighting(scenarioHighlight),
+    autocompletion({ override: [scenarioCompletion(opts.options)], activateOnTyping: true }),
+    keymap.of([
+      {
+        key: "Mod-Enter",
+        preventDefault: true,
+        run: () => {
+          opts.onRun?.();
+          return true;
+        },
+      },
+      ...completionKeymap,
+      ...defaultKeymap,
+      ...historyKeymap,
+      ...searchKeymap,
+      indentWithTab,
+    ]),
+    EditorView.contentAttributes.of({
+      "aria-label": opts.label ?? "Scenario text",
+      spellcheck: "false",
+      autocapitalize: "off",
+      autocorrect: "off",
+    }),
+    EditorView.updateListener.of((update) => {
+      if (update.docChanged) opts.onChange?.(update.state.doc.toString());
+    }),
+  ];
+  if (opts.readOnly) extensions.push(EditorState.readOnly.of(true), EditorView.editable.of(false));
+
+  const view = new EditorView({
+    parent: opts.parent,
+    state: EditorState.create({ doc: opts.text, extensions }),
+  });
+
+  return {
+    view,
+    text: () => view.state.doc.toString(),
+    replace(text: string) {
+      if (text === view.state.doc.toString()) return;
+      view.dispatch({
+        changes: { from: 0, to: view.state.doc.length, insert: text },
+        selection: EditorSelection.cursor(Math.min(view.state.selection.main.head, text.length)),
+        userEvent: "input.replace",
+      });
+    },
+    showDiagnostics(list: PlacedDiagnostic[]) {
+      const state = view.state;
+      const marks: LintDiagnostic[] = list.map((d) => {
+        const { from, to } = rangeOf(state, d);
+        return {
+          from,
+          to,
+          severity: d.severity === "warning" ? "warning" : "error",
+          message: d.hint ? `${d.message}\nhint: ${d.hint}` : d.message,
+          source: `line ${d.line}:${d.col}`,
+        };
+      });
+      view.dispatch(setDiagnostics(state, marks));
+    },
+    goTo(line: number, col: number) {
+      const { from } = rangeOf(view.state, { line, col, severity: "error", message: "", hint: null });
+      view.dispatch({ selection: EditorSelection.cursor(from), scrollIntoView: true });
+      view.focus();
+    },
+  };
+}

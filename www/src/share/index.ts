@@ -1,0 +1,117 @@
+// Share links and embed code. The scenario lives in the URL fragment (`#v1.…`, made by the Rust
+// link codec through wasm); nothing from a link is ever inserted as HTML.
+
+/** Escapes text for an HTML attribute value in double quotes. */
+export function attr(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** The address of a sibling page (index.html / embed.html) without query or fragment. */
+export function pageUrl(page: "" | "embed.html"): string {
+  const url = new URL(page || "./", location.href);
+  url.search = "";
+  url.hash = "";
+  return url.href;
+}
+
+export function embedCode(fragment: string, title: string): string {
+  const src = `${pageUrl("embed.html")}#${fragment}`;
+  const name = title.trim() ? `aorlab: ${title.trim()}` : "aorlab scenario";
+  return `<iframe src="${attr(src)}" title="${attr(name)}" sandbox="allow-scripts" loading="lazy" style="width:100%;height:480px;border:0"></iframe>`;
+}
+
+/** Copies text; falls back to a selected textarea where the Clipboard API is refused. */
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.append(area);
+    area.select();
+    let ok = false;
+    try {
+      ok = document.execCommand("copy");
+    } catch {
+      ok = false;
+    }
+    area.remove();
+    return ok;
+  }
+}
+
+/** Keeps the address bar on the newest link, at most about once a second. */
+export class AddressBar {
+  private timer: number | null = null;
+  private last = 0;
+  private pending: (() => string) | null = null;
+
+  constructor(private readonly minGapMs = 1000) {}
+
+  follow(make: () => string): void {
+    this.pending = make;
+    if (this.timer !== null) return;
+    const wait = Math.max(0, this.last + this.minGapMs - Date.now());
+    this.timer = window.setTimeout(() => this.flush(), wait);
+  }
+
+  flush(): void {
+    if (this.timer !== null) window.clearTimeout(this.timer);
+    this.timer = null;
+    const make = this.pending;
+    this.pending = null;
+    if (!make) return;
+    this.last = Date.now();
+    const fragment = make();
+    try {
+      history.replaceState(history.state, "", `#${fragment}`);
+    } catch {
+      // A sandboxed or odd context may refuse; the Copy link button still works.
+    }
+  }
+}
+
+/** localStorage that never throws (a sandboxed iframe has none). */
+export const store = {
+  get(key: string): string | null {
+    try {
+      return window.localStorage.getItem(key);
+    } catch {
+      return null;
+    }
+  },
+  set(key: string, value: string): boolean {
+    try {
+      window.localStorage.setItem(key, value);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+};
+
+/** Parses a time like 90, 90s, 5m, 1h30m, 1:30 into ms (null if not a time). */
+export function parseTime(text: string | null): number | null {
+  if (!text) return null;
+  const s = text.trim();
+  if (/^\d+(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
+  const clock = /^(\d+):(\d\d)(?::(\d\d))?$/.exec(s);
+  if (clock) {
+    const [a, b, c] = [Number(clock[1]), Number(clock[2]), clock[3] ? Number(clock[3]) : null];
+    return (c === null ? a * 60 + b : a * 3600 + b * 60 + c) * 1000;
+  }
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  let total = 0;
+  let rest = s;
+  while (rest.length) {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)/.exec(rest);
+    if (!m) return null;
+    total += Number(m[1]) * units[m[2]!]!;
+    rest = rest.slice(m[0].length);
+  }
+  return Math.round(total);
+}
