@@ -93,7 +93,8 @@ async function runNow(panic = false): Promise<void> {
   if (!outcome.ok) {
     showProblems(outcome.diagnostics as PlacedDiagnostic[]);
     const n = outcome.diagnostics.length;
-    status.textContent = `${n} problem${n === 1 ? "" : "s"} in the scenario — the results show the last good run`;
+    const shown = trace ? " — the results show the last good run" : " — fix them to see the results";
+    status.textContent = `${n} problem${n === 1 ? "" : "s"} in the scenario${shown}`;
     status.dataset.state = "error";
     document.body.dataset.runs = String(++runs);
     return;
@@ -260,6 +261,19 @@ async function start(): Promise<void> {
   byId("copy-embed").addEventListener("click", async () => {
     const code = embedCode(sim.encodeLink(editor.text(), undefined, views.panel()), trace?.title ?? "");
     confirm((await copyText(code)) ? "Embed code copied ✓" : "Copy this code:", code);
+  });
+
+  // A link pasted into this tab's address bar changes only the fragment: open it.
+  window.addEventListener("hashchange", () => {
+    const before = editor.text();
+    const next = initialText();
+    if (next.text === before) return;
+    editor.replace(next.text);
+    void runNow().then(() => {
+      if (next.t !== null && trace) views.setCursor(next.t);
+      const panel = (["contacts", "ladder", "log"] as const).find((p) => p === next.panel);
+      if (panel) views.setPanel(panel);
+    });
   });
 
   await runNow();

@@ -1,0 +1,213 @@
+// Share links and embeds (issue 6) as a stranger's link meets the page: copy link → the same
+// text in a new page; a CLI-made link opens; hostile links (truncated, bit-flipped, too long,
+// inflating too far, HTML in the text) open with a message and never run as HTML; the embed
+// works in sandboxed iframes on the documentation example. Screenshots: embed.png,
+// docs-example.png, link-damaged.png.
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { deflateRawSync } from "node:zlib";
+import { launchBrowser, openPage, root, screenshotPath, serveDist } from "./harness.mjs";
+
+const ready = (page) => page.locator("body[data-ready=true]").waitFor({ timeout: 20_000 });
+const text = (page) => page.evaluate(() => window.aorlab.text());
+
+/** A v1 link made here, the way the Rust codec makes them (view line, newline, text). */
+function v1(payload) {
+  return `v1.${deflateRawSync(Buffer.from(payload, "utf8"), { level: 9 }).toString("base64url")}`;
+}
+
+function cliLink(args) {
+  const bin = join(root, "target", "debug", process.platform === "win32" ? "aorlab.exe" : "aorlab");
+  const [cmd, pre] = existsSync(bin) ? [bin, []] : ["cargo", ["run", "-q", "-p", "aorlab", "--"]];
+  return execFileSync(cmd, [...pre, ...args], { cwd: root, encoding: "utf8" }).trim();
+}
+
+describe("share links and embeds", () => {
+  let server;
+  let browser;
+
+  before(async () => {
+    server = await serveDist();
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test("the address follows edits; Copy link opens the same text in a new page", async () => {
+    const { page, context, problems } = await openPage(browser, server.url);
+    await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+    await ready(page);
+    await page.locator(".cm-content").click();
+    await page.keyboard.press("Control+Home");
+    await page.keyboard.type("# shared with a colleague\n");
+    await page.waitForFunction(() => location.hash.startsWith("#v1."), null, { timeout: 5000 });
+    await page.locator("#copy-link").click();
+    await page.locator("#share-done").getByText(/copied/).waitFor();
+    const link = await page.locator("#share-url").inputValue();
+    assert.match(link, /#v1\.[A-Za-z0-9_-]+$/);
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), link);
+    const mine = await text(page);
+
+    const other = await openPage(browser, link);
+    await ready(other.page);
+    assert.equal(await text(other.page), mine);
+    assert.deepEqual(other.problems, []);
+    await other.context.close();
+
+    // Copy embed code: an iframe snippet with a title, sandboxed, pointing at embed.html.
+    await page.locator("#copy-embed").click();
+    const code = await page.locator("#share-url").inputValue();
+    assert.match(code, /^<iframe src="http:\/\/[^"]+\/embed\.html#v1\.[A-Za-z0-9_-]+" title="aorlab: [^"]+" sandbox="allow-scripts" loading="lazy" style="width:100%;height:480px;border:0"><\/iframe>$/);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test("a link made by the CLI opens to the same text; the link keeps cursor and panel", async () => {
+    const link = cliLink(["link", "preset:demo", "--base", server.url.replace(/\/$/, "")]);
+    const { page, context, problems } = await openPage(browser, link);
+    await ready(page);
+    const demo = cliLink(["presets"]).length > 0;
+    assert.ok(demo);
+    const decoded = await page.evaluate(() => window.aorlab.text());
+    assert.match(decoded, /^title Two phones, max_contacts=1$/m);
+    assert.equal(await page.locator("#notice").isVisible(), false, "no problem notice");
+
+    // A link with view state: the page opens at that moment and panel.
+    const withView = `${server.url}#${v1(`t=5000&p=log\n${decoded}`)}`;
+    const second = await openPage(browser, withView);
+    await ready(second.page);
+    assert.equal(await second.page.evaluate(() => window.aorlab.views().cursor()), 5000);
+    assert.equal(await second.page.evaluate(() => window.aorlab.views().panel()), "log");
+    assert.equal(await text(second.page), decoded);
+    await second.context.close();
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test("hostile links open with a message, never as HTML, never blank", async () => {
+    const good = cliLink(["link", "preset:nat-403", "--base", "x"]).split("#")[1];
+    const hostileTitle = "title <script>alert(1)</script><img src=x onerror=alert(2)>";
+    const demoText = cliLink(["link", "preset:demo", "--base", "x"]);
+    assert.ok(demoText);
+    const cases = {
+      truncated: { fragment: good.slice(0, Math.floor(good.length * 0.6)), problem: /could not|damaged|truncated/i },
+      "bit-flipped": {
+        fragment: `${good.slice(0, 40)}${good[40] === "A" ? "B" : "A"}${good.slice(41)}`,
+        problem: null,
+      },
+      "over 32 KB": { fragment: `v1.${"A".repeat(33 * 1024)}`, problem: /longer than/ },
+      "inflates past 256 KB": { fragment: v1(`\n# ${"a".repeat(300 * 1024)}\n`), problem: /more than 256 KB/ },
+      "unknown format": { fragment: "v9.abc", problem: /does not know/ },
+      "html in the text": {
+        fragment: v1(`\n${hostileTitle}\nasterisk 22\npjsip.conf {\n[alice]\ntype = aor\nmax_contacts = 1\n[alice]\ntype = endpoint\naors = alice\n}\ndevice desk alice udp 192.168.1.10:5060\nat 0s register desk\nuntil 1m\n`),
+        problem: null,
+      },
+    };
+    for (const [name, { fragment, problem }] of Object.entries(cases)) {
+      const { page, context, problems } = await openPage(browser, `${server.url}#${fragment}`);
+      let dialogs = 0;
+      page.on("dialog", (d) => {
+        dialogs++;
+        void d.dismiss();
+      });
+      await ready(page);
+      const editorText = await text(page);
+      assert.ok(editorText.trim().length > 0, `${name}: the editor is not blank`);
+      if (problem) {
+        const notice = page.locator("#notice");
+        await notice.waitFor({ state: "visible" });
+        assert.match(await notice.innerText(), problem, name);
+      }
+      if (name === "bit-flipped") {
+        // Either a message, or (deflate being forgiving) some text: never a blank or broken page.
+        assert.ok((await page.locator("#notice").isVisible()) || editorText.length > 0);
+      }
+      if (name === "html in the text") {
+        await page.locator("#views").getByText("<script>alert(1)</script>", { exact: false }).first().waitFor();
+        assert.equal(await page.locator("#views script, #views img[src=x], #notice script").count(), 0);
+        assert.match(editorText, /<script>alert\(1\)<\/script>/);
+      }
+      if (name === "truncated") await page.screenshot({ path: screenshotPath("link-damaged") });
+      await page.waitForTimeout(100);
+      assert.equal(dialogs, 0, `${name}: no dialog`);
+      assert.deepEqual(problems, [], name);
+      await context.close();
+    }
+  });
+
+  test("a link keeps the saved text recoverable", async () => {
+    const { page, context, problems } = await openPage(browser, server.url);
+    await ready(page);
+    await page.evaluate(() => window.aorlab.setText("# my own work\nuntil 1m\n"));
+    await page.waitForTimeout(300);
+    const link = cliLink(["link", "preset:tcp-drop", "--base", server.url.replace(/\/$/, "")]);
+    await page.goto(link);
+    await ready(page);
+    assert.match(await text(page), /tcp/);
+    await page.locator("#notice").getByRole("button", { name: "Open my previous text" }).click();
+    assert.equal(await text(page), "# my own work\nuntil 1m\n");
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test("the documentation example runs both embeds in sandboxed iframes", async () => {
+    const { page, context, problems } = await openPage(browser, `${server.url}docs-example.html`);
+    const frames = page.locator("iframe.docs-embed");
+    assert.equal(await frames.count(), 2);
+    const expected = {
+      "embed-nat-403": /NAT forgets/,
+      "embed-remove-existing": /remove_existing/i,
+    };
+    for (const [id, title] of Object.entries(expected)) {
+      const frame = page.locator(`#${id}`);
+      assert.equal(await frame.getAttribute("sandbox"), "allow-scripts");
+      await frame.scrollIntoViewIfNeeded();
+      const inside = page.frameLocator(`#${id}`);
+      await inside.locator("body[data-ready=true]").waitFor({ timeout: 20_000 });
+      assert.match(await inside.locator("#embed-title").innerText(), title);
+      await inside.locator("[aria-label=Summary]").first().waitFor({ state: "visible" });
+      const open = await inside.locator("#open-full").getAttribute("href");
+      assert.match(open, /\/#v1\.[A-Za-z0-9_-]+$/);
+      // The frame told the page its height and the page applied it.
+      await page.waitForFunction((i) => document.getElementById(i)?.dataset.postedHeight, id, { timeout: 10_000 });
+    }
+    // Inside the nat-403 frame: the 403 is there.
+    assert.match(await page.frameLocator("#embed-nat-403").locator("[aria-label=Summary]").first().innerText(), /403/);
+    await page.locator("#embed-nat-403").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: screenshotPath("docs-example"), fullPage: true });
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test("embed flags: panel, t, theme, editor; the embed alone looks right", async () => {
+    const fragment = cliLink(["link", "preset:nat-403", "--base", "x"]).split("#")[1];
+    const { page, context, problems } = await openPage(
+      browser,
+      `${server.url}embed.html?panel=log&t=5m&theme=dark&editor=1#${fragment}`,
+      { viewport: { width: 800, height: 600 } },
+    );
+    await ready(page);
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark");
+    await page.locator(".cm-content").waitFor({ state: "visible" });
+    assert.ok(Number(await page.locator("body").getAttribute("data-posted-height")) > 100);
+    await page.screenshot({ path: screenshotPath("embed-dark-editor") });
+
+    const plain = await openPage(browser, `${server.url}embed.html?panel=contacts&theme=light#${fragment}`, {
+      viewport: { width: 800, height: 480 },
+    });
+    await ready(plain.page);
+    assert.equal(await plain.page.locator(".cm-content").count(), 0, "read-only: no editor");
+    await plain.page.screenshot({ path: screenshotPath("embed") });
+    assert.deepEqual(plain.problems, []);
+    await plain.context.close();
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+});
