@@ -279,6 +279,7 @@ async function start(): Promise<void> {
   await runNow();
   // Open on the link's moment, else on the end of the run (the outcome).
   if (trace) views.setCursor(first.t ?? trace.end_ms);
+  document.body.dataset.firstRenderMs = performance.now().toFixed(0);
   document.body.dataset.ready = "true";
 
   // For the end-to-end tests and the timing page: read/replace the text, trigger a panic.
