@@ -6,7 +6,7 @@ window.addEventListener("message", (event: MessageEvent) => {
   if (!data || data.type !== "aorlab:height" || typeof data.height !== "number") return;
   for (const frame of document.querySelectorAll<HTMLIFrameElement>("iframe.docs-embed")) {
     if (frame.contentWindow === event.source) {
-      const height = Math.max(200, Math.min(2000, Math.round(data.height)));
+      const height = Math.max(200, Math.min(760, Math.round(data.height)));
       frame.style.height = `${height}px`;
       frame.dataset.postedHeight = String(height);
     }
