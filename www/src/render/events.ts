@@ -19,7 +19,7 @@ export function isRejection(record: TraceRecord): boolean {
 }
 
 /** The status code to show on a rejection's badge. */
-function rejectionCode(record: TraceRecord): string {
+export function rejectionCode(record: TraceRecord): string {
   const code = statusCode(record);
   if (code !== null) return String(code);
   const match = `${record.summary} ${record.why ?? ""}`.match(/\b([456]\d\d)\b/);

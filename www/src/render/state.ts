@@ -1,9 +1,12 @@
 // The state at a moment, exactly like `Trace::state_at` in crates/sim: the last snapshot at or
-// before `t`, expiries reduced by the whole seconds elapsed, expired rows dropped.
+// before `t`, expiries reduced by the whole seconds elapsed, expired rows dropped; at the end,
+// the final state.
 
 import type { State, Trace } from "../types";
 
 export function stateAt(trace: Trace, t: number): State {
+  // At the end, the final snapshot is the state.
+  if (t >= trace.end_ms) return { ...trace.final_state, at_ms: t };
   const states = trace.states;
   let lo = 0;
   let hi = states.length;

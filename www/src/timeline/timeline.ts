@@ -1,0 +1,839 @@
+// The timeline: an SVG with a time axis, event markers, a lane per binding (styled by how it
+// ended), a lane per device (reachable / unreachable / gave up / offline) and the binding count
+// per AOR against max_contacts; a cursor to drag, play, zoom and fit. It draws the Trace and
+// decides nothing.
+
+import { clock } from "../render/format";
+import type { Ctx } from "../panels/shared";
+import { ENDINGS, REACH, ending, reach } from "../panels/shared";
+import type { Trace, TraceRecord } from "../types";
+import { preciseClock, tickLabel, tickStep, ticks } from "./scale";
+
+const NS = "http://www.w3.org/2000/svg";
+const SPEEDS = [1, 10, 60, 600];
+let instances = 0;
+
+function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number> = {},
+  cls?: string,
+): SVGElementTagNameMap[K] {
+  const node = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  if (cls) node.setAttribute("class", cls);
+  return node;
+}
+
+function html<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string) {
+  const node = document.createElement(tag);
+  if (cls) node.className = cls;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+interface MarkerRow {
+  key: string;
+  label: string;
+  shape: "diamond" | "square" | "triangle" | "circle" | "cross" | "ring";
+  match: (r: TraceRecord) => boolean;
+}
+
+/** The marker rows, each a kind of event with its own shape (colour is not the only signal). */
+const MARKER_ROWS: MarkerRow[] = [
+  { key: "rejected", label: "403", shape: "cross", match: (r) => r.change === "rejected" },
+  { key: "nat", label: "NAT", shape: "diamond", match: (r) => r.kind === "nat" },
+  { key: "connection", label: "Connection", shape: "square", match: (r) => r.kind === "connection" },
+  { key: "asterisk", label: "Asterisk", shape: "triangle", match: (r) => r.kind === "asterisk" },
+  { key: "dial", label: "Dial", shape: "circle", match: (r) => r.kind === "dial" },
+  {
+    key: "qualify",
+    label: "Qualify",
+    shape: "ring",
+    match: (r) => r.kind === "qualify" && !r.summary.startsWith("OPTIONS "),
+  },
+];
+
+export class Timeline {
+  readonly root: HTMLElement;
+  private readonly id = `tl${++instances}`;
+  private ctx: Ctx | null = null;
+  private view: [number, number] = [0, 1];
+  private fitted = true;
+  private width = 800;
+  private labelW = 130;
+  private plot: SVGSVGElement;
+  private cursorGroup: SVGGElement | null = null;
+  private cursorText: SVGTextElement | null = null;
+  private cursorLabelBg: SVGRectElement | null = null;
+
+  private tooltip: HTMLElement;
+  private frame: HTMLElement;
+  private playBtn: HTMLButtonElement;
+  private speedSel: HTMLSelectElement;
+  private readout: HTMLElement;
+  private srList: HTMLElement;
+  private legend: HTMLElement;
+  private playing = false;
+  private lastTick = 0;
+  private eventTimes: number[] = [];
+  private dragging = false;
+  private moved = false;
+
+  constructor(root: HTMLElement) {
+    this.root = root;
+    root.classList.add("timeline");
+
+    const bar = html("div", "tl-toolbar");
+    this.playBtn = html("button", "tl-btn tl-play", "▶ Play");
+    this.playBtn.type = "button";
+    this.playBtn.setAttribute("aria-label", "Play");
+    this.playBtn.addEventListener("click", () => this.togglePlay());
+    const speedLabel = html("label", "tl-speed");
+    speedLabel.append(html("span", "sr-only", "Speed"));
+    this.speedSel = html("select");
+    for (const s of SPEEDS) {
+      const o = html("option", undefined, `${s}×`);
+      o.value = String(s);
+      this.speedSel.append(o);
+    }
+    this.speedSel.value = "60";
+    speedLabel.append(this.speedSel);
+    const zoomIn = this.button("+", "Zoom in", () => this.zoom(0.5));
+    const zoomOut = this.button("−", "Zoom out", () => this.zoom(2));
+    const fit = this.button("Fit", "Fit the whole run", () => this.fit());
+    const prev = this.button("←", "Previous event", () => this.jump(-1));
+    const next = this.button("→", "Next event", () => this.jump(1));
+    this.readout = html("output", "tl-readout");
+    this.readout.setAttribute("aria-live", "off");
+    const group = html("div", "tl-group");
+    group.append(prev, this.playBtn, next, speedLabel);
+    const zoomGroup = html("div", "tl-group");
+    zoomGroup.append(zoomOut, zoomIn, fit);
+    bar.append(group, this.readout, zoomGroup);
+
+    this.frame = html("div", "tl-frame");
+    this.frame.tabIndex = 0;
+    this.frame.setAttribute("role", "slider");
+    this.frame.setAttribute("aria-label", "Timeline cursor");
+    this.frame.setAttribute("aria-valuemin", "0");
+    this.frame.setAttribute(
+      "aria-describedby",
+      `${this.id}-help`,
+    );
+    this.plot = svg("svg", {}, "tl-svg");
+    this.plot.setAttribute("role", "img");
+    this.tooltip = html("div", "tl-tooltip");
+    this.tooltip.hidden = true;
+    this.tooltip.setAttribute("role", "tooltip");
+    this.frame.append(this.plot, this.tooltip);
+
+    const help = html(
+      "p",
+      "tl-help",
+      "Drag or click to move the cursor · ←/→ previous/next event · Shift+←/→ 1 s · Home/End · Space play · +/− zoom · 0 fit · Enter select",
+    );
+    help.id = `${this.id}-help`;
+    this.legend = html("div", "tl-legend");
+    this.srList = html("div", "sr-only");
+    root.append(bar, this.frame, this.legend, help, this.srList);
+
+    this.frame.addEventListener("keydown", (e) => this.onKey(e));
+    this.plot.addEventListener("pointerdown", (e) => this.onDown(e));
+    this.plot.addEventListener("pointermove", (e) => this.onMove(e));
+    this.plot.addEventListener("pointerup", (e) => this.onUp(e));
+    this.plot.addEventListener("pointerleave", () => (this.tooltip.hidden = true));
+    this.plot.addEventListener("wheel", (e) => this.onWheel(e), { passive: false });
+    if (typeof ResizeObserver !== "undefined") {
+      let last = 0;
+      new ResizeObserver(() => {
+        const w = Math.floor(this.frame.clientWidth);
+        if (w > 0 && w !== last) {
+          last = w;
+          this.render();
+        }
+      }).observe(this.frame);
+    }
+  }
+
+  private button(text: string, label: string, onClick: () => void): HTMLButtonElement {
+    const b = html("button", "tl-btn", text);
+    b.type = "button";
+    b.setAttribute("aria-label", label);
+    b.title = label;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  /** A new cursor or selection without redrawing (placeCursor / follow do the rest). */
+  setCtxQuiet(ctx: Ctx): void {
+    this.ctx = ctx;
+  }
+
+  setCtx(ctx: Ctx): void {
+    const first = this.ctx === null || this.ctx.trace !== ctx.trace;
+    this.ctx = ctx;
+    if (first) {
+      const times = new Set<number>();
+      for (const r of ctx.trace.records) times.add(r.at_ms);
+      for (const b of ctx.trace.bindings) {
+        times.add(b.added_ms);
+        if (b.removed_ms !== null) times.add(b.removed_ms);
+      }
+      times.add(0);
+      times.add(ctx.trace.end_ms);
+      this.eventTimes = [...times].sort((a, b) => a - b);
+      const end = Math.max(1, ctx.trace.end_ms);
+      if (this.fitted || this.view[1] > end) this.view = [0, end];
+      this.frame.setAttribute("aria-valuemax", String(ctx.trace.end_ms));
+    }
+    this.render();
+  }
+
+  // ---- geometry ----
+  private x(ms: number): number {
+    const [a, b] = this.view;
+    const w = this.width - this.labelW - 14;
+    return this.labelW + ((ms - a) / (b - a)) * w;
+  }
+  private t(x: number): number {
+    const [a, b] = this.view;
+    const w = this.width - this.labelW - 14;
+    return a + ((x - this.labelW) / w) * (b - a);
+  }
+
+  // ---- drawing ----
+  render(): void {
+    const ctx = this.ctx;
+    if (!ctx) return;
+    const trace = ctx.trace;
+    const width = Math.max(300, Math.floor(this.frame.clientWidth || 800));
+    this.width = width;
+    const narrow = width < 560;
+    this.labelW = narrow ? 78 : 136;
+    const s = this.plot;
+    s.replaceChildren();
+    s.setAttribute("width", String(width));
+
+    const defs = svg("defs");
+    defs.append(...this.patterns());
+    s.append(defs);
+
+    const clipId = `${this.id}-clip`;
+    const clip = svg("clipPath", { id: clipId });
+    s.append(clip);
+
+    const body = svg("g");
+    const labels = svg("g", {}, "tl-labels");
+    let y = 0;
+    const AXIS = 26;
+    const ROW = narrow ? 20 : 20;
+    const LANE = 18;
+    const GAP = 5;
+
+    // Axis.
+    const axis = svg("g", {}, "tl-axis");
+    const [v0, v1] = this.view;
+    const wanted = Math.floor((width - this.labelW) / (narrow ? 62 : 88));
+    const step = tickStep(v0, v1, wanted);
+    y = AXIS;
+    const gridTicks = ticks(v0, v1, wanted);
+    axis.append(svg("line", { x1: this.labelW, x2: width - 14, y1: y - 0.5, y2: y - 0.5 }, "tl-axis-line"));
+    for (const tk of gridTicks) {
+      const x = this.x(tk);
+      const label = svg("text", { x, y: y - 9, "text-anchor": "middle" }, "tl-tick");
+      label.textContent = tickLabel(tk, step);
+      axis.append(svg("line", { x1: x, x2: x, y1: y - 5, y2: y }, "tl-axis-line"), label);
+    }
+    y += 6;
+
+    const section = (title: string) => {
+      const t = svg("text", { x: 8, y: y + 12 }, "tl-section");
+      t.textContent = title;
+      labels.append(t);
+      y += 18;
+    };
+    const rowLabel = (text: string, cy: number, title?: string) => {
+      const t = svg("text", { x: this.labelW - 8, y: cy + 4, "text-anchor": "end" }, "tl-label");
+      t.textContent = text;
+      if (title) {
+        const tt = svg("title");
+        tt.textContent = title;
+        t.append(tt);
+      }
+      labels.append(t);
+    };
+    const grid = svg("g", {}, "tl-grid");
+    body.append(grid);
+
+    // Event markers.
+    const rows = MARKER_ROWS.map((row) => ({
+      row,
+      items: trace.records.map((r, i) => [r, i] as const).filter(([r]) => row.match(r)),
+    })).filter((r) => r.items.length > 0);
+    if (rows.length > 0) {
+      section("Events");
+      for (const { row, items } of rows) {
+        const cy = y + ROW / 2;
+        rowLabel(row.label, cy);
+        body.append(svg("line", { x1: this.labelW, x2: width - 14, y1: cy, y2: cy }, "tl-rowline"));
+        for (const [r, i] of items) {
+          const x = this.x(r.at_ms);
+          const m = this.marker(row.shape, x, cy, `tl-marker m-${row.key}`);
+          m.dataset.record = String(i);
+          m.dataset.tip = `${preciseClock(r.at_ms)} · ${r.actor} · ${r.summary}`;
+          m.setAttribute("aria-label", `${clock(r.at_ms)} ${row.label}: ${r.summary}`);
+          if (ctx.selection?.type === "record" && ctx.selection.index === i) m.classList.add("selected");
+          body.append(m);
+        }
+        y += ROW;
+      }
+      y += GAP;
+    }
+
+    // Binding lanes, grouped by AOR.
+    const aors = [...new Set(trace.bindings.map((b) => b.aor))];
+    if (trace.bindings.length > 0) {
+      section("Bindings");
+      for (const aor of aors) {
+        trace.bindings.forEach((b, i) => {
+          if (b.aor !== aor) return;
+          const end = b.removed_ms ?? trace.end_ms;
+          const x0 = this.x(b.added_ms);
+          const x1 = Math.max(x0 + 2, this.x(end));
+          const top = y + 1;
+          const e = ending(b.ended_by);
+          const who = b.device ?? "?";
+          rowLabel(narrow ? who : `${aor} · ${who}`, y + LANE / 2, `${aor} · ${b.uri}`);
+          const g = svg("g", {}, `tl-binding end-${e.cls}`);
+          g.dataset.binding = String(i);
+          const tip =
+            `${aor} · ${b.uri}\n` +
+            `device: ${b.device ?? "unknown"} · added ${preciseClock(b.added_ms)}` +
+            (b.removed_ms !== null ? ` · removed ${preciseClock(b.removed_ms)}` : "") +
+            `\n${e.label} · ${b.refreshes} refresh${b.refreshes === 1 ? "" : "es"}`;
+          g.dataset.tip = tip;
+          g.append(svg("rect", { x: x0, y: top, width: x1 - x0, height: LANE - 2, rx: 3 }, "tl-bar"));
+          g.append(
+            svg("rect", {
+              x: x0,
+              y: top,
+              width: x1 - x0,
+              height: LANE - 2,
+              rx: 3,
+              fill: `url(#${this.id}-p-${e.cls})`,
+            }, "tl-bar-pattern"),
+          );
+          // The end: an open arrow if still present, a stop bar otherwise.
+          if (b.removed_ms === null) {
+            g.append(svg("path", { d: `M${x1 - 1} ${top} l6 ${(LANE - 2) / 2} l-6 ${(LANE - 2) / 2}z` }, "tl-end"));
+          } else {
+            g.append(svg("rect", { x: x1 - 3, y: top - 2, width: 3, height: LANE + 2 }, "tl-end"));
+          }
+          if (x1 - x0 > 70) {
+            const label = svg("text", { x: x0 + 6, y: top + LANE / 2 + 2.5 }, "tl-bar-text");
+            label.textContent = x1 - x0 > 150 ? `${e.short}${b.refreshes ? ` · ${b.refreshes}↻` : ""}` : e.short;
+            g.append(label);
+          } else if (width - 14 - x1 > 70) {
+            const label = svg("text", { x: x1 + 9, y: top + LANE / 2 + 2.5 }, "tl-bar-text outside");
+            label.textContent = e.short;
+            g.append(label);
+          }
+          if (ctx.selection?.type === "binding" && ctx.selection.index === i) g.classList.add("selected");
+          body.append(g);
+          y += LANE + 3;
+        });
+      }
+      y += GAP;
+    }
+
+    // Device lanes.
+    const devices = [...new Set(trace.reachability.map((s) => s.device))];
+    if (devices.length > 0) {
+      section("Devices");
+      for (const device of devices) {
+        rowLabel(device, y + LANE / 2);
+        for (const sp of trace.reachability) {
+          if (sp.device !== device || sp.to_ms <= sp.from_ms) continue;
+          const x0 = this.x(sp.from_ms);
+          const x1 = Math.max(x0 + 1, this.x(sp.to_ms));
+          const r = reach(sp.state);
+          const g = svg("g", {}, `tl-span reach-${r.cls}`);
+          g.dataset.tip = `${device}: ${r.label} ${preciseClock(sp.from_ms)} – ${preciseClock(sp.to_ms)}`;
+          g.dataset.device = device;
+          g.dataset.state = sp.state;
+          g.append(svg("rect", { x: x0, y: y + 1, width: x1 - x0, height: LANE - 2 }, "tl-bar"));
+          g.append(
+            svg("rect", {
+              x: x0,
+              y: y + 1,
+              width: x1 - x0,
+              height: LANE - 2,
+              fill: `url(#${this.id}-p-${r.cls})`,
+            }, "tl-bar-pattern"),
+          );
+          if (x1 - x0 > 64) {
+            const label = svg("text", { x: x0 + 5, y: y + LANE / 2 + 3.5 }, "tl-bar-text");
+            label.textContent = r.label;
+            g.append(label);
+          }
+          body.append(g);
+        }
+        y += LANE + 3;
+      }
+      y += GAP;
+    }
+
+    // Binding count per AOR against max_contacts.
+    const countAors = [...new Set(trace.counts.map((c) => c.aor))];
+    if (countAors.length > 0) {
+      section("Bindings vs max_contacts");
+      const H = 34;
+      for (const aor of countAors) {
+        const pts = trace.counts.filter((c) => c.aor === aor);
+        // Several points at one moment: the last one holds.
+        const steps: { at: number; n: number; max: number }[] = [];
+        for (const p of pts) {
+          const last = steps[steps.length - 1];
+          if (last && last.at === p.at_ms) {
+            last.n = p.bindings;
+            last.max = p.max_contacts;
+          } else steps.push({ at: p.at_ms, n: p.bindings, max: p.max_contacts });
+        }
+        const top = Math.max(1, ...steps.map((p) => Math.max(p.n, p.max)));
+        const yOf = (n: number) => y + H - 2 - (n / top) * (H - 8);
+        rowLabel(`${aor}`, y + H / 2 - 6);
+        const maxNow = steps[steps.length - 1]?.max ?? 0;
+        const sub = svg("text", { x: this.labelW - 8, y: y + H / 2 + 9, "text-anchor": "end" }, "tl-sublabel");
+        sub.textContent = `max ${maxNow}`;
+        labels.append(sub);
+        let d = "";
+        let area = "";
+        let maxD = "";
+        steps.forEach((p, k) => {
+          const xa = this.x(p.at);
+          const xb = this.x(steps[k + 1]?.at ?? trace.end_ms);
+          d += `${k === 0 ? "M" : "L"}${xa} ${yOf(p.n)} L${xb} ${yOf(p.n)} `;
+          area += `M${xa} ${y + H - 2} L${xa} ${yOf(p.n)} L${xb} ${yOf(p.n)} L${xb} ${y + H - 2} Z `;
+          maxD += `${k === 0 ? "M" : "L"}${xa} ${yOf(p.max)} L${xb} ${yOf(p.max)} `;
+        });
+        const g = svg("g", {}, "tl-count");
+        g.dataset.aor = aor;
+        g.append(svg("path", { d: area }, "tl-count-area"));
+        g.append(svg("path", { d: maxD }, "tl-max-line"));
+        g.append(svg("path", { d }, "tl-count-line"));
+        steps.forEach((p, k) => {
+          const xa = this.x(p.at);
+          const xb = this.x(steps[k + 1]?.at ?? trace.end_ms);
+          if (xb - xa < 3) return;
+          const hit = svg("rect", { x: xa, y, width: xb - xa, height: H }, "tl-hit");
+          hit.dataset.tip = `${aor}: ${p.n} binding${p.n === 1 ? "" : "s"} of max_contacts ${p.max} from ${preciseClock(p.at)}`;
+          g.append(hit);
+          if (xb - xa > 22 && (k === 0 || steps[k - 1]!.n !== p.n)) {
+            const t = svg("text", { x: xa + 4, y: yOf(p.n) - 3 }, "tl-count-text");
+            t.textContent = String(p.n);
+            g.append(t);
+          }
+        });
+        body.append(g);
+        y += H + 6;
+      }
+    }
+
+    y += 4;
+
+    s.setAttribute("height", String(y));
+    s.setAttribute("viewBox", `0 0 ${width} ${y}`);
+    clip.append(svg("rect", { x: this.labelW - 2, y: 0, width: width - this.labelW - 10, height: y }));
+    body.setAttribute("clip-path", `url(#${clipId})`);
+
+    for (const tk of gridTicks) {
+      const x = this.x(tk);
+      grid.append(svg("line", { x1: x, x2: x, y1: AXIS, y2: y }, "tl-gridline"));
+    }
+    s.append(svg("rect", { x: 0, y: 0, width: this.labelW - 4, height: y }, "tl-label-bg"));
+    s.append(axis, labels, body);
+
+    // The cursor.
+    this.cursorGroup = svg("g", {}, "tl-cursor");
+    this.cursorGroup.append(svg("line", { x1: 0, x2: 0, y1: 4, y2: y }, "tl-cursor-line"));
+    this.cursorLabelBg = svg("rect", { x: -24, y: 0, width: 48, height: 17, rx: 4 }, "tl-cursor-bg");
+    this.cursorText = svg("text", { x: 0, y: 12.5, "text-anchor": "middle" }, "tl-cursor-text");
+    this.cursorGroup.append(this.cursorLabelBg, this.cursorText);
+    s.append(this.cursorGroup);
+    this.placeCursor();
+
+    this.plot.setAttribute("aria-label", this.describe(trace));
+    this.renderLegend(trace);
+    this.renderList(trace);
+  }
+
+  private marker(shape: MarkerRow["shape"], x: number, cy: number, cls: string): SVGGElement {
+    const g = svg("g", { transform: `translate(${x} ${cy})` }, cls);
+    const r = 6;
+    switch (shape) {
+      case "diamond":
+        g.append(svg("path", { d: `M0 ${-r} L${r} 0 L0 ${r} L${-r} 0Z` }, "tl-shape"));
+        break;
+      case "square":
+        g.append(svg("rect", { x: -5, y: -5, width: 10, height: 10 }, "tl-shape"));
+        break;
+      case "triangle":
+        g.append(svg("path", { d: `M0 ${-r - 1} L${r + 1} ${r} L${-r - 1} ${r}Z` }, "tl-shape"));
+        break;
+      case "circle":
+        g.append(svg("circle", { r: 5.5 }, "tl-shape"));
+        break;
+      case "ring":
+        g.append(svg("circle", { r: 5 }, "tl-shape ring"));
+        break;
+      case "cross":
+        g.append(svg("circle", { r: 8 }, "tl-shape"));
+        g.append(svg("path", { d: "M-3.5 -3.5 L3.5 3.5 M3.5 -3.5 L-3.5 3.5" }, "tl-cross"));
+        break;
+    }
+    g.append(svg("rect", { x: -8, y: -9, width: 16, height: 18 }, "tl-hit"));
+    return g;
+  }
+
+  private patterns(): SVGElement[] {
+    const out: SVGElement[] = [];
+    const pat = (name: string, body: (p: SVGPatternElement) => void, size = 6) => {
+      const p = svg("pattern", {
+        id: `${this.id}-p-${name}`,
+        width: size,
+        height: size,
+        patternUnits: "userSpaceOnUse",
+      });
+      body(p);
+      out.push(p);
+    };
+    const diag = (p: SVGPatternElement, cls: string) =>
+      p.append(svg("path", { d: "M-1 1 l2 -2 M0 6 l6 -6 M5 7 l2 -2" }, cls));
+    // Bindings
+    pat("present", () => {});
+    pat("request", () => {});
+    pat("expired", (p) => p.append(svg("circle", { cx: 3, cy: 3, r: 1 }, "pat-dot")));
+    pat("remove-existing", (p) => diag(p, "pat-line"));
+    pat("remove-unavailable", (p) => {
+      diag(p, "pat-line");
+      p.append(svg("path", { d: "M-1 5 l2 2 M0 0 l6 6 M5 -1 l2 2" }, "pat-line"));
+    });
+    pat("connection-closed", (p) => p.append(svg("path", { d: "M0 3 H6" }, "pat-line")));
+    pat("pruned-at-boot", (p) => p.append(svg("path", { d: "M3 0 V6" }, "pat-line")));
+    pat("other", (p) => p.append(svg("circle", { cx: 3, cy: 3, r: 1 }, "pat-dot")));
+    // Devices
+    pat("reachable", () => {});
+    pat("unreachable", (p) => diag(p, "pat-line"));
+    pat("gave-up", (p) => {
+      diag(p, "pat-line");
+      p.append(svg("path", { d: "M-1 5 l2 2 M0 0 l6 6 M5 -1 l2 2" }, "pat-line"));
+    });
+    pat("offline", (p) => p.append(svg("circle", { cx: 3, cy: 3, r: 1.1 }, "pat-dot")), 5);
+    return out;
+  }
+
+  private renderLegend(trace: Trace): void {
+    this.legend.replaceChildren();
+    const used = new Set(trace.bindings.map((b) => ending(b.ended_by).cls));
+    const states = new Set(trace.reachability.map((s) => reach(s.state).cls));
+    const swatch = (cls: string, pattern: string, label: string) => {
+      const item = html("span", "tl-legend-item");
+      const sw = svg("svg", { width: 26, height: 12, "aria-hidden": "true" }, `tl-swatch ${cls}`);
+      sw.append(svg("rect", { x: 0, y: 0, width: 26, height: 12, rx: 2 }, "tl-bar"));
+      sw.append(svg("rect", { x: 0, y: 0, width: 26, height: 12, rx: 2, fill: `url(#${this.id}-p-${pattern})` }, "tl-bar-pattern"));
+      item.append(sw, html("span", undefined, label));
+      return item;
+    };
+    const groupB = html("span", "tl-legend-group");
+    groupB.append(html("span", "tl-legend-title", "Binding ended:"));
+    for (const e of Object.values(ENDINGS)) {
+      if (used.has(e.cls)) groupB.append(swatch(`end-${e.cls}`, e.cls, e.label));
+    }
+    const groupD = html("span", "tl-legend-group");
+    groupD.append(html("span", "tl-legend-title", "Device:"));
+    for (const r of Object.values(REACH)) {
+      if (states.has(r.cls)) groupD.append(swatch(`reach-${r.cls}`, r.cls, r.label));
+    }
+    if (used.size) this.legend.append(groupB);
+    if (states.size) this.legend.append(groupD);
+  }
+
+  /** A text alternative of the lanes for screen readers. */
+  private renderList(trace: Trace): void {
+    this.srList.replaceChildren();
+    const h = html("p", undefined, "Timeline as a list");
+    const list = html("ul");
+    for (const b of trace.bindings) {
+      list.append(
+        html(
+          "li",
+          undefined,
+          `Binding ${b.aor} ${b.uri} (${b.device ?? "unknown device"}) from ${clock(b.added_ms)} to ${b.removed_ms === null ? "the end" : clock(b.removed_ms)}: ${ending(b.ended_by).label}`,
+        ),
+      );
+    }
+    for (const sp of trace.reachability) {
+      list.append(html("li", undefined, `${sp.device} ${reach(sp.state).label} from ${clock(sp.from_ms)} to ${clock(sp.to_ms)}`));
+    }
+    for (const r of trace.records) {
+      if (r.change === "rejected") list.append(html("li", undefined, `${clock(r.at_ms)} 403: ${r.summary}`));
+    }
+    this.srList.append(h, list);
+  }
+
+  private describe(trace: Trace): string {
+    const rej = trace.records.filter((r) => r.change === "rejected").length;
+    return (
+      `Timeline from 0:00 to ${clock(trace.end_ms)}: ${trace.bindings.length} binding${trace.bindings.length === 1 ? "" : "s"}, ` +
+      `${new Set(trace.reachability.map((s) => s.device)).size} devices, ${rej} rejected REGISTER${rej === 1 ? "" : "s"}.`
+    );
+  }
+
+  placeCursor(): void {
+    const ctx = this.ctx;
+    if (!ctx || !this.cursorGroup) return;
+    const c = ctx.cursor;
+    const x = this.x(c);
+    const inView = c >= this.view[0] && c <= this.view[1];
+    this.cursorGroup.style.display = inView ? "" : "none";
+    this.cursorGroup.setAttribute("transform", `translate(${x} 0)`);
+    const text = clock(c);
+    if (this.cursorText) this.cursorText.textContent = text;
+    const w = text.length * 7.2 + 10;
+    // Keep the label inside the plot.
+    let shift = 0;
+    if (x - w / 2 < this.labelW) shift = this.labelW - (x - w / 2);
+    if (x + w / 2 > this.width - 2) shift = this.width - 2 - (x + w / 2);
+    this.cursorLabelBg?.setAttribute("x", String(-w / 2 + shift));
+    this.cursorLabelBg?.setAttribute("width", String(w));
+    this.cursorText?.setAttribute("x", String(shift));
+    this.readout.textContent = `${clock(c)} / ${clock(ctx.trace.end_ms)}`;
+    this.frame.setAttribute("aria-valuenow", String(c));
+    this.frame.setAttribute("aria-valuetext", `${clock(c)} of ${clock(ctx.trace.end_ms)}`);
+  }
+
+  /** Keeps the cursor in view when zoomed (playing, jumping). */
+  follow(): void {
+    const ctx = this.ctx;
+    if (!ctx) return;
+    const [a, b] = this.view;
+    const c = ctx.cursor;
+    if (c < a || c > b) {
+      const span = b - a;
+      let na = c - span * 0.1;
+      na = Math.max(0, Math.min(na, ctx.trace.end_ms - span));
+      this.view = [na, na + span];
+      this.render();
+    } else {
+      this.placeCursor();
+    }
+  }
+
+  // ---- interaction ----
+  private zoom(factor: number, around?: number): void {
+    const ctx = this.ctx;
+    if (!ctx) return;
+    const end = Math.max(1, ctx.trace.end_ms);
+    const [a, b] = this.view;
+    const center = around ?? (ctx.cursor >= a && ctx.cursor <= b ? ctx.cursor : (a + b) / 2);
+    const span = Math.min(end, Math.max(200, (b - a) * factor));
+    const ratio = (center - a) / (b - a);
+    let na = center - span * ratio;
+    na = Math.max(0, Math.min(na, end - span));
+    this.view = [na, na + span];
+    this.fitted = span >= end;
+    this.render();
+  }
+
+  fit(): void {
+    const ctx = this.ctx;
+    if (!ctx) return;
+    this.view = [0, Math.max(1, ctx.trace.end_ms)];
+    this.fitted = true;
+    this.render();
+  }
+
+  private jump(dir: number): void {
+    const ctx = this.ctx;
+    if (!ctx) return;
+    const c = ctx.cursor;
+    const times = this.eventTimes;
+    let target = c;
+    if (dir > 0) target = times.find((t) => t > c) ?? ctx.trace.end_ms;
+    else {
+      for (let i = times.length - 1; i >= 0; i--)
+        if (times[i]! < c) {
+          target = times[i]!;
+          break;
+        }
+      if (target === c) target = 0;
+    }
+    ctx.setCursor(target, "timeline");
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const ctx = this.ctx;
+    if (!ctx) return;
+    let handled = true;
+    switch (e.key) {
+      case "ArrowRight":
+        if (e.shiftKey) ctx.setCursor(ctx.cursor + 1000, "timeline");
+        else this.jump(1);
+        break;
+      case "ArrowLeft":
+        if (e.shiftKey) ctx.setCursor(ctx.cursor - 1000, "timeline");
+        else this.jump(-1);
+        break;
+      case "Home":
+        ctx.setCursor(0, "timeline");
+        break;
+      case "End":
+        ctx.setCursor(ctx.trace.end_ms, "timeline");
+        break;
+      case " ":
+        this.togglePlay();
+        break;
+      case "+":
+      case "=":
+        this.zoom(0.5);
+        break;
+      case "-":
+        this.zoom(2);
+        break;
+      case "0":
+        this.fit();
+        break;
+      case "Enter": {
+        // Select the record at (or just before) the cursor.
+        let idx = -1;
+        ctx.trace.records.forEach((r, i) => {
+          if (r.at_ms <= ctx.cursor) idx = i;
+        });
+        if (idx >= 0) ctx.select({ type: "record", index: idx }, "timeline");
+        break;
+      }
+      default:
+        handled = false;
+    }
+    if (handled) e.preventDefault();
+  }
+
+  private pointX(e: PointerEvent | WheelEvent): number {
+    const rect = this.plot.getBoundingClientRect();
+    return ((e.clientX - rect.left) / rect.width) * this.width;
+  }
+
+  private onDown(e: PointerEvent): void {
+    const ctx = this.ctx;
+    if (!ctx || e.button !== 0) return;
+    const x = this.pointX(e);
+    if (x < this.labelW - 4) return;
+    this.dragging = true;
+    this.moved = false;
+    this.plot.setPointerCapture?.(e.pointerId);
+    this.frame.focus({ preventScroll: true });
+    const target = (e.target as Element).closest("[data-record]");
+    if (!target) ctx.setCursor(this.t(x), "timeline");
+    e.preventDefault();
+  }
+
+  private onMove(e: PointerEvent): void {
+    const ctx = this.ctx;
+    if (!ctx) return;
+    if (this.dragging) {
+      this.moved = true;
+      ctx.setCursor(this.t(Math.max(this.labelW, this.pointX(e))), "timeline");
+      this.tooltip.hidden = true;
+      return;
+    }
+    const target = (e.target as Element).closest<SVGElement>("[data-tip]");
+    if (!target) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    this.tooltip.textContent = target.dataset.tip ?? "";
+    this.tooltip.hidden = false;
+    const frame = this.frame.getBoundingClientRect();
+    const tw = this.tooltip.offsetWidth;
+    let left = e.clientX - frame.left + 12;
+    if (left + tw > frame.width) left = Math.max(0, e.clientX - frame.left - tw - 12);
+    this.tooltip.style.left = `${left}px`;
+    this.tooltip.style.top = `${e.clientY - frame.top + 16}px`;
+  }
+
+  private onUp(e: PointerEvent): void {
+    const ctx = this.ctx;
+    if (!ctx || !this.dragging) return;
+    this.dragging = false;
+    this.plot.releasePointerCapture?.(e.pointerId);
+    if (this.moved) return;
+    const el = document.elementFromPoint(e.clientX, e.clientY);
+    const rec = el?.closest<SVGElement>("[data-record]");
+    const bind = el?.closest<SVGElement>("[data-binding]");
+    if (rec) {
+      const i = Number(rec.dataset.record);
+      ctx.setCursor(ctx.trace.records[i]!.at_ms, "timeline");
+      ctx.select({ type: "record", index: i }, "timeline");
+    } else if (bind) {
+      ctx.select({ type: "binding", index: Number(bind.dataset.binding) }, "timeline");
+    }
+  }
+
+  private onWheel(e: WheelEvent): void {
+    const ctx = this.ctx;
+    if (!ctx) return;
+    const x = this.pointX(e);
+    if (x < this.labelW) return;
+    e.preventDefault();
+    if (Math.abs(e.deltaX) > Math.abs(e.deltaY) || e.shiftKey) {
+      const [a, b] = this.view;
+      const span = b - a;
+      const d = ((e.shiftKey ? e.deltaY : e.deltaX) / (this.width - this.labelW)) * span;
+      const na = Math.max(0, Math.min(a + d, ctx.trace.end_ms - span));
+      this.view = [na, na + span];
+      this.render();
+      return;
+    }
+    this.zoom(e.deltaY > 0 ? 1.25 : 0.8, this.t(x));
+  }
+
+  togglePlay(): void {
+    if (this.playing) this.pause();
+    else this.play();
+  }
+
+  play(): void {
+    const ctx = this.ctx;
+    if (!ctx || this.playing) return;
+    if (ctx.cursor >= ctx.trace.end_ms) ctx.setCursor(0, "play");
+    this.playing = true;
+    this.playBtn.textContent = "❚❚ Pause";
+    this.playBtn.setAttribute("aria-label", "Pause");
+    this.lastTick = performance.now();
+    const step = (now: number) => {
+      if (!this.playing || !this.ctx) return;
+      const dt = now - this.lastTick;
+      this.lastTick = now;
+      const speed = Number(this.speedSel.value) || 1;
+      const next = this.ctx.cursor + dt * speed;
+      if (next >= this.ctx.trace.end_ms) {
+        this.ctx.setCursor(this.ctx.trace.end_ms, "play");
+        this.pause();
+        return;
+      }
+      this.ctx.setCursor(next, "play");
+      requestAnimationFrame(step);
+    };
+    requestAnimationFrame(step);
+  }
+
+  pause(): void {
+    this.playing = false;
+    this.playBtn.textContent = "▶ Play";
+    this.playBtn.setAttribute("aria-label", "Play");
+  }
+
+  isPlaying(): boolean {
+    return this.playing;
+  }
+}
