@@ -29,7 +29,11 @@ if (Number.isFinite(heightHint) && heightHint >= 120 && heightHint <= 4000) {
 
 let lastHeight = 0;
 function postHeight(): void {
-  const height = Math.ceil(document.documentElement.scrollHeight);
+  // The content's own height (not the frame's), so a parent that applies it cannot loop.
+  const style = getComputedStyle(document.body);
+  const height = Math.ceil(
+    document.body.getBoundingClientRect().height + parseFloat(style.marginTop) + parseFloat(style.marginBottom),
+  );
   if (Math.abs(height - lastHeight) < 2) return;
   lastHeight = height;
   document.body.dataset.postedHeight = String(height);

@@ -236,7 +236,7 @@ async function start(): Promise<void> {
     onChange: onTextChange,
     onRun: () => void runNow(),
   });
-  if (!store.set(TEXT_KEY, first.text)) document.body.dataset.storage = "unavailable";
+  // The saved text is overwritten only by an edit (a link opened is not yet the user's work).
   fillPresets();
   refreshControls();
 

@@ -12,7 +12,7 @@ import { after, before, describe, test } from "node:test";
 import { deflateRawSync } from "node:zlib";
 import { launchBrowser, openPage, root, screenshotPath, serveDist } from "./harness.mjs";
 
-const ready = (page) => page.locator("body[data-ready=true]").waitFor({ timeout: 20_000 });
+const ready = (page) => page.locator("body[data-ready=true]").waitFor({ timeout: 30_000 });
 const text = (page) => page.evaluate(() => window.aorlab.text());
 
 /** A v1 link made here, the way the Rust codec makes them (view line, newline, text). */
@@ -63,6 +63,7 @@ describe("share links and embeds", () => {
 
     // Copy embed code: an iframe snippet with a title, sandboxed, pointing at embed.html.
     await page.locator("#copy-embed").click();
+    await page.locator("#share-done").getByText(/Embed code copied/).waitFor();
     const code = await page.locator("#share-url").inputValue();
     assert.match(code, /^<iframe src="http:\/\/[^"]+\/embed\.html#v1\.[A-Za-z0-9_-]+" title="aorlab: [^"]+" sandbox="allow-scripts" loading="lazy" style="width:100%;height:480px;border:0"><\/iframe>$/);
     assert.deepEqual(problems, []);
@@ -170,7 +171,11 @@ describe("share links and embeds", () => {
       assert.equal(await frame.getAttribute("sandbox"), "allow-scripts");
       await frame.scrollIntoViewIfNeeded();
       const inside = page.frameLocator(`#${id}`);
-      await inside.locator("body[data-ready=true]").waitFor({ timeout: 20_000 });
+      try {
+        await inside.locator("body[data-ready=true]").waitFor({ timeout: 45_000 });
+      } catch (error) {
+        throw new Error(`${id} did not get ready: ${error.message}\nproblems: ${problems.join("\n")}`);
+      }
       assert.match(await inside.locator("#embed-title").innerText(), title);
       await inside.locator("[aria-label=Summary]").first().waitFor({ state: "visible" });
       const open = await inside.locator("#open-full").getAttribute("href");

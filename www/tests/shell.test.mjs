@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { launchBrowser, openPage, screenshotPath, serveDist } from "./harness.mjs";
 
 export async function ready(page) {
-  await page.locator("body[data-ready=true]").waitFor({ timeout: 20_000 });
+  await page.locator("body[data-ready=true]").waitFor({ timeout: 30_000 });
 }
 
 export const text = (page) => page.evaluate(() => window.aorlab.text());
@@ -88,7 +88,8 @@ describe("playground shell", () => {
     await page.reload();
     await ready(page);
     assert.match(await text(page), /^# kept across reloads\n/);
-    assert.deepEqual(problems, []);
+    // A navigation may abort the previous page's favicon request: not the page's problem.
+    assert.deepEqual(problems.filter((p) => !/favicon\.svg net::ERR_ABORTED/.test(p)), []);
     await context.close();
   });
 
@@ -166,7 +167,7 @@ describe("playground shell", () => {
     await page.keyboard.type("max_c");
     const option = page.locator(".cm-tooltip-autocomplete li", { hasText: "max_contacts" });
     await option.first().waitFor({ state: "visible" });
-    await page.keyboard.press("Enter");
+    await option.first().click();
     await page.keyboard.type("3");
     assert.match(await text(page), /^max_contacts = 3$/m);
     assert.deepEqual(problems, []);

@@ -110,10 +110,24 @@ export function createEditor(opts: EditorOptions): ScenarioEditor {
     view,
     text: () => view.state.doc.toString(),
     replace(text: string) {
-      if (text === view.state.doc.toString()) return;
+      const old = view.state.doc.toString();
+      if (text === old) return;
+      // Only the part that differs, so the cursor, the scroll position and undo stay precise.
+      let start = 0;
+      const limit = Math.min(old.length, text.length);
+      while (start < limit && old.charCodeAt(start) === text.charCodeAt(start)) start++;
+      let end = 0;
+      while (
+        end < limit - start &&
+        old.charCodeAt(old.length - 1 - end) === text.charCodeAt(text.length - 1 - end)
+      )
+        end++;
+      const changes = { from: start, to: old.length - end, insert: text.slice(start, text.length - end) };
+      const head = view.state.selection.main.head;
+      const mapped = head <= start ? head : head >= old.length - end ? head + text.length - old.length : start + changes.insert.length;
       view.dispatch({
-        changes: { from: 0, to: view.state.doc.length, insert: text },
-        selection: EditorSelection.cursor(Math.min(view.state.selection.main.head, text.length)),
+        changes,
+        selection: EditorSelection.cursor(Math.max(0, Math.min(mapped, text.length))),
         userEvent: "input.replace",
       });
     },
