@@ -213,6 +213,14 @@ describe("views", () => {
         assert.ok(overflow <= 0, `${w}px ${scheme}: the page is ${overflow}px wider than the screen`);
         await page.screenshot({ path: screenshotPath(`views-${w}-${scheme}`) });
         await page.screenshot({ path: screenshotPath(`views-${w}-${scheme}-full`), fullPage: true });
+        if (scheme === "light") {
+          // The other two panels, for a look.
+          await page.evaluate(() => window.views.setPanel("ladder"));
+          await page.locator(".panel-ladder .msg", { hasText: "403 Forbidden" }).click();
+          await page.locator(".views-panels").screenshot({ path: screenshotPath(`views-${w}-ladder`) });
+          await page.evaluate(() => window.views.setPanel("log"));
+          await page.locator(".views-panels").screenshot({ path: screenshotPath(`views-${w}-log`) });
+        }
         assert.deepEqual(problems, []);
         await context.close();
       }

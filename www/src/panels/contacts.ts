@@ -76,7 +76,9 @@ export function renderContactsPanel(root: HTMLElement, ctx: Ctx): void {
           const row = state.contacts.find((c) => c.uri === uri);
           const who = row?.reaches;
           if (k > 0) rings.append(", ");
-          rings.append(el("strong", who ? "ring" : "ring stale", who ?? `nobody (stale ${uri})`));
+          const item = el("strong", who ? "ring" : "ring stale", who ?? "nobody (stale)");
+          item.title = uri;
+          rings.append(item);
         });
       }
       box.append(rings);

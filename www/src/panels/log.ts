@@ -181,7 +181,7 @@ export class LogPanel {
   private scrollTo(li: HTMLElement): void {
     const box = li.closest<HTMLElement>(".log-scroll");
     if (!box) return;
-    const top = li.offsetTop - box.offsetTop;
+    const top = li.offsetTop; // .log-scroll is positioned, so this is relative to it
     if (top < box.scrollTop || top + li.offsetHeight > box.scrollTop + box.clientHeight) {
       box.scrollTop = Math.max(0, top - box.clientHeight / 3);
     }

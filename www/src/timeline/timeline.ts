@@ -240,7 +240,8 @@ export class Timeline {
     axis.append(svg("line", { x1: this.labelW, x2: width - 14, y1: y - 0.5, y2: y - 0.5 }, "tl-axis-line"));
     for (const tk of gridTicks) {
       const x = this.x(tk);
-      const label = svg("text", { x, y: y - 9, "text-anchor": "middle" }, "tl-tick");
+      const anchor = x > width - 34 ? "end" : x < this.labelW + 16 ? "start" : "middle";
+      const label = svg("text", { x: anchor === "end" ? Math.min(x + 4, width - 2) : anchor === "start" ? x - 3 : x, y: y - 9, "text-anchor": anchor }, "tl-tick");
       label.textContent = tickLabel(tk, step);
       axis.append(svg("line", { x1: x, x2: x, y1: y - 5, y2: y }, "tl-axis-line"), label);
     }
