@@ -174,6 +174,36 @@ describe("views", () => {
     await context.close();
   });
 
+  test("clicking a binding selects it in the log; zoom, fit and play", async () => {
+    const { page, context, problems } = await open("preset=tcp-drop&panel=log");
+    const closed = page.locator(".tl-binding.end-connection-closed");
+    await closed.hover();
+    await page.locator(".tl-tooltip", { hasText: "connection closed" }).waitFor({ state: "visible" });
+    await closed.click();
+    const selected = await page.locator(".panel-log .event.selected").allInnerTexts();
+    assert.ok(selected.length >= 2, "the binding's added and removed records are selected");
+    assert.ok(selected.some((t) => /binding removed/.test(t)), selected.join("\n"));
+    await page.locator(".tl-binding.end-connection-closed.selected").waitFor();
+
+    const ticks = async () => (await page.locator(".tl-tick").allInnerTexts()).join(" ");
+    const before = await ticks();
+    await page.getByRole("button", { name: "Zoom in" }).click();
+    await page.getByRole("button", { name: "Zoom in" }).click();
+    assert.notEqual(await ticks(), before, "zooming changes the axis");
+    await page.getByRole("button", { name: "Fit the whole run" }).click();
+    assert.equal(await ticks(), before, "fit shows the whole run again");
+
+    await page.evaluate(() => window.views.setCursor(0));
+    await page.locator(".tl-speed select").selectOption("600");
+    await page.getByRole("button", { name: "Play" }).click();
+    await page.waitForTimeout(400);
+    await page.getByRole("button", { name: "Pause" }).click();
+    const at = await page.evaluate(() => window.views.cursor());
+    assert.ok(at > 60_000, `playing at 600× moved the cursor to ${at}`);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test("the log filters by device, and a record moves the cursor", async () => {
     const { page, context, problems } = await open("preset=nat-403&panel=log");
     const all = await page.locator(".panel-log .event").count();

@@ -31,6 +31,11 @@ function html<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?
   return node;
 }
 
+/** About how wide a lane label is (10.5px bold sans). */
+function textWidth(text: string): number {
+  return text.length * 6.6;
+}
+
 interface MarkerRow {
   key: string;
   label: string;
@@ -330,11 +335,12 @@ export class Timeline {
           } else {
             g.append(svg("rect", { x: x1 - 3, y: top - 2, width: 3, height: LANE + 2 }, "tl-end"));
           }
-          if (x1 - x0 > 70) {
+          const long = `${e.short}${b.refreshes ? ` · ${b.refreshes}↻` : ""}`;
+          if (x1 - x0 > textWidth(e.short) + 12) {
             const label = svg("text", { x: x0 + 6, y: top + LANE / 2 + 2.5 }, "tl-bar-text");
-            label.textContent = x1 - x0 > 150 ? `${e.short}${b.refreshes ? ` · ${b.refreshes}↻` : ""}` : e.short;
+            label.textContent = x1 - x0 > textWidth(long) + 12 ? long : e.short;
             g.append(label);
-          } else if (width - 14 - x1 > 70) {
+          } else if (width - 14 - x1 > textWidth(e.short) + 12) {
             const label = svg("text", { x: x1 + 9, y: top + LANE / 2 + 2.5 }, "tl-bar-text outside");
             label.textContent = e.short;
             g.append(label);
@@ -372,7 +378,7 @@ export class Timeline {
               fill: `url(#${this.id}-p-${r.cls})`,
             }, "tl-bar-pattern"),
           );
-          if (x1 - x0 > 64) {
+          if (x1 - x0 > textWidth(r.label) + 10) {
             const label = svg("text", { x: x0 + 5, y: y + LANE / 2 + 3.5 }, "tl-bar-text");
             label.textContent = r.label;
             g.append(label);
