@@ -98,7 +98,10 @@ export class SimWorker {
   private nextId = 1;
   restarts = 0;
 
-  constructor(private readonly module: WebAssembly.Module) {}
+  constructor(private readonly module: WebAssembly.Module) {
+    // Start at once: the worker loads while the page builds the editor.
+    this.worker = this.start();
+  }
 
   run(text: string, panic = false): Promise<RunReply> {
     return new Promise((resolve) => {
