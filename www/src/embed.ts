@@ -161,6 +161,8 @@ async function start(): Promise<void> {
   const t = parseTime(params.get("t")) ?? decoded.view.t;
   if (t !== null && trace) views.setCursor(t);
   if (params.get("autoplay") === "1") autoplay();
+  // For the end-to-end tests: where the cursor is.
+  Object.assign(window, { aorlab: { cursor: () => views.cursor(), text: () => text } });
   document.body.dataset.ready = "true";
   new ResizeObserver(() => postHeight()).observe(document.body);
   window.addEventListener("resize", postHeight);

@@ -211,6 +211,13 @@ describe("share links and embeds", () => {
     await ready(plain.page);
     assert.equal(await plain.page.locator(".cm-content").count(), 0, "read-only: no editor");
     await plain.page.screenshot({ path: screenshotPath("embed") });
+
+    // autoplay=1 moves the cursor by itself.
+    const playing = await openPage(browser, `${server.url}embed.html?autoplay=1&t=0#${fragment}`);
+    await ready(playing.page);
+    await playing.page.waitForFunction(() => window.aorlab.cursor() > 30_000, null, { timeout: 10_000 });
+    assert.deepEqual(playing.problems, []);
+    await playing.context.close();
     assert.deepEqual(plain.problems, []);
     await plain.context.close();
     assert.deepEqual(problems, []);

@@ -48,6 +48,12 @@ describe("playground shell", () => {
     assert.ok(expected > lines - 1, `the new line is at the end (${expected})`);
     assert.equal(at.split(":")[0], String(expected), `diagnostic at ${at}`);
     assert.ok((await page.locator(".cm-lintRange-error").count()) >= 1, "an underline in the editor");
+    // Hovering the underline shows the message and the hint.
+    await page.locator(".cm-lintRange-error").first().hover();
+    const tip = page.locator(".cm-tooltip-lint");
+    await tip.waitFor({ state: "visible" });
+    const message = await page.locator("#diagnostics .diagnostic .message").first().innerText();
+    assert.ok((await tip.innerText()).includes(message), `the tooltip shows "${message}"`);
     assert.match(await page.locator("#status").innerText(), /problem/);
     // Clicking the place moves the editor's cursor there.
     await place.click();
