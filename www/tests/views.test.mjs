@@ -41,6 +41,10 @@ const LESSONS = {
     assert.ok((await page.locator('.tl-span.reach-unreachable[data-device="desk"]').count()) >= 1, "desk unreachable");
     assert.equal(await page.locator('.tl-span.reach-gave-up[data-device="desk"]').count(), 1, "desk gave up");
     assert.ok((await page.locator(".tl-marker.m-nat").count()) >= 1, "NAT markers");
+    // The lost registration in the summary moves the cursor to where it started.
+    await page.locator(".summary-jump", { hasText: "desk lost its registration" }).click();
+    assert.equal(await page.evaluate(() => window.views.cursor()), 60_021);
+    assert.match(await page.locator(".panel-contacts").innerText(), /reaches nobody \(stale\)/);
   },
   "three-phones": async (page) => {
     assert.equal(await page.locator(".tl-binding.end-present").count(), 3);
@@ -255,6 +259,21 @@ describe("views", () => {
         await context.close();
       }
     }
+  });
+
+  test("compact mode: summary, timeline and one panel", async () => {
+    const { page, context, problems } = await open("preset=restart&compact=1&panel=log", {
+      viewport: { width: 700, height: 600 },
+    });
+    assert.equal(await page.locator(".tabs").isVisible(), false);
+    assert.equal(await page.locator(".panel-log").isVisible(), true);
+    assert.equal(await page.locator(".panel-contacts").isVisible(), false);
+    await page.locator(".summary-title").waitFor({ state: "visible" });
+    await page.locator(".tl-binding.end-pruned-at-boot").waitFor({ state: "visible" });
+    await page.evaluate(() => window.views.setPanel("contacts"));
+    assert.equal(await page.locator(".panel-contacts").isVisible(), true);
+    assert.deepEqual(problems, []);
+    await context.close();
   });
 
   test("data-theme overrides the system theme", async () => {

@@ -299,8 +299,8 @@ export class Timeline {
     // Binding lanes, grouped by AOR.
     const aors = [...new Set(trace.bindings.map((b) => b.aor))];
     if (trace.bindings.length > 0) {
-      section("Bindings");
       for (const aor of aors) {
+        section(`Bindings of ${aor}`);
         trace.bindings.forEach((b, i) => {
           if (b.aor !== aor) return;
           const end = b.removed_ms ?? trace.end_ms;
@@ -309,7 +309,8 @@ export class Timeline {
           const top = y + 1;
           const e = ending(b.ended_by);
           const who = b.device ?? "?";
-          rowLabel(narrow ? who : `${aor} · ${who}`, y + LANE / 2, `${aor} · ${b.uri}`);
+          const port = b.uri.match(/@(?:\[[^\]]*\]|[^:;>]+):(\d+)/)?.[1];
+          rowLabel(narrow || !port ? who : `${who} :${port}`, y + LANE / 2, `${aor} · ${b.uri}`);
           const g = svg("g", {}, `tl-binding end-${e.cls}`);
           g.dataset.binding = String(i);
           const tip =
