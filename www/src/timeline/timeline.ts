@@ -739,10 +739,9 @@ export class Timeline {
     this.dragging = true;
     this.moved = false;
     this.plot.setPointerCapture?.(e.pointerId);
-    this.frame.focus({ preventScroll: true });
+    // No preventDefault: the mouse down focuses the frame (keys work next) without a focus ring.
     const target = (e.target as Element).closest("[data-record]");
     if (!target) ctx.setCursor(this.t(x), "timeline");
-    e.preventDefault();
   }
 
   private onMove(e: PointerEvent): void {
