@@ -162,6 +162,16 @@ function onTextChange(text: string): void {
 function fillPresets(): void {
   const list = byId<HTMLUListElement>("preset-list");
   const menu = byId<HTMLDetailsElement>("presets");
+  // A menu: Escape or a click elsewhere closes it.
+  menu.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && menu.open) {
+      menu.open = false;
+      menu.querySelector("summary")?.focus();
+    }
+  });
+  document.addEventListener("click", (event) => {
+    if (menu.open && !menu.contains(event.target as Node)) menu.open = false;
+  });
   for (const preset of sim.presets()) {
     const item = document.createElement("li");
     const button = document.createElement("button");

@@ -103,6 +103,12 @@ describe("playground shell", () => {
     const { page, context, problems } = await openPage(browser, server.url);
     await ready(page);
     const original = await text(page);
+    // The menu opens from its button and Escape closes it (focus back on the button).
+    await page.locator("#presets > summary").click();
+    await page.locator("button.preset").first().waitFor({ state: "visible" });
+    await page.locator("button.preset").first().focus();
+    await page.keyboard.press("Escape");
+    assert.equal(await page.locator("#presets").evaluate((d) => d.open), false);
     const names = await page.locator("button.preset").evaluateAll((bs) => bs.map((b) => b.dataset.preset));
     assert.ok(names.length >= 10, `presets: ${names}`);
     for (const name of names) {
