@@ -70,6 +70,7 @@ export class Timeline {
   private cursorGroup: SVGGElement | null = null;
   private cursorText: SVGTextElement | null = null;
   private cursorLabelBg: SVGRectElement | null = null;
+  private tickLabels: SVGTextElement[] = [];
 
   private tooltip: HTMLElement;
   private frame: HTMLElement;
@@ -242,12 +243,15 @@ export class Timeline {
     const step = tickStep(v0, v1, wanted);
     y = AXIS;
     const gridTicks = ticks(v0, v1, wanted);
+    this.tickLabels = [];
     axis.append(svg("line", { x1: this.labelW, x2: width - 14, y1: y - 0.5, y2: y - 0.5 }, "tl-axis-line"));
     for (const tk of gridTicks) {
       const x = this.x(tk);
       const anchor = x > width - 34 ? "end" : x < this.labelW + 16 ? "start" : "middle";
       const label = svg("text", { x: anchor === "end" ? Math.min(x + 4, width - 2) : anchor === "start" ? x - 3 : x, y: y - 9, "text-anchor": anchor }, "tl-tick");
       label.textContent = tickLabel(tk, step);
+      label.dataset.x = String(x);
+      this.tickLabels.push(label);
       axis.append(svg("line", { x1: x, x2: x, y1: y - 5, y2: y }, "tl-axis-line"), label);
     }
     y += 6;
@@ -615,6 +619,11 @@ export class Timeline {
     this.cursorLabelBg?.setAttribute("x", String(-w / 2 + shift));
     this.cursorLabelBg?.setAttribute("width", String(w));
     this.cursorText?.setAttribute("x", String(shift));
+    // Tick labels under the cursor's label step aside.
+    for (const t of this.tickLabels) {
+      const tx = Number(t.dataset.x);
+      t.style.visibility = inView && Math.abs(tx - (x + shift)) < w / 2 + 16 ? "hidden" : "";
+    }
     this.readout.textContent = `${clock(c)} / ${clock(ctx.trace.end_ms)}`;
     this.frame.setAttribute("aria-valuenow", String(c));
     this.frame.setAttribute("aria-valuetext", `${clock(c)} of ${clock(ctx.trace.end_ms)}`);
