@@ -215,21 +215,14 @@ impl Registrar {
         self.status.clear();
         self.monitors.clear();
         if self.profile.has_transport_monitor() {
-            let doomed: Vec<String> = self
-                .store
-                .values()
-                .filter(|b| b.prune_on_boot && b.reg_server == self.systemname)
-                .map(|b| b.id.clone())
-                .collect();
-            for id in doomed {
-                self.remove_binding(
-                    now,
-                    &id,
-                    Why::SystemBoot,
-                    Some(("res_pjsip/location.c", "system boot")),
-                    &mut out,
-                );
-            }
+            let me = self.systemname.clone();
+            self.remove_where(
+                now,
+                |_, b| b.prune_on_boot && b.reg_server == me,
+                Why::SystemBoot,
+                Some(("res_pjsip/location.c", "system boot")),
+                &mut out,
+            );
         }
         let interval = self.config.global.contact_expiration_check_interval;
         self.next_sweep = (interval > 0).then(|| now + interval as u64 * 1000);
@@ -416,6 +409,26 @@ impl Registrar {
         true
     }
 
+    /// Remove every binding `pred` selects (in id order), each recorded.
+    pub(crate) fn remove_where(
+        &mut self,
+        now: Millis,
+        pred: impl Fn(&Registrar, &Binding) -> bool,
+        why: Why,
+        log: Option<(&str, &str)>,
+        out: &mut Outcome,
+    ) {
+        let doomed: Vec<String> = self
+            .store
+            .values()
+            .filter(|b| pred(self, b))
+            .map(|b| b.id.clone())
+            .collect();
+        for id in doomed {
+            self.remove_binding(now, &id, why.clone(), log, out);
+        }
+    }
+
     pub(crate) fn delete(&mut self, id: &str) -> Option<Binding> {
         self.parsed_uris.remove(id);
         self.status.remove(id);
@@ -529,21 +542,13 @@ impl Registrar {
     /// seconds), deleted when still expired at the millisecond.
     fn sweep(&mut self, now: Millis, out: &mut Outcome) {
         let now_s = now / 1000;
-        let doomed: Vec<String> = self
-            .store
-            .values()
-            .filter(|b| b.expiration <= now_s && (now as i64) - (b.expiration as i64) * 1000 > 0)
-            .map(|b| b.id.clone())
-            .collect();
-        for id in doomed {
-            self.remove_binding(
-                now,
-                &id,
-                Why::Expiration,
-                Some(("res_pjsip_registrar.c", "expiration")),
-                out,
-            );
-        }
+        self.remove_where(
+            now,
+            |_, b| b.expiration <= now_s && (now as i64) - (b.expiration as i64) * 1000 > 0,
+            Why::Expiration,
+            Some(("res_pjsip_registrar.c", "expiration")),
+            out,
+        );
     }
 
     /// A TCP/TLS/WS connection closed: bindings tied to it go ("due to shutdown").
@@ -552,21 +557,13 @@ impl Registrar {
         if !self.up || !self.profile.has_transport_monitor() {
             return out;
         }
-        let doomed: Vec<String> = self
-            .monitors
-            .iter()
-            .filter(|(_, c)| **c == conn)
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in doomed {
-            self.remove_binding(
-                now,
-                &id,
-                Why::Shutdown,
-                Some(("res_pjsip_registrar.c", "shutdown")),
-                &mut out,
-            );
-        }
+        self.remove_where(
+            now,
+            |r, b| r.monitors.get(&b.id) == Some(&conn),
+            Why::Shutdown,
+            Some(("res_pjsip_registrar.c", "shutdown")),
+            &mut out,
+        );
         self.update_endpoint_states(now, &mut out);
         out
     }
