@@ -11,7 +11,7 @@ mod trace;
 mod world;
 
 pub use duration::{clock, format_duration, parse_duration};
-pub use parse::{parse, Diagnostic, Severity};
+pub use parse::{parse, Diagnostic, Severity, ACTIONS, DEVICE_OPTS, TOP_KEYWORDS};
 pub use presets::{preset, Preset, DEMO_SCENARIO, PRESETS};
 pub use scenario::*;
 pub use trace::*;

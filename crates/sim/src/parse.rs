@@ -133,7 +133,8 @@ impl P {
     }
 }
 
-const TOP_KEYWORDS: &[&str] = &[
+/// Statements a line may start with.
+pub const TOP_KEYWORDS: &[&str] = &[
     "asterisk",
     "seed",
     "title",
@@ -145,7 +146,8 @@ const TOP_KEYWORDS: &[&str] = &[
     "at",
     "until",
 ];
-const ACTIONS: &[&str] = &[
+/// What an `at TIME …` line may do.
+pub const ACTIONS: &[&str] = &[
     "register",
     "unregister",
     "unregister-all",
@@ -158,7 +160,8 @@ const ACTIONS: &[&str] = &[
     "asterisk",
     "dial",
 ];
-const DEVICE_OPTS: &[&str] = &[
+/// Options of a `device` line.
+pub const DEVICE_OPTS: &[&str] = &[
     "behind",
     "expires",
     "refresh",
