@@ -113,8 +113,10 @@ export class Timeline {
     this.readout.setAttribute("aria-live", "off");
     const group = html("div", "tl-group");
     group.append(prev, this.playBtn, next, speedLabel);
+    const panLeft = this.button("‹", "Show earlier", () => this.pan(-0.5));
+    const panRight = this.button("›", "Show later", () => this.pan(0.5));
     const zoomGroup = html("div", "tl-group");
-    zoomGroup.append(zoomOut, zoomIn, fit);
+    zoomGroup.append(panLeft, zoomOut, zoomIn, fit, panRight);
     bar.append(group, this.readout, zoomGroup);
 
     this.frame = html("div", "tl-frame");
@@ -136,7 +138,7 @@ export class Timeline {
     const help = html(
       "p",
       "tl-help",
-      "Drag or click to move the cursor · ←/→ previous/next event · Shift+←/→ 1 s · Home/End · Space play · +/− zoom · 0 fit · Enter select",
+      "Drag or click to move the cursor · ←/→ previous/next event · Shift+←/→ 1 s · Home/End · Space play · +/− zoom · PgUp/PgDn pan · 0 fit · Enter select",
     );
     help.id = `${this.id}-help`;
     this.legend = html("div", "tl-legend");
@@ -662,6 +664,17 @@ export class Timeline {
     this.render();
   }
 
+  /** Moves the visible window by a fraction of its width (when zoomed in). */
+  private pan(fraction: number): void {
+    const ctx = this.ctx;
+    if (!ctx) return;
+    const [a, b] = this.view;
+    const span = b - a;
+    const na = Math.max(0, Math.min(a + span * fraction, ctx.trace.end_ms - span));
+    this.view = [na, na + span];
+    this.render();
+  }
+
   fit(): void {
     const ctx = this.ctx;
     if (!ctx) return;
@@ -719,6 +732,12 @@ export class Timeline {
         break;
       case "0":
         this.fit();
+        break;
+      case "PageUp":
+        this.pan(-0.5);
+        break;
+      case "PageDown":
+        this.pan(0.5);
         break;
       case "Enter": {
         // Select the record at (or just before) the cursor.
