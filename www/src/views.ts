@@ -119,7 +119,7 @@ export function mountViews(root: HTMLElement, opts: ViewsOptions = {}): Views {
     const c = ctx();
     if (current === "contacts") renderContactsPanel(bodies.get("contacts")!, c);
     if (current === "ladder") ladder.render(c);
-    log.update(c);
+    if (current === "log") log.update(c);
   }
 
   function setPanel(p: PanelName): void {

@@ -31,6 +31,57 @@ function html<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?
   return node;
 }
 
+interface Lane {
+  label: string;
+  short: string;
+  title: string;
+  items: number[];
+}
+
+/** Up to this many bindings get a lane each; more are packed per device. */
+const LANE_PER_BINDING = 40;
+
+/** The binding lanes of an AOR: one per binding (labelled device :port), or, for big runs, the
+ * bindings of each device packed into as few lanes as do not overlap. */
+function lanesOf(trace: Trace, aor: string): Lane[] {
+  const idx: number[] = [];
+  trace.bindings.forEach((b, i) => {
+    if (b.aor === aor) idx.push(i);
+  });
+  if (trace.bindings.length <= LANE_PER_BINDING) {
+    return idx.map((i) => {
+      const b = trace.bindings[i]!;
+      const who = b.device ?? "?";
+      const port = b.uri.match(/@(?:\[[^\]]*\]|[^:;>]+):(\d+)/)?.[1];
+      return { label: port ? `${who} :${port}` : who, short: who, title: `${aor} · ${b.uri}`, items: [i] };
+    });
+  }
+  const lanes: (Lane & { ends: number })[] = [];
+  const byDevice = new Map<string, number[]>();
+  for (const i of idx) {
+    const who = trace.bindings[i]!.device ?? "?";
+    if (!byDevice.has(who)) byDevice.set(who, []);
+    byDevice.get(who)!.push(i);
+  }
+  for (const [who, items] of byDevice) {
+    const mine: (Lane & { ends: number })[] = [];
+    items.sort((a, b) => trace.bindings[a]!.added_ms - trace.bindings[b]!.added_ms);
+    for (const i of items) {
+      const b = trace.bindings[i]!;
+      let lane = mine.find((l) => l.ends <= b.added_ms);
+      if (!lane) {
+        const n = mine.length + 1;
+        lane = { label: n === 1 ? who : `${who} (${n})`, short: who, title: `${aor} · bindings of ${who}`, items: [], ends: 0 };
+        mine.push(lane);
+      }
+      lane.items.push(i);
+      lane.ends = b.removed_ms ?? trace.end_ms;
+    }
+    lanes.push(...mine);
+  }
+  return lanes;
+}
+
 /** About how wide a lane label is (10.5px bold sans). */
 function textWidth(text: string): number {
   return text.length * 6.6;
@@ -67,6 +118,8 @@ export class Timeline {
   private width = 800;
   private labelW = 130;
   private plot: SVGSVGElement;
+  /** The cursor lives in its own layer, so moving it does not repaint the lanes. */
+  private overlay: SVGSVGElement;
   private cursorGroup: SVGGElement | null = null;
   private cursorText: SVGTextElement | null = null;
   private cursorLabelBg: SVGRectElement | null = null;
@@ -133,7 +186,8 @@ export class Timeline {
     this.tooltip = html("div", "tl-tooltip");
     this.tooltip.hidden = true;
     this.tooltip.setAttribute("role", "tooltip");
-    this.frame.append(this.plot, this.tooltip);
+    this.overlay = svg("svg", { "aria-hidden": "true" }, "tl-overlay");
+    this.frame.append(this.plot, this.overlay, this.tooltip);
 
     const help = html(
       "p",
@@ -307,55 +361,55 @@ export class Timeline {
     if (trace.bindings.length > 0) {
       for (const aor of aors) {
         section(`Bindings of ${aor}`);
-        trace.bindings.forEach((b, i) => {
-          if (b.aor !== aor) return;
-          const end = b.removed_ms ?? trace.end_ms;
-          const x0 = this.x(b.added_ms);
-          const x1 = Math.max(x0 + 2, this.x(end));
-          const top = y + 1;
-          const e = ending(b.ended_by);
-          const who = b.device ?? "?";
-          const port = b.uri.match(/@(?:\[[^\]]*\]|[^:;>]+):(\d+)/)?.[1];
-          rowLabel(narrow || !port ? who : `${who} :${port}`, y + LANE / 2, `${aor} · ${b.uri}`);
-          const g = svg("g", {}, `tl-binding end-${e.cls}`);
-          g.dataset.binding = String(i);
-          const tip =
-            `${aor} · ${b.uri}\n` +
-            `device: ${b.device ?? "unknown"} · added ${preciseClock(b.added_ms)}` +
-            (b.removed_ms !== null ? ` · removed ${preciseClock(b.removed_ms)}` : "") +
-            `\n${e.label} · ${b.refreshes} refresh${b.refreshes === 1 ? "" : "es"}`;
-          g.dataset.tip = tip;
-          g.append(svg("rect", { x: x0, y: top, width: x1 - x0, height: LANE - 2, rx: 3 }, "tl-bar"));
-          g.append(
-            svg("rect", {
-              x: x0,
-              y: top,
-              width: x1 - x0,
-              height: LANE - 2,
-              rx: 3,
-              fill: `url(#${this.id}-p-${e.cls})`,
-            }, "tl-bar-pattern"),
-          );
-          // The end: an open arrow if still present, a stop bar otherwise.
-          if (b.removed_ms === null) {
-            g.append(svg("path", { d: `M${x1 - 1} ${top} l6 ${(LANE - 2) / 2} l-6 ${(LANE - 2) / 2}z` }, "tl-end"));
-          } else {
-            g.append(svg("rect", { x: x1 - 3, y: top - 2, width: 3, height: LANE + 2 }, "tl-end"));
+        for (const lane of lanesOf(trace, aor)) {
+          rowLabel(narrow ? lane.short : lane.label, y + LANE / 2, lane.title);
+          for (const i of lane.items) {
+            const b = trace.bindings[i]!;
+            const end = b.removed_ms ?? trace.end_ms;
+            const x0 = this.x(b.added_ms);
+            const x1 = Math.max(x0 + 2, this.x(end));
+            const top = y + 1;
+            const e = ending(b.ended_by);
+            const g = svg("g", {}, `tl-binding end-${e.cls}`);
+            g.dataset.binding = String(i);
+            const tip =
+              `${aor} · ${b.uri}\n` +
+              `device: ${b.device ?? "unknown"} · added ${preciseClock(b.added_ms)}` +
+              (b.removed_ms !== null ? ` · removed ${preciseClock(b.removed_ms)}` : "") +
+              `\n${e.label} · ${b.refreshes} refresh${b.refreshes === 1 ? "" : "es"}`;
+            g.dataset.tip = tip;
+            g.append(svg("rect", { x: x0, y: top, width: x1 - x0, height: LANE - 2, rx: 3 }, "tl-bar"));
+            g.append(
+              svg("rect", {
+                x: x0,
+                y: top,
+                width: x1 - x0,
+                height: LANE - 2,
+                rx: 3,
+                fill: `url(#${this.id}-p-${e.cls})`,
+              }, "tl-bar-pattern"),
+            );
+            // The end: an open arrow if still present, a stop bar otherwise.
+            if (b.removed_ms === null) {
+              g.append(svg("path", { d: `M${x1 - 1} ${top} l6 ${(LANE - 2) / 2} l-6 ${(LANE - 2) / 2}z` }, "tl-end"));
+            } else {
+              g.append(svg("rect", { x: x1 - 3, y: top - 2, width: 3, height: LANE + 2 }, "tl-end"));
+            }
+            const long = `${e.short}${b.refreshes ? ` · ${b.refreshes}↻` : ""}`;
+            if (x1 - x0 > textWidth(e.short) + 12) {
+              const label = svg("text", { x: x0 + 6, y: top + LANE / 2 + 2.5 }, "tl-bar-text");
+              label.textContent = x1 - x0 > textWidth(long) + 12 ? long : e.short;
+              g.append(label);
+            } else if (lane.items.length === 1 && width - 14 - x1 > textWidth(e.short) + 12) {
+              const label = svg("text", { x: x1 + 9, y: top + LANE / 2 + 2.5 }, "tl-bar-text outside");
+              label.textContent = e.short;
+              g.append(label);
+            }
+            if (ctx.selection?.type === "binding" && ctx.selection.index === i) g.classList.add("selected");
+            body.append(g);
           }
-          const long = `${e.short}${b.refreshes ? ` · ${b.refreshes}↻` : ""}`;
-          if (x1 - x0 > textWidth(e.short) + 12) {
-            const label = svg("text", { x: x0 + 6, y: top + LANE / 2 + 2.5 }, "tl-bar-text");
-            label.textContent = x1 - x0 > textWidth(long) + 12 ? long : e.short;
-            g.append(label);
-          } else if (width - 14 - x1 > textWidth(e.short) + 12) {
-            const label = svg("text", { x: x1 + 9, y: top + LANE / 2 + 2.5 }, "tl-bar-text outside");
-            label.textContent = e.short;
-            g.append(label);
-          }
-          if (ctx.selection?.type === "binding" && ctx.selection.index === i) g.classList.add("selected");
-          body.append(g);
           y += LANE + 3;
-        });
+        }
       }
       y += GAP;
     }
@@ -473,7 +527,10 @@ export class Timeline {
     this.cursorLabelBg = svg("rect", { x: -24, y: 0, width: 48, height: 17, rx: 4 }, "tl-cursor-bg");
     this.cursorText = svg("text", { x: 0, y: 12.5, "text-anchor": "middle" }, "tl-cursor-text");
     this.cursorGroup.append(this.cursorLabelBg, this.cursorText);
-    s.append(this.cursorGroup);
+    this.overlay.replaceChildren(this.cursorGroup);
+    this.overlay.setAttribute("width", String(width));
+    this.overlay.setAttribute("height", String(y));
+    this.overlay.setAttribute("viewBox", `0 0 ${width} ${y}`);
     this.placeCursor();
 
     this.plot.setAttribute("aria-label", this.describe(trace));
