@@ -359,10 +359,14 @@ export class Timeline {
     // Binding lanes, grouped by AOR.
     const aors = [...new Set(trace.bindings.map((b) => b.aor))];
     if (trace.bindings.length > 0) {
+      // A heading per AOR, or for many AORs one heading and the AOR in each lane's label.
+      const many = aors.length > 4;
+      if (many) section("Bindings");
       for (const aor of aors) {
-        section(`Bindings of ${aor}`);
+        if (!many) section(`Bindings of ${aor}`);
         for (const lane of lanesOf(trace, aor)) {
-          rowLabel(narrow ? lane.short : lane.label, y + LANE / 2, lane.title);
+          const text = narrow ? lane.short : lane.label;
+          rowLabel(many && !narrow ? `${aor} · ${text}` : text, y + LANE / 2, lane.title);
           for (const i of lane.items) {
             const b = trace.bindings[i]!;
             const end = b.removed_ms ?? trace.end_ms;
