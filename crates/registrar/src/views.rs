@@ -63,10 +63,16 @@ impl Registrar {
     /// Every live binding (dynamic first by id, then static) of `aor`, after lazy expiry.
     pub fn contact_rows(&mut self, now: Millis, aor: Option<&str>) -> Vec<ContactRow> {
         self.prune_expired(now, aor);
+        self.rows_at(now, aor)
+    }
+
+    /// The rows a read would show at `now`, without the read's side effect (the
+    /// lazy deletion): for observers such as a timeline, not for Asterisk itself.
+    pub fn rows_at(&self, now: Millis, aor: Option<&str>) -> Vec<ContactRow> {
         let mut rows: Vec<ContactRow> = self
             .store
             .values()
-            .filter(|b| aor.is_none_or(|a| a == b.aor))
+            .filter(|b| aor.is_none_or(|a| a == b.aor) && !b.is_expired(now))
             .map(|b| ContactRow {
                 aor: b.aor.clone(),
                 id: b.id.clone(),
@@ -160,7 +166,13 @@ impl Registrar {
 
     /// `pjsip show contacts` (rows sorted by "aor/uri", as the CLI does).
     pub fn show_contacts(&mut self, now: Millis) -> String {
-        let mut rows = self.contact_rows(now, None);
+        self.prune_expired(now, None);
+        self.show_contacts_at(now)
+    }
+
+    /// `pjsip show contacts` as it would print at `now`, without deleting anything.
+    pub fn show_contacts_at(&self, now: Millis) -> String {
+        let mut rows = self.rows_at(now, None);
         rows.sort_by(|a, b| format!("{}/{}", a.aor, a.uri).cmp(&format!("{}/{}", b.aor, b.uri)));
         let mut s = String::from(
             "\n  Contact:  <Aor/ContactUri..............................> <Hash....> <Status> <RTT(ms)..>\n==========================================================================================\n\n",

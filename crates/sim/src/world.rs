@@ -1283,8 +1283,7 @@ impl World {
             }
             dial.push((ep.name.clone(), parts.join("&")));
         }
-        let mut show = self.reg.clone();
-        let show_contacts = show.show_contacts(now);
+        let show_contacts = self.reg.show_contacts_at(now);
         State {
             at_ms: self.now,
             contacts,
@@ -1293,7 +1292,8 @@ impl World {
         }
     }
 
-    /// What a state snapshot would show, hashed (cheap; expiry countdowns excluded).
+    /// What a state snapshot would show, hashed (cheap): bindings with their stored
+    /// expiry, status and where they lead.
     fn state_signature(&self) -> u64 {
         use std::hash::{Hash, Hasher};
         let now = self.abs();
@@ -1301,6 +1301,8 @@ impl World {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         for b in self.reg.bindings().filter(|b| !b.is_expired(now)) {
             b.id.hash(&mut h);
+            // A refresh moves the expiry: the state at later times must know.
+            b.expiration.hash(&mut h);
             (self.reg.status_of(&b.id) as u8).hash(&mut h);
             self.route_uri_in(&idx, &b.uri).hash(&mut h);
         }
@@ -1438,6 +1440,8 @@ impl World {
                 if sig != last_state_sig {
                     last_state_sig = sig;
                     let s = self.snapshot();
+                    // A snapshot formats every row (md5 for the CLI hash): it costs more.
+                    work += 4 * s.contacts.len() as u64;
                     self.states.push(s);
                 }
             }

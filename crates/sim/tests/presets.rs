@@ -210,3 +210,28 @@ fn ring_order_is_by_contact_id() {
     assert_eq!(ids, sorted);
     assert_eq!(dial.devices.len(), 2);
 }
+
+#[test]
+fn the_state_at_any_time_reflects_refreshes() {
+    // Bindings refreshed every ~10 minutes are present (with a fresh expiry) all along.
+    let t = run("three-phones");
+    for minute in [5u64, 12, 20, 29] {
+        let s = t.state_at(minute * 60_000);
+        assert_eq!(s.contacts.len(), 3, "at {minute}m: {:?}", s.contacts);
+        for c in &s.contacts {
+            assert!(
+                c.expires_in_s > 0 && c.expires_in_s <= 600,
+                "at {minute}m: {c:?}"
+            );
+        }
+    }
+    // Right after soft's refresh at 4:49 in nat-403 its binding has ~300 s again.
+    let t = run("nat-403");
+    let s = t.state_at(4 * 60_000 + 50_000);
+    let soft = s
+        .contacts
+        .iter()
+        .find(|c| c.reaches.as_deref() == Some("soft"))
+        .expect("soft's binding");
+    assert!(soft.expires_in_s >= 290, "{soft:?}");
+}
