@@ -140,7 +140,8 @@ export async function openPage(browser, url, options = {}) {
   );
   const responses = [];
   page.on("response", (response) => responses.push(response));
-  await page.goto(url);
+  // A loaded 2-core machine (builds alongside) can take a while to fire "load".
+  await page.goto(url, { timeout: options.gotoTimeout ?? 30_000 });
   return { page, context, problems, responses };
 }
 

@@ -149,7 +149,7 @@ describe("share links and embeds", () => {
     await page.evaluate(() => window.aorlab.setText("# my own work\nuntil 1m\n"));
     await page.waitForTimeout(300);
     const link = cliLink(["link", "preset:tcp-drop", "--base", server.url.replace(/\/$/, "")]);
-    await page.goto(link);
+    await page.goto(link, { timeout: 30_000 });
     await ready(page);
     assert.match(await text(page), /tcp/);
     await page.locator("#notice").getByRole("button", { name: "Open my previous text" }).click();
@@ -159,7 +159,10 @@ describe("share links and embeds", () => {
   });
 
   test("the documentation example runs both embeds in sandboxed iframes", async () => {
-    const { page, context, problems } = await openPage(browser, `${server.url}docs-example.html`);
+    // The docs page's load event waits for its frames (wasm and all): don't wait for it here,
+    // the frames are checked one by one below.
+    const { page, context, problems } = await openPage(browser, "about:blank");
+    await page.goto(`${server.url}docs-example.html`, { waitUntil: "domcontentloaded", timeout: 30_000 });
     const frames = page.locator("iframe.docs-embed");
     assert.equal(await frames.count(), 2);
     const expected = {

@@ -88,10 +88,10 @@ describe("playground shell", () => {
     await nextRun(page, before);
     assert.ok(Date.now() - t0 < 2000);
     // Open the page without the link: the saved text comes back from localStorage.
-    await page.goto(server.url);
+    await page.goto(server.url, { timeout: 30_000 });
     await ready(page);
     assert.match(await text(page), /^# kept across reloads\n/);
-    await page.reload();
+    await page.reload({ timeout: 30_000 });
     await ready(page);
     assert.match(await text(page), /^# kept across reloads\n/);
     // A navigation may abort the previous page's favicon request: not the page's problem.

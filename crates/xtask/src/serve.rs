@@ -5,7 +5,6 @@ use std::fs;
 use std::io::BufRead;
 use std::path::{Component, Path, PathBuf};
 use std::sync::mpsc;
-use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, SystemTime};
 
@@ -120,20 +119,12 @@ pub fn serve(options: Options) -> Result<(), String> {
         }
     });
 
-    let server = Arc::new(server);
-    let workers: Vec<_> = (0..4)
-        .map(|_| {
-            let server = Arc::clone(&server);
-            let dist = dist.clone();
-            thread::spawn(move || {
-                while let Ok(request) = server.recv() {
-                    respond(&dist, request);
-                }
-            })
-        })
-        .collect();
-    for worker in workers {
-        let _ = worker.join();
+    // A thread per request: a fixed pool can be starved by responses whose client stops
+    // reading for a while (Chromium does, for two sandboxed embeds fetching the same files),
+    // and then every other request waits.
+    while let Ok(request) = server.recv() {
+        let dist = dist.clone();
+        thread::spawn(move || respond(&dist, request));
     }
     Ok(())
 }
@@ -163,11 +154,19 @@ fn watch(rebuild: mpsc::Sender<&'static str>) {
 }
 
 fn respond(dist: &Path, request: Request) {
+    if std::env::var_os("AORLAB_SERVE_LOG").is_some() {
+        eprintln!("serve: {} {}", request.method(), request.url());
+    }
     let result = match request.method() {
         Method::Get | Method::Head => match resolve(dist, request.url()) {
             Some(path) => match fs::read(&path) {
                 Ok(body) => {
+                    let length = body.len();
                     let response = Response::from_data(body)
+                        // Content-Length, never chunked: with chunked bodies Chromium was left
+                        // waiting for the end of some responses (two sandboxed embeds on one
+                        // page fetching the same large files).
+                        .with_chunked_threshold(length + 1)
                         .with_header(header("Content-Type", content_type(&path)))
                         .with_header(header("Cache-Control", "no-cache"))
                         .with_header(header("X-Content-Type-Options", "nosniff"))
