@@ -2,13 +2,12 @@
 //! Enter on the terminal rebuilds; `--watch` rebuilds when sources change.
 
 use std::fs;
-use std::io::BufRead;
+use std::io::{BufRead, Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, SystemTime};
-
-use tiny_http::{Header, Method, Request, Response, Server};
 
 use crate::build;
 use crate::util;
@@ -70,11 +69,10 @@ pub fn serve(options: Options) -> Result<(), String> {
     }
 
     let address = format!("{}:{}", options.host, options.port);
-    let server = Server::http(&address)
+    let server = TcpListener::bind(&address)
         .map_err(|e| format!("cannot listen on {address}: {e} (try --port <another>)"))?;
     let port = server
-        .server_addr()
-        .to_ip()
+        .local_addr()
         .map(|a| a.port())
         .unwrap_or(options.port);
     let shown_host = if options.host.contains(':') {
@@ -119,12 +117,13 @@ pub fn serve(options: Options) -> Result<(), String> {
         }
     });
 
-    // A thread per request: a fixed pool can be starved by responses whose client stops
-    // reading for a while (Chromium does, for two sandboxed embeds fetching the same files),
-    // and then every other request waits.
-    while let Ok(request) = server.recv() {
+    // One thread and one connection per request, closed after the answer. A kept-alive
+    // connection made Chromium queue the second sandboxed embed's requests behind the
+    // first's on the docs example page; a fresh connection per request cannot stall so.
+    for stream in server.incoming() {
+        let Ok(stream) = stream else { continue };
         let dist = dist.clone();
-        thread::spawn(move || respond(&dist, request));
+        thread::spawn(move || respond(&dist, stream));
     }
     Ok(())
 }
@@ -153,47 +152,52 @@ fn watch(rebuild: mpsc::Sender<&'static str>) {
     }
 }
 
-fn respond(dist: &Path, request: Request) {
-    if std::env::var_os("AORLAB_SERVE_LOG").is_some() {
-        eprintln!("serve: {} {}", request.method(), request.url());
+/// Read one request head; answer it with a whole body and `Connection: close`.
+fn respond(dist: &Path, mut stream: TcpStream) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 64 * 1024 {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
     }
-    let result = match request.method() {
-        Method::Get | Method::Head => match resolve(dist, request.url()) {
-            Some(path) => match fs::read(&path) {
-                Ok(body) => {
-                    let length = body.len();
-                    let response = Response::from_data(body)
-                        // Content-Length, never chunked: with chunked bodies Chromium was left
-                        // waiting for the end of some responses (two sandboxed embeds on one
-                        // page fetching the same large files).
-                        .with_chunked_threshold(length + 1)
-                        .with_header(header("Content-Type", content_type(&path)))
-                        .with_header(header("Cache-Control", "no-cache"))
-                        .with_header(header("X-Content-Type-Options", "nosniff"))
-                        // The embed page runs in `sandbox="allow-scripts"` iframes, whose
-                        // origin is opaque: its module scripts and the wasm are CORS fetches.
-                        .with_header(header("Access-Control-Allow-Origin", "*"));
-                    request.respond(response)
-                }
-                Err(_) => request.respond(not_found()),
-            },
-            None => request.respond(not_found()),
-        },
-        _ => request.respond(Response::from_string("method not allowed").with_status_code(405)),
+    let head = String::from_utf8_lossy(&head);
+    let mut first = head.lines().next().unwrap_or("").split_whitespace();
+    let (method, url) = (first.next().unwrap_or(""), first.next().unwrap_or("/"));
+    let (status, ctype, body): (&str, &str, Vec<u8>) = match method {
+        "GET" | "HEAD" => {
+            match resolve(dist, url).and_then(|p| fs::read(&p).ok().map(|b| (p, b))) {
+                Some((path, body)) => ("200 OK", content_type(&path), body),
+                None => (
+                    "404 Not Found",
+                    "text/plain; charset=utf-8",
+                    b"not found".to_vec(),
+                ),
+            }
+        }
+        "" => return,
+        _ => (
+            "405 Method Not Allowed",
+            "text/plain; charset=utf-8",
+            b"method not allowed".to_vec(),
+        ),
     };
-    if let Err(e) = result {
-        eprintln!("xtask serve: could not answer a request: {e}");
+    // The embed page runs in `sandbox="allow-scripts"` iframes, whose origin is opaque:
+    // its module scripts and the wasm are CORS fetches, hence Access-Control-Allow-Origin.
+    let header = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nCache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\nAccess-Control-Allow-Origin: *\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let mut out = header.into_bytes();
+    if method != "HEAD" {
+        out.extend_from_slice(&body);
     }
-}
-
-fn not_found() -> Response<std::io::Cursor<Vec<u8>>> {
-    Response::from_string("not found")
-        .with_status_code(404)
-        .with_header(header("Content-Type", "text/plain; charset=utf-8"))
-}
-
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("static header is valid")
+    if let Err(e) = stream.write_all(&out).and_then(|_| stream.flush()) {
+        eprintln!("xtask serve: could not answer {url}: {e}");
+    }
+    let _ = stream.shutdown(std::net::Shutdown::Write);
 }
 
 /// Maps a request URL to a file under `dist`; None for anything outside it or missing.
