@@ -43,19 +43,22 @@ pub fn render_timeline(t: &Trace, verbose: bool) -> String {
             }
         }
     }
-    s.push_str("\nSummary\n");
+    s.push_str("\nSummary (worst first)\n");
     for d in &t.devices {
-        s.push_str(&format!(
-            "  {:<10} reachable {} of {}; {} × 403{}\n",
-            d.device,
-            clock(d.reachable_ms),
-            clock(d.wanted_ms),
-            d.rejections_403,
-            if d.gave_up { "; gave up" } else { "" }
-        ));
-    }
-    for l in &t.summary {
-        s.push_str(&format!("  - {l}\n"));
+        s.push_str(&format!("  {}\n", d.line));
+        // Details: every incident, but not hundreds per phone.
+        if d.incidents.len() > 1 || verbose {
+            let shown = if verbose { usize::MAX } else { 6 };
+            for i in d.incidents.iter().take(shown) {
+                s.push_str(&format!("      {}\n", i.text));
+            }
+            if d.incidents.len() > shown {
+                s.push_str(&format!(
+                    "      … {} more (--verbose shows all)\n",
+                    d.incidents.len() - shown
+                ));
+            }
+        }
     }
     s
 }

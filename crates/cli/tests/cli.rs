@@ -33,12 +33,22 @@ fn presets_lists_name_then_title() {
 fn run_preset_shows_the_lesson_in_the_summary() {
     let (code, out, _) = aorlab(&["run", "--preset", "nat-403"]);
     assert_eq!(code, 0);
-    let summary = out.split("\nSummary\n").nth(1).expect("summary");
+    let summary = out
+        .split("\nSummary (worst first)\n")
+        .nth(1)
+        .expect("summary");
+    let first = summary.lines().next().unwrap_or_default();
+    assert!(first.starts_with("  desk: unreachable 3m 49s"), "{summary}");
     assert!(
-        summary.contains("desk lost its registration from 1:00 until the end"),
+        first.contains("from 1:00 unreachable: home forgot the idle UDP mapping"),
         "{summary}"
     );
-    assert!(summary.contains("403"));
+    assert!(
+        first.contains("from 4:49 gave up, not registered: REGISTER rejected, 403 max_contacts"),
+        "{summary}"
+    );
+    assert!(summary.contains("1 × 403"));
+    assert!(!out.contains("403s"));
     assert!(out.contains("will exceed max contacts of 2"));
 }
 
@@ -131,7 +141,7 @@ fn a_users_own_file_with_templates_runs() {
     assert_eq!(code, 0);
     // the NAT reboot at 20m strands desk101's binding until its next refresh
     assert!(
-        out.contains("desk101 was unreachable from 20:00 to"),
+        out.contains("from 20:00 unreachable: office rebooted"),
         "{out}"
     );
     assert!(out.contains("Dial 102: rings"));

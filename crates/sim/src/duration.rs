@@ -52,30 +52,24 @@ pub fn parse_duration(s: &str) -> Result<SimMs, String> {
     Ok(total.round() as SimMs)
 }
 
-/// `1h02m03s`, `4m`, `12.5s` — short and readable.
+/// `1h 2m 3s`, `4m`, `43s`: whole seconds (rounded down), like the page's.
 pub fn format_duration(ms: SimMs) -> String {
-    if ms == 0 {
-        return "0s".into();
+    let total = ms / 1000;
+    if total == 0 {
+        return if ms == 0 { "0s".into() } else { "<1s".into() };
     }
-    let (h, m, s, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
-    let mut out = String::new();
+    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60);
+    let mut parts = Vec::new();
     if h > 0 {
-        out.push_str(&format!("{h}h"));
+        parts.push(format!("{h}h"));
     }
     if m > 0 {
-        out.push_str(&format!("{m}m"));
+        parts.push(format!("{m}m"));
     }
-    if milli > 0 {
-        let mut t = format!("{s}.{milli:03}");
-        while t.ends_with('0') {
-            t.pop();
-        }
-        out.push_str(&t);
-        out.push('s');
-    } else if s > 0 {
-        out.push_str(&format!("{s}s"));
+    if s > 0 {
+        parts.push(format!("{s}s"));
     }
-    out
+    parts.join(" ")
 }
 
 /// `mm:ss` / `h:mm:ss` clock for timelines.
@@ -104,6 +98,10 @@ mod tests {
         assert!(parse_duration("m").is_err());
         assert_eq!(clock(3_723_000), "1:02:03");
         assert_eq!(clock(75_000), "1:15");
-        assert_eq!(format_duration(5_400_000), "1h30m");
+        assert_eq!(format_duration(5_400_000), "1h 30m");
+        assert_eq!(format_duration(229_039), "3m 49s");
+        assert_eq!(format_duration(43_020), "43s");
+        assert_eq!(format_duration(3_723_999), "1h 2m 3s");
+        assert_eq!(format_duration(20), "<1s");
     }
 }

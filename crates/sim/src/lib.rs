@@ -3,7 +3,9 @@
 
 mod duration;
 pub mod edit;
+mod incidents;
 pub mod link;
+mod nat;
 mod parse;
 mod presets;
 mod scenario;
@@ -11,7 +13,8 @@ mod trace;
 mod world;
 
 pub use duration::{clock, format_duration, parse_duration};
-pub use parse::{parse, Diagnostic, Severity, ACTIONS, DEVICE_OPTS, TOP_KEYWORDS};
+pub use incidents::state_words;
+pub use parse::{parse, Diagnostic, Severity, ACTIONS, DEVICE_OPTS, NAT_OPTS, TOP_KEYWORDS};
 pub use presets::{preset, Preset, DEMO_SCENARIO, PRESETS};
 pub use scenario::*;
 pub use trace::*;

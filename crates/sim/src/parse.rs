@@ -598,6 +598,25 @@ fn no_extra(p: &mut P, ln: u32, ws: &[Word], used: usize) {
     }
 }
 
+/// Options of a `nat` line (each takes one value).
+pub const NAT_OPTS: &[&str] = &[
+    "public",
+    "udp-timeout",
+    "tcp-timeout",
+    "refresh",
+    "mapping",
+    "filtering",
+    "first-port",
+];
+
+fn nat_behaviour(text: &str) -> Option<NatBehaviour> {
+    match text {
+        "endpoint-independent" => Some(NatBehaviour::EndpointIndependent),
+        "address-dependent" => Some(NatBehaviour::AddressDependent),
+        _ => None,
+    }
+}
+
 fn parse_nat(p: &mut P, sc: &mut Scenario, ln: u32, ws: &[Word]) {
     let Some(name) = ws.get(1) else {
         p.err(
@@ -612,6 +631,10 @@ fn parse_nat(p: &mut P, sc: &mut Scenario, ln: u32, ws: &[Word]) {
         name: name.text.clone(),
         public_ip: String::new(),
         udp_timeout_ms: 120_000,
+        tcp_timeout_ms: 7_440_000,
+        refresh: NatRefresh::Outbound,
+        mapping: NatBehaviour::EndpointIndependent,
+        filtering: NatBehaviour::AddressDependent,
         first_port: 0,
         line: ln,
     };
@@ -629,30 +652,59 @@ fn parse_nat(p: &mut P, sc: &mut Scenario, ln: u32, ws: &[Word]) {
             }
             ("udp-timeout", Some(v)) => {
                 if let Some(d) = p.duration(ln, v) {
-                    nat.udp_timeout_ms = d;
+                    nat.udp_timeout_ms = d.max(1);
                 }
             }
+            ("tcp-timeout", Some(v)) => {
+                if let Some(d) = p.duration(ln, v) {
+                    nat.tcp_timeout_ms = d.max(1);
+                }
+            }
+            ("refresh", Some(v)) => match v.text.as_str() {
+                "outbound" => nat.refresh = NatRefresh::Outbound,
+                "both" => nat.refresh = NatRefresh::Both,
+                _ => p.err(
+                    ln,
+                    v,
+                    "refresh takes outbound or both",
+                    Some(
+                        "outbound: only packets from inside keep a mapping (RFC 4787 REQ-6)".into(),
+                    ),
+                ),
+            },
+            (o @ ("mapping" | "filtering"), Some(v)) => match nat_behaviour(&v.text) {
+                Some(b) if o == "mapping" => nat.mapping = b,
+                Some(b) => nat.filtering = b,
+                None => p.err(
+                    ln,
+                    v,
+                    format!("{o} takes endpoint-independent or address-dependent"),
+                    None,
+                ),
+            },
             ("first-port", Some(v)) => match v.text.parse::<u16>() {
                 Ok(n) if n >= 1024 => nat.first_port = n,
                 _ => p.err(ln, v, "first-port must be 1024–65535", None),
             },
-            (o, None) if ["public", "udp-timeout", "first-port"].contains(&o) => {
+            (o, None) if NAT_OPTS.contains(&o) => {
                 p.err(ln, w, format!("'{o}' needs a value"), None)
             }
             (o, _) => {
-                let hint = nearest(o, ["public", "udp-timeout", "first-port"].into_iter())
-                    .map(|n| format!("did you mean '{n}'?"));
+                let hint =
+                    nearest(o, NAT_OPTS.iter().copied()).map(|n| format!("did you mean '{n}'?"));
                 p.err(
                     ln,
                     w,
                     format!("unknown NAT option '{o}'"),
-                    hint.or(Some(
-                        "options: public IP, udp-timeout TIME, first-port N".into(),
-                    )),
+                    hint.or(Some(format!(
+                        "options: {} (each with a value)",
+                        NAT_OPTS.join(", ")
+                    ))),
                 );
-                k += if ws.get(k + 1).is_some_and(|x| {
-                    !["public", "udp-timeout", "first-port"].contains(&x.text.as_str())
-                }) {
+                k += if ws
+                    .get(k + 1)
+                    .is_some_and(|x| !NAT_OPTS.contains(&x.text.as_str()))
+                {
                     2
                 } else {
                     1
@@ -696,14 +748,13 @@ fn parse_failure(p: &mut P, ln: u32, ws: &[Word], k: &mut usize) -> Option<Failu
     match w.text.as_str() {
         "give-up" => Some(Failure::GiveUp),
         "retry" => {
-            let Some(after) = ws.get(*k).and_then(|t| p.duration(ln, t)) else {
-                p.err(
-                    ln,
-                    w,
-                    "'retry' needs a delay",
-                    Some("e.g. on-403 retry 30s backoff 2 max 10m".into()),
-                );
-                return None;
+            // `retry` alone: RFC 5626 §4.5 backoff; `retry 30s …`: a fixed schedule.
+            let Some(after) = ws
+                .get(*k)
+                .filter(|t| t.text.starts_with(|c: char| c.is_ascii_digit()))
+                .and_then(|t| p.duration(ln, t))
+            else {
+                return Some(RFC5626_RETRY);
             };
             *k += 1;
             let mut f = Failure::Retry {
@@ -806,16 +857,8 @@ fn parse_device(p: &mut P, sc: &mut Scenario, ln: u32, ws: &[Word]) {
         behind: None,
         expires: 3600,
         refresh: Refresh::Before { ms: 10_000 },
-        on_403: Failure::Retry {
-            after_ms: 60_000,
-            backoff: 2.0,
-            max_ms: 1_800_000,
-        },
-        on_timeout: Failure::Retry {
-            after_ms: 30_000,
-            backoff: 2.0,
-            max_ms: 1_800_000,
-        },
+        on_403: RFC5626_RETRY,
+        on_timeout: RFC5626_RETRY,
         keepalive: KeepAlive::None,
         answers_options: true,
         contact_params: String::new(),
@@ -858,10 +901,12 @@ fn parse_device(p: &mut P, sc: &mut Scenario, ln: u32, ws: &[Word]) {
             }
             "refresh" => {
                 match v.map(|v| v.text.as_str()) {
-                    Some(t) if t.starts_with("expires-") => match parse_duration(&t[8..]) {
-                        Ok(ms) => d.refresh = Refresh::Before { ms },
-                        Err(e) => p.err(ln, v.unwrap_or(w), e, None),
-                    },
+                    Some(t) if t.starts_with("expires-") || t.starts_with('-') => {
+                        match parse_duration(t.trim_start_matches("expires").trim_start_matches('-')) {
+                            Ok(ms) => d.refresh = Refresh::Before { ms },
+                            Err(e) => p.err(ln, v.unwrap_or(w), e, None),
+                        }
+                    }
                     Some(t) if t.ends_with('%') => match t[..t.len() - 1].parse::<f64>() {
                         Ok(f) if f > 0.0 && f <= 100.0 => {
                             d.refresh = Refresh::Fraction { f: f / 100.0 }
@@ -876,7 +921,7 @@ fn parse_device(p: &mut P, sc: &mut Scenario, ln: u32, ws: &[Word]) {
                     _ => p.err(
                         ln,
                         w,
-                        "refresh takes expires-10s (before expiry) or 50% (of the granted time)",
+                        "refresh takes -10s (before the granted expiry) or 50% (of the granted time)",
                         None,
                     ),
                 }
@@ -898,13 +943,25 @@ fn parse_device(p: &mut P, sc: &mut Scenario, ln: u32, ws: &[Word]) {
                         d.keepalive = KeepAlive::None;
                         k += 2;
                     }
-                    Some(kind @ ("crlf" | "options")) => {
+                    Some(kind @ ("crlf" | "stun" | "options")) => {
                         let every = ws.get(k + 2).and_then(|t| p.duration(ln, t));
                         match every {
-                            Some(ms) if ms >= 1000 => {
-                                d.keepalive = if kind == "crlf" { KeepAlive::Crlf { every_ms: ms } } else { KeepAlive::Options { every_ms: ms } }
+                            Some(every_ms) if every_ms >= 1000 => {
+                                d.keepalive = match kind {
+                                    "crlf" => KeepAlive::Crlf { every_ms },
+                                    "stun" => KeepAlive::Stun { every_ms },
+                                    _ => KeepAlive::Options { every_ms },
+                                }
                             }
                             _ => p.err(ln, w, "keepalive needs an interval of at least 1s, e.g. keepalive crlf 30s", None),
+                        }
+                        if kind == "stun" && d.protocol.is_reliable() {
+                            p.err(
+                                ln,
+                                &ws[k + 1],
+                                "STUN keep-alives are for UDP (RFC 5626 §4.4.1)",
+                                Some("over TCP/TLS use keepalive crlf".into()),
+                            );
                         }
                         k += 3;
                     }
@@ -912,7 +969,7 @@ fn parse_device(p: &mut P, sc: &mut Scenario, ln: u32, ws: &[Word]) {
                         p.err(
                             ln,
                             w,
-                            "keepalive takes none, crlf TIME or options TIME",
+                            "keepalive takes none, crlf TIME, stun TIME or options TIME",
                             None,
                         );
                         k += 2;

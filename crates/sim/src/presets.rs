@@ -68,6 +68,18 @@ pub static PRESETS: &[Preset] = &[
         name: "ring-order",
         text: include_str!("../presets/ring-order.aorlab"),
     },
+    Preset {
+        name: "qualify-nat",
+        text: include_str!("../presets/qualify-nat.aorlab"),
+    },
+    Preset {
+        name: "keepalives",
+        text: include_str!("../presets/keepalives.aorlab"),
+    },
+    Preset {
+        name: "tcp-nat-idle",
+        text: include_str!("../presets/tcp-nat-idle.aorlab"),
+    },
 ];
 
 pub fn preset(name: &str) -> Option<&'static Preset> {

@@ -10,11 +10,35 @@ pub type SimMs = u64;
 pub struct Nat {
     pub name: String,
     pub public_ip: String,
-    /// Idle time after which a UDP mapping is forgotten.
+    /// Idle time after which a UDP mapping is forgotten (RFC 4787 REQ-5).
     pub udp_timeout_ms: SimMs,
+    /// Idle time after which an established TCP mapping is forgotten (RFC 5382 REQ-5).
+    pub tcp_timeout_ms: SimMs,
+    /// Which packets restart a mapping's idle timer (RFC 4787 REQ-6).
+    pub refresh: NatRefresh,
+    /// Whether a mapping is reused for every destination (RFC 4787 REQ-1).
+    pub mapping: NatBehaviour,
+    /// Which outside senders may use a mapping (RFC 4787 REQ-8).
+    pub filtering: NatBehaviour,
     /// First public port handed out (then +1, deterministic).
     pub first_port: u16,
     pub line: u32,
+}
+
+/// RFC 4787 REQ-6: outbound packets always refresh a mapping; inbound ones may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NatRefresh {
+    Outbound,
+    Both,
+}
+
+/// RFC 4787 §4.1 / §5: endpoint-independent, or address-dependent (per remote IP).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NatBehaviour {
+    EndpointIndependent,
+    AddressDependent,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -37,14 +61,42 @@ pub enum Failure {
         backoff: f64,
         max_ms: SimMs,
     },
+    /// RFC 5626 §4.5: wait a random 50–100 % of min(max, base × 2^failures).
+    Backoff { base_ms: SimMs, max_ms: SimMs },
 }
+
+/// RFC 5626 §4.5 defaults: base-time 30 s (every flow failed), max-time 1800 s.
+pub const RFC5626_RETRY: Failure = Failure::Backoff {
+    base_ms: 30_000,
+    max_ms: 1_800_000,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum KeepAlive {
     None,
-    Crlf { every_ms: SimMs },
-    Options { every_ms: SimMs },
+    /// RFC 5626 §3.5.1 double-CRLF ping (also sent over UDP by many phones).
+    Crlf {
+        every_ms: SimMs,
+    },
+    /// RFC 5626 §3.5.2 STUN Binding request (UDP only): also learns the public address.
+    Stun {
+        every_ms: SimMs,
+    },
+    Options {
+        every_ms: SimMs,
+    },
+}
+
+impl KeepAlive {
+    pub fn every_ms(self) -> Option<SimMs> {
+        match self {
+            KeepAlive::None => None,
+            KeepAlive::Crlf { every_ms }
+            | KeepAlive::Stun { every_ms }
+            | KeepAlive::Options { every_ms } => Some(every_ms),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -29,6 +29,108 @@ pub struct Record {
     pub aor: Option<String>,
     /// Devices this record concerns.
     pub devices: Vec<String>,
+    /// For NAT records: what happened to which mapping.
+    pub nat: Option<NatEvent>,
+}
+
+/// Something a NAT box did, with the numbers (the page reads these, not the summary).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum NatEvent {
+    /// A packet from inside made a new mapping.
+    Mapped {
+        device: String,
+        private: String,
+        public_port: u16,
+        protocol: String,
+    },
+    /// An idle mapping timed out (RFC 4787 REQ-5, RFC 5382 REQ-5).
+    Forgot {
+        device: String,
+        private: String,
+        public_port: u16,
+        protocol: String,
+        idle_ms: SimMs,
+    },
+    /// Every mapping gone at once.
+    Reboot,
+    /// The same inside address got a new public port.
+    Rebind {
+        device: String,
+        old_port: Option<u16>,
+        new_port: u16,
+    },
+}
+
+/// Why a phone stopped being reachable or registered: the first cause, typed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Cause {
+    /// The NAT forgot the mapping Asterisk's binding points at.
+    MappingForgotten {
+        nat: String,
+        private: String,
+        public_port: u16,
+        protocol: String,
+        idle_ms: SimMs,
+    },
+    NatReboot {
+        nat: String,
+    },
+    NatRebind {
+        nat: String,
+        new_port: u16,
+    },
+    /// The connection the binding uses closed (why: dropped, Asterisk stopped, …).
+    ConnectionClosed {
+        why: String,
+    },
+    /// The phone moved to a new address.
+    Moved {
+        address: String,
+    },
+    /// Asterisk refused the REGISTER (e.g. 403, max_contacts).
+    Rejected {
+        code: u16,
+        reason: String,
+    },
+    /// No final answer before Timer F (RFC 3261 §17.1.2.2).
+    NoAnswer,
+    /// Asterisk removed the phone's binding (remove existing, expired, …).
+    BindingRemoved {
+        reason: String,
+    },
+    /// Nothing recorded explains it.
+    Unknown,
+}
+
+impl Cause {
+    /// The cause in a few words, for people.
+    pub fn text(&self) -> String {
+        match self {
+            Cause::MappingForgotten {
+                nat,
+                private,
+                public_port,
+                protocol,
+                idle_ms,
+            } => format!(
+                "{nat} forgot the idle {} mapping {private} → :{public_port} after {} s idle",
+                protocol.to_uppercase(),
+                idle_ms / 1000
+            ),
+            Cause::NatReboot { nat } => format!("{nat} rebooted and forgot every mapping"),
+            Cause::NatRebind { nat, new_port } => {
+                format!("{nat} rebound the phone to a new public port {new_port}")
+            }
+            Cause::ConnectionClosed { why } => format!("its connection closed ({why})"),
+            Cause::Moved { address } => format!("the phone moved to {address}"),
+            Cause::Rejected { code, reason } => format!("REGISTER rejected, {code} {reason}"),
+            Cause::NoAnswer => "no answer to REGISTER within 32 s (Timer F)".into(),
+            Cause::BindingRemoved { reason } => format!("binding removed ({reason})"),
+            Cause::Unknown => "no binding leads to the phone".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -65,13 +167,40 @@ pub struct BindingLife {
     pub refreshes: u32,
 }
 
+/// What a phone's registration looks like at an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reach {
+    /// Asterisk holds a binding that leads to the phone.
+    Reachable,
+    /// Registered (Asterisk holds its binding) but the binding leads nowhere.
+    Stale,
+    /// Not registered: refused, no answer, or the binding is gone; still trying.
+    Unregistered,
+    /// Not registered and stopped trying.
+    GaveUp,
+    /// First REGISTER on its way.
+    Registering,
+    /// Not asked to register (before `register`, after `unregister`).
+    Idle,
+    Offline,
+}
+
+impl Reach {
+    /// Counts against the phone (an incident).
+    pub fn is_trouble(self) -> bool {
+        matches!(self, Reach::Stale | Reach::Unregistered | Reach::GaveUp)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Span {
     pub device: String,
     pub from_ms: SimMs,
     pub to_ms: SimMs,
-    /// "reachable", "unreachable", "gave_up", "offline"
-    pub state: String,
+    pub state: Reach,
+    /// For trouble: what caused it, as it stood when the span began.
+    pub cause: Option<Cause>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -82,27 +211,35 @@ pub struct CountPoint {
     pub max_contacts: u32,
 }
 
-/// A stretch where a device that wanted to be registered was not reachable.
+/// A stretch where a phone that wanted to be reachable was not: one state, one cause.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Incident {
     pub device: String,
     pub start_ms: SimMs,
     /// `None`: still lost at the end.
     pub end_ms: Option<SimMs>,
-    pub cause: String,
-    /// The binding still existed but led nowhere (stale NAT port or closed
-    /// connection): "unreachable" rather than "lost its registration".
-    pub stale: bool,
+    /// stale (registered but unreachable), unregistered or gave_up.
+    pub state: Reach,
+    pub cause: Cause,
+    /// "from 1:00 to 4:49 (3m 49s) unreachable: home forgot …"
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeviceSummary {
     pub device: String,
     pub reachable_ms: SimMs,
+    /// From its first REGISTER to the end.
     pub wanted_ms: SimMs,
+    /// Registered, but the binding led nowhere.
+    pub unreachable_ms: SimMs,
+    /// Not registered (refused, no answer, binding gone, gave up).
+    pub unregistered_ms: SimMs,
     pub rejections_403: u32,
     pub gave_up: bool,
     pub incidents: Vec<Incident>,
+    /// One line with the totals, e.g. "desk: unreachable 3m 49s, not registered 25m 11s, 1 × 403, gave up".
+    pub line: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -119,7 +256,9 @@ pub struct Trace {
     pub bindings: Vec<BindingLife>,
     pub reachability: Vec<Span>,
     pub counts: Vec<CountPoint>,
+    /// Worst first (most time unreachable or unregistered).
     pub devices: Vec<DeviceSummary>,
+    /// One line per phone, worst first (the `line` of each device).
     pub summary: Vec<String>,
     pub warnings: Vec<crate::Diagnostic>,
 }

@@ -2,6 +2,8 @@
 //! one Asterisk, exchanging real SIP text. Virtual milliseconds; no wall clock.
 
 use crate::duration::clock;
+use crate::incidents::{state_words, summarize, PhoneFacts};
+use crate::nat::{MapKey, NatState};
 use crate::scenario::*;
 use crate::trace::*;
 use aorlab_registrar::{
@@ -69,8 +71,24 @@ enum Ev {
     Tick,
     OptionsDone(String, bool, SimMs),
     AsteriskUp,
-    /// A UDP mapping or a binding may have timed out: re-evaluate who is reachable.
+    /// A binding may have timed out: re-evaluate who is reachable.
     NatCheck,
+    /// NAT `usize`'s mapping may have been idle since the given time: forget it.
+    NatExpire(usize, MapKey, SimMs),
+}
+
+/// Where a phone's own registration stands, as the phone sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Not asked to register, or unregistered.
+    Idle,
+    /// Asked to register; no answer yet.
+    Registering,
+    /// The last REGISTER got 200 OK.
+    Registered,
+    /// The last REGISTER failed; a retry is scheduled.
+    Failed,
+    GaveUp,
 }
 
 #[derive(Debug)]
@@ -95,15 +113,18 @@ struct DevState {
     rejections: u32,
     boots: u32,
     last_failure: Option<String>,
-}
-
-#[derive(Debug)]
-struct NatState {
-    spec: Nat,
-    /// (private ip, private port, protocol) → (public port, last used).
-    map: BTreeMap<(IpAddr, u16, Protocol), (u16, SimMs)>,
-    public: IpAddr,
-    next_port: u16,
+    phase: Phase,
+    /// The latest thing that could have cut the phone off (for incidents).
+    cause: Option<Cause>,
+    /// Why the last REGISTER was refused, from the registrar ("max_contacts").
+    reject_reason: Option<String>,
+    /// RFC 5626 §4.5 consecutive failures.
+    failures: u32,
+    /// Public port Asterisk saw in the last successful REGISTER (STUN compares).
+    public_port: Option<u16>,
+    /// The NAT forgot this TCP connection: the next packet gets a reset.
+    conn_dead: bool,
+    first_wanted: Option<SimMs>,
 }
 
 pub struct World {
@@ -125,7 +146,9 @@ pub struct World {
     states: Vec<State>,
     lives: Vec<BindingLife>,
     counts: Vec<CountPoint>,
-    reach: Vec<Option<(SimMs, String)>>,
+    reach: Vec<Option<(SimMs, Reach, Option<Cause>)>>,
+    /// (aor, stored URI) → the phone whose REGISTER made the binding.
+    owner: HashMap<(String, String), usize>,
     spans: Vec<Span>,
     /// Stateful 200s Asterisk keeps for retransmissions: branch → (response, until).
     answered: BTreeMap<String, (Message, SimMs)>,
@@ -152,12 +175,7 @@ impl World {
                 } else {
                     20000 + (rng % 30000) as u16
                 };
-                NatState {
-                    spec: n.clone(),
-                    map: BTreeMap::new(),
-                    public: ip_of(&n.public_ip),
-                    next_port: first,
-                }
+                NatState::new(n.clone(), ip_of(&n.public_ip), first)
             })
             .collect();
         let devs = sc
@@ -181,6 +199,13 @@ impl World {
                 rejections: 0,
                 boots: 0,
                 last_failure: None,
+                phase: Phase::Idle,
+                cause: None,
+                reject_reason: None,
+                failures: 0,
+                public_port: None,
+                conn_dead: false,
+                first_wanted: None,
             })
             .collect::<Vec<_>>();
         let n = devs.len();
@@ -203,6 +228,7 @@ impl World {
             lives: Vec::new(),
             counts: Vec::new(),
             reach: vec![None; n],
+            owner: HashMap::new(),
             spans: Vec::new(),
             answered: BTreeMap::new(),
             pending_options: BTreeMap::new(),
@@ -273,6 +299,7 @@ impl World {
             change: None,
             aor: None,
             devices: Vec::new(),
+            nat: None,
         });
         self.records.last_mut().expect("just pushed")
     }
@@ -287,60 +314,147 @@ impl World {
         }
     }
 
-    /// The address Asterisk sees for device `i` (creating a NAT mapping if needed).
+    fn nat_index(&self, i: usize) -> Option<usize> {
+        let n = self.devs[i].spec.behind.as_deref()?;
+        self.nats.iter().position(|x| x.spec.name == n)
+    }
+
+    fn asterisk_ip() -> IpAddr {
+        ip_of(ASTERISK_IP)
+    }
+
+    /// Device `i`'s mapping key in its NAT, for its current socket.
+    fn map_key(&self, ni: usize, i: usize) -> MapKey {
+        let d = &self.devs[i];
+        self.nats[ni].key(
+            ip_of(&d.ip),
+            self.local_port(i),
+            d.spec.protocol,
+            Self::asterisk_ip(),
+        )
+    }
+
+    /// The address Asterisk sees for a packet device `i` sends now: an outbound
+    /// packet creates or refreshes its NAT mapping (RFC 4787 REQ-6).
     fn source_of(&mut self, i: usize) -> Addr {
         let port = self.local_port(i);
-        let (ip, proto, behind) = (
-            self.devs[i].ip.clone(),
-            self.devs[i].spec.protocol,
-            self.devs[i].spec.behind.clone(),
-        );
-        let Some(nat_name) = behind else {
-            return Addr::new(&ip, port);
+        let Some(ni) = self.nat_index(i) else {
+            return Addr::new(&self.devs[i].ip.clone(), port);
         };
+        let key = self.map_key(ni, i);
         let now = self.now;
-        let ni = self
-            .nats
-            .iter()
-            .position(|n| n.spec.name == nat_name)
-            .expect("checked by the parser");
-        let nat = &mut self.nats[ni];
-        let key = (ip_of(&ip), port, proto);
-        let timeout = nat.spec.udp_timeout_ms;
-        let alive = nat
-            .map
-            .get(&key)
-            .is_some_and(|(_, last)| proto.is_reliable() || now.saturating_sub(*last) <= timeout);
-        if !alive {
-            let p = nat.next_port;
-            nat.next_port = if nat.next_port >= 65000 {
-                20000
-            } else {
-                nat.next_port + 1
-            };
-            nat.map.insert(key, (p, now));
-            let public = nat.spec.public_ip.clone();
-            let name = nat.spec.name.clone();
-            let dev = self.devs[i].spec.name.clone();
+        let (p, created) = self.nats[ni].outbound(key, Self::asterisk_ip(), now);
+        let timeout = self.nats[ni].timeout(key.2);
+        self.schedule(now + timeout, Ev::NatExpire(ni, key, now));
+        if created {
+            let (ip, dev) = (self.devs[i].ip.clone(), self.devs[i].spec.name.clone());
+            let proto = key.2.as_str();
+            let public = self.nats[ni].spec.public_ip.clone();
+            let name = self.nats[ni].spec.name.clone();
             let r = self.record(
                 "nat",
                 &name,
-                format!(
-                    "new mapping {ip}:{port} → {public}:{p} ({})",
-                    proto.as_str()
-                ),
+                format!("new mapping {ip}:{port} → {public}:{p} ({proto})"),
             );
-            r.devices = vec![dev];
-        } else if let Some(m) = nat.map.get_mut(&key) {
-            m.1 = now;
+            r.devices = vec![dev.clone()];
+            r.nat = Some(NatEvent::Mapped {
+                device: dev,
+                private: format!("{ip}:{port}"),
+                public_port: p,
+                protocol: proto.to_string(),
+            });
         }
-        let nat = &self.nats[ni];
-        let addr = Addr::new(&nat.spec.public_ip, nat.map[&key].0);
-        if !proto.is_reliable() {
-            let at = now + nat.spec.udp_timeout_ms + 1;
-            self.schedule(at, Ev::NatCheck);
+        Addr::new(&self.nats[ni].spec.public_ip, p)
+    }
+
+    /// A packet from Asterisk reaches device `i` through its NAT: with `refresh
+    /// both` it restarts the mapping's idle timer (RFC 4787 REQ-6 allows it).
+    fn inbound(&mut self, i: usize) {
+        let Some(ni) = self.nat_index(i) else {
+            return;
+        };
+        let key = self.map_key(ni, i);
+        let now = self.now;
+        if self.nats[ni].inbound(&key, Self::asterisk_ip(), now)
+            && self.nats[ni].spec.refresh == NatRefresh::Both
+        {
+            let timeout = self.nats[ni].timeout(key.2);
+            self.schedule(now + timeout, Ev::NatExpire(ni, key, now));
         }
-        addr
+    }
+
+    /// A mapping idle since `last` times out, unless traffic refreshed it.
+    fn nat_expire(&mut self, ni: usize, key: MapKey, last: SimMs) {
+        let now = self.now;
+        // Asterisk's CRLF keep-alives on connections (keep_alive_interval, every
+        // N s on every connection) are inbound traffic: with `refresh both` they
+        // keep a TCP mapping open. Its thread ticks at multiples of N.
+        let every = u64::from(self.reg.config().global.keep_alive_interval) * 1000;
+        let nat = &mut self.nats[ni];
+        if key.2.is_reliable() && nat.spec.refresh == NatRefresh::Both && every > 0 {
+            let tick = now / every * every;
+            if let Some(m) = nat.map.get_mut(&key) {
+                if m.last_ms == last && tick > last {
+                    m.last_ms = tick;
+                    let at = tick + nat.timeout(key.2);
+                    self.schedule(at, Ev::NatExpire(ni, key, tick));
+                    return;
+                }
+            }
+        }
+        let Some(m) = self.nats[ni].expire(&key, last, now) else {
+            return;
+        };
+        let nat_name = self.nats[ni].spec.name.clone();
+        let owner = (0..self.devs.len()).find(|&j| {
+            self.devs[j].spec.behind.as_deref() == Some(nat_name.as_str())
+                && ip_of(&self.devs[j].ip) == key.0
+                && self.local_port(j) == key.1
+                && self.devs[j].spec.protocol == key.2
+        });
+        let private = format!("{}:{}", key.0, key.1);
+        let idle_ms = now - last;
+        let proto = key.2.as_str().to_string();
+        let dev = owner.map(|j| self.devs[j].spec.name.clone());
+        let whose = dev
+            .as_deref()
+            .map(|d| format!("{d}'s "))
+            .unwrap_or_default();
+        let r = self.record(
+            "nat",
+            &nat_name,
+            format!(
+                "{nat_name} forgot {whose}{} mapping {private} → :{} after {} s idle",
+                proto.to_uppercase(),
+                m.public_port,
+                idle_ms / 1000
+            ),
+        );
+        r.why = Some(if key.2.is_reliable() {
+            "The NAT dropped an idle TCP connection's state (RFC 5382): packets on it now go nowhere; the phone learns it at its next send, Asterisk not at all.".into()
+        } else {
+            "No packet went out from the phone within the NAT's UDP timeout (RFC 4787 REQ-5): answers to the old public port now go nowhere.".into()
+        });
+        r.devices = dev.clone().into_iter().collect();
+        r.nat = Some(NatEvent::Forgot {
+            device: dev.unwrap_or_default(),
+            private: private.clone(),
+            public_port: m.public_port,
+            protocol: proto.clone(),
+            idle_ms,
+        });
+        if let Some(j) = owner {
+            self.devs[j].cause = Some(Cause::MappingForgotten {
+                nat: nat_name,
+                private,
+                public_port: m.public_port,
+                protocol: proto,
+                idle_ms,
+            });
+            if key.2.is_reliable() {
+                self.devs[j].conn_dead = true;
+            }
+        }
     }
 
     /// Where each device can be reached right now: (ip, port, reliable) → device.
@@ -361,12 +475,9 @@ impl World {
                     let Some(nat) = self.nats.iter().find(|x| &x.spec.name == n) else {
                         continue;
                     };
-                    if let Some((p, last)) = nat.map.get(&(ip_of(&d.ip), lp, d.spec.protocol)) {
-                        let alive =
-                            reliable || self.now.saturating_sub(*last) <= nat.spec.udp_timeout_ms;
-                        if alive {
-                            idx.entry((nat.public, *p, reliable)).or_insert(i);
-                        }
+                    let key = nat.key(ip_of(&d.ip), lp, d.spec.protocol, Self::asterisk_ip());
+                    if let Some(p) = nat.lookup(&key, self.now) {
+                        idx.entry((nat.public, p, reliable)).or_insert(i);
                     }
                 }
             }
@@ -450,8 +561,10 @@ impl World {
     }
 
     fn close_conn(&mut self, i: usize, why: &str, tell_asterisk: bool) {
-        if let Some((id, _)) = self.devs[i].conn.take() {
+        if let Some((id, port)) = self.devs[i].conn.take() {
             self.conns.remove(&id);
+            self.devs[i].conn_dead = false;
+            self.devs[i].cause = Some(Cause::ConnectionClosed { why: why.into() });
             let name = self.devs[i].spec.name.clone();
             let r = self.record(
                 "connection",
@@ -463,20 +576,36 @@ impl World {
                 let out = self.reg.on_connection_closed(self.abs(), id);
                 self.apply_outcome(out, None);
             }
-            if let Some(n) = self.devs[i].spec.behind.clone() {
-                let key = (ip_of(&self.devs[i].ip), 0u16, self.devs[i].spec.protocol);
-                if let Some(nat) = self.nats.iter_mut().find(|x| x.spec.name == n) {
-                    nat.map
-                        .retain(|k, _| !(k.0 == key.0 && k.2 == key.2 && k.2.is_reliable()));
-                }
+            // A closed connection's NAT state goes with it (RFC 5382 §5).
+            if let Some(ni) = self.nat_index(i) {
+                let ip = ip_of(&self.devs[i].ip);
+                let proto = self.devs[i].spec.protocol;
+                self.nats[ni]
+                    .map
+                    .retain(|k, _| !(k.0 == ip && k.1 == port && k.2 == proto));
             }
         }
+    }
+
+    /// The NAT forgot this phone's TCP connection: its next packet meets a reset
+    /// (RFC 5382 §6 allows a RST), so it reconnects before sending.
+    fn reset_dead_conn(&mut self, i: usize) -> bool {
+        if !self.devs[i].conn_dead {
+            return false;
+        }
+        let cause = self.devs[i].cause.clone();
+        self.close_conn(i, "reset: the NAT had forgotten it", false);
+        // The first cause stays the NAT's forgetting.
+        self.devs[i].cause = cause;
+        true
     }
 
     fn send_register(&mut self, i: usize, kind: Kind) {
         if !self.devs[i].online {
             return;
         }
+        self.reset_dead_conn(i);
+        self.devs[i].first_wanted.get_or_insert(self.now);
         self.ensure_conn(i);
         let src = self.source_of(i);
         let d = &mut self.devs[i];
@@ -636,14 +765,20 @@ impl World {
         if let Some(t) = self.txs.get_mut(&tx_id) {
             t.done = true;
         }
+        self.inbound(i);
         let code = resp.status().unwrap_or(0);
         self.devs[i].gen += 1;
         let gen = self.devs[i].gen;
         if code == 200 {
-            self.devs[i].retry_ms = None;
-            self.devs[i].last_failure = None;
+            let d = &mut self.devs[i];
+            d.retry_ms = None;
+            d.last_failure = None;
+            d.failures = 0;
+            d.cause = None;
+            d.public_port = Some(dst.port);
             if kind != Kind::Register {
                 self.devs[i].wants = false;
+                self.devs[i].phase = Phase::Idle;
                 let r = self.record("device", &name, "unregistered".into());
                 r.devices = vec![name];
                 return;
@@ -669,6 +804,7 @@ impl World {
                 Refresh::Before { ms } => (granted as u64 * 1000).saturating_sub(ms).max(1000),
                 Refresh::Fraction { f } => ((granted as f64 * 1000.0 * f) as u64).max(1000),
             };
+            self.devs[i].phase = Phase::Registered;
             let r = self.record(
                 "device",
                 &name,
@@ -683,6 +819,11 @@ impl World {
             self.devs[i].rejections += u32::from(code == 403);
             self.devs[i].last_failure =
                 Some(format!("{code} {}", aorlab_registrar::reason_phrase(code)));
+            let reason = self.devs[i]
+                .reject_reason
+                .take()
+                .unwrap_or_else(|| aorlab_registrar::reason_phrase(code).to_string());
+            self.devs[i].cause = Some(Cause::Rejected { code, reason });
             let policy = self.devs[i].spec.on_403;
             self.fail(
                 i,
@@ -699,18 +840,14 @@ impl World {
         match policy {
             Failure::GiveUp => {
                 self.devs[i].gave_up = true;
+                self.devs[i].phase = Phase::GaveUp;
                 let r = self.record("device", &name, format!("{what}: gives up registering"));
                 r.why = Some(format!("{name} is configured to give up after a failure; it stays unregistered until rebooted."));
                 r.devices = vec![name];
             }
-            Failure::Retry {
-                after_ms,
-                backoff,
-                max_ms,
-            } => {
-                let wait = self.devs[i].retry_ms.unwrap_or(after_ms);
-                self.devs[i].retry_ms =
-                    Some(((wait as f64 * backoff) as u64).min(max_ms).max(after_ms));
+            Failure::Retry { .. } | Failure::Backoff { .. } => {
+                self.devs[i].phase = Phase::Failed;
+                let wait = self.retry_wait(i, policy);
                 let r = self.record(
                     "device",
                     &name,
@@ -725,15 +862,82 @@ impl World {
         }
     }
 
+    /// How long to wait before the next attempt, advancing the schedule.
+    fn retry_wait(&mut self, i: usize, policy: Failure) -> SimMs {
+        match policy {
+            Failure::GiveUp => 0,
+            Failure::Retry {
+                after_ms,
+                backoff,
+                max_ms,
+            } => {
+                let wait = self.devs[i].retry_ms.unwrap_or(after_ms);
+                self.devs[i].retry_ms =
+                    Some(((wait as f64 * backoff) as u64).min(max_ms).max(after_ms));
+                wait
+            }
+            // RFC 5626 §4.5: W = min(max-time, base-time × 2^consecutive-failures),
+            // then a random wait between 50 % and 100 % of W.
+            Failure::Backoff { base_ms, max_ms } => {
+                self.devs[i].failures = (self.devs[i].failures + 1).min(30);
+                let w = base_ms
+                    .saturating_mul(1u64 << self.devs[i].failures)
+                    .min(max_ms)
+                    .max(2);
+                w / 2 + self.random() % (w / 2 + 1)
+            }
+        }
+    }
+
     fn start_keepalive(&mut self, i: usize) {
-        let every = match self.devs[i].spec.keepalive {
-            KeepAlive::None => return,
-            KeepAlive::Crlf { every_ms } | KeepAlive::Options { every_ms } => every_ms,
+        let Some(every) = self.devs[i].spec.keepalive.every_ms() else {
+            return;
         };
         // A new chain replaces any running one.
         self.devs[i].ka_gen += 1;
         let gen = self.devs[i].ka_gen;
         self.schedule(self.now + every, Ev::KeepAlive(i, gen));
+    }
+
+    /// One keep-alive (RFC 5626 §4.4.1): it goes out through the NAT; a failed
+    /// flow (connection reset, STUN showing a new public address) means
+    /// registering again at once.
+    fn keepalive(&mut self, i: usize) {
+        let name = self.devs[i].spec.name.clone();
+        if self.reset_dead_conn(i) {
+            let r = self.record(
+                "device",
+                &name,
+                "keep-alive failed (connection reset): registers again".into(),
+            );
+            r.why = Some("RFC 5626 §4.4.1: a flow whose keep-alive fails is dead; the phone registers a new one.".into());
+            r.devices = vec![name];
+            self.send_register(i, Kind::Register);
+            return;
+        }
+        let src = self.source_of(i);
+        match self.devs[i].spec.keepalive {
+            KeepAlive::Stun { .. } => {
+                // The Binding response comes back and names the public address.
+                self.inbound(i);
+                let seen = self.devs[i].public_port;
+                if self.devs[i].phase == Phase::Registered && seen.is_some_and(|p| p != src.port) {
+                    let r = self.record(
+                        "device",
+                        &name,
+                        format!(
+                            "STUN keep-alive shows a new public address {src} (was :{}): registers again",
+                            seen.unwrap_or(0)
+                        ),
+                    );
+                    r.why = Some("RFC 5626 §4.4.1: a changed XOR-MAPPED-ADDRESS means the flow failed; the phone registers again so Asterisk learns the new port.".into());
+                    r.devices = vec![name];
+                    self.send_register(i, Kind::Register);
+                }
+            }
+            KeepAlive::Options { .. } => self.inbound(i),
+            KeepAlive::Crlf { .. } | KeepAlive::None => {}
+        }
     }
 
     // ---------------------------------------------------------------- Asterisk side
@@ -748,7 +952,36 @@ impl World {
         self.schedule_tick();
     }
 
+    /// Who made each binding, and what a removal or refusal means for that phone.
+    fn note_owner(&mut self, c: &Change, dev: Option<usize>) {
+        let key = (c.aor.clone(), c.uri.clone());
+        match c.kind {
+            ChangeKind::Added | ChangeKind::Refreshed => {
+                if let Some(i) = dev {
+                    self.owner.insert(key, i);
+                }
+            }
+            ChangeKind::Removed => {
+                let j = self.owner.remove(&key).or_else(|| self.route_uri(&c.uri));
+                if let Some(j) = j {
+                    self.devs[j].cause = Some(Cause::BindingRemoved {
+                        reason: reason_label(&c.why).to_string(),
+                    });
+                }
+            }
+            ChangeKind::Rejected => {
+                if let Some(i) = dev {
+                    let label = reason_label(&c.why);
+                    let reason = label.split_once(", ").map_or(label, |(_, r)| r);
+                    self.devs[i].reject_reason = Some(reason.to_string());
+                }
+            }
+            ChangeKind::Ignored => {}
+        }
+    }
+
     fn note_change(&mut self, c: &Change, dev: Option<usize>) {
+        self.note_owner(c, dev);
         if let (ChangeKind::Added | ChangeKind::Refreshed, Some(e)) = (c.kind, c.expires) {
             // The binding stops counting the moment it expires, sweep or not.
             let at = (c.at + e as u64 * 1000).saturating_sub(EPOCH_MS) + 1;
@@ -822,6 +1055,9 @@ impl World {
 
     fn send_options(&mut self, q: QualifyRequest) {
         let target = self.route_uri(&q.uri);
+        if let Some(i) = target {
+            self.inbound(i);
+        }
         let answered = target.is_some_and(|i| self.devs[i].spec.answers_options);
         let devices: Vec<String> = target
             .map(|i| self.devs[i].spec.name.clone())
@@ -917,6 +1153,7 @@ impl World {
                 }
                 let i = tx.dev;
                 self.devs[i].last_failure = Some("no answer".into());
+                self.devs[i].cause = Some(Cause::NoAnswer);
                 let policy = self.devs[i].spec.on_timeout;
                 self.fail(i, policy, "no answer within 32 s (Timer F)");
             }
@@ -930,11 +1167,10 @@ impl World {
                 if self.devs[i].ka_gen == gen {
                     // Offline phones send nothing but resume when back online.
                     if self.devs[i].online && self.devs[i].wants {
-                        let _ = self.source_of(i);
+                        self.keepalive(i);
                     }
-                    let every = match self.devs[i].spec.keepalive {
-                        KeepAlive::Crlf { every_ms } | KeepAlive::Options { every_ms } => every_ms,
-                        KeepAlive::None => return,
+                    let Some(every) = self.devs[i].spec.keepalive.every_ms() else {
+                        return;
                     };
                     self.schedule(self.now + every, Ev::KeepAlive(i, gen));
                 }
@@ -953,8 +1189,14 @@ impl World {
                         .find(|b| b.id == id)
                         .map(|b| b.uri.clone());
                     if let Some(i) = uri.and_then(|u| self.route_uri(&u)) {
+                        // The answer goes out through the NAT: it refreshes the mapping.
+                        let src = self.source_of(i);
                         let name = self.devs[i].spec.name.clone();
-                        let r = self.record("sip", &name, "200 OK (to OPTIONS) → asterisk".into());
+                        let r = self.record(
+                            "sip",
+                            &name,
+                            format!("200 OK (to OPTIONS) from {src} → asterisk"),
+                        );
                         r.sip = Some(SipText {
                             from: name.clone(),
                             to: "asterisk".into(),
@@ -997,6 +1239,7 @@ impl World {
                 }
             }
             Ev::NatCheck => {}
+            Ev::NatExpire(ni, key, last) => self.nat_expire(ni, key, last),
             Ev::AsteriskUp => {
                 let out = self.reg.on_start(self.abs());
                 let r = self.record("asterisk", "asterisk", "Asterisk is up again".into());
@@ -1023,6 +1266,7 @@ impl World {
                     self.devs[i].wants = true;
                     self.devs[i].gave_up = false;
                     self.devs[i].retry_ms = None;
+                    self.devs[i].phase = Phase::Registering;
                     self.start_keepalive(i);
                     self.send_register(i, Kind::Register);
                 }
@@ -1032,6 +1276,7 @@ impl World {
                     self.devs[i].gen += 1;
                     self.send_register(i, Kind::Unregister);
                     self.devs[i].wants = false;
+                    self.devs[i].phase = Phase::Idle;
                 }
             }
             Action::UnregisterAll { devices } => {
@@ -1039,6 +1284,7 @@ impl World {
                     self.devs[i].gen += 1;
                     self.send_register(i, Kind::UnregisterAll);
                     self.devs[i].wants = false;
+                    self.devs[i].phase = Phase::Idle;
                 }
             }
             Action::Reboot { devices } => {
@@ -1057,6 +1303,7 @@ impl World {
                     self.devs[i].wants = true;
                     self.devs[i].gave_up = false;
                     self.devs[i].retry_ms = None;
+                    self.devs[i].phase = Phase::Registering;
                     self.start_keepalive(i);
                     self.schedule(self.now + 2000, Ev::Send(i, Kind::Register));
                 }
@@ -1067,6 +1314,9 @@ impl World {
                     let r = self.record("device", &name, format!("moves to {ip}:{port}"));
                     r.devices = vec![name];
                     self.close_conn(i, "address changed", false);
+                    self.devs[i].cause = Some(Cause::Moved {
+                        address: format!("{ip}:{port}"),
+                    });
                     self.devs[i].ip = ip;
                     self.devs[i].port = port;
                     if self.devs[i].wants {
@@ -1093,6 +1343,9 @@ impl World {
                     if self.devs[i].wants {
                         self.devs[i].gen += 1;
                         self.devs[i].gave_up = false;
+                        if self.devs[i].phase == Phase::GaveUp {
+                            self.devs[i].phase = Phase::Registering;
+                        }
                         self.send_register(i, Kind::Register);
                     }
                 }
@@ -1118,18 +1371,24 @@ impl World {
             }
             Action::NatReboot { nat } => {
                 if let Some(n) = self.nats.iter_mut().find(|n| n.spec.name == nat) {
-                    n.map.clear();
-                    n.next_port = n.next_port.wrapping_add(1000).max(20000);
+                    n.reboot();
                 }
+                let inside: Vec<usize> = (0..self.devs.len())
+                    .filter(|&i| self.devs[i].spec.behind.as_deref() == Some(nat.as_str()))
+                    .collect();
+                let names: Vec<String> = inside
+                    .iter()
+                    .map(|&i| self.devs[i].spec.name.clone())
+                    .collect();
                 let r = self.record("nat", &nat, "reboots: every mapping is forgotten".into());
                 r.why = Some(
                     "Packets from inside get new public ports; answers to old ports go nowhere."
                         .into(),
                 );
-                let inside: Vec<usize> = (0..self.devs.len())
-                    .filter(|&i| self.devs[i].spec.behind.as_deref() == Some(nat.as_str()))
-                    .collect();
+                r.nat = Some(NatEvent::Reboot);
+                r.devices = names;
                 for i in inside {
+                    self.devs[i].cause = Some(Cause::NatReboot { nat: nat.clone() });
                     if self.devs[i].spec.protocol.is_reliable() {
                         // The connection silently dies; Asterisk does not see a FIN.
                         self.close_conn(i, "NAT reboot", false);
@@ -1142,16 +1401,15 @@ impl World {
                     .first()
                     .copied()
                 {
-                    let key = (
-                        ip_of(&self.devs[i].ip),
-                        self.local_port(i),
-                        self.devs[i].spec.protocol,
-                    );
-                    if let Some(n) = self.nats.iter_mut().find(|n| n.spec.name == nat) {
-                        let p = n.next_port;
-                        n.next_port += 1;
-                        let now = self.now;
-                        let old = n.map.insert(key, (p, now)).map(|x| x.0);
+                    if let Some(ni) = self.nats.iter().position(|n| n.spec.name == nat) {
+                        let key = self.map_key(ni, i);
+                        let (old, p) = self.nats[ni].rebind(key, self.now);
+                        let timeout = self.nats[ni].timeout(key.2);
+                        self.schedule(self.now + timeout, Ev::NatExpire(ni, key, self.now));
+                        self.devs[i].cause = Some(Cause::NatRebind {
+                            nat: nat.clone(),
+                            new_port: p,
+                        });
                         let r = self.record(
                             "nat",
                             &nat,
@@ -1160,7 +1418,12 @@ impl World {
                                 old.map(|o| o.to_string()).unwrap_or("-".into())
                             ),
                         );
-                        r.devices = vec![device];
+                        r.devices = vec![device.clone()];
+                        r.nat = Some(NatEvent::Rebind {
+                            device,
+                            old_port: old,
+                            new_port: p,
+                        });
                     }
                 }
             }
@@ -1309,59 +1572,100 @@ impl World {
         h.finish()
     }
 
-    fn update_reachability(&mut self) {
+    /// Each phone's state now, from Asterisk's bindings and the phone's own view.
+    fn reach_now(&self) -> Vec<Reach> {
         let now = self.abs();
-        let mut reached = vec![false; self.devs.len()];
+        let n = self.devs.len();
+        let (mut reached, mut owns) = (vec![false; n], vec![false; n]);
         let idx = self.route_index();
         for b in self.reg.bindings().filter(|b| !b.is_expired(now)) {
             if let Some(i) = self.route_uri_in(&idx, &b.uri) {
                 reached[i] = true;
+            } else if let Some(&j) = self.owner.get(&(b.aor.clone(), b.uri.clone())) {
+                owns[j] = true;
             }
         }
-        for (i, reached_now) in reached.into_iter().enumerate() {
-            let d = &self.devs[i];
-            let state = if !d.online {
-                "offline"
-            } else if reached_now {
-                "reachable"
-            } else if d.gave_up {
-                "gave_up"
-            } else {
-                "unreachable"
-            };
-            let changed = self.reach[i].as_ref().is_none_or(|(_, s)| s != state);
-            if changed {
-                let name = d.spec.name.clone();
-                if let Some((from, s)) = self.reach[i].take() {
-                    if self.now > from {
-                        self.spans.push(Span {
-                            device: name.clone(),
-                            from_ms: from,
-                            to_ms: self.now,
-                            state: s,
-                        });
-                    }
+        (0..n)
+            .map(|i| {
+                let d = &self.devs[i];
+                match d.phase {
+                    _ if !d.online => Reach::Offline,
+                    _ if reached[i] => Reach::Reachable,
+                    Phase::Idle => Reach::Idle,
+                    Phase::GaveUp => Reach::GaveUp,
+                    Phase::Failed => Reach::Unregistered,
+                    _ if owns[i] => Reach::Stale,
+                    Phase::Registering => Reach::Registering,
+                    Phase::Registered => Reach::Unregistered,
                 }
-                if self.now > 0 || state != "unreachable" {
-                    let why = match state {
-                        "reachable" => "Asterisk holds a binding that leads to this phone: calls reach it.".to_string(),
-                        "gave_up" => "The phone stopped trying after a failure, and no binding leads to it.".to_string(),
-                        "offline" => "The phone is offline.".to_string(),
-                        _ => match &self.devs[i].last_failure {
-                            Some(f) => format!("No binding leads to this phone any more (last attempt: {f})."),
-                            None => "No binding leads to this phone (none stored, or only stale ones pointing at an old address).".to_string(),
-                        },
-                    };
-                    let text = match state {
-                        "gave_up" => format!("{name} gave up: not registered"),
-                        s => format!("{name} is now {s}"),
-                    };
-                    let r = self.record("reachability", &name, text);
-                    r.why = Some(why);
-                    r.devices = vec![name];
-                }
-                self.reach[i] = Some((self.now, state.to_string()));
+            })
+            .collect()
+    }
+
+    fn update_reachability(&mut self) {
+        let states = self.reach_now();
+        for (i, state) in states.into_iter().enumerate() {
+            if self.reach[i].as_ref().is_some_and(|(_, s, _)| *s == state) {
+                continue;
             }
+            let name = self.devs[i].spec.name.clone();
+            if let Some((from, s, cause)) = self.reach[i].take() {
+                if self.now > from {
+                    self.spans.push(Span {
+                        device: name.clone(),
+                        from_ms: from,
+                        to_ms: self.now,
+                        state: s,
+                        cause,
+                    });
+                }
+            }
+            let cause = state.is_trouble().then(|| {
+                let d = &self.devs[i];
+                match (&d.cause, state) {
+                    (Some(c), _) => c.clone(),
+                    // A registered phone's binding vanished with no removal logged:
+                    // it expired before the refresh arrived.
+                    (None, Reach::Unregistered) => Cause::BindingRemoved {
+                        reason: "expired".into(),
+                    },
+                    _ => Cause::Unknown,
+                }
+            });
+            // The first REGISTER on its way is not news.
+            if state != Reach::Registering && (self.now > 0 || state != Reach::Idle) {
+                let why = match (state, &cause) {
+                    (Reach::Reachable, _) => {
+                        "Asterisk holds a binding that leads to this phone: calls reach it."
+                            .to_string()
+                    }
+                    (Reach::Stale, Some(c)) => format!(
+                        "Asterisk still holds this phone's binding, but it leads nowhere: {}.",
+                        c.text()
+                    ),
+                    (Reach::GaveUp, Some(c)) => format!(
+                        "The phone stopped trying after a failure ({}); no binding leads to it.",
+                        c.text()
+                    ),
+                    (Reach::Unregistered, Some(c)) => {
+                        format!("No binding leads to this phone: {}.", c.text())
+                    }
+                    (Reach::Offline, _) => "The phone is offline.".to_string(),
+                    (Reach::Idle, _) => "The phone is not asked to register.".to_string(),
+                    _ => "The phone's REGISTER is on its way.".to_string(),
+                };
+                let text = match state {
+                    Reach::GaveUp => format!("{name} gave up: not registered"),
+                    Reach::Stale => {
+                        format!("{name} is now unreachable (registered, stale binding)")
+                    }
+                    s => format!("{name} is now {}", state_words(s)),
+                };
+                let r = self.record("reachability", &name, text);
+                r.why = Some(why);
+                r.devices = vec![name];
+            }
+            self.reach[i] = Some((self.now, state, cause));
         }
     }
 
@@ -1450,21 +1754,32 @@ impl World {
         self.update_reachability();
         let final_state = self.snapshot();
         for (i, r) in self.reach.clone().into_iter().enumerate() {
-            if let Some((from, s)) = r {
+            if let Some((from, s, cause)) = r {
                 if until > from {
                     self.spans.push(Span {
                         device: self.devs[i].spec.name.clone(),
                         from_ms: from,
                         to_ms: until,
                         state: s,
+                        cause,
                     });
                 }
             }
         }
         self.spans
             .sort_by(|a, b| a.device.cmp(&b.device).then(a.from_ms.cmp(&b.from_ms)));
-        let devices = self.summaries(until);
-        let summary = summary_lines(&devices, &self.sc);
+        let phones: Vec<PhoneFacts> = self
+            .devs
+            .iter()
+            .map(|d| PhoneFacts {
+                name: &d.spec.name,
+                rejections_403: d.rejections,
+                gave_up: d.gave_up,
+                first_wanted: d.first_wanted,
+            })
+            .collect();
+        let devices = summarize(&phones, &self.spans, until);
+        let summary = devices.iter().map(|d| d.line.clone()).collect();
         Trace {
             title: self.sc.title.clone(),
             lesson: self.sc.lesson.clone(),
@@ -1481,115 +1796,6 @@ impl World {
             summary,
             warnings,
         }
-    }
-
-    fn summaries(&self, until: SimMs) -> Vec<DeviceSummary> {
-        let mut out = Vec::new();
-        // Records per device, in time order, so each span looks only at its own.
-        let mut by_dev: HashMap<&str, Vec<&Record>> = HashMap::new();
-        for r in &self.records {
-            for d in &r.devices {
-                by_dev.entry(d.as_str()).or_default().push(r);
-            }
-        }
-        for d in &self.devs {
-            let name = &d.spec.name;
-            let mine: &[&Record] = by_dev.get(name.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-            let spans: Vec<&Span> = self.spans.iter().filter(|s| &s.device == name).collect();
-            let first_wanted = self
-                .records
-                .iter()
-                .find(|r| r.kind == "sip" && r.actor == *name)
-                .map(|r| r.at_ms)
-                .unwrap_or(until);
-            let reachable_ms = spans
-                .iter()
-                .filter(|s| s.state == "reachable")
-                .map(|s| s.to_ms - s.from_ms)
-                .sum();
-            let mut incidents = Vec::new();
-            let mut was_reachable = false;
-            // Adjacent unreachable/gave-up spans form one incident.
-            let mut merged: Vec<Span> = Vec::new();
-            for s in &spans {
-                match merged.last_mut() {
-                    Some(m)
-                        if m.state != "reachable"
-                            && s.state != "reachable"
-                            && m.to_ms == s.from_ms
-                            && m.state != "offline"
-                            && s.state != "offline" =>
-                    {
-                        m.to_ms = s.to_ms;
-                    }
-                    _ => merged.push((*s).clone()),
-                }
-            }
-            for s in &merged {
-                if s.state == "reachable" {
-                    was_reachable = true;
-                    continue;
-                }
-                if s.from_ms < first_wanted || s.state == "offline" || !was_reachable {
-                    continue;
-                }
-                // Why: the most telling record about this device in the span.
-                let lo = mine.partition_point(|r| r.at_ms < s.from_ms.saturating_sub(1));
-                let hi = mine.partition_point(|r| r.at_ms <= s.to_ms);
-                let span_records = &mine[lo..hi.max(lo)];
-                let rejected = span_records
-                    .iter()
-                    .find(|r| r.change.as_deref() == Some("rejected"));
-                // A binding that still exists but leads nowhere: Asterisk believes the
-                // phone is registered; calls just fail.
-                let stale = rejected.is_none()
-                    && self.lives.iter().any(|l| {
-                        l.device.as_deref() == Some(name.as_str())
-                            && l.added_ms <= s.from_ms
-                            && l.removed_ms.is_none_or(|r| r > s.from_ms)
-                    });
-                let cause = if let Some(r) = rejected {
-                    r.summary.clone()
-                } else if stale {
-                    if d.spec.protocol.is_reliable() {
-                        "its connection is gone: Asterisk's binding points at a connection that no longer exists".to_string()
-                    } else if d.spec.behind.is_some() {
-                        "NAT mapping changed: Asterisk's binding points at a port that no longer leads to the phone".to_string()
-                    } else {
-                        "Asterisk's binding points at an address the phone no longer uses"
-                            .to_string()
-                    }
-                } else if let Some(r) = span_records
-                    .iter()
-                    .find(|r| r.kind == "change" && r.change.as_deref() == Some("removed"))
-                {
-                    r.summary.clone()
-                } else {
-                    "no binding leads to the phone".to_string()
-                };
-                let end = if s.to_ms >= until {
-                    None
-                } else {
-                    Some(s.to_ms)
-                };
-                incidents.push(Incident {
-                    device: name.clone(),
-                    start_ms: s.from_ms,
-                    end_ms: end,
-                    cause,
-                    stale,
-                });
-            }
-            out.push(DeviceSummary {
-                device: name.clone(),
-                reachable_ms,
-                wanted_ms: until.saturating_sub(first_wanted),
-                rejections_403: d.rejections,
-                gave_up: d.gave_up,
-                incidents,
-            });
-        }
-        out
     }
 }
 
@@ -1613,49 +1819,4 @@ pub(crate) fn reason_label(w: &aorlab_registrar::Why) -> &'static str {
         PathNotSupported => "420",
         Malformed { .. } => "400",
     }
-}
-
-fn summary_lines(devs: &[DeviceSummary], _sc: &Scenario) -> Vec<String> {
-    let mut out = Vec::new();
-    for d in devs {
-        if d.incidents.is_empty() {
-            if d.wanted_ms > 0 && d.reachable_ms * 10 >= d.wanted_ms * 9 {
-                out.push(format!(
-                    "{} stayed reachable ({} 403s)",
-                    d.device, d.rejections_403
-                ));
-            } else if d.reachable_ms == 0 && d.wanted_ms > 0 {
-                out.push(format!(
-                    "{} was never reachable ({} 403s)",
-                    d.device, d.rejections_403
-                ));
-            } else {
-                out.push(format!(
-                    "{} reachable for {}",
-                    d.device,
-                    clock(d.reachable_ms)
-                ));
-            }
-        }
-        for inc in &d.incidents {
-            let span = match inc.end_ms {
-                Some(e) => format!(
-                    "from {} to {} ({})",
-                    clock(inc.start_ms),
-                    clock(e),
-                    crate::duration::format_duration(e - inc.start_ms)
-                ),
-                None => format!("from {} until the end", clock(inc.start_ms)),
-            };
-            // A binding that still exists but points at a dead NAT port is not a lost
-            // registration: Asterisk thinks the phone is registered; calls just fail.
-            let what = if inc.stale {
-                "was unreachable"
-            } else {
-                "lost its registration"
-            };
-            out.push(format!("{} {what} {span} — {}", inc.device, inc.cause));
-        }
-    }
-    out
 }

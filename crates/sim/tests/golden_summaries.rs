@@ -7,18 +7,17 @@ use aorlab_sim::{clock, preset, run_text, PRESETS};
 fn summary(name: &str) -> String {
     let t = run_text(preset(name).unwrap().text).unwrap();
     let mut s = format!("{}\n{}\n\n", t.title, t.lesson);
+    // One line per phone, worst first; then every incident with its cause.
     for d in &t.devices {
         s.push_str(&format!(
-            "{}: reachable {} of {}, {} × 403{}\n",
-            d.device,
+            "{} (reachable {} of {})\n",
+            d.line,
             clock(d.reachable_ms),
-            clock(d.wanted_ms),
-            d.rejections_403,
-            if d.gave_up { ", gave up" } else { "" }
+            clock(d.wanted_ms)
         ));
-    }
-    for l in &t.summary {
-        s.push_str(&format!("- {l}\n"));
+        for i in &d.incidents {
+            s.push_str(&format!("  - {}\n", i.text));
+        }
     }
     s.push_str("\nbindings:\n");
     for b in &t.bindings {

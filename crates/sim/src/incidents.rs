@@ -1,0 +1,214 @@
+//! Incidents and the per-phone summary: a pass over the finished reachability
+//! spans, not code inside the event loop.
+
+use crate::duration::{clock, format_duration};
+use crate::scenario::SimMs;
+use crate::trace::{Cause, DeviceSummary, Incident, Reach, Span};
+
+/// What the world knows about a phone besides its spans.
+pub(crate) struct PhoneFacts<'a> {
+    pub name: &'a str,
+    pub rejections_403: u32,
+    pub gave_up: bool,
+    /// When it first sent a REGISTER (`None`: never).
+    pub first_wanted: Option<SimMs>,
+}
+
+/// `spans` in any order; the result is worst first (most time in trouble), then by name.
+pub(crate) fn summarize(phones: &[PhoneFacts], spans: &[Span], until: SimMs) -> Vec<DeviceSummary> {
+    let mut out: Vec<DeviceSummary> = phones
+        .iter()
+        .map(|p| {
+            let mine = spans.iter().filter(|s| s.device == p.name);
+            let mut s = DeviceSummary {
+                device: p.name.to_string(),
+                reachable_ms: 0,
+                wanted_ms: p.first_wanted.map_or(0, |f| until.saturating_sub(f)),
+                unreachable_ms: 0,
+                unregistered_ms: 0,
+                rejections_403: p.rejections_403,
+                gave_up: p.gave_up,
+                incidents: Vec::new(),
+                line: String::new(),
+            };
+            for sp in mine {
+                let len = sp.to_ms - sp.from_ms;
+                match sp.state {
+                    Reach::Reachable => s.reachable_ms += len,
+                    Reach::Stale => s.unreachable_ms += len,
+                    Reach::Unregistered | Reach::GaveUp => s.unregistered_ms += len,
+                    _ => {}
+                }
+                if sp.state.is_trouble() {
+                    s.incidents.push(incident(sp, until));
+                }
+            }
+            s.incidents.sort_by_key(|i| i.start_ms);
+            s.line = line(&s);
+            s
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (b.unreachable_ms + b.unregistered_ms)
+            .cmp(&(a.unreachable_ms + a.unregistered_ms))
+            .then(b.rejections_403.cmp(&a.rejections_403))
+            .then(a.device.cmp(&b.device))
+    });
+    out
+}
+
+/// "unreachable" / "not registered" / "gave up".
+pub fn state_words(state: Reach) -> &'static str {
+    match state {
+        Reach::Stale => "unreachable",
+        Reach::Unregistered => "not registered",
+        Reach::GaveUp => "gave up, not registered",
+        Reach::Reachable => "reachable",
+        Reach::Registering => "registering",
+        Reach::Idle => "not registering",
+        Reach::Offline => "offline",
+    }
+}
+
+fn incident(sp: &Span, until: SimMs) -> Incident {
+    let end_ms = (sp.to_ms < until).then_some(sp.to_ms);
+    let cause = sp.cause.clone().unwrap_or(Cause::Unknown);
+    let when = match end_ms {
+        Some(e) => format!(
+            "from {} to {} ({})",
+            clock(sp.from_ms),
+            clock(e),
+            format_duration(e - sp.from_ms)
+        ),
+        None => format!("from {} until the end", clock(sp.from_ms)),
+    };
+    let registered = if sp.state == Reach::Stale {
+        " (registered, stale binding)"
+    } else {
+        ""
+    };
+    Incident {
+        device: sp.device.clone(),
+        start_ms: sp.from_ms,
+        end_ms,
+        state: sp.state,
+        text: format!(
+            "{when} {}{registered}: {}",
+            state_words(sp.state),
+            cause.text()
+        ),
+        cause,
+    }
+}
+
+fn line(s: &DeviceSummary) -> String {
+    let mut parts = Vec::new();
+    if s.wanted_ms == 0 {
+        parts.push("never registered".to_string());
+    } else if s.unreachable_ms == 0 && s.unregistered_ms == 0 {
+        parts.push("reachable throughout".to_string());
+    } else {
+        if s.unreachable_ms > 0 {
+            parts.push(format!("unreachable {}", format_duration(s.unreachable_ms)));
+        }
+        if s.unregistered_ms > 0 {
+            parts.push(format!(
+                "not registered {}",
+                format_duration(s.unregistered_ms)
+            ));
+        }
+    }
+    if s.rejections_403 > 0 {
+        parts.push(format!("{} × 403", s.rejections_403));
+    }
+    if s.gave_up {
+        parts.push("gave up".into());
+    }
+    let mut l = format!("{}: {}", s.device, parts.join(", "));
+    // The first cause, so the line alone tells the story.
+    if let Some(first) = s.incidents.first() {
+        l.push_str(&format!(
+            " — from {} {}: {}",
+            clock(first.start_ms),
+            state_words(first.state),
+            first.cause.text()
+        ));
+        if let Some(next) = s.incidents.iter().find(|i| i.state != first.state) {
+            l.push_str(&format!(
+                "; from {} {}: {}",
+                clock(next.start_ms),
+                state_words(next.state),
+                next.cause.text()
+            ));
+        }
+    }
+    l
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(from: SimMs, to: SimMs, state: Reach, cause: Option<Cause>) -> Span {
+        Span {
+            device: "desk".into(),
+            from_ms: from,
+            to_ms: to,
+            state,
+            cause,
+        }
+    }
+
+    #[test]
+    fn totals_causes_and_order() {
+        let forgot = Cause::MappingForgotten {
+            nat: "home".into(),
+            private: "192.168.1.10:5060".into(),
+            public_port: 48908,
+            protocol: "udp".into(),
+            idle_ms: 60_000,
+        };
+        let spans = vec![
+            span(0, 60_000, Reach::Reachable, None),
+            span(60_000, 289_000, Reach::Stale, Some(forgot)),
+            span(
+                289_000,
+                1_800_000,
+                Reach::GaveUp,
+                Some(Cause::Rejected {
+                    code: 403,
+                    reason: "max_contacts".into(),
+                }),
+            ),
+            Span {
+                device: "soft".into(),
+                ..span(0, 1_800_000, Reach::Reachable, None)
+            },
+        ];
+        let phones = [
+            PhoneFacts {
+                name: "soft",
+                rejections_403: 0,
+                gave_up: false,
+                first_wanted: Some(0),
+            },
+            PhoneFacts {
+                name: "desk",
+                rejections_403: 1,
+                gave_up: true,
+                first_wanted: Some(0),
+            },
+        ];
+        let s = summarize(&phones, &spans, 1_800_000);
+        assert_eq!(s[0].device, "desk", "worst first");
+        assert_eq!(s[0].unreachable_ms, 229_000);
+        assert_eq!(s[0].unregistered_ms, 1_511_000);
+        assert_eq!(
+            s[0].line,
+            "desk: unreachable 3m 49s, not registered 25m 11s, 1 × 403, gave up — from 1:00 unreachable: home forgot the idle UDP mapping 192.168.1.10:5060 → :48908 after 60 s idle; from 4:49 gave up, not registered: REGISTER rejected, 403 max_contacts"
+        );
+        assert_eq!(s[0].incidents.len(), 2);
+        assert_eq!(s[0].incidents[1].end_ms, None);
+        assert_eq!(s[1].line, "soft: reachable throughout");
+    }
+}

@@ -1,0 +1,234 @@
+//! A NAT box as RFC 4787 (UDP) and RFC 5382 (TCP) describe it: mappings from an
+//! inside address to a public port, refreshed by traffic and forgotten when idle.
+//! Pure state: the world decides when packets pass and records what happens.
+
+use crate::scenario::{Nat, NatBehaviour, NatRefresh, SimMs};
+use aorlab_registrar::Protocol;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// Inside address, inside port, protocol, and — for address-dependent mapping
+/// (RFC 4787 REQ-1 not met) — the remote IP the mapping was made for.
+pub(crate) type MapKey = (IpAddr, u16, Protocol, Option<IpAddr>);
+
+#[derive(Debug, Clone)]
+pub(crate) struct Mapping {
+    pub public_port: u16,
+    /// When a packet last refreshed it.
+    pub last_ms: SimMs,
+    /// Remote IPs the inside has sent to (address-dependent filtering admits only these).
+    pub peers: Vec<IpAddr>,
+}
+
+#[derive(Debug)]
+pub(crate) struct NatState {
+    pub spec: Nat,
+    pub map: BTreeMap<MapKey, Mapping>,
+    pub public: IpAddr,
+    pub next_port: u16,
+}
+
+/// Lowest and highest public port handed out (deterministic, wraps around).
+const PORT_LO: u16 = 20000;
+const PORT_HI: u16 = 65000;
+
+impl NatState {
+    pub fn new(spec: Nat, public: IpAddr, first_port: u16) -> NatState {
+        NatState {
+            spec,
+            map: BTreeMap::new(),
+            public,
+            next_port: first_port,
+        }
+    }
+
+    /// RFC 4787 REQ-5 (UDP) or RFC 5382 REQ-5 (TCP established) idle timeout.
+    pub fn timeout(&self, proto: Protocol) -> SimMs {
+        if proto.is_reliable() {
+            self.spec.tcp_timeout_ms
+        } else {
+            self.spec.udp_timeout_ms
+        }
+    }
+
+    pub fn key(&self, ip: IpAddr, port: u16, proto: Protocol, remote: IpAddr) -> MapKey {
+        let r = (self.spec.mapping == NatBehaviour::AddressDependent).then_some(remote);
+        (ip, port, proto, r)
+    }
+
+    /// The public port of a live mapping, if any. A mapping lives until its
+    /// expiry check forgets it (so the forgetting is always recorded first).
+    pub fn lookup(&self, k: &MapKey, _now: SimMs) -> Option<u16> {
+        self.map.get(k).map(|m| m.public_port)
+    }
+
+    /// A packet from inside to `remote`: refreshes the mapping (RFC 4787 REQ-6) or
+    /// makes a new one. Returns the public port and whether it is new.
+    pub fn outbound(&mut self, k: MapKey, remote: IpAddr, now: SimMs) -> (u16, bool) {
+        if let Some(p) = self.lookup(&k, now) {
+            let m = self.map.get_mut(&k).expect("looked up");
+            m.last_ms = now;
+            if !m.peers.contains(&remote) {
+                m.peers.push(remote);
+            }
+            return (p, false);
+        }
+        let p = self.allocate();
+        self.map.insert(
+            k,
+            Mapping {
+                public_port: p,
+                last_ms: now,
+                peers: vec![remote],
+            },
+        );
+        (p, true)
+    }
+
+    /// Does a packet from `remote` pass inward through this live mapping
+    /// (RFC 4787 REQ-8)? With `refresh both` it also restarts the idle timer.
+    pub fn inbound(&mut self, k: &MapKey, remote: IpAddr, now: SimMs) -> bool {
+        if self.lookup(k, now).is_none() {
+            return false;
+        }
+        let both = self.spec.refresh == NatRefresh::Both;
+        let filtering = self.spec.filtering;
+        let m = self.map.get_mut(k).expect("looked up");
+        let admitted = filtering == NatBehaviour::EndpointIndependent || m.peers.contains(&remote);
+        if admitted && both {
+            m.last_ms = now;
+        }
+        admitted
+    }
+
+    /// Forget the mapping if it has been idle for its whole timeout since `last_ms`
+    /// (a later refresh cancels this check). Returns the forgotten mapping.
+    pub fn expire(&mut self, k: &MapKey, last_ms: SimMs, now: SimMs) -> Option<Mapping> {
+        let m = self.map.get(k)?;
+        if m.last_ms != last_ms || now.saturating_sub(m.last_ms) < self.timeout(k.2) {
+            return None;
+        }
+        self.map.remove(k)
+    }
+
+    /// A new public port for an existing inside address (a NAT "rebinding").
+    pub fn rebind(&mut self, k: MapKey, now: SimMs) -> (Option<u16>, u16) {
+        let p = self.allocate();
+        let old = self.map.insert(
+            k,
+            Mapping {
+                public_port: p,
+                last_ms: now,
+                peers: Vec::new(),
+            },
+        );
+        if let (Some(o), Some(m)) = (&old, self.map.get_mut(&k)) {
+            m.peers = o.peers.clone();
+        }
+        (old.map(|m| m.public_port), p)
+    }
+
+    /// A reboot forgets every mapping and starts handing out ports elsewhere.
+    pub fn reboot(&mut self) {
+        self.map.clear();
+        self.next_port = self.next_port.wrapping_add(1000).clamp(PORT_LO, PORT_HI);
+    }
+
+    fn allocate(&mut self) -> u16 {
+        let p = self.next_port;
+        self.next_port = if p >= PORT_HI { PORT_LO } else { p + 1 };
+        p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nat(refresh: NatRefresh, filtering: NatBehaviour) -> NatState {
+        NatState::new(
+            Nat {
+                name: "home".into(),
+                public_ip: "203.0.113.7".into(),
+                udp_timeout_ms: 60_000,
+                tcp_timeout_ms: 7_440_000,
+                refresh,
+                mapping: NatBehaviour::EndpointIndependent,
+                filtering,
+                first_port: 40000,
+                line: 1,
+            },
+            "203.0.113.7".parse().unwrap(),
+            40000,
+        )
+    }
+    const IN: &str = "192.168.1.10";
+    const AST: &str = "198.51.100.10";
+    const OTHER: &str = "192.0.2.99";
+
+    fn key(n: &NatState) -> MapKey {
+        n.key(
+            IN.parse().unwrap(),
+            5060,
+            Protocol::Udp,
+            AST.parse().unwrap(),
+        )
+    }
+
+    #[test]
+    fn outbound_packets_refresh_and_idle_mappings_expire() {
+        let mut n = nat(NatRefresh::Outbound, NatBehaviour::AddressDependent);
+        let k = key(&n);
+        let ast = AST.parse().unwrap();
+        assert_eq!(n.outbound(k, ast, 0), (40000, true));
+        assert_eq!(n.outbound(k, ast, 50_000), (40000, false));
+        assert_eq!(
+            n.expire(&k, 0, 60_000).map(|m| m.public_port),
+            None,
+            "refreshed at 50 s"
+        );
+        assert_eq!(n.expire(&k, 50_000, 109_999).map(|m| m.public_port), None);
+        assert!(n.lookup(&k, 109_999).is_some());
+        assert_eq!(
+            n.expire(&k, 50_000, 110_000).map(|m| m.public_port),
+            Some(40000)
+        );
+        assert_eq!(
+            n.outbound(k, ast, 111_000),
+            (40001, true),
+            "a new port after forgetting"
+        );
+    }
+
+    #[test]
+    fn inbound_refresh_only_with_refresh_both() {
+        let ast = AST.parse().unwrap();
+        let mut out = nat(NatRefresh::Outbound, NatBehaviour::AddressDependent);
+        let k = key(&out);
+        out.outbound(k, ast, 0);
+        assert!(out.inbound(&k, ast, 30_000));
+        assert!(
+            out.expire(&k, 0, 60_000).is_some(),
+            "inbound did not refresh"
+        );
+        let mut both = nat(NatRefresh::Both, NatBehaviour::AddressDependent);
+        both.outbound(k, ast, 0);
+        assert!(both.inbound(&k, ast, 30_000));
+        assert!(both.expire(&k, 0, 60_000).is_none(), "inbound refreshed");
+        assert!(both.lookup(&k, 60_000).is_some());
+    }
+
+    #[test]
+    fn address_dependent_filtering_drops_strangers() {
+        let ast = AST.parse().unwrap();
+        let other = OTHER.parse().unwrap();
+        let mut adf = nat(NatRefresh::Outbound, NatBehaviour::AddressDependent);
+        let k = key(&adf);
+        adf.outbound(k, ast, 0);
+        assert!(adf.inbound(&k, ast, 1));
+        assert!(!adf.inbound(&k, other, 1));
+        let mut eif = nat(NatRefresh::Outbound, NatBehaviour::EndpointIndependent);
+        eif.outbound(k, ast, 0);
+        assert!(eif.inbound(&k, other, 1));
+    }
+}
