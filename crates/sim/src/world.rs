@@ -61,7 +61,8 @@ struct Tx {
 enum Ev {
     Scenario(usize),
     Send(usize, Kind),
-    Arrive(usize, u64),
+    /// A REGISTER (or its retransmission) reaches Asterisk from this source.
+    Arrive(usize, u64, Addr),
     Retransmit(u64),
     TimerF(u64),
     Reply(u64, Box<Message>, Addr),
@@ -668,14 +669,15 @@ impl World {
                 done: false,
             },
         );
-        self.schedule(self.now + DELAY_MS, Ev::Arrive(i, tx_id));
+        self.schedule(self.now + DELAY_MS, Ev::Arrive(i, tx_id, src));
         if !self.devs[i].spec.protocol.is_reliable() {
             self.schedule(self.now + T1, Ev::Retransmit(tx_id));
         }
         self.schedule(self.now + TIMER_F, Ev::TimerF(tx_id));
     }
 
-    fn arrive(&mut self, i: usize, tx_id: u64, src_override: Option<Addr>) {
+    /// `src`: the address the NAT gave the packet when it left the phone.
+    fn arrive(&mut self, i: usize, tx_id: u64, src: Addr) {
         let Some(tx) = self.txs.get(&tx_id) else {
             return;
         };
@@ -685,10 +687,6 @@ impl World {
             return; // nobody answers
         }
         let proto = self.devs[i].spec.protocol;
-        let src = match src_override {
-            Some(a) => a,
-            None => self.source_of_nocreate(i),
-        };
         if let Some((resp, until)) = self.answered.get(&branch) {
             if *until >= self.now {
                 let resp = resp.clone();
@@ -735,11 +733,6 @@ impl World {
             r.devices = vec![name];
             self.schedule(self.now + DELAY_MS, Ev::Reply(tx_id, Box::new(resp), src));
         }
-    }
-
-    /// The source address as it stands now, without creating mappings.
-    fn source_of_nocreate(&mut self, i: usize) -> Addr {
-        self.source_of(i)
     }
 
     fn reply(&mut self, tx_id: u64, resp: Message, dst: Addr) {
@@ -1112,7 +1105,7 @@ impl World {
         match ev {
             Ev::Scenario(k) => self.scenario_event(k),
             Ev::Send(i, kind) => self.send_register(i, kind),
-            Ev::Arrive(i, tx) => self.arrive(i, tx, None),
+            Ev::Arrive(i, tx, src) => self.arrive(i, tx, src),
             Ev::Retransmit(tx_id) => {
                 let Some(tx) = self.txs.get_mut(&tx_id) else {
                     return;
@@ -1141,7 +1134,7 @@ impl World {
                     text,
                 });
                 r.devices = vec![name];
-                self.schedule(self.now + DELAY_MS, Ev::Arrive(i, tx_id));
+                self.schedule(self.now + DELAY_MS, Ev::Arrive(i, tx_id, src));
                 self.schedule(self.now + next, Ev::Retransmit(tx_id));
             }
             Ev::TimerF(tx_id) => {
