@@ -43,7 +43,31 @@ export interface TraceRecord {
   aor: string | null;
   /** Devices this record concerns. */
   devices: string[];
+  /** For NAT records: what happened to which mapping. */
+  nat: NatEvent | null;
 }
+
+export type NatEvent =
+  | { kind: "mapped"; device: string; private: string; public_port: number; protocol: string }
+  | { kind: "forgot"; device: string; private: string; public_port: number; protocol: string; idle_ms: number }
+  | { kind: "reboot" }
+  | { kind: "rebind"; device: string; old_port: number | null; new_port: number };
+
+/** Why a phone stopped being reachable or registered (its first cause). */
+export type Cause =
+  | { kind: "mapping_forgotten"; nat: string; private: string; public_port: number; protocol: string; idle_ms: number }
+  | { kind: "nat_reboot"; nat: string }
+  | { kind: "nat_rebind"; nat: string; new_port: number }
+  | { kind: "connection_closed"; why: string }
+  | { kind: "moved"; address: string }
+  | { kind: "rejected"; code: number; reason: string }
+  | { kind: "no_answer" }
+  | { kind: "binding_removed"; reason: string }
+  | { kind: "unknown" };
+
+/** A phone's state: reachable; stale = registered but the binding leads nowhere; unregistered;
+ * gave_up; registering (first REGISTER on its way); idle (not asked to register); offline. */
+export type Reach = "reachable" | "stale" | "unregistered" | "gave_up" | "registering" | "idle" | "offline";
 
 export interface ContactRow {
   aor: string;
@@ -81,8 +105,9 @@ export interface Span {
   device: string;
   from_ms: number;
   to_ms: number;
-  /** "reachable" | "unreachable" | "gave_up" | "offline" */
-  state: string;
+  state: Reach;
+  /** For trouble (stale, unregistered, gave_up): its cause as the span began. */
+  cause: Cause | null;
 }
 
 /** The number of bindings of an AOR from this moment on. */
@@ -93,22 +118,31 @@ export interface CountPoint {
   max_contacts: number;
 }
 
-/** A stretch where a device that wanted to be registered was not reachable. */
+/** A stretch where a phone that wanted to be reachable was not: one state, one cause. */
 export interface Incident {
   device: string;
   start_ms: number;
   /** null: still lost at the end. */
   end_ms: number | null;
-  cause: string;
+  state: Reach;
+  cause: Cause;
+  /** "from 1:00 to 4:49 (3m 49s) unreachable …: home forgot …" */
+  text: string;
 }
 
 export interface DeviceSummary {
   device: string;
   reachable_ms: number;
   wanted_ms: number;
+  /** Registered, but the binding led nowhere. */
+  unreachable_ms: number;
+  /** Not registered (refused, no answer, binding gone, gave up). */
+  unregistered_ms: number;
   rejections_403: number;
   gave_up: boolean;
   incidents: Incident[];
+  /** One line with the totals and first causes. */
+  line: string;
 }
 
 export interface Trace {
@@ -125,7 +159,9 @@ export interface Trace {
   bindings: BindingLife[];
   reachability: Span[];
   counts: CountPoint[];
+  /** Worst first. */
   devices: DeviceSummary[];
+  /** One line per phone, worst first (each device's `line`). */
   summary: string[];
   warnings: Diagnostic[];
 }

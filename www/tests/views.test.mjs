@@ -42,8 +42,9 @@ const LESSONS = {
     assert.equal(await page.locator('.tl-span.reach-gave-up[data-device="desk"]').count(), 1, "desk gave up");
     assert.ok((await page.locator(".tl-marker.m-nat").count()) >= 1, "NAT markers");
     // The lost registration in the summary moves the cursor to where it started.
-    await page.locator(".summary-jump", { hasText: "desk lost its registration" }).click();
-    assert.equal(await page.evaluate(() => window.views.cursor()), 60_021);
+    await page.locator(".summary-line[data-device=desk] > details > summary").click();
+    await page.locator(".summary-jump", { hasText: "from 1:00 to 4:49 (3m 49s) unreachable" }).click();
+    assert.equal(await page.evaluate(() => window.views.cursor()), 60_000);
     assert.match(await page.locator(".panel-contacts").innerText(), /reaches nobody \(stale\)/);
   },
   "three-phones": async (page) => {

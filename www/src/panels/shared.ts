@@ -35,8 +35,11 @@ export function ending(endedBy: string): { label: string; short: string; cls: st
 
 export const REACH: Record<string, { label: string; cls: string }> = {
   reachable: { label: "reachable", cls: "reachable" },
-  unreachable: { label: "unreachable", cls: "unreachable" },
+  stale: { label: "unreachable (registered, stale binding)", cls: "unreachable" },
+  unregistered: { label: "not registered", cls: "unregistered" },
   gave_up: { label: "gave up", cls: "gave-up" },
+  registering: { label: "registering", cls: "registering" },
+  idle: { label: "not registering", cls: "idle" },
   offline: { label: "offline", cls: "offline" },
 };
 

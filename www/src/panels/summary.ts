@@ -1,8 +1,45 @@
-// The banner at the top: title, lesson, and the run's summary sentences; a lost registration
-// links to its moment on the timeline.
+// The banner at the top: title, lesson, and one line per phone, worst first (totals of time
+// unreachable, time not registered, 403s). Each troubled phone's incidents open on demand; each
+// incident moves the cursor to where it started. Everything is read from typed fields.
 
 import { clock, el } from "../render/format";
+import type { DeviceSummary } from "../types";
 import type { Ctx } from "./shared";
+
+/** Past this many phones, the ones reachable throughout fold into one line. */
+const FOLD_GOOD_AFTER = 8;
+
+function troubled(d: DeviceSummary): boolean {
+  return d.incidents.length > 0 || d.gave_up || d.rejections_403 > 0 || d.wanted_ms === 0;
+}
+
+function deviceLine(d: DeviceSummary, ctx: Ctx): HTMLLIElement {
+  const bad = troubled(d);
+  const item = el("li", `summary-line ${bad ? "bad" : "good"}`);
+  item.dataset.device = d.device;
+  const icon = el("span", "summary-icon", bad ? "✕" : "✓");
+  icon.setAttribute("aria-hidden", "true");
+  item.append(icon);
+  if (d.incidents.length === 0) {
+    item.append(el("span", undefined, d.line));
+    return item;
+  }
+  const details = el("details", "summary-details");
+  details.append(el("summary", "summary-text", d.line));
+  const list = el("ul", "summary-incidents");
+  for (const inc of d.incidents) {
+    const li = el("li", `incident incident-${inc.state}`);
+    const b = el("button", "summary-jump", inc.text);
+    b.type = "button";
+    b.title = `Move the cursor to ${clock(inc.start_ms)}`;
+    b.addEventListener("click", () => ctx.setCursor(inc.start_ms, "summary"));
+    li.append(b);
+    list.append(li);
+  }
+  details.append(list);
+  item.append(details);
+  return item;
+}
 
 export function renderSummary(root: HTMLElement, ctx: Ctx): void {
   const trace = ctx.trace;
@@ -12,29 +49,25 @@ export function renderSummary(root: HTMLElement, ctx: Ctx): void {
   head.append(el("span", "summary-meta", `Asterisk ${trace.version} · ${clock(trace.end_ms)} simulated`));
   root.append(head);
   if (trace.lesson) root.append(el("p", "lesson", trace.lesson));
-  const incidents = trace.devices.flatMap((d) => d.incidents);
-  const troubled = new Set(
-    trace.devices.filter((d) => d.incidents.length > 0 || d.gave_up || d.reachable_ms === 0).map((d) => d.device),
-  );
-  if (trace.summary.length === 0) return;
+  if (trace.devices.length === 0) return;
+  // `devices` arrives worst first.
   const list = el("ul", "summary-list");
-  for (const line of trace.summary) {
-    const item = el("li", "summary-line");
-    const device = line.split(" ")[0] ?? "";
-    const bad = troubled.has(device) && !/stayed reachable/.test(line);
-    item.classList.add(bad ? "bad" : "good");
-    item.append(el("span", "summary-icon", bad ? "✕" : "✓"));
-    item.lastElementChild!.setAttribute("aria-hidden", "true");
-    const incident = incidents.find((i) => i.device === device && line.includes(`from ${clock(i.start_ms)}`));
-    if (incident) {
-      const b = el("button", "summary-jump", line);
-      b.type = "button";
-      b.title = `Move the cursor to ${clock(incident.start_ms)}`;
-      b.addEventListener("click", () => ctx.setCursor(incident.start_ms, "summary"));
-      item.append(b);
-    } else {
-      item.append(el("span", undefined, line));
-    }
+  const good = trace.devices.filter((d) => !troubled(d));
+  const fold = trace.devices.length > FOLD_GOOD_AFTER && good.length > 1;
+  for (const d of trace.devices) {
+    if (fold && !troubled(d)) continue;
+    list.append(deviceLine(d, ctx));
+  }
+  if (fold) {
+    const item = el("li", "summary-line good");
+    const icon = el("span", "summary-icon", "✓");
+    icon.setAttribute("aria-hidden", "true");
+    const details = el("details", "summary-details");
+    details.append(el("summary", "summary-text", `${good.length} more phones reachable throughout`));
+    const names = el("ul", "summary-incidents");
+    for (const d of good) names.append(el("li", undefined, d.line));
+    details.append(names);
+    item.append(icon, details);
     list.append(item);
   }
   root.append(list);

@@ -97,7 +97,8 @@ interface MarkerRow {
 /** The marker rows, each a kind of event with its own shape (colour is not the only signal). */
 const MARKER_ROWS: MarkerRow[] = [
   { key: "rejected", label: "403", shape: "cross", match: (r) => r.change === "rejected" },
-  { key: "nat", label: "NAT", shape: "diamond", match: (r) => r.kind === "nat" },
+  { key: "nat-forgot", label: "NAT forgot", shape: "diamond", match: (r) => r.nat?.kind === "forgot" },
+  { key: "nat", label: "NAT", shape: "diamond", match: (r) => r.kind === "nat" && r.nat?.kind !== "forgot" },
   { key: "connection", label: "Connection", shape: "square", match: (r) => r.kind === "connection" },
   { key: "asterisk", label: "Asterisk", shape: "triangle", match: (r) => r.kind === "asterisk" },
   { key: "dial", label: "Dial", shape: "circle", match: (r) => r.kind === "dial" },
@@ -599,6 +600,12 @@ export class Timeline {
     // Devices
     pat("reachable", () => {});
     pat("unreachable", (p) => diag(p, "pat-line"));
+    pat("unregistered", (p) => {
+      diag(p, "pat-line");
+      p.append(svg("path", { d: "M0 3 H6" }, "pat-line"));
+    });
+    pat("registering", (p) => p.append(svg("circle", { cx: 3, cy: 3, r: 0.8 }, "pat-dot")), 5);
+    pat("idle", () => {});
     pat("gave-up", (p) => {
       diag(p, "pat-line");
       p.append(svg("path", { d: "M-1 5 l2 2 M0 0 l6 6 M5 -1 l2 2" }, "pat-line"));
