@@ -81,6 +81,23 @@ const LESSONS = {
   "ring-order": async (page) => {
     assert.equal(await page.locator(".tl-marker.m-dial").count(), 2);
   },
+  "qualify-nat": async (page) => {
+    // The NAT forgets lobby's mapping (a marker of its own), never desk's: qualify answers refresh it.
+    assert.ok((await page.locator(".tl-marker.m-nat-forgot").count()) >= 1, "a NAT-forgot marker");
+    assert.ok((await page.locator('.tl-span.reach-unreachable[data-device="lobby"]').count()) >= 1);
+    assert.equal(await page.locator('.tl-span.reach-unreachable[data-device="desk"]').count(), 0);
+  },
+  keepalives: async (page) => {
+    assert.ok((await page.locator(".tl-marker.m-nat-forgot").count()) >= 1);
+    assert.equal(await page.locator('.tl-span.reach-unreachable[data-device="stun"]').count(), 1);
+    assert.equal(await page.locator('.tl-span.reach-unreachable[data-device="crlf"]').count(), 1);
+  },
+  "tcp-nat-idle": async (page) => {
+    assert.ok((await page.locator(".tl-marker.m-nat-forgot").count()) >= 1);
+    assert.ok((await page.locator('.tl-span.reach-unreachable[data-device="quiet"]').count()) >= 1);
+    assert.equal(await page.locator('.tl-span.reach-unreachable[data-device="crlf"]').count(), 0);
+    assert.equal(await page.locator('.tl-span.reach-unreachable[data-device="both"]').count(), 0);
+  },
 };
 
 describe("views", () => {
