@@ -10,6 +10,14 @@ pub fn print_diagnostics(file: &str, diags: &[Diagnostic]) -> String {
     s
 }
 
+/// "1 warning", "0 warnings".
+fn count(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// Up to this many phones, the summary lists each phone's incidents without --verbose.
+const DETAILED_UP_TO: usize = 10;
+
 /// A readable timeline and a per-device summary.
 pub fn render_timeline(t: &Trace, verbose: bool) -> String {
     let mut s = String::new();
@@ -44,10 +52,11 @@ pub fn render_timeline(t: &Trace, verbose: bool) -> String {
         }
     }
     s.push_str("\nSummary (worst first)\n");
+    // One line per phone; the incidents under it for a few phones, or all with --verbose.
+    let details = verbose || t.devices.len() <= DETAILED_UP_TO;
     for d in &t.devices {
         s.push_str(&format!("  {}\n", d.line));
-        // Details: every incident, but not hundreds per phone.
-        if d.incidents.len() > 1 || verbose {
+        if details && (d.incidents.len() > 1 || verbose) {
             let shown = if verbose { usize::MAX } else { 6 };
             for i in d.incidents.iter().take(shown) {
                 s.push_str(&format!("      {}\n", i.text));
@@ -165,15 +174,19 @@ pub fn main_check(args: &[String]) -> Result<String, (u8, String)> {
     let text = std::fs::read_to_string(f).map_err(|e| (2, format!("{f}: {e}")))?;
     match parse(&text) {
         Ok((_, warnings)) => Ok(format!(
-            "{}{f}: ok ({} warning(s))",
+            "{}{f}: ok ({})",
             print_diagnostics(f, &warnings),
-            warnings.len()
+            count(warnings.len(), "warning")
         )),
         Err(d) => {
             let errors = d.iter().filter(|x| x.severity == Severity::Error).count();
             Err((
                 1,
-                format!("{}{f}: {errors} error(s)", print_diagnostics(f, &d)),
+                format!(
+                    "{}{f}: {}",
+                    print_diagnostics(f, &d),
+                    count(errors, "error")
+                ),
             ))
         }
     }

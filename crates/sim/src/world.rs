@@ -1484,7 +1484,11 @@ impl World {
                             format!(
                                 "Dial {endpoint}: rings {who}{}",
                                 if dead > 0 {
-                                    format!(" ({dead} stale binding(s) ring nothing)")
+                                    format!(
+                                        " ({dead} stale binding{} ring{} nothing)",
+                                        if dead == 1 { "" } else { "s" },
+                                        if dead == 1 { "s" } else { "" }
+                                    )
                                 } else {
                                     String::new()
                                 }
