@@ -202,7 +202,7 @@ pub fn parse(text: &str) -> Result<(Scenario, Vec<Diagnostic>), Vec<Diagnostic>>
     let mut sc = Scenario {
         title: String::new(),
         lesson: String::new(),
-        profile: Profile::V22,
+        profile: Profile::default(),
         version_text: "22".into(),
         seed: 1,
         systemname: String::new(),
@@ -232,17 +232,17 @@ pub fn parse(text: &str) -> Result<(Scenario, Vec<Diagnostic>), Vec<Diagnostic>>
         let Some(first) = ws.first() else { continue };
         match first.text.as_str() {
             "asterisk" => match ws.get(1) {
-                Some(v) => match Profile::from_version(&v.text) {
-                    Some(pr) => {
+                Some(v) => match Profile::parse(&v.text) {
+                    Ok(pr) => {
                         sc.profile = pr;
                         sc.version_text = v.text.clone();
                         no_extra(&mut p, ln, &ws, 2);
                     }
-                    None => p.err(
+                    Err(why) => p.err(
                         ln,
                         v,
                         format!("unknown Asterisk version '{}'", v.text),
-                        Some("one of 13.17, 13.18, 16, 16.8, 16.22, 18, 18.8, 20, 22".into()),
+                        Some(format!("{why}; a branch (22) means its latest release")),
                     ),
                 },
                 None => p.err(

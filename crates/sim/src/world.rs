@@ -1597,9 +1597,10 @@ pub(crate) fn reason_label(w: &aorlab_registrar::Why) -> &'static str {
     use aorlab_registrar::Why::*;
     match w {
         Request => "request",
-        RemoveExisting { .. } => "remove existing",
+        RemoveExisting { .. } | RemoveExistingAll => "remove existing",
         RemoveUnavailable { .. } => "remove unavailable",
         Expiration => "expired",
+        ExpiredOnRead { .. } => "expired, deleted on a read",
         Shutdown => "connection closed",
         SystemBoot => "pruned at boot",
         RegistrationFailure => "registration failure",
