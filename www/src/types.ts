@@ -70,9 +70,15 @@ export interface BindingLife {
   added_ms: number;
   /** null while it still exists at the end. */
   removed_ms: number | null;
-  /** "expired" | "remove existing" | "remove unavailable" | "connection closed" | "pruned at boot"
-   * | "request" | "present" | … */
+  /** "expired" | "deleted on read" | "remove existing" | "remove unavailable" | "connection closed"
+   * | "pruned at boot" | "request" | "present" | … */
   ended_by: string;
+  /** The plain explanation of how it ended (null while present). */
+  end_why: string | null;
+  /** When its last grant runs out. */
+  expires_ms: number;
+  /** For "deleted on read": when it expired. */
+  expired_ms: number | null;
   refreshes: number;
 }
 
