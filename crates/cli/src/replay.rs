@@ -557,7 +557,12 @@ fn compare_state(
                 let later = late.get(uri).map(|s| status_label(*s));
                 let ok = st == now_label || later == Some(st);
                 let got = if later == Some(st) { st } else { now_label };
-                ctx.check(format!("{uri} status"), format!("{st:?}"), format!("{got:?}"), ok);
+                ctx.check(
+                    format!("{uri} status"),
+                    format!("{st:?}"),
+                    format!("{got:?}"),
+                    ok,
+                );
             }
         }
     }

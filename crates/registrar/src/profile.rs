@@ -10,9 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One Asterisk release.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Profile {
     pub major: u16,
     pub minor: u16,
@@ -23,6 +21,10 @@ pub struct Profile {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Behaviour {
+    /// Expired bindings are deleted by a sweep every
+    /// `contact_expiration_check_interval` (before: a timer per binding fired
+    /// at its expiry).
+    PeriodicExpirySweep,
     /// remove_existing evicts only the excess, soonest-expiring first (before:
     /// every binding the REGISTER did not touch).
     EvictsSoonestExpiring,
@@ -70,6 +72,23 @@ pub struct Since {
 /// The behaviour table. Verified against the Asterisk git history
 /// (`git tag --contains` on each branch's commit); see docs/asterisk-versions.md.
 pub const TABLE: &[Since] = &[
+    Since {
+        behaviour: Behaviour::PeriodicExpirySweep,
+        what: "expired bindings deleted by a sweep every contact_expiration_check_interval",
+        first: &[
+            (13, 9, 0, "5aa5c49413"),
+            (14, 0, 0, "c948ce9651"),
+            (15, 0, 0, "c948ce9651"),
+            (16, 0, 0, "c948ce9651"),
+            (17, 0, 0, "c948ce9651"),
+            (18, 0, 0, "c948ce9651"),
+            (19, 0, 0, "c948ce9651"),
+            (20, 0, 0, "c948ce9651"),
+            (21, 0, 0, "c948ce9651"),
+            (22, 0, 0, "c948ce9651"),
+            (23, 0, 0, "c948ce9651"),
+        ],
+    },
     Since {
         behaviour: Behaviour::EvictsSoonestExpiring,
         what: "remove_existing evicts only the excess, soonest-expiring first",
@@ -346,7 +365,9 @@ impl Profile {
         let patch = parts.get(2).map(|p| num(p)).transpose()?.unwrap_or(0);
         let p = Profile::new(major, minor, patch);
         if minor > latest.minor {
-            return Err(format!("{p} does not exist: the latest {major} is {latest}"));
+            return Err(format!(
+                "{p} does not exist: the latest {major} is {latest}"
+            ));
         }
         if p < OLDEST {
             return Err(format!("aorlab starts at {OLDEST}"));
@@ -403,6 +424,9 @@ impl Profile {
             .collect()
     }
 
+    pub fn sweeps_periodically(self) -> bool {
+        self.has(Behaviour::PeriodicExpirySweep)
+    }
     /// "evict the excess, soonest first" instead of "remove all untouched".
     pub fn evicts_soonest_expiring(self) -> bool {
         self.has(Behaviour::EvictsSoonestExpiring)
@@ -461,12 +485,10 @@ impl Profile {
         let per_reason = self.logs_every_removal_reason();
         match why {
             Request => Some("request"),
-            RemoveExisting { .. } | RemoveUnavailable { .. } if per_reason => {
-                Some(match why {
-                    RemoveUnavailable { .. } => "remove unavailable",
-                    _ => "remove existing",
-                })
-            }
+            RemoveExisting { .. } | RemoveUnavailable { .. } if per_reason => Some(match why {
+                RemoveUnavailable { .. } => "remove unavailable",
+                _ => "remove existing",
+            }),
             RemoveExisting { .. } if self.evicts_soonest_expiring() => Some("remove_existing"),
             Expiration if per_reason => Some("expiration"),
             Shutdown if per_reason => Some("shutdown"),

@@ -484,10 +484,7 @@ impl Registrar {
         // `contact_count` is a signed int compared with the unsigned max_contacts:
         // a negative count (more removals than bindings) is huge, so over the limit.
         let over = |count: i64| count as i32 as u32 > aor.max_contacts;
-        if over(contact_count)
-            && aor.remove_unavailable
-            && self.profile.has_remove_unavailable()
-        {
+        if over(contact_count) && aor.remove_unavailable && self.profile.has_remove_unavailable() {
             let unavail: Vec<Work> = work
                 .iter()
                 .filter(|w| self.status_of(&w.id) == Status::Unreachable)
@@ -558,13 +555,7 @@ impl Registrar {
                         (0..work.len()).filter(|&k| !work[k].is_static).collect();
                     let ids: Vec<String> = dynamic.iter().map(|&k| work[k].id.clone()).collect();
                     for id in ids {
-                        self.remove_binding(
-                            now,
-                            &id,
-                            Why::Request,
-                            Some(REGISTRAR_C),
-                            &mut out,
-                        );
+                        self.remove_binding(now, &id, Why::Request, Some(REGISTRAR_C), &mut out);
                         touched.push(id.clone());
                     }
                     work.retain(|w| w.is_static);
@@ -707,13 +698,7 @@ impl Registrar {
                     );
                 }
                 Some(f) => {
-                    self.remove_binding(
-                        now,
-                        &f.id,
-                        Why::Request,
-                        Some(REGISTRAR_C),
-                        &mut out,
-                    );
+                    self.remove_binding(now, &f.id, Why::Request, Some(REGISTRAR_C), &mut out);
                     touched.push(f.id.clone());
                 }
             }

@@ -188,10 +188,19 @@ impl Registrar {
             return None;
         }
         let q = self.next_qualify.values().min().copied();
-        match (self.next_sweep, q) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+        [self.next_sweep, q, self.next_expiry_timer()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Before 13.9 each binding had its own expiry timer (`res_pjsip_registrar_expire`'s
+    /// scheduler) instead of the periodic sweep: the next one due.
+    fn next_expiry_timer(&self) -> Option<Millis> {
+        if self.profile.sweeps_periodically() {
+            return None;
         }
+        self.store.values().map(|b| b.expiration * 1000 + 1).min()
     }
 
     fn random(&mut self) -> u64 {
@@ -228,7 +237,8 @@ impl Registrar {
             );
         }
         let interval = self.config.global.contact_expiration_check_interval;
-        self.next_sweep = (interval > 0).then(|| now + interval as u64 * 1000);
+        self.next_sweep = (interval > 0 && self.profile.sweeps_periodically())
+            .then(|| now + interval as u64 * 1000);
         self.schedule_first_qualify(now);
         self.update_endpoint_states(now, &mut out);
         out
@@ -368,7 +378,7 @@ impl Registrar {
         let interval = self.config.global.contact_expiration_check_interval;
         if interval == 0 {
             self.next_sweep = None;
-        } else if self.next_sweep.is_none() && self.up {
+        } else if self.next_sweep.is_none() && self.up && self.profile.sweeps_periodically() {
             self.next_sweep = Some(now + interval as u64 * 1000);
         }
         self.update_endpoint_states(now, &mut out);
@@ -532,6 +542,16 @@ impl Registrar {
         let mut out = Outcome::default();
         if !self.up {
             return out;
+        }
+        if self.next_expiry_timer().is_some_and(|t| t <= now) {
+            // the per-binding timers of 13.0–13.8: a silent delete at expiry
+            self.remove_where(
+                now,
+                |_, b| b.is_expired(now),
+                Why::Expiration,
+                None,
+                &mut out,
+            );
         }
         if let Some(at) = self.next_sweep {
             if now >= at {
@@ -706,5 +726,3 @@ impl Registrar {
         })
     }
 }
-
-

@@ -67,7 +67,12 @@ impl Registrar {
         self.contact_rows_read(now, aor, AorRead::Cli)
     }
 
-    fn contact_rows_read(&mut self, now: Millis, aor: Option<&str>, read: AorRead) -> Vec<ContactRow> {
+    fn contact_rows_read(
+        &mut self,
+        now: Millis,
+        aor: Option<&str>,
+        read: AorRead,
+    ) -> Vec<ContactRow> {
         self.prune_on_read(now, aor, read);
         self.rows_at(now, aor)
     }

@@ -29,7 +29,11 @@ fn lazy_expiry_at_the_stored_second_is_silent_and_frees_the_slot() {
     p.now = stored_at(60);
     let out = p.ok(&reg("alice").ce("sip:alice@10.0.0.2:5060", 60));
     assert_eq!(removed_uris(&out), ["sip:alice@10.0.0.1:5060"]);
-    let gone = out.changes.iter().find(|c| c.kind == ChangeKind::Removed).unwrap();
+    let gone = out
+        .changes
+        .iter()
+        .find(|c| c.kind == ChangeKind::Removed)
+        .unwrap();
     assert_eq!(
         gone.why,
         Why::ExpiredOnRead {
@@ -37,7 +41,9 @@ fn lazy_expiry_at_the_stored_second_is_silent_and_frees_the_slot() {
             expired_at: stored_at(60)
         }
     );
-    assert!(gone.explain().contains("without a log line, when the next REGISTER for alice read the AOR"));
+    assert!(gone
+        .explain()
+        .contains("without a log line, when the next REGISTER for alice read the AOR"));
     assert_eq!(logs(&out).len(), 1, "only the Added line: {:?}", out.log);
     // only the options module notices the deletion
     assert_eq!(

@@ -291,7 +291,15 @@ fn run_steps_as(
             _ => false,
         };
         let out = p.send(&r);
-        check(&p, s, &out, before, qualified, dup || !strict, profile.sorts_retrieved_contacts())?;
+        check(
+            &p,
+            s,
+            &out,
+            before,
+            qualified,
+            dup || !strict,
+            profile.sorts_retrieved_contacts(),
+        )?;
     }
     Ok(())
 }

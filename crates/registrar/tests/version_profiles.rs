@@ -234,9 +234,11 @@ fn remove_unavailable_only_exists_from_16_22() {
             (8, "Could not create an object of type 'aor' with id 'alice' from configuration file 'pjsip.conf'"),
         ]
     );
-    assert!(aorlab_registrar::parse_pjsip_conf_for(&conf, rel("22.11.0"))
-        .1
-        .is_empty());
+    assert!(
+        aorlab_registrar::parse_pjsip_conf_for(&conf, rel("22.11.0"))
+            .1
+            .is_empty()
+    );
     // without the option both refuse the second phone
     let conf = alice("max_contacts=1\nqualify_frequency=60");
     for p in [rel("18.7.0"), rel("22.11.0")] {

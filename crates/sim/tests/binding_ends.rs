@@ -73,7 +73,12 @@ fn every_preset_in_every_branch_ends_every_binding() {
 fn the_ghosts_of_tcp_drop_and_double_max_are_gone() {
     for name in ["tcp-drop", "double-max"] {
         let t = run_text(preset(name).unwrap().text).unwrap();
-        let fin: BTreeSet<_> = t.final_state.contacts.iter().map(|c| c.uri.clone()).collect();
+        let fin: BTreeSet<_> = t
+            .final_state
+            .contacts
+            .iter()
+            .map(|c| c.uri.clone())
+            .collect();
         for b in t.bindings.iter().filter(|b| b.removed_ms.is_none()) {
             assert!(fin.contains(&b.uri), "{name}: ghost {b:?}");
         }
