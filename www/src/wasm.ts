@@ -16,8 +16,20 @@ export interface Preset {
   text: string;
 }
 
+/** One entry of the version menu (asterisk_releases() in wasm). */
+export interface AsteriskRelease {
+  /** What to write after `asterisk`: "22" (a branch's latest) or "20.16". */
+  value: string;
+  release: string;
+  latest_of_branch: boolean;
+  /** What changed in the registrar at this release. */
+  changes: string[];
+}
+
 export interface Controls {
   version: string;
+  /** The version menu (filled in by loadSim). */
+  releases?: AsteriskRelease[];
   aors: { name: string; max_contacts: number; remove_existing: boolean; remove_unavailable: boolean }[];
   endpoints: { name: string; rewrite_contact: boolean }[];
 }
@@ -62,6 +74,7 @@ export async function compileModule(): Promise<WebAssembly.Module> {
 export async function loadSim(module?: WebAssembly.Module): Promise<Sim> {
   const compiled = module ?? (await compileModule());
   await init({ module_or_path: compiled });
+  const releases = glue.asterisk_releases() as AsteriskRelease[];
   return {
     version: glue.version(),
     module: compiled,
@@ -69,7 +82,7 @@ export async function loadSim(module?: WebAssembly.Module): Promise<Sim> {
     run: (text: string) => glue.run_scenario(text) as RunOutcome,
     presets: () => glue.presets() as Preset[],
     optionTable: () => glue.option_table() as OptionSpec[],
-    controls: (text: string) => glue.controls(text) as Controls,
+    controls: (text: string) => ({ ...(glue.controls(text) as Controls), releases }),
     setOption: (text, name, kind, option, value) => glue.set_option(text, name, kind, option, value),
     setVersion: (text, version) => glue.set_version(text, version),
     encodeLink: (text, t, panel) => glue.encode_link(text, t, panel),

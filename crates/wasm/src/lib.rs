@@ -107,6 +107,49 @@ pub fn option_table() -> Result<JsValue, JsError> {
     to_js(&aorlab_registrar::config::options::OPTIONS)
 }
 
+/// One entry of the version menu.
+#[derive(Serialize)]
+struct ReleaseEntry {
+    /// What to write after `asterisk`: `22` for a branch's latest, `20.16` for a change.
+    value: String,
+    /// The full release: `22.11.0`.
+    release: String,
+    latest_of_branch: bool,
+    /// What changed in the registrar at this release (empty for a plain branch latest).
+    changes: Vec<String>,
+}
+
+fn release_entries() -> Vec<ReleaseEntry> {
+    aorlab_registrar::Profile::milestones()
+        .into_iter()
+        .map(|m| {
+            let p = aorlab_registrar::Profile::parse(&m.version).expect("table releases parse");
+            let value = if m.latest_of_branch {
+                p.major.to_string()
+            } else if p.patch == 0 {
+                format!("{}.{}", p.major, p.minor)
+            } else {
+                m.version.clone()
+            };
+            ReleaseEntry {
+                value,
+                release: m.version,
+                latest_of_branch: m.latest_of_branch,
+                changes: m.what,
+            }
+        })
+        .collect()
+}
+
+/// The version menu: every branch's latest release and every release where
+/// registrar behaviour changes, oldest first, each with what changed there:
+/// `[{ value, release, latest_of_branch, changes: [...] }]`.
+#[wasm_bindgen]
+pub fn asterisk_releases() -> Result<JsValue, JsError> {
+    install_panic_hook();
+    to_js(&release_entries())
+}
+
 /// What the quick controls show: `{ version, aors: [...], endpoints: [...] }`.
 #[wasm_bindgen]
 pub fn controls(text: &str) -> Result<JsValue, JsError> {
@@ -221,6 +264,23 @@ mod tests {
         let bad = serde_json::to_value(sim::link::decode("v1.!!!")).unwrap();
         assert!(bad["problem"].is_string());
         assert_eq!(view_of(Some(f64::NAN), None).t, None);
+    }
+
+    #[test]
+    fn releases_list_branch_latests_and_changes() {
+        let r = release_entries();
+        let find = |v: &str| r.iter().find(|e| e.value == v);
+        assert_eq!(find("22").unwrap().release, "22.11.0");
+        assert_eq!(find("18").unwrap().release, "18.26.4");
+        assert!(find("20.16")
+            .unwrap()
+            .changes
+            .iter()
+            .any(|c| c.contains("sorted by id")));
+        // every value is a version the scenario language accepts
+        for e in &r {
+            assert!(aorlab_registrar::Profile::parse(&e.value).is_ok(), "{}", e.value);
+        }
     }
 
     #[test]

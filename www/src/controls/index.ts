@@ -47,9 +47,16 @@ export function renderControls(root: HTMLElement, c: Controls, edit: (e: Control
   const select = make("select");
   select.id = "control-version";
   select.setAttribute("aria-label", "Asterisk version");
-  const versions = ASTERISK_VERSIONS.includes(c.version) ? ASTERISK_VERSIONS : [c.version, ...ASTERISK_VERSIONS];
-  for (const v of versions) {
-    const option = make("option", undefined, v);
+  // Each branch's latest and every release where registrar behaviour changes, saying what changed.
+  const menu: [string, string][] = (c.releases ?? []).map((r) => {
+    const what = r.changes.join("; ");
+    const head = r.latest_of_branch ? `${r.value} (latest, ${r.release})` : r.value;
+    return [r.value, what ? `${head}: ${what}` : head];
+  });
+  if (menu.length === 0) for (const v of ASTERISK_VERSIONS) menu.push([v, v]);
+  if (!menu.some(([v]) => v === c.version)) menu.unshift([c.version, c.version]);
+  for (const [v, label] of menu) {
+    const option = make("option", undefined, label);
     option.value = v;
     option.selected = v === c.version;
     select.append(option);
