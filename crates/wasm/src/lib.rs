@@ -279,7 +279,11 @@ mod tests {
             .any(|c| c.contains("sorted by id")));
         // every value is a version the scenario language accepts
         for e in &r {
-            assert!(aorlab_registrar::Profile::parse(&e.value).is_ok(), "{}", e.value);
+            assert!(
+                aorlab_registrar::Profile::parse(&e.value).is_ok(),
+                "{}",
+                e.value
+            );
         }
     }
 
