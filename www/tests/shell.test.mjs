@@ -151,6 +151,10 @@ describe("playground shell", () => {
     assert.match(await text(page), /^max_contacts = 4$/m);
     assert.doesNotMatch(await text(page), /^max_contacts = 2$/m);
     assert.doesNotMatch(await summary.innerText(), /REGISTER rejected/);
+    // The version menu lists each branch's latest and every release where the registrar
+    // changes, saying what changed.
+    assert.match(await page.locator('#control-version option[value="20.16"]').textContent(), /200 OK Contacts sorted by id/);
+    assert.match(await page.locator('#control-version option[value="18"]').textContent(), /latest, 18\.26\.4/);
     // The version select edits the `asterisk` line.
     before = await runs(page);
     await page.locator("#control-version").selectOption("16.8");
