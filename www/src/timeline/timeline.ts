@@ -133,6 +133,8 @@ export class Timeline {
   private srList: HTMLElement;
   private legend: HTMLElement;
   private playing = false;
+  /** Set while playing at a speed other than the menu's (autoplay). */
+  private speedOverride: number | null = null;
   private lastTick = 0;
   private eventTimes: number[] = [];
   private dragging = false;
@@ -192,7 +194,7 @@ export class Timeline {
     const help = html(
       "p",
       "tl-help",
-      "Drag or click to move the cursor · ←/→ previous/next event · Shift+←/→ 1 s · Home/End · Space play · +/− zoom · PgUp/PgDn pan · 0 fit · Enter select",
+      "Drag or click to move the cursor · Ctrl+wheel or pinch to zoom · ←/→ previous/next event · Shift+←/→ 1 s · Home/End · Space play · +/− zoom · PgUp/PgDn pan · 0 fit · Enter select",
     );
     help.id = `${this.id}-help`;
     this.legend = html("div", "tl-legend");
@@ -272,6 +274,8 @@ export class Timeline {
     this.width = width;
     const narrow = width < 560;
     this.labelW = narrow ? 78 : 136;
+    // The visible window, for tests and for anyone inspecting the page.
+    this.frame.dataset.view = `${Math.round(this.view[0])}-${Math.round(this.view[1])}`;
     const s = this.plot;
     s.replaceChildren();
     s.setAttribute("width", String(width));
@@ -849,12 +853,12 @@ export class Timeline {
     }
     this.tooltip.textContent = target.dataset.tip ?? "";
     this.tooltip.hidden = false;
+    // Below the lanes (over the legend), never over a neighbouring lane.
     const frame = this.frame.getBoundingClientRect();
     const tw = this.tooltip.offsetWidth;
-    let left = e.clientX - frame.left + 12;
-    if (left + tw > frame.width) left = Math.max(0, e.clientX - frame.left - tw - 12);
+    const left = Math.max(0, Math.min(e.clientX - frame.left - tw / 2, frame.width - tw));
     this.tooltip.style.left = `${left}px`;
-    this.tooltip.style.top = `${e.clientY - frame.top + 16}px`;
+    this.tooltip.style.top = `${frame.height + 4}px`;
   }
 
   private onUp(e: PointerEvent): void {
@@ -875,27 +879,43 @@ export class Timeline {
     }
   }
 
+  /**
+   * The wheel scrolls the page, as everywhere else; Ctrl/⌘+wheel (and a trackpad pinch, which
+   * the browser reports as Ctrl+wheel) zooms around the pointer. A sideways swipe (or
+   * Shift+wheel) pans only while zoomed in, so a fitted timeline never traps the wheel.
+   */
   private onWheel(e: WheelEvent): void {
     const ctx = this.ctx;
     if (!ctx) return;
     const x = this.pointX(e);
     if (x < this.labelW) return;
-    e.preventDefault();
-    if (Math.abs(e.deltaX) > Math.abs(e.deltaY) || e.shiftKey) {
-      const [a, b] = this.view;
-      const span = b - a;
-      const d = ((e.shiftKey ? e.deltaY : e.deltaX) / (this.width - this.labelW)) * span;
-      const na = Math.max(0, Math.min(a + d, ctx.trace.end_ms - span));
-      this.view = [na, na + span];
-      this.render();
+    if (e.ctrlKey || e.metaKey) {
+      e.preventDefault();
+      this.zoom(e.deltaY > 0 ? 1.25 : 0.8, this.t(x));
       return;
     }
-    this.zoom(e.deltaY > 0 ? 1.25 : 0.8, this.t(x));
+    const sideways = Math.abs(e.deltaX) > Math.abs(e.deltaY) || e.shiftKey;
+    if (!sideways || this.fitted) return;
+    e.preventDefault();
+    const [a, b] = this.view;
+    const span = b - a;
+    const d = ((e.shiftKey ? e.deltaY || e.deltaX : e.deltaX) / (this.width - this.labelW)) * span;
+    const na = Math.max(0, Math.min(a + d, ctx.trace.end_ms - span));
+    this.view = [na, na + span];
+    this.render();
   }
 
   togglePlay(): void {
     if (this.playing) this.pause();
     else this.play();
+  }
+
+  /** Plays the whole run (from the cursor) in about `ms` of real time (the embed's autoplay). */
+  playFor(ms: number): void {
+    const ctx = this.ctx;
+    if (!ctx || this.playing) return;
+    this.speedOverride = Math.max(1, ctx.trace.end_ms / Math.max(1000, ms));
+    this.play();
   }
 
   play(): void {
@@ -910,7 +930,7 @@ export class Timeline {
       if (!this.playing || !this.ctx) return;
       const dt = now - this.lastTick;
       this.lastTick = now;
-      const speed = Number(this.speedSel.value) || 1;
+      const speed = this.speedOverride ?? (Number(this.speedSel.value) || 1);
       const next = this.ctx.cursor + dt * speed;
       if (next >= this.ctx.trace.end_ms) {
         this.ctx.setCursor(this.ctx.trace.end_ms, "play");
@@ -925,6 +945,7 @@ export class Timeline {
 
   pause(): void {
     this.playing = false;
+    this.speedOverride = null;
     this.playBtn.textContent = "▶ Play";
     this.playBtn.setAttribute("aria-label", "Play");
   }
