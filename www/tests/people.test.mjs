@@ -1,8 +1,8 @@
 // The page as people really use it (issue 12): an admin's own pjsip.conf with templates, the
 // keyboard (Tab, arrows), the mouse wheel, typing the way people type, diagnostics that lead to
 // the cause, and a documentation page with embeds. Each test does what the person did and
-// checks what they see. Screenshots: controls-templates.png, docs-example-{700,360}.png,
-// embed-360.png, diagnostics-grouped.png.
+// checks what they see. Screenshots: controls-templates.png, docs-example-{700,360}[-full].png,
+// embed-360.png, diagnostics-grouped.png, timeline-tooltip.png.
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -153,6 +153,36 @@ describe("the page as people use it", () => {
     // The Fit button brings the whole run back.
     await page.getByRole("button", { name: "Fit the whole run" }).first().click();
     assert.equal(await frame.getAttribute("data-view"), viewBefore);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test("2c. a two-finger pinch on a touch screen zooms the timeline", async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+    const page = await context.newPage();
+    const problems = [];
+    page.on("pageerror", (e) => problems.push(e.message));
+    await page.goto(server.url, { timeout: 30_000 });
+    await ready(page);
+    const frame = page.locator(".views .tl-frame").first();
+    await frame.scrollIntoViewIfNeeded();
+    const before = await frame.getAttribute("data-view");
+    const box = await page.locator(".views .tl-svg").first().boundingBox();
+    const cdp = await context.newCDPSession(page);
+    const y = box.y + Math.min(60, box.height / 2);
+    const mid = box.x + box.width * 0.65;
+    const points = (d) => [
+      { x: mid - d, y, id: 1 },
+      { x: mid + d, y, id: 2 },
+    ];
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: points(20) });
+    for (const d of [30, 45, 60, 80]) {
+      await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: points(d) });
+    }
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+    const [a, b] = (await frame.getAttribute("data-view")).split("-").map(Number);
+    const [a0, b0] = before.split("-").map(Number);
+    assert.ok(b - a < (b0 - a0) / 2, `pinched open: ${a}-${b} from ${a0}-${b0}`);
     assert.deepEqual(problems, []);
     await context.close();
   });
@@ -322,6 +352,7 @@ describe("the page as people use it", () => {
       await page.evaluate(() => window.scrollTo(0, document.getElementById("embed-nat-403").offsetTop - 120));
       await page.waitForTimeout(200);
       await page.screenshot({ path: screenshotPath(`docs-example-${width}`) });
+      await page.screenshot({ path: screenshotPath(`docs-example-${width}-full`), fullPage: true });
 
       // "Open in aorlab ↗" inside the sandboxed frame opens the playground with the scenario.
       const link = page.frameLocator("#embed-nat-403").locator("#open-full");
@@ -389,6 +420,7 @@ describe("the page as people use it", () => {
       assert.ok(!overlap, `the tooltip ${JSON.stringify(t)} covers a lane ${JSON.stringify(b)}`);
     }
     assert.ok((await tip.innerText()).length > 5);
+    await page.locator(".views-timeline").screenshot({ path: screenshotPath("timeline-tooltip") });
     assert.deepEqual(problems, []);
     await context.close();
   });

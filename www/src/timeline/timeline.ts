@@ -206,6 +206,20 @@ export class Timeline {
     this.plot.addEventListener("pointermove", (e) => this.onMove(e));
     this.plot.addEventListener("pointerup", (e) => this.onUp(e));
     this.plot.addEventListener("pointerleave", () => (this.tooltip.hidden = true));
+    this.plot.addEventListener("pointercancel", (e) => this.pinchStep(e));
+    // Safari reports a trackpad pinch as gesture events rather than Ctrl+wheel.
+    let gestureView: [number, number] | null = null;
+    this.plot.addEventListener("gesturestart", (e) => {
+      e.preventDefault();
+      gestureView = [...this.view];
+    });
+    this.plot.addEventListener("gesturechange", (e) => {
+      const scale = (e as Event & { scale?: number }).scale;
+      if (!gestureView || !scale) return;
+      e.preventDefault();
+      this.view = gestureView;
+      this.zoom(1 / scale);
+    });
     this.plot.addEventListener("wheel", (e) => this.onWheel(e), { passive: false });
     if (typeof ResizeObserver !== "undefined") {
       let last = 0;
@@ -824,8 +838,37 @@ export class Timeline {
     return ((e.clientX - rect.left) / rect.width) * this.width;
   }
 
+  /** Two fingers on a touch screen: pinch zooms around their midpoint. */
+  private touches = new Map<number, number>();
+  private pinch: { dist: number; view: [number, number]; mid: number } | null = null;
+
+  private pinchStep(e: PointerEvent): boolean {
+    if (e.pointerType !== "touch") return false;
+    if (e.type === "pointerdown") this.touches.set(e.pointerId, this.pointX(e));
+    else if (e.type === "pointermove" && this.touches.has(e.pointerId)) this.touches.set(e.pointerId, this.pointX(e));
+    else if (e.type !== "pointermove") this.touches.delete(e.pointerId);
+    const xs = [...this.touches.values()];
+    if (xs.length !== 2) {
+      const was = this.pinch !== null;
+      this.pinch = null;
+      return was;
+    }
+    const dist = Math.max(8, Math.abs(xs[0]! - xs[1]!));
+    const mid = (xs[0]! + xs[1]!) / 2;
+    if (!this.pinch) {
+      this.dragging = false;
+      this.pinch = { dist, view: [...this.view], mid: this.t(mid) };
+      return true;
+    }
+    const [a, b] = this.pinch.view;
+    this.view = [a, b];
+    this.zoom(this.pinch.dist / dist, this.pinch.mid);
+    return true;
+  }
+
   private onDown(e: PointerEvent): void {
     const ctx = this.ctx;
+    if (this.pinchStep(e)) return;
     if (!ctx || e.button !== 0) return;
     const x = this.pointX(e);
     if (x < this.labelW - 4) return;
@@ -839,7 +882,7 @@ export class Timeline {
 
   private onMove(e: PointerEvent): void {
     const ctx = this.ctx;
-    if (!ctx) return;
+    if (!ctx || this.pinchStep(e)) return;
     if (this.dragging) {
       this.moved = true;
       ctx.setCursor(this.t(Math.max(this.labelW, this.pointX(e))), "timeline");
@@ -862,6 +905,7 @@ export class Timeline {
   }
 
   private onUp(e: PointerEvent): void {
+    if (this.pinchStep(e)) return;
     const ctx = this.ctx;
     if (!ctx || !this.dragging) return;
     this.dragging = false;
