@@ -6,14 +6,18 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { launchBrowser, openPage, screenshotPath, serveDist } from "./harness.mjs";
+import {
+  launchBrowser,
+  loadPreset,
+  nextRun,
+  openPage,
+  ready,
+  runs,
+  screenshotPath,
+  serveDist,
+  text,
+} from "./harness.mjs";
 
-const ready = (page) => page.locator("body[data-ready=true]").waitFor({ timeout: 30_000 });
-const text = (page) => page.evaluate(() => window.aorlab.text());
-const runs = async (page) => Number(await page.locator("body").getAttribute("data-runs"));
-async function nextRun(page, before) {
-  await page.waitForFunction((n) => Number(document.body.dataset.runs) > n, before, { timeout: 15_000 });
-}
 /** Replaces the text and waits for its run. */
 async function load(page, scenario) {
   const before = await runs(page);
@@ -403,10 +407,7 @@ describe("the page as people use it", () => {
   test("7c. the binding tooltip does not cover the neighbouring lanes", async () => {
     const { page, context, problems } = await openPage(browser, server.url);
     await ready(page);
-    await page.locator("#presets > summary").click();
-    const before = await runs(page);
-    await page.locator('button.preset[data-preset="nat-403"]').click();
-    await nextRun(page, before);
+    await loadPreset(page, "nat-403");
     const lanes = page.locator(".views .tl-svg [data-tip]");
     assert.ok((await page.locator(".views .tl-svg [data-binding]").count()) >= 2, "nat-403 has two bindings");
     const lane = await page.locator(".views .tl-svg [data-binding]").nth(0).boundingBox();
@@ -446,10 +447,7 @@ describe("the page as people use it", () => {
   test("7e. long lines wrap in the editor (and stop wrapping when asked)", async () => {
     const { page, context, problems } = await openPage(browser, server.url);
     await ready(page);
-    await page.locator("#presets > summary").click();
-    const before = await runs(page);
-    await page.locator('button.preset[data-preset="nat-403"]').click();
-    await nextRun(page, before);
+    await loadPreset(page, "nat-403");
     const line = page.locator(".cm-line", { hasText: "keepalive crlf 30s" });
     const visible = async () =>
       line.evaluate((l) => {
@@ -477,10 +475,7 @@ describe("the page as people use it", () => {
 async function presetFragment(browser, server, name) {
   const { page, context } = await openPage(browser, server.url);
   await ready(page);
-  await page.locator("#presets > summary").click();
-  const before = await runs(page);
-  await page.locator(`button.preset[data-preset="${name}"]`).click();
-  await nextRun(page, before);
+  await loadPreset(page, name);
   await page.locator("#copy-link").click();
   const link = await page.locator("#share-url").inputValue();
   await context.close();

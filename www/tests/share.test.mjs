@@ -10,10 +10,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { deflateRawSync } from "node:zlib";
-import { launchBrowser, openPage, root, screenshotPath, serveDist } from "./harness.mjs";
-
-const ready = (page) => page.locator("body[data-ready=true]").waitFor({ timeout: 30_000 });
-const text = (page) => page.evaluate(() => window.aorlab.text());
+import { launchBrowser, openPage, ready, root, screenshotPath, serveDist, text } from "./harness.mjs";
 
 /** A v1 link made here, the way the Rust codec makes them (view line, newline, text). */
 function v1(payload) {

@@ -535,6 +535,18 @@ pub fn parse(text: &str) -> Result<(Scenario, Vec<Diagnostic>), Vec<Diagnostic>>
             );
         }
     };
+    let check_nat = |p: &mut P, line: u32, nat: &str| {
+        if !nat_names.iter().any(|n| n == nat) {
+            let at = word_place(&lines, line, 3, nat);
+            p.at_word(
+                Severity::Error,
+                line,
+                at,
+                format!("no NAT named '{nat}'"),
+                None,
+            );
+        }
+    };
     for e in &sc.events {
         match &e.action {
             Action::Register { devices }
@@ -551,27 +563,9 @@ pub fn parse(text: &str) -> Result<(Scenario, Vec<Diagnostic>), Vec<Diagnostic>>
             Action::Roam { device, .. } => check_dev(&mut p, &lines, e.line, device),
             Action::NatRebind { nat, device } => {
                 check_dev(&mut p, &lines, e.line, device);
-                if !nat_names.contains(nat) {
-                    let at = word_place(&lines, e.line, 3, nat);
-                    p.at_word(
-                        Severity::Error,
-                        e.line,
-                        at,
-                        format!("no NAT named '{nat}'"),
-                        None,
-                    );
-                }
+                check_nat(&mut p, e.line, nat);
             }
-            Action::NatReboot { nat } if !nat_names.contains(nat) => {
-                let at = word_place(&lines, e.line, 3, nat);
-                p.at_word(
-                    Severity::Error,
-                    e.line,
-                    at,
-                    format!("no NAT named '{nat}'"),
-                    None,
-                );
-            }
+            Action::NatReboot { nat } => check_nat(&mut p, e.line, nat),
             Action::Dial { endpoint }
                 if seen_conf && !sc.config.endpoints.contains_key(endpoint) =>
             {
