@@ -80,7 +80,6 @@ export interface Sim {
   presets(): Preset[];
   optionTable(): OptionSpec[];
   controls(text: string): Controls;
-  setOption(text: string, name: string, kind: string, option: string, value: string): string | undefined;
   /** Sets an option in the object's own section (no template) or in one of its templates. */
   editOption(text: string, kind: string, name: string, template: string | undefined, option: string, value: string): EditOutcome;
   setVersion(text: string, version: string): string;
@@ -111,7 +110,6 @@ export async function loadSim(module?: WebAssembly.Module): Promise<Sim> {
     presets: () => glue.presets() as Preset[],
     optionTable: () => glue.option_table() as OptionSpec[],
     controls: (text: string) => glue.controls(text) as Controls,
-    setOption: (text, name, kind, option, value) => glue.set_option(text, name, kind, option, value),
     editOption: (text, kind, name, template, option, value) =>
       glue.edit_option(text, kind, name, template, option, value) as EditOutcome,
     setVersion: (text, version) => glue.set_version(text, version),

@@ -114,14 +114,6 @@ pub fn controls(text: &str) -> Result<JsValue, JsError> {
     to_js(&sim::edit::controls(text))
 }
 
-/// The text with `option = value` set in section `[name]` of type `kind`; `undefined` when
-/// the text has no such section.
-#[wasm_bindgen]
-pub fn set_option(text: &str, name: &str, kind: &str, option: &str, value: &str) -> Option<String> {
-    install_panic_hook();
-    sim::edit::set_option(text, name, kind, option, value)
-}
-
 /// Sets `option = value` for object `[name]` of type `kind`: in its own section when
 /// `template` is undefined, else in that template of its chain. Returns
 /// `{ ok: true, text, line, affects: [section names] }` or `{ ok: false, problem }`.
@@ -298,8 +290,6 @@ mod tests {
         .unwrap();
         assert_eq!(bad["ok"], false);
         assert!(bad["problem"].is_string());
-        let edited = set_option(sim::DEMO_SCENARIO, "alice", "aor", "max_contacts", "4").unwrap();
-        assert!(edited.contains("max_contacts = 4"), "{edited}");
         assert!(set_version(sim::DEMO_SCENARIO, "16.8").contains("asterisk 16.8"));
     }
 }

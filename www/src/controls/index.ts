@@ -1,6 +1,6 @@
 // Quick controls: per AOR max_contacts / remove_existing / remove_unavailable, per endpoint
 // rewrite_contact, and the Asterisk version. They read their values from the text (controls())
-// and change it (set_option / set_version): the text stays the single source of truth.
+// and change it (edit_option / set_version): the text stays the single source of truth.
 
 import { ASTERISK_VERSIONS } from "../editor/language";
 import type { Controls } from "../wasm";

@@ -259,13 +259,6 @@ fn replace_value(line: &str, option: &str, value: &str) -> String {
     new
 }
 
-/// Set `option = value` in the object's own section; `None` if it has none.
-pub fn set_option(text: &str, name: &str, kind: &str, option: &str, value: &str) -> Option<String> {
-    edit_option(text, kind, name, None, option, value)
-        .ok()
-        .map(|e| e.text)
-}
-
 /// Set the `asterisk VERSION` line (added at the top when missing).
 pub fn set_version(text: &str, version: &str) -> String {
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
@@ -314,7 +307,9 @@ mod tests {
 
     #[test]
     fn replaces_in_place_keeping_comments() {
-        let t = set_option(T, "alice", "aor", "max_contacts", "6").unwrap();
+        let t = edit_option(T, "aor", "alice", None, "max_contacts", "6")
+            .unwrap()
+            .text;
         assert!(t.contains("max_contacts = 6 ; two phones\n"), "{t}");
         assert_eq!(t.lines().count(), T.lines().count());
         assert_eq!(controls(&t).aors[0].max_contacts.value, 6);
@@ -322,13 +317,15 @@ mod tests {
 
     #[test]
     fn inserts_after_type_in_the_right_section() {
-        let t = set_option(T, "alice", "endpoint", "rewrite_contact", "yes").unwrap();
+        let t = edit_option(T, "endpoint", "alice", None, "rewrite_contact", "yes")
+            .unwrap()
+            .text;
         assert!(
             t.contains("type = endpoint\nrewrite_contact = yes\naors = alice"),
             "{t}"
         );
         assert!(controls(&t).endpoints[0].rewrite_contact.value);
-        assert!(set_option(T, "bob", "aor", "max_contacts", "1").is_none());
+        assert!(edit_option(T, "aor", "bob", None, "max_contacts", "1").is_err());
     }
 
     #[test]
