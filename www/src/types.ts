@@ -6,9 +6,12 @@ export type Severity = "error" | "warning";
 export interface Diagnostic {
   line: number;
   col: number;
+  end_col: number;
   message: string;
   hint: string | null;
   severity: Severity;
+  /** Problems that only follow from this one; absent when there are none. */
+  follow_ons?: Diagnostic[];
 }
 
 export interface SipText {

@@ -4,19 +4,9 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { launchBrowser, openPage, screenshotPath, serveDist } from "./harness.mjs";
+import { launchBrowser, nextRun, openPage, ready, runs, screenshotPath, serveDist, text } from "./harness.mjs";
 
-export async function ready(page) {
-  await page.locator("body[data-ready=true]").waitFor({ timeout: 30_000 });
-}
-
-export const text = (page) => page.evaluate(() => window.aorlab.text());
-const runs = async (page) => Number(await page.locator("body").getAttribute("data-runs"));
-
-/** Waits until the page has finished more runs than `before`. */
-export async function nextRun(page, before) {
-  await page.waitForFunction((n) => Number(document.body.dataset.runs) > n, before, { timeout: 15_000 });
-}
+export { nextRun, ready, text };
 
 describe("playground shell", () => {
   let server;

@@ -168,9 +168,16 @@ pub fn main_check(args: &[String]) -> Result<String, (u8, String)> {
         )),
         Err(d) => {
             let errors = d.iter().filter(|x| x.severity == Severity::Error).count();
+            // Follow-on problems are listed under their cause and counted apart.
+            let more: usize = d.iter().map(|x| x.follow_ons.len()).sum();
+            let more = if more > 0 {
+                format!(" (+{more} caused by them)")
+            } else {
+                String::new()
+            };
             Err((
                 1,
-                format!("{}{f}: {errors} error(s)", print_diagnostics(f, &d)),
+                format!("{}{f}: {errors} error(s){more}", print_diagnostics(f, &d)),
             ))
         }
     }

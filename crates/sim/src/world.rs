@@ -1443,6 +1443,7 @@ impl World {
                         self.devs.len()
                     ),
                     hint: Some("shorten 'until', or try the same with fewer phones".into()),
+                    follow_ons: Vec::new(),
                 });
                 until = self.now;
                 break;

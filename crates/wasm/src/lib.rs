@@ -157,12 +157,51 @@ pub fn controls(text: &str) -> Result<JsValue, JsError> {
     to_js(&sim::edit::controls(text))
 }
 
-/// The text with `option = value` set in section `[name]` of type `kind`; `undefined` when
-/// the text has no such section.
+/// Sets `option = value` for object `[name]` of type `kind`: in its own section when
+/// `template` is undefined, else in that template of its chain. Returns
+/// `{ ok: true, text, line, affects: [section names] }` or `{ ok: false, problem }`.
 #[wasm_bindgen]
-pub fn set_option(text: &str, name: &str, kind: &str, option: &str, value: &str) -> Option<String> {
+pub fn edit_option(
+    text: &str,
+    kind: &str,
+    name: &str,
+    template: Option<String>,
+    option: &str,
+    value: &str,
+) -> Result<JsValue, JsError> {
     install_panic_hook();
-    sim::edit::set_option(text, name, kind, option, value)
+    to_js(&EditOutcome::from(sim::edit::edit_option(
+        text,
+        kind,
+        name,
+        template.as_deref(),
+        option,
+        value,
+    )))
+}
+
+/// What [`edit_option`] returns.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum EditOutcome {
+    Ok {
+        ok: bool,
+        #[serde(flatten)]
+        edited: sim::edit::Edited,
+    },
+    Err {
+        ok: bool,
+        problem: String,
+    },
+}
+
+impl From<Result<sim::edit::Edited, String>> for EditOutcome {
+    fn from(r: Result<sim::edit::Edited, String>) -> Self {
+        match r {
+            Ok(edited) => EditOutcome::Ok { ok: true, edited },
+            Err(problem) => EditOutcome::Err { ok: false, problem },
+        }
+    }
 }
 
 /// The text with its `asterisk VERSION` line set.
@@ -291,8 +330,30 @@ mod tests {
     fn controls_edit_the_text() {
         let c = serde_json::to_value(sim::edit::controls(sim::DEMO_SCENARIO)).unwrap();
         assert_eq!(c["aors"][0]["name"], "alice");
-        let edited = set_option(sim::DEMO_SCENARIO, "alice", "aor", "max_contacts", "4").unwrap();
-        assert!(edited.contains("max_contacts = 4"), "{edited}");
+        assert!(c["aors"][0]["max_contacts"]["value"].is_number());
+        assert!(c["aors"][0]["max_contacts"]["source"]["from"].is_string());
+        let e = serde_json::to_value(EditOutcome::from(sim::edit::edit_option(
+            sim::DEMO_SCENARIO,
+            "aor",
+            "alice",
+            None,
+            "max_contacts",
+            "4",
+        )))
+        .unwrap();
+        assert_eq!(e["ok"], true);
+        assert_eq!(e["affects"][0], "alice");
+        let bad = serde_json::to_value(EditOutcome::from(sim::edit::edit_option(
+            sim::DEMO_SCENARIO,
+            "aor",
+            "nobody",
+            None,
+            "max_contacts",
+            "4",
+        )))
+        .unwrap();
+        assert_eq!(bad["ok"], false);
+        assert!(bad["problem"].is_string());
         assert!(set_version(sim::DEMO_SCENARIO, "16.8").contains("asterisk 16.8"));
     }
 }
