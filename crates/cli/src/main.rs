@@ -1,6 +1,6 @@
 //! The `aorlab` command line.
 
-use aorlab_cli::replay::{replay_case, summary_line};
+use aorlab_cli::replay::{case_files, replay_case, summary_line};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: aorlab <command> …
@@ -25,16 +25,7 @@ fn replay(args: &[String]) -> ExitCode {
     for a in args {
         let p = std::path::Path::new(a);
         if p.is_dir() {
-            let mut v: Vec<_> = std::fs::read_dir(p)
-                .map(|d| {
-                    d.filter_map(|e| e.ok())
-                        .map(|e| e.path())
-                        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-                        .collect()
-                })
-                .unwrap_or_default();
-            v.sort();
-            files.extend(v);
+            files.extend(case_files(p));
         } else {
             files.push(p.to_path_buf());
         }
