@@ -149,7 +149,8 @@ pub struct World {
     counts: Vec<CountPoint>,
     reach: Vec<Option<(SimMs, Reach, Option<Cause>)>>,
     /// (aor, stored URI) → the phone whose REGISTER made the binding.
-    owner: HashMap<(String, String), usize>,
+    /// Keyed by AOR, then URI, so look-ups borrow instead of allocating.
+    owner: HashMap<String, HashMap<String, usize>>,
     spans: Vec<Span>,
     /// Stateful 200s Asterisk keeps for retransmissions: branch → (response, until).
     answered: BTreeMap<String, (Message, SimMs)>,
@@ -947,15 +948,21 @@ impl World {
 
     /// Who made each binding, and what a removal or refusal means for that phone.
     fn note_owner(&mut self, c: &Change, dev: Option<usize>) {
-        let key = (c.aor.clone(), c.uri.clone());
         match c.kind {
             ChangeKind::Added | ChangeKind::Refreshed => {
                 if let Some(i) = dev {
-                    self.owner.insert(key, i);
+                    self.owner
+                        .entry(c.aor.clone())
+                        .or_default()
+                        .insert(c.uri.clone(), i);
                 }
             }
             ChangeKind::Removed => {
-                let j = self.owner.remove(&key).or_else(|| self.route_uri(&c.uri));
+                let j = self
+                    .owner
+                    .get_mut(&c.aor)
+                    .and_then(|m| m.remove(&c.uri))
+                    .or_else(|| self.route_uri(&c.uri));
                 if let Some(j) = j {
                     self.devs[j].cause = Some(Cause::BindingRemoved {
                         reason: reason_label(&c.why).to_string(),
@@ -1593,7 +1600,7 @@ impl World {
         for b in self.reg.bindings().filter(|b| !b.is_expired(now)) {
             if let Some(i) = self.route_uri_in(&idx, &b.uri) {
                 reached[i] = true;
-            } else if let Some(&j) = self.owner.get(&(b.aor.clone(), b.uri.clone())) {
+            } else if let Some(&j) = self.owner.get(&b.aor).and_then(|m| m.get(&b.uri)) {
                 owns[j] = true;
             }
         }
