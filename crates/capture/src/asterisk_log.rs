@@ -77,9 +77,6 @@ impl Reader {
             }
             self.last_month = s.month;
         }
-        if !s.fine {
-            self.cap.blind(BlindSpot::SecondResolution);
-        }
         s.micros(self.year)
     }
 
@@ -277,11 +274,15 @@ pub fn read_log(text: &str) -> Result<Capture, ImportError> {
         let line = lines[i].trim_end_matches('\r');
         let n = (i + 1) as u32;
         i += 1;
-        let (at, rest) = match split_stamp(line) {
-            Some((s, rest)) => (r.time(&s), rest),
-            None => (None, line),
+        let (at, rest, fine) = match split_stamp(line) {
+            Some((s, rest)) => (r.time(&s), rest, s.fine),
+            None => (None, line, false),
         };
         if let Some((direction, transport, peer, announced)) = block_head(rest) {
+            if !fine {
+                // Only the messages' own times matter for stored expiry.
+                r.cap.blind(BlindSpot::SecondResolution);
+            }
             let Some(at_us) = at.or(r.last_us) else {
                 return Err(ImportError::new("packet-logger block without a timestamp")
                     .at(Place::Line(n))

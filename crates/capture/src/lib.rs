@@ -7,6 +7,7 @@
 //! [`story`] pairs requests with answers and recognises devices; [`check`]
 //! holds the registrar model against the captured answers.
 
+pub mod anonymise;
 mod asterisk_log;
 pub mod check;
 mod error;
@@ -15,6 +16,7 @@ mod framing;
 pub mod limits;
 mod log_time;
 mod pcap;
+pub mod scenario;
 pub mod story;
 mod tcp;
 
