@@ -34,11 +34,17 @@ impl Map {
     }
     fn user(&mut self, u: &str) -> String {
         let n = self.users.len() + 1;
-        self.users.entry(u.to_string()).or_insert_with(|| format!("user{n}")).clone()
+        self.users
+            .entry(u.to_string())
+            .or_insert_with(|| format!("user{n}"))
+            .clone()
     }
     fn host(&mut self, h: &str) -> String {
         let n = self.hosts.len() + 1;
-        self.hosts.entry(h.to_string()).or_insert_with(|| format!("host{n}.invalid")).clone()
+        self.hosts
+            .entry(h.to_string())
+            .or_insert_with(|| format!("host{n}.invalid"))
+            .clone()
     }
 
     /// Replace IPv4 addresses, bracketed IPv6 addresses, URI users and hosts,
@@ -57,7 +63,10 @@ impl Map {
         while i < b.len() {
             let boundary = i == 0 || !(b[i - 1].is_ascii_digit() || b[i - 1] == b'.');
             if boundary && b[i].is_ascii_digit() {
-                let end = i + b[i..].iter().take_while(|c| c.is_ascii_digit() || **c == b'.').count();
+                let end = i + b[i..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_digit() || **c == b'.')
+                    .count();
                 let cand = s[i..end].trim_end_matches('.');
                 if is_ipv4(cand) {
                     let r = self.ip(cand);
@@ -102,21 +111,30 @@ impl Map {
             let skip = if rest[i..].starts_with("sips:") { 5 } else { 4 };
             out.push_str(&rest[..i + skip]);
             let after = &rest[i + skip..];
-            let end = after.find(|c: char| matches!(c, '>' | ';' | ',' | ' ' | '\r' | '\n' | '\'' | '"' | '?')).unwrap_or(after.len());
+            let end = after
+                .find(['>', ';', ',', ' ', '\r', '\n', '\'', '"', '?'])
+                .unwrap_or(after.len());
             let part = &after[..end];
             let (user, hostport) = match part.rsplit_once('@') {
                 Some((u, h)) => (Some(u), h),
                 None => (None, part),
             };
             if let Some(u) = user {
-                let (name, pw) = u.split_once(':').map(|(a, _)| (a, true)).unwrap_or((u, false));
+                let (name, pw) = u
+                    .split_once(':')
+                    .map(|(a, _)| (a, true))
+                    .unwrap_or((u, false));
                 out.push_str(&self.user(name));
                 if pw {
                     out.push_str(":x");
                 }
                 out.push('@');
             }
-            let host = hostport.rsplit_once(':').filter(|(_, p)| p.parse::<u16>().is_ok()).map(|x| x.0).unwrap_or(hostport);
+            let host = hostport
+                .rsplit_once(':')
+                .filter(|(_, p)| p.parse::<u16>().is_ok())
+                .map(|x| x.0)
+                .unwrap_or(hostport);
             let is_addr = is_ipv4(host) || host.starts_with('[') || host.is_empty();
             if is_addr {
                 out.push_str(hostport);
@@ -219,8 +237,14 @@ mod tests {
         let mut m = Map::default();
         let a = m.text("From: \"Alice Smith\" <sip:alice@pbx.example.com>;tag=1\r\nVia: SIP/2.0/UDP 192.168.1.10:5060;received=192.168.1.10\r\nContact: <sip:alice@[2001:db8:1::5]:5060>");
         assert_eq!(a, "From: \"\" <sip:user1@host1.invalid>;tag=1\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;received=10.0.0.1\r\nContact: <sip:user1@[2001:db8::2]:5060>");
-        assert_eq!(m.text("AOR 'alice' at 192.168.1.10"), "AOR 'user1' at 10.0.0.1");
+        assert_eq!(
+            m.text("AOR 'alice' at 192.168.1.10"),
+            "AOR 'user1' at 10.0.0.1"
+        );
         let conf = m.conf("[alice]\ntype = aor\npassword = secret\naors = alice\n");
-        assert_eq!(conf, "[user1]\ntype = aor\npassword = (removed by --anonymise)\naors = user1\n");
+        assert_eq!(
+            conf,
+            "[user1]\ntype = aor\npassword = (removed by --anonymise)\naors = user1\n"
+        );
     }
 }

@@ -34,7 +34,12 @@ fn block_head(rest: &str) -> Option<(Direction, Transport, String, usize)> {
     let (bytes, s) = s.split_once(" bytes) ")?;
     let s = s.strip_prefix("from ").or_else(|| s.strip_prefix("to "))?;
     let (tp, addr) = s.split_once(':')?;
-    Some((direction, Transport::parse(tp)?, addr.to_string(), bytes.parse().ok()?))
+    Some((
+        direction,
+        Transport::parse(tp)?,
+        addr.to_string(),
+        bytes.parse().ok()?,
+    ))
 }
 
 /// The year for stamps without one: the first stamp with a year, else the first
@@ -122,13 +127,17 @@ impl Reader {
             self.stop(at, StopHow::Graceful, place);
         } else if let Some(q) = text.strip_prefix("res_pjsip/pjsip_options.c: Contact ") {
             self.qualify(at, q, place);
-        } else if text.starts_with("res_pjsip_registrar.c:") || text.starts_with("res_pjsip/location.c:") {
+        } else if text.starts_with("res_pjsip_registrar.c:")
+            || text.starts_with("res_pjsip/location.c:")
+        {
             self.registrar_line(at, text, place);
         }
     }
 
     fn stop(&mut self, at_us: Micros, how: StopHow, place: Place) {
-        self.cap.events.push(ServerEvent::Stopped { at_us, how, place });
+        self.cap
+            .events
+            .push(ServerEvent::Stopped { at_us, how, place });
         self.stopped = true;
         self.up = false;
         // A stop closes every connection; later REGISTERs come on new ones.
@@ -217,8 +226,10 @@ impl Reader {
             );
         }
         if !crate::framing::looks_like_sip(text.as_bytes()) {
-            self.cap
-                .warn(Some(place), "message block does not start with a SIP start line; skipped");
+            self.cap.warn(
+                Some(place),
+                "message block does not start with a SIP start line; skipped",
+            );
             return Ok(());
         }
         if self.cap.packets.len() >= MAX_MESSAGES {
@@ -226,7 +237,9 @@ impl Reader {
                 "more than {MAX_MESSAGES} SIP messages: over the import limit"
             ))
             .at(place)
-            .hint("cut the log to the time of interest (for example with sed -n '/09:00/,/10:00/p')"));
+            .hint(
+                "cut the log to the time of interest (for example with sed -n '/09:00/,/10:00/p')",
+            ));
         }
         if head.direction == Direction::ToServer && text.starts_with("REGISTER ") {
             self.last_register = Some((head.transport, head.peer.clone()));
@@ -362,7 +375,9 @@ fn apply_utc_offset(cap: &mut Capture) {
                         | ServerEvent::Stopped { at_us, .. }
                         | ServerEvent::Qualify { at_us, .. }
                         | ServerEvent::Log { at_us, .. } => shift(at_us),
-                        ServerEvent::Booted { at_us, started_us, .. } => {
+                        ServerEvent::Booted {
+                            at_us, started_us, ..
+                        } => {
                             shift(at_us);
                             shift(started_us);
                         }
@@ -381,9 +396,27 @@ mod tests {
     #[test]
     fn reads_block_heads() {
         let h = block_head("VERBOSE[6117] res_pjsip_logger.c: <--- Received SIP request (382 bytes) from UDP:127.0.0.2:41101 --->").unwrap();
-        assert_eq!(h, (Direction::ToServer, Transport::Udp, "127.0.0.2:41101".into(), 382));
-        let h = block_head("<--- Transmitting SIP response (516 bytes) to TCP:[2001:db8::7]:5060 --->").unwrap();
-        assert_eq!(h, (Direction::FromServer, Transport::Tcp, "[2001:db8::7]:5060".into(), 516));
+        assert_eq!(
+            h,
+            (
+                Direction::ToServer,
+                Transport::Udp,
+                "127.0.0.2:41101".into(),
+                382
+            )
+        );
+        let h =
+            block_head("<--- Transmitting SIP response (516 bytes) to TCP:[2001:db8::7]:5060 --->")
+                .unwrap();
+        assert_eq!(
+            h,
+            (
+                Direction::FromServer,
+                Transport::Tcp,
+                "[2001:db8::7]:5060".into(),
+                516
+            )
+        );
         assert!(block_head("<--- nonsense --->").is_none());
     }
 
@@ -409,7 +442,10 @@ Content-Length: 0
         assert_eq!(c.packets.len(), 2);
         assert_eq!(c.utc_offset_s, Some(3600));
         // 10:00:00.500 local at UTC+1 is 09:00:00.500 UTC.
-        assert_eq!(c.packets[0].at_us % 86_400_000_000, 9 * 3_600_000_000 + 500_000);
+        assert_eq!(
+            c.packets[0].at_us % 86_400_000_000,
+            9 * 3_600_000_000 + 500_000
+        );
         assert!(c.packets[0].text.ends_with("Content-Length: 0\r\n\r\n"));
         assert_eq!(c.events.len(), 1);
         assert!(read_log("hello\nworld\n").is_err());

@@ -6,7 +6,10 @@ use crate::limits::MAX_MESSAGE_BYTES;
 
 /// Whether bytes begin like a SIP message (a request line or a status line).
 pub(crate) fn looks_like_sip(b: &[u8]) -> bool {
-    let line_end = b.iter().position(|&c| c == b'\n').unwrap_or(b.len().min(200));
+    let line_end = b
+        .iter()
+        .position(|&c| c == b'\n')
+        .unwrap_or(b.len().min(200));
     let line = &b[..line_end];
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     if line.starts_with(b"SIP/2.0 ") {
@@ -50,7 +53,10 @@ pub(crate) fn next_frame(b: &[u8]) -> Frame {
     if !looks_like_sip(b) {
         return Frame::Bad("not SIP");
     }
-    let Some(head_end) = find(b, b"\r\n\r\n").map(|i| i + 4).or_else(|| find(b, b"\n\n").map(|i| i + 2)) else {
+    let Some(head_end) = find(b, b"\r\n\r\n")
+        .map(|i| i + 4)
+        .or_else(|| find(b, b"\n\n").map(|i| i + 2))
+    else {
         return if b.len() > MAX_MESSAGE_BYTES {
             Frame::Bad("header over the size limit")
         } else {
@@ -110,7 +116,10 @@ mod tests {
         assert_eq!(next_frame(&two[one.len()..]), Frame::Complete(24));
         assert_eq!(next_frame(&one[..20]), Frame::NeedMore);
         assert_eq!(next_frame(&one[..one.len() - 1]), Frame::NeedMore);
-        assert_eq!(next_frame(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc"), Frame::Bad("not SIP"));
+        assert_eq!(
+            next_frame(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc"),
+            Frame::Bad("not SIP")
+        );
         assert_eq!(keepalive_len(b"\r\n\r\nREG"), 4);
         assert_eq!(to_crlf("a\nb\r\nc"), "a\r\nb\r\nc");
     }

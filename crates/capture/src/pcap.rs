@@ -113,7 +113,8 @@ impl Layers {
                     payload: t.payload(),
                     place,
                 };
-                self.streams.segment(seg, &mut self.msgs, &mut self.closes, cap);
+                self.streams
+                    .segment(seg, &mut self.msgs, &mut self.closes, cap);
             }
             _ => {}
         }
@@ -140,7 +141,11 @@ pub fn read_pcap(bytes: &[u8]) -> Result<Capture, ImportError> {
                         None
                     }
                     PcapBlockOwned::Legacy(b) => legacy.map(|(lt, ns)| {
-                        let frac = if ns { b.ts_usec as u64 / 1000 } else { b.ts_usec as u64 };
+                        let frac = if ns {
+                            b.ts_usec as u64 / 1000
+                        } else {
+                            b.ts_usec as u64
+                        };
                         (lt, b.ts_sec as u64 * 1_000_000 + frac, b.data)
                     }),
                     PcapBlockOwned::NG(Block::SectionHeader(_)) => {
@@ -188,19 +193,41 @@ pub fn read_pcap(bytes: &[u8]) -> Result<Capture, ImportError> {
             Err(PcapError::Eof) => break,
             Err(PcapError::Incomplete(_)) => {
                 if reader.reader_exhausted() {
-                    cap.warn(None, format!("the file ends inside packet {} (truncated capture); read up to there", n + 1));
+                    cap.warn(
+                        None,
+                        format!(
+                            "the file ends inside packet {} (truncated capture); read up to there",
+                            n + 1
+                        ),
+                    );
                     break;
                 }
                 if reader.refill().is_err() {
-                    cap.warn(None, "could not read on after a partial block; stopped there");
+                    cap.warn(
+                        None,
+                        "could not read on after a partial block; stopped there",
+                    );
                     break;
                 }
+            }
+            Err(PcapError::UnexpectedEof) => {
+                cap.warn(
+                    None,
+                    format!(
+                        "the file ends inside packet {} (truncated capture); read up to there",
+                        n + 1
+                    ),
+                );
+                break;
             }
             Err(e) => {
                 if n == 0 {
                     return Err(ImportError::new(format!("not a readable capture: {e:?}")));
                 }
-                cap.warn(None, format!("unreadable block after packet {n}; stopped there"));
+                cap.warn(
+                    None,
+                    format!("unreadable block after packet {n}; stopped there"),
+                );
                 break;
             }
         }
@@ -213,7 +240,10 @@ pub fn read_pcap(bytes: &[u8]) -> Result<Capture, ImportError> {
     }
     if layers.fragments > 0 {
         cap.blind(BlindSpot::Fragments);
-        cap.warn(None, format!("{} fragmented IP packets skipped", layers.fragments));
+        cap.warn(
+            None,
+            format!("{} fragmented IP packets skipped", layers.fragments),
+        );
     }
     to_capture(layers, cap)
 }
@@ -228,7 +258,11 @@ fn to_capture(layers: Layers, mut cap: Capture) -> Result<Capture, ImportError> 
         .map(|m| m.dst.clone())
         .collect();
     if servers.is_empty() {
-        let what = if layers.msgs.is_empty() { "no SIP messages" } else { "SIP messages but no REGISTER" };
+        let what = if layers.msgs.is_empty() {
+            "no SIP messages"
+        } else {
+            "SIP messages but no REGISTER"
+        };
         return Err(ImportError::new(format!("this capture has {what}"))
             .hint("capture on the Asterisk host with a filter that keeps the SIP port, e.g. `tcpdump -i any -s 0 -w site.pcap port 5060`"));
     }
@@ -245,7 +279,11 @@ fn to_capture(layers: Layers, mut cap: Capture) -> Result<Capture, ImportError> 
         cap.packets.push(SipPacket {
             at_us: m.at_us,
             direction,
-            transport: if m.conn.is_some() { Transport::Tcp } else { Transport::Udp },
+            transport: if m.conn.is_some() {
+                Transport::Tcp
+            } else {
+                Transport::Udp
+            },
             peer,
             server: Some(server),
             conn: m.conn,
@@ -274,9 +312,19 @@ fn to_capture(layers: Layers, mut cap: Capture) -> Result<Capture, ImportError> 
         });
     }
     if layers.not_sip_udp > 0 {
-        cap.warn(None, format!("{} UDP datagrams were not SIP and were ignored", layers.not_sip_udp));
+        cap.warn(
+            None,
+            format!(
+                "{} UDP datagrams were not SIP and were ignored",
+                layers.not_sip_udp
+            ),
+        );
     }
-    for b in [BlindSpot::Restarts, BlindSpot::LogLines, BlindSpot::QualifyFromOptions] {
+    for b in [
+        BlindSpot::Restarts,
+        BlindSpot::LogLines,
+        BlindSpot::QualifyFromOptions,
+    ] {
         cap.blind(b);
     }
     cap.finish();

@@ -14,7 +14,15 @@ fn secs(us: u64, t0: u64) -> String {
 }
 
 fn name_ok(n: &str) -> String {
-    n.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+    n.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Without the site's pjsip.conf: a labelled stub per AOR, to be edited.
@@ -24,15 +32,20 @@ fn stub_conf(story: &Story) -> String {
     aors.dedup();
     let mut s = String::from("; NOT FROM THE SITE: the capture cannot show these settings. Edit them to the server's values.\n");
     for a in aors {
-        s.push_str(&format!("[{a}]\ntype = endpoint\naors = {a}\n\n[{a}]\ntype = aor\nmax_contacts = 1\n\n"));
+        s.push_str(&format!(
+            "[{a}]\ntype = endpoint\naors = {a}\n\n[{a}]\ntype = aor\nmax_contacts = 1\n\n"
+        ));
     }
     s
 }
 
 fn expires_zero(text: &str) -> bool {
     let head: Vec<&str> = text.split("\r\n").take_while(|l| !l.is_empty()).collect();
-    head.iter().any(|l| l.to_ascii_lowercase().replace(' ', "") == "expires:0")
-        || head.iter().any(|l| l.to_ascii_lowercase().starts_with("contact:") && l.contains(";expires=0"))
+    head.iter()
+        .any(|l| l.to_ascii_lowercase().replace(' ', "") == "expires:0")
+        || head
+            .iter()
+            .any(|l| l.to_ascii_lowercase().starts_with("contact:") && l.contains(";expires=0"))
 }
 
 /// The scenario text.
@@ -48,10 +61,13 @@ pub fn scenario_text(cap: &Capture, story: &Story, conf: Option<&str>, release: 
         story.registers.iter().filter(|r| !r.retransmission).count(),
         story.devices.len(),
         (end - t0) / 1_000_000,
-        conf.map(|c| format!("{}\n", c.trim_end())).unwrap_or_else(|| stub_conf(story)),
+        conf.map(|c| format!("{}\n", c.trim_end()))
+            .unwrap_or_else(|| stub_conf(story)),
     );
     for d in &story.devices {
-        let Some(first) = d.addresses.first() else { continue };
+        let Some(first) = d.addresses.first() else {
+            continue;
+        };
         let expires = d
             .registers
             .first()
@@ -76,11 +92,17 @@ pub fn scenario_text(cap: &Capture, story: &Story, conf: Option<&str>, release: 
             if r.retransmission {
                 continue;
             }
-            let a = d.addresses.iter().rposition(|a| a.from_us <= r.at_us).unwrap_or(0);
+            let a = d
+                .addresses
+                .iter()
+                .rposition(|a| a.from_us <= r.at_us)
+                .unwrap_or(0);
             let action = if a != addr {
                 addr = a;
                 match d.addresses[a].change {
-                    Some(AddressChange::NewPort) | Some(AddressChange::NewAddress) => format!("roam {dev} {}", d.addresses[a].peer),
+                    Some(AddressChange::NewPort) | Some(AddressChange::NewAddress) => {
+                        format!("roam {dev} {}", d.addresses[a].peer)
+                    }
                     _ => format!("register {dev}"),
                 }
             } else if expires_zero(&cap.packets[r.packet].text) {
@@ -96,16 +118,30 @@ pub fn scenario_text(cap: &Capture, story: &Story, conf: Option<&str>, release: 
     let mut stop: Option<(u64, StopHow)> = None;
     for e in &cap.events {
         match e {
-            ServerEvent::ConnectionClosed { at_us, peer, by: Some(Side::Device), .. } => {
-                if let Some(d) = story.devices.iter().find(|d| d.addresses.iter().any(|a| &a.peer == peer)) {
+            // A close Asterisk caused itself (a stop) is not a device's `drop`.
+            ServerEvent::ConnectionClosed {
+                at_us, peer, by, ..
+            } if *by != Some(Side::Server) => {
+                if let Some(d) = story
+                    .devices
+                    .iter()
+                    .find(|d| d.addresses.iter().any(|a| &a.peer == peer))
+                {
                     lines.push((*at_us, format!("drop {}", name_ok(&d.name))));
                 }
             }
             ServerEvent::Stopped { at_us, how, .. } => stop = Some((*at_us, *how)),
             ServerEvent::Booted { at_us, .. } => {
                 if let Some((from, how)) = stop.take() {
-                    let kind = if how == StopHow::Graceful { "graceful" } else { "crash" };
-                    lines.push((from, format!("asterisk restart {kind} down {}ms", (at_us - from) / 1000)));
+                    let kind = if how == StopHow::Graceful {
+                        "graceful"
+                    } else {
+                        "crash"
+                    };
+                    lines.push((
+                        from,
+                        format!("asterisk restart {kind} down {}ms", (at_us - from) / 1000),
+                    ));
                 }
             }
             _ => {}

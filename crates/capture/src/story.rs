@@ -89,7 +89,11 @@ pub fn header<'a>(text: &'a str, long: &'a str, compact: &'a str) -> Option<&'a 
     headers(text, long, compact).next()
 }
 
-fn headers<'a>(text: &'a str, long: &'a str, compact: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+fn headers<'a>(
+    text: &'a str,
+    long: &'a str,
+    compact: &'a str,
+) -> impl Iterator<Item = &'a str> + 'a {
     text.split("\r\n")
         .skip(1)
         .take_while(|l| !l.is_empty())
@@ -109,7 +113,8 @@ fn cseq(text: &str) -> Option<(u32, String)> {
 
 fn branch(text: &str) -> Option<&str> {
     let via = header(text, "Via", "v")?;
-    via.split(';').find_map(|p| p.trim().strip_prefix("branch="))
+    via.split(';')
+        .find_map(|p| p.trim().strip_prefix("branch="))
 }
 
 /// The user of the To URI (`sip:alice@host` → `alice`).
@@ -162,7 +167,9 @@ pub fn story(cap: &Capture) -> Story {
         };
         let key = (call_id.clone(), n);
         match (p.direction, status_line(&p.text)) {
-            (Direction::ToServer, None) if method == "REGISTER" && p.text.starts_with("REGISTER ") => {
+            (Direction::ToServer, None)
+                if method == "REGISTER" && p.text.starts_with("REGISTER ") =>
+            {
                 let br = branch(&p.text).unwrap_or("").to_string();
                 if let Some(&first) = seen_branch.get(&(call_id.clone(), n, br.clone())) {
                     let mut r = st.registers[first].clone();
@@ -175,7 +182,9 @@ pub fn story(cap: &Capture) -> Story {
                     st.registers.push(r);
                     continue;
                 }
-                let contacts: Vec<String> = headers(&p.text, "Contact", "m").map(str::to_string).collect();
+                let contacts: Vec<String> = headers(&p.text, "Contact", "m")
+                    .map(str::to_string)
+                    .collect();
                 let aor = to_user(&p.text);
                 let dkey = instance(&contacts).unwrap_or_else(|| format!("call-id {call_id}"));
                 let d = *device_of.entry(dkey).or_insert_with(|| {
@@ -230,7 +239,9 @@ pub fn story(cap: &Capture) -> Story {
                     reason: None,
                 });
             }
-            (Direction::FromServer, Some((code, reason))) if method == "REGISTER" && code >= 200 => {
+            (Direction::FromServer, Some((code, reason)))
+                if method == "REGISTER" && code >= 200 =>
+            {
                 if let Some(r) = open_reg.remove(&key) {
                     let r = &mut st.registers[r];
                     r.answer = Some(i);
@@ -267,7 +278,11 @@ pub fn story(cap: &Capture) -> Story {
 }
 
 fn address_change(from: &str, to: &str) -> AddressChange {
-    let ip = |a: &str| a.rsplit_once(':').map(|x| x.0.to_string()).unwrap_or_default();
+    let ip = |a: &str| {
+        a.rsplit_once(':')
+            .map(|x| x.0.to_string())
+            .unwrap_or_default()
+    };
     if from == to {
         AddressChange::NewConnection
     } else if ip(from) == ip(to) {

@@ -90,7 +90,14 @@ impl Streams {
         if new_conn {
             self.next_id += 1;
             let isn = (s.syn && !s.ack).then_some(s.seq);
-            self.conns.insert(key.clone(), Conn { id: self.next_id, isn, closed: false });
+            self.conns.insert(
+                key.clone(),
+                Conn {
+                    id: self.next_id,
+                    isn,
+                    closed: false,
+                },
+            );
             self.dirs.remove(&(s.src.clone(), s.dst.clone()));
             self.dirs.remove(&(s.dst.clone(), s.src.clone()));
         }
@@ -140,7 +147,10 @@ impl Streams {
                     d.unreadable = true;
                     d.buf.clear();
                     cap.blind(BlindSpot::UnreadableStreams);
-                    cap.warn(Some(s.place), format!("TCP {} → {}: {why}; this stream is skipped", s.src, s.dst));
+                    cap.warn(
+                        Some(s.place),
+                        format!("TCP {} → {}: {why}; this stream is skipped", s.src, s.dst),
+                    );
                 }
             }
         }
@@ -157,7 +167,12 @@ impl Streams {
         open.sort();
         for (src, dst) in open {
             cap.blind(BlindSpot::TcpGaps);
-            cap.warn(None, format!("TCP {src} → {dst}: the capture ends inside a message or with bytes missing"));
+            cap.warn(
+                None,
+                format!(
+                    "TCP {src} → {dst}: the capture ends inside a message or with bytes missing"
+                ),
+            );
         }
     }
 }
@@ -244,7 +259,12 @@ mod tests {
         let mut cap = Capture::new(InputKind::Pcap);
         // second part first, then the first, then a retransmission of the first
         st.segment(seg(1000, a, 1), &mut msgs, &mut closes, &mut cap);
-        st.segment(seg(1030 + 10, &b[10..], 2), &mut msgs, &mut closes, &mut cap);
+        st.segment(
+            seg(1030 + 10, &b[10..], 2),
+            &mut msgs,
+            &mut closes,
+            &mut cap,
+        );
         assert_eq!(msgs.len(), 0);
         st.segment(seg(1030, &b[..10], 3), &mut msgs, &mut closes, &mut cap);
         st.segment(seg(1000, a, 4), &mut msgs, &mut closes, &mut cap);

@@ -3,7 +3,7 @@
 //! the pjsip logger, or pcap/pcapng) as a story of devices and REGISTERs, and
 //! with `--conf` the registrar model held against every captured answer.
 
-use aorlab_capture::check::{check, Answer, CheckReport, Field, Verdict};
+use aorlab_capture::check::{check_with, Answer, CheckReport, Field, Verdict};
 use aorlab_capture::story::{story, AddressChange, Story};
 use aorlab_capture::{read, BlindSpot, Capture, InputKind, ServerEvent};
 use aorlab_registrar::{log_timestamp, parse_pjsip_conf, Profile};
@@ -21,7 +21,15 @@ struct Args {
 }
 
 fn parse_args(args: &[String]) -> Result<Args, String> {
-    let mut a = Args { file: String::new(), conf: None, release: None, out: None, anonymise: false, json: false, check: false };
+    let mut a = Args {
+        file: String::new(),
+        conf: None,
+        release: None,
+        out: None,
+        anonymise: false,
+        json: false,
+        check: false,
+    };
     let mut it = args.iter();
     while let Some(x) = it.next() {
         let mut value = |name: &str| it.next().cloned().ok_or(format!("{name} needs a value"));
@@ -54,15 +62,28 @@ struct Release {
 fn release(arg: Option<&str>, cap: &Capture) -> Result<Release, String> {
     let numeric = |v: &str| v.split(['-', ' ']).next().unwrap_or("").to_string();
     if let Some(r) = arg {
-        let p = Profile::from_version(&numeric(r)).ok_or(format!("unknown Asterisk release '{r}'"))?;
-        return Ok(Release { profile: p, name: r.to_string(), from: "--asterisk" });
+        let p =
+            Profile::from_version(&numeric(r)).ok_or(format!("unknown Asterisk release '{r}'"))?;
+        return Ok(Release {
+            profile: p,
+            name: r.to_string(),
+            from: "--asterisk",
+        });
     }
     if let Some(v) = &cap.asterisk_version {
         if let Some(p) = Profile::from_version(&numeric(v)) {
-            return Ok(Release { profile: p, name: v.clone(), from: "the capture" });
+            return Ok(Release {
+                profile: p,
+                name: v.clone(),
+                from: "the capture",
+            });
         }
     }
-    Ok(Release { profile: Profile::default(), name: "22 (default)".into(), from: "default: the capture does not name one" })
+    Ok(Release {
+        profile: Profile::default(),
+        name: "22 (default)".into(),
+        from: "default: the capture does not name one",
+    })
 }
 
 /// What only pjsip.conf can say; shown when it is not given.
@@ -113,7 +134,10 @@ fn answer_text(a: &Option<Answer>) -> String {
 /// A question that points at the setting most likely behind a difference.
 fn hint(v: &Verdict) -> Option<&'static str> {
     let f = v.differences.first()?.field;
-    let (c, m) = (v.captured.as_ref()?.status, v.model.as_ref().map(|m| m.status));
+    let (c, m) = (
+        v.captured.as_ref()?.status,
+        v.model.as_ref().map(|m| m.status),
+    );
     Some(match f {
         Field::Status if c == 403 || m == Some(403) => "is max_contacts / remove_existing on the server what this pjsip.conf says? Were there bindings from before the capture?",
         Field::Status if c == 404 || m == Some(404) => "is this AOR in the server's pjsip.conf (and identify_by / endpoint name)?",
@@ -124,14 +148,25 @@ fn hint(v: &Verdict) -> Option<&'static str> {
     })
 }
 
-fn render(file: &str, cap: &Capture, st: &Story, rel: &Release, report: Option<&CheckReport>, conf_given: bool) -> String {
+fn render(
+    file: &str,
+    cap: &Capture,
+    st: &Story,
+    rel: &Release,
+    report: Option<&CheckReport>,
+    conf_given: bool,
+) -> String {
     let mut s = String::new();
     let kind = match cap.input {
         InputKind::AsteriskLog => "Asterisk log",
         InputKind::Pcap => "pcap",
         InputKind::PcapNg => "pcapng",
     };
-    let units = if cap.input == InputKind::AsteriskLog { "lines" } else { "packets" };
+    let units = if cap.input == InputKind::AsteriskLog {
+        "lines"
+    } else {
+        "packets"
+    };
     s.push_str(&format!(
         "{file}: {kind}, {} {units}, {} SIP messages, {} REGISTERs from {} devices; model: Asterisk {} ({})\n",
         cap.units_read,
@@ -142,7 +177,10 @@ fn render(file: &str, cap: &Capture, st: &Story, rel: &Release, report: Option<&
         rel.from
     ));
     if let Some(off) = cap.utc_offset_s.filter(|o| *o != 0) {
-        s.push_str(&format!("log times were UTC{:+}h (from the Date: headers); shown in UTC\n", off as f64 / 3600.0));
+        s.push_str(&format!(
+            "log times were UTC{:+}h (from the Date: headers); shown in UTC\n",
+            off as f64 / 3600.0
+        ));
     }
     s.push_str("\nDevices\n");
     for d in &st.devices {
@@ -159,13 +197,24 @@ fn render(file: &str, cap: &Capture, st: &Story, rel: &Release, report: Option<&
                 format!("{} {}{why}", a.transport.as_str(), a.peer)
             })
             .collect();
-        s.push_str(&format!("  {:<12} AOR {:<10} {}\n", d.name, d.aor, addrs.join(" → ")));
+        s.push_str(&format!(
+            "  {:<12} AOR {:<10} {}\n",
+            d.name,
+            d.aor,
+            addrs.join(" → ")
+        ));
         if let Some(ua) = &d.user_agent {
-            s.push_str(&format!("  {:<12} {ua}; Call-ID {}\n", "", d.call_ids.join(", ")));
+            s.push_str(&format!(
+                "  {:<12} {ua}; Call-ID {}\n",
+                "",
+                d.call_ids.join(", ")
+            ));
         }
     }
     s.push_str("\nTimeline (UTC)\n");
-    let verdicts: std::collections::BTreeMap<usize, &Verdict> = report.map(|r| r.verdicts.iter().map(|v| (v.register, v)).collect()).unwrap_or_default();
+    let verdicts: std::collections::BTreeMap<usize, &Verdict> = report
+        .map(|r| r.verdicts.iter().map(|v| (v.register, v)).collect())
+        .unwrap_or_default();
     let mut lines: Vec<(u64, String)> = Vec::new();
     for (i, r) in st.registers.iter().enumerate() {
         let dev = &st.devices[r.device].name;
@@ -174,8 +223,14 @@ fn render(file: &str, cap: &Capture, st: &Story, rel: &Release, report: Option<&
             continue;
         }
         let contact = r.contacts.join(", ");
-        let expires = r.expires.as_deref().map(|e| format!(" Expires {e}")).unwrap_or_default();
-        let captured = r.answer.and_then(|a| aorlab_sip::Message::parse(&cap.packets[a].text).ok());
+        let expires = r
+            .expires
+            .as_deref()
+            .map(|e| format!(" Expires {e}"))
+            .unwrap_or_default();
+        let captured = r
+            .answer
+            .and_then(|a| aorlab_sip::Message::parse(&cap.packets[a].text).ok());
         let captured = captured.as_ref().and_then(aorlab_capture::check::answer_of);
         let mut t = format!(
             "{dev:<12} REGISTER {} {} Contact {contact}{expires}\n{:>14}Asterisk: {}",
@@ -189,10 +244,21 @@ fn render(file: &str, cap: &Capture, st: &Story, rel: &Release, report: Option<&
                 if v.differences.is_empty() {
                     t.push_str(&format!("\n{:>14}model:    same", ""));
                 } else {
-                    t.push_str(&format!("\n{:>14}model:    {}  DIFFERS", "", answer_text(&v.model)));
+                    t.push_str(&format!(
+                        "\n{:>14}model:    {}  DIFFERS",
+                        "",
+                        answer_text(&v.model)
+                    ));
                     for d in &v.differences {
-                        let what = d.contact.as_deref().map(|c| format!(" {c}")).unwrap_or_default();
-                        t.push_str(&format!("\n{:>16}{:?}{what}: Asterisk {}, model {}", "", d.field, d.captured, d.model));
+                        let what = d
+                            .contact
+                            .as_deref()
+                            .map(|c| format!(" {c}"))
+                            .unwrap_or_default();
+                        t.push_str(&format!(
+                            "\n{:>16}{:?}{what}: Asterisk {}, model {}",
+                            "", d.field, d.captured, d.model
+                        ));
                     }
                     if let Some(h) = hint(v) {
                         t.push_str(&format!("\n{:>16}? {h}", ""));
@@ -204,12 +270,34 @@ fn render(file: &str, cap: &Capture, st: &Story, rel: &Release, report: Option<&
     }
     for e in &cap.events {
         let t = match e {
-            ServerEvent::ConnectionClosed { conn, peer, by, how, .. } => {
-                format!("{:<12} TCP connection {conn} to {peer} closed ({how:?}{})", "connection", by.map(|b| format!(" by {b:?}")).unwrap_or_else(|| ", seen only in Asterisk's log".into()))
+            ServerEvent::ConnectionClosed {
+                conn,
+                peer,
+                by,
+                how,
+                ..
+            } => {
+                format!(
+                    "{:<12} TCP connection {conn} to {peer} closed ({how:?}{})",
+                    "connection",
+                    by.map(|b| format!(" by {b:?}"))
+                        .unwrap_or_else(|| ", seen only in Asterisk's log".into())
+                )
             }
-            ServerEvent::Stopped { how, .. } => format!("{:<12} Asterisk stopped ({how:?})", "asterisk"),
-            ServerEvent::Booted { version, .. } => format!("{:<12} Asterisk ready{}", "asterisk", version.as_deref().map(|v| format!(" ({v})")).unwrap_or_default()),
-            ServerEvent::Qualify { aor, uri, status, .. } => format!("{:<12} {aor}/{uri} is now {status:?}", "qualify"),
+            ServerEvent::Stopped { how, .. } => {
+                format!("{:<12} Asterisk stopped ({how:?})", "asterisk")
+            }
+            ServerEvent::Booted { version, .. } => format!(
+                "{:<12} Asterisk ready{}",
+                "asterisk",
+                version
+                    .as_deref()
+                    .map(|v| format!(" ({v})"))
+                    .unwrap_or_default()
+            ),
+            ServerEvent::Qualify {
+                aor, uri, status, ..
+            } => format!("{:<12} {aor}/{uri} is now {status:?}", "qualify"),
             ServerEvent::Log { text, .. } => format!("{:<12} log: {text}", "asterisk"),
         };
         lines.push((e.at_us(), t));
@@ -236,7 +324,10 @@ fn render(file: &str, cap: &Capture, st: &Story, rel: &Release, report: Option<&
     }
     if let Some(r) = report {
         if r.unanswered > 0 {
-            s.push_str(&format!("\n{} REGISTERs have no captured answer (not counted)\n", r.unanswered));
+            s.push_str(&format!(
+                "\n{} REGISTERs have no captured answer (not counted)\n",
+                r.unanswered
+            ));
         }
         s.push_str(&format!("\n{}\n", r.summary_line()));
     }
@@ -293,15 +384,23 @@ fn import(a: &Args) -> Result<(String, bool), String> {
     let st = story(&cap);
     let report = conf_text.as_deref().map(|c| {
         let (config, _) = parse_pjsip_conf(c);
-        check(&cap, &st, &config, rel.profile)
+        check_with(&cap, &st, &config, rel.profile, !a.anonymise)
     });
     if let Some(out) = &a.out {
-        let text = aorlab_capture::scenario::scenario_text(&cap, &st, conf_text.as_deref(), &rel.name);
+        let text =
+            aorlab_capture::scenario::scenario_text(&cap, &st, conf_text.as_deref(), &rel.name);
         std::fs::write(out, text).map_err(|e| format!("{out}: {e}"))?;
     }
     let ok = report.as_ref().is_none_or(|r| r.failed == 0);
     let text = if a.json {
-        let blind_spots = cap.blind_spots.iter().map(|b| BlindSpotOut { kind: *b, explain: b.explain() }).collect();
+        let blind_spots = cap
+            .blind_spots
+            .iter()
+            .map(|b| BlindSpotOut {
+                kind: *b,
+                explain: b.explain(),
+            })
+            .collect();
         let r = Report {
             file: &a.file,
             capture: &cap,
@@ -313,7 +412,18 @@ fn import(a: &Args) -> Result<(String, bool), String> {
         };
         serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?
     } else {
-        render(&a.file, &cap, &st, &rel, report.as_ref(), conf_text.is_some())
+        let mut t = render(
+            &a.file,
+            &cap,
+            &st,
+            &rel,
+            report.as_ref(),
+            conf_text.is_some(),
+        );
+        if a.anonymise && report.is_some() {
+            t.push_str("(--anonymise: Contacts compared as sets; Asterisk orders them by the MD5 of the real URIs)\n");
+        }
+        t
     };
     Ok((text, ok))
 }
