@@ -16,6 +16,7 @@ mod framing;
 pub mod limits;
 mod log_time;
 mod pcap;
+pub mod report;
 pub mod scenario;
 pub mod story;
 mod tcp;

@@ -133,6 +133,7 @@ pub fn read_pcap(bytes: &[u8]) -> Result<Capture, ImportError> {
     let mut ifaces: Vec<Iface> = Vec::new();
     let mut n: u64 = 0;
     loop {
+        let (mut refill, mut truncated) = (false, false);
         match reader.next() {
             Ok((offset, block)) => {
                 let frame: Option<(Linktype, Micros, &[u8])> = match block {
@@ -191,35 +192,8 @@ pub fn read_pcap(bytes: &[u8]) -> Result<Capture, ImportError> {
                 reader.consume(offset);
             }
             Err(PcapError::Eof) => break,
-            Err(PcapError::Incomplete(_)) => {
-                if reader.reader_exhausted() {
-                    cap.warn(
-                        None,
-                        format!(
-                            "the file ends inside packet {} (truncated capture); read up to there",
-                            n + 1
-                        ),
-                    );
-                    break;
-                }
-                if reader.refill().is_err() {
-                    cap.warn(
-                        None,
-                        "could not read on after a partial block; stopped there",
-                    );
-                    break;
-                }
-            }
-            Err(PcapError::UnexpectedEof) => {
-                cap.warn(
-                    None,
-                    format!(
-                        "the file ends inside packet {} (truncated capture); read up to there",
-                        n + 1
-                    ),
-                );
-                break;
-            }
+            Err(PcapError::Incomplete(_)) => refill = true,
+            Err(PcapError::UnexpectedEof) => truncated = true,
             Err(e) => {
                 if n == 0 {
                     return Err(ImportError::new(format!("not a readable capture: {e:?}")));
@@ -230,6 +204,17 @@ pub fn read_pcap(bytes: &[u8]) -> Result<Capture, ImportError> {
                 );
                 break;
             }
+        }
+        if refill && !reader.reader_exhausted() && reader.refill().is_ok() {
+            continue;
+        }
+        if refill || truncated {
+            let at = n + 1;
+            cap.warn(
+                None,
+                format!("the file ends inside packet {at} (truncated capture); read up to there"),
+            );
+            break;
         }
     }
     cap.units_read = n;

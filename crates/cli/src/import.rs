@@ -2,14 +2,18 @@
 //! [--anonymise] [--json] [--check]`: a real site's evidence (Asterisk log with
 //! the pjsip logger, or pcap/pcapng) as a story of devices and REGISTERs, and
 //! with `--conf` the registrar model held against every captured answer.
+//! The work is `aorlab_capture::report::import`; this file parses arguments and
+//! prints.
 
-use aorlab_capture::check::{check_with, Answer, CheckReport, Field, Verdict};
-use aorlab_capture::story::{story, AddressChange, Story};
-use aorlab_capture::{read, BlindSpot, Capture, InputKind, ServerEvent};
-use aorlab_registrar::{log_timestamp, parse_pjsip_conf, Profile};
-use serde::Serialize;
+use aorlab_capture::check::Answer;
+use aorlab_capture::report::{clock, import, ReleaseSource, Report, Request, UNKNOWN_WITHOUT_CONF};
+use aorlab_capture::story::AddressChange;
+use aorlab_capture::{InputKind, ServerEvent};
 use std::process::ExitCode;
 
+const USAGE: &str = "usage: aorlab import FILE [--conf pjsip.conf] [--asterisk RELEASE] [--out FILE] [--anonymise] [--json] [--check]";
+
+#[derive(Default)]
 struct Args {
     file: String,
     conf: Option<String>,
@@ -21,15 +25,7 @@ struct Args {
 }
 
 fn parse_args(args: &[String]) -> Result<Args, String> {
-    let mut a = Args {
-        file: String::new(),
-        conf: None,
-        release: None,
-        out: None,
-        anonymise: false,
-        json: false,
-        check: false,
-    };
+    let mut a = Args::default();
     let mut it = args.iter();
     while let Some(x) = it.next() {
         let mut value = |name: &str| it.next().cloned().ok_or(format!("{name} needs a value"));
@@ -51,68 +47,6 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     Ok(a)
 }
 
-/// Which release the model plays, and where that came from.
-#[derive(Serialize)]
-struct Release {
-    profile: Profile,
-    name: String,
-    from: &'static str,
-}
-
-fn release(arg: Option<&str>, cap: &Capture) -> Result<Release, String> {
-    let numeric = |v: &str| v.split(['-', ' ']).next().unwrap_or("").to_string();
-    if let Some(r) = arg {
-        let p =
-            Profile::from_version(&numeric(r)).ok_or(format!("unknown Asterisk release '{r}'"))?;
-        return Ok(Release {
-            profile: p,
-            name: r.to_string(),
-            from: "--asterisk",
-        });
-    }
-    if let Some(v) = &cap.asterisk_version {
-        if let Some(p) = Profile::from_version(&numeric(v)) {
-            return Ok(Release {
-                profile: p,
-                name: v.clone(),
-                from: "the capture",
-            });
-        }
-    }
-    Ok(Release {
-        profile: Profile::default(),
-        name: "22 (default)".into(),
-        from: "default: the capture does not name one",
-    })
-}
-
-/// What only pjsip.conf can say; shown when it is not given.
-const UNKNOWN_WITHOUT_CONF: &str = "max_contacts, remove_existing, remove_unavailable, rewrite_contact, minimum/maximum/default_expiration, qualify_frequency/qualify_timeout";
-
-#[derive(Serialize)]
-struct BlindSpotOut {
-    kind: BlindSpot,
-    explain: &'static str,
-}
-
-#[derive(Serialize)]
-struct Report<'a> {
-    file: &'a str,
-    capture: &'a Capture,
-    story: &'a Story,
-    release: Release,
-    blind_spots: Vec<BlindSpotOut>,
-    /// Settings that decide the answers but are unknown (no --conf).
-    unknown_settings: Option<&'static str>,
-    check: Option<CheckReport>,
-}
-
-fn clock_us(us: u64) -> String {
-    // log_timestamp gives "YYYY-MM-DD HH:MM:SS.mmm"; the time of day suffices here.
-    let ts = log_timestamp(us / 1000);
-    ts.split_once(' ').map(|x| x.1.to_string()).unwrap_or(ts)
-}
-
 fn answer_text(a: &Option<Answer>) -> String {
     match a {
         None => "no answer".into(),
@@ -131,59 +65,9 @@ fn answer_text(a: &Option<Answer>) -> String {
     }
 }
 
-/// A question that points at the setting most likely behind a difference.
-fn hint(v: &Verdict) -> Option<&'static str> {
-    let f = v.differences.first()?.field;
-    let (c, m) = (
-        v.captured.as_ref()?.status,
-        v.model.as_ref().map(|m| m.status),
-    );
-    Some(match f {
-        Field::Status if c == 403 || m == Some(403) => "is max_contacts / remove_existing on the server what this pjsip.conf says? Were there bindings from before the capture?",
-        Field::Status if c == 404 || m == Some(404) => "is this AOR in the server's pjsip.conf (and identify_by / endpoint name)?",
-        Field::Status => "does the server's pjsip.conf (and release) match the one given?",
-        Field::Contacts => "bindings from before the capture, rewrite_contact, or remove_existing may differ on the server",
-        Field::ContactExpires | Field::ExpiresHeader => "minimum_expiration / maximum_expiration / default_expiration may differ on the server",
-        Field::Reason | Field::Answered => return None,
-    })
-}
-
-fn render(
-    file: &str,
-    cap: &Capture,
-    st: &Story,
-    rel: &Release,
-    report: Option<&CheckReport>,
-    conf_given: bool,
-) -> String {
-    let mut s = String::new();
-    let kind = match cap.input {
-        InputKind::AsteriskLog => "Asterisk log",
-        InputKind::Pcap => "pcap",
-        InputKind::PcapNg => "pcapng",
-    };
-    let units = if cap.input == InputKind::AsteriskLog {
-        "lines"
-    } else {
-        "packets"
-    };
-    s.push_str(&format!(
-        "{file}: {kind}, {} {units}, {} SIP messages, {} REGISTERs from {} devices; model: Asterisk {} ({})\n",
-        cap.units_read,
-        cap.packets.len(),
-        st.registers.iter().filter(|r| !r.retransmission).count(),
-        st.devices.len(),
-        rel.name,
-        rel.from
-    ));
-    if let Some(off) = cap.utc_offset_s.filter(|o| *o != 0) {
-        s.push_str(&format!(
-            "log times were UTC{:+}h (from the Date: headers); shown in UTC\n",
-            off as f64 / 3600.0
-        ));
-    }
+fn render_devices(r: &Report, s: &mut String) {
     s.push_str("\nDevices\n");
-    for d in &st.devices {
+    for d in &r.story.devices {
         let addrs: Vec<String> = d
             .addresses
             .iter()
@@ -211,64 +95,61 @@ fn render(
             ));
         }
     }
+}
+
+fn render_timeline(r: &Report, s: &mut String) {
     s.push_str("\nTimeline (UTC)\n");
-    let verdicts: std::collections::BTreeMap<usize, &Verdict> = report
-        .map(|r| r.verdicts.iter().map(|v| (v.register, v)).collect())
-        .unwrap_or_default();
     let mut lines: Vec<(u64, String)> = Vec::new();
-    for (i, r) in st.registers.iter().enumerate() {
-        let dev = &st.devices[r.device].name;
-        if r.retransmission {
-            lines.push((r.at_us, format!("{:<12} REGISTER retransmitted", dev)));
+    for row in &r.rows {
+        if row.retransmission {
+            lines.push((
+                row.at_us,
+                format!("{:<12} REGISTER retransmitted", row.device),
+            ));
             continue;
         }
-        let contact = r.contacts.join(", ");
-        let expires = r
+        let expires = row
             .expires
             .as_deref()
             .map(|e| format!(" Expires {e}"))
             .unwrap_or_default();
-        let captured = r
-            .answer
-            .and_then(|a| aorlab_sip::Message::parse(&cap.packets[a].text).ok());
-        let captured = captured.as_ref().and_then(aorlab_capture::check::answer_of);
         let mut t = format!(
-            "{dev:<12} REGISTER {} {} Contact {contact}{expires}\n{:>14}Asterisk: {}",
-            r.transport.as_str(),
-            r.peer,
+            "{:<12} REGISTER {} {} Contact {}{expires}\n{:>14}Asterisk: {}",
+            row.device,
+            row.transport.as_str(),
+            row.peer,
+            row.contacts.join(", "),
             "",
-            answer_text(&captured)
+            answer_text(&row.captured)
         );
-        if let Some(v) = verdicts.get(&i) {
-            if captured.is_some() {
-                if v.differences.is_empty() {
-                    t.push_str(&format!("\n{:>14}model:    same", ""));
-                } else {
+        if r.check.is_some() && row.captured.is_some() {
+            if row.differences.is_empty() {
+                t.push_str(&format!("\n{:>14}model:    same", ""));
+            } else {
+                t.push_str(&format!(
+                    "\n{:>14}model:    {}  DIFFERS",
+                    "",
+                    answer_text(&row.model)
+                ));
+                for d in &row.differences {
+                    let what = d
+                        .contact
+                        .as_deref()
+                        .map(|c| format!(" {c}"))
+                        .unwrap_or_default();
                     t.push_str(&format!(
-                        "\n{:>14}model:    {}  DIFFERS",
-                        "",
-                        answer_text(&v.model)
+                        "\n{:>16}{:?}{what}: Asterisk {}, model {}",
+                        "", d.field, d.captured, d.model
                     ));
-                    for d in &v.differences {
-                        let what = d
-                            .contact
-                            .as_deref()
-                            .map(|c| format!(" {c}"))
-                            .unwrap_or_default();
-                        t.push_str(&format!(
-                            "\n{:>16}{:?}{what}: Asterisk {}, model {}",
-                            "", d.field, d.captured, d.model
-                        ));
-                    }
-                    if let Some(h) = hint(v) {
-                        t.push_str(&format!("\n{:>16}? {h}", ""));
-                    }
+                }
+                if let Some(h) = row.hint {
+                    t.push_str(&format!("\n{:>16}? {h}", ""));
                 }
             }
         }
-        lines.push((r.at_us, t));
+        lines.push((row.at_us, t));
     }
-    for e in &cap.events {
+    for e in &r.capture.events {
         let t = match e {
             ServerEvent::ConnectionClosed {
                 conn,
@@ -276,14 +157,12 @@ fn render(
                 by,
                 how,
                 ..
-            } => {
-                format!(
-                    "{:<12} TCP connection {conn} to {peer} closed ({how:?}{})",
-                    "connection",
-                    by.map(|b| format!(" by {b:?}"))
-                        .unwrap_or_else(|| ", seen only in Asterisk's log".into())
-                )
-            }
+            } => format!(
+                "{:<12} TCP connection {conn} to {peer} closed ({how:?}{})",
+                "connection",
+                by.map(|b| format!(" by {b:?}"))
+                    .unwrap_or_else(|| ", seen only in Asterisk's log".into())
+            ),
             ServerEvent::Stopped { how, .. } => {
                 format!("{:<12} Asterisk stopped ({how:?})", "asterisk")
             }
@@ -304,13 +183,43 @@ fn render(
     }
     lines.sort_by_key(|l| l.0);
     for (at, t) in lines {
-        s.push_str(&format!("  {}  {t}\n", clock_us(at)));
+        s.push_str(&format!("  {}  {t}\n", clock(at)));
     }
+}
+
+fn render(file: &str, r: &Report, anonymised: bool) -> String {
+    let cap = &r.capture;
+    let (kind, units) = match cap.input {
+        InputKind::AsteriskLog => ("Asterisk log", "lines"),
+        InputKind::Pcap => ("pcap", "packets"),
+        InputKind::PcapNg => ("pcapng", "packets"),
+    };
+    let from = match r.release.from {
+        ReleaseSource::Given => "--asterisk",
+        ReleaseSource::Capture => "named by the capture",
+        ReleaseSource::Default => "default: the capture names none",
+    };
+    let mut s = format!(
+        "{file}: {kind}, {} {units}, {} SIP messages, {} REGISTERs from {} devices; model: Asterisk {} ({from})\n",
+        cap.units_read,
+        cap.packets.len(),
+        r.rows.iter().filter(|x| !x.retransmission).count(),
+        r.story.devices.len(),
+        r.release.name,
+    );
+    if let Some(off) = cap.utc_offset_s.filter(|o| *o != 0) {
+        s.push_str(&format!(
+            "log times were UTC{:+}h (from the Date: headers); shown in UTC\n",
+            off as f64 / 3600.0
+        ));
+    }
+    render_devices(r, &mut s);
+    render_timeline(r, &mut s);
     s.push_str("\nWhat this input can't tell\n");
-    for b in &cap.blind_spots {
-        s.push_str(&format!("  - {}\n", b.explain()));
+    for b in &r.blind_spots {
+        s.push_str(&format!("  - {}\n", b.explain));
     }
-    if !conf_given {
+    if r.unknown_settings.is_some() {
         s.push_str(&format!("  - without --conf the server's settings are unknown ({UNKNOWN_WITHOUT_CONF}); the answers above are Asterisk's alone and nothing is inferred. Give --conf pjsip.conf to hold the model against them.\n"));
     }
     if !cap.warnings.is_empty() {
@@ -322,16 +231,50 @@ fn render(
             }
         }
     }
-    if let Some(r) = report {
-        if r.unanswered > 0 {
+    if let Some(c) = &r.check {
+        if anonymised {
+            s.push_str("\n(--anonymise: Contacts compared as sets; Asterisk orders them by the MD5 of the real URIs)\n");
+        }
+        if c.unanswered > 0 {
             s.push_str(&format!(
                 "\n{} REGISTERs have no captured answer (not counted)\n",
-                r.unanswered
+                c.unanswered
             ));
         }
-        s.push_str(&format!("\n{}\n", r.summary_line()));
+        s.push_str(&format!("\n{}\n", c.summary_line()));
     }
     s
+}
+
+/// Everything but the printing: the output text and whether the check passed.
+fn run(a: &Args) -> Result<(String, bool), String> {
+    let bytes = std::fs::read(&a.file).map_err(|e| format!("{}: {e}", a.file))?;
+    let conf = match &a.conf {
+        Some(f) => Some(std::fs::read_to_string(f).map_err(|e| format!("{f}: {e}"))?),
+        None => None,
+    };
+    if a.check && conf.is_none() {
+        return Err(format!(
+            "{}: --check needs --conf pjsip.conf: the answers depend on {UNKNOWN_WITHOUT_CONF}, which a capture cannot show",
+            a.file
+        ));
+    }
+    let req = Request {
+        conf: conf.as_deref(),
+        release: a.release.as_deref(),
+        anonymise: a.anonymise,
+    };
+    let r = import(&bytes, &req).map_err(|e| format!("{}: {e}", a.file))?;
+    if let Some(out) = &a.out {
+        std::fs::write(out, &r.scenario).map_err(|e| format!("{out}: {e}"))?;
+    }
+    let ok = r.check.as_ref().is_none_or(|c| c.failed == 0);
+    let text = if a.json {
+        serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?
+    } else {
+        render(&a.file, &r, a.anonymise)
+    };
+    Ok((text, ok))
 }
 
 /// The command. Prints to stdout; exit 1 when `--check` finds differences,
@@ -340,11 +283,11 @@ pub fn main_import(args: &[String]) -> ExitCode {
     let a = match parse_args(args) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("aorlab import: {e}\nusage: aorlab import FILE [--conf pjsip.conf] [--asterisk RELEASE] [--out FILE] [--anonymise] [--json] [--check]");
+            eprintln!("aorlab import: {e}\n{USAGE}");
             return ExitCode::from(2);
         }
     };
-    match import(&a) {
+    match run(&a) {
         Ok((text, ok)) => {
             use std::io::Write;
             let _ = writeln!(std::io::stdout(), "{}", text.trim_end());
@@ -359,71 +302,4 @@ pub fn main_import(args: &[String]) -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// Everything but the printing: the output text and whether the check passed.
-fn import(a: &Args) -> Result<(String, bool), String> {
-    let bytes = std::fs::read(&a.file).map_err(|e| format!("{}: {e}", a.file))?;
-    let mut cap = read(&bytes).map_err(|e| format!("{}: {e}", a.file))?;
-    let conf_text = match &a.conf {
-        Some(f) => Some(std::fs::read_to_string(f).map_err(|e| format!("{f}: {e}"))?),
-        None => None,
-    };
-    if a.check && conf_text.is_none() {
-        return Err(format!(
-            "{}: --check needs --conf pjsip.conf: the answers depend on {UNKNOWN_WITHOUT_CONF}, which a capture cannot show",
-            a.file
-        ));
-    }
-    let mut conf_text = conf_text;
-    if a.anonymise {
-        let map = aorlab_capture::anonymise::anonymise(&mut cap);
-        conf_text = conf_text.map(|c| map.conf(&c));
-    }
-    let rel = release(a.release.as_deref(), &cap)?;
-    let st = story(&cap);
-    let report = conf_text.as_deref().map(|c| {
-        let (config, _) = parse_pjsip_conf(c);
-        check_with(&cap, &st, &config, rel.profile, !a.anonymise)
-    });
-    if let Some(out) = &a.out {
-        let text =
-            aorlab_capture::scenario::scenario_text(&cap, &st, conf_text.as_deref(), &rel.name);
-        std::fs::write(out, text).map_err(|e| format!("{out}: {e}"))?;
-    }
-    let ok = report.as_ref().is_none_or(|r| r.failed == 0);
-    let text = if a.json {
-        let blind_spots = cap
-            .blind_spots
-            .iter()
-            .map(|b| BlindSpotOut {
-                kind: *b,
-                explain: b.explain(),
-            })
-            .collect();
-        let r = Report {
-            file: &a.file,
-            capture: &cap,
-            story: &st,
-            release: rel,
-            blind_spots,
-            unknown_settings: conf_text.is_none().then_some(UNKNOWN_WITHOUT_CONF),
-            check: report,
-        };
-        serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?
-    } else {
-        let mut t = render(
-            &a.file,
-            &cap,
-            &st,
-            &rel,
-            report.as_ref(),
-            conf_text.is_some(),
-        );
-        if a.anonymise && report.is_some() {
-            t.push_str("(--anonymise: Contacts compared as sets; Asterisk orders them by the MD5 of the real URIs)\n");
-        }
-        t
-    };
-    Ok((text, ok))
 }
