@@ -232,3 +232,41 @@ mod tests {
         assert!(set_version(sim::DEMO_SCENARIO, "16.8").contains("asterisk 16.8"));
     }
 }
+
+/// What [`import_capture`] returns: the report, or why the input could not be read.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ImportOutcome {
+    Ok {
+        ok: bool,
+        report: Box<aorlab_capture::report::Report>,
+    },
+    Err {
+        ok: bool,
+        error: aorlab_capture::ImportError,
+    },
+}
+
+/// Imports an Asterisk log or a pcap/pcapng (bytes), with an optional pjsip.conf and release.
+/// Returns `{ ok: true, report }` or `{ ok: false, error: { place, message, hint } }`.
+#[wasm_bindgen]
+pub fn import_capture(
+    bytes: &[u8],
+    conf: Option<String>,
+    release: Option<String>,
+    anonymise: bool,
+) -> Result<JsValue, JsError> {
+    install_panic_hook();
+    let req = aorlab_capture::report::Request {
+        conf: conf.as_deref().filter(|c| !c.trim().is_empty()),
+        release: release.as_deref(),
+        anonymise,
+    };
+    to_js(&match aorlab_capture::report::import(bytes, &req) {
+        Ok(report) => ImportOutcome::Ok {
+            ok: true,
+            report: Box::new(report),
+        },
+        Err(error) => ImportOutcome::Err { ok: false, error },
+    })
+}

@@ -25,6 +25,7 @@ const STATIC_FILES: &[&str] = &[
 const ENTRY_POINTS: &[&str] = &[
     "src/main.ts",
     "src/worker.ts",
+    "src/import/worker.ts",
     "src/embed.ts",
     "src/docs-example.ts",
 ];
