@@ -250,7 +250,7 @@ async function start(): Promise<void> {
   // The saved text is overwritten only by an edit (a link opened is not yet the user's work).
   fillPresets();
   refreshControls();
-  mountImport(byId("capture-import"), { module, openScenario: (text) => (editor.replace(text), void runNow()) });
+  mountImport(byId("capture-import"), { openScenario: (text) => (editor.replace(text), void runNow()) });
 
   runButton.disabled = false;
   runButton.addEventListener("click", () => void runNow());

@@ -13,7 +13,6 @@ const MAX_BYTES = 64 * 1024 * 1024;
 const RECHECK_MS = 300;
 
 export interface ImportOptions {
-  module: WebAssembly.Module;
   /** Put a scenario into the editor and run it. */
   openScenario(text: string): void;
 }
@@ -62,7 +61,7 @@ export function mountImport(parent: HTMLElement, options: ImportOptions): void {
   const result = el("div", { id: "import-result", class: "import-result" });
   parent.replaceChildren(style, head, note, drop, paste, el("h3", {}, "pjsip.conf (to hold the model against the answers)"), conf, settings, go, status, result);
 
-  const worker = new ImportWorker(options.module);
+  const worker = new ImportWorker();
   let bytes: Uint8Array | null = null;
   let source = "";
   let recheck: number | null = null;

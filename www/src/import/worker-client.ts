@@ -1,4 +1,5 @@
-// Runs imports in their own Web Worker, newest request only. An import that takes longer than
+// Runs imports in their own Web Worker (started at the first import, so the import's wasm
+// module is fetched only then), newest request only. An import that takes longer than
 // IMPORT_LIMIT_MS is stopped (the worker is replaced), so the page never freezes.
 
 import type { ImportOutcome } from "./types";
@@ -24,7 +25,6 @@ export class ImportWorker {
   private waiting: { req: ImportRequest; resolve: (r: ImportReply) => void } | null = null;
   private nextId = 1;
 
-  constructor(private readonly module: WebAssembly.Module) {}
 
   run(req: ImportRequest): Promise<ImportReply> {
     return new Promise((resolve) => {
@@ -36,7 +36,6 @@ export class ImportWorker {
 
   private start(): Worker {
     const worker = new Worker(new URL("./import/worker.js", import.meta.url), { type: "module", name: "aorlab-import" });
-    worker.postMessage({ type: "init", module: this.module });
     worker.onmessage = (event: MessageEvent) => {
       const msg = event.data as { type: string; id: number; outcome?: ImportOutcome; ms?: number; message?: string };
       if (!this.busy || msg.id !== this.busy.id) return;

@@ -1,12 +1,12 @@
-// The import's own thread: parsing a large log or capture never blocks the page. Loads the
-// wasm module the page compiled, calls import_capture, posts back the outcome.
+// The import's own thread: parsing a large log or capture never blocks the page. Fetches the
+// import's own wasm module (aorlab_import_wasm, not part of the playground's), calls
+// import_capture, posts back the outcome.
 
-import init, { import_capture } from "../../dist/pkg/aorlab_wasm.js";
+import init, { import_capture } from "../../dist/pkg/aorlab_import_wasm.js";
 
 interface Request {
-  type: "init" | "import";
+  type: "import";
   id?: number;
-  module?: WebAssembly.Module;
   bytes?: Uint8Array;
   conf?: string;
   release?: string;
@@ -18,14 +18,11 @@ const scope = self as unknown as {
   onmessage: ((event: MessageEvent<Request>) => void) | null;
 };
 
-let ready: Promise<unknown> | null = null;
+// This bundle is dist/import/worker.js; the module sits in dist/pkg.
+const ready = init({ module_or_path: new URL("../pkg/aorlab_import_wasm_bg.wasm", import.meta.url) });
 
 scope.onmessage = (event) => {
   const msg = event.data;
-  if (msg.type === "init") {
-    ready = init({ module_or_path: msg.module! });
-    return;
-  }
   void (async () => {
     try {
       await ready;
