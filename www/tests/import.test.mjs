@@ -82,6 +82,9 @@ describe("capture import", () => {
     const row = page.locator('.import-registers tr[data-differs="true"]');
     assert.equal(await row.count(), 1);
     assert.match(await row.innerText(), /status: Asterisk 200, model 403/);
+    // The device's headline: the model would have refused the one REGISTER Asterisk accepted.
+    assert.equal(await page.locator(".import-devices .import-refused-asterisk").innerText(), "0 of 1");
+    assert.equal(await page.locator(".import-devices .import-refused-model").innerText(), "1 of 1");
     await page.screenshot({ path: screenshotPath("import-whatif"), fullPage: true });
 
     // Without a conf nothing is checked and the page says what is unknown.

@@ -67,6 +67,22 @@ pub struct Row {
     pub hint: Option<&'static str>,
 }
 
+/// Per device, what the captured answers did to it and what the model's would have:
+/// the what-if's headline ("which phones would have stayed registered").
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeviceOutcome {
+    pub device: String,
+    /// REGISTERs with a captured answer.
+    pub answered: usize,
+    /// Of those, refused (status 300 or more) by Asterisk.
+    pub refused_by_asterisk: usize,
+    /// … and by the model (only with a pjsip.conf).
+    pub refused_by_model: Option<usize>,
+    /// Status of the device's last answered REGISTER.
+    pub last_status_asterisk: Option<u16>,
+    pub last_status_model: Option<u16>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub capture: Capture,
@@ -76,6 +92,7 @@ pub struct Report {
     /// Settings that decide the answers but are unknown (no pjsip.conf).
     pub unknown_settings: Option<&'static str>,
     pub rows: Vec<Row>,
+    pub outcomes: Vec<DeviceOutcome>,
     pub check: Option<CheckReport>,
     /// The capture as a `.aorlab` scenario.
     pub scenario: String,
@@ -163,6 +180,34 @@ fn rows(cap: &Capture, st: &Story, report: Option<&CheckReport>) -> Vec<Row> {
         .collect()
 }
 
+fn outcomes(st: &Story, rows: &[Row], checked: bool) -> Vec<DeviceOutcome> {
+    st.devices
+        .iter()
+        .map(|d| {
+            let mine: Vec<&Row> = rows
+                .iter()
+                .filter(|r| r.device == d.name && !r.retransmission && r.captured.is_some())
+                .collect();
+            let refused = |a: Option<&Answer>| a.is_some_and(|a| a.status >= 300);
+            DeviceOutcome {
+                device: d.name.clone(),
+                answered: mine.len(),
+                refused_by_asterisk: mine.iter().filter(|r| refused(r.captured.as_ref())).count(),
+                refused_by_model: checked.then(|| {
+                    mine.iter()
+                        .filter(|r| r.model.is_none() || refused(r.model.as_ref()))
+                        .count()
+                }),
+                last_status_asterisk: mine
+                    .last()
+                    .and_then(|r| r.captured.as_ref())
+                    .map(|a| a.status),
+                last_status_model: mine.last().and_then(|r| r.model.as_ref()).map(|a| a.status),
+            }
+        })
+        .collect()
+}
+
 /// Import one input.
 pub fn import(bytes: &[u8], req: &Request) -> Result<Report, ImportError> {
     let mut cap = crate::read(bytes)?;
@@ -185,7 +230,10 @@ pub fn import(bytes: &[u8], req: &Request) -> Result<Report, ImportError> {
         )
     });
     let scenario = crate::scenario::scenario_text(&cap, &st, conf.as_deref(), &release.name);
+    let rows = rows(&cap, &st, check.as_ref());
     Ok(Report {
+        outcomes: outcomes(&st, &rows, check.is_some()),
+        rows,
         blind_spots: cap
             .blind_spots
             .iter()
@@ -195,7 +243,6 @@ pub fn import(bytes: &[u8], req: &Request) -> Result<Report, ImportError> {
             })
             .collect(),
         unknown_settings: conf.is_none().then_some(UNKNOWN_WITHOUT_CONF),
-        rows: rows(&cap, &st, check.as_ref()),
         capture: cap,
         story: st,
         release,

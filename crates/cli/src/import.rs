@@ -87,6 +87,16 @@ fn render_devices(r: &Report, s: &mut String) {
             d.aor,
             addrs.join(" → ")
         ));
+        if let Some(o) = r.outcomes.iter().find(|o| o.device == d.name) {
+            let model = o
+                .refused_by_model
+                .map(|m| format!("; the model would refuse {m}"))
+                .unwrap_or_default();
+            s.push_str(&format!(
+                "  {:<12} Asterisk refused {} of {} answered REGISTERs{model}\n",
+                "", o.refused_by_asterisk, o.answered
+            ));
+        }
         if let Some(ua) = &d.user_agent {
             s.push_str(&format!(
                 "  {:<12} {ua}; Call-ID {}\n",

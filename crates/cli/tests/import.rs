@@ -103,6 +103,11 @@ fn a_wrong_conf_fails_the_check_and_says_where() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("Status: Asterisk 403, model 200"), "{out}");
     assert!(out.contains("max_contacts"), "{out}");
+    // The what-if's headline: with max_contacts=2 the rebinding phone is never refused.
+    assert!(
+        out.contains("Asterisk refused 1 of 5 answered REGISTERs; the model would refuse 0"),
+        "{out}"
+    );
     assert!(
         out.trim_end().ends_with("failed") && !out.trim_end().ends_with(" 0 failed"),
         "{out}"

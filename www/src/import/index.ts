@@ -194,12 +194,22 @@ function devicesTable(r: Report): HTMLElement {
   const t = el("table", { class: "import-devices" });
   t.append(el("caption", {}, "Devices"));
   const h = el("tr");
-  for (const c of ["device", "AOR", "addresses", "user agent"]) h.append(el("th", { scope: "col" }, c));
+  const checked = r.check !== null;
+  const cols = ["device", "AOR", "addresses", "user agent", "refused by Asterisk"];
+  if (checked) cols.push("refused by the model");
+  for (const c of cols) h.append(el("th", { scope: "col" }, c));
   t.append(h);
   for (const d of r.story.devices) {
     const tr = el("tr");
     const addrs = d.addresses.map((a) => `${a.transport} ${a.peer}${a.change ? ` (${CHANGE[a.change]})` : ""}`).join(" → ");
+    const o = r.outcomes.find((x) => x.device === d.name);
     tr.append(el("td", {}, d.name), el("td", {}, d.aor), el("td", {}, addrs), el("td", {}, d.user_agent ?? ""));
+    tr.append(el("td", { class: "import-refused-asterisk" }, o ? `${o.refused_by_asterisk} of ${o.answered}` : ""));
+    if (checked) {
+      const m = el("td", { class: "import-refused-model" }, o && o.refused_by_model !== null ? `${o.refused_by_model} of ${o.answered}` : "");
+      if (o && o.refused_by_model !== o.refused_by_asterisk) m.dataset.differs = "true";
+      tr.append(m);
+    }
     t.append(tr);
   }
   return t;

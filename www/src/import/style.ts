@@ -16,6 +16,7 @@ export const STYLE = `
 .import-result caption { text-align: left; font-weight: 600; padding: 0.3rem 0; }
 .import-result th, .import-result td { border-bottom: 1px solid var(--border); padding: 0.25rem 0.4rem; text-align: left; vertical-align: top; }
 .import-result tr[data-differs="true"] td { background: var(--bad-bg); }
+.import-result td[data-differs="true"] { background: var(--bad-bg); color: var(--bad); font-weight: 600; }
 .import-diffs { margin: 0.2rem 0; padding-left: 1rem; color: var(--bad); }
 .import-hint { color: var(--warn); }
 .import-actions { display: flex; gap: 0.6rem; margin-top: 0.6rem; }

@@ -74,6 +74,15 @@ export interface Device {
   addresses: AddressUse[];
 }
 
+export interface DeviceOutcome {
+  device: string;
+  answered: number;
+  refused_by_asterisk: number;
+  refused_by_model: number | null;
+  last_status_asterisk: number | null;
+  last_status_model: number | null;
+}
+
 export interface Report {
   capture: {
     input: "asterisk_log" | "pcap" | "pcap_ng";
@@ -87,6 +96,7 @@ export interface Report {
   blind_spots: { kind: BlindSpotKind; explain: string }[];
   unknown_settings: string | null;
   rows: Row[];
+  outcomes: DeviceOutcome[];
   check: { passed: number; failed: number; unanswered: number } | null;
   scenario: string;
 }
