@@ -5,6 +5,7 @@ import { undo } from "@codemirror/commands";
 import { type ControlEdit, renderControls } from "./controls/index";
 import { describeEdit } from "./controls/objects";
 import { renderDiagnosticList } from "./editor/diagnostics";
+import { mountImport } from "./import/index";
 import { createEditor, type PlacedDiagnostic, type ScenarioEditor } from "./editor/index";
 import { AddressBar, copyText, embedCode, pageUrl, store } from "./share/index";
 import type { Trace } from "./types";
@@ -307,6 +308,7 @@ async function start(): Promise<void> {
   // The saved text is overwritten only by an edit (a link opened is not yet the user's work).
   fillPresets();
   refreshControls();
+  mountImport(byId("capture-import"), { openScenario: (text) => (editor.replace(text), void runNow()) });
 
   runButton.disabled = false;
   runButton.addEventListener("click", () => void runNow());

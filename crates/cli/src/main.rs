@@ -16,6 +16,9 @@ commands:
   run LINK            run a scenario from a share link
   presets [--print NAME]
                       list the built-in presets, or print one's text
+  import FILE [--conf pjsip.conf] [--asterisk RELEASE] [--out FILE] [--anonymise] [--json] [--check]
+                      read an Asterisk log (pjsip logger on) or a pcap/pcapng: devices,
+                      REGISTERs and answers; --check holds the model against them
   replay FILE.json…   replay recordings of a real Asterisk against the registrar
                       (a folder replays every *.json in it)
 ";
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("replay") => replay(&args[1..]),
+        Some("import") => aorlab_cli::import::main_import(&args[1..]),
         Some(cmd @ ("run" | "check" | "presets" | "link")) => {
             let r = match cmd {
                 "run" => aorlab_cli::run::main_run(&args[1..]),
