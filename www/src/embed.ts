@@ -80,7 +80,9 @@ function run(): void {
   if (diagnosticsBox) diagnosticsBox.hidden = true;
   status.textContent = "";
   status.dataset.state = "ok";
-  byId<HTMLElement>("embed-title").textContent = trace.title;
+  const title = byId<HTMLElement>("embed-title");
+  title.textContent = trace.title;
+  title.title = trace.title; // the whole title when a narrow frame cuts it with "…"
   views.update(trace);
   updateOpenLink();
   postHeight();
@@ -91,22 +93,18 @@ function updateOpenLink(): void {
   openFull.href = `${pageUrl("")}#${sim.encodeLink(text, t, views.panel())}`;
 }
 
+/** Plays the run (about 20 s) with the timeline's own player, so its button says Pause; a
+ * touch or key from the reader stops it. */
 function autoplay(): void {
-  let stopped = false;
-  const stop = () => (stopped = true);
+  const stop = (event: Event) => {
+    // The Play/Pause button does its own toggling.
+    if ((event.target as Element | null)?.closest?.(".tl-play")) return;
+    views.pause();
+  };
   document.addEventListener("pointerdown", stop, { once: true });
   document.addEventListener("keydown", stop, { once: true });
-  const started = performance.now();
-  const from = views.cursor();
-  const step = (now: number) => {
-    if (stopped || !trace) return;
-    const end = trace.end_ms;
-    // The whole run in about 20 seconds.
-    const at = from + ((now - started) / 20_000) * end;
-    views.setCursor(Math.min(end, at));
-    if (at < end) requestAnimationFrame(step);
-  };
-  requestAnimationFrame(step);
+  if (trace && views.cursor() >= trace.end_ms) views.setCursor(0);
+  views.playFor(20_000);
 }
 
 async function start(): Promise<void> {

@@ -3,7 +3,9 @@
 
 import { undo } from "@codemirror/commands";
 import { type ControlEdit, renderControls } from "./controls/index";
+import { describeEdit } from "./controls/objects";
 import { renderDiagnosticList } from "./editor/diagnostics";
+import { mountImport } from "./import/index";
 import { createEditor, type PlacedDiagnostic, type ScenarioEditor } from "./editor/index";
 import { AddressBar, copyText, embedCode, pageUrl, store } from "./share/index";
 import type { Trace } from "./types";
@@ -11,6 +13,8 @@ import { mountViews, type PanelName, type Views } from "./views";
 import { compileModule, loadSim, type Sim, SimWorker } from "./wasm";
 
 const TEXT_KEY = "aorlab.scenario";
+const WRAP_KEY = "aorlab.editor.wrap";
+const TAB_KEY = "aorlab.editor.tab-indents";
 const PREVIOUS_KEY = "aorlab.scenario.before-link";
 const DEBOUNCE_MS = 250;
 
@@ -92,6 +96,7 @@ async function runNow(panic = false): Promise<void> {
   const { outcome } = reply;
   if (!outcome.ok) {
     showProblems(outcome.diagnostics as PlacedDiagnostic[]);
+    // Follow-on problems are counted with their cause ("and N more caused by this").
     const n = outcome.diagnostics.length;
     const shown = trace ? " — the results show the last good run" : " — fix them to see the results";
     status.textContent = `${n} problem${n === 1 ? "" : "s"} in the scenario${shown}`;
@@ -133,22 +138,37 @@ function followAddress(): void {
   address.follow(currentLink);
 }
 
-function refreshControls(): void {
+function refreshControls(force = false): void {
   try {
-    renderControls(byId("controls"), sim.controls(editor.text()), applyControl);
+    renderControls(byId("controls"), sim.controls(editor.text()), applyControl, force);
   } catch (error) {
     console.warn("aorlab: controls", error);
   }
 }
 
+/** Says what a quick control did (or why it could not), never nothing. */
+function controlSaid(message: string, kind: "ok" | "problem"): void {
+  const said = byId<HTMLElement>("controls-said");
+  said.textContent = message;
+  said.dataset.kind = kind;
+}
+
 function applyControl(edit: ControlEdit): void {
   const text = editor.text();
-  const next =
-    edit.kind === "version"
-      ? sim.setVersion(text, edit.value)
-      : sim.setOption(text, edit.name!, edit.section!, edit.option!, edit.value);
-  if (next === undefined) return;
-  editor.replace(next);
+  if (edit.kind === "version") {
+    editor.replace(sim.setVersion(text, edit.value));
+    controlSaid(`Asterisk ${edit.value}.`, "ok");
+    void runNow();
+    return;
+  }
+  const outcome = sim.editOption(text, edit.section, edit.name, edit.template, edit.option, edit.value);
+  if (!outcome.ok) {
+    controlSaid(`Could not change ${edit.option}: ${outcome.problem}`, "problem");
+    refreshControls(true);
+    return;
+  }
+  editor.replace(outcome.text);
+  controlSaid(describeEdit(edit, outcome.line, outcome.affects), "ok");
   void runNow();
 }
 
@@ -162,11 +182,28 @@ function onTextChange(text: string): void {
 function fillPresets(): void {
   const list = byId<HTMLUListElement>("preset-list");
   const menu = byId<HTMLDetailsElement>("presets");
-  // A menu: Escape or a click elsewhere closes it.
+  const summary = menu.querySelector("summary")!;
+  const items = () => [...list.querySelectorAll<HTMLButtonElement>("button.preset")];
+  // A menu: arrows move between presets, Home/End jump, Escape or a click elsewhere closes it.
+  summary.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    event.preventDefault();
+    menu.open = true;
+    const all = items();
+    (event.key === "ArrowDown" ? all[0] : all[all.length - 1])?.focus();
+  });
+  list.addEventListener("keydown", (event) => {
+    const all = items();
+    const i = all.indexOf(document.activeElement as HTMLButtonElement);
+    const to: Record<string, number> = { ArrowDown: i + 1, ArrowUp: i - 1, Home: 0, End: all.length - 1 };
+    if (!(event.key in to)) return;
+    event.preventDefault();
+    all[(to[event.key]! + all.length) % all.length]?.focus();
+  });
   menu.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && menu.open) {
       menu.open = false;
-      menu.querySelector("summary")?.focus();
+      summary.focus();
     }
   });
   document.addEventListener("click", (event) => {
@@ -186,6 +223,8 @@ function fillPresets(): void {
     button.addEventListener("click", () => {
       menu.open = false;
       editor.replace(preset.text);
+      // Read it from the top: the cursor (and the keyboard focus) go to the editor's start.
+      editor.goTo(1, 1);
       void runNow();
       showNotice(`Loaded the preset “${preset.title || preset.name}”. Your previous text is one undo away (Ctrl+Z).`, "info", [
         ["Undo", () => undoOnce()],
@@ -194,6 +233,25 @@ function fillPresets(): void {
     item.append(button);
     list.append(item);
   }
+}
+
+/** Wrap lines / Tab key indents: checkboxes under the editor, remembered in localStorage. */
+function editorSettings(): { wrap: boolean; tabIndents: boolean } {
+  const wrap = store.get(WRAP_KEY) !== "no";
+  const tabIndents = store.get(TAB_KEY) === "yes";
+  const wrapBox = byId<HTMLInputElement>("opt-wrap");
+  const tabBox = byId<HTMLInputElement>("opt-tab");
+  wrapBox.checked = wrap;
+  tabBox.checked = tabIndents;
+  wrapBox.addEventListener("change", () => {
+    editor.setWrap(wrapBox.checked);
+    store.set(WRAP_KEY, wrapBox.checked ? "yes" : "no");
+  });
+  tabBox.addEventListener("change", () => {
+    editor.setTabIndents(tabBox.checked);
+    store.set(TAB_KEY, tabBox.checked ? "yes" : "no");
+  });
+  return { wrap, tabIndents };
 }
 
 function undoOnce(): void {
@@ -245,10 +303,12 @@ async function start(): Promise<void> {
     options: sim.optionTable(),
     onChange: onTextChange,
     onRun: () => void runNow(),
+    ...editorSettings(),
   });
   // The saved text is overwritten only by an edit (a link opened is not yet the user's work).
   fillPresets();
   refreshControls();
+  mountImport(byId("capture-import"), { openScenario: (text) => (editor.replace(text), void runNow()) });
 
   runButton.disabled = false;
   runButton.addEventListener("click", () => void runNow());
@@ -269,7 +329,7 @@ async function start(): Promise<void> {
     confirm((await copyText(link)) ? "Link copied ✓" : "Copy this link:", link);
   });
   byId("copy-embed").addEventListener("click", async () => {
-    const code = embedCode(sim.encodeLink(editor.text(), undefined, views.panel()), trace?.title ?? "");
+    const code = embedCode(currentLink(), trace?.title ?? "");
     confirm((await copyText(code)) ? "Embed code copied ✓" : "Copy this code:", code);
   });
 

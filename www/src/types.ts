@@ -6,9 +6,12 @@ export type Severity = "error" | "warning";
 export interface Diagnostic {
   line: number;
   col: number;
+  end_col: number;
   message: string;
   hint: string | null;
   severity: Severity;
+  /** Problems that only follow from this one; absent when there are none. */
+  follow_ons?: Diagnostic[];
 }
 
 export interface SipText {
@@ -94,9 +97,15 @@ export interface BindingLife {
   added_ms: number;
   /** null while it still exists at the end. */
   removed_ms: number | null;
-  /** "expired" | "remove existing" | "remove unavailable" | "connection closed" | "pruned at boot"
-   * | "request" | "present" | … */
+  /** "expired" | "deleted on read" | "remove existing" | "remove unavailable" | "connection closed"
+   * | "pruned at boot" | "request" | "present" | … */
   ended_by: string;
+  /** The plain explanation of how it ended (null while present). */
+  end_why: string | null;
+  /** When its last grant runs out. */
+  expires_ms: number;
+  /** For "deleted on read": when it expired. */
+  expired_ms: number | null;
   refreshes: number;
 }
 

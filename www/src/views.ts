@@ -18,6 +18,10 @@ export interface Views {
   cursor(): number;
   setPanel(p: PanelName): void;
   panel(): string;
+  /** Plays the run from the cursor in about `ms` (the Play button shows Pause meanwhile). */
+  playFor(ms: number): void;
+  pause(): void;
+  isPlaying(): boolean;
 }
 
 export interface ViewsOptions {
@@ -188,5 +192,8 @@ export function mountViews(root: HTMLElement, opts: ViewsOptions = {}): Views {
     cursor: () => cursorMs,
     setPanel,
     panel: () => current,
+    playFor: (ms: number) => timeline.playFor(ms),
+    pause: () => timeline.pause(),
+    isPlaying: () => timeline.isPlaying(),
   };
 }

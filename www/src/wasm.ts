@@ -16,11 +16,62 @@ export interface Preset {
   text: string;
 }
 
+/** One entry of the version menu (asterisk_releases() in wasm). */
+export interface AsteriskRelease {
+  /** What to write after `asterisk`: "22" (a branch's latest) or "20.16". */
+  value: string;
+  release: string;
+  latest_of_branch: boolean;
+  /** What changed in the registrar at this release. */
+  changes: string[];
+}
+
+/** Where a control's value comes from (crates/sim/src/edit: `Source`); lines are 1-based. */
+export type Source =
+  | { from: "section"; line: number }
+  | { from: "template"; name: string; line: number; users: string[] }
+  | { from: "default" };
+
+export interface Setting<T> {
+  value: T;
+  source: Source;
+}
+
+/** A template an object inherits from, and every section that uses it. */
+export interface TemplateRef {
+  name: string;
+  line: number;
+  users: string[];
+}
+
+export interface AorControls {
+  name: string;
+  line: number;
+  max_contacts: Setting<number>;
+  remove_existing: Setting<boolean>;
+  remove_unavailable: Setting<boolean>;
+  templates: TemplateRef[];
+}
+
+export interface EndpointControls {
+  name: string;
+  line: number;
+  rewrite_contact: Setting<boolean>;
+  templates: TemplateRef[];
+}
+
 export interface Controls {
   version: string;
-  aors: { name: string; max_contacts: number; remove_existing: boolean; remove_unavailable: boolean }[];
-  endpoints: { name: string; rewrite_contact: boolean }[];
+  /** The version menu (filled in by loadSim). */
+  releases?: AsteriskRelease[];
+  aors: AorControls[];
+  endpoints: EndpointControls[];
 }
+
+/** What editOption did: the new text, the line written and the sections it changes. */
+export type EditOutcome =
+  | { ok: true; text: string; line: number; affects: string[] }
+  | { ok: false; problem: string };
 
 export interface LinkView {
   t: number | null;
@@ -41,7 +92,8 @@ export interface Sim {
   presets(): Preset[];
   optionTable(): OptionSpec[];
   controls(text: string): Controls;
-  setOption(text: string, name: string, kind: string, option: string, value: string): string | undefined;
+  /** Sets an option in the object's own section (no template) or in one of its templates. */
+  editOption(text: string, kind: string, name: string, template: string | undefined, option: string, value: string): EditOutcome;
   setVersion(text: string, version: string): string;
   encodeLink(text: string, t?: number, panel?: string): string;
   decodeLink(fragment: string): DecodedLink;
@@ -62,6 +114,7 @@ export async function compileModule(): Promise<WebAssembly.Module> {
 export async function loadSim(module?: WebAssembly.Module): Promise<Sim> {
   const compiled = module ?? (await compileModule());
   await init({ module_or_path: compiled });
+  const releases = glue.asterisk_releases() as AsteriskRelease[];
   return {
     version: glue.version(),
     module: compiled,
@@ -69,8 +122,9 @@ export async function loadSim(module?: WebAssembly.Module): Promise<Sim> {
     run: (text: string) => glue.run_scenario(text) as RunOutcome,
     presets: () => glue.presets() as Preset[],
     optionTable: () => glue.option_table() as OptionSpec[],
-    controls: (text: string) => glue.controls(text) as Controls,
-    setOption: (text, name, kind, option, value) => glue.set_option(text, name, kind, option, value),
+    controls: (text: string) => ({ ...(glue.controls(text) as Controls), releases }),
+    editOption: (text, kind, name, template, option, value) =>
+      glue.edit_option(text, kind, name, template, option, value) as EditOutcome,
     setVersion: (text, version) => glue.set_version(text, version),
     encodeLink: (text, t, panel) => glue.encode_link(text, t, panel),
     decodeLink: (fragment) => glue.decode_link(fragment) as DecodedLink,

@@ -149,3 +149,29 @@ export function screenshotPath(name) {
   mkdirSync(screenshotDir, { recursive: true });
   return join(screenshotDir, `${name}.png`);
 }
+
+// What a person waits for and reads, shared by the page tests.
+
+/** The page (or embed) finished starting. */
+export async function ready(page) {
+  await page.locator("body[data-ready=true]").waitFor({ timeout: 30_000 });
+}
+
+/** The editor's text. */
+export const text = (page) => page.evaluate(() => window.aorlab.text());
+
+/** How many runs the playground has finished. */
+export const runs = async (page) => Number(await page.locator("body").getAttribute("data-runs"));
+
+/** Waits until the page has finished more runs than `before`. */
+export async function nextRun(page, before) {
+  await page.waitForFunction((n) => Number(document.body.dataset.runs) > n, before, { timeout: 15_000 });
+}
+
+/** Opens the Presets menu and loads one, as a person does; waits for its run. */
+export async function loadPreset(page, name) {
+  await page.locator("#presets > summary").click();
+  const before = await runs(page);
+  await page.locator(`button.preset[data-preset="${name}"]`).click();
+  await nextRun(page, before);
+}

@@ -10,10 +10,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { deflateRawSync } from "node:zlib";
-import { launchBrowser, openPage, root, screenshotPath, serveDist } from "./harness.mjs";
-
-const ready = (page) => page.locator("body[data-ready=true]").waitFor({ timeout: 30_000 });
-const text = (page) => page.evaluate(() => window.aorlab.text());
+import { launchBrowser, openPage, ready, root, screenshotPath, serveDist, text } from "./harness.mjs";
 
 /** A v1 link made here, the way the Rust codec makes them (view line, newline, text). */
 function v1(payload) {
@@ -65,7 +62,7 @@ describe("share links and embeds", () => {
     await page.locator("#copy-embed").click();
     await page.locator("#share-done").getByText(/Embed code copied/).waitFor();
     const code = await page.locator("#share-url").inputValue();
-    assert.match(code, /^<iframe src="http:\/\/[^"]+\/embed\.html#v1\.[A-Za-z0-9_-]+" title="aorlab: [^"]+" sandbox="allow-scripts" loading="lazy" style="width:100%;height:480px;border:0"><\/iframe>$/);
+    assert.match(code, /^<iframe src="http:\/\/[^"]+\/embed\.html#v1\.[A-Za-z0-9_-]+" title="aorlab: [^"]+" sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox" loading="lazy" style="width:100%;height:480px;border:0"><\/iframe>$/);
     assert.deepEqual(problems, []);
     await context.close();
   });
@@ -171,7 +168,7 @@ describe("share links and embeds", () => {
     };
     for (const [id, title] of Object.entries(expected)) {
       const frame = page.locator(`#${id}`);
-      assert.equal(await frame.getAttribute("sandbox"), "allow-scripts");
+      assert.equal(await frame.getAttribute("sandbox"), "allow-scripts allow-popups allow-popups-to-escape-sandbox");
       await frame.scrollIntoViewIfNeeded();
       const inside = page.frameLocator(`#${id}`);
       try {

@@ -4,19 +4,9 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { launchBrowser, openPage, screenshotPath, serveDist } from "./harness.mjs";
+import { launchBrowser, nextRun, openPage, ready, runs, screenshotPath, serveDist, text } from "./harness.mjs";
 
-export async function ready(page) {
-  await page.locator("body[data-ready=true]").waitFor({ timeout: 30_000 });
-}
-
-export const text = (page) => page.evaluate(() => window.aorlab.text());
-const runs = async (page) => Number(await page.locator("body").getAttribute("data-runs"));
-
-/** Waits until the page has finished more runs than `before`. */
-export async function nextRun(page, before) {
-  await page.waitForFunction((n) => Number(document.body.dataset.runs) > n, before, { timeout: 15_000 });
-}
+export { nextRun, ready, text };
 
 describe("playground shell", () => {
   let server;
@@ -151,6 +141,10 @@ describe("playground shell", () => {
     assert.match(await text(page), /^max_contacts = 4$/m);
     assert.doesNotMatch(await text(page), /^max_contacts = 2$/m);
     assert.doesNotMatch(await summary.innerText(), /REGISTER rejected/);
+    // The version menu lists each branch's latest and every release where the registrar
+    // changes, saying what changed.
+    assert.match(await page.locator('#control-version option[value="20.16"]').textContent(), /200 OK Contacts sorted by id/);
+    assert.match(await page.locator('#control-version option[value="18"]').textContent(), /latest, 18\.26\.4/);
     // The version select edits the `asterisk` line.
     before = await runs(page);
     await page.locator("#control-version").selectOption("16.8");

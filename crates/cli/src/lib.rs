@@ -1,5 +1,6 @@
 //! Library side of the `aorlab` command: the oracle replay lives here so tests
 //! can call it directly.
 
+pub mod import;
 pub mod replay;
 pub mod run;

@@ -1,6 +1,6 @@
 //! The `aorlab` command line.
 
-use aorlab_cli::replay::{replay_case, summary_line};
+use aorlab_cli::replay::{case_files, replay_case, summary_line};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: aorlab <command> …
@@ -16,6 +16,9 @@ commands:
   run LINK            run a scenario from a share link
   presets [--print NAME]
                       list the built-in presets, or print one's text
+  import FILE [--conf pjsip.conf] [--asterisk RELEASE] [--out FILE] [--anonymise] [--json] [--check]
+                      read an Asterisk log (pjsip logger on) or a pcap/pcapng: devices,
+                      REGISTERs and answers; --check holds the model against them
   replay FILE.json…   replay recordings of a real Asterisk against the registrar
                       (a folder replays every *.json in it)
 ";
@@ -25,16 +28,7 @@ fn replay(args: &[String]) -> ExitCode {
     for a in args {
         let p = std::path::Path::new(a);
         if p.is_dir() {
-            let mut v: Vec<_> = std::fs::read_dir(p)
-                .map(|d| {
-                    d.filter_map(|e| e.ok())
-                        .map(|e| e.path())
-                        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-                        .collect()
-                })
-                .unwrap_or_default();
-            v.sort();
-            files.extend(v);
+            files.extend(case_files(p));
         } else {
             files.push(p.to_path_buf());
         }
@@ -83,6 +77,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("replay") => replay(&args[1..]),
+        Some("import") => aorlab_cli::import::main_import(&args[1..]),
         Some(cmd @ ("run" | "check" | "presets" | "link")) => {
             let r = match cmd {
                 "run" => aorlab_cli::run::main_run(&args[1..]),

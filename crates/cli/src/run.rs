@@ -180,10 +180,17 @@ pub fn main_check(args: &[String]) -> Result<String, (u8, String)> {
         )),
         Err(d) => {
             let errors = d.iter().filter(|x| x.severity == Severity::Error).count();
+            // Follow-on problems are listed under their cause and counted apart.
+            let more: usize = d.iter().map(|x| x.follow_ons.len()).sum();
+            let more = if more > 0 {
+                format!(" (+{more} caused by them)")
+            } else {
+                String::new()
+            };
             Err((
                 1,
                 format!(
-                    "{}{f}: {}",
+                    "{}{f}: {}{more}",
                     print_diagnostics(f, &d),
                     count(errors, "error")
                 ),

@@ -27,6 +27,23 @@ pub struct Count {
     pub count: i64,
     pub max_contacts: u32,
     pub remove_existing: bool,
+    /// For remove_existing evictions: the bindings this REGISTER left untouched
+    /// (the count is untouched + added + updated).
+    pub untouched: Option<u32>,
+}
+
+/// A read of an AOR's contacts (`location.c`), which deletes its expired ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AorRead {
+    /// REGISTER handling loads the AOR before deciding.
+    Register,
+    /// `PJSIP_DIAL_CONTACTS`.
+    DialContacts,
+    /// `Dial(PJSIP/endpoint)` picks the first contact.
+    Dial,
+    /// `pjsip show aor` (and `pjsip show contacts` for AORs with static contacts).
+    Cli,
 }
 
 /// Why a change happened, mirroring Asterisk's reasons.
@@ -37,10 +54,16 @@ pub enum Why {
     Request,
     /// Evicted to make room (`remove_existing`).
     RemoveExisting { count: Count },
+    /// 13.17 and older: remove_existing removed every binding the REGISTER did
+    /// not touch, whatever max_contacts was.
+    RemoveExistingAll,
     /// Evicted because Unreachable (`remove_unavailable`).
     RemoveUnavailable { count: Count },
     /// The expiry sweep found it expired.
     Expiration,
+    /// Expired, and deleted without a log line when `read` loaded the AOR
+    /// before the sweep came (`expired_at`: the stored expiry).
+    ExpiredOnRead { read: AorRead, expired_at: Millis },
     /// Its TCP/TLS/WS connection closed.
     Shutdown,
     /// Pruned when Asterisk started (connection-bound binding).
@@ -118,8 +141,21 @@ impl Change {
                 "Binding {uri} evicted from AOR '{aor}' because it is Unreachable (qualify failed) and {} would exceed max_contacts {}; remove_unavailable=yes removes unreachable bindings first.",
                 count_text(count), count.max_contacts
             ),
+            (ChangeKind::Removed, Why::RemoveExistingAll) => format!(
+                "Binding {uri} removed from AOR '{aor}': in this release remove_existing=yes removes every binding the REGISTER did not refresh, whatever max_contacts is."
+            ),
             (ChangeKind::Removed, Why::Expiration) => format!(
                 "Binding {uri} of AOR '{aor}' expired: it was not refreshed in time, and the expiry sweep deleted it."
+            ),
+            (ChangeKind::Removed, Why::ExpiredOnRead { read, expired_at }) => format!(
+                "Binding {uri} expired at {}; Asterisk deleted it, without a log line, when {} read the AOR (before the expiry sweep came).",
+                clock_of_day(*expired_at),
+                match read {
+                    AorRead::Register => format!("the next REGISTER for {aor}"),
+                    AorRead::DialContacts => format!("PJSIP_DIAL_CONTACTS for {aor}"),
+                    AorRead::Dial => format!("a Dial to {aor}"),
+                    AorRead::Cli => "the CLI".to_string(),
+                }
             ),
             (ChangeKind::Removed, Why::Shutdown) => format!(
                 "Binding {uri} removed from AOR '{aor}' because the TCP/TLS/WebSocket connection it was registered over closed."
@@ -161,8 +197,23 @@ impl Change {
     }
 }
 
+/// `4:10` / `1:04:10`: the time of day (the simulator's clock starts at midnight).
+fn clock_of_day(at: Millis) -> String {
+    let s = at / 1000 % 86_400;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
 fn count_text(c: &Count) -> String {
-    if c.remove_existing {
+    if let Some(u) = c.untouched {
+        format!(
+            "{u} binding(s) this REGISTER did not touch + {} new + {} refreshed = {}",
+            c.added, c.updated, c.count
+        )
+    } else if c.remove_existing {
         format!(
             "this REGISTER's own {} binding(s) ({} new + {} refreshed − {} removed)",
             c.count, c.added, c.updated, c.deleted

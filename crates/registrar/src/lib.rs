@@ -14,10 +14,10 @@ mod time;
 mod views;
 
 pub use binding::{dynamic_id, static_id, uri_md5, Binding, ConnId, Status};
-pub use change::{Change, ChangeKind, Count, Why};
+pub use change::{AorRead, Change, ChangeKind, Count, Why};
 pub use config::{parse_pjsip_conf, parse_pjsip_conf_for, Config, ConfigDiagnostic, Protocol};
 pub use nat::Addr;
-pub use profile::Profile;
+pub use profile::{Behaviour, Milestone, Profile, Since, BRANCHES, TABLE};
 pub use register::{expiration_for, find_aor_name, MAX_HOSTNAME, MAX_URL_SIZE};
 pub use registrar::{Outcome, QualifyRequest, QualifyResult, Received, Registrar};
 pub use response::reason_phrase;

@@ -74,7 +74,7 @@ pub fn rewrite_contact(uri: &mut Uri, source: &Addr, protocol: Protocol, profile
 /// WebSocket transports always rewrite the first Contact to the packet source
 /// with `transport=ws`, saving the original host (20.0/18.13/16.27+).
 pub fn websocket_rewrite(uri: &mut Uri, source: &Addr, profile: Profile) {
-    if profile >= Profile::V22 {
+    if profile.websocket_saves_orig_host() {
         let v = orig_host_value(uri);
         uri.other_params.push(Param::new(ORIG_HOST, Some(&v)));
     }
@@ -177,7 +177,7 @@ mod tests {
                 "sip:alice@127.100.0.2:5060",
                 "127.0.0.2:40201",
                 Protocol::Udp,
-                Profile::V22
+                Profile::default()
             ),
             "sip:alice@127.0.0.2:40201;x-ast-orig-host=127.100.0.2:5060"
         );
@@ -187,7 +187,7 @@ mod tests {
                 "sip:a@1.2.3.4:5060",
                 "1.2.3.4:4000",
                 Protocol::Udp,
-                Profile::V22
+                Profile::default()
             ),
             "sip:a@1.2.3.4:4000"
         );
@@ -197,7 +197,7 @@ mod tests {
                 "sip:a@10.0.0.5;transport=tcp",
                 "1.2.3.4:4000",
                 Protocol::Tcp,
-                Profile::V22
+                Profile::default()
             ),
             "sip:a@1.2.3.4:4000;transport=TCP;x-ast-orig-host=10.0.0.5:0"
         );
@@ -207,7 +207,7 @@ mod tests {
                 "sip:a@1.2.3.4:5060;transport=udp",
                 "1.2.3.4:4000",
                 Protocol::Udp,
-                Profile::V22
+                Profile::default()
             ),
             "sip:a@1.2.3.4:4000"
         );
@@ -217,7 +217,7 @@ mod tests {
                 "sip:a@10.0.0.5:5060",
                 "1.2.3.4:4000",
                 Protocol::Udp,
-                Profile::V13_18
+                Profile::new(16, 7, 0)
             ),
             "sip:a@1.2.3.4:4000"
         );

@@ -3,12 +3,11 @@
 //! `registrar_on_rx_request` → `register_aor_core`).
 
 use crate::binding::{dynamic_id, static_id, Binding, Status};
-use crate::change::{debug, verbose, warning, Change, ChangeKind, Count, Why};
+use crate::change::{debug, verbose, warning, AorRead, Change, ChangeKind, Count, Why};
 use crate::config::{Aor, Endpoint, IdentifyBy, Protocol};
 use crate::nat::{
     rewrite_contact, strip_x_ast_params, websocket_rewrite, will_survive_restart, TXP,
 };
-use crate::profile::Profile;
 use crate::registrar::{Outcome, Received, Registrar};
 use crate::response::{build_response, ResponseContact};
 use crate::time::Millis;
@@ -91,7 +90,13 @@ impl Registrar {
             return out;
         }
         let req = &rx.request;
-        let src = rx.source.to_string();
+        // pjsip's `src_name`: an IPv6 source is printed without brackets.
+        let src = format!("{}:{}", rx.source.ip, rx.source.port);
+        let from_src = if self.profile.logs_source_address() {
+            format!(" ({src})")
+        } else {
+            String::new()
+        };
         let server = self.server.clone();
         let reject = |out: &mut Outcome,
                       code: u16,
@@ -219,7 +224,7 @@ impl Registrar {
         if endpoint.aors.is_empty() {
             let log = warning(
                 "res_pjsip_registrar.c",
-                format!("Endpoint '{ep}' ({src}) has no configured AORs"),
+                format!("Endpoint '{ep}'{from_src} has no configured AORs"),
             );
             reject(&mut out, 403, "", &ep, "", Why::NoAors, log);
             return out;
@@ -228,7 +233,7 @@ impl Registrar {
             let log = warning(
                 "res_pjsip_registrar.c",
                 format!(
-                    "Endpoint '{ep}' ({src}) attempted to register to an AOR with a non-SIP URI"
+                    "Endpoint '{ep}'{from_src} attempted to register to an AOR with a non-SIP URI"
                 ),
             );
             reject(
@@ -253,7 +258,7 @@ impl Registrar {
             let shown = aor_name.clone().unwrap_or_default();
             let log = warning(
                 "res_pjsip_registrar.c",
-                format!("AOR '{shown}' not found for endpoint '{ep}' ({src})"),
+                format!("AOR '{shown}' not found for endpoint '{ep}'{from_src}"),
             );
             let user = to.uri.user.clone().unwrap_or_default();
             reject(
@@ -273,7 +278,7 @@ impl Registrar {
         if aor.max_contacts == 0 {
             let log = warning(
                 "res_pjsip_registrar.c",
-                format!("AOR '{}' has no configured max_contacts. Endpoint '{ep}' ({src}) unable to register", aor.name),
+                format!("AOR '{}' has no configured max_contacts. Endpoint '{ep}'{from_src} unable to register", aor.name),
             );
             reject(
                 &mut out,
@@ -290,9 +295,7 @@ impl Registrar {
         }
 
         // --- register_aor: load (lazy expiry) ----------------------------------------
-        for b in self.prune_expired(now, Some(&aor.name)) {
-            out.line(now, crate::registrar::deleted_line(&b.aor, &b.uri));
-        }
+        self.prune_expired(now, Some(&aor.name), AorRead::Register, &mut out);
         self.update_endpoint_states(now, &mut out);
         // Stored URIs are re-parsed by Asterisk on every REGISTER; the result never
         // changes, so it is parsed once per binding and kept.
@@ -330,7 +333,16 @@ impl Registrar {
                 fresh: false,
             });
         }
-        work.sort_by(|a, b| a.id.cmp(&b.id));
+        // astdb hands rows back in key order; static contacts follow (their own
+        // container is sorted by URI) unless sorcery sorts everything by id.
+        let sorted = self.profile.sorts_retrieved_contacts();
+        if sorted {
+            work.sort_by(|a, b| a.id.cmp(&b.id));
+        } else {
+            work.sort_by(|a, b| (a.is_static, &a.uri).cmp(&(b.is_static, &b.uri)));
+            let n = work.iter().filter(|w| !w.is_static).count();
+            work[..n].sort_by(|a, b| a.id.cmp(&b.id));
+        }
         let permanent = aor.contacts.len() as i64;
         let existing_dynamic = work.iter().filter(|w| !w.is_static).count() as u32;
 
@@ -462,22 +474,23 @@ impl Registrar {
             count,
             max_contacts: aor.max_contacts,
             remove_existing: aor.remove_existing,
+            untouched: None,
         };
         // `existing_contacts`: with remove_existing, the non-static bindings as loaded,
         // taken *before* the remove_unavailable pre-pass (so a binding that pass
         // evicts stays a candidate of the post-pass, as in Asterisk).
         let mut existing: Option<Vec<Work>> = (aor.remove_existing && !old_rules)
             .then(|| work.iter().filter(|w| !w.is_static).cloned().collect());
-        if contact_count > aor.max_contacts as i64
-            && aor.remove_unavailable
-            && self.profile.has_remove_unavailable()
-        {
+        // `contact_count` is a signed int compared with the unsigned max_contacts:
+        // a negative count (more removals than bindings) is huge, so over the limit.
+        let over = |count: i64| count as i32 as u32 > aor.max_contacts;
+        if over(contact_count) && aor.remove_unavailable && self.profile.has_remove_unavailable() {
             let unavail: Vec<Work> = work
                 .iter()
                 .filter(|w| self.status_of(&w.id) == Status::Unreachable)
                 .cloned()
                 .collect();
-            if contact_count - unavail.len() as i64 <= aor.max_contacts as i64 {
+            if !over(contact_count - unavail.len() as i64) {
                 let to_remove = (contact_count - aor.max_contacts as i64) as usize;
                 let chosen = self.pick_excess(&unavail, to_remove, &aor);
                 let count = mk_count(contact_count);
@@ -500,14 +513,10 @@ impl Registrar {
                 contact_count = count_of(&work);
             }
         }
-        if contact_count > aor.max_contacts as i64 {
+        if over(contact_count) {
             let log = warning(
                 "res_pjsip_registrar.c",
-                if self.profile.logs_source_on_max_contacts() {
-                    format!("Registration attempt from endpoint '{ep}' ({src}) to AOR '{}' will exceed max contacts of {}", aor.name, aor.max_contacts)
-                } else {
-                    format!("Registration attempt from endpoint '{ep}' to AOR '{}' will exceed max contacts of {}", aor.name, aor.max_contacts)
-                },
+                format!("Registration attempt from endpoint '{ep}'{from_src} to AOR '{}' will exceed max contacts of {}", aor.name, aor.max_contacts),
             );
             let first_uri = contacts.iter().find_map(|c| match c {
                 Contact::Addr(v) => Some(v.addr.uri.print(UriContext::Contact)),
@@ -538,7 +547,7 @@ impl Registrar {
             .unwrap_or_default();
         let call_id = req.headers.call_id().unwrap_or("").to_string();
         let mut touched: Vec<String> = Vec::new();
-        let mut new_binding = false;
+        let mut new_ids: Vec<String> = Vec::new();
         for (i, c) in contacts.iter().enumerate() {
             let v: &ContactValue = match c {
                 Contact::Star => {
@@ -546,13 +555,7 @@ impl Registrar {
                         (0..work.len()).filter(|&k| !work[k].is_static).collect();
                     let ids: Vec<String> = dynamic.iter().map(|&k| work[k].id.clone()).collect();
                     for id in ids {
-                        self.remove_binding(
-                            now,
-                            &id,
-                            Why::Request,
-                            Some((REGISTRAR_C, "request")),
-                            &mut out,
-                        );
+                        self.remove_binding(now, &id, Why::Request, Some(REGISTRAR_C), &mut out);
                         touched.push(id.clone());
                     }
                     work.retain(|w| w.is_static);
@@ -639,7 +642,8 @@ impl Registrar {
                             format!("Added contact '{uri_text}' to AOR '{}' with expiration of {e} seconds", aor.name),
                         ),
                     });
-                    insert_sorted(
+                    insert_in_order(
+                        sorted,
                         &mut work,
                         Work {
                             id: id.clone(),
@@ -650,8 +654,8 @@ impl Registrar {
                             fresh: true,
                         },
                     );
-                    touched.push(id);
-                    new_binding = true;
+                    touched.push(id.clone());
+                    new_ids.push(id);
                 }
                 Some(f) if e > 0 => {
                     let exp_ms = now as i64 + e as i64 * 1000;
@@ -683,7 +687,8 @@ impl Registrar {
                         ),
                     });
                     touched.push(f.id.clone());
-                    insert_sorted(
+                    insert_in_order(
+                        sorted,
                         &mut work,
                         Work {
                             exp_ms,
@@ -693,13 +698,7 @@ impl Registrar {
                     );
                 }
                 Some(f) => {
-                    self.remove_binding(
-                        now,
-                        &f.id,
-                        Why::Request,
-                        Some((REGISTRAR_C, "request")),
-                        &mut out,
-                    );
+                    self.remove_binding(now, &f.id, Why::Request, Some(REGISTRAR_C), &mut out);
                     touched.push(f.id.clone());
                 }
             }
@@ -715,18 +714,15 @@ impl Registrar {
                     .map(|w| w.id.clone())
                     .collect();
                 for id in doomed {
-                    let why = Why::RemoveExisting {
-                        count: mk_count(contact_count),
-                    };
-                    self.remove_binding(now, &id, why, None, &mut out);
+                    self.remove_binding(now, &id, Why::RemoveExistingAll, None, &mut out);
                     work.retain(|w| w.id != id);
                 }
             } else if let Some(ex) = existing {
                 let n = ex.len() as i64 + updated + added;
                 if n > aor.max_contacts as i64 {
-                    let cands: Vec<Work> = ex;
+                    let untouched = ex.len() as u32;
                     let chosen =
-                        self.pick_excess(&cands, (n - aor.max_contacts as i64) as usize, &aor);
+                        self.pick_excess(&ex, (n - aor.max_contacts as i64) as usize, &aor);
                     self.evict(
                         now,
                         &mut work,
@@ -734,18 +730,26 @@ impl Registrar {
                         &aor,
                         &ep,
                         |c| Why::RemoveExisting { count: c },
-                        mk_count(n),
+                        Count {
+                            untouched: Some(untouched),
+                            ..mk_count(n)
+                        },
                         &mut out,
                     );
                 }
             }
         }
 
-        // --- qualify: a new binding makes the AOR qualify all its contacts at once ----
-        if new_binding && aor.qualify_frequency > 0 {
-            out.qualify = self.qualify_aor(now, &aor.name);
-            self.next_qualify
-                .insert(aor.name.clone(), now + aor.qualify_frequency as u64 * 1000);
+        // --- qualify: a new binding makes the AOR qualify all its contacts at once
+        // (before 13.22: only the new binding is qualified) ----------------------------
+        if !new_ids.is_empty() && aor.qualify_frequency > 0 {
+            if self.profile.qualifies_whole_aor() {
+                out.qualify = self.qualify_aor(now, &aor.name, None);
+                self.next_qualify
+                    .insert(aor.name.clone(), now + aor.qualify_frequency as u64 * 1000);
+            } else {
+                out.qualify = self.qualify_aor(now, &aor.name, Some(&new_ids));
+            }
         }
 
         // --- 200 OK ---------------------------------------------------------------------
@@ -789,7 +793,7 @@ impl Registrar {
         // Before 16.17 (ASTERISK-29235) `process_nat` overwrote the first Contact of
         // the 200 OK with the transport's external_signaling_address when the UA
         // was outside local_net. Modelled for the profiles before 16.8.
-        if self.profile < Profile::V16_8 {
+        if !self.profile.keeps_response_contact() {
             if let (Some(t), Some(first)) = (
                 rx.transport
                     .as_deref()
@@ -870,7 +874,7 @@ impl Registrar {
         // Before 13.30/16.7 the alias was written into the wrong buffer, so the
         // domain_alias pass compared against garbage: treated as never matching.
         let no_aliases = std::collections::BTreeMap::new();
-        let aliases = if self.profile >= Profile::V16_8 {
+        let aliases = if self.profile.uses_domain_aliases() {
             &self.config.domain_aliases
         } else {
             &no_aliases
@@ -899,7 +903,7 @@ impl Registrar {
                 )
             })
         };
-        if self.profile >= Profile::V22 {
+        if self.profile.aor_from_to_first() {
             // 20.21/22.11+: the To URI first, then Authorization if identify_by allows.
             by_to().or_else(|| {
                 endpoint
@@ -956,17 +960,13 @@ impl Registrar {
                 continue;
             }
             let w = why(count.clone());
-            let reason = match w {
-                Why::RemoveUnavailable { .. } => "remove unavailable",
-                _ => "remove existing",
-            };
             if self.store.contains_key(&c.id) {
-                self.remove_binding(now, &c.id, w, Some((REGISTRAR_C, reason)), out);
-            } else {
+                self.remove_binding(now, &c.id, w, Some(REGISTRAR_C), out);
+            } else if let Some(reason) = self.profile.removal_reason(&w) {
                 out.line(
                     now,
                     verbose(
-                        "res_pjsip_registrar.c",
+                        REGISTRAR_C,
                         format!(
                             "Removed contact '{}' from AOR '{}' due to {reason}",
                             c.uri, aor.name
@@ -1022,7 +1022,13 @@ fn find_match(work: &[Work], uri: &Uri) -> Option<usize> {
         .position(|w| !w.is_static && w.parsed.as_ref().is_some_and(|p| uri_eq(uri, p).is_ok()))
 }
 
-fn insert_sorted(work: &mut Vec<Work>, w: Work) {
-    let at = work.partition_point(|x| x.id < w.id);
-    work.insert(at, w);
+/// `ao2_link` into the REGISTER's container: in id order where sorcery sorts
+/// (20.16/21.11/22.6/23.0+), else appended after everything loaded.
+fn insert_in_order(sorted: bool, work: &mut Vec<Work>, w: Work) {
+    if sorted {
+        let at = work.partition_point(|x| x.id < w.id);
+        work.insert(at, w);
+    } else {
+        work.push(w);
+    }
 }

@@ -2,7 +2,7 @@
 //! state (qualify status, connection monitors, timers). Every input carries `now`.
 
 use crate::binding::{Binding, ConnId, Status};
-use crate::change::{verbose, Change, ChangeKind, Why};
+use crate::change::{verbose, AorRead, Change, ChangeKind, Why};
 use crate::config::Config;
 use crate::nat::{options_request_uri, Addr};
 use crate::profile::Profile;
@@ -105,6 +105,8 @@ pub struct Registrar {
     booted_at: Millis,
     /// In memory: endpoints currently "Reachable" (persistent endpoint state).
     pub(crate) endpoint_up: BTreeMap<String, bool>,
+    /// Bindings that reads (dial, CLI) deleted since `take_read_changes`.
+    pub(crate) read_changes: Vec<Change>,
 }
 
 impl Registrar {
@@ -117,7 +119,7 @@ impl Registrar {
             profile,
             config,
             systemname: String::new(),
-            server: format!("Asterisk PBX {}", default_version(profile)),
+            server: format!("Asterisk PBX {profile}"),
             store: BTreeMap::new(),
             status: BTreeMap::new(),
             monitors: BTreeMap::new(),
@@ -128,6 +130,7 @@ impl Registrar {
             rng: 0x9e37_79b9_7f4a_7c15,
             booted_at: now,
             endpoint_up: BTreeMap::new(),
+            read_changes: Vec::new(),
         };
         r.boot(now);
         r
@@ -185,10 +188,19 @@ impl Registrar {
             return None;
         }
         let q = self.next_qualify.values().min().copied();
-        match (self.next_sweep, q) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+        [self.next_sweep, q, self.next_expiry_timer()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Before 13.9 each binding had its own expiry timer (`res_pjsip_registrar_expire`'s
+    /// scheduler) instead of the periodic sweep: the next one due.
+    fn next_expiry_timer(&self) -> Option<Millis> {
+        if self.profile.sweeps_periodically() {
+            return None;
         }
+        self.store.values().map(|b| b.expiration * 1000 + 1).min()
     }
 
     fn random(&mut self) -> u64 {
@@ -220,12 +232,13 @@ impl Registrar {
                 now,
                 |_, b| b.prune_on_boot && b.reg_server == me,
                 Why::SystemBoot,
-                Some(("res_pjsip/location.c", "system boot")),
+                Some("res_pjsip/location.c"),
                 &mut out,
             );
         }
         let interval = self.config.global.contact_expiration_check_interval;
-        self.next_sweep = (interval > 0).then(|| now + interval as u64 * 1000);
+        self.next_sweep = (interval > 0 && self.profile.sweeps_periodically())
+            .then(|| now + interval as u64 * 1000);
         self.schedule_first_qualify(now);
         self.update_endpoint_states(now, &mut out);
         out
@@ -365,29 +378,30 @@ impl Registrar {
         let interval = self.config.global.contact_expiration_check_interval;
         if interval == 0 {
             self.next_sweep = None;
-        } else if self.next_sweep.is_none() && self.up {
+        } else if self.next_sweep.is_none() && self.up && self.profile.sweeps_periodically() {
             self.next_sweep = Some(now + interval as u64 * 1000);
         }
         self.update_endpoint_states(now, &mut out);
         out
     }
 
-    /// Remove a binding from storage and memory.
     /// Delete a binding and record the change: the one place removals are
-    /// recorded. `log` is Asterisk's source file and "due to …" reason, or
-    /// `None` where Asterisk removes silently.
+    /// recorded. `file` is the Asterisk source that logs the removal (the
+    /// release decides the "due to …" words, or that there is no line), `None`
+    /// where Asterisk removes silently.
     pub(crate) fn remove_binding(
         &mut self,
         now: Millis,
         id: &str,
         why: Why,
-        log: Option<(&str, &str)>,
+        file: Option<&str>,
         out: &mut Outcome,
     ) -> bool {
+        let reason = file.zip(self.profile.removal_reason(&why));
         let Some(b) = self.delete(id) else {
             return false;
         };
-        let log = log.and_then(|(file, reason)| {
+        let log = reason.and_then(|(file, reason)| {
             verbose(
                 file,
                 format!(
@@ -415,7 +429,7 @@ impl Registrar {
         now: Millis,
         pred: impl Fn(&Registrar, &Binding) -> bool,
         why: Why,
-        log: Option<(&str, &str)>,
+        file: Option<&str>,
         out: &mut Outcome,
     ) {
         let doomed: Vec<String> = self
@@ -425,7 +439,7 @@ impl Registrar {
             .map(|b| b.id.clone())
             .collect();
         for id in doomed {
-            self.remove_binding(now, &id, why.clone(), log, out);
+            self.remove_binding(now, &id, why.clone(), file, out);
         }
     }
 
@@ -436,15 +450,39 @@ impl Registrar {
         self.store.remove(id)
     }
 
-    /// Lazy expiry: any read of an AOR's bindings silently deletes expired ones.
-    pub(crate) fn prune_expired(&mut self, now: Millis, aor: Option<&str>) -> Vec<Binding> {
-        let doomed: Vec<String> = self
+    /// `location.c`'s read of an AOR's contacts (`contact_expire`): every read
+    /// deletes the AOR's expired bindings, without a log line. Each deletion is
+    /// recorded as a Change with the read that did it.
+    pub(crate) fn prune_expired(
+        &mut self,
+        now: Millis,
+        aor: Option<&str>,
+        read: AorRead,
+        out: &mut Outcome,
+    ) {
+        let doomed: Vec<(String, Millis)> = self
             .store
             .values()
             .filter(|b| aor.is_none_or(|a| a == b.aor) && b.is_expired(now))
-            .map(|b| b.id.clone())
+            .map(|b| (b.id.clone(), b.expiration * 1000))
             .collect();
-        doomed.iter().filter_map(|id| self.delete(id)).collect()
+        for (id, expired_at) in doomed {
+            self.remove_binding(now, &id, Why::ExpiredOnRead { read, expired_at }, None, out);
+        }
+    }
+
+    /// A read outside REGISTER handling (dial, CLI): its deletions wait in
+    /// `read_changes` for `take_read_changes`.
+    pub(crate) fn prune_on_read(&mut self, now: Millis, aor: Option<&str>, read: AorRead) {
+        let mut out = Outcome::default();
+        self.prune_expired(now, aor, read, &mut out);
+        self.read_changes.extend(out.changes);
+    }
+
+    /// The bindings that reads (PJSIP_DIAL_CONTACTS, Dial, CLI views) deleted
+    /// since the last call, oldest first.
+    pub fn take_read_changes(&mut self) -> Vec<Change> {
+        std::mem::take(&mut self.read_changes)
     }
 
     /// An AOR is available while it has a contact (qualify off) or a Reachable
@@ -505,6 +543,16 @@ impl Registrar {
         if !self.up {
             return out;
         }
+        if self.next_expiry_timer().is_some_and(|t| t <= now) {
+            // the per-binding timers of 13.0–13.8: a silent delete at expiry
+            self.remove_where(
+                now,
+                |_, b| b.is_expired(now),
+                Why::Expiration,
+                None,
+                &mut out,
+            );
+        }
         if let Some(at) = self.next_sweep {
             if now >= at {
                 self.sweep(now, &mut out);
@@ -532,7 +580,7 @@ impl Registrar {
             }
             self.next_qualify
                 .insert(aor.clone(), now + freq as u64 * 1000);
-            out.qualify.extend(self.qualify_aor(now, &aor));
+            out.qualify.extend(self.qualify_aor(now, &aor, None));
         }
         self.update_endpoint_states(now, &mut out);
         out
@@ -546,7 +594,7 @@ impl Registrar {
             now,
             |_, b| b.expiration <= now_s && (now as i64) - (b.expiration as i64) * 1000 > 0,
             Why::Expiration,
-            Some(("res_pjsip_registrar.c", "expiration")),
+            Some("res_pjsip_registrar.c"),
             out,
         );
     }
@@ -561,16 +609,23 @@ impl Registrar {
             now,
             |r, b| r.monitors.get(&b.id) == Some(&conn),
             Why::Shutdown,
-            Some(("res_pjsip_registrar.c", "shutdown")),
+            Some("res_pjsip_registrar.c"),
             &mut out,
         );
         self.update_endpoint_states(now, &mut out);
         out
     }
 
-    /// OPTIONS for every binding of an AOR (dynamic and static).
-    pub(crate) fn qualify_aor(&mut self, now: Millis, aor: &str) -> Vec<QualifyRequest> {
-        self.prune_expired(now, Some(aor));
+    /// OPTIONS for every binding of an AOR (dynamic and static), or only for
+    /// `only` when given. Qualify keeps its own list of the AOR's contacts
+    /// (`pjsip_options.c`): it reads nothing, so it deletes nothing, and an
+    /// expired binding the sweep has not reached yet is still qualified.
+    pub(crate) fn qualify_aor(
+        &mut self,
+        _now: Millis,
+        aor: &str,
+        only: Option<&[String]>,
+    ) -> Vec<QualifyRequest> {
         let Some(a) = self.config.aors.get(aor) else {
             return Vec::new();
         };
@@ -583,6 +638,9 @@ impl Registrar {
             .collect();
         for s in &a.contacts {
             uris.push((crate::binding::static_id(aor, s), s.clone()));
+        }
+        if let Some(ids) = only {
+            uris.retain(|(id, _)| ids.contains(id));
         }
         uris.into_iter()
             .map(|(id, uri)| {
@@ -666,14 +724,5 @@ impl Registrar {
                 .find(|c| crate::binding::static_id(&a.name, c) == id)
                 .map(|c| (a.name.clone(), c.clone()))
         })
-    }
-}
-
-fn default_version(p: Profile) -> &'static str {
-    match p {
-        Profile::V13_17 => "13.17.2",
-        Profile::V13_18 => "16.7.0",
-        Profile::V16_8 => "18.7.0",
-        Profile::V22 => "22.11.0",
     }
 }

@@ -2,6 +2,7 @@
 //! Like Asterisk, each read first deletes expired bindings (silently).
 
 use crate::binding::{static_id, uri_md5, Status};
+use crate::change::AorRead;
 use crate::registrar::Registrar;
 use crate::time::Millis;
 use serde::Serialize;
@@ -24,14 +25,14 @@ pub struct ContactRow {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum DialError {
-    /// PJSIP_DIAL_CONTACTS: "Specified endpoint '…' does not exist".
+    /// PJSIP_DIAL_CONTACTS: "Specified endpoint '…' was not found".
     NoEndpoint(String),
 }
 
 impl std::fmt::Display for DialError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            DialError::NoEndpoint(e) => write!(f, "Specified endpoint '{e}' does not exist"),
+            DialError::NoEndpoint(e) => write!(f, "Specified endpoint '{e}' was not found"),
         }
     }
 }
@@ -60,9 +61,19 @@ fn cli_contact_line(
 }
 
 impl Registrar {
-    /// Every live binding (dynamic first by id, then static) of `aor`, after lazy expiry.
+    /// Every live binding of `aor` in the order Asterisk retrieves them, after
+    /// the read's lazy expiry (recorded: see `take_read_changes`).
     pub fn contact_rows(&mut self, now: Millis, aor: Option<&str>) -> Vec<ContactRow> {
-        self.prune_expired(now, aor);
+        self.contact_rows_read(now, aor, AorRead::Cli)
+    }
+
+    fn contact_rows_read(
+        &mut self,
+        now: Millis,
+        aor: Option<&str>,
+        read: AorRead,
+    ) -> Vec<ContactRow> {
+        self.prune_on_read(now, aor, read);
         self.rows_at(now, aor)
     }
 
@@ -108,7 +119,16 @@ impl Registrar {
                 });
             }
         }
-        rows.sort_by(|a, b| a.id.cmp(&b.id));
+        // Sorted by id where sorcery sorts (20.16/21.11/22.6/23.0+); before, astdb
+        // key order (= id order) with the static contacts after, by URI.
+        if self.profile.sorts_retrieved_contacts() {
+            rows.sort_by(|a, b| a.id.cmp(&b.id));
+        } else {
+            rows.sort_by(|a, b| {
+                (a.is_static, if a.is_static { &a.uri } else { &a.id })
+                    .cmp(&(b.is_static, if b.is_static { &b.uri } else { &b.id }))
+            });
+        }
         rows
     }
 
@@ -135,7 +155,7 @@ impl Registrar {
             if !self.config.aors.contains_key(&a) {
                 continue;
             }
-            for row in self.contact_rows(now, Some(&a)) {
+            for row in self.contact_rows_read(now, Some(&a), AorRead::DialContacts) {
                 if row.status == Status::Unreachable {
                     continue;
                 }
@@ -154,7 +174,7 @@ impl Registrar {
         let ep = self.config.endpoints.get(endpoint).cloned()?;
         for a in &ep.aors {
             if let Some(r) = self
-                .contact_rows(now, Some(a))
+                .contact_rows_read(now, Some(a), AorRead::Dial)
                 .into_iter()
                 .find(|r| r.status != Status::Unreachable)
             {
@@ -164,10 +184,22 @@ impl Registrar {
         None
     }
 
-    /// `pjsip show contacts` (rows sorted by "aor/uri", as the CLI does).
+    /// `pjsip show contacts` (rows sorted by "aor/uri", as the CLI does). It
+    /// gathers every stored contact without a read, then reads (and so prunes)
+    /// only the AORs that have static contacts (`cli_contact_get_container`).
     pub fn show_contacts(&mut self, now: Millis) -> String {
-        self.prune_expired(now, None);
-        self.show_contacts_at(now)
+        let with_static: Vec<String> = self
+            .config
+            .aors
+            .values()
+            .filter(|a| !a.contacts.is_empty())
+            .map(|a| a.name.clone())
+            .collect();
+        let shown = self.show_contacts_at(now);
+        for a in with_static {
+            self.prune_on_read(now, Some(&a), AorRead::Cli);
+        }
+        shown
     }
 
     /// `pjsip show contacts` as it would print at `now`, without deleting anything.

@@ -149,7 +149,7 @@ fn identify_by_ip_only_finds_the_aor_from_22_11_on() {
     p.ok(&reg("alice").c("sip:alice@10.0.0.1:5060"));
     // older releases walked identify_by and only read the To URI for `username`:
     // asterisk/asterisk#1398, "AOR '' not found".
-    for prof in [Profile::V13_18, Profile::V16_8] {
+    for prof in [Profile::new(16, 6, 0), Profile::new(18, 7, 0)] {
         let mut p = Pbx::with_profile(prof, BY_IP);
         let out = p.expect(&reg("alice").c("sip:alice@10.0.0.1:5060"), 404);
         assert!(
@@ -160,7 +160,7 @@ fn identify_by_ip_only_finds_the_aor_from_22_11_on() {
     }
     // with the default identify_by (username,ip) old releases find it too
     let mut p = Pbx::with_profile(
-        Profile::V16_8,
+        Profile::new(18, 7, 0),
         "[alice]\ntype=endpoint\naors=alice\n[alice]\ntype=aor\nmax_contacts=1\n",
     );
     p.ok(&reg("alice").c("sip:alice@10.0.0.1:5060"));

@@ -210,7 +210,7 @@ fn bindings_that_expired_while_down_go_lazily_or_at_the_first_sweep() {
 
 #[test]
 fn no_monitor_before_13_18() {
-    let mut p = Pbx::with_profile(aorlab_registrar::Profile::V13_17, &conf(true));
+    let mut p = Pbx::with_profile(aorlab_registrar::Profile::new(13, 17, 2), &conf(true));
     p.ok(&reg("alice")
         .src("203.0.113.7:40001")
         .tcp(1)

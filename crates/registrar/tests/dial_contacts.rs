@@ -82,7 +82,7 @@ fn unknown_endpoint_is_an_error_and_no_contacts_is_empty() {
     let now = p.now;
     let e = p.r.dial_contacts(now, "bob", None, None).unwrap_err();
     assert_eq!(e, DialError::NoEndpoint("bob".into()));
-    assert_eq!(e.to_string(), "Specified endpoint 'bob' does not exist");
+    assert_eq!(e.to_string(), "Specified endpoint 'bob' was not found"); // dialplan_functions.c
     assert_eq!(p.r.dial_contacts(now, "empty", None, None).unwrap(), "");
     assert_eq!(p.r.dial_first(now, "empty"), None);
     assert_eq!(p.r.dial_first(now, "bob"), None);

@@ -56,10 +56,21 @@ fn a_lazily_expired_binding_takes_the_endpoint_down_and_a_new_one_up() {
     assert_eq!(l[1], format!("{EP} Unreachable"));
     assert!(l[2].contains("Added contact 'sip:alice@10.0.0.2:5060'"));
     assert_eq!(l[3], format!("{EP} Reachable"));
-    assert!(out
+    // the deletion is on the record, as a read's, without a registrar log line
+    let removed: Vec<_> = out
         .changes
         .iter()
-        .all(|c| c.kind != aorlab_registrar::ChangeKind::Removed));
+        .filter(|c| c.kind == aorlab_registrar::ChangeKind::Removed)
+        .collect();
+    assert_eq!(removed.len(), 1);
+    assert!(matches!(
+        removed[0].why,
+        aorlab_registrar::Why::ExpiredOnRead {
+            read: aorlab_registrar::AorRead::Register,
+            ..
+        }
+    ));
+    assert_eq!(removed[0].log, None);
 }
 
 #[test]

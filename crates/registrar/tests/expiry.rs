@@ -2,6 +2,7 @@
 //! every contact_expiration_check_interval ("due to expiration").
 
 mod common;
+use aorlab_registrar::{AorRead, ChangeKind, Why};
 use common::*;
 
 fn pbx(interval: u32, max: u32) -> Pbx {
@@ -23,10 +24,26 @@ fn lazy_expiry_at_the_stored_second_is_silent_and_frees_the_slot() {
     // one millisecond before the stored second: still there, still counted
     p.now = stored_at(60) - 1;
     p.expect(&reg("alice").ce("sip:alice@10.0.0.2:5060", 60), 403);
-    // at the stored second it is gone for any read, with no log and no change
+    // at the stored second it is gone for any read, with no registrar log line;
+    // the change is recorded as the REGISTER's read deleting it
     p.now = stored_at(60);
     let out = p.ok(&reg("alice").ce("sip:alice@10.0.0.2:5060", 60));
-    assert_eq!(removed_uris(&out), Vec::<String>::new());
+    assert_eq!(removed_uris(&out), ["sip:alice@10.0.0.1:5060"]);
+    let gone = out
+        .changes
+        .iter()
+        .find(|c| c.kind == ChangeKind::Removed)
+        .unwrap();
+    assert_eq!(
+        gone.why,
+        Why::ExpiredOnRead {
+            read: AorRead::Register,
+            expired_at: stored_at(60)
+        }
+    );
+    assert!(gone
+        .explain()
+        .contains("without a log line, when the next REGISTER for alice read the AOR"));
     assert_eq!(logs(&out).len(), 1, "only the Added line: {:?}", out.log);
     // only the options module notices the deletion
     assert_eq!(

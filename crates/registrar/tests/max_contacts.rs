@@ -238,7 +238,10 @@ fn static_contacts_never_count() {
 
 #[test]
 fn log_without_source_before_16_17() {
-    let mut p = Pbx::with_profile(aorlab_registrar::Profile::V13_18, &alice("max_contacts=1"));
+    let mut p = Pbx::with_profile(
+        aorlab_registrar::Profile::new(16, 6, 0),
+        &alice("max_contacts=1"),
+    );
     p.ok(&reg("alice").c(A));
     let out = p.expect(&reg("alice").c(B), 403);
     assert_eq!(

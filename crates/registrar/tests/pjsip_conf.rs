@@ -252,12 +252,12 @@ fn a_refused_aor_means_404_and_a_reload_keeps_the_previous_version() {
     }
     };
     let (cfg, _) = parse_pjsip_conf(bad);
-    let mut r = Registrar::new(Profile::V22, cfg, 1_000_000);
+    let mut r = Registrar::new(Profile::default(), cfg, 1_000_000);
     let out = r.on_register(1_000_000, &rx("alice"));
     assert_eq!(out.response.unwrap().status(), Some(404));
     // a good config, then a reload with the broken one: the old AOR is retained
     let (cfg, _) = parse_pjsip_conf(good);
-    let mut r = Registrar::new(Profile::V22, cfg, 1_000_000);
+    let mut r = Registrar::new(Profile::default(), cfg, 1_000_000);
     let out = r.on_register(1_000_000, &rx("alice"));
     assert_eq!(out.response.unwrap().status(), Some(200));
     let (cfg, _) = parse_pjsip_conf(bad);

@@ -186,13 +186,14 @@ fn first_qualify_after_boot_is_within_the_frequency_or_max_initial_time() {
                 [alice]\ntype=aor\nmax_contacts=1\nqualify_frequency=60\n";
     let mut seen = std::collections::BTreeSet::new();
     for seed in 0..20u64 {
-        let r = aorlab_registrar::Registrar::new(aorlab_registrar::Profile::V22, conf(text), T0)
-            .with_seed(seed);
+        let r =
+            aorlab_registrar::Registrar::new(aorlab_registrar::Profile::default(), conf(text), T0)
+                .with_seed(seed);
         let t = r.next_wakeup().unwrap();
         assert!(t > T0 && t <= T0 + 60_000, "{t}");
         // the same seed draws the same time
         let again =
-            aorlab_registrar::Registrar::new(aorlab_registrar::Profile::V22, conf(text), T0)
+            aorlab_registrar::Registrar::new(aorlab_registrar::Profile::default(), conf(text), T0)
                 .with_seed(seed);
         assert_eq!(again.next_wakeup(), Some(t));
         seen.insert(t);

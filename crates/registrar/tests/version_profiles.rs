@@ -9,6 +9,10 @@ const A: &str = "sip:alice@10.0.0.1:5060";
 const B: &str = "sip:alice@10.0.0.2:5060";
 const C: &str = "sip:alice@10.0.0.3:5060";
 
+fn rel(v: &str) -> Profile {
+    Profile::parse(v).unwrap()
+}
+
 fn run(p: Profile, conf: &str, steps: &[Reg]) -> (Pbx, Vec<aorlab_registrar::Outcome>) {
     let mut x = Pbx::with_profile(p, conf);
     let outs = steps.iter().map(|r| x.send(r)).collect();
@@ -16,27 +20,19 @@ fn run(p: Profile, conf: &str, steps: &[Reg]) -> (Pbx, Vec<aorlab_registrar::Out
 }
 
 #[test]
-fn profiles_from_versions() {
-    assert_eq!(Profile::default(), Profile::V22);
+fn releases_from_versions() {
+    assert_eq!(Profile::default(), rel("22.11.0"));
     for (v, p) in [
-        ("13.17.2", Profile::V13_17),
-        ("14.6", Profile::V13_17),
-        ("15.0", Profile::V13_17),
-        ("13.18", Profile::V13_18),
-        ("15.1", Profile::V13_18),
-        ("16.7", Profile::V13_18),
-        ("16.8", Profile::V16_8),
-        ("16.21", Profile::V16_8),
-        ("17.9", Profile::V16_8),
-        ("18.7", Profile::V16_8),
-        ("16.22", Profile::V22),
-        ("18.8", Profile::V22),
-        ("20", Profile::V22),
-        ("22.11.0", Profile::V22),
+        ("13.17.2", "13.17.2"),
+        ("20.15.2", "20.15.2"),
+        ("18.20", "18.20.0"),
+        ("18", "18.26.4"),
+        ("22", "22.11.0"),
     ] {
-        assert_eq!(Profile::from_version(v), Some(p), "{v}");
+        assert_eq!(Profile::from_version(v), Some(rel(p)), "{v}");
     }
-    assert_eq!(Profile::ALL.len(), 4);
+    assert_eq!(Profile::from_version("18.27"), None);
+    assert_eq!(Profile::from_version("24"), None);
 }
 
 #[test]
@@ -47,7 +43,7 @@ fn old_remove_existing_wipes_every_other_binding_silently() {
         reg("alice").ce(A, 600).ce(B, 60),
         reg("alice").call_id("other").c(C),
     ];
-    let (old, o) = run(Profile::V13_17, &conf, &steps);
+    let (old, o) = run(rel("13.17.2"), &conf, &steps);
     assert_eq!(old.stored("alice"), [C]);
     let removed = changes(&o[1], ChangeKind::Removed);
     assert_eq!(removed.len(), 2);
@@ -57,12 +53,12 @@ fn old_remove_existing_wipes_every_other_binding_silently() {
     );
     assert_eq!(logs(&o[1]).len(), 1, "only the Added line");
     // 13.18+: 3 ≤ max_contacts, nobody is evicted
-    let (new, o) = run(Profile::V13_18, &conf, &steps);
+    let (new, o) = run(rel("16.6.0"), &conf, &steps);
     assert_eq!(new.stored("alice").len(), 3);
     assert!(changes(&o[1], ChangeKind::Removed).is_empty());
     // and with max 2 only the soonest-expiring goes, with a log line
     let (new, o) = run(
-        Profile::V13_18,
+        rel("16.6.0"),
         &alice("max_contacts=2\nremove_existing=yes"),
         &steps,
     );
@@ -76,10 +72,10 @@ fn old_remove_existing_count_ignores_refreshes() {
     // max 1, remove_existing: refresh A and add B in one REGISTER
     let conf = alice("max_contacts=1\nremove_existing=yes");
     let steps = [reg("alice").c(A), reg("alice").c(A).c(B)];
-    let (old, o) = run(Profile::V13_17, &conf, &steps);
+    let (old, o) = run(rel("13.17.2"), &conf, &steps);
     assert_eq!(status(&o[1]), 200, "max(added − deleted, 0) = 1");
     assert_eq!(old.stored("alice").len(), 2);
-    let (_, o) = run(Profile::V13_18, &conf, &steps);
+    let (_, o) = run(rel("16.6.0"), &conf, &steps);
     assert_eq!(status(&o[1]), 403, "max(updated + added − deleted, 0) = 2");
 }
 
@@ -95,25 +91,25 @@ fn unregistering_one_when_over_max() {
     // count=3, max=2, a REGISTER deleting one binding
     let r = reg("alice").ce(A, 0);
     assert_eq!(
-        status(&over_max(Profile::V13_17).send(&r)),
+        status(&over_max(rel("13.17.2")).send(&r)),
         403,
         "max(0 − 1, 0) + 3 = 3"
     );
     assert_eq!(
-        status(&over_max(Profile::V13_18).send(&r)),
+        status(&over_max(rel("16.6.0")).send(&r)),
         200,
         "3 + 0 − 1 = 2"
     );
-    assert_eq!(status(&over_max(Profile::V22).send(&r)), 200);
+    assert_eq!(status(&over_max(rel("22.11.0")).send(&r)), 200);
 }
 
 #[test]
 fn star_when_over_max() {
     let r = reg("alice").contact("*").expires(0);
-    let mut old = over_max(Profile::V13_17);
+    let mut old = over_max(rel("13.17.2"));
     assert_eq!(status(&old.send(&r)), 403, "`*` deletions were not counted");
     assert_eq!(old.stored("alice").len(), 3);
-    let mut new = over_max(Profile::V13_18);
+    let mut new = over_max(rel("16.6.0"));
     assert_eq!(status(&new.send(&r)), 200);
     assert!(new.stored("alice").is_empty());
 }
@@ -125,7 +121,7 @@ fn connection_monitor_and_boot_prune_from_13_18() {
         .src("203.0.113.7:40001")
         .tcp(1)
         .c("sip:alice@192.168.1.20:5060");
-    for (p, tied) in [(Profile::V13_17, false), (Profile::V13_18, true)] {
+    for (p, tied) in [(rel("13.17.2"), false), (rel("16.6.0"), true)] {
         let (mut x, _) = run(p, conf, std::slice::from_ref(&r));
         assert_eq!(x.r.bindings().next().unwrap().prune_on_boot, tied, "{p:?}");
         let closed = x.r.on_connection_closed(x.now, 1);
@@ -142,11 +138,11 @@ fn connection_monitor_and_boot_prune_from_13_18() {
 fn non_sip_contact_skipped_before_13_18_then_416() {
     let conf = alice("max_contacts=2");
     let steps = [reg("alice").c("tel:+15551234").c(A)];
-    let (old, o) = run(Profile::V13_17, &conf, &steps);
+    let (old, o) = run(rel("13.17.2"), &conf, &steps);
     assert_eq!(status(&o[0]), 200);
     assert_eq!(old.stored("alice"), [A]);
     assert_eq!(resp_contacts(&o[0]), [format!("<{A}>;expires=3599")]);
-    let (new, o) = run(Profile::V13_18, &conf, &steps);
+    let (new, o) = run(rel("16.6.0"), &conf, &steps);
     assert_eq!(status(&o[0]), 416);
     assert!(new.stored("alice").is_empty());
 }
@@ -154,7 +150,7 @@ fn non_sip_contact_skipped_before_13_18_then_416() {
 #[test]
 fn non_sip_contact_still_counts_as_previous_for_star_before_13_18() {
     let (_, o) = run(
-        Profile::V13_17,
+        rel("13.17.2"),
         &alice("max_contacts=2"),
         &[reg("alice").c("tel:+15551234").contact("*").expires(0)],
     );
@@ -167,14 +163,14 @@ fn x_ast_orig_host_from_16_8() {
     let steps = [reg("alice")
         .src("203.0.113.7:40001")
         .c("sip:alice@192.168.1.20:5060")];
-    let (old, o) = run(Profile::V13_18, conf, &steps);
+    let (old, o) = run(rel("16.6.0"), conf, &steps);
     assert_eq!(old.stored("alice"), ["sip:alice@203.0.113.7:40001"]);
     // the UA sees the rewritten address in the 200 OK (ASTERISK-28502)
     assert_eq!(
         resp_contacts(&o[0]),
         ["<sip:alice@203.0.113.7:40001>;expires=3599"]
     );
-    let (new, o) = run(Profile::V16_8, conf, &steps);
+    let (new, o) = run(rel("18.7.0"), conf, &steps);
     assert_eq!(
         new.stored("alice"),
         ["sip:alice@203.0.113.7:40001;x-ast-orig-host=192.168.1.20:5060"]
@@ -189,12 +185,12 @@ fn x_ast_orig_host_from_16_8() {
 fn client_x_ast_params_kept_before_16_8() {
     let conf = alice("max_contacts=2");
     let steps = [reg("alice").c("sip:alice@10.0.0.1:5060;x-ast-orig-host=1.1.1.1:1")];
-    let (old, _) = run(Profile::V13_18, &conf, &steps);
+    let (old, _) = run(rel("16.6.0"), &conf, &steps);
     assert_eq!(
         old.stored("alice"),
         ["sip:alice@10.0.0.1:5060;x-ast-orig-host=1.1.1.1:1"]
     );
-    let (new, _) = run(Profile::V16_8, &conf, &steps);
+    let (new, _) = run(rel("18.7.0"), &conf, &steps);
     assert_eq!(new.stored("alice"), [A]);
 }
 
@@ -205,12 +201,12 @@ fn websocket_orig_host_only_in_the_latest_profile() {
         .src("198.51.100.4:53211")
         .proto(Protocol::Wss, Some(1))
         .c("sip:u@abc.invalid;transport=ws")];
-    let (old, _) = run(Profile::V16_8, &conf, &steps);
+    let (old, _) = run(rel("18.7.0"), &conf, &steps);
     assert_eq!(
         old.stored("alice"),
         ["sip:u@198.51.100.4:53211;transport=ws"]
     );
-    let (new, _) = run(Profile::V22, &conf, &steps);
+    let (new, _) = run(rel("22.11.0"), &conf, &steps);
     assert_eq!(
         new.stored("alice"),
         ["sip:u@198.51.100.4:53211;transport=ws;x-ast-orig-host=abc.invalid:0"]
@@ -221,15 +217,15 @@ fn websocket_orig_host_only_in_the_latest_profile() {
 fn remove_unavailable_only_exists_from_16_22() {
     // 16.22+: the unreachable binding makes room
     let conf = alice("max_contacts=1\nremove_unavailable=yes\nqualify_frequency=60");
-    let mut x = Pbx::with_profile(Profile::V22, &conf);
+    let mut x = Pbx::with_profile(rel("22.11.0"), &conf);
     x.ok(&reg("alice").c(A));
     let id = x.id_of(A);
     x.r.on_qualify_result(x.now, &id, QualifyResult::TimedOut);
     x.ok(&reg("alice").c(B));
     // earlier: the option is unknown, sorcery refuses the whole AOR → 404
-    let mut x = Pbx::with_profile(Profile::V16_8, &conf);
+    let mut x = Pbx::with_profile(rel("18.7.0"), &conf);
     x.expect(&reg("alice").c(A), 404);
-    let (cfg, d) = aorlab_registrar::parse_pjsip_conf_for(&conf, Profile::V16_8);
+    let (cfg, d) = aorlab_registrar::parse_pjsip_conf_for(&conf, rel("18.7.0"));
     assert!(!cfg.aors.contains_key("alice"));
     assert_eq!(
         d.iter().map(|x| (x.line, x.message.as_str())).collect::<Vec<_>>(),
@@ -238,12 +234,14 @@ fn remove_unavailable_only_exists_from_16_22() {
             (8, "Could not create an object of type 'aor' with id 'alice' from configuration file 'pjsip.conf'"),
         ]
     );
-    assert!(aorlab_registrar::parse_pjsip_conf_for(&conf, Profile::V22)
-        .1
-        .is_empty());
+    assert!(
+        aorlab_registrar::parse_pjsip_conf_for(&conf, rel("22.11.0"))
+            .1
+            .is_empty()
+    );
     // without the option both refuse the second phone
     let conf = alice("max_contacts=1\nqualify_frequency=60");
-    for p in [Profile::V16_8, Profile::V22] {
+    for p in [rel("18.7.0"), rel("22.11.0")] {
         let mut x = Pbx::with_profile(p, &conf);
         x.ok(&reg("alice").c(A));
         let id = x.id_of(A);
@@ -256,9 +254,9 @@ fn remove_unavailable_only_exists_from_16_22() {
 fn max_contacts_log_names_the_source_only_in_newer_profiles() {
     let conf = alice("max_contacts=1");
     let steps = [reg("alice").c(A), reg("alice").c(B)];
-    let (_, o) = run(Profile::V13_18, &conf, &steps);
+    let (_, o) = run(rel("16.6.0"), &conf, &steps);
     assert!(has_log(&o[1], "from endpoint 'alice' to AOR"));
-    let (_, o) = run(Profile::V22, &conf, &steps);
+    let (_, o) = run(rel("22.11.0"), &conf, &steps);
     assert!(has_log(
         &o[1],
         "from endpoint 'alice' (10.0.0.1:5060) to AOR"
@@ -270,17 +268,17 @@ fn aor_from_to_uri_for_any_identify_by_only_in_22_11() {
     let conf =
         "[alice]\ntype=endpoint\naors=alice\nidentify_by=ip\n[alice]\ntype=aor\nmax_contacts=1\n";
     let steps = [reg("alice").c(A)];
-    assert_eq!(status(&run(Profile::V16_8, conf, &steps).1[0]), 404);
-    assert_eq!(status(&run(Profile::V22, conf, &steps).1[0]), 200);
+    assert_eq!(status(&run(rel("18.7.0"), conf, &steps).1[0]), 404);
+    assert_eq!(status(&run(rel("22.11.0"), conf, &steps).1[0]), 200);
 }
 
 #[test]
 fn server_header_names_the_profiles_release() {
     for (p, v) in [
-        (Profile::V13_17, "13.17"),
-        (Profile::V13_18, "16.7"),
-        (Profile::V16_8, "18.7"),
-        (Profile::V22, "22.11"),
+        (rel("13.17.2"), "13.17.2"),
+        (rel("16.6.0"), "16.6.0"),
+        (rel("18.7.0"), "18.7.0"),
+        (Profile::default(), "22.11.0"),
     ] {
         let (_, o) = run(p, &alice("max_contacts=1"), &[reg("alice").c(A)]);
         assert!(resp_header(&o[0], "Server")
@@ -299,11 +297,11 @@ fn contact_after_star_refused_only_from_13_18() {
         reg("alice").c(A),
         reg("alice").contact("*").contact("*").expires(0),
     ];
-    let (old, o) = run(Profile::V13_17, &conf, &steps);
+    let (old, o) = run(rel("13.17.2"), &conf, &steps);
     assert_eq!(status(&o[1]), 200, "the `*` wins and the loop stops");
     assert_eq!(status(&o[3]), 200);
     assert!(old.stored("alice").is_empty());
-    let (new, o) = run(Profile::V13_18, &conf, &steps);
+    let (new, o) = run(rel("16.6.0"), &conf, &steps);
     assert_eq!(status(&o[1]), 400);
     assert_eq!(status(&o[3]), 400);
     assert_eq!(new.stored("alice").len(), 2);
@@ -314,11 +312,11 @@ fn old_200_ok_reads_expiry_back_from_storage() {
     // registered at a whole second: the in-place working set (13.23+) shows
     // granted − 1, the re-read of ≤13.22 the whole stored seconds
     let conf = alice("max_contacts=1");
-    let mut old = Pbx::with_profile(Profile::V13_17, &conf);
+    let mut old = Pbx::with_profile(rel("13.17.2"), &conf);
     old.now = 1_795_730_060_000;
     let o = old.ok(&reg("alice").ce(A, 300));
     assert_eq!(resp_contacts(&o), [format!("<{A}>;expires=300")]);
-    let mut new = Pbx::with_profile(Profile::V13_18, &conf);
+    let mut new = Pbx::with_profile(rel("16.6.0"), &conf);
     new.now = 1_795_730_060_000;
     let o = new.ok(&reg("alice").ce(A, 300));
     assert_eq!(resp_contacts(&o), [format!("<{A}>;expires=299")]);
@@ -330,8 +328,8 @@ fn domain_alias_pass_only_works_from_16_7() {
                 [alice@example.com]\ntype=aor\nmax_contacts=1\n\
                 [example.org]\ntype=domain_alias\ndomain=example.com\n";
     let steps = [reg("alice").to("<sip:alice@example.org>").c(A)];
-    assert_eq!(status(&run(Profile::V13_18, conf, &steps).1[0]), 404);
-    assert_eq!(status(&run(Profile::V16_8, conf, &steps).1[0]), 200);
+    assert_eq!(status(&run(rel("16.6.0"), conf, &steps).1[0]), 404);
+    assert_eq!(status(&run(rel("18.7.0"), conf, &steps).1[0]), 200);
 }
 
 #[test]
@@ -343,14 +341,14 @@ fn external_signaling_address_overwrote_the_first_contact_before_16_17() {
         .src("203.0.113.7:40001")
         .transport("transport-udp")
         .c("sip:alice@203.0.113.7:40001")];
-    let (old, o) = run(Profile::V13_18, conf, &outside);
+    let (old, o) = run(rel("16.6.0"), conf, &outside);
     assert_eq!(
         resp_contacts(&o[0]),
         ["<sip:alice@198.51.100.1:5070>;expires=3599"]
     );
     // storage is untouched: only the outgoing message was edited
     assert_eq!(old.stored("alice"), ["sip:alice@203.0.113.7:40001"]);
-    let (_, o) = run(Profile::V22, conf, &outside);
+    let (_, o) = run(rel("22.11.0"), conf, &outside);
     assert_eq!(
         resp_contacts(&o[0]),
         ["<sip:alice@203.0.113.7:40001>;expires=3599"]
@@ -360,7 +358,7 @@ fn external_signaling_address_overwrote_the_first_contact_before_16_17() {
         .src("10.1.2.3:5060")
         .transport("transport-udp")
         .c("sip:alice@10.1.2.3:5060")];
-    let (_, o) = run(Profile::V13_18, conf, &inside);
+    let (_, o) = run(rel("16.6.0"), conf, &inside);
     assert_eq!(
         resp_contacts(&o[0]),
         ["<sip:alice@10.1.2.3:5060>;expires=3599"]

@@ -21,7 +21,7 @@ fn register(n: usize) -> Received {
 fn bench(c: &mut Criterion) {
     let (cfg, _) = parse_pjsip_conf("[alice]\ntype=endpoint\naors=alice\nrewrite_contact=yes\n[alice]\ntype=aor\nmax_contacts=100\nremove_existing=yes\n");
     let now = 1_767_225_600_000u64;
-    let mut base = Registrar::new(Profile::V22, cfg, now);
+    let mut base = Registrar::new(Profile::default(), cfg, now);
     for i in 0..100 {
         base.on_register(now + i as u64, &register(i));
     }

@@ -23,6 +23,11 @@ pub struct Diagnostic {
     pub severity: Severity,
     pub message: String,
     pub hint: Option<String>,
+    /// Problems that only follow from this one (the same template line refusing
+    /// several objects, endpoints naming an AOR that was refused, …): shown under it
+    /// as "and N more caused by this" instead of drowning it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub follow_ons: Vec<Diagnostic>,
 }
 
 impl std::fmt::Display for Diagnostic {
@@ -34,6 +39,16 @@ impl std::fmt::Display for Diagnostic {
         write!(f, "{}:{}: {sev}: {}", self.line, self.col, self.message)?;
         if let Some(h) = &self.hint {
             write!(f, "\n    hint: {h}")?;
+        }
+        if !self.follow_ons.is_empty() {
+            write!(
+                f,
+                "\n    and {} more caused by this:",
+                self.follow_ons.len()
+            )?;
+            for d in &self.follow_ons {
+                write!(f, "\n      {}:{}: {}", d.line, d.col, d.message)?;
+            }
         }
         Ok(())
     }
@@ -100,6 +115,7 @@ impl P {
             severity: Severity::Error,
             message: msg.into(),
             hint,
+            follow_ons: Vec::new(),
         });
     }
     fn err_at(&mut self, line: u32, col: u32, msg: impl Into<String>, hint: Option<String>) {
@@ -110,6 +126,27 @@ impl P {
             severity: Severity::Error,
             message: msg.into(),
             hint,
+            follow_ons: Vec::new(),
+        });
+    }
+    /// A problem underlining a word found again on its line (`(col, end_col)` from
+    /// [`word_place`]), for the cross-checks made after the line was read.
+    fn at_word(
+        &mut self,
+        severity: Severity,
+        line: u32,
+        (col, end_col): (u32, u32),
+        msg: impl Into<String>,
+        hint: Option<String>,
+    ) {
+        self.diags.push(Diagnostic {
+            line,
+            col,
+            end_col,
+            severity,
+            message: msg.into(),
+            hint,
+            follow_ons: Vec::new(),
         });
     }
     fn warn(&mut self, line: u32, col: u32, msg: impl Into<String>, hint: Option<String>) {
@@ -120,6 +157,7 @@ impl P {
             severity: Severity::Warning,
             message: msg.into(),
             hint,
+            follow_ons: Vec::new(),
         });
     }
     fn duration(&mut self, line: u32, w: &Word) -> Option<SimMs> {
@@ -202,7 +240,7 @@ pub fn parse(text: &str) -> Result<(Scenario, Vec<Diagnostic>), Vec<Diagnostic>>
     let mut sc = Scenario {
         title: String::new(),
         lesson: String::new(),
-        profile: Profile::V22,
+        profile: Profile::default(),
         version_text: "22".into(),
         seed: 1,
         systemname: String::new(),
@@ -232,17 +270,17 @@ pub fn parse(text: &str) -> Result<(Scenario, Vec<Diagnostic>), Vec<Diagnostic>>
         let Some(first) = ws.first() else { continue };
         match first.text.as_str() {
             "asterisk" => match ws.get(1) {
-                Some(v) => match Profile::from_version(&v.text) {
-                    Some(pr) => {
+                Some(v) => match Profile::parse(&v.text) {
+                    Ok(pr) => {
                         sc.profile = pr;
                         sc.version_text = v.text.clone();
                         no_extra(&mut p, ln, &ws, 2);
                     }
-                    None => p.err(
+                    Err(why) => p.err(
                         ln,
                         v,
                         format!("unknown Asterisk version '{}'", v.text),
-                        Some("one of 13.17, 13.18, 16, 16.8, 16.22, 18, 18.8, 20, 22".into()),
+                        Some(format!("{why}; a branch (22) means its latest release")),
                     ),
                 },
                 None => p.err(
@@ -438,7 +476,7 @@ pub fn parse(text: &str) -> Result<(Scenario, Vec<Diagnostic>), Vec<Diagnostic>>
     // pjsip.conf as the chosen version reads it (a version refuses options it lacks).
     for (event, ln, conf) in conf_blocks {
         let (cfg, diags) = parse_pjsip_conf_for(&conf, sc.profile);
-        push_conf_diags(&mut p, ln, diags);
+        push_conf_diags(&mut p, &lines, ln, diags);
         match event {
             None => sc.config = cfg,
             Some(k) => {
@@ -464,9 +502,10 @@ pub fn parse(text: &str) -> Result<(Scenario, Vec<Diagnostic>), Vec<Diagnostic>>
             if !nat_names.contains(n) {
                 let hint = nearest(n, nat_names.iter().map(String::as_str))
                     .map(|x| format!("did you mean '{x}'?"));
-                p.err_at(
+                p.at_word(
+                    Severity::Error,
                     d.line,
-                    1,
+                    word_place(&lines, d.line, 3, n),
                     format!(
                         "device '{}' is behind NAT '{n}', which is not declared",
                         d.name
@@ -478,18 +517,33 @@ pub fn parse(text: &str) -> Result<(Scenario, Vec<Diagnostic>), Vec<Diagnostic>>
         if seen_conf && !sc.config.endpoints.contains_key(&d.user) {
             let hint = nearest(&d.user, sc.config.endpoints.keys().map(String::as_str))
                 .map(|x| format!("did you mean '{x}'?"));
-            p.warn(d.line, 1, format!("device '{}' registers as '{}', but pjsip.conf has no such endpoint (Asterisk will answer 401)", d.name, d.user), hint);
+            let at = word_place(&lines, d.line, 2, &d.user);
+            p.at_word(Severity::Warning, d.line, at, format!("device '{}' registers as '{}', but pjsip.conf has no such endpoint (Asterisk will answer 401)", d.name, d.user), hint);
         }
     }
-    let check_dev = |p: &mut P, line: u32, name: &str| {
+    // Action lines are `at TIME ACTION NAME…`: names start after the third word.
+    let check_dev = |p: &mut P, lines: &[&str], line: u32, name: &str| {
         if !dev_names.iter().any(|d| d == name) {
             let hint = nearest(name, dev_names.iter().map(String::as_str))
                 .map(|x| format!("did you mean '{x}'?"));
-            p.err_at(
+            p.at_word(
+                Severity::Error,
                 line,
-                1,
+                word_place(lines, line, 3, name),
                 format!("no device named '{name}'"),
                 hint.or(Some("declare it with a 'device' line".into())),
+            );
+        }
+    };
+    let check_nat = |p: &mut P, line: u32, nat: &str| {
+        if !nat_names.iter().any(|n| n == nat) {
+            let at = word_place(&lines, line, 3, nat);
+            p.at_word(
+                Severity::Error,
+                line,
+                at,
+                format!("no NAT named '{nat}'"),
+                None,
             );
         }
     };
@@ -503,25 +557,22 @@ pub fn parse(text: &str) -> Result<(Scenario, Vec<Diagnostic>), Vec<Diagnostic>>
             | Action::Online { devices }
             | Action::Drop { devices } => {
                 for d in devices {
-                    check_dev(&mut p, e.line, d);
+                    check_dev(&mut p, &lines, e.line, d);
                 }
             }
-            Action::Roam { device, .. } => check_dev(&mut p, e.line, device),
+            Action::Roam { device, .. } => check_dev(&mut p, &lines, e.line, device),
             Action::NatRebind { nat, device } => {
-                check_dev(&mut p, e.line, device);
-                if !nat_names.contains(nat) {
-                    p.err_at(e.line, 1, format!("no NAT named '{nat}'"), None);
-                }
+                check_dev(&mut p, &lines, e.line, device);
+                check_nat(&mut p, e.line, nat);
             }
-            Action::NatReboot { nat } if !nat_names.contains(nat) => {
-                p.err_at(e.line, 1, format!("no NAT named '{nat}'"), None);
-            }
+            Action::NatReboot { nat } => check_nat(&mut p, e.line, nat),
             Action::Dial { endpoint }
                 if seen_conf && !sc.config.endpoints.contains_key(endpoint) =>
             {
-                p.warn(
+                p.at_word(
+                    Severity::Warning,
                     e.line,
-                    1,
+                    word_place(&lines, e.line, 3, endpoint),
                     format!("dial: pjsip.conf has no endpoint '{endpoint}'"),
                     None,
                 );
@@ -568,22 +619,69 @@ pub fn parse(text: &str) -> Result<(Scenario, Vec<Diagnostic>), Vec<Diagnostic>>
     }
 }
 
-/// pjsip.conf problems, moved to scenario lines (the block starts after `ln`).
-fn push_conf_diags(p: &mut P, ln: u32, diags: Vec<aorlab_registrar::ConfigDiagnostic>) {
+/// pjsip.conf problems, moved to scenario lines (the block starts after `ln`), each
+/// underlining its word, and the ones that follow from another (`cause`) folded under
+/// it: one typo in a template read by three AORs is one entry, not nine.
+fn push_conf_diags(
+    p: &mut P,
+    lines: &[&str],
+    ln: u32,
+    diags: Vec<aorlab_registrar::ConfigDiagnostic>,
+) {
+    let mut roots: Vec<((u32, u32), Diagnostic)> = Vec::new();
+    let mut followers: Vec<((u32, u32), Diagnostic)> = Vec::new();
     for d in diags {
-        let severity = match d.severity {
-            aorlab_registrar::config::Severity::Error => Severity::Error,
-            aorlab_registrar::config::Severity::Warning => Severity::Warning,
-        };
-        p.diags.push(Diagnostic {
-            line: ln + d.line,
+        let line = ln + d.line;
+        let diag = Diagnostic {
+            line,
             col: d.col,
-            end_col: d.col + 1,
-            severity,
+            end_col: word_end(lines, line, d.col),
+            severity: match d.severity {
+                aorlab_registrar::config::Severity::Error => Severity::Error,
+                aorlab_registrar::config::Severity::Warning => Severity::Warning,
+            },
             message: d.message,
             hint: d.hint,
-        });
+            follow_ons: Vec::new(),
+        };
+        match d.cause {
+            Some(c) => followers.push((c, diag)),
+            None => roots.push(((d.line, d.col), diag)),
+        }
     }
+    for (cause, f) in followers {
+        match roots.iter_mut().find(|(at, _)| *at == cause) {
+            Some((_, root)) => {
+                // The group stops the run if any of it does.
+                if f.severity == Severity::Error {
+                    root.severity = Severity::Error;
+                }
+                root.follow_ons.push(f);
+            }
+            None => roots.push((cause, f)),
+        }
+    }
+    p.diags.extend(roots.into_iter().map(|(_, d)| d));
+}
+
+/// The column after the word starting at `col` of scenario line `line` (1-based).
+fn word_end(lines: &[&str], line: u32, col: u32) -> u32 {
+    let text = lines.get(line as usize - 1).copied().unwrap_or("");
+    let rest = text.chars().skip(col as usize - 1);
+    let len = rest
+        .take_while(|c| !c.is_whitespace() && !matches!(c, '=' | ';' | ',' | ']'))
+        .count() as u32;
+    col + len.max(1)
+}
+
+/// Column and end of the first word `name` on scenario line `line` after its
+/// first `skip` words; column 1 if it is not there.
+fn word_place(lines: &[&str], line: u32, skip: usize, name: &str) -> (u32, u32) {
+    let text = lines.get(line as usize - 1).copied().unwrap_or("");
+    words(text)
+        .ok()
+        .and_then(|ws| ws.into_iter().skip(skip).find(|w| w.text == name))
+        .map_or((1, 2), |w| (w.col, w.col + w.text.chars().count() as u32))
 }
 
 /// Words after a complete statement are a mistake, not decoration.

@@ -162,8 +162,17 @@ pub struct BindingLife {
     pub added_ms: SimMs,
     /// `None` while it still exists at the end.
     pub removed_ms: Option<SimMs>,
-    /// expired, remove existing, remove unavailable, shutdown, system boot, request, or "present".
+    /// expired, deleted on read, remove existing, remove unavailable, connection
+    /// closed, pruned at boot, request, or "present".
     pub ended_by: String,
+    /// The plain explanation of the end (the removing Change's), if it ended.
+    pub end_why: Option<String>,
+    /// When its last grant runs out (sim ms): after this it no longer counts,
+    /// although it stays stored until the sweep or a read deletes it.
+    pub expires_ms: SimMs,
+    /// For "deleted on read": when it expired (it was deleted at `removed_ms`,
+    /// by the first read of its AOR after that).
+    pub expired_ms: Option<SimMs>,
     pub refreshes: u32,
 }
 

@@ -1026,6 +1026,9 @@ impl World {
                 added_ms: self.now,
                 removed_ms: None,
                 ended_by: "present".into(),
+                end_why: None,
+                expires_ms: grant_end(c),
+                expired_ms: None,
                 refreshes: 0,
             }),
             ChangeKind::Refreshed => {
@@ -1036,6 +1039,7 @@ impl World {
                     .find(|l| l.uri == c.uri && l.aor == c.aor && l.removed_ms.is_none())
                 {
                     l.refreshes += 1;
+                    l.expires_ms = grant_end(c);
                 }
             }
             ChangeKind::Removed => {
@@ -1047,6 +1051,13 @@ impl World {
                 {
                     l.removed_ms = Some(self.now);
                     l.ended_by = reason.to_string();
+                    l.end_why = Some(c.explain());
+                    l.expired_ms = match c.why {
+                        aorlab_registrar::Why::ExpiredOnRead { expired_at, .. } => {
+                            Some(expired_at.saturating_sub(EPOCH_MS))
+                        }
+                        _ => None,
+                    };
                 }
             }
             _ => {}
@@ -1469,6 +1480,10 @@ impl World {
             Action::Dial { endpoint } => {
                 let now = self.abs();
                 let value = self.reg.dial_contacts(now, &endpoint, None, None);
+                // The read deleted the AOR's expired bindings: on the record first.
+                for c in self.reg.take_read_changes() {
+                    self.note_change(&c, None);
+                }
                 match value {
                     Ok(v) => {
                         let mut ring = Vec::new();
@@ -1736,6 +1751,7 @@ impl World {
                         self.devs.len()
                     ),
                     hint: Some("shorten 'until', or try the same with fewer phones".into()),
+                    follow_ons: Vec::new(),
                 });
                 until = self.now;
                 break;
@@ -1803,13 +1819,19 @@ impl World {
     }
 }
 
+/// When an Added/Refreshed change's grant runs out, in sim ms (whole stored seconds).
+fn grant_end(c: &Change) -> SimMs {
+    ((c.at / 1000 + c.expires.unwrap_or(0) as u64) * 1000).saturating_sub(EPOCH_MS)
+}
+
 pub(crate) fn reason_label(w: &aorlab_registrar::Why) -> &'static str {
     use aorlab_registrar::Why::*;
     match w {
         Request => "request",
-        RemoveExisting { .. } => "remove existing",
+        RemoveExisting { .. } | RemoveExistingAll => "remove existing",
         RemoveUnavailable { .. } => "remove unavailable",
         Expiration => "expired",
+        ExpiredOnRead { .. } => "deleted on read",
         Shutdown => "connection closed",
         SystemBoot => "pruned at boot",
         RegistrationFailure => "registration failure",

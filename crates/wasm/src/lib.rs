@@ -107,6 +107,49 @@ pub fn option_table() -> Result<JsValue, JsError> {
     to_js(&aorlab_registrar::config::options::OPTIONS)
 }
 
+/// One entry of the version menu.
+#[derive(Serialize)]
+struct ReleaseEntry {
+    /// What to write after `asterisk`: `22` for a branch's latest, `20.16` for a change.
+    value: String,
+    /// The full release: `22.11.0`.
+    release: String,
+    latest_of_branch: bool,
+    /// What changed in the registrar at this release (empty for a plain branch latest).
+    changes: Vec<String>,
+}
+
+fn release_entries() -> Vec<ReleaseEntry> {
+    aorlab_registrar::Profile::milestones()
+        .into_iter()
+        .map(|m| {
+            let p = aorlab_registrar::Profile::parse(&m.version).expect("table releases parse");
+            let value = if m.latest_of_branch {
+                p.major.to_string()
+            } else if p.patch == 0 {
+                format!("{}.{}", p.major, p.minor)
+            } else {
+                m.version.clone()
+            };
+            ReleaseEntry {
+                value,
+                release: m.version,
+                latest_of_branch: m.latest_of_branch,
+                changes: m.what,
+            }
+        })
+        .collect()
+}
+
+/// The version menu: every branch's latest release and every release where
+/// registrar behaviour changes, oldest first, each with what changed there:
+/// `[{ value, release, latest_of_branch, changes: [...] }]`.
+#[wasm_bindgen]
+pub fn asterisk_releases() -> Result<JsValue, JsError> {
+    install_panic_hook();
+    to_js(&release_entries())
+}
+
 /// What the quick controls show: `{ version, aors: [...], endpoints: [...] }`.
 #[wasm_bindgen]
 pub fn controls(text: &str) -> Result<JsValue, JsError> {
@@ -114,12 +157,51 @@ pub fn controls(text: &str) -> Result<JsValue, JsError> {
     to_js(&sim::edit::controls(text))
 }
 
-/// The text with `option = value` set in section `[name]` of type `kind`; `undefined` when
-/// the text has no such section.
+/// Sets `option = value` for object `[name]` of type `kind`: in its own section when
+/// `template` is undefined, else in that template of its chain. Returns
+/// `{ ok: true, text, line, affects: [section names] }` or `{ ok: false, problem }`.
 #[wasm_bindgen]
-pub fn set_option(text: &str, name: &str, kind: &str, option: &str, value: &str) -> Option<String> {
+pub fn edit_option(
+    text: &str,
+    kind: &str,
+    name: &str,
+    template: Option<String>,
+    option: &str,
+    value: &str,
+) -> Result<JsValue, JsError> {
     install_panic_hook();
-    sim::edit::set_option(text, name, kind, option, value)
+    to_js(&EditOutcome::from(sim::edit::edit_option(
+        text,
+        kind,
+        name,
+        template.as_deref(),
+        option,
+        value,
+    )))
+}
+
+/// What [`edit_option`] returns.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum EditOutcome {
+    Ok {
+        ok: bool,
+        #[serde(flatten)]
+        edited: sim::edit::Edited,
+    },
+    Err {
+        ok: bool,
+        problem: String,
+    },
+}
+
+impl From<Result<sim::edit::Edited, String>> for EditOutcome {
+    fn from(r: Result<sim::edit::Edited, String>) -> Self {
+        match r {
+            Ok(edited) => EditOutcome::Ok { ok: true, edited },
+            Err(problem) => EditOutcome::Err { ok: false, problem },
+        }
+    }
 }
 
 /// The text with its `asterisk VERSION` line set.
@@ -224,11 +306,54 @@ mod tests {
     }
 
     #[test]
+    fn releases_list_branch_latests_and_changes() {
+        let r = release_entries();
+        let find = |v: &str| r.iter().find(|e| e.value == v);
+        assert_eq!(find("22").unwrap().release, "22.11.0");
+        assert_eq!(find("18").unwrap().release, "18.26.4");
+        assert!(find("20.16")
+            .unwrap()
+            .changes
+            .iter()
+            .any(|c| c.contains("sorted by id")));
+        // every value is a version the scenario language accepts
+        for e in &r {
+            assert!(
+                aorlab_registrar::Profile::parse(&e.value).is_ok(),
+                "{}",
+                e.value
+            );
+        }
+    }
+
+    #[test]
     fn controls_edit_the_text() {
         let c = serde_json::to_value(sim::edit::controls(sim::DEMO_SCENARIO)).unwrap();
         assert_eq!(c["aors"][0]["name"], "alice");
-        let edited = set_option(sim::DEMO_SCENARIO, "alice", "aor", "max_contacts", "4").unwrap();
-        assert!(edited.contains("max_contacts = 4"), "{edited}");
+        assert!(c["aors"][0]["max_contacts"]["value"].is_number());
+        assert!(c["aors"][0]["max_contacts"]["source"]["from"].is_string());
+        let e = serde_json::to_value(EditOutcome::from(sim::edit::edit_option(
+            sim::DEMO_SCENARIO,
+            "aor",
+            "alice",
+            None,
+            "max_contacts",
+            "4",
+        )))
+        .unwrap();
+        assert_eq!(e["ok"], true);
+        assert_eq!(e["affects"][0], "alice");
+        let bad = serde_json::to_value(EditOutcome::from(sim::edit::edit_option(
+            sim::DEMO_SCENARIO,
+            "aor",
+            "nobody",
+            None,
+            "max_contacts",
+            "4",
+        )))
+        .unwrap();
+        assert_eq!(bad["ok"], false);
+        assert!(bad["problem"].is_string());
         assert!(set_version(sim::DEMO_SCENARIO, "16.8").contains("asterisk 16.8"));
     }
 }

@@ -125,9 +125,24 @@ fn controls_and_edits_reach_javascript() {
     let controls = aorlab_wasm::controls(&demo).unwrap();
     let aors = array(&controls, "aors");
     assert_eq!(text(&aors.get(0), "name").as_deref(), Some("alice"));
-    let edited = aorlab_wasm::set_option(&demo, "alice", "aor", "max_contacts", "3").unwrap();
-    assert!(edited.contains("max_contacts = 3"));
-    assert!(aorlab_wasm::set_option(&demo, "nobody", "aor", "max_contacts", "3").is_none());
+    // Where the value comes from, as fields the page reads.
+    let max = get(&aors.get(0), "max_contacts");
+    assert_eq!(
+        text(&get(&max, "source"), "from").as_deref(),
+        Some("section")
+    );
+    let edited =
+        aorlab_wasm::edit_option(&demo, "aor", "alice", None, "max_contacts", "3").unwrap();
+    assert_eq!(get(&edited, "ok").as_bool(), Some(true));
+    assert!(text(&edited, "text").unwrap().contains("max_contacts = 3"));
+    assert_eq!(
+        array(&edited, "affects").get(0).as_string().as_deref(),
+        Some("alice")
+    );
+    let refused =
+        aorlab_wasm::edit_option(&demo, "aor", "nobody", None, "max_contacts", "3").unwrap();
+    assert_eq!(get(&refused, "ok").as_bool(), Some(false));
+    assert!(text(&refused, "problem").unwrap().contains("nobody"));
     assert!(aorlab_wasm::set_version(&demo, "13.17").contains("asterisk 13.17"));
 }
 

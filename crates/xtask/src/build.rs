@@ -25,6 +25,7 @@ const STATIC_FILES: &[&str] = &[
 const ENTRY_POINTS: &[&str] = &[
     "src/main.ts",
     "src/worker.ts",
+    "src/import/worker.ts",
     "src/embed.ts",
     "src/docs-example.ts",
 ];
@@ -45,6 +46,9 @@ pub fn build() -> Result<Built, String> {
         "build",
         "--package",
         "aorlab-wasm",
+        // The capture import: its own module, fetched only when someone imports.
+        "--package",
+        "aorlab-import-wasm",
         "--release",
         "--target",
         setup::WASM_TARGET,
@@ -59,16 +63,19 @@ pub fn build() -> Result<Built, String> {
     if pkg.exists() {
         fs::remove_dir_all(&pkg).map_err(|e| format!("cannot clear {}: {e}", pkg.display()))?;
     }
-    println!("$ wasm-bindgen --target web --out-dir www/dist/pkg (wasm-bindgen-cli-support)");
-    Bindgen::new()
-        .input_path(&input)
-        .web(true)
-        .map_err(|e| format!("wasm-bindgen: {e}"))?
-        .omit_default_module_path(false)
-        .remove_name_section(true)
-        .typescript(true)
-        .generate(&pkg)
-        .map_err(|e| format!("wasm-bindgen on {}: {e:#}", input.display()))?;
+    for name in ["aorlab_wasm", "aorlab_import_wasm"] {
+        let input = input.with_file_name(format!("{name}.wasm"));
+        println!("$ wasm-bindgen --target web --out-dir www/dist/pkg {name}.wasm (wasm-bindgen-cli-support)");
+        Bindgen::new()
+            .input_path(&input)
+            .web(true)
+            .map_err(|e| format!("wasm-bindgen: {e}"))?
+            .omit_default_module_path(false)
+            .remove_name_section(true)
+            .typescript(true)
+            .generate(&pkg)
+            .map_err(|e| format!("wasm-bindgen on {}: {e:#}", input.display()))?;
+    }
     let wasm = pkg.join("aorlab_wasm_bg.wasm");
 
     // 3. The page: TypeScript bundled by esbuild, plus the static files.

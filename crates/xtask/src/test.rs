@@ -106,6 +106,8 @@ fn clippy_wasm() -> Result<(), String> {
         "clippy",
         "--package",
         "aorlab-wasm",
+        "--package",
+        "aorlab-import-wasm",
         "--no-deps", // the native step already lints the other crates
         "--all-targets",
         "--target",

@@ -2,8 +2,14 @@
 // option names and values from the registrar's own option table (option_table() in wasm), so
 // completion and the parser never drift apart.
 
-import type { Completion, CompletionContext, CompletionResult } from "@codemirror/autocomplete";
-import type { EditorState } from "@codemirror/state";
+import {
+  type Completion,
+  type CompletionContext,
+  type CompletionResult,
+  pickedCompletion,
+} from "@codemirror/autocomplete";
+import { type EditorState, StateField } from "@codemirror/state";
+import { EditorView } from "@codemirror/view";
 import { ACTIONS, ASTERISK_VERSIONS, DEVICE_OPTIONS, STATEMENTS } from "./language";
 
 export interface OptionSpec {
@@ -40,7 +46,54 @@ function confContext(state: EditorState, n: number): { inConf: boolean; section:
   return { inConf, section: null };
 }
 
+/**
+ * Completion never fights typing: a word typed in full closes the list (so Enter is a new
+ * line, not a "pick"), and results are not kept with `validFor` so that check runs on every
+ * key.
+ */
 export function scenarioCompletion(options: OptionSpec[]) {
+  const source = completionSource(options);
+  return (context: CompletionContext): CompletionResult | null => {
+    const result = source(context);
+    if (!result) return null;
+    const typed = context.state.sliceDoc(result.from, context.pos);
+    if (typed && result.options.some((o) => o.label === typed)) return null;
+    return { from: result.from, options: result.options };
+  };
+}
+
+/**
+ * After picking an option name (which inserts `name = `), the ` = ` a person goes on to
+ * type is already there: swallow spaces and `=` typed right at that spot, instead of
+ * leaving `name = = 60`.
+ */
+const pickedAssignment = StateField.define<number | null>({
+  create: () => null,
+  update(value, tr) {
+    const picked = tr.annotation(pickedCompletion);
+    if (picked) {
+      const head = tr.newSelection.main.head;
+      const before = tr.newDoc.sliceString(Math.max(0, head - 3), head);
+      return before === " = " ? head : null;
+    }
+    if (tr.docChanged) return null;
+    if (tr.selection && tr.newSelection.main.head !== value) return null;
+    return value;
+  },
+});
+
+export const completionTypingGuard = [
+  pickedAssignment,
+  EditorView.inputHandler.of((view, from, to, text) => {
+    const at = view.state.field(pickedAssignment, false);
+    if (at == null || from !== at || to !== at || !/^[ =]+/.test(text)) return false;
+    const rest = text.replace(/^[ =]+/, "");
+    if (rest) view.dispatch({ changes: { from, insert: rest }, selection: { anchor: from + rest.length }, userEvent: "input.type" });
+    return true;
+  }),
+];
+
+function completionSource(options: OptionSpec[]) {
   return (context: CompletionContext): CompletionResult | null => {
     const line = context.state.doc.lineAt(context.pos);
     const before = line.text.slice(0, context.pos - line.from);

@@ -1,12 +1,16 @@
 // The scenario editor (CodeMirror 6): colouring, diagnostics from the Rust parser as underlines
 // (message + hint on hover), completion from the option table, Ctrl/Cmd+Enter to run.
+//
+// Keyboard: Tab and Shift+Tab move focus in and out (CodeMirror's accessible default: no Tab
+// binding); Ctrl+] / Ctrl+[ indent. "Tab key indents" binds Tab (indentWithTab); Esc then
+// Tab still leaves. Lines wrap unless "Wrap lines" is off.
 
 import { autocompletion, closeBrackets, completionKeymap } from "@codemirror/autocomplete";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
 import { bracketMatching, indentOnInput, syntaxHighlighting } from "@codemirror/language";
 import { type Diagnostic as LintDiagnostic, lintGutter, setDiagnostics } from "@codemirror/lint";
 import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
-import { EditorSelection, EditorState, type Extension } from "@codemirror/state";
+import { Compartment, EditorSelection, EditorState, type Extension } from "@codemirror/state";
 import {
   EditorView,
   drawSelection,
@@ -15,7 +19,7 @@ import {
   keymap,
   lineNumbers,
 } from "@codemirror/view";
-import { type OptionSpec, scenarioCompletion } from "./complete";
+import { completionTypingGuard, type OptionSpec, scenarioCompletion } from "./complete";
 import { scenarioHighlight, scenarioLanguage } from "./language";
 
 /** A diagnostic as the Rust parser reports it (1-based line and columns). */
@@ -26,6 +30,8 @@ export interface PlacedDiagnostic {
   severity: "error" | "warning" | string;
   message: string;
   hint: string | null;
+  /** Problems that only follow from this one ("and N more caused by this"). */
+  follow_ons?: PlacedDiagnostic[];
 }
 
 export interface ScenarioEditor {
@@ -36,6 +42,8 @@ export interface ScenarioEditor {
   showDiagnostics(list: PlacedDiagnostic[]): void;
   /** Moves the cursor to line:col (1-based) and focuses the editor. */
   goTo(line: number, col: number): void;
+  setWrap(on: boolean): void;
+  setTabIndents(on: boolean): void;
 }
 
 export interface EditorOptions {
@@ -46,6 +54,10 @@ export interface EditorOptions {
   label?: string;
   onChange?: (text: string) => void;
   onRun?: () => void;
+  /** Soft-wrap long lines (default true). */
+  wrap?: boolean;
+  /** Tab indents instead of moving focus (default false). */
+  tabIndents?: boolean;
 }
 
 /** Where a diagnostic sits in the document, clamped to the text. */
@@ -60,6 +72,10 @@ export function rangeOf(state: EditorState, d: PlacedDiagnostic): { from: number
 }
 
 export function createEditor(opts: EditorOptions): ScenarioEditor {
+  const wrapping = new Compartment();
+  const tabKey = new Compartment();
+  const wrapWith = (on: boolean) => (on ? EditorView.lineWrapping : []);
+  const tabWith = (on: boolean) => (on ? keymap.of([indentWithTab]) : []);
   const extensions: Extension[] = [
     lineNumbers(),
     highlightActiveLineGutter(),
@@ -74,6 +90,9 @@ export function createEditor(opts: EditorOptions): ScenarioEditor {
     scenarioLanguage,
     syntaxHighlighting(scenarioHighlight),
     autocompletion({ override: [scenarioCompletion(opts.options)], activateOnTyping: true }),
+    completionTypingGuard,
+    wrapping.of(wrapWith(opts.wrap ?? true)),
+    tabKey.of(tabWith(opts.tabIndents ?? false)),
     keymap.of([
       {
         key: "Mod-Enter",
@@ -87,7 +106,6 @@ export function createEditor(opts: EditorOptions): ScenarioEditor {
       ...defaultKeymap,
       ...historyKeymap,
       ...searchKeymap,
-      indentWithTab,
     ]),
     EditorView.contentAttributes.of({
       "aria-label": opts.label ?? "Scenario text",
@@ -133,17 +151,37 @@ export function createEditor(opts: EditorOptions): ScenarioEditor {
     },
     showDiagnostics(list: PlacedDiagnostic[]) {
       const state = view.state;
-      const marks: LintDiagnostic[] = list.map((d) => {
+      const marks: LintDiagnostic[] = [];
+      for (const d of list) {
         const { from, to } = rangeOf(state, d);
-        return {
+        const more = d.follow_ons?.length ?? 0;
+        const tail = more ? `\nand ${more} more caused by this` : "";
+        marks.push({
           from,
           to,
           severity: d.severity === "warning" ? "warning" : "error",
-          message: d.hint ? `${d.message}\nhint: ${d.hint}` : d.message,
+          message: `${d.hint ? `${d.message}\nhint: ${d.hint}` : d.message}${tail}`,
           source: `line ${d.line}:${d.col}`,
-        };
-      });
+        });
+        // A follow-on elsewhere (an endpoint naming a refused AOR) is marked softly there.
+        for (const f of d.follow_ons ?? []) {
+          if (f.line === d.line) continue;
+          const at = rangeOf(state, f);
+          marks.push({
+            ...at,
+            severity: "info",
+            message: `${f.message}\n(caused by line ${d.line}:${d.col}: ${d.message})`,
+            source: `line ${f.line}:${f.col}`,
+          });
+        }
+      }
       view.dispatch(setDiagnostics(state, marks));
+    },
+    setWrap(on: boolean) {
+      view.dispatch({ effects: wrapping.reconfigure(wrapWith(on)) });
+    },
+    setTabIndents(on: boolean) {
+      view.dispatch({ effects: tabKey.reconfigure(tabWith(on)) });
     },
     goTo(line: number, col: number) {
       const { from } = rangeOf(view.state, { line, col, severity: "error", message: "", hint: null });

@@ -169,7 +169,12 @@ export const scenarioLanguage = StreamLanguage.define<State>({
   token(stream, state) {
     return state.conf ? confToken(stream, state) : scenarioToken(stream, state);
   },
-  languageData: { commentTokens: { line: "#" } },
+  languageData: {
+    commentTokens: { line: "#" },
+    // No auto-closing `{`: the block's `}` stands alone lines later and people type it
+    // themselves (an automatic one would be left over as a stray `}`).
+    closeBrackets: { brackets: ["(", "[", '"'] },
+  },
   tokenTable: {
     heading: t.heading,
     propertyName: t.propertyName,

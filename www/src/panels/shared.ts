@@ -18,6 +18,11 @@ export interface Ctx {
 export const ENDINGS: Record<string, { label: string; short: string; cls: string }> = {
   present: { label: "still present at the end", short: "present", cls: "present" },
   expired: { label: "expired (no refresh in time)", short: "expired", cls: "expired" },
+  "deleted on read": {
+    label: "expired; deleted later, without a log line, when something read its AOR",
+    short: "expired",
+    cls: "expired",
+  },
   "remove existing": { label: "evicted by remove_existing", short: "evicted", cls: "remove-existing" },
   "remove unavailable": {
     label: "evicted by remove_unavailable",

@@ -14,10 +14,17 @@ export function pageUrl(page: "" | "embed.html"): string {
   return url.href;
 }
 
+/**
+ * What the copied iframe allows: scripts (the simulation), and popups that escape the sandbox
+ * so "Open in aorlab ↗" can open the playground in a new tab as an ordinary page. No
+ * same-origin, no forms, no top navigation.
+ */
+export const EMBED_SANDBOX = "allow-scripts allow-popups allow-popups-to-escape-sandbox";
+
 export function embedCode(fragment: string, title: string): string {
   const src = `${pageUrl("embed.html")}#${fragment}`;
   const name = title.trim() ? `aorlab: ${title.trim()}` : "aorlab scenario";
-  return `<iframe src="${attr(src)}" title="${attr(name)}" sandbox="allow-scripts" loading="lazy" style="width:100%;height:480px;border:0"></iframe>`;
+  return `<iframe src="${attr(src)}" title="${attr(name)}" sandbox="${EMBED_SANDBOX}" loading="lazy" style="width:100%;height:480px;border:0"></iframe>`;
 }
 
 /** Copies text; falls back to a selected textarea where the Clipboard API is refused. */

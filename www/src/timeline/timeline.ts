@@ -134,6 +134,8 @@ export class Timeline {
   private srList: HTMLElement;
   private legend: HTMLElement;
   private playing = false;
+  /** Set while playing at a speed other than the menu's (autoplay). */
+  private speedOverride: number | null = null;
   private lastTick = 0;
   private eventTimes: number[] = [];
   private dragging = false;
@@ -193,7 +195,7 @@ export class Timeline {
     const help = html(
       "p",
       "tl-help",
-      "Drag or click to move the cursor · ←/→ previous/next event · Shift+←/→ 1 s · Home/End · Space play · +/− zoom · PgUp/PgDn pan · 0 fit · Enter select",
+      "Drag or click to move the cursor · Ctrl+wheel or pinch to zoom · ←/→ previous/next event · Shift+←/→ 1 s · Home/End · Space play · +/− zoom · PgUp/PgDn pan · 0 fit · Enter select",
     );
     help.id = `${this.id}-help`;
     this.legend = html("div", "tl-legend");
@@ -205,6 +207,20 @@ export class Timeline {
     this.plot.addEventListener("pointermove", (e) => this.onMove(e));
     this.plot.addEventListener("pointerup", (e) => this.onUp(e));
     this.plot.addEventListener("pointerleave", () => (this.tooltip.hidden = true));
+    this.plot.addEventListener("pointercancel", (e) => this.pinchStep(e));
+    // Safari reports a trackpad pinch as gesture events rather than Ctrl+wheel.
+    let gestureView: [number, number] | null = null;
+    this.plot.addEventListener("gesturestart", (e) => {
+      e.preventDefault();
+      gestureView = [...this.view];
+    });
+    this.plot.addEventListener("gesturechange", (e) => {
+      const scale = (e as Event & { scale?: number }).scale;
+      if (!gestureView || !scale) return;
+      e.preventDefault();
+      this.view = gestureView;
+      this.zoom(1 / scale);
+    });
     this.plot.addEventListener("wheel", (e) => this.onWheel(e), { passive: false });
     if (typeof ResizeObserver !== "undefined") {
       let last = 0;
@@ -273,6 +289,8 @@ export class Timeline {
     this.width = width;
     const narrow = width < 560;
     this.labelW = narrow ? 78 : 136;
+    // The visible window, for tests and for anyone inspecting the page.
+    this.frame.dataset.view = `${Math.round(this.view[0])}-${Math.round(this.view[1])}`;
     const s = this.plot;
     s.replaceChildren();
     s.setAttribute("width", String(width));
@@ -827,8 +845,37 @@ export class Timeline {
     return ((e.clientX - rect.left) / rect.width) * this.width;
   }
 
+  /** Two fingers on a touch screen: pinch zooms around their midpoint. */
+  private touches = new Map<number, number>();
+  private pinch: { dist: number; view: [number, number]; mid: number } | null = null;
+
+  private pinchStep(e: PointerEvent): boolean {
+    if (e.pointerType !== "touch") return false;
+    if (e.type === "pointerdown") this.touches.set(e.pointerId, this.pointX(e));
+    else if (e.type === "pointermove" && this.touches.has(e.pointerId)) this.touches.set(e.pointerId, this.pointX(e));
+    else if (e.type !== "pointermove") this.touches.delete(e.pointerId);
+    const xs = [...this.touches.values()];
+    if (xs.length !== 2) {
+      const was = this.pinch !== null;
+      this.pinch = null;
+      return was;
+    }
+    const dist = Math.max(8, Math.abs(xs[0]! - xs[1]!));
+    const mid = (xs[0]! + xs[1]!) / 2;
+    if (!this.pinch) {
+      this.dragging = false;
+      this.pinch = { dist, view: [...this.view], mid: this.t(mid) };
+      return true;
+    }
+    const [a, b] = this.pinch.view;
+    this.view = [a, b];
+    this.zoom(this.pinch.dist / dist, this.pinch.mid);
+    return true;
+  }
+
   private onDown(e: PointerEvent): void {
     const ctx = this.ctx;
+    if (this.pinchStep(e)) return;
     if (!ctx || e.button !== 0) return;
     const x = this.pointX(e);
     if (x < this.labelW - 4) return;
@@ -842,7 +889,7 @@ export class Timeline {
 
   private onMove(e: PointerEvent): void {
     const ctx = this.ctx;
-    if (!ctx) return;
+    if (!ctx || this.pinchStep(e)) return;
     if (this.dragging) {
       this.moved = true;
       ctx.setCursor(this.t(Math.max(this.labelW, this.pointX(e))), "timeline");
@@ -856,15 +903,16 @@ export class Timeline {
     }
     this.tooltip.textContent = target.dataset.tip ?? "";
     this.tooltip.hidden = false;
+    // Below the lanes (over the legend), never over a neighbouring lane.
     const frame = this.frame.getBoundingClientRect();
     const tw = this.tooltip.offsetWidth;
-    let left = e.clientX - frame.left + 12;
-    if (left + tw > frame.width) left = Math.max(0, e.clientX - frame.left - tw - 12);
+    const left = Math.max(0, Math.min(e.clientX - frame.left - tw / 2, frame.width - tw));
     this.tooltip.style.left = `${left}px`;
-    this.tooltip.style.top = `${e.clientY - frame.top + 16}px`;
+    this.tooltip.style.top = `${frame.height + 4}px`;
   }
 
   private onUp(e: PointerEvent): void {
+    if (this.pinchStep(e)) return;
     const ctx = this.ctx;
     if (!ctx || !this.dragging) return;
     this.dragging = false;
@@ -882,27 +930,43 @@ export class Timeline {
     }
   }
 
+  /**
+   * The wheel scrolls the page, as everywhere else; Ctrl/⌘+wheel (and a trackpad pinch, which
+   * the browser reports as Ctrl+wheel) zooms around the pointer. A sideways swipe (or
+   * Shift+wheel) pans only while zoomed in, so a fitted timeline never traps the wheel.
+   */
   private onWheel(e: WheelEvent): void {
     const ctx = this.ctx;
     if (!ctx) return;
     const x = this.pointX(e);
     if (x < this.labelW) return;
-    e.preventDefault();
-    if (Math.abs(e.deltaX) > Math.abs(e.deltaY) || e.shiftKey) {
-      const [a, b] = this.view;
-      const span = b - a;
-      const d = ((e.shiftKey ? e.deltaY : e.deltaX) / (this.width - this.labelW)) * span;
-      const na = Math.max(0, Math.min(a + d, ctx.trace.end_ms - span));
-      this.view = [na, na + span];
-      this.render();
+    if (e.ctrlKey || e.metaKey) {
+      e.preventDefault();
+      this.zoom(e.deltaY > 0 ? 1.25 : 0.8, this.t(x));
       return;
     }
-    this.zoom(e.deltaY > 0 ? 1.25 : 0.8, this.t(x));
+    const sideways = Math.abs(e.deltaX) > Math.abs(e.deltaY) || e.shiftKey;
+    if (!sideways || this.fitted) return;
+    e.preventDefault();
+    const [a, b] = this.view;
+    const span = b - a;
+    const d = ((e.shiftKey ? e.deltaY || e.deltaX : e.deltaX) / (this.width - this.labelW)) * span;
+    const na = Math.max(0, Math.min(a + d, ctx.trace.end_ms - span));
+    this.view = [na, na + span];
+    this.render();
   }
 
   togglePlay(): void {
     if (this.playing) this.pause();
     else this.play();
+  }
+
+  /** Plays the whole run (from the cursor) in about `ms` of real time (the embed's autoplay). */
+  playFor(ms: number): void {
+    const ctx = this.ctx;
+    if (!ctx || this.playing) return;
+    this.speedOverride = Math.max(1, ctx.trace.end_ms / Math.max(1000, ms));
+    this.play();
   }
 
   play(): void {
@@ -917,7 +981,7 @@ export class Timeline {
       if (!this.playing || !this.ctx) return;
       const dt = now - this.lastTick;
       this.lastTick = now;
-      const speed = Number(this.speedSel.value) || 1;
+      const speed = this.speedOverride ?? (Number(this.speedSel.value) || 1);
       const next = this.ctx.cursor + dt * speed;
       if (next >= this.ctx.trace.end_ms) {
         this.ctx.setCursor(this.ctx.trace.end_ms, "play");
@@ -932,6 +996,7 @@ export class Timeline {
 
   pause(): void {
     this.playing = false;
+    this.speedOverride = null;
     this.playBtn.textContent = "▶ Play";
     this.playBtn.setAttribute("aria-label", "Play");
   }

@@ -22,6 +22,11 @@ pub struct ConfigDiagnostic {
     pub severity: Severity,
     pub message: String,
     pub hint: Option<String>,
+    /// Line and column of the problem this one follows from (the object refused
+    /// there, or the same template line already reported for another section), so
+    /// a reader can show it under its cause instead of beside it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<(u32, u32)>,
 }
 
 #[derive(Debug, Clone)]
@@ -54,7 +59,18 @@ impl Diags {
             severity: sev,
             message,
             hint,
+            cause: None,
         });
+    }
+    /// Links the problems pushed since `first` to problems reported at the same
+    /// place before `first` (one template line read by several sections).
+    fn link_repeats(&mut self, first: usize) {
+        let (before, new) = self.0.split_at_mut(first);
+        for x in new.iter_mut() {
+            if x.cause.is_none() && before.iter().any(|b| (b.line, b.col) == (x.line, x.col)) {
+                x.cause = Some((x.line, x.col));
+            }
+        }
     }
     fn error(&mut self, line: u32, col: u32, message: String, hint: Option<String>) {
         self.push(Severity::Error, line, col, message, hint);
@@ -317,7 +333,13 @@ pub fn parse_pjsip_conf(text: &str) -> (Config, Vec<ConfigDiagnostic>) {
     let sections = lex(text, &mut d);
     let mut cfg = Config::default();
     let mut seen: Vec<(String, String)> = Vec::new();
+    // Where each refused AOR was refused, for the problems that follow from it.
+    let mut refused_aors: std::collections::BTreeMap<String, (u32, u32)> = Default::default();
+    let mut first = 0;
     for (idx, s) in sections.iter().enumerate() {
+        // The previous section's problems, if already seen through an earlier one.
+        d.link_repeats(first);
+        first = d.0.len();
         if s.template {
             continue;
         }
@@ -461,9 +483,17 @@ pub fn parse_pjsip_conf(text: &str) -> (Config, Vec<ConfigDiagnostic>) {
                 ),
                 Some(format!("Asterisk skips the whole [{}] until this is fixed: {what}", s.name)),
             );
+            // It follows from the option problem reported at the same place.
+            if let Some(last) = d.0.last_mut() {
+                last.cause = Some((line, col));
+            }
+            if ty == "aor" {
+                refused_aors.insert(s.name.clone(), (line, col));
+            }
             cfg.rejected.push((ty.clone(), s.name.clone()));
         }
     }
+    d.link_repeats(first);
     // Cross references Asterisk would trip over at REGISTER time.
     for ep in cfg.endpoints.values() {
         for a in &ep.aors {
@@ -471,6 +501,9 @@ pub fn parse_pjsip_conf(text: &str) -> (Config, Vec<ConfigDiagnostic>) {
                 let hint = options::nearest(a, cfg.aors.keys().map(String::as_str))
                     .map(|n| format!("did you mean '{n}'?"));
                 d.warn(ep.line, 1, format!("endpoint '{}' lists AOR '{a}', which is not defined (REGISTERs to it get 404)", ep.name), hint);
+                if let Some(last) = d.0.last_mut() {
+                    last.cause = refused_aors.get(a).copied();
+                }
             }
         }
     }
@@ -541,6 +574,11 @@ pub(crate) fn restrict_to_profile(
                     a.name
                 )),
             );
+            // The refusal follows from the missing option; a template line read by
+            // several AORs is one problem.
+            let n = d.0.len();
+            d.0[n - 1].cause = Some((*line, *col));
+            d.link_repeats(n - 2);
             Some(a.name.clone())
         })
         .collect();

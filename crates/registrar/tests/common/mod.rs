@@ -36,7 +36,7 @@ pub struct Pbx {
 
 impl Pbx {
     pub fn new(text: &str) -> Pbx {
-        Pbx::with_profile(Profile::V22, text)
+        Pbx::with_profile(Profile::default(), text)
     }
     pub fn with_profile(p: Profile, text: &str) -> Pbx {
         Pbx {
