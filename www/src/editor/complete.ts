@@ -6,10 +6,12 @@ import {
   type Completion,
   type CompletionContext,
   type CompletionResult,
+  closeCompletion,
   pickedCompletion,
+  selectedCompletion,
 } from "@codemirror/autocomplete";
-import { type EditorState, StateField } from "@codemirror/state";
-import { EditorView } from "@codemirror/view";
+import { type EditorState, Prec, StateField } from "@codemirror/state";
+import { EditorView, keymap } from "@codemirror/view";
 import { ACTIONS, ASTERISK_VERSIONS, DEVICE_OPTIONS, STATEMENTS } from "./language";
 
 export interface OptionSpec {
@@ -82,7 +84,31 @@ const pickedAssignment = StateField.define<number | null>({
   },
 });
 
+/**
+ * Enter after a word typed in full is a new line, even while the list still shows the answer
+ * to an earlier prefix (the re-query after the last key can lag behind a fast typist): picking
+ * the word the person already typed would only swallow their Enter.
+ */
+const enterAfterFullWord = Prec.highest(
+  keymap.of([
+    {
+      key: "Enter",
+      run: (view) => {
+        const picked = selectedCompletion(view.state);
+        if (!picked) return false;
+        const head = view.state.selection.main.head;
+        const line = view.state.doc.lineAt(head);
+        const word = /[\w.:-]*$/.exec(line.text.slice(0, head - line.from))?.[0] ?? "";
+        if (word !== picked.label) return false;
+        closeCompletion(view);
+        return false; // the default keymap inserts the new line
+      },
+    },
+  ]),
+);
+
 export const completionTypingGuard = [
+  enterAfterFullWord,
   pickedAssignment,
   EditorView.inputHandler.of((view, from, to, text) => {
     const at = view.state.field(pickedAssignment, false);
