@@ -301,8 +301,7 @@ impl Registrar {
         // changes, so it is parsed once per binding and kept.
         let ids: Vec<(String, String, i64)> = self
             .store
-            .values()
-            .filter(|b| b.aor == aor.name)
+            .of_aor(&aor.name)
             .map(|b| (b.id.clone(), b.uri.clone(), b.expiration as i64 * 1000))
             .collect();
         let mut work: Vec<Work> = ids
@@ -622,8 +621,9 @@ impl Registrar {
                         outbound_proxy: aor.outbound_proxy.clone(),
                         created_at: now,
                     };
-                    self.store.insert(id.clone(), b);
-                    self.status.insert(id.clone(), (Status::NonQualified, None));
+                    self.store.insert(b);
+                    self.touch_aor(&aor.name);
+                    self.put_status(&id, (Status::NonQualified, None));
                     if prune_on_boot {
                         if let Some(conn) = rx.conn {
                             self.monitors.insert(id.clone(), conn);
@@ -659,7 +659,8 @@ impl Registrar {
                 }
                 Some(f) if e > 0 => {
                     let exp_ms = now as i64 + e as i64 * 1000;
-                    if let Some(b) = self.store.get_mut(&f.id) {
+                    let systemname = &self.systemname;
+                    self.store.update(&f.id, |b| {
                         b.expiration = (exp_ms / 1000) as u64;
                         b.qualify_frequency = aor.qualify_frequency;
                         b.authenticate_qualify = aor.authenticate_qualify;
@@ -669,10 +670,10 @@ impl Registrar {
                         if let Some(ua) = &user_agent {
                             b.user_agent = ua.clone();
                         }
-                        if !self.systemname.is_empty() {
-                            b.reg_server = self.systemname.clone();
+                        if !systemname.is_empty() {
+                            b.reg_server = systemname.clone();
                         }
-                    }
+                    });
                     out.change(Change {
                         at: now,
                         kind: ChangeKind::Refreshed,
