@@ -11,185 +11,188 @@ use aorlab_sip::{Contact, ContactValue, UriContext};
 
 impl Registrar {
     pub(super) fn apply(&mut self, job: &mut Job, out: &mut Outcome) {
-        let Job {
-            req,
-            endpoint,
-            aor,
-            work,
-            sorted,
-            existing,
-            path,
-            touched,
-            new_ids,
-            ..
-        } = job;
-        let (now, rx, sorted) = (req.now, req.rx, *sorted);
-        let ep = endpoint.name.clone();
-        let (contacts, contact_expires, header_expires) =
-            (&req.contacts, &req.contact_expires, req.header_expires);
-        let user_agent = rx.request.headers.user_agent().map(str::to_string);
-        let vias = rx.request.headers.vias().unwrap_or_default();
-        let (via_addr, via_port) = vias
-            .last()
-            .map(|v| (v.host.clone(), v.port.unwrap_or(0)))
-            .unwrap_or_default();
-        let call_id = rx.request.headers.call_id().unwrap_or("").to_string();
+        // The Contacts are read while the working set changes.
+        let contacts = std::mem::take(&mut job.req.contacts);
         for (i, c) in contacts.iter().enumerate() {
-            let v: &ContactValue = match c {
+            let v = match c {
                 Contact::Star => {
-                    let dynamic: Vec<usize> =
-                        (0..work.len()).filter(|&k| !work[k].is_static).collect();
-                    let ids: Vec<String> = dynamic.iter().map(|&k| work[k].id.clone()).collect();
-                    for id in ids {
-                        self.remove_binding(now, &id, Why::Request, Some(REGISTRAR_C), out);
-                        touched.push(id.clone());
-                    }
-                    work.retain(|w| w.is_static);
-                    *existing = None;
+                    self.remove_all(job, out);
                     break;
                 }
-                Contact::Addr(v) => v,
+                Contact::Addr(v) if v.addr.uri.is_sip() => v,
+                Contact::Addr(_) => continue,
             };
-            if !v.addr.uri.is_sip() {
-                continue;
-            }
-            let e = expiration_for(aor, contact_expires[i], header_expires);
+            let e = expiration_for(&job.aor, job.req.contact_expires[i], job.req.header_expires);
             let uri_text = v.addr.uri.print(UriContext::Contact);
-            let found = find_match(work, &v.addr.uri).map(|k| work.remove(k));
+            let found = find_match(&job.work, &v.addr.uri).map(|k| job.work.remove(k));
             // `ao2_unlink(existing_contacts, contact)` matches by object: only a
             // binding as loaded leaves the list, not one this REGISTER re-created.
-            if let (Some(f), Some(ex)) = (&found, existing.as_mut()) {
+            if let (Some(f), Some(ex)) = (&found, job.existing.as_mut()) {
                 if !f.fresh {
                     ex.retain(|w| w.id != f.id);
                 }
             }
             match found {
                 None if e == 0 => {
-                    out.change(Change {
-                        at: now,
-                        kind: ChangeKind::Ignored,
-                        aor: aor.name.clone(),
-                        endpoint: ep.clone(),
-                        uri: uri_text.clone(),
-                        expires: Some(0),
-                        why: Why::Request,
-                        log: verbose(
-                            "res_pjsip_registrar.c",
-                            format!("Attempted to remove non-existent contact '{uri_text}' from AOR '{}' by request", aor.name),
+                    let log = verbose(
+                        REGISTRAR_C,
+                        format!(
+                            "Attempted to remove non-existent contact '{uri_text}' from AOR '{}' by request",
+                            job.aor.name
                         ),
-                    });
-                }
-                None => {
-                    let exp_ms = now as i64 + e as i64 * 1000;
-                    let prune_on_boot = self.profile.has_transport_monitor()
-                        && !will_survive_restart(
-                            &v.addr.uri,
-                            &rx.source,
-                            rx.protocol,
-                            endpoint.rewrite_contact,
-                        );
-                    let id = dynamic_id(&aor.name, &uri_text);
-                    let b = Binding {
-                        id: id.clone(),
-                        aor: aor.name.clone(),
-                        uri: uri_text.clone(),
-                        expiration: (exp_ms / 1000) as u64,
-                        path: path.clone().unwrap_or_default(),
-                        user_agent: user_agent.clone().unwrap_or_default(),
-                        via_addr: via_addr.clone(),
-                        via_port,
-                        call_id: call_id.clone(),
-                        endpoint: ep.clone(),
-                        reg_server: self.systemname.clone(),
-                        prune_on_boot,
-                        qualify_frequency: aor.qualify_frequency,
-                        qualify_timeout: aor.qualify_timeout,
-                        authenticate_qualify: aor.authenticate_qualify,
-                        outbound_proxy: aor.outbound_proxy.clone(),
-                        created_at: now,
-                    };
-                    self.store.insert(b);
-                    self.touch_aor(&aor.name);
-                    self.put_status(&id, (Status::NonQualified, None));
-                    if prune_on_boot {
-                        if let Some(conn) = rx.conn {
-                            self.monitors.insert(id.clone(), conn);
-                        }
-                    }
-                    out.change(Change {
-                        at: now,
-                        kind: ChangeKind::Added,
-                        aor: aor.name.clone(),
-                        endpoint: ep.clone(),
-                        uri: uri_text.clone(),
-                        expires: Some(e),
-                        why: Why::Request,
-                        log: verbose(
-                            "res_pjsip_registrar.c",
-                            format!("Added contact '{uri_text}' to AOR '{}' with expiration of {e} seconds", aor.name),
-                        ),
-                    });
-                    insert_in_order(
-                        sorted,
-                        work,
-                        Work {
-                            id: id.clone(),
-                            uri: uri_text,
-                            parsed: Some(v.addr.uri.clone()),
-                            exp_ms,
-                            is_static: false,
-                            fresh: true,
-                        },
                     );
-                    touched.push(id.clone());
-                    new_ids.push(id);
+                    out.change(change(job, ChangeKind::Ignored, uri_text, 0, log));
                 }
-                Some(f) if e > 0 => {
-                    let exp_ms = now as i64 + e as i64 * 1000;
-                    let systemname = &self.systemname;
-                    self.store.update(&f.id, |b| {
-                        b.expiration = (exp_ms / 1000) as u64;
-                        b.qualify_frequency = aor.qualify_frequency;
-                        b.authenticate_qualify = aor.authenticate_qualify;
-                        if let Some(p) = &path {
-                            b.path = p.clone();
-                        }
-                        if let Some(ua) = &user_agent {
-                            b.user_agent = ua.clone();
-                        }
-                        if !systemname.is_empty() {
-                            b.reg_server = systemname.clone();
-                        }
-                    });
-                    out.change(Change {
-                        at: now,
-                        kind: ChangeKind::Refreshed,
-                        aor: aor.name.clone(),
-                        endpoint: ep.clone(),
-                        uri: f.uri.clone(),
-                        expires: Some(e),
-                        why: Why::Request,
-                        log: debug(
-                            "res_pjsip_registrar.c",
-                            format!("Refreshed contact '{uri_text}' on AOR '{}' with new expiration of {e} seconds", aor.name),
-                        ),
-                    });
-                    touched.push(f.id.clone());
-                    insert_in_order(
-                        sorted,
-                        work,
-                        Work {
-                            exp_ms,
-                            fresh: true,
-                            ..f
-                        },
-                    );
-                }
+                None => self.add(job, v, uri_text, e, out),
+                Some(f) if e > 0 => self.refresh(job, f, &uri_text, e, out),
                 Some(f) => {
+                    let now = job.req.now;
                     self.remove_binding(now, &f.id, Why::Request, Some(REGISTRAR_C), out);
-                    touched.push(f.id.clone());
+                    job.touched.push(f.id);
                 }
             }
         }
+        job.req.contacts = contacts;
+    }
+
+    /// `Contact: *` with `Expires: 0`: every dynamic binding goes; the loop ends.
+    fn remove_all(&mut self, job: &mut Job, out: &mut Outcome) {
+        let ids: Vec<String> = job
+            .work
+            .iter()
+            .filter(|w| !w.is_static)
+            .map(|w| w.id.clone())
+            .collect();
+        for id in ids {
+            self.remove_binding(job.req.now, &id, Why::Request, Some(REGISTRAR_C), out);
+            job.touched.push(id);
+        }
+        job.work.retain(|w| w.is_static);
+        job.existing = None;
+    }
+
+    /// A new binding (`ast_sip_location_create_contact`), tied to its connection
+    /// when the transport monitor would prune it.
+    fn add(
+        &mut self,
+        job: &mut Job,
+        v: &ContactValue,
+        uri_text: String,
+        e: u32,
+        out: &mut Outcome,
+    ) {
+        let (now, rx, aor) = (job.req.now, job.req.rx, &job.aor);
+        let exp_ms = now as i64 + e as i64 * 1000;
+        let prune_on_boot = self.profile.has_transport_monitor()
+            && !will_survive_restart(
+                &v.addr.uri,
+                &rx.source,
+                rx.protocol,
+                job.endpoint.rewrite_contact,
+            );
+        let headers = &rx.request.headers;
+        let vias = headers.vias().unwrap_or_default();
+        let (via_addr, via_port) = vias
+            .last()
+            .map(|v| (v.host.clone(), v.port.unwrap_or(0)))
+            .unwrap_or_default();
+        let id = dynamic_id(&aor.name, &uri_text);
+        self.store.insert(Binding {
+            id: id.clone(),
+            aor: aor.name.clone(),
+            uri: uri_text.clone(),
+            expiration: (exp_ms / 1000) as u64,
+            path: job.path.clone().unwrap_or_default(),
+            user_agent: headers.user_agent().unwrap_or_default().to_string(),
+            via_addr,
+            via_port,
+            call_id: headers.call_id().unwrap_or("").to_string(),
+            endpoint: job.endpoint.name.clone(),
+            reg_server: self.systemname.clone(),
+            prune_on_boot,
+            qualify_frequency: aor.qualify_frequency,
+            qualify_timeout: aor.qualify_timeout,
+            authenticate_qualify: aor.authenticate_qualify,
+            outbound_proxy: aor.outbound_proxy.clone(),
+            created_at: now,
+        });
+        self.touch_aor(&aor.name);
+        self.put_status(&id, (Status::NonQualified, None));
+        if prune_on_boot {
+            if let Some(conn) = rx.conn {
+                self.monitors.insert(id.clone(), conn);
+            }
+        }
+        let log = verbose(
+            REGISTRAR_C,
+            format!(
+                "Added contact '{uri_text}' to AOR '{}' with expiration of {e} seconds",
+                aor.name
+            ),
+        );
+        out.change(change(job, ChangeKind::Added, uri_text.clone(), e, log));
+        let w = Work {
+            id: id.clone(),
+            uri: uri_text,
+            parsed: Some(v.addr.uri.clone()),
+            exp_ms,
+            is_static: false,
+            fresh: true,
+        };
+        insert_in_order(job.sorted, &mut job.work, w);
+        job.touched.push(id.clone());
+        job.new_ids.push(id);
+    }
+
+    /// The binding with the same URI gets the new expiration (and the AOR's
+    /// qualify settings, the Path, the User-Agent, this system's name).
+    fn refresh(&mut self, job: &mut Job, f: Work, uri_text: &str, e: u32, out: &mut Outcome) {
+        let (now, aor) = (job.req.now, &job.aor);
+        let exp_ms = now as i64 + e as i64 * 1000;
+        let user_agent = job.req.rx.request.headers.user_agent();
+        let (path, systemname) = (&job.path, &self.systemname);
+        self.store.update(&f.id, |b| {
+            b.expiration = (exp_ms / 1000) as u64;
+            b.qualify_frequency = aor.qualify_frequency;
+            b.authenticate_qualify = aor.authenticate_qualify;
+            if let Some(p) = path {
+                b.path = p.clone();
+            }
+            if let Some(ua) = user_agent {
+                b.user_agent = ua.to_string();
+            }
+            if !systemname.is_empty() {
+                b.reg_server = systemname.clone();
+            }
+        });
+        let log = debug(
+            REGISTRAR_C,
+            format!(
+                "Refreshed contact '{uri_text}' on AOR '{}' with new expiration of {e} seconds",
+                aor.name
+            ),
+        );
+        out.change(change(job, ChangeKind::Refreshed, f.uri.clone(), e, log));
+        job.touched.push(f.id.clone());
+        let w = Work {
+            exp_ms,
+            fresh: true,
+            ..f
+        };
+        insert_in_order(job.sorted, &mut job.work, w);
+    }
+}
+
+/// A change this REGISTER made by request.
+fn change(job: &Job, kind: ChangeKind, uri: String, e: u32, log: Option<String>) -> Change {
+    Change {
+        at: job.req.now,
+        kind,
+        aor: job.aor.name.clone(),
+        endpoint: job.endpoint.name.clone(),
+        uri,
+        expires: Some(e),
+        why: Why::Request,
+        log,
     }
 }
