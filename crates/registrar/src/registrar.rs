@@ -97,7 +97,7 @@ pub struct Registrar {
     /// In memory: bindings tied to a connection.
     pub(crate) monitors: Monitors,
     /// Parsed stored URIs by binding id (a cache; dropped with the binding).
-    pub(crate) parsed_uris: std::collections::HashMap<String, Option<aorlab_sip::Uri>>,
+    pub(crate) parsed_uris: HashMap<String, Option<std::sync::Arc<aorlab_sip::Uri>>>,
     pub(crate) up: bool,
     pub(crate) next_sweep: Option<Millis>,
     pub(crate) next_qualify: QualifyTimers,
@@ -130,7 +130,7 @@ impl Registrar {
             store: Store::default(),
             status: BTreeMap::new(),
             monitors: Monitors::default(),
-            parsed_uris: std::collections::HashMap::new(),
+            parsed_uris: HashMap::new(),
             up: false,
             next_sweep: None,
             next_qualify: QualifyTimers::default(),

@@ -8,6 +8,7 @@ use crate::change::{debug, verbose, Change, ChangeKind, Why};
 use crate::nat::will_survive_restart;
 use crate::registrar::{Outcome, Registrar};
 use aorlab_sip::{Contact, ContactValue, UriContext};
+use std::sync::Arc;
 
 impl Registrar {
     pub(super) fn apply(&mut self, job: &mut Job, out: &mut Outcome) {
@@ -134,7 +135,7 @@ impl Registrar {
         let w = Work {
             id: id.clone(),
             uri: uri_text,
-            parsed: Some(v.addr.uri.clone()),
+            parsed: Some(Arc::new(v.addr.uri.clone())),
             exp_ms,
             is_static: false,
             fresh: true,

@@ -8,6 +8,7 @@ use crate::change::AorRead;
 use crate::config::{Aor, Endpoint};
 use crate::registrar::{Outcome, Registrar};
 use aorlab_sip::Uri;
+use std::sync::Arc;
 
 impl Registrar {
     /// The working set: the AOR's live dynamic bindings and its static contacts,
@@ -32,11 +33,14 @@ impl Registrar {
         let mut work: Vec<Work> = ids
             .into_iter()
             .map(|(id, uri, exp_ms)| {
-                let parsed = self
-                    .parsed_uris
-                    .entry(id.clone())
-                    .or_insert_with(|| Uri::parse(&uri).ok())
-                    .clone();
+                let parsed = match self.parsed_uris.get(&id) {
+                    Some(p) => p.clone(),
+                    None => {
+                        let p = Uri::parse(&uri).ok().map(Arc::new);
+                        self.parsed_uris.insert(id.clone(), p.clone());
+                        p
+                    }
+                };
                 Work {
                     id,
                     uri,
@@ -51,7 +55,7 @@ impl Registrar {
             work.push(Work {
                 id: static_id(&aor.name, s),
                 uri: s.clone(),
-                parsed: Uri::parse(s).ok(),
+                parsed: Uri::parse(s).ok().map(Arc::new),
                 exp_ms: 0,
                 is_static: true,
                 fresh: false,

@@ -33,6 +33,7 @@ use crate::response::build_response;
 use crate::time::Millis;
 use aorlab_sip::{uri_eq, Uri};
 use receive::Request;
+use std::sync::Arc;
 
 /// The registrar's source file, as its log lines name it.
 const REGISTRAR_C: &str = "res_pjsip_registrar.c";
@@ -55,7 +56,8 @@ type Step<T> = Result<T, Box<Rejection>>;
 struct Work {
     id: String,
     uri: String,
-    parsed: Option<Uri>,
+    /// Shared with the registrar's cache of parsed stored URIs.
+    parsed: Option<Arc<Uri>>,
     /// Exact expiration in ms (whole seconds × 1000 for rows read from astdb).
     exp_ms: i64,
     is_static: bool,

@@ -85,9 +85,10 @@ impl Registrar {
                     let host = crate::nat::Addr::parse(ext)
                         .map(|a| a.ip)
                         .unwrap_or_else(|| ext.trim_matches(['[', ']']).to_string());
-                    first.uri.host = aorlab_sip::Host(host);
+                    let uri = std::sync::Arc::make_mut(&mut first.uri);
+                    uri.host = aorlab_sip::Host(host);
                     if t.external_signaling_port > 0 {
-                        first.uri.port = Some(t.external_signaling_port as u16);
+                        uri.port = Some(t.external_signaling_port as u16);
                     }
                 }
             }
