@@ -69,15 +69,7 @@ impl Store {
     /// Ids of the bindings whose stored expiry (× 1000) is at or before
     /// `limit_ms`, in id order (the order Asterisk deletes them).
     pub(crate) fn expiring_by(&self, limit_ms: Millis) -> Vec<String> {
-        let limit_s = limit_ms / 1000;
-        let mut ids: Vec<String> = self
-            .by_expiry
-            .iter()
-            .take_while(|(e, _)| *e <= limit_s)
-            .map(|(_, id)| id.clone())
-            .collect();
-        ids.sort();
-        ids
+        due_by(&self.by_expiry, limit_ms / 1000)
     }
 
     /// The earliest stored expiration (whole seconds).
@@ -167,15 +159,20 @@ impl QualifyTimers {
     }
     /// The AORs due at `now`, in AOR name order.
     pub(crate) fn due(&self, now: Millis) -> Vec<String> {
-        let mut due: Vec<String> = self
-            .queue
-            .iter()
-            .take_while(|(t, _)| *t <= now)
-            .map(|(_, a)| a.clone())
-            .collect();
-        due.sort();
-        due
+        due_by(&self.queue, now)
     }
+}
+
+/// The names queued at or before `limit`, sorted by name (the order Asterisk
+/// walks its containers), not by time.
+fn due_by(queue: &BTreeSet<(u64, String)>, limit: u64) -> Vec<String> {
+    let mut names: Vec<String> = queue
+        .iter()
+        .take_while(|(t, _)| *t <= limit)
+        .map(|(_, n)| n.clone())
+        .collect();
+    names.sort();
+    names
 }
 
 /// The AOR part of a contact id (`<aor>;@<md5>` or `<aor>@@<md5>`).
