@@ -277,6 +277,9 @@ describe("the page as people use it", () => {
     await page.keyboard.type("qualify_freq", { delay: 10 });
     const option = page.locator(".cm-tooltip-autocomplete li", { hasText: "qualify_frequency" });
     await option.first().waitFor({ state: "visible" });
+    // A person reads the list before picking; CodeMirror ignores an Enter within 75 ms of the
+    // list opening (interactionDelay) so that a list popping up can't steal a fast Enter.
+    await page.waitForTimeout(200);
     await page.keyboard.press("Enter");
     await page.keyboard.type(" = 60\n", { delay: 10 });
     await page.keyboard.type("[alice]\ntype = endpoint\naors = alice\n}\n", { delay: 10 });

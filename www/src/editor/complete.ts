@@ -50,8 +50,7 @@ function confContext(state: EditorState, n: number): { inConf: boolean; section:
 
 /**
  * Completion never fights typing: a word typed in full closes the list (so Enter is a new
- * line, not a "pick"), and results are not kept with `validFor` so that check runs on every
- * key.
+ * line, not a "pick"); `validFor` keeps a list only while the typed word is not yet a label.
  */
 export function scenarioCompletion(options: OptionSpec[]) {
   const source = completionSource(options);
@@ -59,8 +58,16 @@ export function scenarioCompletion(options: OptionSpec[]) {
     const result = source(context);
     if (!result) return null;
     const typed = context.state.sliceDoc(result.from, context.pos);
-    if (typed && result.options.some((o) => o.label === typed)) return null;
-    return { from: result.from, options: result.options };
+    const labels = new Set(result.options.map((o) => o.label));
+    if (typed && labels.has(typed)) return null;
+    // Keep the list while the word grows (filtered in place: no close-and-reopen that would
+    // restart the list's Enter delay), but ask again once the word is a whole label.
+    const grows = result.validFor instanceof RegExp ? result.validFor : null;
+    return {
+      from: result.from,
+      options: result.options,
+      validFor: (text: string) => grows !== null && grows.test(text) && !labels.has(text),
+    };
   };
 }
 
