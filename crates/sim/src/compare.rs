@@ -325,3 +325,23 @@ pub fn compare(a: &Trace, b: &Trace, sets: &[String]) -> Comparison {
         summary,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TPL: &str = "pjsip.conf {\n[aor-tpl](!)\ntype=aor\nmax_contacts=1\n\n[101](aor-tpl)\n[102](aor-tpl)\n}\nuntil 1m\n";
+
+    #[test]
+    fn set_overrides_in_the_section_and_leaves_the_template() {
+        let t = apply_set(TPL, "aor.101.max_contacts=3").unwrap();
+        assert!(t.contains("[101](aor-tpl)\nmax_contacts = 3\n[102]"), "{t}");
+        assert!(t.contains("type=aor\nmax_contacts=1\n"), "{t}");
+        let err = apply_set(TPL, "aor.101.max_contcts=3").unwrap_err();
+        assert!(err.contains("did you mean 'max_contacts'"), "{err}");
+        let err = apply_set(TPL, "aorr.101.max_contacts=3").unwrap_err();
+        assert!(err.contains("did you mean 'aor'"), "{err}");
+        let t = apply_sets(TPL, &["global.contact_expiration_check_interval=5".into()]).unwrap();
+        assert!(t.contains("[global]\ntype = global\ncontact_expiration_check_interval = 5\n}"));
+    }
+}

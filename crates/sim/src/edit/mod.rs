@@ -203,15 +203,20 @@ pub fn edit_option(
         }
     };
     let (lines, at) = write_option(&doc.lines, &doc.conf.sections[target], option, value);
+    Ok(edited(text, &lines, at, affects))
+}
+
+/// The edit's result: `lines` joined, ending in a newline when `text` did.
+fn edited(text: &str, lines: &[String], at: usize, affects: Vec<String>) -> Edited {
     let mut s = lines.join("\n");
     if text.ends_with('\n') {
         s.push('\n');
     }
-    Ok(Edited {
+    Edited {
         text: s,
         line: at as u32 + 1,
         affects,
-    })
+    }
 }
 
 /// Set a `[global]` option: in the (last) section of type `global`, or in a new
@@ -237,15 +242,7 @@ pub fn edit_global(text: &str, option: &str, value: &str) -> Result<Edited, Stri
             (out, end + 3)
         }
     };
-    let mut s = lines.join("\n");
-    if text.ends_with('\n') {
-        s.push('\n');
-    }
-    Ok(Edited {
-        text: s,
-        line: at as u32 + 1,
-        affects: vec!["global".into()],
-    })
+    Ok(edited(text, &lines, at, vec!["global".into()]))
 }
 
 /// The lines with `option = value` written in `sec`: its last line for the
