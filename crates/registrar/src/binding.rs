@@ -74,8 +74,14 @@ impl Binding {
 
 /// md5 of the stored URI, lower-case hex (the contact id suffix).
 pub fn uri_md5(uri: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Md5::digest(uri.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut s = String::with_capacity(32);
+    for b in digest {
+        s.push(HEX[(b >> 4) as usize] as char);
+        s.push(HEX[(b & 15) as usize] as char);
+    }
+    s
 }
 
 /// `<aor>;@<md5>` for dynamic bindings.

@@ -10,6 +10,7 @@ mod profile;
 mod register;
 mod registrar;
 mod response;
+mod store;
 mod time;
 mod views;
 

@@ -6,10 +6,11 @@ use crate::change::{verbose, AorRead, Change, ChangeKind, Why};
 use crate::config::Config;
 use crate::nat::{options_request_uri, Addr};
 use crate::profile::Profile;
+use crate::store::{aor_of_id, Monitors, QualifyTimers, Store};
 use crate::time::{log_timestamp, Millis};
 use aorlab_sip::{Message, UriContext};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A REGISTER as the registrar receives it.
 #[derive(Debug, Clone)]
@@ -90,16 +91,16 @@ pub struct Registrar {
     pub(crate) systemname: String,
     pub(crate) server: String,
     /// astdb: survives restarts.
-    pub(crate) store: BTreeMap<String, Binding>,
+    pub(crate) store: Store,
     /// In memory: qualify status and last RTT.
     pub(crate) status: BTreeMap<String, (Status, Option<f64>)>,
     /// In memory: bindings tied to a connection.
-    pub(crate) monitors: BTreeMap<String, ConnId>,
+    pub(crate) monitors: Monitors,
     /// Parsed stored URIs by binding id (a cache; dropped with the binding).
-    pub(crate) parsed_uris: std::collections::HashMap<String, Option<aorlab_sip::Uri>>,
+    pub(crate) parsed_uris: HashMap<String, Option<std::sync::Arc<aorlab_sip::Uri>>>,
     pub(crate) up: bool,
     pub(crate) next_sweep: Option<Millis>,
-    pub(crate) next_qualify: BTreeMap<String, Millis>,
+    pub(crate) next_qualify: QualifyTimers,
     rng: u64,
     /// When Asterisk last booted (the first qualify of each AOR is spread after it).
     booted_at: Millis,
@@ -107,6 +108,12 @@ pub struct Registrar {
     pub(crate) endpoint_up: BTreeMap<String, bool>,
     /// Bindings that reads (dial, CLI) deleted since `take_read_changes`.
     pub(crate) read_changes: Vec<Change>,
+    /// The endpoints (config keys) naming each AOR, for the endpoint state.
+    aor_endpoints: HashMap<String, Vec<String>>,
+    /// AORs whose availability may have changed since the last endpoint update;
+    /// `all_dirty` after boot and reload, when every endpoint is checked.
+    dirty_aors: BTreeSet<String>,
+    all_dirty: bool,
 }
 
 impl Registrar {
@@ -120,18 +127,22 @@ impl Registrar {
             config,
             systemname: String::new(),
             server: format!("Asterisk PBX {profile}"),
-            store: BTreeMap::new(),
+            store: Store::default(),
             status: BTreeMap::new(),
-            monitors: BTreeMap::new(),
-            parsed_uris: std::collections::HashMap::new(),
+            monitors: Monitors::default(),
+            parsed_uris: HashMap::new(),
             up: false,
             next_sweep: None,
-            next_qualify: BTreeMap::new(),
+            next_qualify: QualifyTimers::default(),
             rng: 0x9e37_79b9_7f4a_7c15,
             booted_at: now,
             endpoint_up: BTreeMap::new(),
             read_changes: Vec::new(),
+            aor_endpoints: HashMap::new(),
+            dirty_aors: BTreeSet::new(),
+            all_dirty: true,
         };
+        r.index_endpoints();
         r.boot(now);
         r
     }
@@ -179,7 +190,7 @@ impl Registrar {
     }
     /// The connection a binding is tied to, if any.
     pub fn monitor_of(&self, id: &str) -> Option<ConnId> {
-        self.monitors.get(id).copied()
+        self.monitors.get(id)
     }
 
     /// When the registrar next wants `on_tick`.
@@ -187,7 +198,7 @@ impl Registrar {
         if !self.up {
             return None;
         }
-        let q = self.next_qualify.values().min().copied();
+        let q = self.next_qualify.next();
         [self.next_sweep, q, self.next_expiry_timer()]
             .into_iter()
             .flatten()
@@ -200,7 +211,7 @@ impl Registrar {
         if self.profile.sweeps_periodically() {
             return None;
         }
-        self.store.values().map(|b| b.expiration * 1000 + 1).min()
+        self.store.first_expiration().map(|e| e * 1000 + 1)
     }
 
     fn random(&mut self) -> u64 {
@@ -223,6 +234,7 @@ impl Registrar {
         let mut out = Outcome::default();
         self.up = true;
         self.endpoint_up.clear();
+        self.all_dirty = true;
         self.booted_at = now;
         self.status.clear();
         self.monitors.clear();
@@ -271,6 +283,7 @@ impl Registrar {
     pub fn on_stop(&mut self, _now: Millis) {
         self.up = false;
         self.endpoint_up.clear();
+        self.all_dirty = true;
         self.status.clear();
         self.monitors.clear();
         self.next_sweep = None;
@@ -338,6 +351,8 @@ impl Registrar {
             .map(|a| (a.name.clone(), a.qualify_frequency))
             .collect();
         self.config = config;
+        self.index_endpoints();
+        self.all_dirty = true;
         // Qualify timers: a newly qualified AOR starts like at boot (random first
         // qualify), a changed frequency restarts the timer, 0 stops it.
         if self.up {
@@ -363,8 +378,8 @@ impl Registrar {
                     self.next_qualify.insert(name, now + freq as u64 * 1000);
                 }
             }
-            self.next_qualify
-                .retain(|n, _| self.config.aors.contains_key(n));
+            let aors = &self.config.aors;
+            self.next_qualify.retain(|n| aors.contains_key(n));
         }
         let gone: Vec<String> = self
             .store
@@ -447,7 +462,37 @@ impl Registrar {
         self.parsed_uris.remove(id);
         self.status.remove(id);
         self.monitors.remove(id);
-        self.store.remove(id)
+        let b = self.store.remove(id)?;
+        self.touch_aor(&b.aor);
+        Some(b)
+    }
+
+    /// The AOR's availability may have changed (a binding or a status did).
+    pub(crate) fn touch_aor(&mut self, aor: &str) {
+        if !self.all_dirty && !self.dirty_aors.contains(aor) {
+            self.dirty_aors.insert(aor.to_string());
+        }
+    }
+
+    /// Set a binding's (or static contact's) qualify status.
+    pub(crate) fn put_status(&mut self, id: &str, status: (Status, Option<f64>)) {
+        if let Some(aor) = aor_of_id(id) {
+            let aor = aor.to_string();
+            self.touch_aor(&aor);
+        }
+        self.status.insert(id.to_string(), status);
+    }
+
+    fn index_endpoints(&mut self) {
+        self.aor_endpoints.clear();
+        for (key, e) in &self.config.endpoints {
+            for a in &e.aors {
+                let eps = self.aor_endpoints.entry(a.clone()).or_default();
+                if eps.last() != Some(key) {
+                    eps.push(key.clone());
+                }
+            }
+        }
     }
 
     /// `location.c`'s read of an AOR's contacts (`contact_expire`): every read
@@ -460,12 +505,20 @@ impl Registrar {
         read: AorRead,
         out: &mut Outcome,
     ) {
-        let doomed: Vec<(String, Millis)> = self
-            .store
-            .values()
-            .filter(|b| aor.is_none_or(|a| a == b.aor) && b.is_expired(now))
-            .map(|b| (b.id.clone(), b.expiration * 1000))
-            .collect();
+        let doomed: Vec<(String, Millis)> = match aor {
+            Some(a) => self
+                .store
+                .of_aor(a)
+                .filter(|b| b.is_expired(now))
+                .map(|b| (b.id.clone(), b.expiration * 1000))
+                .collect(),
+            None => self
+                .store
+                .expiring_by(now)
+                .into_iter()
+                .filter_map(|id| self.store.get(&id).map(|b| (id, b.expiration * 1000)))
+                .collect(),
+        };
         for (id, expired_at) in doomed {
             self.remove_binding(now, &id, Why::ExpiredOnRead { read, expired_at }, None, out);
         }
@@ -491,30 +544,45 @@ impl Registrar {
         let Some(a) = self.config.aors.get(aor) else {
             return false;
         };
-        let mut ids = self
-            .store
-            .values()
-            .filter(|b| b.aor == aor)
-            .map(|b| b.id.clone())
-            .chain(a.contacts.iter().map(|c| crate::binding::static_id(aor, c)));
+        let reachable = |id: &str| self.status_of(id) == Status::Reachable;
         if a.qualify_frequency == 0 {
-            ids.next().is_some()
+            self.store.of_aor(aor).next().is_some() || !a.contacts.is_empty()
         } else {
-            ids.any(|id| self.status_of(&id) == Status::Reachable)
+            self.store.of_aor(aor).any(|b| reachable(&b.id))
+                || a.contacts
+                    .iter()
+                    .any(|c| reachable(&crate::binding::static_id(aor, c)))
         }
     }
 
     /// "Endpoint … is now Reachable/Unreachable" when an endpoint's state flips
     /// (`pjsip_configuration.c`, persistent endpoint state).
+    /// Only the endpoints of AORs touched since the last update are checked
+    /// (all of them after boot or reload), in endpoint order as Asterisk would
+    /// log them: the others cannot have flipped.
     pub(crate) fn update_endpoint_states(&mut self, now: Millis, out: &mut Outcome) {
-        let eps: Vec<(String, Vec<String>)> = self
-            .config
-            .endpoints
-            .values()
-            .map(|e| (e.name.clone(), e.aors.clone()))
-            .collect();
-        for (name, aors) in eps {
-            let up = aors.iter().any(|a| self.aor_available(a));
+        let keys: Vec<String> = if std::mem::take(&mut self.all_dirty) {
+            self.dirty_aors.clear();
+            self.config.endpoints.keys().cloned().collect()
+        } else if self.dirty_aors.is_empty() {
+            return;
+        } else {
+            let touched: BTreeSet<&String> = self
+                .dirty_aors
+                .iter()
+                .filter_map(|a| self.aor_endpoints.get(a))
+                .flatten()
+                .collect();
+            let keys = touched.into_iter().cloned().collect();
+            self.dirty_aors.clear();
+            keys
+        };
+        for key in keys {
+            let Some(e) = self.config.endpoints.get(&key) else {
+                continue;
+            };
+            let up = e.aors.iter().any(|a| self.aor_available(a));
+            let name = e.name.clone();
             let was = self.endpoint_up.get(&name).copied().unwrap_or(false);
             if up != was {
                 self.endpoint_up.insert(name.clone(), up);
@@ -545,13 +613,9 @@ impl Registrar {
         }
         if self.next_expiry_timer().is_some_and(|t| t <= now) {
             // the per-binding timers of 13.0–13.8: a silent delete at expiry
-            self.remove_where(
-                now,
-                |_, b| b.is_expired(now),
-                Why::Expiration,
-                None,
-                &mut out,
-            );
+            for id in self.store.expiring_by(now) {
+                self.remove_binding(now, &id, Why::Expiration, None, &mut out);
+            }
         }
         if let Some(at) = self.next_sweep {
             if now >= at {
@@ -561,12 +625,7 @@ impl Registrar {
                     .then(|| at + interval.max(1) * ((now - at) / interval.max(1) + 1));
             }
         }
-        let due: Vec<String> = self
-            .next_qualify
-            .iter()
-            .filter(|(_, t)| **t <= now)
-            .map(|(a, _)| a.clone())
-            .collect();
+        let due = self.next_qualify.due(now);
         for aor in due {
             let freq = self
                 .config
@@ -589,14 +648,19 @@ impl Registrar {
     /// The periodic sweep (`check_expiration_thread`): stored expiry ≤ now (whole
     /// seconds), deleted when still expired at the millisecond.
     fn sweep(&mut self, now: Millis, out: &mut Outcome) {
-        let now_s = now / 1000;
-        self.remove_where(
-            now,
-            |_, b| b.expiration <= now_s && (now as i64) - (b.expiration as i64) * 1000 > 0,
-            Why::Expiration,
-            Some("res_pjsip_registrar.c"),
-            out,
-        );
+        // stored expiry × 1000 < now, in id order
+        let Some(limit) = now.checked_sub(1) else {
+            return;
+        };
+        for id in self.store.expiring_by(limit) {
+            self.remove_binding(
+                now,
+                &id,
+                Why::Expiration,
+                Some("res_pjsip_registrar.c"),
+                out,
+            );
+        }
     }
 
     /// A TCP/TLS/WS connection closed: bindings tied to it go ("due to shutdown").
@@ -605,13 +669,15 @@ impl Registrar {
         if !self.up || !self.profile.has_transport_monitor() {
             return out;
         }
-        self.remove_where(
-            now,
-            |r, b| r.monitors.get(&b.id) == Some(&conn),
-            Why::Shutdown,
-            Some("res_pjsip_registrar.c"),
-            &mut out,
-        );
+        for id in self.monitors.of_conn(conn) {
+            self.remove_binding(
+                now,
+                &id,
+                Why::Shutdown,
+                Some("res_pjsip_registrar.c"),
+                &mut out,
+            );
+        }
         self.update_endpoint_states(now, &mut out);
         out
     }
@@ -632,8 +698,7 @@ impl Registrar {
         let timeout_ms = (a.qualify_timeout * 1000.0).round() as u64;
         let mut uris: Vec<(String, String)> = self
             .store
-            .values()
-            .filter(|b| b.aor == aor)
+            .of_aor(aor)
             .map(|b| (b.id.clone(), b.uri.clone()))
             .collect();
         for s in &a.contacts {
@@ -692,7 +757,7 @@ impl Registrar {
             _ => (Status::Unreachable, None),
         };
         let before = self.status_of(contact_id);
-        self.status.insert(contact_id.to_string(), (status, rtt));
+        self.put_status(contact_id, (status, rtt));
         if before != status {
             let rtt_txt = rtt
                 .map(|r| format!("{r:.3}"))
@@ -714,15 +779,15 @@ impl Registrar {
 
     /// Set a status directly (replay of recorded qualify results).
     pub fn set_status(&mut self, contact_id: &str, status: Status, rtt_ms: Option<f64>) {
-        self.status.insert(contact_id.to_string(), (status, rtt_ms));
+        self.put_status(contact_id, (status, rtt_ms));
     }
 
+    /// The static contact with this id: `<aor>@@<md5>` names its AOR.
     pub(crate) fn find_static(&self, id: &str) -> Option<(String, String)> {
-        self.config.aors.values().find_map(|a| {
-            a.contacts
-                .iter()
-                .find(|c| crate::binding::static_id(&a.name, c) == id)
-                .map(|c| (a.name.clone(), c.clone()))
-        })
+        let a = self.config.aors.get(aor_of_id(id)?)?;
+        a.contacts
+            .iter()
+            .find(|c| crate::binding::static_id(&a.name, c) == id)
+            .map(|c| (a.name.clone(), c.clone()))
     }
 }

@@ -10,7 +10,8 @@ use aorlab_sip::{Message, Param, Uri, UriContext, Via};
 /// One Contact of a 200 OK.
 #[derive(Debug, Clone)]
 pub struct ResponseContact {
-    pub uri: Uri,
+    /// Shared with the working set (copied only when the 200 OK changes it).
+    pub uri: std::sync::Arc<Uri>,
     /// `None` for static contacts (no expires parameter since 13.36/16.13).
     pub expires: Option<i64>,
 }
@@ -97,13 +98,20 @@ pub fn build_response(
     if code == 200 {
         m.headers.push("Date", http_date(now));
         for c in contacts {
-            let mut uri = c.uri.clone();
-            if restore_profile.is_some_and(|p| p.has_orig_host()) {
+            let printed = if restore_profile.is_some_and(|p| p.has_orig_host()) {
+                let mut uri = Uri::clone(&c.uri);
                 restore_orig_host(&mut uri);
-            }
-            let mut v = format!("<{}>", uri.print(UriContext::Contact));
+                uri.print(UriContext::Contact)
+            } else {
+                c.uri.print(UriContext::Contact)
+            };
+            let mut v = String::with_capacity(printed.len() + 20);
+            v.push('<');
+            v.push_str(&printed);
+            v.push('>');
             if let Some(e) = c.expires {
-                v.push_str(&format!(";expires={e}"));
+                use std::fmt::Write;
+                let _ = write!(v, ";expires={e}");
             }
             m.headers.push("Contact", v);
         }

@@ -80,10 +80,12 @@ impl Registrar {
     /// The rows a read would show at `now`, without the read's side effect (the
     /// lazy deletion): for observers such as a timeline, not for Asterisk itself.
     pub fn rows_at(&self, now: Millis, aor: Option<&str>) -> Vec<ContactRow> {
-        let mut rows: Vec<ContactRow> = self
-            .store
-            .values()
-            .filter(|b| aor.is_none_or(|a| a == b.aor) && !b.is_expired(now))
+        let bindings: Box<dyn Iterator<Item = &crate::Binding>> = match aor {
+            Some(a) => Box::new(self.store.of_aor(a)),
+            None => Box::new(self.store.values()),
+        };
+        let mut rows: Vec<ContactRow> = bindings
+            .filter(|b| !b.is_expired(now))
             .map(|b| ContactRow {
                 aor: b.aor.clone(),
                 id: b.id.clone(),
@@ -97,12 +99,11 @@ impl Registrar {
                 user_agent: b.user_agent.clone(),
             })
             .collect();
-        for a in self
-            .config
-            .aors
-            .values()
-            .filter(|a| aor.is_none_or(|n| n == a.name))
-        {
+        let aors: Box<dyn Iterator<Item = &crate::config::Aor>> = match aor {
+            Some(n) => Box::new(self.config.aors.get(n).filter(|a| a.name == n).into_iter()),
+            None => Box::new(self.config.aors.values()),
+        };
+        for a in aors {
             for c in &a.contacts {
                 let id = static_id(&a.name, c);
                 rows.push(ContactRow {

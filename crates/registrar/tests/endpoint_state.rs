@@ -135,3 +135,102 @@ fn qualified_endpoint_needs_a_reachable_contact() {
     let out = p.r.on_qualify_result(p.now, &id, QualifyResult::TimedOut);
     assert_eq!(all_logs(&out)[1], format!("{EP} Unreachable"));
 }
+
+/// The endpoint state computed from scratch from what the registrar shows: an
+/// endpoint is Reachable while one of its AORs has a binding or static contact
+/// (qualify off) or a Reachable one (qualify on).
+fn reachable_from_scratch(r: &aorlab_registrar::Registrar, endpoint: &str) -> bool {
+    let cfg = r.config();
+    let Some(e) = cfg.endpoints.get(endpoint) else {
+        return false;
+    };
+    e.aors.iter().any(|name| {
+        let Some(a) = cfg.aors.get(name) else {
+            return false;
+        };
+        let mut ids: Vec<String> = r
+            .bindings()
+            .filter(|b| &b.aor == name)
+            .map(|b| b.id.clone())
+            .collect();
+        ids.extend(
+            a.contacts
+                .iter()
+                .map(|c| aorlab_registrar::static_id(name, c)),
+        );
+        if a.qualify_frequency == 0 {
+            !ids.is_empty()
+        } else {
+            ids.iter()
+                .any(|id| r.status_of(id) == aorlab_registrar::Status::Reachable)
+        }
+    })
+}
+
+#[test]
+fn only_touched_endpoints_are_rechecked_and_none_is_missed() {
+    // Endpoints sharing AORs, one qualified AOR with a static contact, TCP
+    // bindings, expiry by sweep and by read, qualify results and a reload: after
+    // every input the incremental state equals the state computed from scratch.
+    let text = "[alice]\ntype=endpoint\naors=alice,shared\n\
+                [bob]\ntype=endpoint\naors=bob,shared\n\
+                [carol]\ntype=endpoint\naors=carol\n\
+                [alice]\ntype=aor\nmax_contacts=2\nminimum_expiration=5\n\
+                [bob]\ntype=aor\nmax_contacts=2\nqualify_frequency=30\nminimum_expiration=5\n\
+                [shared]\ntype=aor\nmax_contacts=2\nminimum_expiration=5\n\
+                [carol]\ntype=aor\nmax_contacts=1\nqualify_frequency=30\ncontact=sip:carol@192.0.2.9\n";
+    let mut p = Pbx::new(text);
+    let check = |p: &Pbx, step: &str| {
+        for ep in ["alice", "bob", "carol"] {
+            assert_eq!(
+                p.r.endpoint_reachable(ep),
+                reachable_from_scratch(&p.r, ep),
+                "{ep} after {step}"
+            );
+        }
+    };
+    check(&p, "boot");
+    p.ok(&reg("alice").ce("sip:alice@10.0.0.1:5060", 10));
+    check(&p, "alice registers");
+    p.ok(&reg("bob").ce("sip:bob@10.0.0.2:5060", 60).tcp(7));
+    check(&p, "bob registers over TCP");
+    let bob = p.id_of("sip:bob@10.0.0.2:5060");
+    p.r.on_qualify_result(
+        p.now,
+        &bob,
+        QualifyResult::Answered {
+            code: 200,
+            rtt_ms: 1.0,
+        },
+    );
+    check(&p, "bob answers OPTIONS");
+    let carol = aorlab_registrar::static_id("carol", "sip:carol@192.0.2.9");
+    p.r.on_qualify_result(
+        p.now,
+        &carol,
+        QualifyResult::Answered {
+            code: 200,
+            rtt_ms: 1.0,
+        },
+    );
+    check(&p, "carol's static contact answers");
+    p.ok(&reg("alice")
+        .to("<sip:shared@198.51.100.10>")
+        .ce("sip:alice@10.0.0.3:5060", 10));
+    check(&p, "alice registers to the shared AOR");
+    p.wait(30);
+    p.run_until(p.now + 60_000);
+    check(&p, "sweep");
+    p.r.on_connection_closed(p.now, 7);
+    check(&p, "bob's connection closes");
+    p.r.on_qualify_result(p.now, &carol, QualifyResult::TimedOut);
+    check(&p, "carol times out");
+    p.r.set_status(&carol, aorlab_registrar::Status::Reachable, Some(2.0));
+    p.r.on_tick(p.now);
+    check(&p, "carol's status set by replay");
+    p.reload(&text.replace("aors=bob,shared", "aors=bob"));
+    check(&p, "reload");
+    p.r.on_stop(p.now);
+    p.r.on_start(p.now + 1000);
+    check(&p, "restart");
+}

@@ -1,7 +1,7 @@
 //! URI equality as pjproject's `pjsip_uri_cmp` decides it (RFC 3261 §19.1.4).
 //! This is what decides whether a REGISTER refreshes an existing binding.
 
-use crate::header::Param;
+use crate::param::Param;
 use crate::uri::{Scheme as S, Uri};
 
 /// Why two URIs differ (the first rule that failed), for explanations.

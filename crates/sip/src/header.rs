@@ -2,28 +2,9 @@
 
 use crate::error::ParseError;
 use crate::escape::pj_strtoi_validate;
+use crate::param::{find_param, Param};
 use crate::uri::{clip, is_valid_ipv6_reference, Uri, UriContext};
 use std::fmt;
-
-/// A `;name[=value]` parameter (value unquoted when it was a quoted string).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Param {
-    pub name: String,
-    pub value: Option<String>,
-}
-
-impl Param {
-    pub fn new(name: &str, value: Option<&str>) -> Param {
-        Param {
-            name: name.to_string(),
-            value: value.map(str::to_string),
-        }
-    }
-}
-
-pub(crate) fn find_param<'a>(params: &'a [Param], name: &str) -> Option<&'a Param> {
-    params.iter().find(|p| p.name.eq_ignore_ascii_case(name))
-}
 
 /// Print `;name[=value]`, quoting a value the parser would not read back as a
 /// bare token (`unquoted` is the character set the parser accepts there).

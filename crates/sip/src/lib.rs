@@ -30,13 +30,14 @@ mod error;
 mod escape;
 mod header;
 mod message;
+mod param;
 mod uri;
 
 pub use compare::{uri_eq, UriMismatch};
 pub use error::ParseError;
 pub use header::{
-    parse_contact_values, parse_via_values, pj_strtoul_u32, Contact, ContactValue, NameAddr, Param,
-    Via,
+    parse_contact_values, parse_via_values, pj_strtoul_u32, Contact, ContactValue, NameAddr, Via,
 };
 pub use message::{Headers, Message, Request, Response, StartLine};
+pub use param::Param;
 pub use uri::{Host, Scheme, Uri, UriContext};

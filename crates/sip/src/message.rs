@@ -3,8 +3,9 @@
 use crate::error::ParseError;
 use crate::header::{
     parse_contact_values, parse_delta_seconds, parse_via_values, pj_strtoul_u32, Contact, NameAddr,
-    Param, Via,
+    Via,
 };
+use crate::param::Param;
 use crate::uri::{Uri, UriContext};
 use std::fmt;
 

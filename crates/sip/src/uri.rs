@@ -5,7 +5,7 @@ use crate::escape::{
     escape, is_header_char, is_param_char, is_password_char, is_user_char, pj_strtoi_validate,
     unescape,
 };
-use crate::header::Param;
+use crate::param::Param;
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -6,10 +6,12 @@ import {
   type Completion,
   type CompletionContext,
   type CompletionResult,
+  closeCompletion,
   pickedCompletion,
+  selectedCompletion,
 } from "@codemirror/autocomplete";
-import { type EditorState, StateField } from "@codemirror/state";
-import { EditorView } from "@codemirror/view";
+import { type EditorState, Prec, StateField } from "@codemirror/state";
+import { EditorView, keymap } from "@codemirror/view";
 import { ACTIONS, ASTERISK_VERSIONS, DEVICE_OPTIONS, STATEMENTS } from "./language";
 
 export interface OptionSpec {
@@ -48,8 +50,7 @@ function confContext(state: EditorState, n: number): { inConf: boolean; section:
 
 /**
  * Completion never fights typing: a word typed in full closes the list (so Enter is a new
- * line, not a "pick"), and results are not kept with `validFor` so that check runs on every
- * key.
+ * line, not a "pick"); `validFor` keeps a list only while the typed word is not yet a label.
  */
 export function scenarioCompletion(options: OptionSpec[]) {
   const source = completionSource(options);
@@ -57,8 +58,16 @@ export function scenarioCompletion(options: OptionSpec[]) {
     const result = source(context);
     if (!result) return null;
     const typed = context.state.sliceDoc(result.from, context.pos);
-    if (typed && result.options.some((o) => o.label === typed)) return null;
-    return { from: result.from, options: result.options };
+    const labels = new Set(result.options.map((o) => o.label));
+    if (typed && labels.has(typed)) return null;
+    // Keep the list while the word grows (filtered in place: no close-and-reopen that would
+    // restart the list's Enter delay), but ask again once the word is a whole label.
+    const grows = result.validFor instanceof RegExp ? result.validFor : null;
+    return {
+      from: result.from,
+      options: result.options,
+      validFor: (text: string) => grows !== null && grows.test(text) && !labels.has(text),
+    };
   };
 }
 
@@ -82,7 +91,31 @@ const pickedAssignment = StateField.define<number | null>({
   },
 });
 
+/**
+ * Enter after a word typed in full is a new line, even while the list still shows the answer
+ * to an earlier prefix (the re-query after the last key can lag behind a fast typist): picking
+ * the word the person already typed would only swallow their Enter.
+ */
+const enterAfterFullWord = Prec.highest(
+  keymap.of([
+    {
+      key: "Enter",
+      run: (view) => {
+        const picked = selectedCompletion(view.state);
+        if (!picked) return false;
+        const head = view.state.selection.main.head;
+        const line = view.state.doc.lineAt(head);
+        const word = /[\w.:-]*$/.exec(line.text.slice(0, head - line.from))?.[0] ?? "";
+        if (word !== picked.label) return false;
+        closeCompletion(view);
+        return false; // the default keymap inserts the new line
+      },
+    },
+  ]),
+);
+
 export const completionTypingGuard = [
+  enterAfterFullWord,
   pickedAssignment,
   EditorView.inputHandler.of((view, from, to, text) => {
     const at = view.state.field(pickedAssignment, false);

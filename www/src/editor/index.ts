@@ -89,8 +89,9 @@ export function createEditor(opts: EditorOptions): ScenarioEditor {
     lintGutter(),
     scenarioLanguage,
     syntaxHighlighting(scenarioHighlight),
-    autocompletion({ override: [scenarioCompletion(opts.options)], activateOnTyping: true }),
+    // Before autocompletion(): its Enter guard must see the key before the list accepts it.
     completionTypingGuard,
+    autocompletion({ override: [scenarioCompletion(opts.options)], activateOnTyping: true }),
     wrapping.of(wrapWith(opts.wrap ?? true)),
     tabKey.of(tabWith(opts.tabIndents ?? false)),
     keymap.of([

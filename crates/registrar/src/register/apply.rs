@@ -1,0 +1,199 @@
+//! The apply loop of `register_aor_core`: each Contact in order adds a binding,
+//! refreshes the one with the same URI, or removes it (expires 0, or `*`).
+
+use super::validate::expiration_for;
+use super::{find_match, insert_in_order, Job, Work, REGISTRAR_C};
+use crate::binding::{dynamic_id, Binding, Status};
+use crate::change::{debug, verbose, Change, ChangeKind, Why};
+use crate::nat::will_survive_restart;
+use crate::registrar::{Outcome, Registrar};
+use aorlab_sip::{Contact, ContactValue, UriContext};
+use std::sync::Arc;
+
+impl Registrar {
+    pub(super) fn apply(&mut self, job: &mut Job, out: &mut Outcome) {
+        // The Contacts are read while the working set changes.
+        let contacts = std::mem::take(&mut job.req.contacts);
+        for (i, c) in contacts.iter().enumerate() {
+            let v = match c {
+                Contact::Star => {
+                    self.remove_all(job, out);
+                    break;
+                }
+                Contact::Addr(v) if v.addr.uri.is_sip() => v,
+                Contact::Addr(_) => continue,
+            };
+            let e = expiration_for(&job.aor, job.req.contact_expires[i], job.req.header_expires);
+            let uri_text = v.addr.uri.print(UriContext::Contact);
+            let found = find_match(&job.work, &v.addr.uri).map(|k| job.work.remove(k));
+            // `ao2_unlink(existing_contacts, contact)` matches by object: only a
+            // binding as loaded leaves the list, not one this REGISTER re-created.
+            if let (Some(f), Some(ex)) = (&found, job.existing.as_mut()) {
+                if !f.fresh {
+                    ex.retain(|w| w.id != f.id);
+                }
+            }
+            match found {
+                None if e == 0 => {
+                    let log = verbose(
+                        REGISTRAR_C,
+                        format!(
+                            "Attempted to remove non-existent contact '{uri_text}' from AOR '{}' by request",
+                            job.aor.name
+                        ),
+                    );
+                    out.change(change(job, ChangeKind::Ignored, uri_text, 0, log));
+                }
+                None => self.add(job, v, uri_text, e, out),
+                Some(f) if e > 0 => self.refresh(job, f, &uri_text, e, out),
+                Some(f) => {
+                    let now = job.req.now;
+                    self.remove_binding(now, &f.id, Why::Request, Some(REGISTRAR_C), out);
+                    job.touched.push(f.id);
+                }
+            }
+        }
+        job.req.contacts = contacts;
+    }
+
+    /// `Contact: *` with `Expires: 0`: every dynamic binding goes; the loop ends.
+    fn remove_all(&mut self, job: &mut Job, out: &mut Outcome) {
+        let ids: Vec<String> = job
+            .work
+            .iter()
+            .filter(|w| !w.is_static)
+            .map(|w| w.id.clone())
+            .collect();
+        for id in ids {
+            self.remove_binding(job.req.now, &id, Why::Request, Some(REGISTRAR_C), out);
+            job.touched.push(id);
+        }
+        job.work.retain(|w| w.is_static);
+        job.existing = None;
+    }
+
+    /// A new binding (`ast_sip_location_create_contact`), tied to its connection
+    /// when the transport monitor would prune it.
+    fn add(
+        &mut self,
+        job: &mut Job,
+        v: &ContactValue,
+        uri_text: String,
+        e: u32,
+        out: &mut Outcome,
+    ) {
+        let (now, rx, aor) = (job.req.now, job.req.rx, &job.aor);
+        let exp_ms = now as i64 + e as i64 * 1000;
+        let prune_on_boot = self.profile.has_transport_monitor()
+            && !will_survive_restart(
+                &v.addr.uri,
+                &rx.source,
+                rx.protocol,
+                job.endpoint.rewrite_contact,
+            );
+        let headers = &rx.request.headers;
+        let vias = headers.vias().unwrap_or_default();
+        let (via_addr, via_port) = vias
+            .last()
+            .map(|v| (v.host.clone(), v.port.unwrap_or(0)))
+            .unwrap_or_default();
+        let id = dynamic_id(&aor.name, &uri_text);
+        self.store.insert(Binding {
+            id: id.clone(),
+            aor: aor.name.clone(),
+            uri: uri_text.clone(),
+            expiration: (exp_ms / 1000) as u64,
+            path: job.path.clone().unwrap_or_default(),
+            user_agent: headers.user_agent().unwrap_or_default().to_string(),
+            via_addr,
+            via_port,
+            call_id: headers.call_id().unwrap_or("").to_string(),
+            endpoint: job.endpoint.name.clone(),
+            reg_server: self.systemname.clone(),
+            prune_on_boot,
+            qualify_frequency: aor.qualify_frequency,
+            qualify_timeout: aor.qualify_timeout,
+            authenticate_qualify: aor.authenticate_qualify,
+            outbound_proxy: aor.outbound_proxy.clone(),
+            created_at: now,
+        });
+        self.touch_aor(&aor.name);
+        self.put_status(&id, (Status::NonQualified, None));
+        if prune_on_boot {
+            if let Some(conn) = rx.conn {
+                self.monitors.insert(id.clone(), conn);
+            }
+        }
+        let log = verbose(
+            REGISTRAR_C,
+            format!(
+                "Added contact '{uri_text}' to AOR '{}' with expiration of {e} seconds",
+                aor.name
+            ),
+        );
+        out.change(change(job, ChangeKind::Added, uri_text.clone(), e, log));
+        let w = Work {
+            id: id.clone(),
+            uri: uri_text,
+            parsed: Some(Arc::new(v.addr.uri.clone())),
+            exp_ms,
+            is_static: false,
+            fresh: true,
+        };
+        insert_in_order(job.sorted, &mut job.work, w);
+        job.touched.push(id.clone());
+        job.new_ids.push(id);
+    }
+
+    /// The binding with the same URI gets the new expiration (and the AOR's
+    /// qualify settings, the Path, the User-Agent, this system's name).
+    fn refresh(&mut self, job: &mut Job, f: Work, uri_text: &str, e: u32, out: &mut Outcome) {
+        let (now, aor) = (job.req.now, &job.aor);
+        let exp_ms = now as i64 + e as i64 * 1000;
+        let user_agent = job.req.rx.request.headers.user_agent();
+        let (path, systemname) = (&job.path, &self.systemname);
+        self.store.update(&f.id, |b| {
+            b.expiration = (exp_ms / 1000) as u64;
+            b.qualify_frequency = aor.qualify_frequency;
+            b.authenticate_qualify = aor.authenticate_qualify;
+            if let Some(p) = path {
+                b.path = p.clone();
+            }
+            if let Some(ua) = user_agent {
+                b.user_agent = ua.to_string();
+            }
+            if !systemname.is_empty() {
+                b.reg_server = systemname.clone();
+            }
+        });
+        let log = debug(
+            REGISTRAR_C,
+            format!(
+                "Refreshed contact '{uri_text}' on AOR '{}' with new expiration of {e} seconds",
+                aor.name
+            ),
+        );
+        out.change(change(job, ChangeKind::Refreshed, f.uri.clone(), e, log));
+        job.touched.push(f.id.clone());
+        let w = Work {
+            exp_ms,
+            fresh: true,
+            ..f
+        };
+        insert_in_order(job.sorted, &mut job.work, w);
+    }
+}
+
+/// A change this REGISTER made by request.
+fn change(job: &Job, kind: ChangeKind, uri: String, e: u32, log: Option<String>) -> Change {
+    Change {
+        at: job.req.now,
+        kind,
+        aor: job.aor.name.clone(),
+        endpoint: job.endpoint.name.clone(),
+        uri,
+        expires: Some(e),
+        why: Why::Request,
+        log,
+    }
+}

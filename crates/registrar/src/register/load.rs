@@ -1,0 +1,91 @@
+//! `register_aor` reads the AOR's contacts: the read deletes expired bindings
+//! (lazy expiry), then the REGISTER works on its own container of them.
+
+use super::receive::Request;
+use super::{Job, Tally, Work};
+use crate::binding::static_id;
+use crate::change::AorRead;
+use crate::config::{Aor, Endpoint};
+use crate::registrar::{Outcome, Registrar};
+use aorlab_sip::Uri;
+use std::sync::Arc;
+
+impl Registrar {
+    /// The working set: the AOR's live dynamic bindings and its static contacts,
+    /// in the order the release's container holds them.
+    pub(super) fn load<'a>(
+        &mut self,
+        req: Request<'a>,
+        endpoint: Endpoint,
+        aor: Aor,
+        out: &mut Outcome,
+    ) -> Job<'a> {
+        let now = req.now;
+        self.prune_expired(now, Some(&aor.name), AorRead::Register, out);
+        self.update_endpoint_states(now, out);
+        // Stored URIs are re-parsed by Asterisk on every REGISTER; the result never
+        // changes, so it is parsed once per binding and kept.
+        let ids: Vec<(String, String, i64)> = self
+            .store
+            .of_aor(&aor.name)
+            .map(|b| (b.id.clone(), b.uri.clone(), b.expiration as i64 * 1000))
+            .collect();
+        let mut work: Vec<Work> = ids
+            .into_iter()
+            .map(|(id, uri, exp_ms)| {
+                let parsed = match self.parsed_uris.get(&id) {
+                    Some(p) => p.clone(),
+                    None => {
+                        let p = Uri::parse(&uri).ok().map(Arc::new);
+                        self.parsed_uris.insert(id.clone(), p.clone());
+                        p
+                    }
+                };
+                Work {
+                    id,
+                    uri,
+                    parsed,
+                    exp_ms,
+                    is_static: false,
+                    fresh: false,
+                }
+            })
+            .collect();
+        for s in &aor.contacts {
+            work.push(Work {
+                id: static_id(&aor.name, s),
+                uri: s.clone(),
+                parsed: Uri::parse(s).ok().map(Arc::new),
+                exp_ms: 0,
+                is_static: true,
+                fresh: false,
+            });
+        }
+        // astdb hands rows back in key order; static contacts follow (their own
+        // container is sorted by URI) unless sorcery sorts everything by id.
+        let sorted = self.profile.sorts_retrieved_contacts();
+        if sorted {
+            work.sort_by(|a, b| a.id.cmp(&b.id));
+        } else {
+            work.sort_by(|a, b| (a.is_static, &a.uri).cmp(&(b.is_static, &b.uri)));
+            let n = work.iter().filter(|w| !w.is_static).count();
+            work[..n].sort_by(|a, b| a.id.cmp(&b.id));
+        }
+        let permanent = aor.contacts.len() as i64;
+        let existing_dynamic = work.iter().filter(|w| !w.is_static).count() as u32;
+        Job {
+            req,
+            endpoint,
+            aor,
+            work,
+            sorted,
+            permanent,
+            existing_dynamic,
+            tally: Tally::default(),
+            existing: None,
+            path: None,
+            touched: Vec::new(),
+            new_ids: Vec::new(),
+        }
+    }
+}

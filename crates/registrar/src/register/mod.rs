@@ -1,0 +1,200 @@
+//! REGISTER handling as a pipeline of Asterisk's stages, in the order it applies
+//! them, one file per stage:
+//!
+//! 1. [`receive`]: pjsip's parsing, the message filter, the transport's Contact
+//!    rewrites, endpoint identification (by From user) and `res_pjsip_nat`;
+//! 2. [`find_aor`]: `registrar_on_rx_request` — the AOR the REGISTER is for;
+//! 3. [`load`]: `register_aor` reads the AOR's contacts (lazy expiry): the working set;
+//! 4. [`validate`]: `registrar_validate_contacts` and `registrar_validate_path`;
+//! 5. [`count`]: the max_contacts decision (with the remove_unavailable pre-pass);
+//! 6. [`apply`]: the apply loop — add, refresh, remove by request;
+//! 7. [`evict`]: remove_existing's post-pass (`remove_excess_contacts`);
+//! 8. [`respond`]: qualify of new bindings and the 200 OK.
+//!
+//! A stage that refuses the REGISTER returns a [`Rejection`]; the pipeline
+//! records it and answers with its code.
+
+mod apply;
+mod count;
+mod evict;
+mod find_aor;
+mod load;
+mod receive;
+mod respond;
+mod validate;
+
+pub use find_aor::find_aor_name;
+pub use validate::{expiration_for, MAX_HOSTNAME, MAX_URL_SIZE};
+
+use crate::change::{Change, ChangeKind, Count, Why};
+use crate::config::{Aor, Endpoint};
+use crate::registrar::{Outcome, Received, Registrar};
+use crate::response::build_response;
+use crate::time::Millis;
+use aorlab_sip::{uri_eq, Uri};
+use receive::Request;
+use std::sync::Arc;
+
+/// The registrar's source file, as its log lines name it.
+const REGISTRAR_C: &str = "res_pjsip_registrar.c";
+
+/// A stage refused the REGISTER: what to record and the response code.
+struct Rejection {
+    code: u16,
+    aor: String,
+    endpoint: String,
+    uri: String,
+    why: Why,
+    log: Option<String>,
+}
+
+/// Boxed: a refusal is the rare path, and the `Ok` side stays small.
+type Step<T> = Result<T, Box<Rejection>>;
+
+/// A binding in the working set of one REGISTER.
+#[derive(Debug, Clone)]
+struct Work {
+    id: String,
+    uri: String,
+    /// Shared with the registrar's cache of parsed stored URIs.
+    parsed: Option<Arc<Uri>>,
+    /// Exact expiration in ms (whole seconds × 1000 for rows read from astdb).
+    exp_ms: i64,
+    is_static: bool,
+    /// Created or refreshed by this REGISTER (sub-second expiration in memory).
+    fresh: bool,
+}
+
+/// What `registrar_validate_contacts` counted.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    added: i64,
+    updated: i64,
+    deleted: i64,
+}
+
+/// One REGISTER for one AOR, from the load on: the working set and what the
+/// stages decided so far.
+struct Job<'a> {
+    req: Request<'a>,
+    endpoint: Endpoint,
+    aor: Aor,
+    /// The AOR's contacts in the REGISTER's container order.
+    work: Vec<Work>,
+    /// Whether the container is sorted by id (sorcery sorts: 20.16/21.11/22.6/23.0+).
+    sorted: bool,
+    /// Static contacts (`contact=`).
+    permanent: i64,
+    /// Dynamic bindings as loaded.
+    existing_dynamic: u32,
+    tally: Tally,
+    /// remove_existing's `existing_contacts` (13.18+), once `count` took it.
+    existing: Option<Vec<Work>>,
+    /// The Path header, when the AOR supports it.
+    path: Option<String>,
+    /// Bindings this REGISTER added, refreshed or removed.
+    touched: Vec<String>,
+    /// Bindings this REGISTER added.
+    new_ids: Vec<String>,
+}
+
+impl Job<'_> {
+    fn ep(&self) -> &str {
+        &self.endpoint.name
+    }
+    /// The numbers behind a max_contacts decision, with `count` compared.
+    fn count(&self, count: i64) -> Count {
+        Count {
+            existing: self.existing_dynamic,
+            added: self.tally.added as u32,
+            updated: self.tally.updated as u32,
+            deleted: self.tally.deleted as u32,
+            count,
+            max_contacts: self.aor.max_contacts,
+            remove_existing: self.aor.remove_existing,
+            untouched: None,
+        }
+    }
+    /// A refusal for this AOR and endpoint.
+    fn reject(&self, code: u16, uri: &str, why: Why, log: Option<String>) -> Box<Rejection> {
+        Box::new(Rejection {
+            code,
+            aor: self.aor.name.clone(),
+            endpoint: self.ep().to_string(),
+            uri: uri.to_string(),
+            why,
+            log,
+        })
+    }
+}
+
+impl Registrar {
+    /// Handle one REGISTER. `Outcome.response` is `None` only while Asterisk is down.
+    pub fn on_register(&mut self, now: Millis, rx: &Received) -> Outcome {
+        let mut out = Outcome::default();
+        if !self.up {
+            return out;
+        }
+        if let Err(r) = self.register(now, rx, &mut out) {
+            let r = *r;
+            out.change(Change {
+                at: now,
+                kind: ChangeKind::Rejected,
+                aor: r.aor,
+                endpoint: r.endpoint,
+                uri: r.uri,
+                expires: None,
+                why: r.why,
+                log: r.log,
+            });
+            out.response = Some(build_response(
+                now,
+                &self.server,
+                rx,
+                r.code,
+                &[],
+                None,
+                None,
+            ));
+        }
+        self.update_endpoint_states(now, &mut out);
+        out
+    }
+
+    /// The pipeline.
+    fn register(&mut self, now: Millis, rx: &Received, out: &mut Outcome) -> Step<()> {
+        let mut req = receive::read_request(now, rx, self.profile)?;
+        self.message_filter(&mut req)?;
+        self.transport_rewrites(&mut req);
+        let endpoint = self.identify_endpoint(&req)?;
+        self.nat_rewrite(&endpoint, &mut req);
+        let aor = self.find_aor(&req, &endpoint)?;
+        let mut job = self.load(req, endpoint, aor, out);
+        self.validate_contacts(&mut job)?;
+        self.validate_path(&mut job)?;
+        self.check_max_contacts(&mut job, out)?;
+        self.apply(&mut job, out);
+        self.remove_existing(&mut job, out);
+        self.qualify_new(&job, out);
+        out.response = Some(self.ok_response(&job, out));
+        Ok(())
+    }
+}
+
+/// `registrar_find_contact`: the first non-static binding, in container order,
+/// whose URI pjsip considers equal.
+fn find_match(work: &[Work], uri: &Uri) -> Option<usize> {
+    work.iter()
+        .position(|w| !w.is_static && w.parsed.as_ref().is_some_and(|p| uri_eq(uri, p).is_ok()))
+}
+
+/// `ao2_link` into the REGISTER's container: in id order where sorcery sorts
+/// (20.16/21.11/22.6/23.0+), else appended after everything loaded.
+fn insert_in_order(sorted: bool, work: &mut Vec<Work>, w: Work) {
+    if sorted {
+        let at = work.partition_point(|x| x.id < w.id);
+        work.insert(at, w);
+    } else {
+        work.push(w);
+    }
+}

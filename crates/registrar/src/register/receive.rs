@@ -1,0 +1,212 @@
+//! Before the registrar runs: pjsip's parsing of what the registrar reads, the
+//! transport layer's message filter and Contact rewrites, endpoint
+//! identification (by From user) and `res_pjsip_nat`'s rewrite_contact.
+
+use super::{Rejection, Step};
+use crate::change::Why;
+use crate::config::{Endpoint, Protocol};
+use crate::nat::{rewrite_contact, strip_x_ast_params, websocket_rewrite, TXP};
+use crate::profile::Profile;
+use crate::registrar::{Received, Registrar};
+use crate::time::Millis;
+use aorlab_sip::{Contact, NameAddr, Param};
+
+/// The REGISTER as the registrar module sees it.
+pub(super) struct Request<'a> {
+    pub(super) now: Millis,
+    pub(super) rx: &'a Received,
+    pub(super) contacts: Vec<Contact>,
+    pub(super) header_expires: Option<u32>,
+    /// Each Contact's `;expires=` (`None` for a `*`).
+    pub(super) contact_expires: Vec<Option<u32>>,
+    pub(super) to: NameAddr,
+    pub(super) from: NameAddr,
+    /// pjsip's `src_name`: an IPv6 source is printed without brackets.
+    pub(super) src: String,
+    /// " (<src>)" where the release's warnings name the source, else "".
+    pub(super) from_src: String,
+}
+
+/// A refusal before any AOR is known.
+fn refuse(code: u16, endpoint: &str, uri: &str, why: Why, log: Option<String>) -> Box<Rejection> {
+    Box::new(Rejection {
+        code,
+        aor: String::new(),
+        endpoint: endpoint.to_string(),
+        uri: uri.to_string(),
+        why,
+        log,
+    })
+}
+
+/// What pjsip parses before the registrar runs: Contacts, the Expires header,
+/// each Contact's `expires`, To and From. A syntax error is a 400.
+pub(super) fn read_request(now: Millis, rx: &Received, profile: Profile) -> Step<Request<'_>> {
+    let req = &rx.request;
+    let malformed = |detail: String| refuse(400, "", "", Why::Malformed { detail }, None);
+    let contacts = req
+        .headers
+        .contacts()
+        .map_err(|e| malformed(format!("bad Contact header: {}", e.message)))?;
+    // A non-numeric Expires header is a syntax error (400); a number is read as
+    // pjsip stores it. A Contact's `;expires=` is read by `pj_strtoul`, so
+    // `expires=abc` means 0 — an unregistration, as Asterisk sees it.
+    req.headers.expires().transpose().map_err(malformed)?;
+    let header_expires = req.headers.expires_pjsip();
+    let contact_expires = contacts
+        .iter()
+        .map(|c| match c {
+            Contact::Star => None,
+            Contact::Addr(v) => v.expires_pjsip(),
+        })
+        .collect::<Vec<_>>();
+    let (to, _) = req.headers.to().map_err(|e| malformed(e.message))?;
+    let (from, _) = req.headers.from().map_err(|e| malformed(e.message))?;
+    let src = format!("{}:{}", rx.source.ip, rx.source.port);
+    let from_src = if profile.logs_source_address() {
+        format!(" ({src})")
+    } else {
+        String::new()
+    };
+    Ok(Request {
+        now,
+        rx,
+        contacts,
+        header_expires,
+        contact_expires,
+        to,
+        from,
+        src,
+        from_src,
+    })
+}
+
+impl Registrar {
+    /// `on_rx_process_uris`: Request-URI, From, To, then every Contact must be
+    /// sip:/sips: (a `*` passes), else a stateless 416 before any endpoint lookup.
+    /// Then (13.18+ with `x-ast-orig-host`) the Contacts lose that parameter.
+    pub(super) fn message_filter(&self, req: &mut Request) -> Step<()> {
+        if self.profile.rejects_non_sip_contact() {
+            let m = &req.rx.request;
+            let ruri_ok = m.request_uri().is_none_or(|u| u.is_sip());
+            let bad = if !ruri_ok {
+                Some(("Request-URI", m.request_uri().map(|u| u.to_string())))
+            } else if !req.from.uri.is_sip() {
+                Some(("From", Some(req.from.uri.to_string())))
+            } else if !req.to.uri.is_sip() {
+                Some(("To", Some(req.to.uri.to_string())))
+            } else {
+                req.contacts
+                    .iter()
+                    .find_map(|c| match c {
+                        Contact::Addr(v) if !v.addr.uri.is_sip() => Some(v.addr.uri.to_string()),
+                        _ => None,
+                    })
+                    .map(|u| ("Contact", Some(u)))
+            };
+            if let Some((what, uri)) = bad {
+                let uri = uri.unwrap_or_default();
+                let detail = format!("{what} '{uri}' is not a sip: or sips: URI");
+                return Err(refuse(
+                    416,
+                    "",
+                    &uri,
+                    Why::UnsupportedUriScheme { detail },
+                    None,
+                ));
+            }
+        }
+        if self.profile.has_orig_host() {
+            for c in req.contacts.iter_mut() {
+                if let Contact::Addr(v) = c {
+                    strip_x_ast_params(&mut v.addr.uri);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `on_rx_process_symmetric_transport` and `websocket_on_rx_msg`: the first
+    /// Contact header only, if it is a SIP URI (not a `*`).
+    pub(super) fn transport_rewrites(&self, req: &mut Request) {
+        let rx = req.rx;
+        let first = req.contacts.first_mut().and_then(|c| match c {
+            Contact::Addr(v) if v.addr.uri.is_sip() => Some(&mut v.addr.uri),
+            _ => None,
+        });
+        let Some(uri) = first else {
+            return;
+        };
+        if let Some(tname) = rx.transport.as_deref() {
+            if self
+                .config
+                .transports
+                .get(tname)
+                .is_some_and(|t| t.symmetric_transport)
+            {
+                uri.other_params.push(Param::new(TXP, Some(tname)));
+            }
+        }
+        if matches!(rx.protocol, Protocol::Ws | Protocol::Wss) {
+            websocket_rewrite(uri, &rx.source, self.profile);
+        }
+    }
+
+    /// The endpoint a REGISTER comes from, by its From user (`username` identifier):
+    /// `user@domain`, then `user@<domain_alias target>`, then `user`.
+    pub(super) fn identify_endpoint(&self, req: &Request) -> Step<Endpoint> {
+        let user = req.from.uri.user.clone().unwrap_or_default();
+        let host = req.from.uri.host.as_str();
+        let eps = &self.config.endpoints;
+        eps.get(&format!("{user}@{host}"))
+            .or_else(|| {
+                self.config
+                    .domain_aliases
+                    .get(host)
+                    .and_then(|target| eps.get(&format!("{user}@{target}")))
+            })
+            .or_else(|| eps.get(&user))
+            .cloned()
+            .ok_or_else(|| {
+                refuse(
+                    401,
+                    "",
+                    &user,
+                    Why::UnknownEndpoint { user: user.clone() },
+                    None,
+                )
+            })
+    }
+
+    /// `res_pjsip_nat`: rewrite_contact on the first Contact.
+    pub(super) fn nat_rewrite(&self, endpoint: &Endpoint, req: &mut Request) {
+        if !endpoint.rewrite_contact {
+            return;
+        }
+        if let Some(Contact::Addr(v)) = req.contacts.first_mut() {
+            if v.addr.uri.is_sip() {
+                rewrite_contact(
+                    &mut v.addr.uri,
+                    &req.rx.source,
+                    req.rx.protocol,
+                    self.profile,
+                );
+            }
+        }
+    }
+}
+
+/// A refusal naming the endpoint but no AOR yet (`registrar_on_rx_request`).
+pub(super) fn refuse_for(
+    code: u16,
+    endpoint: &str,
+    aor: &str,
+    uri: &str,
+    why: Why,
+    log: Option<String>,
+) -> Box<Rejection> {
+    Box::new(Rejection {
+        aor: aor.to_string(),
+        ..*refuse(code, endpoint, uri, why, log)
+    })
+}

@@ -1,0 +1,274 @@
+//! The registrar's tables with the indexes that keep each decision's cost
+//! independent of the site's size: a REGISTER reads one AOR's bindings, a sweep
+//! reads what expires, a closed connection reads its own bindings, a tick reads
+//! the qualifies that are due. Iteration orders are the ones Asterisk shows
+//! (binding id, AOR name), so the indexes never change an output.
+
+use crate::binding::{Binding, ConnId};
+use crate::time::Millis;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
+
+/// astdb's `registrar/contact/<id>` rows, by id, with an expiry-ordered index.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Store {
+    by_id: BTreeMap<String, Binding>,
+    /// (stored expiration in whole seconds, id).
+    by_expiry: BTreeSet<(u64, String)>,
+}
+
+impl Store {
+    pub(crate) fn get(&self, id: &str) -> Option<&Binding> {
+        self.by_id.get(id)
+    }
+    pub(crate) fn contains_key(&self, id: &str) -> bool {
+        self.by_id.contains_key(id)
+    }
+    /// Every binding in id order.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &Binding> {
+        self.by_id.values()
+    }
+
+    pub(crate) fn insert(&mut self, b: Binding) {
+        self.remove(&b.id);
+        self.by_expiry.insert((b.expiration, b.id.clone()));
+        self.by_id.insert(b.id.clone(), b);
+    }
+
+    pub(crate) fn remove(&mut self, id: &str) -> Option<Binding> {
+        let b = self.by_id.remove(id)?;
+        self.by_expiry.remove(&(b.expiration, b.id.clone()));
+        Some(b)
+    }
+
+    /// Change a stored binding in place (the expiry index follows).
+    pub(crate) fn update(&mut self, id: &str, f: impl FnOnce(&mut Binding)) {
+        let Some(b) = self.by_id.get_mut(id) else {
+            return;
+        };
+        let before = b.expiration;
+        f(b);
+        if b.expiration != before {
+            let key = b.id.clone();
+            self.by_expiry.remove(&(before, key.clone()));
+            self.by_expiry.insert((b.expiration, key));
+        }
+    }
+
+    /// One AOR's bindings in id order. Dynamic ids are `<aor>;@<md5>`, so they
+    /// sit together in the id order: a range, not a pass over the site.
+    pub(crate) fn of_aor<'a>(&'a self, aor: &'a str) -> impl Iterator<Item = &'a Binding> + 'a {
+        let prefix = format!("{aor};@");
+        self.by_id
+            .range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded))
+            .take_while(move |(k, _)| k.starts_with(&prefix))
+            .map(|(_, b)| b)
+            .filter(move |b| b.aor == aor)
+    }
+
+    /// Ids of the bindings whose stored expiry (× 1000) is at or before
+    /// `limit_ms`, in id order (the order Asterisk deletes them).
+    pub(crate) fn expiring_by(&self, limit_ms: Millis) -> Vec<String> {
+        due_by(&self.by_expiry, limit_ms / 1000)
+    }
+
+    /// The earliest stored expiration (whole seconds).
+    pub(crate) fn first_expiration(&self) -> Option<u64> {
+        self.by_expiry.first().map(|(e, _)| *e)
+    }
+}
+
+/// The transport monitor's binding → connection ties, with the reverse index.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Monitors {
+    by_id: BTreeMap<String, ConnId>,
+    by_conn: HashMap<ConnId, BTreeSet<String>>,
+}
+
+impl Monitors {
+    pub(crate) fn get(&self, id: &str) -> Option<ConnId> {
+        self.by_id.get(id).copied()
+    }
+    pub(crate) fn insert(&mut self, id: String, conn: ConnId) {
+        if let Some(old) = self.by_id.insert(id.clone(), conn) {
+            self.unlink(old, &id);
+        }
+        self.by_conn.entry(conn).or_default().insert(id);
+    }
+    pub(crate) fn remove(&mut self, id: &str) {
+        if let Some(conn) = self.by_id.remove(id) {
+            self.unlink(conn, id);
+        }
+    }
+    fn unlink(&mut self, conn: ConnId, id: &str) {
+        if let Some(set) = self.by_conn.get_mut(&conn) {
+            set.remove(id);
+            if set.is_empty() {
+                self.by_conn.remove(&conn);
+            }
+        }
+    }
+    pub(crate) fn clear(&mut self) {
+        self.by_id.clear();
+        self.by_conn.clear();
+    }
+    /// The bindings tied to `conn`, in id order.
+    pub(crate) fn of_conn(&self, conn: ConnId) -> Vec<String> {
+        self.by_conn
+            .get(&conn)
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Each qualified AOR's next OPTIONS time, with a time-ordered index.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct QualifyTimers {
+    by_aor: BTreeMap<String, Millis>,
+    queue: BTreeSet<(Millis, String)>,
+}
+
+impl QualifyTimers {
+    pub(crate) fn insert(&mut self, aor: String, at: Millis) {
+        if let Some(old) = self.by_aor.insert(aor.clone(), at) {
+            self.queue.remove(&(old, aor.clone()));
+        }
+        self.queue.insert((at, aor));
+    }
+    pub(crate) fn remove(&mut self, aor: &str) {
+        if let Some(old) = self.by_aor.remove(aor) {
+            self.queue.remove(&(old, aor.to_string()));
+        }
+    }
+    pub(crate) fn contains_key(&self, aor: &str) -> bool {
+        self.by_aor.contains_key(aor)
+    }
+    pub(crate) fn clear(&mut self) {
+        self.by_aor.clear();
+        self.queue.clear();
+    }
+    pub(crate) fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        let gone: Vec<String> = self.by_aor.keys().filter(|a| !keep(a)).cloned().collect();
+        for a in gone {
+            self.remove(&a);
+        }
+    }
+    /// The earliest timer.
+    pub(crate) fn next(&self) -> Option<Millis> {
+        self.queue.first().map(|(t, _)| *t)
+    }
+    /// The AORs due at `now`, in AOR name order.
+    pub(crate) fn due(&self, now: Millis) -> Vec<String> {
+        due_by(&self.queue, now)
+    }
+}
+
+/// The names queued at or before `limit`, sorted by name (the order Asterisk
+/// walks its containers), not by time.
+fn due_by(queue: &BTreeSet<(u64, String)>, limit: u64) -> Vec<String> {
+    let mut names: Vec<String> = queue
+        .iter()
+        .take_while(|(t, _)| *t <= limit)
+        .map(|(_, n)| n.clone())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The AOR part of a contact id (`<aor>;@<md5>` or `<aor>@@<md5>`).
+pub(crate) fn aor_of_id(id: &str) -> Option<&str> {
+    let cut = id.len().checked_sub(34)?;
+    let tail = id.get(cut..)?;
+    (tail.starts_with(";@") || tail.starts_with("@@")).then(|| &id[..cut])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn binding(aor: &str, uri: &str, expiration: u64) -> Binding {
+        Binding {
+            id: crate::binding::dynamic_id(aor, uri),
+            aor: aor.into(),
+            uri: uri.into(),
+            expiration,
+            path: String::new(),
+            user_agent: String::new(),
+            via_addr: String::new(),
+            via_port: 0,
+            call_id: String::new(),
+            endpoint: aor.into(),
+            reg_server: String::new(),
+            prune_on_boot: false,
+            qualify_frequency: 0,
+            qualify_timeout: 3.0,
+            authenticate_qualify: false,
+            outbound_proxy: String::new(),
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn of_aor_reads_only_that_aor_even_when_names_share_a_prefix() {
+        let mut s = Store::default();
+        s.insert(binding("a", "sip:1@h", 10));
+        s.insert(binding("a;@x", "sip:2@h", 10));
+        s.insert(binding("ab", "sip:3@h", 10));
+        s.insert(binding("a", "sip:4@h", 10));
+        let uris: Vec<&str> = s.of_aor("a").map(|b| b.uri.as_str()).collect();
+        assert_eq!(uris.len(), 2);
+        assert!(uris.contains(&"sip:1@h") && uris.contains(&"sip:4@h"));
+    }
+
+    #[test]
+    fn expiry_index_follows_updates_and_removals() {
+        let mut s = Store::default();
+        let b1 = binding("a", "sip:1@h", 10);
+        let b2 = binding("b", "sip:2@h", 20);
+        let (id1, id2) = (b1.id.clone(), b2.id.clone());
+        s.insert(b1);
+        s.insert(b2);
+        assert_eq!(s.first_expiration(), Some(10));
+        assert_eq!(s.expiring_by(10_000), vec![id1.clone()]);
+        s.update(&id1, |b| b.expiration = 30);
+        assert_eq!(s.first_expiration(), Some(20));
+        assert_eq!(s.expiring_by(30_999), {
+            let mut v = vec![id1.clone(), id2.clone()];
+            v.sort();
+            v
+        });
+        s.remove(&id2);
+        assert_eq!(s.expiring_by(29_999), Vec::<String>::new());
+        assert_eq!(s.first_expiration(), Some(30));
+    }
+
+    #[test]
+    fn monitors_and_timers_keep_their_reverse_indexes() {
+        let mut m = Monitors::default();
+        m.insert("x".into(), 1);
+        m.insert("y".into(), 1);
+        m.insert("x".into(), 2);
+        assert_eq!(m.of_conn(1), vec!["y".to_string()]);
+        assert_eq!(m.of_conn(2), vec!["x".to_string()]);
+        m.remove("y");
+        assert!(m.of_conn(1).is_empty());
+
+        let mut q = QualifyTimers::default();
+        q.insert("b".into(), 5);
+        q.insert("a".into(), 7);
+        q.insert("b".into(), 9);
+        assert_eq!(q.next(), Some(7));
+        assert_eq!(q.due(9), vec!["a".to_string(), "b".to_string()]);
+        q.retain(|a| a != "a");
+        assert_eq!(q.due(9), vec!["b".to_string()]);
+    }
+
+    #[test]
+    fn aor_of_id_cuts_the_md5() {
+        let d = crate::binding::dynamic_id("alice", "sip:a@h");
+        let s = crate::binding::static_id("a;@b", "sip:a@h");
+        assert_eq!(aor_of_id(&d), Some("alice"));
+        assert_eq!(aor_of_id(&s), Some("a;@b"));
+        assert_eq!(aor_of_id("short"), None);
+    }
+}
