@@ -9,6 +9,14 @@ commands:
   run FILE [--json] [--at TIME] [--verbose]
                       run a scenario: timeline, then a summary per device
   run --preset NAME   run a built-in preset
+  run FILE --set TYPE.SECTION.OPTION=VALUE …
+                      run with pjsip.conf changed: aor.alice.max_contacts=3,
+                      endpoint.alice.rewrite_contact=no, global.OPTION=VALUE,
+                      asterisk=20.15.2 (overrides in the object's own section)
+  compare FILE --set … [--json]
+                      run as written (A) and with the changes (B); what B removes and adds
+  advise FILE [--json]
+                      search the settings that decide registrations; smallest fix first
   check FILE          print every problem in a scenario file (exit 1 on errors)
   link FILE [--embed] [--base URL]
                       print the share (or embed) link for a scenario file
@@ -78,9 +86,11 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("replay") => replay(&args[1..]),
         Some("import") => aorlab_cli::import::main_import(&args[1..]),
-        Some(cmd @ ("run" | "check" | "presets" | "link")) => {
+        Some(cmd @ ("run" | "check" | "presets" | "link" | "compare" | "advise")) => {
             let r = match cmd {
                 "run" => aorlab_cli::run::main_run(&args[1..]),
+                "compare" => aorlab_cli::compare::main_compare(&args[1..]),
+                "advise" => aorlab_cli::compare::main_advise(&args[1..]),
                 "link" => aorlab_cli::run::main_link(&args[1..]),
                 "check" => aorlab_cli::run::main_check(&args[1..]),
                 _ => aorlab_cli::run::main_presets(&args[1..]),

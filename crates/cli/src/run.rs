@@ -104,6 +104,7 @@ pub fn main_run(args: &[String]) -> Result<String, (u8, String)> {
     let mut at: Option<u64> = None;
     let mut file: Option<String> = None;
     let mut preset: Option<String> = None;
+    let mut sets: Vec<String> = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -115,6 +116,11 @@ pub fn main_run(args: &[String]) -> Result<String, (u8, String)> {
                     .ok_or((2, "--at needs a time, e.g. --at 10m".to_string()))?;
                 at = Some(parse_duration(v).map_err(|e| (2, e))?);
             }
+            "--set" => sets.push(
+                it.next()
+                    .ok_or((2, "--set needs TYPE.SECTION.OPTION=VALUE".to_string()))?
+                    .clone(),
+            ),
             "--preset" => {
                 preset = Some(
                     it.next()
@@ -125,31 +131,8 @@ pub fn main_run(args: &[String]) -> Result<String, (u8, String)> {
             f => file = Some(f.to_string()),
         }
     }
-    let (name, text) = match (preset, file) {
-        (Some(p), _) => {
-            let pr = aorlab_sim::preset(&p)
-                .ok_or((2, format!("no preset '{p}' (see aorlab presets)")))?;
-            (format!("preset:{p}"), pr.text.to_string())
-        }
-        (None, Some(f)) if looks_like_link(&f) => {
-            let d = aorlab_sim::link::decode(aorlab_sim::link::fragment_of(&f));
-            if let Some(problem) = d.problem {
-                return Err((1, format!("{problem}\n{}", d.text)));
-            }
-            ("link".to_string(), d.text)
-        }
-        (None, Some(f)) => (
-            f.clone(),
-            std::fs::read_to_string(&f).map_err(|e| (2, format!("{f}: {e}")))?,
-        ),
-        (None, None) => {
-            return Err((
-                2,
-                "aorlab run FILE [--json] [--at TIME] [--verbose] | aorlab run --preset NAME"
-                    .into(),
-            ))
-        }
-    };
+    let (name, text) = load(preset, file)?;
+    let text = aorlab_sim::compare::apply_sets(&text, &sets).map_err(|e| (2, e))?;
     match run_text(&text) {
         Ok(t) => {
             let mut out = String::new();
@@ -262,4 +245,36 @@ pub fn main_link(args: &[String]) -> Result<String, (u8, String)> {
         &aorlab_sim::link::View::default(),
         embed,
     ))
+}
+
+/// The scenario text and a name for messages: a preset, a share link or a file.
+pub fn load(
+    preset: Option<String>,
+    file: Option<String>,
+) -> Result<(String, String), (u8, String)> {
+    Ok(match (preset, file) {
+        (Some(p), _) => {
+            let pr = aorlab_sim::preset(&p)
+                .ok_or((2, format!("no preset '{p}' (see aorlab presets)")))?;
+            (format!("preset:{p}"), pr.text.to_string())
+        }
+        (None, Some(f)) if looks_like_link(&f) => {
+            let d = aorlab_sim::link::decode(aorlab_sim::link::fragment_of(&f));
+            if let Some(problem) = d.problem {
+                return Err((1, format!("{problem}\n{}", d.text)));
+            }
+            ("link".to_string(), d.text)
+        }
+        (None, Some(f)) => (
+            f.clone(),
+            std::fs::read_to_string(&f).map_err(|e| (2, format!("{f}: {e}")))?,
+        ),
+        (None, None) => {
+            return Err((
+                2,
+                "aorlab run FILE [--json] [--at TIME] [--verbose] [--set TYPE.SECTION.OPTION=VALUE]… | aorlab run --preset NAME"
+                    .into(),
+            ))
+        }
+    })
 }

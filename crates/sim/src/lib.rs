@@ -1,6 +1,8 @@
 //! aorlab's simulated world: the scenario language, devices, NAT boxes,
 //! connections and one Asterisk running the real registrar; the trace it produces.
 
+pub mod advise;
+pub mod compare;
 mod duration;
 pub mod edit;
 mod incidents;

@@ -203,15 +203,46 @@ pub fn edit_option(
         }
     };
     let (lines, at) = write_option(&doc.lines, &doc.conf.sections[target], option, value);
+    Ok(edited(text, &lines, at, affects))
+}
+
+/// The edit's result: `lines` joined, ending in a newline when `text` did.
+fn edited(text: &str, lines: &[String], at: usize, affects: Vec<String>) -> Edited {
     let mut s = lines.join("\n");
     if text.ends_with('\n') {
         s.push('\n');
     }
-    Ok(Edited {
+    Edited {
         text: s,
         line: at as u32 + 1,
         affects,
-    })
+    }
+}
+
+/// Set a `[global]` option: in the (last) section of type `global`, or in a new
+/// `[global]` section added at the end of the pjsip.conf block when there is none.
+pub fn edit_global(text: &str, option: &str, value: &str) -> Result<Edited, String> {
+    let (doc, (_, end)) = Doc::read(text).ok_or("the scenario has no pjsip.conf block")?;
+    let global = (0..doc.conf.sections.len()).rev().find(|&i| {
+        !doc.conf.sections[i].template && doc.conf.kind(i, &doc.lines).as_deref() == Some("global")
+    });
+    let (lines, at) = match global {
+        Some(i) => write_option(&doc.lines, &doc.conf.sections[i], option, value),
+        None => {
+            let mut out: Vec<String> = doc.lines.iter().map(|l| l.to_string()).collect();
+            let new = [
+                "",
+                "[global]",
+                "type = global",
+                &format!("{option} = {value}"),
+            ];
+            for (k, l) in new.iter().enumerate() {
+                out.insert(end + k, l.to_string());
+            }
+            (out, end + 3)
+        }
+    };
+    Ok(edited(text, &lines, at, vec!["global".into()]))
 }
 
 /// The lines with `option = value` written in `sec`: its last line for the
@@ -326,6 +357,20 @@ mod tests {
         );
         assert!(controls(&t).endpoints[0].rewrite_contact.value);
         assert!(edit_option(T, "aor", "bob", None, "max_contacts", "1").is_err());
+    }
+
+    #[test]
+    fn global_option_is_added_or_replaced() {
+        let e = edit_global(T, "contact_expiration_check_interval", "10").unwrap();
+        assert!(
+            e.text
+                .contains("\n[global]\ntype = global\ncontact_expiration_check_interval = 10\n}"),
+            "{}",
+            e.text
+        );
+        let again = edit_global(&e.text, "contact_expiration_check_interval", "5").unwrap();
+        assert_eq!(again.text.lines().count(), e.text.lines().count());
+        assert!(again.text.contains("contact_expiration_check_interval = 5"));
     }
 
     #[test]

@@ -1,0 +1,208 @@
+//! `aorlab run --set`, `compare` and `advise` as a user runs them.
+
+use serde_json::Value;
+use std::process::Command;
+
+fn aorlab(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_aorlab"))
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json(args: &[&str]) -> Value {
+    let (code, out, err) = aorlab(args);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&out).expect("JSON")
+}
+
+fn total_403(trace: &Value) -> u64 {
+    trace["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rejections_403"].as_u64().unwrap())
+        .sum()
+}
+
+#[test]
+fn nat_403_first_suggestion_applied_with_set_leaves_no_403() {
+    let adv = json(&["advise", "--preset", "nat-403", "--json"]);
+    assert!(!adv["already_right"].as_bool().unwrap());
+    assert_eq!(adv["before"]["total"]["rejections_403"], 1);
+    let first = &adv["suggestions"][0];
+    assert_eq!(first["removes_every_lost_registration"], true);
+    let mut args = vec!["run", "--preset", "nat-403", "--json"];
+    let sets: Vec<String> = first["set"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect();
+    assert!(!sets.is_empty());
+    for s in &sets {
+        args.push("--set");
+        args.push(s);
+    }
+    let before = json(&["run", "--preset", "nat-403", "--json"]);
+    assert_eq!(total_403(&before), 1);
+    let after = json(&args);
+    assert_eq!(total_403(&after), 0, "{sets:?}");
+    assert!(after["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["unregistered_ms"] == 0 && d["gave_up"] == false));
+    // The search is bounded and says how many runs it made.
+    let runs = adv["runs"].as_u64().unwrap();
+    assert!((2..=200).contains(&runs), "{runs}");
+}
+
+/// remove-existing: three phones behind a NAT that forgets idle mappings. The
+/// stale spells of `evict` are fixed only by traffic through the NAT (qualify or
+/// keep-alives), never by a registrar option alone.
+#[test]
+fn remove_existing_advice_names_qualify_or_keepalives_for_stale_spells() {
+    let adv = json(&["advise", "--preset", "remove-existing", "--json"]);
+    let notes: Vec<&str> = adv["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("evict is unreachable") && n.contains("keep-alives")),
+        "{notes:?}"
+    );
+    let registrar_only = |s: &Value| {
+        s["set"].as_array().unwrap().iter().all(|x| {
+            let x = x.as_str().unwrap();
+            [
+                "max_contacts",
+                "remove_existing",
+                "remove_unavailable",
+                "rewrite_contact",
+            ]
+            .iter()
+            .any(|o| x.contains(o))
+        })
+    };
+    let sugg = adv["suggestions"].as_array().unwrap();
+    for s in sugg.iter().filter(|s| registrar_only(s)) {
+        assert!(s["after"]["unreachable_ms"].as_u64().unwrap() > 0, "{s}");
+    }
+    // What does remove all stale time: qualify below the NAT timeout, or keep-alives.
+    let clears: Vec<&Value> = sugg
+        .iter()
+        .filter(|s| s["after"]["unreachable_ms"] == 0)
+        .collect();
+    assert!(!clears.is_empty());
+    for s in clears {
+        assert!(s["set"].as_array().unwrap().iter().any(|x| x
+            .as_str()
+            .unwrap()
+            .contains("aor.evict.qualify_frequency=")
+            || x.as_str()
+                .unwrap()
+                .contains("aor.evict.maximum_expiration=")));
+    }
+    let phone = &adv["phone_side"][0];
+    assert!(phone["change"].as_str().unwrap().contains("keepalive"));
+    assert_eq!(phone["after"]["unreachable_ms"], 0);
+}
+
+#[test]
+fn a_scenario_with_every_setting_right_says_so() {
+    let (code, out, _) = aorlab(&["advise", "--preset", "three-phones"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("every setting is already right"), "{out}");
+    let adv = json(&["advise", "--preset", "three-phones", "--json"]);
+    assert_eq!(adv["already_right"], true);
+    assert_eq!(adv["suggestions"].as_array().unwrap().len(), 0);
+    assert_eq!(adv["runs"], 1);
+}
+
+#[test]
+fn compare_lists_what_b_removes_and_adds() {
+    let c = json(&[
+        "compare",
+        "--preset",
+        "nat-403",
+        "--set",
+        "aor.alice.max_contacts=3",
+        "--json",
+    ]);
+    assert_eq!(c["a"]["total"]["rejections_403"], 1);
+    assert_eq!(c["b"]["total"]["rejections_403"], 0);
+    let diffs = c["differences"].as_array().unwrap();
+    assert!(diffs.iter().any(|d| d["change"] == "removes"
+        && d["device"] == "desk"
+        && d["state"] == "gave_up"
+        && d["end_ms"].is_null()));
+    // More room means desk's old binding stays: B adds stale spells for desk.
+    assert!(diffs
+        .iter()
+        .any(|d| d["change"] == "adds" && d["state"] == "stale"));
+    let (code, out, _) = aorlab(&[
+        "compare",
+        "--preset",
+        "nat-403",
+        "--set",
+        "aor.alice.max_contacts=3",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("B removes desk's lost registration (gave up) 4:49–30:00"),
+        "{out}"
+    );
+}
+
+#[test]
+fn set_errors_name_the_problem_with_a_hint() {
+    let (code, _, err) = aorlab(&[
+        "run",
+        "--preset",
+        "nat-403",
+        "--set",
+        "aor.alice.max_contact=3",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean 'max_contacts'"), "{err}");
+    let (code, _, err) = aorlab(&[
+        "run",
+        "--preset",
+        "nat-403",
+        "--set",
+        "aor.alicee.max_contacts=3",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean 'alice'"), "{err}");
+    let (code, _, err) = aorlab(&["run", "--preset", "nat-403", "--set", "aor.alice"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("TYPE.SECTION.OPTION=VALUE"), "{err}");
+    let (code, _, err) = aorlab(&["run", "--preset", "nat-403", "--set", "asterisk=99"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("aorlab knows Asterisk"), "{err}");
+}
+
+#[test]
+fn set_global_and_release_change_the_run() {
+    let t = json(&[
+        "run",
+        "--preset",
+        "nat-403",
+        "--json",
+        "--set",
+        "global.contact_expiration_check_interval=10",
+        "--set",
+        "asterisk=20.15.2",
+    ]);
+    assert_eq!(t["version"].as_str().unwrap(), "20.15.2");
+}
