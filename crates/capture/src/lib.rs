@@ -24,6 +24,7 @@ mod tcp;
 pub use asterisk_log::read_log;
 pub use error::ImportError;
 pub use evidence::*;
+pub use log_time::days_from_civil;
 pub use pcap::read_pcap;
 
 /// Read any supported input, recognised by its first bytes.

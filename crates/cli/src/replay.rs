@@ -4,7 +4,7 @@
 use aorlab_registrar::{
     parse_pjsip_conf_for, Addr, Millis, Profile, Protocol, Received, Registrar, Status,
 };
-use aorlab_sip::{Contact, Message, UriContext};
+use aorlab_sip::{Message, UriContext};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -82,14 +82,7 @@ fn log_time_ms(line: &str) -> Option<Millis> {
     let mut t = hms.split(':').map(|x| x.parse::<i64>());
     let (hh, mi, ss) = (t.next()?.ok()?, t.next()?.ok()?, t.next()?.ok()?);
     let ms: i64 = ms.parse().ok()?;
-    // days from civil (Howard Hinnant)
-    let y2 = if m <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + dd - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146097 + doe - 719468;
+    let days = aorlab_capture::days_from_civil(y, m, dd);
     Some(((days * 86400 + hh * 3600 + mi * 60 + ss) * 1000 + ms) as Millis)
 }
 
@@ -425,21 +418,9 @@ fn compare_response(
             u.print(UriContext::Contact)
         })
         .collect();
-    let got_contacts: Vec<(String, Option<i64>)> = m
-        .headers
-        .contacts()
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|c| match c {
-            Contact::Addr(v) => Some((
-                v.addr.uri.print(UriContext::Contact),
-                v.param("expires")
-                    .and_then(|p| p.value.as_deref())
-                    .and_then(|e| e.parse().ok()),
-            )),
-            Contact::Star => None,
-        })
-        .collect();
+    let got_contacts = aorlab_capture::check::answer_of(m)
+        .map(|a| a.contacts)
+        .unwrap_or_default();
     let exp_contacts: Vec<(String, Option<i64>)> = expected["contacts"]
         .as_array()
         .into_iter()
