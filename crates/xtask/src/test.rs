@@ -24,6 +24,11 @@ pub const STEPS: &[Step] = &[
         clippy_wasm,
     ),
     ("rust", "cargo test (all crates, native)", test_native),
+    (
+        "fuzz",
+        "fuzz every target briefly (libFuzzer, stable)",
+        fuzz_briefly,
+    ),
     ("wasm", "wasm tests in headless Chromium", test_wasm),
     ("build", "cargo xtask build", build_page),
     ("tsc", "tsc --noEmit (page types)", typecheck),
@@ -135,6 +140,11 @@ fn test_native() -> Result<(), String> {
         "--no-fail-fast",
     ]))?;
     run(util::cargo().args(["test", "--package", "xtask"]))
+}
+
+/// 4 s per target (about 20 s in all), the committed seeds first: a smoke run, not a campaign.
+fn fuzz_briefly() -> Result<(), String> {
+    crate::fuzz::Options::parse(&["--seconds".into(), "4".into()]).and_then(crate::fuzz::fuzz)
 }
 
 fn test_wasm() -> Result<(), String> {

@@ -359,7 +359,11 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 
 /// The closest candidate within a small distance.
 pub fn nearest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    // The distance is at least the difference in length: skipping those candidates first keeps
+    // a long garbage word (a pasted binary, a fuzzer's input) from costing length × length each.
+    let chars = word.chars().count();
     candidates
+        .filter(|c| chars.abs_diff(c.chars().count()) <= 2.max(c.len() / 4))
         .map(|c| (edit_distance(word, c), c))
         .filter(|(d, c)| *d <= 2.max(c.len() / 4))
         .min_by_key(|(d, _)| *d)
