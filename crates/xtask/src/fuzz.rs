@@ -43,7 +43,8 @@ pub const TARGETS: &[(&str, &str, u32, u32)] = &[
     ),
 ];
 
-/// One input may take at most this long (libFuzzer `-timeout`): a slower one is a hang.
+/// One input may take at most this long (libFuzzer `-timeout`, wall clock): a slower one is
+/// a hang. `--timeout` raises it on a loaded machine, where wall time is not CPU time.
 const TIMEOUT_S: u32 = 1;
 
 const FLAGS: &[&str] = &[
@@ -59,6 +60,7 @@ const FLAGS: &[&str] = &[
 
 pub struct Options {
     seconds: u32,
+    timeout: u32,
     merge: bool,
     targets: Vec<&'static str>,
 }
@@ -67,6 +69,7 @@ impl Options {
     pub fn parse(args: &[String]) -> Result<Options, String> {
         let mut options = Options {
             seconds: 60,
+            timeout: TIMEOUT_S,
             merge: false,
             targets: Vec::new(),
         };
@@ -76,6 +79,10 @@ impl Options {
                 "--seconds" => {
                     let n = args.next().ok_or("--seconds needs a number")?;
                     options.seconds = n.parse().map_err(|_| format!("--seconds {n}?"))?;
+                }
+                "--timeout" => {
+                    let n = args.next().ok_or("--timeout needs seconds")?;
+                    options.timeout = n.parse().map_err(|_| format!("--timeout {n}?"))?;
                 }
                 "--merge" => options.merge = true,
                 name => match TARGETS.iter().find(|t| t.0 == name) {
@@ -101,7 +108,7 @@ pub fn fuzz(options: Options) -> Result<(), String> {
     let mut rows = Vec::new();
     for name in &options.targets {
         let target = TARGETS.iter().find(|t| t.0 == *name).expect("checked");
-        rows.push((*name, run_target(&bin, target, options.seconds)?));
+        rows.push((*name, run_target(&bin, target, &options)?));
         if options.merge {
             merge(&bin, name)?;
         }
@@ -148,8 +155,13 @@ struct Stats {
 }
 
 /// Runs one target with the committed seeds (read only) and a growing corpus under target/.
-fn run_target(bin: &Path, target: &(&str, &str, u32, u32), seconds: u32) -> Result<Stats, String> {
+fn run_target(
+    bin: &Path,
+    target: &(&str, &str, u32, u32),
+    options: &Options,
+) -> Result<Stats, String> {
     let (name, what, max_len, rss) = *target;
+    let seconds = options.seconds;
     println!("\nxtask fuzz: ── {name}: {what} ({seconds} s) ──");
     let corpus = fuzz_dir().join("corpus").join(name);
     let artifacts = fuzz_dir().join("artifacts").join(name);
@@ -160,7 +172,7 @@ fn run_target(bin: &Path, target: &(&str, &str, u32, u32), seconds: u32) -> Resu
     let log_file = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
     let status = Command::new(bin.join(name))
         .arg(format!("-max_total_time={seconds}"))
-        .arg(format!("-timeout={TIMEOUT_S}"))
+        .arg(format!("-timeout={}", options.timeout))
         .arg(format!("-rss_limit_mb={rss}"))
         .arg(format!("-max_len={max_len}"))
         .arg("-print_final_stats=1")
