@@ -79,8 +79,11 @@ fn one_start_at_most_one_end(t: &Trace) -> Result<(), String> {
 /// The lifetimes of one (AOR, URI) never overlap: a binding is not added again while it
 /// still exists. (Fails today when an expired, not yet deleted binding is registered again:
 /// the old life never ends; the same root as `open_bindings_are_the_final_contacts`.)
+/// A binding's (start, end) in ms.
+type Life = (u64, Option<u64>);
+
 fn lives_never_overlap(t: &Trace) -> Result<(), String> {
-    let mut lives: BTreeMap<(&str, &str), Vec<(u64, Option<u64>)>> = BTreeMap::new();
+    let mut lives: BTreeMap<(&str, &str), Vec<Life>> = BTreeMap::new();
     for l in &t.bindings {
         lives
             .entry((&l.aor, &l.uri))
