@@ -4,9 +4,11 @@
 //! cargo xtask build                       release wasm + page into www/dist
 //! cargo xtask serve [--port 8080] [--host 127.0.0.1] [--watch] [--no-build]
 //! cargo xtask test [STEP…]                everything CI runs (installs what is missing)
+//! cargo xtask fuzz [--seconds N] [--timeout S] [--merge] [TARGET…]   coverage-guided fuzzing (stable)
 //! ```
 
 mod build;
+mod fuzz;
 mod serve;
 mod setup;
 mod test;
@@ -27,7 +29,12 @@ commands:
   test [STEP…]          fmt, clippy, Rust tests, wasm tests in headless Chromium,
                         build, end-to-end browser tests; installs what is missing.
                         STEPs (default: all, in this order): setup fmt clippy
-                        clippy-wasm rust wasm build tsc e2e
+                        clippy-wasm rust fuzz wasm build tsc e2e
+  fuzz [TARGET…]        coverage-guided fuzzing with libFuzzer on stable Rust;
+                        targets: sip_message pjsip_conf scenario link pipeline
+      --seconds <n>     how long each target runs                         [60]
+      --timeout <n>     seconds one input may take before it counts as a hang [1]
+      --merge           minimise what was found into fuzz/corpus/<target>
   help                  this text
 ";
 
@@ -41,6 +48,7 @@ fn main() -> ExitCode {
         "build" => no_options(rest).and_then(|()| build::build().map(|_| ())),
         "serve" => serve::Options::parse(rest).and_then(serve::serve),
         "test" => test::test(rest),
+        "fuzz" => fuzz::Options::parse(rest).and_then(fuzz::fuzz),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())

@@ -24,6 +24,11 @@ pub const STEPS: &[Step] = &[
         clippy_wasm,
     ),
     ("rust", "cargo test (all crates, native)", test_native),
+    (
+        "fuzz",
+        "fuzz every target briefly (libFuzzer, stable)",
+        fuzz_briefly,
+    ),
     ("wasm", "wasm tests in headless Chromium", test_wasm),
     ("build", "cargo xtask build", build_page),
     ("tsc", "tsc --noEmit (page types)", typecheck),
@@ -134,9 +139,19 @@ fn test_native() -> Result<(), String> {
         "--workspace",
         "--exclude",
         "xtask",
+        "--exclude",
+        "aorlab-parity", // wasm-only tests (the `wasm` step)
         "--no-fail-fast",
     ]))?;
     run(util::cargo().args(["test", "--package", "xtask"]))
+}
+
+/// 4 s per target (about 20 s in all), the committed seeds first: a smoke run, not a campaign.
+/// A 3 s hang limit: libFuzzer's is wall-clock time and CI machines are shared (the slowest
+/// generated pipeline input takes 0.25 s of CPU; the campaign uses 1 s).
+fn fuzz_briefly() -> Result<(), String> {
+    let args = ["--seconds", "4", "--timeout", "3"].map(String::from);
+    crate::fuzz::Options::parse(&args).and_then(crate::fuzz::fuzz)
 }
 
 fn test_wasm() -> Result<(), String> {
@@ -149,6 +164,8 @@ fn test_wasm() -> Result<(), String> {
             "test",
             "--package",
             "aorlab-wasm",
+            "--package",
+            "aorlab-parity", // native = wasm: its build script is the native side
             "--target",
             setup::WASM_TARGET,
         ])

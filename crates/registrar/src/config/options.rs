@@ -344,24 +344,38 @@ pub fn no_effect_names(section: &str) -> &'static [&'static str] {
 
 /// Levenshtein distance, for "did you mean" hints.
 pub fn edit_distance(a: &str, b: &str) -> usize {
+    within(a, b, usize::MAX).unwrap_or(usize::MAX)
+}
+
+/// The distance when it is at most `max`; stops at the first row that is already further
+/// (hints are computed for every unknown word of a pasted file, so this must stay cheap).
+fn within(a: &str, b: &str, max: usize) -> Option<usize> {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = Vec::with_capacity(b.len() + 1);
     for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
+        cur.clear();
+        cur.push(i + 1);
         for (j, cb) in b.iter().enumerate() {
             let sub = prev[j] + usize::from(ca != *cb);
             cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
         }
-        prev = cur;
+        if cur.iter().min().is_some_and(|m| *m > max) {
+            return None;
+        }
+        std::mem::swap(&mut prev, &mut cur);
     }
-    prev[b.len()]
+    Some(prev[b.len()]).filter(|d| *d <= max)
 }
 
 /// The closest candidate within a small distance.
 pub fn nearest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    // The distance is at least the difference in length: skipping those candidates first keeps
+    // a long garbage word (a pasted binary, a fuzzer's input) from costing length × length each.
+    let chars = word.chars().count();
     candidates
-        .map(|c| (edit_distance(word, c), c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
+        .filter(|c| chars.abs_diff(c.chars().count()) <= 2.max(c.len() / 4))
+        .filter_map(|c| Some((within(word, c, 2.max(c.len() / 4))?, c)))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }

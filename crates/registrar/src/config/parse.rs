@@ -87,7 +87,8 @@ fn strip_comment(line: &str, in_block: &mut bool) -> String {
     let mut i = 0;
     while i < b.len() {
         if *in_block {
-            if line[i..].starts_with("--;") {
+            // Bytes, not `line[i..]`: inside a block comment `i` steps over UTF-8 one byte at a time.
+            if b[i..].starts_with(b"--;") {
                 *in_block = false;
                 i += 3;
             } else {
@@ -101,7 +102,7 @@ fn strip_comment(line: &str, in_block: &mut bool) -> String {
             continue;
         }
         if b[i] == b';' {
-            if line[i..].starts_with(";--") {
+            if b[i..].starts_with(b";--") {
                 *in_block = true;
                 i += 3;
                 continue;

@@ -1,0 +1,246 @@
+//! `cargo xtask fuzz`: coverage-guided fuzzing with libFuzzer on the pinned *stable* toolchain.
+//!
+//! cargo-fuzz is not needed: it only builds with extra flags and starts the binary. The flags
+//! that matter — SanitizerCoverage's inline 8-bit counters, PC table and comparison tracing —
+//! are plain LLVM passes that stable rustc runs with `-C passes=sancov-module` and
+//! `-C llvm-args`; no `-Z` flag and no RUSTC_BOOTSTRAP. What stable cannot do is AddressSanitizer
+//! (`-Z sanitizer`), which safe Rust without `unsafe` code hardly needs. `--target` is passed
+//! so the flags reach the fuzzed code but not build scripts or proc macros (they would not link
+//! without libFuzzer).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use crate::util::{self, run};
+
+/// (target, what it feeds, -max_len, -rss_limit_mb)
+pub const TARGETS: &[(&str, &str, u32, u32)] = &[
+    (
+        "sip_message",
+        "SIP message parser + every header accessor + print/parse round trip",
+        65_536,
+        512,
+    ),
+    (
+        "pjsip_conf",
+        "pjsip.conf parser, every Asterisk profile",
+        65_536,
+        512,
+    ),
+    ("scenario", "scenario parser", 65_536, 512),
+    (
+        "link",
+        "share-link decoder + re-encode round trip",
+        40_000,
+        512,
+    ),
+    (
+        "pipeline",
+        "generated scenario → parse → run → trace → JSON, twice",
+        4_096,
+        1_024,
+    ),
+];
+
+/// One parser input may take at most this long (libFuzzer `-timeout`, wall clock): a slower
+/// one is a hang. `--timeout` changes it (on a loaded machine wall time is not CPU time).
+const TIMEOUT_S: u32 = 1;
+/// The pipeline runs whole worlds: a generated 8-phone hour with 1 s keep-alives costs 0.75 s
+/// in release and 1.7 s instrumented; the simulation's own work budget is its hang guard.
+const PIPELINE_TIMEOUT_S: u32 = 5;
+
+const FLAGS: &[&str] = &[
+    "-Cpasses=sancov-module",
+    "-Cllvm-args=-sanitizer-coverage-level=4",
+    "-Cllvm-args=-sanitizer-coverage-inline-8bit-counters",
+    "-Cllvm-args=-sanitizer-coverage-pc-table",
+    "-Cllvm-args=-sanitizer-coverage-trace-compares",
+    "--cfg=fuzzing",
+    "-Cdebug-assertions",
+    "-Coverflow-checks",
+];
+
+pub struct Options {
+    seconds: u32,
+    timeout: u32,
+    merge: bool,
+    targets: Vec<&'static str>,
+}
+
+impl Options {
+    pub fn parse(args: &[String]) -> Result<Options, String> {
+        let mut options = Options {
+            seconds: 60,
+            timeout: TIMEOUT_S,
+            merge: false,
+            targets: Vec::new(),
+        };
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--seconds" => {
+                    let n = args.next().ok_or("--seconds needs a number")?;
+                    options.seconds = n.parse().map_err(|_| format!("--seconds {n}?"))?;
+                }
+                "--timeout" => {
+                    let n = args.next().ok_or("--timeout needs seconds")?;
+                    options.timeout = n.parse().map_err(|_| format!("--timeout {n}?"))?;
+                }
+                "--merge" => options.merge = true,
+                name => match TARGETS.iter().find(|t| t.0 == name) {
+                    Some(t) => options.targets.push(t.0),
+                    None => return Err(format!("no fuzz target `{name}`; targets: {}", names())),
+                },
+            }
+        }
+        if options.targets.is_empty() {
+            options.targets = TARGETS.iter().map(|t| t.0).collect();
+        }
+        Ok(options)
+    }
+}
+
+fn names() -> String {
+    TARGETS.iter().map(|t| t.0).collect::<Vec<_>>().join(", ")
+}
+
+/// Builds the targets, then fuzzes each for `seconds` in turn; fails on the first finding.
+pub fn fuzz(options: Options) -> Result<(), String> {
+    let bin = build()?;
+    let mut rows = Vec::new();
+    for name in &options.targets {
+        let target = TARGETS.iter().find(|t| t.0 == *name).expect("checked");
+        rows.push((*name, run_target(&bin, target, &options)?));
+        if options.merge {
+            merge(&bin, name)?;
+        }
+    }
+    println!(
+        "\nxtask fuzz: {:<12} {:>12} {:>8} {:>9}",
+        "target", "executions", "exec/s", "peak RSS"
+    );
+    for (name, stats) in rows {
+        let rate = stats.execs / u64::from(options.seconds.max(1));
+        println!(
+            "  {name:<12} {:>12} {rate:>8} {:>6} MB",
+            stats.execs, stats.rss_mb
+        );
+    }
+    Ok(())
+}
+
+fn fuzz_dir() -> PathBuf {
+    util::target_dir().join("fuzz")
+}
+
+fn build() -> Result<PathBuf, String> {
+    let host = util::output(Command::new("rustc").arg("-vV"))
+        .and_then(|v| {
+            v.lines()
+                .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
+        })
+        .ok_or("could not ask rustc for the host triple")?;
+    let start = Instant::now();
+    run(util::cargo()
+        .current_dir(util::root().join("fuzz"))
+        .args(["build", "--release", "--bins", "--target", &host])
+        .env("CARGO_TARGET_DIR", fuzz_dir())
+        .env("RUSTFLAGS", FLAGS.join(" ")))?;
+    println!("xtask fuzz: built in {}", util::secs(start));
+    Ok(fuzz_dir().join(host).join("release"))
+}
+
+fn timeout(name: &str, asked: u32) -> u32 {
+    if name == "pipeline" {
+        asked.max(PIPELINE_TIMEOUT_S)
+    } else {
+        asked
+    }
+}
+
+#[derive(Default)]
+struct Stats {
+    execs: u64,
+    rss_mb: u64,
+}
+
+/// Runs one target with the committed seeds (read only) and a growing corpus under target/.
+fn run_target(
+    bin: &Path,
+    target: &(&str, &str, u32, u32),
+    options: &Options,
+) -> Result<Stats, String> {
+    let (name, what, max_len, rss) = *target;
+    let seconds = options.seconds;
+    println!("\nxtask fuzz: ── {name}: {what} ({seconds} s) ──");
+    let corpus = fuzz_dir().join("corpus").join(name);
+    let artifacts = fuzz_dir().join("artifacts").join(name);
+    for dir in [&corpus, &artifacts] {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let log = fuzz_dir().join(format!("{name}.log"));
+    let log_file = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let status = Command::new(bin.join(name))
+        .arg(format!("-max_total_time={seconds}"))
+        .arg(format!("-timeout={}", timeout(name, options.timeout)))
+        .arg(format!("-rss_limit_mb={rss}"))
+        .arg(format!("-max_len={max_len}"))
+        .arg("-print_final_stats=1")
+        .arg(format!("-artifact_prefix={}/", artifacts.display()))
+        .arg(&corpus)
+        .arg(util::root().join("fuzz/corpus").join(name))
+        .stdout(log_file.try_clone().map_err(|e| e.to_string())?)
+        .stderr(log_file)
+        .status()
+        .map_err(|e| format!("could not start {name}: {e}"))?;
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let stat = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key)?.trim().parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let stats = Stats {
+        execs: stat("stat::number_of_executed_units:"),
+        rss_mb: stat("stat::peak_rss_mb:"),
+    };
+    println!(
+        "xtask fuzz: {name}: {} executions, peak RSS {} MB",
+        stats.execs, stats.rss_mb
+    );
+    if status.success() {
+        return Ok(stats);
+    }
+    let tail: Vec<&str> = text.lines().rev().take(40).collect();
+    let tail: Vec<&str> = tail.into_iter().rev().collect();
+    Err(format!(
+        "{name} found a problem ({status}); the input is in {}\n  reproduce: {} <that file>\n  log: {}\n{}",
+        artifacts.display(),
+        bin.join(name).display(),
+        log.display(),
+        tail.join("\n")
+    ))
+}
+
+/// Minimises the committed seeds plus what the runs found into fuzz/corpus/<target>
+/// (libFuzzer `-merge=1`: the smallest set of inputs with the same coverage).
+fn merge(bin: &Path, name: &str) -> Result<(), String> {
+    let seeds = util::root().join("fuzz/corpus").join(name);
+    let merged = fuzz_dir().join("merged").join(name);
+    let _ = std::fs::remove_dir_all(&merged);
+    std::fs::create_dir_all(&merged).map_err(|e| e.to_string())?;
+    run(Command::new(bin.join(name))
+        .arg("-merge=1")
+        .arg(format!("-timeout={TIMEOUT_S}"))
+        .arg(&merged)
+        .arg(&seeds)
+        .arg(fuzz_dir().join("corpus").join(name)))?;
+    std::fs::remove_dir_all(&seeds).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&seeds).map_err(|e| e.to_string())?;
+    for entry in std::fs::read_dir(&merged).map_err(|e| e.to_string())? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        std::fs::copy(&path, seeds.join(path.file_name().expect("a file")))
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
