@@ -76,6 +76,8 @@ export interface ContactRow {
   aor: string;
   uri: string;
   expires_in_s: number;
+  /** When it expires (sim ms). */
+  expires_at_ms: number;
   status: string;
   /** The device this binding reaches now, if any. */
   reaches: string | null;

@@ -138,6 +138,9 @@ pub struct ContactRow {
     pub aor: String,
     pub uri: String,
     pub expires_in_s: i64,
+    /// When it expires (sim ms): whole-second `expires_in_s` alone would hide a binding up to a
+    /// second early, or keep it a second late, between snapshots.
+    pub expires_at_ms: SimMs,
     pub status: String,
     /// The device this binding reaches now, if any.
     pub reaches: Option<String>,
@@ -284,12 +287,15 @@ impl Trace {
         } else {
             self.states[idx - 1].clone()
         };
-        let dt = (t.saturating_sub(s.at_ms) / 1000) as i64;
-        for c in &mut s.contacts {
-            c.expires_in_s -= dt;
-        }
+        // Expired (to the millisecond, as Asterisk's retrieval compares) rows are gone; the
+        // rest show the whole seconds left, as `pjsip show contacts` does.
         s.contacts
-            .retain(|c| c.expires_in_s > 0 || c.status == "static");
+            .retain(|c| c.status == "static" || c.expires_at_ms > t);
+        for c in &mut s.contacts {
+            if c.status != "static" {
+                c.expires_in_s = ((c.expires_at_ms - t) / 1000) as i64;
+            }
+        }
         s.at_ms = t;
         s
     }

@@ -1543,6 +1543,7 @@ impl World {
                 aor: b.aor.clone(),
                 uri: b.uri.clone(),
                 expires_in_s: b.expires_in_ms(now) / 1000,
+                expires_at_ms: self.now + b.expires_in_ms(now).max(0) as SimMs,
                 status: self.reg.status_of(&b.id).label().to_string(),
                 reaches: self
                     .route_uri_in(&idx, &b.uri)

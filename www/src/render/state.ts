@@ -1,5 +1,5 @@
 // The state at a moment, exactly like `Trace::state_at` in crates/sim: the last snapshot at or
-// before `t`, expiries reduced by the whole seconds elapsed, expired rows dropped; at the end,
+// before `t`, rows expired by `t` (to the ms) dropped, whole seconds left shown; at the end,
 // the final state.
 
 import type { State, Trace } from "../types";
@@ -16,12 +16,11 @@ export function stateAt(trace: Trace, t: number): State {
     else hi = mid;
   }
   const base = lo === 0 ? (states[0] ?? trace.final_state) : states[lo - 1]!;
-  const dt = Math.floor(Math.max(0, t - base.at_ms) / 1000);
   return {
     at_ms: t,
     contacts: base.contacts
-      .map((c) => ({ ...c, expires_in_s: c.expires_in_s - dt }))
-      .filter((c) => c.expires_in_s > 0 || c.status === "static"),
+      .filter((c) => c.status === "static" || c.expires_at_ms > t)
+      .map((c) => (c.status === "static" ? c : { ...c, expires_in_s: Math.floor((c.expires_at_ms - t) / 1000) })),
     show_contacts: base.show_contacts,
     dial: base.dial,
   };
