@@ -3,7 +3,7 @@
 //! `check_endpoint`, `log_failed_request`, `prune_task`).
 
 mod common;
-use aorlab_registrar::Addr;
+use aorlab_registrar::{Addr, Profile};
 use common::*;
 
 const CONF: &str = "[alice]\ntype=endpoint\naors=alice\n\n[alice]\ntype=aor\nmax_contacts=1\n";
@@ -110,4 +110,30 @@ fn the_prune_task_drops_counts_older_than_four_periods() {
     }
     let out = p.expect(&mallory(), 401);
     assert_eq!(logs(&out), [format!("{NOTICE} after 5 tries in 0.000 ms")]);
+}
+
+#[test]
+fn older_releases_print_no_method_never_count_and_no_ipv6_brackets() {
+    let conf = with_global("endpoint_identifier_order=ip,username,auth_username");
+    let mut v6 = mallory();
+    v6.src = Addr::new("2001:db8::7", 5070);
+    // 13.9: "Request from", logged at once even with auth_username, src_name:port
+    let mut p = Pbx::with_profile(Profile::new(13, 9, 0), &conf);
+    let out = p.expect(&v6, 401);
+    assert_eq!(
+        logs(&out),
+        [NOTICE
+            .replace("Request 'REGISTER' from", "Request from")
+            .replace("'10.0.0.1:5060'", "'2001:db8::7:5070'")]
+    );
+    // 16.0: counted, still unbracketed
+    let mut p = Pbx::with_profile(
+        Profile::new(16, 0, 0),
+        &with_global("endpoint_identifier_order=auth_username\nunidentified_request_count=1"),
+    );
+    p.expect(&v6, 401);
+    let out = p.expect(&v6, 401);
+    let want = format!("{NOTICE} after 2 tries in 0.000 ms")
+        .replace("'10.0.0.1:5060'", "'2001:db8::7:5070'");
+    assert_eq!(logs(&out), [want]);
 }

@@ -1,9 +1,11 @@
 //! `pjsip_distributor.c`'s notice for a request no endpoint matched: logged at
 //! once, or — when `endpoint_identifier_order` names `auth_username` — only
 //! after `unidentified_request_count` requests from one source IP within
-//! `unidentified_request_period` seconds of the first.
+//! `unidentified_request_period` seconds of the first (13.10+/14+; before,
+//! always at once and without the method).
 
 use super::receive::Request;
+use crate::profile::Profile;
 use crate::registrar::Registrar;
 use crate::time::Millis;
 
@@ -29,16 +31,18 @@ impl Registrar {
         self.prune_unidentified(now);
         let g = &self.config.global;
         let (limit, period) = (g.unidentified_request_count, g.unidentified_request_period);
-        let counting = g
-            .endpoint_identifier_order
-            .iter()
-            .any(|m| m == "auth_username");
+        let profile = self.profile;
+        let counting = profile.counts_unidentified_requests()
+            && g.endpoint_identifier_order
+                .iter()
+                .any(|m| m == "auth_username");
         let ip = &req.rx.source.ip;
         if let Some(u) = self.unidentified.get_mut(ip) {
             let ms = now.saturating_sub(u.first_seen);
             u.count = u.count.saturating_add(1);
             let tries = Some((u.count, ms));
-            return (ms < u64::from(period) * 1000 && u.count >= limit).then(|| notice(req, tries));
+            return (ms < u64::from(period) * 1000 && u.count >= limit)
+                .then(|| notice(req, profile, tries));
         }
         if counting {
             let first = Unidentified {
@@ -48,7 +52,7 @@ impl Registrar {
             self.unidentified.insert(ip.clone(), first);
             return None;
         }
-        Some(notice(req, None))
+        Some(notice(req, profile, None))
     }
 
     /// `prune_task`, run every prune_interval seconds since boot: counts whose
@@ -70,11 +74,12 @@ impl Registrar {
 }
 
 /// `log_failed_request`: the address as `pj_sockaddr_print` with flags 3
-/// (IPv6 in brackets, with the port); the elapsed time is milliseconds / 1000
-/// printed with the unit "ms", as Asterisk does.
-fn notice(req: &Request, tries: Option<(u32, Millis)>) -> String {
+/// (IPv6 in brackets, with the port) where the release has it, else
+/// `src_name:port`; the elapsed time is milliseconds / 1000 printed with the
+/// unit "ms", as Asterisk does.
+fn notice(req: &Request, profile: Profile, tries: Option<(u32, Millis)>) -> String {
     let src = &req.rx.source;
-    let addr = if src.ip.contains(':') {
+    let addr = if src.ip.contains(':') && profile.brackets_ipv6_source() {
         format!("[{}]:{}", src.ip, src.port)
     } else {
         format!("{}:{}", src.ip, src.port)
@@ -84,8 +89,13 @@ fn notice(req: &Request, tries: Option<(u32, Millis)>) -> String {
     let after = tries.map_or(String::new(), |(count, ms)| {
         format!(" after {count} tries in {:.3} ms", ms as f64 / 1000.0)
     });
+    let method = if profile.counts_unidentified_requests() {
+        " 'REGISTER'"
+    } else {
+        ""
+    };
     format!(
-        "NOTICE {DISTRIBUTOR_C}: Request 'REGISTER' from '{from}' failed for '{addr}' \
+        "NOTICE {DISTRIBUTOR_C}: Request{method} from '{from}' failed for '{addr}' \
          (callid: {call_id}) - No matching endpoint found{after}"
     )
 }
