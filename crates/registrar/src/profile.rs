@@ -58,6 +58,13 @@ pub enum Behaviour {
     SortsRetrievedContacts,
     /// The AOR is looked up from the To URI first, whatever `identify_by` says.
     AorFromToFirst,
+    /// The unknown-endpoint notice names the method ("Request 'REGISTER' from")
+    /// and is counted per source IP when `endpoint_identifier_order` has
+    /// `auth_username` (before: "Request from", always logged at once).
+    CountsUnidentifiedRequests,
+    /// The unknown-endpoint notice prints the source with `pj_sockaddr_print`:
+    /// IPv6 in brackets (before: `src_name:port`, unbracketed).
+    BracketsIpv6Source,
 }
 
 /// The first release of each branch with a behaviour, and the commit on that branch.
@@ -282,6 +289,39 @@ pub const TABLE: &[Since] = &[
             (23, 5, 0, "3f7356f6a3"),
         ],
     },
+    Since {
+        behaviour: Behaviour::CountsUnidentifiedRequests,
+        what: "unknown-endpoint notice names the method; counted per IP with auth_username",
+        first: &[
+            (13, 10, 0, "38bed4515d"),
+            (14, 0, 0, "4ebf9a938d"),
+            (15, 0, 0, "4ebf9a938d"),
+            (16, 0, 0, "4ebf9a938d"),
+            (17, 0, 0, "4ebf9a938d"),
+            (18, 0, 0, "4ebf9a938d"),
+            (19, 0, 0, "4ebf9a938d"),
+            (20, 0, 0, "4ebf9a938d"),
+            (21, 0, 0, "4ebf9a938d"),
+            (22, 0, 0, "4ebf9a938d"),
+            (23, 0, 0, "4ebf9a938d"),
+        ],
+    },
+    Since {
+        behaviour: Behaviour::BracketsIpv6Source,
+        what: "unknown-endpoint notice prints an IPv6 source in brackets",
+        first: &[
+            (13, 24, 0, "d3c869c736"),
+            (15, 7, 0, "5f6bef4e5b"),
+            (16, 1, 0, "887a315e17"),
+            (17, 0, 0, "07cb13f75f"),
+            (18, 0, 0, "07cb13f75f"),
+            (19, 0, 0, "07cb13f75f"),
+            (20, 0, 0, "07cb13f75f"),
+            (21, 0, 0, "07cb13f75f"),
+            (22, 0, 0, "07cb13f75f"),
+            (23, 0, 0, "07cb13f75f"),
+        ],
+    },
 ];
 
 /// Every branch aorlab knows, with its latest release (release candidates of
@@ -465,6 +505,12 @@ impl Profile {
     }
     pub fn sorts_retrieved_contacts(self) -> bool {
         self.has(Behaviour::SortsRetrievedContacts)
+    }
+    pub fn counts_unidentified_requests(self) -> bool {
+        self.has(Behaviour::CountsUnidentifiedRequests)
+    }
+    pub fn brackets_ipv6_source(self) -> bool {
+        self.has(Behaviour::BracketsIpv6Source)
     }
     pub fn aor_from_to_first(self) -> bool {
         self.has(Behaviour::AorFromToFirst)

@@ -103,7 +103,7 @@ pub struct Registrar {
     pub(crate) next_qualify: QualifyTimers,
     rng: u64,
     /// When Asterisk last booted (the first qualify of each AOR is spread after it).
-    booted_at: Millis,
+    pub(crate) booted_at: Millis,
     /// In memory: endpoints currently "Reachable" (persistent endpoint state).
     pub(crate) endpoint_up: BTreeMap<String, bool>,
     /// Bindings that reads (dial, CLI) deleted since `take_read_changes`.
@@ -114,6 +114,8 @@ pub struct Registrar {
     /// `all_dirty` after boot and reload, when every endpoint is checked.
     dirty_aors: BTreeSet<String>,
     all_dirty: bool,
+    /// In memory: unidentified requests counted per source IP (the distributor's).
+    pub(crate) unidentified: BTreeMap<String, crate::register::Unidentified>,
 }
 
 impl Registrar {
@@ -141,6 +143,7 @@ impl Registrar {
             aor_endpoints: HashMap::new(),
             dirty_aors: BTreeSet::new(),
             all_dirty: true,
+            unidentified: BTreeMap::new(),
         };
         r.index_endpoints();
         r.boot(now);
@@ -236,6 +239,7 @@ impl Registrar {
         self.endpoint_up.clear();
         self.all_dirty = true;
         self.booted_at = now;
+        self.unidentified.clear();
         self.status.clear();
         self.monitors.clear();
         if self.profile.has_transport_monitor() {

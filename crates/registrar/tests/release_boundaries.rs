@@ -128,6 +128,20 @@ fn shows(b: Behaviour, p: Profile) -> bool {
             let mut x = pbx(p, conf);
             status(&x.send(&reg("alice").c(A))) == 200
         }
+        Behaviour::CountsUnidentifiedRequests => {
+            let conf = format!(
+                "[global]\ntype=global\nendpoint_identifier_order=username,auth_username\n{}",
+                alice("")
+            );
+            let mut x = pbx(p, &conf);
+            let o = x.expect(&reg("mallory").c(A), 401);
+            !has_log(&o, "No matching endpoint found")
+        }
+        Behaviour::BracketsIpv6Source => {
+            let mut x = pbx(p, &alice(""));
+            let o = x.expect(&reg("mallory").c(A).src("[2001:db8::7]:5070"), 401);
+            has_log(&o, "'[2001:db8::7]:5070'")
+        }
     }
 }
 

@@ -190,6 +190,13 @@ pub struct Global {
     pub ignore_uri_user_options: bool,
     pub endpoint_identifier_order: Vec<String>,
     pub user_agent: String,
+    /// Unidentified requests from one source IP before the notice is logged
+    /// (only counted when `endpoint_identifier_order` has `auth_username`).
+    pub unidentified_request_count: u32,
+    /// Seconds in which those requests must arrive for the notice.
+    pub unidentified_request_period: u32,
+    /// Seconds between prunes of old per-IP counts.
+    pub unidentified_request_prune_interval: u32,
 }
 
 impl Default for Global {
@@ -201,6 +208,9 @@ impl Default for Global {
             ignore_uri_user_options: false,
             endpoint_identifier_order: vec!["ip".into(), "username".into(), "anonymous".into()],
             user_agent: String::new(),
+            unidentified_request_count: 5,
+            unidentified_request_period: 5,
+            unidentified_request_prune_interval: 30,
         }
     }
 }

@@ -818,6 +818,9 @@ fn apply_global(g: &mut super::model::Global, k: &str, v: &str) -> Result<(), St
         "ignore_uri_user_options" => g.ignore_uri_user_options = parse_bool(v).unwrap_or(false),
         "endpoint_identifier_order" => g.endpoint_identifier_order = list(v),
         "user_agent" => g.user_agent = v.to_string(),
+        "unidentified_request_count" => g.unidentified_request_count = num(v),
+        "unidentified_request_period" => g.unidentified_request_period = num(v),
+        "unidentified_request_prune_interval" => g.unidentified_request_prune_interval = num(v),
         _ => {}
     }
     Ok(())

@@ -21,9 +21,11 @@ mod find_aor;
 mod load;
 mod receive;
 mod respond;
+mod unidentified;
 mod validate;
 
 pub use find_aor::find_aor_name;
+pub(crate) use unidentified::Unidentified;
 pub use validate::{expiration_for, MAX_HOSTNAME, MAX_URL_SIZE};
 
 use crate::change::{Change, ChangeKind, Count, Why};
@@ -166,7 +168,16 @@ impl Registrar {
         let mut req = receive::read_request(now, rx, self.profile)?;
         self.message_filter(&mut req)?;
         self.transport_rewrites(&mut req);
-        let endpoint = self.identify_endpoint(&req)?;
+        let endpoint = match self.identify_endpoint(&req) {
+            Ok(e) => {
+                self.forget_unidentified(&req);
+                e
+            }
+            Err(mut r) => {
+                r.log = self.unidentified_notice(&req);
+                return Err(r);
+            }
+        };
         self.nat_rewrite(&endpoint, &mut req);
         let aor = self.find_aor(&req, &endpoint)?;
         let mut job = self.load(req, endpoint, aor, out);
