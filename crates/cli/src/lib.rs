@@ -1,6 +1,7 @@
 //! Library side of the `aorlab` command: the oracle replay lives here so tests
 //! can call it directly.
 
+pub mod gen;
 pub mod import;
 pub mod replay;
 pub mod run;
