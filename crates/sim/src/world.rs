@@ -1557,7 +1557,7 @@ impl World {
                 expires_in_s: b.expires_in_ms(now) / 1000,
                 status: self.reg.status_of(&b.id).label().to_string(),
                 reaches: self
-                    .route_uri_in(&idx, &b.uri)
+                    .route_uri_in(idx, &b.uri)
                     .map(|i| self.devs[i].spec.name.clone()),
             });
         }
