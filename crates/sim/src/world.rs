@@ -471,40 +471,47 @@ impl World {
         }
     }
 
-    /// Where each device can be reached right now: (ip, port, reliable) → device.
-    /// Built once per use so bulk look-ups stay O(1) each.
+    /// Where device `i` can be reached right now, if anywhere: its own address,
+    /// or its NAT's public address and mapped port.
+    fn target_of(&self, i: usize) -> Option<Target> {
+        let d = &self.devs[i];
+        let reliable = d.spec.protocol.is_reliable();
+        if !d.online || (reliable && d.conn.is_none()) {
+            return None;
+        }
+        let lp = self.local_port(i);
+        if d.spec.behind.is_none() {
+            return Some((d.ip_addr, lp, reliable));
+        }
+        let nat = &self.nats[d.nat?];
+        let key = nat.key(d.ip_addr, lp, d.spec.protocol, Self::asterisk_ip());
+        let p = nat.lookup(&key, self.now)?;
+        Some((nat.public, p, reliable))
+    }
+
+    /// Where each device can be reached right now: (ip, port, reliable) → device
+    /// (the first device wins a shared address). Built once per evaluation so bulk
+    /// look-ups stay O(1) each.
     fn route_index(&self) -> HashMap<Target, usize> {
         let mut idx = HashMap::new();
-        for (i, d) in self.devs.iter().enumerate() {
-            let reliable = d.spec.protocol.is_reliable();
-            if !d.online || (reliable && d.conn.is_none()) {
-                continue;
-            }
-            let lp = self.local_port(i);
-            match d.spec.behind.as_ref().map(|_| d.nat) {
-                None => {
-                    idx.entry((d.ip_addr, lp, reliable)).or_insert(i);
-                }
-                Some(n) => {
-                    let Some(nat) = n.map(|n| &self.nats[n]) else {
-                        continue;
-                    };
-                    let key = nat.key(d.ip_addr, lp, d.spec.protocol, Self::asterisk_ip());
-                    if let Some(p) = nat.lookup(&key, self.now) {
-                        idx.entry((nat.public, p, reliable)).or_insert(i);
-                    }
-                }
+        for i in 0..self.devs.len() {
+            if let Some(t) = self.target_of(i) {
+                idx.entry(t).or_insert(i);
             }
         }
         idx
     }
 
+    /// The device a single packet to `t` reaches: the same answer as the route
+    /// index, without building it (one packet, one scan, no allocation).
+    fn route_target(&self, t: Target) -> Option<usize> {
+        (0..self.devs.len()).find(|&i| self.target_of(i) == Some(t))
+    }
+
     /// Which device (if any) a packet to `addr` over `proto` reaches right now.
     fn route(&self, addr_ip: &str, port: u16, proto: Protocol) -> Option<usize> {
         let ip = addr_ip.parse::<IpAddr>().ok()?;
-        self.route_index()
-            .get(&(ip, port, proto.is_reliable()))
-            .copied()
+        self.route_target((ip, port, proto.is_reliable()))
     }
 
     /// Host, port and reliability of a stored URI (parsed once, then cached).
@@ -538,7 +545,7 @@ impl World {
     }
 
     fn route_uri(&self, uri: &str) -> Option<usize> {
-        self.route_uri_in(&self.route_index(), uri)
+        self.route_target(self.uri_target(uri)?)
     }
 
     // ---------------------------------------------------------------- devices
