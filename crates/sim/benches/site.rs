@@ -20,7 +20,7 @@ fn site(c: &mut Criterion) {
     g.sample_size(10);
     // Small enough to measure in a minute today (the world still costs a pass
     // over the site per event); grow these as the world gets linear.
-    for (phones, hours) in [(50, 1), (100, 1), (200, 1)] {
+    for (phones, hours) in [(25, 1), (50, 1), (100, 1)] {
         let text = site_scenario(&SiteSpec {
             phones,
             nats: 20,
