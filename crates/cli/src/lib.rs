@@ -2,6 +2,7 @@
 //! can call it directly.
 
 pub mod compare;
+pub mod gen;
 pub mod import;
 pub mod replay;
 pub mod run;

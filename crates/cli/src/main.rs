@@ -27,6 +27,9 @@ commands:
   import FILE [--conf pjsip.conf] [--asterisk RELEASE] [--out FILE] [--anonymise] [--json] [--check]
                       read an Asterisk log (pjsip logger on) or a pcap/pcapng: devices,
                       REGISTERs and answers; --check holds the model against them
+  gen site --phones N [--nats M] [--hours H] [--qualify S] [--seed X]
+                      print a whole-site scenario (each phone on its own AOR behind
+                      M NATs, default 20 NATs, 24 h, qualify 60 s, seed 1)
   replay FILE.json…   replay recordings of a real Asterisk against the registrar
                       (a folder replays every *.json in it)
 ";
@@ -86,8 +89,9 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("replay") => replay(&args[1..]),
         Some("import") => aorlab_cli::import::main_import(&args[1..]),
-        Some(cmd @ ("run" | "check" | "presets" | "link" | "compare" | "advise")) => {
+        Some(cmd @ ("run" | "check" | "presets" | "link" | "compare" | "advise" | "gen")) => {
             let r = match cmd {
+                "gen" => aorlab_cli::gen::main_gen(&args[1..]),
                 "run" => aorlab_cli::run::main_run(&args[1..]),
                 "compare" => aorlab_cli::compare::main_compare(&args[1..]),
                 "advise" => aorlab_cli::compare::main_advise(&args[1..]),

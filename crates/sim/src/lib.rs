@@ -11,6 +11,7 @@ mod nat;
 mod parse;
 mod presets;
 mod scenario;
+mod site;
 mod trace;
 mod world;
 
@@ -19,6 +20,7 @@ pub use incidents::state_words;
 pub use parse::{parse, Diagnostic, Severity, ACTIONS, DEVICE_OPTS, NAT_OPTS, TOP_KEYWORDS};
 pub use presets::{preset, Preset, DEMO_SCENARIO, PRESETS};
 pub use scenario::*;
+pub use site::{site_scenario, SiteSpec, MAX_SITE_NATS};
 pub use trace::*;
 pub use world::{World, ASTERISK_IP, DELAY_MS, EPOCH_MS};
 

@@ -96,6 +96,10 @@ enum Phase {
 struct DevState {
     spec: Device,
     ip: String,
+    /// `ip` parsed, kept in step with it (routing looks it up per device per event).
+    ip_addr: IpAddr,
+    /// Index of the NAT it sits behind (the spec names it; this saves the search).
+    nat: Option<usize>,
     port: u16,
     online: bool,
     call_id: String,
@@ -147,6 +151,9 @@ pub struct World {
     states: Vec<State>,
     lives: Vec<BindingLife>,
     counts: Vec<CountPoint>,
+    /// Each AOR's last count point (bindings, max_contacts), so a new one is
+    /// written only when it moves.
+    last_count: HashMap<String, (u32, u32)>,
     reach: Vec<Option<(SimMs, Reach, Option<Cause>)>>,
     /// (aor, stored URI) → the phone whose REGISTER made the binding.
     /// Keyed by AOR, then URI, so look-ups borrow instead of allocating.
@@ -186,6 +193,11 @@ impl World {
             .map(|d| DevState {
                 spec: d.clone(),
                 ip: d.ip.clone(),
+                ip_addr: ip_of(&d.ip),
+                nat: d
+                    .behind
+                    .as_deref()
+                    .and_then(|n| sc.nats.iter().position(|x| x.name == n)),
                 port: d.port,
                 online: d.online,
                 call_id: String::new(),
@@ -229,6 +241,7 @@ impl World {
             states: Vec::new(),
             lives: Vec::new(),
             counts: Vec::new(),
+            last_count: HashMap::new(),
             reach: vec![None; n],
             owner: HashMap::new(),
             spans: Vec::new(),
@@ -317,8 +330,7 @@ impl World {
     }
 
     fn nat_index(&self, i: usize) -> Option<usize> {
-        let n = self.devs[i].spec.behind.as_deref()?;
-        self.nats.iter().position(|x| x.spec.name == n)
+        self.devs[i].nat
     }
 
     fn asterisk_ip() -> IpAddr {
@@ -459,40 +471,47 @@ impl World {
         }
     }
 
-    /// Where each device can be reached right now: (ip, port, reliable) → device.
-    /// Built once per use so bulk look-ups stay O(1) each.
+    /// Where device `i` can be reached right now, if anywhere: its own address,
+    /// or its NAT's public address and mapped port.
+    fn target_of(&self, i: usize) -> Option<Target> {
+        let d = &self.devs[i];
+        let reliable = d.spec.protocol.is_reliable();
+        if !d.online || (reliable && d.conn.is_none()) {
+            return None;
+        }
+        let lp = self.local_port(i);
+        if d.spec.behind.is_none() {
+            return Some((d.ip_addr, lp, reliable));
+        }
+        let nat = &self.nats[d.nat?];
+        let key = nat.key(d.ip_addr, lp, d.spec.protocol, Self::asterisk_ip());
+        let p = nat.lookup(&key, self.now)?;
+        Some((nat.public, p, reliable))
+    }
+
+    /// Where each device can be reached right now: (ip, port, reliable) → device
+    /// (the first device wins a shared address). Built once per evaluation so bulk
+    /// look-ups stay O(1) each.
     fn route_index(&self) -> HashMap<Target, usize> {
         let mut idx = HashMap::new();
-        for (i, d) in self.devs.iter().enumerate() {
-            let reliable = d.spec.protocol.is_reliable();
-            if !d.online || (reliable && d.conn.is_none()) {
-                continue;
-            }
-            let lp = self.local_port(i);
-            match &d.spec.behind {
-                None => {
-                    idx.entry((ip_of(&d.ip), lp, reliable)).or_insert(i);
-                }
-                Some(n) => {
-                    let Some(nat) = self.nats.iter().find(|x| &x.spec.name == n) else {
-                        continue;
-                    };
-                    let key = nat.key(ip_of(&d.ip), lp, d.spec.protocol, Self::asterisk_ip());
-                    if let Some(p) = nat.lookup(&key, self.now) {
-                        idx.entry((nat.public, p, reliable)).or_insert(i);
-                    }
-                }
+        for i in 0..self.devs.len() {
+            if let Some(t) = self.target_of(i) {
+                idx.entry(t).or_insert(i);
             }
         }
         idx
     }
 
+    /// The device a single packet to `t` reaches: the same answer as the route
+    /// index, without building it (one packet, one scan, no allocation).
+    fn route_target(&self, t: Target) -> Option<usize> {
+        (0..self.devs.len()).find(|&i| self.target_of(i) == Some(t))
+    }
+
     /// Which device (if any) a packet to `addr` over `proto` reaches right now.
     fn route(&self, addr_ip: &str, port: u16, proto: Protocol) -> Option<usize> {
         let ip = addr_ip.parse::<IpAddr>().ok()?;
-        self.route_index()
-            .get(&(ip, port, proto.is_reliable()))
-            .copied()
+        self.route_target((ip, port, proto.is_reliable()))
     }
 
     /// Host, port and reliability of a stored URI (parsed once, then cached).
@@ -526,7 +545,7 @@ impl World {
     }
 
     fn route_uri(&self, uri: &str) -> Option<usize> {
-        self.route_uri_in(&self.route_index(), uri)
+        self.route_target(self.uri_target(uri)?)
     }
 
     // ---------------------------------------------------------------- devices
@@ -1328,6 +1347,7 @@ impl World {
                     self.devs[i].cause = Some(Cause::Moved {
                         address: format!("{ip}:{port}"),
                     });
+                    self.devs[i].ip_addr = ip_of(&ip);
                     self.devs[i].ip = ip;
                     self.devs[i].port = port;
                     if self.devs[i].wants {
@@ -1534,9 +1554,8 @@ impl World {
 
     // ---------------------------------------------------------------- derived state
 
-    fn snapshot(&self) -> State {
+    fn snapshot(&self, idx: &HashMap<Target, usize>) -> State {
         let now = self.abs();
-        let idx = self.route_index();
         let mut contacts = Vec::new();
         for b in self.reg.bindings().filter(|b| !b.is_expired(now)) {
             contacts.push(ContactRow {
@@ -1546,22 +1565,24 @@ impl World {
                 expires_at_ms: self.now + b.expires_in_ms(now).max(0) as SimMs,
                 status: self.reg.status_of(&b.id).label().to_string(),
                 reaches: self
-                    .route_uri_in(&idx, &b.uri)
+                    .route_uri_in(idx, &b.uri)
                     .map(|i| self.devs[i].spec.name.clone()),
             });
+        }
+        // Live, reachable binding URIs per AOR, in store order: one pass, not
+        // one per endpoint.
+        let mut by_aor: HashMap<&str, Vec<&str>> = HashMap::new();
+        for b in self.reg.bindings().filter(|b| !b.is_expired(now)) {
+            if self.reg.status_of(&b.id) != Status::Unreachable {
+                by_aor.entry(b.aor.as_str()).or_default().push(&b.uri);
+            }
         }
         let mut dial = Vec::new();
         for ep in self.reg.config().endpoints.values() {
             let mut parts = Vec::new();
             for a in &ep.aors {
-                for b in self
-                    .reg
-                    .bindings()
-                    .filter(|b| &b.aor == a && !b.is_expired(now))
-                {
-                    if self.reg.status_of(&b.id) != Status::Unreachable {
-                        parts.push(format!("PJSIP/{}/{}", ep.name, b.uri));
-                    }
+                for uri in by_aor.get(a.as_str()).into_iter().flatten() {
+                    parts.push(format!("PJSIP/{}/{uri}", ep.name));
                 }
             }
             dial.push((ep.name.clone(), parts.join("&")));
@@ -1577,29 +1598,27 @@ impl World {
 
     /// What a state snapshot would show, hashed (cheap): bindings with their stored
     /// expiry, status and where they lead.
-    fn state_signature(&self) -> u64 {
+    fn state_signature(&self, idx: &HashMap<Target, usize>) -> u64 {
         use std::hash::{Hash, Hasher};
         let now = self.abs();
-        let idx = self.route_index();
         let mut h = std::collections::hash_map::DefaultHasher::new();
         for b in self.reg.bindings().filter(|b| !b.is_expired(now)) {
             b.id.hash(&mut h);
             // A refresh moves the expiry: the state at later times must know.
             b.expiration.hash(&mut h);
             (self.reg.status_of(&b.id) as u8).hash(&mut h);
-            self.route_uri_in(&idx, &b.uri).hash(&mut h);
+            self.route_uri_in(idx, &b.uri).hash(&mut h);
         }
         h.finish()
     }
 
     /// Each phone's state now, from Asterisk's bindings and the phone's own view.
-    fn reach_now(&self) -> Vec<Reach> {
+    fn reach_now(&self, idx: &HashMap<Target, usize>) -> Vec<Reach> {
         let now = self.abs();
         let n = self.devs.len();
         let (mut reached, mut owns) = (vec![false; n], vec![false; n]);
-        let idx = self.route_index();
         for b in self.reg.bindings().filter(|b| !b.is_expired(now)) {
-            if let Some(i) = self.route_uri_in(&idx, &b.uri) {
+            if let Some(i) = self.route_uri_in(idx, &b.uri) {
                 reached[i] = true;
             } else if let Some(&j) = self.owner.get(&b.aor).and_then(|m| m.get(&b.uri)) {
                 owns[j] = true;
@@ -1622,8 +1641,8 @@ impl World {
             .collect()
     }
 
-    fn update_reachability(&mut self) {
-        let states = self.reach_now();
+    fn update_reachability(&mut self, idx: &HashMap<Target, usize>) {
+        let states = self.reach_now(idx);
         for (i, state) in states.into_iter().enumerate() {
             if self.reach[i].as_ref().is_some_and(|(_, s, _)| *s == state) {
                 continue;
@@ -1689,21 +1708,23 @@ impl World {
         }
     }
 
+    /// A count point for every AOR whose live binding count (or limit) moved.
+    /// One pass over the bindings, then one look-up per AOR: no scan of the
+    /// history, which grows all day.
     fn note_counts(&mut self) {
         let now = self.abs();
+        let mut live: HashMap<&str, u32> = HashMap::new();
+        for b in self.reg.bindings().filter(|b| !b.is_expired(now)) {
+            *live.entry(b.aor.as_str()).or_default() += 1;
+        }
         for a in self.reg.config().aors.values() {
-            let n = self
-                .reg
-                .bindings()
-                .filter(|b| b.aor == a.name && !b.is_expired(now))
-                .count() as u32;
+            let n = live.get(a.name.as_str()).copied().unwrap_or(0);
             let same = self
-                .counts
-                .iter()
-                .rev()
-                .find(|c| c.aor == a.name)
-                .is_some_and(|c| c.bindings == n && c.max_contacts == a.max_contacts);
+                .last_count
+                .get(&a.name)
+                .is_some_and(|&(b, m)| b == n && m == a.max_contacts);
             if !same {
+                self.last_count.insert(a.name.clone(), (n, a.max_contacts));
                 self.counts.push(CountPoint {
                     at_ms: self.now,
                     aor: a.name.clone(),
@@ -1721,7 +1742,7 @@ impl World {
         // Deterministic work budget: each re-evaluation looks at every binding and
         // device, so a huge site for a long time is cut short (and says so).
         let mut work: u64 = 0;
-        self.update_reachability();
+        self.update_reachability(&self.route_index());
         self.note_counts();
         while let Some(Reverse((at, _, idx))) = self.queue.pop() {
             if at > until {
@@ -1757,14 +1778,16 @@ impl World {
                 until = self.now;
                 break;
             }
-            // Expiry is lazy: make the state at this instant reflect it.
-            self.update_reachability();
+            // Expiry is lazy: make the state at this instant reflect it. Routes
+            // do not move while it is written down, so one index serves all three.
+            let routes = self.route_index();
+            self.update_reachability(&routes);
             self.note_counts();
             if self.records.len() != nrec || recheck {
-                let sig = self.state_signature();
+                let sig = self.state_signature(&routes);
                 if sig != last_state_sig {
                     last_state_sig = sig;
-                    let s = self.snapshot();
+                    let s = self.snapshot(&routes);
                     // A snapshot formats every row (md5 for the CLI hash): it costs more.
                     work += 4 * s.contacts.len() as u64;
                     self.states.push(s);
@@ -1772,8 +1795,9 @@ impl World {
             }
         }
         self.now = until;
-        self.update_reachability();
-        let final_state = self.snapshot();
+        let routes = self.route_index();
+        self.update_reachability(&routes);
+        let final_state = self.snapshot(&routes);
         for (i, r) in self.reach.clone().into_iter().enumerate() {
             if let Some((from, s, cause)) = r {
                 if until > from {
