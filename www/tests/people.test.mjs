@@ -472,6 +472,34 @@ describe("the page as people use it", () => {
     assert.deepEqual(problems.filter((p) => !/favicon\.svg net::ERR_ABORTED/.test(p)), []);
     await context.close();
   });
+
+  test("a site's summary reads in a screen: totals, the worst eight, the rest on demand", async () => {
+    const { page, context, problems } = await openPage(browser, server.url);
+    await ready(page);
+    // Twelve phones behind a NAT that forgets idle mappings after 60 s: all of them end up
+    // unreachable between refreshes.
+    const phones = Array.from({ length: 12 }, (_, i) => `p${String(i + 1).padStart(2, "0")}`);
+    const conf = phones.map((p) => `[${p}](ep)\naors = ${p}\n[${p}](aor)\n`).join("\n");
+    const devices = phones
+      .map((p, i) => `device ${p} ${p} udp 192.168.1.${10 + i}:5060 behind home expires 300`)
+      .join("\n");
+    await load(
+      page,
+      `asterisk 22\npjsip.conf {\n[ep](!)\ntype = endpoint\nrewrite_contact = yes\n[aor](!)\ntype = aor\nmax_contacts = 1\n\n${conf}}\nnat home public 203.0.113.7 udp-timeout 60s\n${devices}\nat 0s register ${phones.join(" ")}\nuntil 5m\n`,
+    );
+    await page.locator(".summary-totals").waitFor();
+    assert.match(await page.locator(".summary-totals").innerText(), /^12 of 12 phones had trouble · 12 unreachable, [\dhms ]+ in all · .*\d+ × 403\. The worst 8 first:$/);
+    const shown = page.locator(".views-summary .summary-list > li.summary-line");
+    assert.equal(await shown.count(), 9, "eight phones and one folded line");
+    const more = page.locator(".summary-more > details");
+    assert.equal(await more.locator("summary").innerText(), "4 more phones with trouble");
+    assert.equal(await more.locator("li.summary-line").count(), 0, "drawn only when opened");
+    await more.locator("summary").click();
+    await more.locator("li.summary-line").nth(3).waitFor(); // drawn on the toggle event
+    assert.equal(await more.locator("li.summary-line").count(), 4);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
 });
 
 /** The share fragment of a preset, made by the page itself (the wasm link codec). */
