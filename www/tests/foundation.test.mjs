@@ -3,21 +3,13 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { launchBrowser, openPage, screenshotPath, serveDist } from "./harness.mjs";
+import { openPage, screenshotPath, startServedBrowser, stopServedBrowser } from "./harness.mjs";
 
 describe("foundation page", () => {
   let server;
   let browser;
-
-  before(async () => {
-    server = await serveDist();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  before(async () => ({ server, browser } = await startServedBrowser()));
+  after(() => stopServedBrowser({ server, browser }));
 
   test("the demo shows the stored contact and the 403", async () => {
     const { page, context, problems, responses } = await openPage(browser, server.url);

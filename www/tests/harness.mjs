@@ -121,6 +121,16 @@ export async function launchBrowser() {
   });
 }
 
+/** The served page and a browser for one describe block (close them with stopServedBrowser). */
+export async function startServedBrowser() {
+  return { server: await serveDist(), browser: await launchBrowser() };
+}
+
+export async function stopServedBrowser({ server, browser }) {
+  await browser?.close();
+  await server?.close();
+}
+
 /** Opens a page that fails the test on any console error or uncaught exception. */
 export async function openPage(browser, url, options = {}) {
   const context = await browser.newContext({

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { launchBrowser, openPage, root, screenshotPath, serveDist } from "./harness.mjs";
+import { openPage, root, screenshotPath, startServedBrowser, stopServedBrowser } from "./harness.mjs";
 
 async function ready(page) {
   await page.locator("body[data-ready=true]").waitFor({ timeout: 30_000 });
@@ -50,16 +50,8 @@ const CONF = (max) => `[alice]\ntype = endpoint\naors = alice\nrewrite_contact =
 describe("capture import", () => {
   let server;
   let browser;
-
-  before(async () => {
-    server = await serveDist();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  before(async () => ({ server, browser } = await startServedBrowser()));
+  after(() => stopServedBrowser({ server, browser }));
 
   test("pasted log lines and a pjsip.conf: every REGISTER checked; an edited conf shows what would differ", async () => {
     const { page, problems } = await openPage(browser, server.url);

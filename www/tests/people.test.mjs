@@ -6,17 +6,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import {
-  launchBrowser,
-  loadPreset,
-  nextRun,
-  openPage,
-  ready,
-  runs,
-  screenshotPath,
-  serveDist,
-  text,
-} from "./harness.mjs";
+import { loadPreset, nextRun, openPage, ready, runs, screenshotPath, startServedBrowser, stopServedBrowser, text } from "./harness.mjs";
 
 /** Replaces the text and waits for its run. */
 async function load(page, scenario) {
@@ -63,16 +53,8 @@ const TEMPLATE_TYPO = TEMPLATED.replace("max_contacts = 1", "max_contact = 1");
 describe("the page as people use it", () => {
   let server;
   let browser;
-
-  before(async () => {
-    server = await serveDist();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  before(async () => ({ server, browser } = await startServedBrowser()));
+  after(() => stopServedBrowser({ server, browser }));
 
   test("1. quick controls on a templated pjsip.conf say where values come from and edit there", async () => {
     const { page, context, problems } = await openPage(browser, server.url);

@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { deflateRawSync } from "node:zlib";
-import { launchBrowser, openPage, ready, root, screenshotPath, serveDist, text } from "./harness.mjs";
+import { openPage, ready, root, screenshotPath, startServedBrowser, stopServedBrowser, text } from "./harness.mjs";
 
 /** A v1 link made here, the way the Rust codec makes them (view line, newline, text). */
 function v1(payload) {
@@ -26,16 +26,8 @@ function cliLink(args) {
 describe("share links and embeds", () => {
   let server;
   let browser;
-
-  before(async () => {
-    server = await serveDist();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  before(async () => ({ server, browser } = await startServedBrowser()));
+  after(() => stopServedBrowser({ server, browser }));
 
   test("the address follows edits; Copy link opens the same text in a new page", async () => {
     const { page, context, problems } = await openPage(browser, server.url);

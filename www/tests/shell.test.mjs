@@ -4,23 +4,15 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { launchBrowser, nextRun, openPage, ready, runs, screenshotPath, serveDist, text } from "./harness.mjs";
+import { nextRun, openPage, ready, runs, screenshotPath, startServedBrowser, stopServedBrowser, text } from "./harness.mjs";
 
 export { nextRun, ready, text };
 
 describe("playground shell", () => {
   let server;
   let browser;
-
-  before(async () => {
-    server = await serveDist();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  before(async () => ({ server, browser } = await startServedBrowser()));
+  after(() => stopServedBrowser({ server, browser }));
 
   test("a typed error shows at its line; fixing it brings the result back", async () => {
     const { page, context, problems } = await openPage(browser, server.url);
