@@ -1,18 +1,7 @@
 //! The `aorlab` command as a user runs it.
 
-use std::process::Command;
-
-fn aorlab(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_aorlab"))
-        .args(args)
-        .output()
-        .expect("runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::aorlab;
 
 #[test]
 fn presets_lists_name_then_title() {

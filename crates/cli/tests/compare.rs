@@ -1,19 +1,9 @@
 //! `aorlab run --set`, `compare` and `advise` as a user runs them.
 
 use serde_json::Value;
-use std::process::Command;
 
-fn aorlab(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_aorlab"))
-        .args(args)
-        .output()
-        .expect("runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::aorlab;
 
 fn json(args: &[&str]) -> Value {
     let (code, out, err) = aorlab(args);

@@ -2,19 +2,9 @@
 //! absent) and on bad input.
 
 use std::path::PathBuf;
-use std::process::Command;
 
-fn aorlab(args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_aorlab"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
+mod common;
+use common::aorlab;
 
 fn captures_dir() -> Option<PathBuf> {
     let d = std::env::var("AORLAB_CAPTURES_DIR")
