@@ -337,15 +337,14 @@ pub fn check_with(
                 let n = conns.len() as u64 + 1;
                 let conn = r.conn.map(|c| *conns.entry(c).or_insert(n));
                 let source = Addr::parse(&r.peer).unwrap_or_else(|| Addr::new("0.0.0.0", 0));
-                let rx = Received {
-                    request,
-                    source,
-                    protocol: protocol(r.transport),
-                    conn,
-                    transport: conf_transport(config, protocol(r.transport), pkt.server.as_deref()),
-                };
+                let transport =
+                    conf_transport(config, protocol(r.transport), pkt.server.as_deref());
+                let rx = Received::new(request, source, protocol(r.transport), conn, transport);
                 let out = reg.on_register(at, &rx);
-                let model = out.response.as_ref().and_then(answer_of);
+                let model = out
+                    .response
+                    .as_ref()
+                    .and_then(|r| answer_of(&r.to_message()));
                 let captured = r
                     .answer
                     .and_then(|a| Message::parse(&cap.packets[a].text).ok())
@@ -378,7 +377,7 @@ pub fn check_with(
                     captured,
                     model,
                     differences,
-                    model_log: out.log,
+                    model_log: out.log.into_iter().map(String::from).collect(),
                 });
             }
             Input::Event(ServerEvent::ConnectionClosed { conn, .. }) => {
