@@ -246,7 +246,15 @@ impl Map {
         let mut m = self.clone();
         let mut out = String::new();
         for line in text.lines() {
-            let t = line.trim();
+            // Comments can say anything (names, sites, tickets): they go.
+            let code = line
+                .char_indices()
+                .find(|&(i, c)| c == ';' && !line[..i].ends_with('\\'))
+                .map_or(line, |(i, _)| &line[..i]);
+            if code.trim().is_empty() && !line.trim().is_empty() {
+                continue;
+            }
+            let t = code.trim();
             let new = if let Some(name) = t.strip_prefix('[').and_then(|x| x.split_once(']')) {
                 format!("[{}]{}", self.word(name.0), name.1)
             } else if let Some((k, v)) = t.split_once('=') {
@@ -258,7 +266,7 @@ impl Map {
                     m.text(&format!("{key} = {}", v.join(",")))
                 }
             } else {
-                line.to_string()
+                code.to_string()
             };
             out.push_str(&new);
             out.push('\n');
@@ -309,7 +317,7 @@ mod tests {
         // Times, MACs and words with colons are not addresses.
         let plain = "[2026-11-30 09:24:45.869] add:: 00:15:65:aa:bb:cc fe80";
         assert_eq!(m.text(plain), plain);
-        let conf = m.conf("[alice]\ntype = aor\npassword = secret\naors = alice\n");
+        let conf = m.conf("; Alice's phone, ticket 42\n[alice]\ntype = aor ; alice at home\npassword = secret\naors = alice\n");
         assert_eq!(
             conf,
             "[user1]\ntype = aor\npassword = (removed by --anonymise)\naors = user1\n"

@@ -5,7 +5,7 @@
 use crate::error::ImportError;
 use crate::evidence::*;
 use crate::framing::{content_length, to_crlf};
-use crate::limits::MAX_MESSAGES;
+use crate::limits::{MAX_MESSAGES, MAX_MESSAGE_BYTES};
 use crate::log_time::{split_stamp, year_of, Stamp};
 use std::collections::BTreeMap;
 
@@ -310,7 +310,19 @@ pub fn read_log(text: &str) -> Result<Capture, ImportError> {
                 i += 1;
             }
             let head_text = lines[start..i].join("\n");
-            let mut body = content_length(head_text.as_bytes()).unwrap_or(0) as i64;
+            let length = content_length(head_text.as_bytes()).unwrap_or(0);
+            if announced.max(length) > MAX_MESSAGE_BYTES {
+                // Read no body: the lines after are taken as log lines again.
+                r.cap.warn(
+                    Some(Place::Line(n)),
+                    format!(
+                        "a message of {} bytes is over the {MAX_MESSAGE_BYTES}-byte limit; skipped",
+                        announced.max(length)
+                    ),
+                );
+                continue;
+            }
+            let mut body = length as i64;
             if i < lines.len() {
                 i += 1; // the blank line
             }

@@ -3,11 +3,11 @@
 //! plus flat rows the page lists without computing anything.
 
 use crate::check::{captured_answer, check_with, Answer, CheckReport, Difference, Field, Verdict};
-use crate::registered::Stretch;
-use crate::whatif::{captured_stretches, edit_conf, what_if, WhatIf};
 use crate::error::ImportError;
 use crate::evidence::{BlindSpot, Capture, Micros, Transport};
+use crate::registered::Stretch;
 use crate::story::{story, Story};
+use crate::whatif::{captured_stretches, edit_conf, what_if, WhatIf};
 use aorlab_registrar::{log_timestamp, parse_pjsip_conf, Profile};
 use serde::Serialize;
 
@@ -236,7 +236,15 @@ pub fn import(bytes: &[u8], req: &Request) -> Result<Report, ImportError> {
             !req.anonymise,
         )
     });
-    let whatif = whatif(&cap, &st, req, &sets, conf.as_deref(), &release, check.as_ref())?;
+    let whatif = whatif(
+        &cap,
+        &st,
+        req,
+        &sets,
+        conf.as_deref(),
+        &release,
+        check.as_ref(),
+    )?;
     let scenario = crate::scenario::scenario_text(&cap, &st, conf.as_deref(), &release.name);
     let rows = rows(&cap, &st, check.as_ref());
     Ok(Report {
@@ -275,15 +283,29 @@ fn whatif(
         return Ok(None);
     }
     let (Some(conf), Some(baseline)) = (conf, baseline) else {
-        return Err(ImportError::new("a what-if (--set) needs the site's pjsip.conf")
-            .hint("give --conf pjsip.conf: the changes are made to it"));
+        return Err(
+            ImportError::new("a what-if (--set) needs the site's pjsip.conf")
+                .hint("give --conf pjsip.conf: the changes are made to it"),
+        );
     };
     let (changed, named) = edit_conf(conf, sets).map_err(|e| {
-        ImportError::new(e).hint("write changes as TYPE.SECTION.OPTION=VALUE, global.OPTION=VALUE or asterisk=RELEASE")
+        ImportError::new(e).hint(
+            "write changes as TYPE.SECTION.OPTION=VALUE, global.OPTION=VALUE or asterisk=RELEASE",
+        )
     })?;
     let profile = match named {
-        Some(v) => Profile::parse(&v).map_err(|e| ImportError::new(format!("asterisk={v}: {e}")))?,
+        Some(v) => {
+            Profile::parse(&v).map_err(|e| ImportError::new(format!("asterisk={v}: {e}")))?
+        }
         None => release.profile,
     };
-    Ok(Some(what_if(cap, st, sets, &changed, profile, baseline, !req.anonymise)))
+    Ok(Some(what_if(
+        cap,
+        st,
+        sets,
+        &changed,
+        profile,
+        baseline,
+        !req.anonymise,
+    )))
 }

@@ -69,7 +69,9 @@ pub struct WhatIf {
 /// and back out. Returns the changed conf and the release an `asterisk=` set named.
 pub fn edit_conf(conf: &str, sets: &[String]) -> Result<(String, Option<String>), String> {
     if conf.lines().any(|l| l.trim() == "}") {
-        return Err("this pjsip.conf has a line with only '}', which --set cannot edit around".into());
+        return Err(
+            "this pjsip.conf has a line with only '}', which --set cannot edit around".into(),
+        );
     }
     let scenario = format!("pjsip.conf {{\n{}\n}}\n", conf.trim_end_matches('\n'));
     let edited = aorlab_sim::compare::apply_sets(&scenario, sets)?;
@@ -119,7 +121,8 @@ pub fn captured_stretches(cap: &Capture, story: &Story) -> Vec<Vec<Stretch>> {
         .filter(|(_, r)| !r.retransmission)
         .map(|(i, r)| (i, captured_answer(cap, r)))
         .collect();
-    let refs: Vec<(usize, Option<&Answer>)> = answers.iter().map(|(i, a)| (*i, a.as_ref())).collect();
+    let refs: Vec<(usize, Option<&Answer>)> =
+        answers.iter().map(|(i, a)| (*i, a.as_ref())).collect();
     stretches(cap, story, &refs, capture_end(cap))
 }
 
@@ -164,8 +167,10 @@ pub fn what_if(
         });
     }
     let end = capture_end(cap);
-    let model: Vec<(usize, Option<&Answer>)> =
-        steps.iter().map(|s| (s.register, s.model.as_ref())).collect();
+    let model: Vec<(usize, Option<&Answer>)> = steps
+        .iter()
+        .map(|s| (s.register, s.model.as_ref()))
+        .collect();
     let whatif = stretches(cap, story, &model, end);
     let captured = captured_stretches(cap, story);
     let start = cap.packets.first().map_or(end, |p| p.at_us);

@@ -73,7 +73,8 @@ fn log() -> String {
     .concat()
 }
 
-const CONF: &str = "[alice]\ntype = endpoint\naors = alice\n\n[alice]\ntype = aor\nmax_contacts = 1\n";
+const CONF: &str =
+    "[alice]\ntype = endpoint\naors = alice\n\n[alice]\ntype = aor\nmax_contacts = 1\n";
 
 fn run(sets: &[&str], anonymise: bool) -> Result<Report, String> {
     let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
@@ -106,7 +107,11 @@ fn more_contacts_would_have_accepted_the_second_phone() {
     let r = run(&["aor.alice.max_contacts=2"], false).unwrap();
     let w = r.whatif.unwrap();
     assert_eq!(w.compared, 3);
-    assert_eq!(w.changed.len(), 2, "b accepted, and a's refresh then lists b too");
+    assert_eq!(
+        w.changed.len(),
+        2,
+        "b accepted, and a's refresh then lists b too"
+    );
     let b = &w.changed[0];
     assert_eq!(b.device, "alice-2");
     assert_eq!(b.captured.as_ref().unwrap().status, 403);
@@ -120,7 +125,10 @@ fn more_contacts_would_have_accepted_the_second_phone() {
     assert!(w.conf.contains("max_contacts = 2"), "{}", w.conf);
     let b_time = &w.devices[1];
     assert_eq!(b_time.captured_ms, 0);
-    assert_eq!(b_time.whatif_ms, 1_001, "from b's 200 at 46.000 to the end at 47.001");
+    assert_eq!(
+        b_time.whatif_ms, 1_001,
+        "from b's 200 at 46.000 to the end at 47.001"
+    );
     assert_eq!(w.devices[0].captured_ms, w.devices[0].whatif_ms);
     assert!(w.cannot_know[0].contains("stopped retrying"));
 }

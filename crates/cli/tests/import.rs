@@ -184,3 +184,99 @@ fn bad_input_gets_a_clear_error() {
     assert_eq!(code, 2);
     assert!(err.contains("usage"), "{err}");
 }
+
+/// The case's pjsip.conf, written next to the other temporary files.
+fn conf_of(dir: &std::path::Path, case: &str) -> PathBuf {
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{case}.json"))).unwrap())
+            .unwrap();
+    let conf = tmp(&format!("{case}.conf"));
+    std::fs::write(&conf, json["replay_config"]["pjsip.conf"].as_str().unwrap()).unwrap();
+    conf
+}
+
+#[test]
+fn what_if_replays_the_captured_registers_with_changed_settings() {
+    let Some(dir) = captures_dir() else {
+        eprintln!("SKIPPED: no real captures");
+        return;
+    };
+    let case = "c04_rewrite_nat_rebind_max1_remove_existing_no";
+    let conf = conf_of(&dir, case);
+    for ext in ["full.log", "pcap"] {
+        let f = dir.join(format!("{case}.{ext}"));
+        let (code, out, err) = aorlab(&[
+            "import",
+            f.to_str().unwrap(),
+            "--conf",
+            conf.to_str().unwrap(),
+            "--set",
+            "aor.alice.max_contacts=2",
+        ]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(
+            out.contains("What if aor.alice.max_contacts=2")
+                && out.contains("1 of 6 captured REGISTERs would be answered differently")
+                && out.contains("403 Forbidden → 200 OK")
+                && out.contains("why: res_pjsip_registrar.c: Added contact")
+                && out.contains("stopped retrying"),
+            "{ext}: {out}"
+        );
+    }
+    let f = dir.join(format!("{case}.full.log"));
+    let (code, _, err) = aorlab(&[
+        "import",
+        f.to_str().unwrap(),
+        "--set",
+        "aor.alice.max_contacts=2",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--set needs --conf"), "{err}");
+    let (code, _, err) = aorlab(&[
+        "import",
+        f.to_str().unwrap(),
+        "--conf",
+        conf.to_str().unwrap(),
+        "--set",
+        "aor.alice.max_contact=2",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean 'max_contacts'"), "{err}");
+}
+
+#[test]
+fn anonymise_leaves_no_original_address_user_host_or_user_agent() {
+    let Some(dir) = captures_dir() else {
+        eprintln!("SKIPPED: no real captures");
+        return;
+    };
+    for case in [
+        "c04_rewrite_nat_rebind_max1_remove_existing_no",
+        "c07a_tcp_close_rewrite_yes",
+        "c14a_restart_graceful",
+    ] {
+        let conf = conf_of(&dir, case);
+        for ext in ["full.log", "pcap"] {
+            let f = dir.join(format!("{case}.{ext}"));
+            let (code, out, err) = aorlab(&[
+                "import",
+                f.to_str().unwrap(),
+                "--conf",
+                conf.to_str().unwrap(),
+                "--set",
+                "aor.alice.max_contacts=3",
+                "--anonymise",
+                "--json",
+            ]);
+            assert_eq!(code, 0, "{case}.{ext}: {err}");
+            // The JSON holds everything: packets, story, rows, the what-if's conf
+            // and sets, and the scenario a link would be made from.
+            for original in ["127.0.0.", "127.100.0.", "alice", "regoracle", "localhost"] {
+                assert!(
+                    !out.contains(original),
+                    "{case}.{ext}: '{original}' in {out}"
+                );
+            }
+        }
+    }
+}
