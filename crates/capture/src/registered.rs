@@ -1,7 +1,8 @@
 //! When each device was registered, read from the registrar's 200 OKs the way
 //! an admin reads them: a binding counts from the 200 that lists it until the
 //! expiry listed with it, or until a later 200 for the same AOR no longer lists
-//! it. The same reading serves Asterisk's captured answers and the model's
+//! it. A listed binding counts for one device only (phones behind one NAT can
+//! send the same Contact); the device the 200 OK answers claims first. The same reading serves Asterisk's captured answers and the model's
 //! what-if answers, so the two are compared like for like.
 
 use crate::check::Answer;
@@ -9,7 +10,7 @@ use crate::evidence::{Capture, Micros};
 use crate::story::{Register, Story};
 use aorlab_sip::{Contact, Message, Uri};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// Why a registered stretch ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -98,22 +99,26 @@ pub fn stretches(
         let Some(a) = answer.filter(|a| (200..300).contains(&a.status)) else {
             continue;
         };
-        let mut listed: BTreeMap<String, i64> = BTreeMap::new();
+        // Each listed binding belongs to one device: phones behind one NAT can
+        // send the same Contact. The device this answer is for claims first.
+        let mut listed: Vec<(String, i64, bool)> = Vec::new();
         for (uri, expires) in &a.contacts {
             let Ok(u) = Uri::parse(uri) else { continue };
             let e = expires.unwrap_or(a.expires_header.unwrap_or(0) as i64);
-            let slot = listed.entry(key(&u)).or_insert(e);
-            *slot = (*slot).max(e);
+            listed.push((key(&u), e, false));
         }
-        for (d, dev) in story.devices.iter().enumerate() {
-            if dev.aor != r.aor {
-                continue;
-            }
-            let e = known[d].iter().filter_map(|k| listed.get(k)).max();
-            match e {
-                Some(&e) if e > 0 => {
+        let order = std::iter::once(r.device)
+            .chain((0..n).filter(|&d| d != r.device && story.devices[d].aor == r.aor));
+        for d in order {
+            let claim = listed
+                .iter_mut()
+                .filter(|(k, _, taken)| !taken && known[d].contains(k))
+                .max_by_key(|(_, e, _)| *e);
+            match claim {
+                Some((_, e, taken)) if *e > 0 => {
+                    *taken = true;
                     let from = open[d].map_or(at, |o| o.0);
-                    open[d] = Some((from, at + e as u64 * 1_000_000));
+                    open[d] = Some((from, at + *e as u64 * 1_000_000));
                 }
                 _ => {
                     if let Some((from, _)) = open[d].take() {

@@ -7,8 +7,9 @@ use crate::error::ImportError;
 use crate::evidence::{BlindSpot, Capture, Micros, Transport};
 use crate::registered::Stretch;
 use crate::story::{story, Story};
-use crate::whatif::{captured_stretches, edit_conf, what_if, WhatIf};
+use crate::whatif::{captured_stretches, controls, edit_conf, what_if, WhatIf};
 use aorlab_registrar::{log_timestamp, parse_pjsip_conf, Profile};
+use aorlab_sim::edit::Controls;
 use serde::Serialize;
 
 /// What only pjsip.conf can say; listed when it is not given.
@@ -100,6 +101,8 @@ pub struct Report {
     pub check: Option<CheckReport>,
     /// Per device (as `story.devices`), registered as Asterisk's 200 OKs listed it.
     pub registered: Vec<Vec<Stretch>>,
+    /// The site's pjsip.conf as the quick controls show it (with a conf).
+    pub controls: Option<Controls>,
     /// With `sets`: the captured REGISTERs replayed with the changed settings.
     pub whatif: Option<WhatIf>,
     /// The capture as a `.aorlab` scenario.
@@ -262,6 +265,7 @@ pub fn import(bytes: &[u8], req: &Request) -> Result<Report, ImportError> {
         release,
         registered: captured_stretches(&cap, &st),
         whatif,
+        controls: conf.as_deref().map(controls),
         check,
         scenario,
         capture: cap,

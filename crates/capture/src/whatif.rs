@@ -10,6 +10,7 @@ use crate::evidence::{Capture, Micros};
 use crate::registered::{registered_ms, stretches, Stretch};
 use crate::story::Story;
 use aorlab_registrar::{parse_pjsip_conf, Profile};
+use aorlab_sim::edit::Controls;
 use serde::Serialize;
 
 /// What the replay cannot know, said with every what-if.
@@ -64,6 +65,17 @@ pub struct WhatIf {
     pub cannot_know: Vec<&'static str>,
 }
 
+/// A bare pjsip.conf as the scenario editor reads it.
+fn as_scenario(conf: &str) -> String {
+    format!("pjsip.conf {{\n{}\n}}\n", conf.trim_end_matches('\n'))
+}
+
+/// The quick controls' values for a pjsip.conf (each with where it is written),
+/// so the page offers the same settings as the playground's controls.
+pub fn controls(conf: &str) -> Controls {
+    aorlab_sim::edit::controls(&as_scenario(conf))
+}
+
 /// Apply `--set` changes to a bare pjsip.conf with the scenario editor's logic
 /// (`aorlab run --set`): the conf goes into a scenario's `pjsip.conf {` block
 /// and back out. Returns the changed conf and the release an `asterisk=` set named.
@@ -73,8 +85,7 @@ pub fn edit_conf(conf: &str, sets: &[String]) -> Result<(String, Option<String>)
             "this pjsip.conf has a line with only '}', which --set cannot edit around".into(),
         );
     }
-    let scenario = format!("pjsip.conf {{\n{}\n}}\n", conf.trim_end_matches('\n'));
-    let edited = aorlab_sim::compare::apply_sets(&scenario, sets)?;
+    let edited = aorlab_sim::compare::apply_sets(&as_scenario(conf), sets)?;
     let lines: Vec<&str> = edited.lines().collect();
     let release = lines.iter().find_map(|l| {
         let mut w = l.split_whitespace();
