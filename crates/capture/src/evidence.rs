@@ -214,6 +214,9 @@ pub enum BlindSpot {
     TcpGaps,
     /// log: a block was shorter than the byte count its header announced.
     TruncatedBlocks,
+    /// log: registrar lines that only a REGISTER causes, without that REGISTER
+    /// logged (the packet logger was off then).
+    UnloggedRegisters,
 }
 
 impl BlindSpot {
@@ -232,6 +235,7 @@ impl BlindSpot {
             BlindSpot::Fragments => "some fragmented IP datagrams could not be reassembled (fragments missing or conflicting); their messages are missing",
             BlindSpot::TcpGaps => "bytes are missing in a TCP stream (not captured); messages in the gap are lost",
             BlindSpot::TruncatedBlocks => "some logged messages were shorter than the byte count their header announced",
+            BlindSpot::UnloggedRegisters => "the packet logger was off for part of this log: Asterisk logged bindings added, refreshed or removed by REGISTERs that are not in it, so those requests and answers are unknown",
         }
     }
 }

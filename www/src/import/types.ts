@@ -13,7 +13,8 @@ export type BlindSpotKind =
   | "unreadable_streams"
   | "fragments"
   | "tcp_gaps"
-  | "truncated_blocks";
+  | "truncated_blocks"
+  | "unlogged_registers";
 
 export interface Place {
   kind: "line" | "packet";
