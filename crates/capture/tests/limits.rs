@@ -5,21 +5,17 @@
 
 use aorlab_capture::limits::{MAX_INPUT_BYTES, MAX_MESSAGES, MAX_MESSAGE_BYTES, MAX_PACKETS};
 use aorlab_capture::{read, BlindSpot, Place};
+use common::pcap::{fragments_v4, udp_datagram, Pcap};
+
+mod common;
 
 /// A pcap (Ethernet) with these frames, 1 ms apart.
 fn pcap(frames: impl Iterator<Item = Vec<u8>>) -> Vec<u8> {
-    let mut v = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
-    v.extend_from_slice(&[0; 8]);
-    v.extend_from_slice(&65535u32.to_le_bytes());
-    v.extend_from_slice(&1u32.to_le_bytes());
+    let mut p = Pcap::new();
     for (i, f) in frames.enumerate() {
-        v.extend_from_slice(&(1_796_000_000u32 + i as u32 / 1000).to_le_bytes());
-        v.extend_from_slice(&((i as u32 % 1000) * 1000).to_le_bytes());
-        v.extend_from_slice(&(f.len() as u32).to_le_bytes());
-        v.extend_from_slice(&(f.len() as u32).to_le_bytes());
-        v.extend_from_slice(&f);
+        p.packet(i as u32, &f);
     }
-    v
+    p.0
 }
 
 fn log_block(n: usize, peer: &str, body: usize) -> String {
@@ -93,26 +89,8 @@ fn a_message_over_the_byte_limit_is_skipped_with_a_warning() {
 
 #[test]
 fn too_many_unfinished_ip_datagrams_are_dropped_and_reported() {
-    use etherparse::{EtherType, Ethernet2Header, IpNumber, Ipv4Header};
-    // 300 first fragments of 300 different datagrams, none ever finished.
-    let frames = (0..300u16).map(|id| {
-        let mut h =
-            Ipv4Header::new(1480, 64, IpNumber::UDP, [192, 0, 2, 1], [198, 51, 100, 1]).unwrap();
-        h.identification = id;
-        h.more_fragments = true;
-        h.header_checksum = h.calc_header_checksum();
-        let mut out = Vec::new();
-        Ethernet2Header {
-            source: [1; 6],
-            destination: [2; 6],
-            ether_type: EtherType::IPV4,
-        }
-        .write(&mut out)
-        .unwrap();
-        h.write(&mut out).unwrap();
-        out.extend_from_slice(&[0u8; 1480]);
-        out
-    });
+    // The first fragments of 300 different datagrams, none ever finished.
+    let frames = (0..300u16).map(|id| fragments_v4(&udp_datagram(&[0u8; 3000]), id).remove(0));
     // And one whole REGISTER after them.
     let mut reg = Vec::new();
     etherparse::PacketBuilder::ethernet2([1; 6], [2; 6])

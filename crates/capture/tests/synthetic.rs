@@ -4,7 +4,10 @@
 
 use aorlab_capture::story::story;
 use aorlab_capture::{read, BlindSpot, CloseHow, ServerEvent, Side, Transport};
+use common::pcap::{fragments_v4, udp_datagram, Pcap};
 use etherparse::PacketBuilder;
+
+mod common;
 
 fn register(user: &str, cseq: u32, call: &str) -> String {
     format!("REGISTER sip:pbx.example SIP/2.0\r\nVia: SIP/2.0/TCP [2001:db8::2]:40000;branch=z9hG4bK{call}{cseq}\r\nFrom: <sip:{user}@pbx.example>;tag=1\r\nTo: <sip:{user}@pbx.example>\r\nCall-ID: {call}\r\nCSeq: {cseq} REGISTER\r\nContact: <sip:{user}@[2001:db8::2]:40000;transport=tcp>\r\nExpires: 300\r\nContent-Length: 0\r\n\r\n")
@@ -12,27 +15,6 @@ fn register(user: &str, cseq: u32, call: &str) -> String {
 
 fn ok(call: &str, cseq: u32) -> String {
     format!("SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP [2001:db8::2]:40000;branch=z9hG4bK{call}{cseq}\r\nCall-ID: {call}\r\nCSeq: {cseq} REGISTER\r\nContent-Length: 0\r\n\r\n")
-}
-
-struct Pcap(Vec<u8>);
-
-impl Pcap {
-    fn new() -> Pcap {
-        let mut v = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
-        v.extend_from_slice(&[0; 8]);
-        v.extend_from_slice(&65535u32.to_le_bytes());
-        v.extend_from_slice(&1u32.to_le_bytes());
-        Pcap(v)
-    }
-    fn packet(&mut self, ms: u32, data: &[u8]) {
-        self.0
-            .extend_from_slice(&(1_796_000_000u32 + ms / 1000).to_le_bytes());
-        self.0
-            .extend_from_slice(&((ms % 1000) * 1000).to_le_bytes());
-        self.0.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        self.0.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        self.0.extend_from_slice(data);
-    }
 }
 
 const DEV6: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
@@ -155,51 +137,6 @@ fn big_register(call: &str) -> String {
         &format!("Expires: 300\r\nX-Pad: {}\r\n", "x".repeat(3000)),
         1,
     )
-}
-
-/// The UDP datagram (header + payload) of `payload` from 5060 to 5080.
-fn udp_datagram(payload: &[u8]) -> Vec<u8> {
-    let mut d = Vec::new();
-    d.extend_from_slice(&5060u16.to_be_bytes());
-    d.extend_from_slice(&5080u16.to_be_bytes());
-    d.extend_from_slice(&((payload.len() + 8) as u16).to_be_bytes());
-    d.extend_from_slice(&[0, 0]); // no checksum (allowed over IPv4; not checked here)
-    d.extend_from_slice(payload);
-    d
-}
-
-/// `datagram` cut into IPv4 fragments of 1480 bytes, in Ethernet frames.
-fn fragments_v4(datagram: &[u8], id: u16) -> Vec<Vec<u8>> {
-    use etherparse::{EtherType, Ethernet2Header, IpFragOffset, IpNumber, Ipv4Header};
-    datagram
-        .chunks(1480)
-        .enumerate()
-        .map(|(i, chunk)| {
-            let mut h = Ipv4Header::new(
-                chunk.len() as u16,
-                64,
-                IpNumber::UDP,
-                [192, 168, 1, 20],
-                [198, 51, 100, 1],
-            )
-            .unwrap();
-            h.identification = id;
-            h.more_fragments = (i + 1) * 1480 < datagram.len();
-            h.fragment_offset = IpFragOffset::try_new((i * 1480 / 8) as u16).unwrap();
-            h.header_checksum = h.calc_header_checksum();
-            let mut out = Vec::new();
-            Ethernet2Header {
-                source: [1; 6],
-                destination: [2; 6],
-                ether_type: EtherType::IPV4,
-            }
-            .write(&mut out)
-            .unwrap();
-            h.write(&mut out).unwrap();
-            out.extend_from_slice(chunk);
-            out
-        })
-        .collect()
 }
 
 /// The same over IPv6 (a fragment extension header per packet).

@@ -39,8 +39,7 @@ fn every_capture_checks_clean_from_log_and_pcap() {
         let case: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{n}.json"))).unwrap())
                 .unwrap();
-        let conf = tmp(&format!("{n}.conf"));
-        std::fs::write(&conf, case["replay_config"]["pjsip.conf"].as_str().unwrap()).unwrap();
+        let conf = conf_of(&dir, n);
         let answered = case["steps"]
             .as_array()
             .unwrap()
@@ -49,13 +48,7 @@ fn every_capture_checks_clean_from_log_and_pcap() {
             .count();
         for ext in ["full.log", "pcap"] {
             let f = dir.join(format!("{n}.{ext}"));
-            let (code, out, err) = aorlab(&[
-                "import",
-                f.to_str().unwrap(),
-                "--conf",
-                conf.to_str().unwrap(),
-                "--check",
-            ]);
+            let (code, out, err) = import_with_conf(&f, &conf, &["--check"]);
             assert_eq!(code, 0, "{n}.{ext}: {out}{err}");
             assert!(
                 out.trim_end()
@@ -83,13 +76,7 @@ fn a_wrong_conf_fails_the_check_and_says_where() {
         .replace("max_contacts = 1", "max_contacts = 2");
     std::fs::write(&conf, text).unwrap();
     let f = dir.join(format!("{n}.pcap"));
-    let (code, out, _) = aorlab(&[
-        "import",
-        f.to_str().unwrap(),
-        "--conf",
-        conf.to_str().unwrap(),
-        "--check",
-    ]);
+    let (code, out, _) = import_with_conf(&f, &conf, &["--check"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("Status: Asterisk 403, model 200"), "{out}");
     assert!(out.contains("max_contacts"), "{out}");
@@ -195,6 +182,22 @@ fn conf_of(dir: &std::path::Path, case: &str) -> PathBuf {
     conf
 }
 
+/// `aorlab import FILE --conf CONF ARGS…`.
+fn import_with_conf(
+    f: &std::path::Path,
+    conf: &std::path::Path,
+    args: &[&str],
+) -> (i32, String, String) {
+    let mut all = vec![
+        "import",
+        f.to_str().unwrap(),
+        "--conf",
+        conf.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    aorlab(&all)
+}
+
 #[test]
 fn what_if_replays_the_captured_registers_with_changed_settings() {
     let Some(dir) = captures_dir() else {
@@ -205,14 +208,7 @@ fn what_if_replays_the_captured_registers_with_changed_settings() {
     let conf = conf_of(&dir, case);
     for ext in ["full.log", "pcap"] {
         let f = dir.join(format!("{case}.{ext}"));
-        let (code, out, err) = aorlab(&[
-            "import",
-            f.to_str().unwrap(),
-            "--conf",
-            conf.to_str().unwrap(),
-            "--set",
-            "aor.alice.max_contacts=2",
-        ]);
+        let (code, out, err) = import_with_conf(&f, &conf, &["--set", "aor.alice.max_contacts=2"]);
         assert_eq!(code, 0, "{out}{err}");
         assert!(
             out.contains("What if aor.alice.max_contacts=2")
@@ -232,14 +228,7 @@ fn what_if_replays_the_captured_registers_with_changed_settings() {
     ]);
     assert_eq!(code, 2);
     assert!(err.contains("--set needs --conf"), "{err}");
-    let (code, _, err) = aorlab(&[
-        "import",
-        f.to_str().unwrap(),
-        "--conf",
-        conf.to_str().unwrap(),
-        "--set",
-        "aor.alice.max_contact=2",
-    ]);
+    let (code, _, err) = import_with_conf(&f, &conf, &["--set", "aor.alice.max_contact=2"]);
     assert_eq!(code, 2);
     assert!(err.contains("did you mean 'max_contacts'"), "{err}");
 }
@@ -258,16 +247,11 @@ fn anonymise_leaves_no_original_address_user_host_or_user_agent() {
         let conf = conf_of(&dir, case);
         for ext in ["full.log", "pcap"] {
             let f = dir.join(format!("{case}.{ext}"));
-            let (code, out, err) = aorlab(&[
-                "import",
-                f.to_str().unwrap(),
-                "--conf",
-                conf.to_str().unwrap(),
-                "--set",
-                "aor.alice.max_contacts=3",
-                "--anonymise",
-                "--json",
-            ]);
+            let (code, out, err) = import_with_conf(
+                &f,
+                &conf,
+                &["--set", "aor.alice.max_contacts=3", "--anonymise", "--json"],
+            );
             assert_eq!(code, 0, "{case}.{ext}: {err}");
             // The JSON holds everything: packets, story, rows, the what-if's conf
             // and sets, and the scenario a link would be made from.

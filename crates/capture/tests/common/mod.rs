@@ -1,6 +1,8 @@
-//! Hand-written Asterisk log blocks for the tests (one phone per port on 192.0.2.10,
-//! AOR alice at 198.51.100.1).
+//! Test inputs: hand-written Asterisk log blocks (one phone per port on
+//! 192.0.2.10, AOR alice at 198.51.100.1) and, in [`pcap`], capture files.
 #![allow(dead_code)]
+
+pub mod pcap;
 
 /// One packet-logger block (byte count = the message with CRLF line ends).
 pub fn block(time: &str, head: &str, lines: &[String]) -> String {
