@@ -67,11 +67,11 @@ impl World {
             _ => dev.map(|i| self.devs[i].spec.name.clone()).or(routed),
         };
         let (verb, kind) = match c.kind {
-            ChangeKind::Added => ("added", "added"),
-            ChangeKind::Refreshed => ("refreshed", "refreshed"),
-            ChangeKind::Removed => ("removed", "removed"),
-            ChangeKind::Rejected => ("rejected", "rejected"),
-            ChangeKind::Ignored => ("ignored", "ignored"),
+            ChangeKind::Added => ("added", BindingChange::Added),
+            ChangeKind::Refreshed => ("refreshed", BindingChange::Refreshed),
+            ChangeKind::Removed => ("removed", BindingChange::Removed),
+            ChangeKind::Rejected => ("rejected", BindingChange::Rejected),
+            ChangeKind::Ignored => ("ignored", BindingChange::Ignored),
         };
         let reason = reason_label(&c.why);
         let summary = match c.kind {
@@ -83,56 +83,15 @@ impl World {
         };
         let why = c.explain();
         let log = c.log_line();
-        let r = self.record("change", "asterisk", summary);
+        let r = self.record(RecordKind::Change, "asterisk", summary);
         r.log = log;
         r.why = Some(why);
-        r.change = Some(kind.to_string());
+        r.change = Some(kind);
         r.aor = Some(c.aor.clone());
+        r.uri = Some(c.uri.clone());
+        r.code = rejection_code(&c.why).filter(|_| c.kind == ChangeKind::Rejected);
         r.devices = device.clone().into_iter().collect();
-        match c.kind {
-            ChangeKind::Added => self.lives.push(BindingLife {
-                aor: c.aor.clone(),
-                uri: c.uri.clone(),
-                device,
-                added_ms: self.now,
-                removed_ms: None,
-                ended_by: "present".into(),
-                end_why: None,
-                expires_ms: grant_end(c),
-                expired_ms: None,
-                refreshes: 0,
-            }),
-            ChangeKind::Refreshed => {
-                if let Some(l) = self
-                    .lives
-                    .iter_mut()
-                    .rev()
-                    .find(|l| l.uri == c.uri && l.aor == c.aor && l.removed_ms.is_none())
-                {
-                    l.refreshes += 1;
-                    l.expires_ms = grant_end(c);
-                }
-            }
-            ChangeKind::Removed => {
-                if let Some(l) = self
-                    .lives
-                    .iter_mut()
-                    .rev()
-                    .find(|l| l.uri == c.uri && l.aor == c.aor && l.removed_ms.is_none())
-                {
-                    l.removed_ms = Some(self.now);
-                    l.ended_by = reason.to_string();
-                    l.end_why = Some(c.explain());
-                    l.expired_ms = match c.why {
-                        aorlab_registrar::Why::ExpiredOnRead { expired_at, .. } => {
-                            Some(expired_at.saturating_sub(EPOCH_MS))
-                        }
-                        _ => None,
-                    };
-                }
-            }
-            _ => {}
-        }
+        self.note_life(c, device);
     }
 
     pub(super) fn send_options(&mut self, q: QualifyRequest) {
@@ -159,7 +118,7 @@ impl World {
         );
         let to = devices.first().cloned().unwrap_or_else(|| "nobody".into());
         let r = self.record(
-            "qualify",
+            RecordKind::Qualify,
             "asterisk",
             format!("OPTIONS {} ({}) → {to}", q.request_uri, q.aor),
         );
@@ -168,7 +127,10 @@ impl World {
             to,
             first_line: format!("OPTIONS {} SIP/2.0", q.request_uri),
             text,
+            method: "OPTIONS".into(),
+            code: None,
         });
+        r.uri = Some(q.uri.clone());
         r.devices = devices;
         let n = self
             .pending_options
@@ -231,7 +193,7 @@ impl World {
             let first = resp.to_text().lines().next().unwrap_or("").to_string();
             let name = self.devs[i].spec.name.clone();
             let r = self.record(
-                "sip",
+                RecordKind::Sip,
                 "asterisk",
                 format!("{} → {name} ({src})", first.trim_start_matches("SIP/2.0 ")),
             );
@@ -240,7 +202,10 @@ impl World {
                 to: name.clone(),
                 first_line: first,
                 text: resp.to_text(),
+                method: "REGISTER".into(),
+                code: Some(code),
             });
+            r.code = Some(code);
             r.devices = vec![name];
             self.schedule(self.now + DELAY_MS, Ev::Reply(tx_id, Box::new(resp), src));
         }
@@ -259,7 +224,7 @@ impl World {
                 let src = self.source_of(i);
                 let name = self.devs[i].spec.name.clone();
                 let r = self.record(
-                    "sip",
+                    RecordKind::Sip,
                     &name,
                     format!("200 OK (to OPTIONS) from {src} → asterisk"),
                 );
@@ -268,7 +233,10 @@ impl World {
                     to: "asterisk".into(),
                     first_line: "SIP/2.0 200 OK".into(),
                     text: format!("SIP/2.0 200 OK\r\nCSeq: 1 OPTIONS\r\nUser-Agent: aorlab-{name}\r\nContent-Length: 0\r\n\r\n"),
+                    method: "OPTIONS".into(),
+                    code: Some(200),
                 });
+                r.code = Some(200);
                 r.devices = vec![name];
             }
         }
@@ -292,11 +260,12 @@ impl World {
                 .unwrap_or_default();
             let line = out.log.first().cloned();
             let r = self.record(
-                "qualify",
+                RecordKind::Qualify,
                 "asterisk",
                 format!("{uri} is now {}", after.label()),
             );
             r.log = line;
+            r.uri = Some(uri);
             r.why = Some(if ok {
                 "It answered Asterisk's OPTIONS.".into()
             } else {
@@ -308,7 +277,11 @@ impl World {
     /// Asterisk boots again after a restart.
     pub(super) fn asterisk_up(&mut self) {
         let out = self.reg.on_start(self.abs());
-        let r = self.record("asterisk", "asterisk", "Asterisk is up again".into());
+        let r = self.record(
+            RecordKind::Asterisk,
+            "asterisk",
+            "Asterisk is up again".into(),
+        );
         r.why =
             Some("Bindings were kept in astdb; connection-bound ones are pruned at boot.".into());
         self.apply_outcome(out, None);
@@ -318,6 +291,37 @@ impl World {
 /// When an Added/Refreshed change's grant runs out, in sim ms (whole stored seconds).
 pub(super) fn grant_end(c: &Change) -> SimMs {
     ((c.at / 1000 + c.expires.unwrap_or(0) as u64) * 1000).saturating_sub(EPOCH_MS)
+}
+
+/// How a removal reason ends a binding's life.
+pub(super) fn ended_by(w: &aorlab_registrar::Why) -> EndedBy {
+    use aorlab_registrar::Why::*;
+    match w {
+        Expiration => EndedBy::Expired,
+        ExpiredOnRead { .. } => EndedBy::DeletedOnRead,
+        RemoveExisting { .. } | RemoveExistingAll => EndedBy::RemoveExisting,
+        RemoveUnavailable { .. } => EndedBy::RemoveUnavailable,
+        Shutdown => EndedBy::ConnectionClosed,
+        SystemBoot => EndedBy::PrunedAtBoot,
+        RegistrationFailure => EndedBy::RegistrationFailure,
+        // The rest are refusals: they never remove a binding; a removal the
+        // registrar reports with one is the phone's own request.
+        _ => EndedBy::Request,
+    }
+}
+
+/// The status code Asterisk answers a refused REGISTER with, for this reason.
+pub(super) fn rejection_code(w: &aorlab_registrar::Why) -> Option<u16> {
+    use aorlab_registrar::Why::*;
+    match w {
+        MaxContactsExceeded { .. } | NoAors | MaxContactsZero { .. } => Some(403),
+        AorNotFound { .. } => Some(404),
+        InvalidContacts { .. } | Malformed { .. } => Some(400),
+        UnsupportedUriScheme { .. } => Some(416),
+        UnknownEndpoint { .. } => Some(401),
+        PathNotSupported => Some(420),
+        _ => None,
+    }
 }
 
 pub(crate) fn reason_label(w: &aorlab_registrar::Why) -> &'static str {
@@ -340,5 +344,60 @@ pub(crate) fn reason_label(w: &aorlab_registrar::Why) -> &'static str {
         UnknownEndpoint { .. } => "401, unknown endpoint",
         PathNotSupported => "420",
         Malformed { .. } => "400",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+    use aorlab_registrar::Why;
+
+    #[test]
+    fn a_register_arriving_makes_a_binding_and_a_typed_200() {
+        let run = run_until(NAT_PAIR, 1_000);
+        let w = &run.world;
+        let added: Vec<_> = w
+            .records
+            .iter()
+            .filter(|r| r.change == Some(BindingChange::Added))
+            .collect();
+        assert_eq!(added.len(), 2);
+        assert!(added[0]
+            .uri
+            .as_deref()
+            .unwrap()
+            .starts_with("sip:quiet@203.0.113.7:"));
+        let ok = w
+            .records
+            .iter()
+            .find(|r| r.kind == RecordKind::Sip && r.actor == "asterisk")
+            .unwrap();
+        assert_eq!(ok.code, Some(200));
+        assert_eq!(ok.sip.as_ref().unwrap().method, "REGISTER");
+        assert_eq!(w.lives.len(), 2);
+    }
+
+    #[test]
+    fn qualify_marks_a_contact_behind_a_forgotten_mapping_unreachable() {
+        let run = run_until(NAT_PAIR, 200_000);
+        let w = &run.world;
+        let down = w
+            .records
+            .iter()
+            .find(|r| r.kind == RecordKind::Qualify && r.summary.ends_with("Unreachable"))
+            .expect("quiet's contact goes Unreachable");
+        assert!(down.uri.as_deref().unwrap().starts_with("sip:quiet@"));
+        assert!(down.at_ms > 60_000, "only after the NAT forgot it");
+    }
+
+    #[test]
+    fn removal_reasons_end_lives_and_refusals_carry_their_code() {
+        assert_eq!(ended_by(&Why::Expiration), EndedBy::Expired);
+        assert_eq!(ended_by(&Why::Shutdown), EndedBy::ConnectionClosed);
+        assert_eq!(ended_by(&Why::SystemBoot), EndedBy::PrunedAtBoot);
+        assert_eq!(rejection_code(&Why::PathNotSupported), Some(420));
+        assert_eq!(rejection_code(&Why::NoAors), Some(403));
+        assert_eq!(rejection_code(&Why::Expiration), None);
     }
 }

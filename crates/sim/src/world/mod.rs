@@ -23,6 +23,7 @@ mod phone;
 mod run;
 mod script;
 
+use asterisk::{ended_by, grant_end};
 use network::{ip_of, Target};
 use phone::{DevState, Kind, Phase, Tx};
 pub use run::{Progress, Run};
@@ -79,6 +80,8 @@ pub struct World {
     records: Vec<Record>,
     states: Vec<State>,
     lives: Vec<BindingLife>,
+    /// (AOR, URI) of each binding still alive → its index in `lives`.
+    open_lives: HashMap<(String, String), usize>,
     counts: Vec<CountPoint>,
     /// Each AOR's last count point (bindings, max_contacts), so a new one is
     /// written only when it moves.
@@ -169,6 +172,7 @@ impl World {
             records: Vec::new(),
             states: Vec::new(),
             lives: Vec::new(),
+            open_lives: HashMap::new(),
             counts: Vec::new(),
             last_count: HashMap::new(),
             reach: vec![None; n],
@@ -231,10 +235,10 @@ impl World {
         d.rinstance = format!("{:016x}", r.rotate_left(17));
     }
 
-    fn record(&mut self, kind: &str, actor: &str, summary: String) -> &mut Record {
+    fn record(&mut self, kind: RecordKind, actor: &str, summary: String) -> &mut Record {
         self.records.push(Record {
             at_ms: self.now,
-            kind: kind.to_string(),
+            kind,
             actor: actor.to_string(),
             summary,
             log: None,
@@ -244,7 +248,69 @@ impl World {
             aor: None,
             devices: Vec::new(),
             nat: None,
+            uri: None,
+            code: None,
         });
         self.records.last_mut().expect("just pushed")
+    }
+}
+
+#[cfg(test)]
+pub(super) mod testing {
+    use super::*;
+
+    /// Two UDP phones behind one NAT (60 s UDP timeout), each on its own AOR;
+    /// `quiet` sends no keep-alives and is qualified every 90 s (too seldom to
+    /// keep its mapping), `chatty` sends keep-alives every 20 s.
+    pub const NAT_PAIR: &str = "asterisk 22
+seed 3
+pjsip.conf {
+[quiet]
+type = endpoint
+aors = quiet
+rewrite_contact = yes
+
+[quiet]
+type = aor
+max_contacts = 1
+remove_existing = yes
+qualify_frequency = 90
+
+[chatty]
+type = endpoint
+aors = chatty
+rewrite_contact = yes
+
+[chatty]
+type = aor
+max_contacts = 1
+remove_existing = yes
+}
+nat home public 203.0.113.7 udp-timeout 60s
+device quiet  quiet  udp 192.168.1.10:5060 behind home expires 300
+device chatty chatty udp 192.168.1.11:5060 behind home expires 300 keepalive crlf 20s
+at 0s register quiet chatty
+until 10m
+";
+
+    pub fn world(text: &str) -> World {
+        let (sc, _) = crate::parse(text).expect("test scenarios are valid");
+        World::new(sc)
+    }
+
+    /// Handle every event up to and including `t` (observers included).
+    pub fn run_until(text: &str, t: SimMs) -> Run {
+        let mut run = world(text).start(Vec::new());
+        while run.world.queue.peek().is_some_and(|r| r.0 .0 <= t) {
+            run.advance(1);
+        }
+        run
+    }
+
+    pub fn dev(w: &World, name: &str) -> usize {
+        w.devs
+            .iter()
+            .position(|d| d.spec.name == name)
+            .expect("device exists")
     }
 }

@@ -59,7 +59,7 @@ impl World {
             let public = self.nats[ni].spec.public_ip.clone();
             let name = self.nats[ni].spec.name.clone();
             let r = self.record(
-                "nat",
+                RecordKind::Nat,
                 &name,
                 format!("new mapping {ip}:{port} → {public}:{p} ({proto})"),
             );
@@ -128,7 +128,7 @@ impl World {
             .map(|d| format!("{d}'s "))
             .unwrap_or_default();
         let r = self.record(
-            "nat",
+            RecordKind::Nat,
             &nat_name,
             format!(
                 "{nat_name} forgot {whose}{} mapping {private} → :{} after {} s idle",
@@ -251,7 +251,7 @@ impl World {
             let name = self.devs[i].spec.name.clone();
             let proto = self.devs[i].spec.protocol.as_str().to_uppercase();
             let r = self.record(
-                "connection",
+                RecordKind::Connection,
                 &name,
                 format!("opens {proto} connection #{id} from port {port}"),
             );
@@ -266,7 +266,7 @@ impl World {
             self.devs[i].cause = Some(Cause::ConnectionClosed { why: why.into() });
             let name = self.devs[i].spec.name.clone();
             let r = self.record(
-                "connection",
+                RecordKind::Connection,
                 &name,
                 format!("connection #{id} closed ({why})"),
             );
@@ -297,5 +297,49 @@ impl World {
         // The first cause stays the NAT's forgetting.
         self.devs[i].cause = cause;
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    #[test]
+    fn a_registered_phone_is_reached_through_its_nat_mapping() {
+        let run = run_until(NAT_PAIR, 1_000);
+        let w = &run.world;
+        let q = dev(w, "quiet");
+        let (ip, port, reliable) = w.target_of(q).expect("mapped");
+        assert_eq!(ip.to_string(), "203.0.113.7");
+        assert!(!reliable);
+        let stored = format!("sip:quiet@203.0.113.7:{port}");
+        assert_eq!(w.route_uri(&stored), Some(q));
+        assert_eq!(w.route_uri("sip:quiet@203.0.113.7:1"), None);
+    }
+
+    #[test]
+    fn an_idle_udp_mapping_is_forgotten_and_the_phone_learns_why() {
+        let run = run_until(NAT_PAIR, 90_000);
+        let w = &run.world;
+        let (q, c) = (dev(w, "quiet"), dev(w, "chatty"));
+        assert_eq!(w.target_of(q), None, "quiet sent nothing for 60 s");
+        assert!(
+            w.target_of(c).is_some(),
+            "chatty's keep-alives keep it open"
+        );
+        assert!(matches!(
+            w.devs[q].cause,
+            Some(Cause::MappingForgotten {
+                idle_ms: 60_000,
+                ..
+            })
+        ));
+        let forgot = w
+            .records
+            .iter()
+            .find(|r| matches!(r.nat, Some(NatEvent::Forgot { .. })))
+            .expect("a NAT record");
+        assert_eq!(forgot.devices, ["quiet"]);
     }
 }

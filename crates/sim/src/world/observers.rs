@@ -21,31 +21,43 @@ impl World {
                     .map(|i| self.devs[i].spec.name.clone()),
             });
         }
-        // Live, reachable binding URIs per AOR, in store order: one pass, not
-        // one per endpoint.
-        let mut by_aor: HashMap<&str, Vec<&str>> = HashMap::new();
-        for b in self.reg.bindings().filter(|b| !b.is_expired(now)) {
-            if self.reg.status_of(&b.id) != Status::Unreachable {
-                by_aor.entry(b.aor.as_str()).or_default().push(&b.uri);
-            }
-        }
-        let mut dial = Vec::new();
-        for ep in self.reg.config().endpoints.values() {
-            let mut parts = Vec::new();
-            for a in &ep.aors {
-                for uri in by_aor.get(a.as_str()).into_iter().flatten() {
-                    parts.push(format!("PJSIP/{}/{uri}", ep.name));
-                }
-            }
-            dial.push((ep.name.clone(), parts.join("&")));
-        }
+        let (dial, dial_targets) = self.dial_view(idx);
         let show_contacts = self.reg.show_contacts_at(now);
         State {
             at_ms: self.now,
             contacts,
             show_contacts,
             dial,
+            dial_targets,
         }
+    }
+
+    /// PJSIP_DIAL_CONTACTS of every endpoint as the registrar's view answers it
+    /// now (without the read's lazy deletion): the string and one target a binding.
+    fn dial_view(&self, idx: &HashMap<Target, usize>) -> (Vec<(String, String)>, Vec<DialTarget>) {
+        let now = self.abs();
+        let (mut dial, mut targets) = (Vec::new(), Vec::new());
+        for ep in self.reg.config().endpoints.values() {
+            let mut parts = Vec::new();
+            for a in &ep.aors {
+                for row in self.reg.rows_at(now, Some(a)) {
+                    if row.status == Status::Unreachable {
+                        continue;
+                    }
+                    parts.push(format!("PJSIP/{}/{}", ep.name, row.uri));
+                    targets.push(DialTarget {
+                        endpoint: ep.name.clone(),
+                        aor: row.aor,
+                        reaches: self
+                            .route_uri_in(idx, &row.uri)
+                            .map(|i| self.devs[i].spec.name.clone()),
+                        uri: row.uri,
+                    });
+                }
+            }
+            dial.push((ep.name.clone(), parts.join("&")));
+        }
+        (dial, targets)
     }
 
     /// What a state snapshot would show, hashed (cheap): bindings with their stored
@@ -152,7 +164,7 @@ impl World {
                     }
                     s => format!("{name} is now {}", state_words(s)),
                 };
-                let r = self.record("reachability", &name, text);
+                let r = self.record(RecordKind::Reachability, &name, text);
                 r.why = Some(why);
                 r.devices = vec![name];
             }
@@ -185,5 +197,92 @@ impl World {
                 });
             }
         }
+    }
+
+    /// A binding's life: opened by Added, extended by Refreshed, closed by Removed.
+    /// Open lives are indexed by (AOR, URI): a refresh finds its life at once.
+    pub(super) fn note_life(&mut self, c: &Change, device: Option<String>) {
+        let key = (c.aor.clone(), c.uri.clone());
+        match c.kind {
+            ChangeKind::Added => {
+                self.open_lives.insert(key, self.lives.len());
+                self.lives.push(BindingLife {
+                    aor: c.aor.clone(),
+                    uri: c.uri.clone(),
+                    device,
+                    added_ms: self.now,
+                    removed_ms: None,
+                    ended_by: EndedBy::Present,
+                    end_why: None,
+                    expires_ms: grant_end(c),
+                    expired_ms: None,
+                    refreshes: 0,
+                });
+            }
+            ChangeKind::Refreshed => {
+                if let Some(&k) = self.open_lives.get(&key) {
+                    let l = &mut self.lives[k];
+                    l.refreshes += 1;
+                    l.expires_ms = grant_end(c);
+                }
+            }
+            ChangeKind::Removed => {
+                if let Some(k) = self.open_lives.remove(&key) {
+                    let l = &mut self.lives[k];
+                    l.removed_ms = Some(self.now);
+                    l.ended_by = ended_by(&c.why);
+                    l.end_why = Some(c.explain());
+                    l.expired_ms = match c.why {
+                        aorlab_registrar::Why::ExpiredOnRead { expired_at, .. } => {
+                            Some(expired_at.saturating_sub(EPOCH_MS))
+                        }
+                        _ => None,
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    #[test]
+    fn reachability_follows_the_nat_a_stale_binding_is_not_reachable() {
+        let run = run_until(NAT_PAIR, 1_000);
+        let w = &run.world;
+        let idx = w.route_index();
+        assert_eq!(w.reach_now(&idx), [Reach::Reachable, Reach::Reachable]);
+        let run = run_until(NAT_PAIR, 90_000);
+        let w = &run.world;
+        assert_eq!(
+            w.reach_now(&w.route_index()),
+            [Reach::Stale, Reach::Reachable]
+        );
+        let span = w
+            .spans
+            .iter()
+            .find(|s| s.device == "quiet" && s.state == Reach::Reachable)
+            .unwrap();
+        assert!((60_000..61_000).contains(&span.to_ms), "{span:?}");
+    }
+
+    #[test]
+    fn a_count_point_is_written_only_when_an_aors_count_moves() {
+        let run = run_until(NAT_PAIR, 400_000);
+        let w = &run.world;
+        let quiet: Vec<u32> = w
+            .counts
+            .iter()
+            .filter(|c| c.aor == "quiet")
+            .map(|c| c.bindings)
+            .collect();
+        // 0 at the start, 1 once added; refreshes do not add points.
+        assert_eq!(quiet, [0, 1]);
+        let life = &w.lives[w.open_lives[&("chatty".to_string(), w.lives[1].uri.clone())]];
+        assert!(life.refreshes >= 1, "{life:?}");
     }
 }

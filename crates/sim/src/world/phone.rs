@@ -139,12 +139,14 @@ impl World {
             Kind::Unregister => format!("REGISTER Expires 0 (unregister) from {src}"),
             Kind::UnregisterAll => format!("REGISTER Contact: * (unregister all) from {src}"),
         };
-        let r = self.record("sip", &name, what);
+        let r = self.record(RecordKind::Sip, &name, what);
         r.sip = Some(SipText {
             from: name.clone(),
             to: "asterisk".into(),
             first_line: format!("REGISTER sip:{ASTERISK_IP}:{ASTERISK_PORT} SIP/2.0"),
             text: text.clone(),
+            method: "REGISTER".into(),
+            code: None,
         });
         r.devices = vec![name];
         self.txs.insert(
@@ -182,7 +184,7 @@ impl World {
         match self.route(&dst.ip, dst.port, proto) {
             Some(j) if j == i => {}
             _ => {
-                let r = self.record("device", &name, format!("answer to {dst} never arrives: no NAT mapping/connection leads to {name} any more"));
+                let r = self.record(RecordKind::Device, &name, format!("answer to {dst} never arrives: no NAT mapping/connection leads to {name} any more"));
                 r.devices = vec![name];
                 return;
             }
@@ -204,7 +206,7 @@ impl World {
             if kind != Kind::Register {
                 self.devs[i].wants = false;
                 self.devs[i].phase = Phase::Idle;
-                let r = self.record("device", &name, "unregistered".into());
+                let r = self.record(RecordKind::Device, &name, "unregistered".into());
                 r.devices = vec![name];
                 return;
             }
@@ -231,7 +233,7 @@ impl World {
             };
             self.devs[i].phase = Phase::Registered;
             let r = self.record(
-                "device",
+                RecordKind::Device,
                 &name,
                 format!(
                     "registered for {granted} s; refreshes in {}",
@@ -266,7 +268,11 @@ impl World {
             Failure::GiveUp => {
                 self.devs[i].gave_up = true;
                 self.devs[i].phase = Phase::GaveUp;
-                let r = self.record("device", &name, format!("{what}: gives up registering"));
+                let r = self.record(
+                    RecordKind::Device,
+                    &name,
+                    format!("{what}: gives up registering"),
+                );
                 r.why = Some(format!("{name} is configured to give up after a failure; it stays unregistered until rebooted."));
                 r.devices = vec![name];
             }
@@ -274,7 +280,7 @@ impl World {
                 self.devs[i].phase = Phase::Failed;
                 let wait = self.retry_wait(i, policy);
                 let r = self.record(
-                    "device",
+                    RecordKind::Device,
                     &name,
                     format!(
                         "{what}: retries in {}",
@@ -331,7 +337,7 @@ impl World {
         let name = self.devs[i].spec.name.clone();
         if self.reset_dead_conn(i) {
             let r = self.record(
-                "device",
+                RecordKind::Device,
                 &name,
                 "keep-alive failed (connection reset): registers again".into(),
             );
@@ -347,8 +353,7 @@ impl World {
                 self.inbound(i);
                 let seen = self.devs[i].public_port;
                 if self.devs[i].phase == Phase::Registered && seen.is_some_and(|p| p != src.port) {
-                    let r = self.record(
-                        "device",
+                    let r = self.record(RecordKind::Device,
                         &name,
                         format!(
                             "STUN keep-alive shows a new public address {src} (was :{}): registers again",
@@ -384,7 +389,7 @@ impl World {
         let src = self.source_of(i);
         let name = self.devs[i].spec.name.clone();
         let r = self.record(
-            "sip",
+            RecordKind::Sip,
             &name,
             format!("REGISTER retransmitted (Timer E) from {src}"),
         );
@@ -393,6 +398,8 @@ impl World {
             to: "asterisk".into(),
             first_line: text.lines().next().unwrap_or("").to_string(),
             text,
+            method: "REGISTER".into(),
+            code: None,
         });
         r.devices = vec![name];
         self.schedule(self.now + DELAY_MS, Ev::Arrive(i, tx_id, src));
@@ -432,6 +439,65 @@ impl World {
                 return;
             };
             self.schedule(self.now + every, Ev::KeepAlive(i, gen));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    #[test]
+    fn a_phone_registers_and_schedules_its_refresh_from_the_granted_time() {
+        let run = run_until(NAT_PAIR, 1_000);
+        let w = &run.world;
+        let q = dev(w, "quiet");
+        assert_eq!(w.devs[q].phase, Phase::Registered);
+        assert_eq!(w.contact_uri(q), "sip:quiet@192.168.1.10:5060");
+        let line = w
+            .records
+            .iter()
+            .find(|r| r.kind == RecordKind::Device && r.actor == "quiet")
+            .expect("a device record");
+        // Asterisk grants what is left of the whole second it stored.
+        assert!(line.summary.starts_with("registered for 299 s"), "{line:?}");
+        let req = w
+            .records
+            .iter()
+            .find(|r| r.kind == RecordKind::Sip)
+            .unwrap();
+        let sip = req.sip.as_ref().unwrap();
+        assert_eq!((sip.method.as_str(), sip.code), ("REGISTER", None));
+        assert!(sip.text.contains("Expires: 300\r\n"));
+    }
+
+    #[test]
+    fn retry_waits_grow_by_the_backoff_up_to_the_maximum() {
+        let mut w = world(NAT_PAIR);
+        let policy = Failure::Retry {
+            after_ms: 60_000,
+            backoff: 2.0,
+            max_ms: 300_000,
+        };
+        let waits: Vec<SimMs> = (0..4).map(|_| w.retry_wait(0, policy)).collect();
+        assert_eq!(waits, [60_000, 120_000, 240_000, 300_000]);
+    }
+
+    #[test]
+    fn rfc5626_backoff_stays_between_half_and_all_of_the_window() {
+        let mut w = world(NAT_PAIR);
+        let policy = Failure::Backoff {
+            base_ms: 30_000,
+            max_ms: 1_800_000,
+        };
+        for n in 1..8u32 {
+            let window = (30_000u64 << n).min(1_800_000);
+            let wait = w.retry_wait(0, policy);
+            assert!(
+                wait >= window / 2 && wait <= window,
+                "{n}: {wait} of {window}"
+            );
         }
     }
 }

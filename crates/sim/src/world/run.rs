@@ -177,7 +177,7 @@ pub struct Progress {
 /// (the page's worker) can report progress and stop between calls; `finish`
 /// runs what is left and produces the trace.
 pub struct Run {
-    world: World,
+    pub(super) world: World,
     warnings: Vec<crate::Diagnostic>,
     cursor: Cursor,
     done: bool,
@@ -243,5 +243,42 @@ impl Run {
             self.advance(u32::MAX);
         }
         self.world.into_trace(self.cursor.until, self.warnings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    #[test]
+    fn advancing_in_steps_gives_the_same_trace_as_one_run() {
+        let mut run = Run::new(NAT_PAIR).unwrap();
+        let mut last = run.progress();
+        assert!(!last.done);
+        assert_eq!(last.until_ms, 600_000);
+        while !last.done {
+            let p = run.advance(7);
+            assert!(p.at_ms >= last.at_ms, "time never goes back");
+            assert!(p.events <= last.events + 7, "at most 7 events a step");
+            last = p;
+        }
+        let stepped = run.finish();
+        assert_eq!(stepped, Run::new(NAT_PAIR).unwrap().finish());
+        assert_eq!(stepped.end_ms, 600_000);
+    }
+
+    #[test]
+    fn a_run_cut_by_the_work_budget_is_done_with_a_warning_and_its_partial_trace() {
+        let (sc, w) = crate::parse(NAT_PAIR).unwrap();
+        let mut run = World::new(sc).with_work_budget(50).start(w);
+        let p = run.advance(u32::MAX);
+        assert!(p.done);
+        assert!(p.until_ms < 600_000, "cut short: {p:?}");
+        let t = run.finish();
+        assert_eq!(t.end_ms, p.until_ms);
+        assert_eq!(t.warnings.len(), 1);
+        assert!(t.warnings[0].message.contains("stopped at"));
+        assert!(!t.records.is_empty(), "the partial result is kept");
     }
 }

@@ -44,7 +44,7 @@ impl World {
                 for i in self.device_names(&devices) {
                     let name = self.devs[i].spec.name.clone();
                     let r = self.record(
-                        "device",
+                        RecordKind::Device,
                         &name,
                         "reboots (new Call-ID, new connection, new rinstance)".into(),
                     );
@@ -64,7 +64,7 @@ impl World {
             Action::Roam { device, ip, port } => {
                 if let Some(i) = self.device_names(&[device]).first().copied() {
                     let name = self.devs[i].spec.name.clone();
-                    let r = self.record("device", &name, format!("moves to {ip}:{port}"));
+                    let r = self.record(RecordKind::Device, &name, format!("moves to {ip}:{port}"));
                     r.devices = vec![name];
                     self.close_conn(i, "address changed", false);
                     self.devs[i].cause = Some(Cause::Moved {
@@ -84,7 +84,7 @@ impl World {
                     self.devs[i].online = false;
                     self.devs[i].gen += 1;
                     let name = self.devs[i].spec.name.clone();
-                    let r = self.record("device", &name, "goes offline".into());
+                    let r = self.record(RecordKind::Device, &name, "goes offline".into());
                     r.devices = vec![name];
                 }
             }
@@ -92,7 +92,7 @@ impl World {
                 for i in self.device_names(&devices) {
                     self.devs[i].online = true;
                     let name = self.devs[i].spec.name.clone();
-                    let r = self.record("device", &name, "comes back online".into());
+                    let r = self.record(RecordKind::Device, &name, "comes back online".into());
                     r.devices = vec![name];
                     if self.devs[i].wants {
                         self.devs[i].gen += 1;
@@ -109,7 +109,7 @@ impl World {
                     if self.devs[i].conn.is_none() {
                         let name = self.devs[i].spec.name.clone();
                         let r = self.record(
-                            "connection",
+                            RecordKind::Connection,
                             &name,
                             "has no open connection to drop (UDP or not connected)".into(),
                         );
@@ -134,7 +134,11 @@ impl World {
                     .iter()
                     .map(|&i| self.devs[i].spec.name.clone())
                     .collect();
-                let r = self.record("nat", &nat, "reboots: every mapping is forgotten".into());
+                let r = self.record(
+                    RecordKind::Nat,
+                    &nat,
+                    "reboots: every mapping is forgotten".into(),
+                );
                 r.why = Some(
                     "Packets from inside get new public ports; answers to old ports go nowhere."
                         .into(),
@@ -165,7 +169,7 @@ impl World {
                             new_port: p,
                         });
                         let r = self.record(
-                            "nat",
+                            RecordKind::Nat,
                             &nat,
                             format!(
                                 "rebinds {device}: public port {} → {p}",
@@ -183,7 +187,7 @@ impl World {
             }
             Action::Restart { crash, down_ms } => {
                 let r = self.record(
-                    "asterisk",
+                    RecordKind::Asterisk,
                     "asterisk",
                     format!(
                         "{} (down for {})",
@@ -211,7 +215,7 @@ impl World {
             Action::Reload { config, .. } => {
                 let out = self.reg.on_reload(self.abs(), *config);
                 let r = self.record(
-                    "asterisk",
+                    RecordKind::Asterisk,
                     "asterisk",
                     "pjsip reload with the new configuration".into(),
                 );
@@ -244,7 +248,7 @@ impl World {
                             ring.join(", ")
                         };
                         let r = self.record(
-                            "dial",
+                            RecordKind::Dial,
                             "asterisk",
                             format!(
                                 "Dial {endpoint}: rings {who}{}",
@@ -267,11 +271,63 @@ impl World {
                         r.devices = ring;
                     }
                     Err(e) => {
-                        let r = self.record("dial", "asterisk", format!("Dial {endpoint}: {e}"));
+                        let r = self.record(
+                            RecordKind::Dial,
+                            "asterisk",
+                            format!("Dial {endpoint}: {e}"),
+                        );
                         r.log = Some(format!("PJSIP_DIAL_CONTACTS: {e}"));
                     }
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    fn with(action: &str) -> String {
+        NAT_PAIR.replace("until 10m", &format!("{action}\nuntil 10m"))
+    }
+
+    #[test]
+    fn a_nat_reboot_forgets_every_mapping_and_names_the_cause() {
+        let run = run_until(&with("at 30s nat home reboot"), 30_000);
+        let w = &run.world;
+        let c = dev(w, "chatty");
+        assert!(w.nats[0].map.is_empty());
+        assert_eq!(w.target_of(c), None);
+        assert_eq!(
+            w.devs[c].cause,
+            Some(Cause::NatReboot { nat: "home".into() })
+        );
+        let r = w
+            .records
+            .iter()
+            .find(|r| r.at_ms == 30_000 && r.kind == RecordKind::Nat)
+            .unwrap();
+        assert_eq!(r.nat, Some(NatEvent::Reboot));
+        assert_eq!(r.devices, ["quiet", "chatty"]);
+    }
+
+    #[test]
+    fn an_offline_phone_sends_nothing_until_it_is_back() {
+        let text = with("at 30s offline chatty\nat 5m online chatty");
+        let run = run_until(&text, 299_000);
+        let w = &run.world;
+        let c = dev(w, "chatty");
+        assert!(!w.devs[c].online);
+        let sent_offline = w
+            .records
+            .iter()
+            .filter(|r| r.at_ms > 30_000 && r.actor == "chatty" && r.kind == RecordKind::Sip)
+            .count();
+        assert_eq!(sent_offline, 0);
+        let run = run_until(&text, 301_000);
+        assert!(run.world.devs[c].online);
+        assert_eq!(run.world.devs[c].phase, Phase::Registered);
     }
 }
