@@ -177,6 +177,21 @@ describe("capture import", () => {
     await page.waitForFunction(() => document.querySelector("#import-status")?.getAttribute("data-state") === "error", null, { timeout: 20_000 });
     assert.match(await page.locator("#import-status").innerText(), /did you mean 'max_contacts'/);
     assert.equal(await page.locator("#import-whatif-set").inputValue(), "aor.alice.max_contact=3");
+    await page.locator("#import-whatif-set").fill("");
+    await page.locator("#import-whatif-set").press("Enter");
+    await page.waitForFunction(() => document.querySelector("#import-status")?.getAttribute("data-state") === "ok", null, { timeout: 20_000 });
+
+    // Anonymised: no original address, user or host anywhere in the panel, nor in the
+    // scenario a share link would be made from.
+    await page.locator("#import-anonymise").check();
+    await page.locator('.import-whatif-row[data-aor="user1"]').waitFor({ timeout: 20_000 });
+    const secrets = ["alice", "192.0.2.10", "198.51.100.1"];
+    const shown = await page.locator("#import-result").innerText();
+    for (const s of secrets) assert.ok(!shown.includes(s), `${s} shown after anonymise`);
+    await page.locator("#import-open").click();
+    await page.waitForFunction(() => window.aorlab.text().startsWith("# Imported with `aorlab import`"), null, { timeout: 10_000 });
+    const scenario = await page.evaluate(() => window.aorlab.text());
+    for (const s of secrets) assert.ok(!scenario.includes(s), `${s} in the anonymised scenario`);
     assert.deepEqual(problems, []);
   });
 

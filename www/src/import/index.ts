@@ -155,7 +155,12 @@ export function mountImport(parent: HTMLElement, options: ImportOptions): void {
   };
   conf.addEventListener("input", later);
   release.addEventListener("input", later);
-  anonymise.addEventListener("change", later);
+  anonymise.addEventListener("change", () => {
+    // The controls name sections as the (anonymised or not) conf does: start them afresh.
+    changes.clear();
+    controlsFor = "";
+    later();
+  });
 
   function renderControls(r: Report): void {
     // Rebuilt only when the conf's controls change (not on every replay), keeping focus.
