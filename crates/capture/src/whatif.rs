@@ -116,6 +116,24 @@ fn without_stamp(line: &str) -> String {
         .to_string()
 }
 
+/// The registrar's own lines for a REGISTER (its reason, in Asterisk's words);
+/// side effects logged elsewhere (qualify) only when it logged nothing itself.
+fn why(log: &[String]) -> Vec<String> {
+    let lines: Vec<String> = log.iter().map(|l| without_stamp(l)).collect();
+    let own: Vec<String> = lines
+        .iter()
+        .filter(|l| {
+            l.starts_with("res_pjsip_registrar.c:") || l.starts_with("res_pjsip/location.c:")
+        })
+        .cloned()
+        .collect();
+    if own.is_empty() {
+        lines
+    } else {
+        own
+    }
+}
+
 /// When the capture ends: its last message or event.
 pub fn capture_end(cap: &Capture) -> Micros {
     let p = cap.packets.last().map_or(0, |p| p.at_us);
@@ -170,7 +188,7 @@ pub fn what_if(
             captured,
             whatif: step.model.clone(),
             differences: diffs,
-            why: step.log.iter().map(|l| without_stamp(l)).collect(),
+            why: why(&step.log),
             baseline_differs: baseline
                 .verdicts
                 .iter()
