@@ -208,6 +208,16 @@ describe("capture import", () => {
       // Its TCP closes are on the timeline (a pcap shows them; it cannot show restarts).
       assert.ok((await page.locator(".import-lanes .lanes-close").count()) >= 1);
       await page.locator(".import-lanes-figure").screenshot({ path: screenshotPath("import-lanes-pcap") });
+      // A log shows restarts: boots and the stop on the Asterisk lane.
+      await page.locator("#import-file").setInputFiles(join(root, "..", "shared", "captures", "c14a_restart_graceful.full.log"));
+      await page.waitForFunction(() => /Asterisk log/.test(document.querySelector(".import-summary")?.textContent ?? ""), null, { timeout: 20_000 });
+      assert.ok((await page.locator(".import-lanes .lanes-boot").count()) >= 2);
+      assert.equal(await page.locator(".import-lanes .lanes-stop").count(), 1);
+      assert.equal(await page.locator(".import-lanes .lanes-down").count(), 1, "the downtime is shaded");
+      assert.doesNotMatch(await page.locator(".import-blind").innerText(), /cannot show an Asterisk restart/);
+      await page.locator(".import-lanes-figure").screenshot({ path: screenshotPath("import-lanes-restart") });
+      await page.locator("#import-file").setInputFiles(pcap);
+      await page.waitForFunction(() => /pcap/.test(document.querySelector(".import-summary")?.textContent ?? ""), null, { timeout: 20_000 });
       // The capture as a scenario in the editor: it parses and runs (an approximation).
       await page.locator("#import-open").click();
       await page.waitForFunction(() => window.aorlab.text().startsWith("# Imported with `aorlab import`"), null, { timeout: 10_000 });

@@ -45,7 +45,7 @@ export function mountImport(parent: HTMLElement, options: ImportOptions): void {
   const style = el("style", {}, STYLE);
   const head = el("div", { class: "panel-head" });
   head.append(el("h2", { id: "import-title" }, "Bring your own capture"));
-  const note = el("p", { class: "panel-note" }, "Drop an Asterisk log (with pjsip set logger on) or a pcap/pcapng file, or paste log lines. Nothing leaves the browser. Limit: 64 MiB.");
+  const note = el("p", { class: "panel-note" }, "Drop an Asterisk log (with pjsip set logger on) or a pcap/pcapng file, or paste log lines. Nothing leaves the browser. Limits: 64 MiB, 500 000 packets, 100 000 SIP messages, 65 535 bytes per message.");
   const drop = el("div", { class: "import-drop", id: "import-drop", tabindex: "0", role: "button", "aria-label": "Drop a log or capture file here, or press Enter to choose one" });
   const file = el("input", { type: "file", id: "import-file", accept: ".log,.txt,.pcap,.pcapng,.cap,*/*" });
   drop.append(el("span", {}, "Drop a file here, or "), file);

@@ -74,6 +74,14 @@ export function storyLanes(r: Report): HTMLElement {
     else if (e.kind === "connection_closed") svg.append(node("path", { d: `M${px - 4},${serverY + 20} L${px + 4},${serverY + 28} M${px + 4},${serverY + 20} L${px - 4},${serverY + 28}`, class: "lanes-close", "data-kind": "close" }, `TCP connection ${e.conn} to ${e.peer} closed (${e.how}${e.by ? ` by the ${e.by}` : ", seen only in Asterisk's log"})`));
   }
 
+  // Asterisk down (a stop until the next boot): shaded across every lane.
+  r.capture.events.forEach((e, k) => {
+    if (e.kind !== "stopped") return;
+    const boot = r.capture.events.slice(k + 1).find((b) => b.kind === "booted");
+    const to = boot ? boot.at_us : t1;
+    svg.append(node("rect", { x: x(e.at_us), y: serverY + 8, width: Math.max(2, x(to) - x(e.at_us)), height: height - serverY - 12, class: "lanes-down" }, `Asterisk down ${boot ? "until it was ready again" : "until the capture ends"}: no REGISTER is answered`));
+  });
+
   devices.forEach((d, i) => {
     const y = AXIS + LANE * (i + 1);
     const g = node("g", { class: "lanes-device", "data-device": d.name });
@@ -119,7 +127,7 @@ export function storyLanes(r: Report): HTMLElement {
   const fig = document.createElement("figure");
   fig.className = "import-lanes-figure";
   const cap = document.createElement("figcaption");
-  cap.textContent = `The captured story, from ${new Date(t0 / 1000).toISOString().slice(11, 23)} UTC (time since the first message). Bars: registered as Asterisk's own 200 OKs listed the binding${r.whatif ? "; the thin bar below: the what-if" : ""}. Dots: REGISTERs, green answered 2xx, red refused, grey no captured answer, hollow Expires: 0${r.whatif ? "; ringed: answered differently in the what-if" : ""}. Hover for details.`;
+  cap.textContent = `The captured story, from ${new Date(t0 / 1000).toISOString().slice(11, 23)} UTC (time since the first message). Bars: registered as Asterisk's own 200 OKs listed the binding${r.whatif ? "; the thin bar below: the what-if" : ""}. Dots: REGISTERs, green answered 2xx, red refused, grey no captured answer, hollow Expires: 0${r.whatif ? "; ringed: answered differently in the what-if" : ""}. ${r.capture.events.some((e) => e.kind === "stopped") ? " Shaded: Asterisk down." : ""} Hover for details.`;
   fig.append(svg, cap);
   return fig;
 }

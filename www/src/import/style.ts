@@ -40,6 +40,7 @@ export const STYLE = `
 .import-lanes .lanes-moved line { stroke: var(--muted); stroke-width: 1.5; stroke-dasharray: 3 2; }
 .import-lanes .lanes-moved text { fill: var(--muted); font-size: 10px; }
 .import-lanes .lanes-boot { fill: var(--ok); }
+.import-lanes .lanes-down { fill: var(--c-offline); opacity: 0.22; }
 .import-lanes .lanes-stop { fill: var(--bad); }
 .import-lanes .lanes-close { stroke: var(--c-connection-closed); stroke-width: 2.5; }
 .import-whatif-controls { border: 1px solid var(--border); border-radius: 6px; padding: 0.3rem 0.7rem 0.6rem; margin: 0.6rem 0; }
