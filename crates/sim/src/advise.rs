@@ -149,6 +149,8 @@ impl From<NoteKind> for Note {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Advice {
     pub before: Outcome,
+    /// When the scenario ends (an incident with no end lasts until then).
+    pub end_ms: crate::scenario::SimMs,
     /// Nothing to fix: no phone lost its registration or was unreachable.
     pub already_right: bool,
     pub suggestions: Vec<Suggestion>,
@@ -528,6 +530,7 @@ pub fn conclude(base: &Baseline, measured: &[Measured]) -> Advice {
     let before = &base.outcome.total;
     let mut advice = Advice {
         before: base.outcome.clone(),
+        end_ms: base.spells.end_ms,
         already_right: base.already_right,
         suggestions: Vec::new(),
         phone_side: Vec::new(),
