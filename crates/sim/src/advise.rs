@@ -90,6 +90,9 @@ pub struct Suggestion {
     /// There were lost registrations, and after it no phone is refused, gives up
     /// or goes unregistered.
     pub removes_every_lost_registration: bool,
+    /// After it nothing is wrong at all: no lost registration, never unreachable, no
+    /// stale binding, no dial ringing nobody.
+    pub all_clear: bool,
     /// Figures it makes worse (it trades one problem for another).
     pub trades: Vec<Trade>,
     /// What it removes and adds against the scenario as written.
@@ -548,14 +551,16 @@ pub fn conclude(base: &Baseline, measured: &[Measured]) -> Advice {
         .filter(is_setting)
         .filter(|m| kept(base, measured, m))
         .collect();
-    // The smallest change that removes every lost registration first, then the rest by figures.
-    all.sort_by_key(|m| {
-        if fixes(m) {
-            (0, m.job.ideas, m.figures.key())
-        } else {
-            (1, 0, m.figures.key())
-        }
-    });
+    // The smallest change that removes every lost registration first, then the rest by
+    // figures (the size of the change breaking ties).
+    all.sort_by_key(|m| (m.figures.key(), m.job.ideas));
+    if let Some(i) = (0..all.len())
+        .filter(|&i| fixes(all[i]))
+        .min_by_key(|&i| (all[i].job.ideas, i))
+    {
+        let first = all.remove(i);
+        all.insert(0, first);
+    }
     for m in all.iter().take(MAX_SUGGESTIONS) {
         advice.suggestions.push(Suggestion {
             set: m.job.set.clone(),
@@ -563,6 +568,7 @@ pub fn conclude(base: &Baseline, measured: &[Measured]) -> Advice {
             before: before.clone(),
             after: m.figures.clone(),
             removes_every_lost_registration: fixes(m),
+            all_clear: m.figures.all_clear(),
             trades: m.figures.worse_than(before),
             differences: differences(&base.spells, &m.spells),
         });
@@ -659,4 +665,145 @@ pub fn figures_line(b: &Figures, a: &Figures) -> String {
         b.stale_bindings_at_end,
         a.stale_bindings_at_end
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::{apply_sets, Spells};
+
+    /// nat-403 twice over, both AORs and endpoints from one template each.
+    const TEMPLATED: &str = "asterisk 22\nseed 7\npjsip.conf {\n[phone-ep](!)\ntype = endpoint\nrewrite_contact = yes\n\n[phone-aor](!)\ntype = aor\nmax_contacts = 2\nremove_existing = no\n\n[alice](phone-ep)\naors = alice\n[alice](phone-aor)\n\n[bob](phone-ep)\naors = bob\n[bob](phone-aor)\n}\nnat home public 203.0.113.7 udp-timeout 60s\ndevice desk alice udp 192.168.1.10:5060 behind home expires 300 on-403 give-up\ndevice soft alice udp 192.168.1.11:5062 behind home expires 300 keepalive crlf 30s\ndevice desk2 bob udp 192.168.1.12:5060 behind home expires 300 on-403 give-up\ndevice soft2 bob udp 192.168.1.13:5062 behind home expires 300 keepalive crlf 30s\nat 0s register desk soft desk2 soft2\nuntil 30m\n";
+
+    #[test]
+    fn phones_sharing_a_template_get_one_change_on_the_template() {
+        let a = advise(TEMPLATED).unwrap();
+        assert_eq!(a.before.total.rejections_403, 2, "{:?}", a.before);
+        let first = &a.suggestions[0];
+        assert!(first.removes_every_lost_registration);
+        assert!(
+            first
+                .set
+                .iter()
+                .all(|s| s.starts_with("aor.phone-aor.") || s.starts_with("endpoint.phone-ep.")),
+            "{:?}",
+            first.set
+        );
+        // No per-AOR variant was tried: the template stands for both.
+        assert!(a
+            .suggestions
+            .iter()
+            .all(|s| s.set.iter().all(|x| !x.starts_with("aor.alice."))));
+        // Applied, it reaches both AORs: nobody is refused any more.
+        let fixed = crate::run_text(&apply_sets(TEMPLATED, &first.set).unwrap()).unwrap();
+        assert!(fixed
+            .devices
+            .iter()
+            .all(|d| d.rejections_403 == 0 && !d.gave_up));
+    }
+
+    #[test]
+    fn a_set_may_name_a_template() {
+        let t = apply_sets(TEMPLATED, &["aor.phone-aor.max_contacts=5".into()]).unwrap();
+        assert!(t.contains("type = aor\nmax_contacts = 5\n"), "{t}");
+        assert!(!t.contains("[alice](phone-aor)\nmax_contacts"), "{t}");
+        let err = apply_sets(TEMPLATED, &["aor.phone-ao.max_contacts=5".into()]).unwrap_err();
+        assert!(err.contains("did you mean"), "{err}");
+    }
+
+    #[test]
+    fn pairs_combine_fixes_for_different_phones() {
+        // remove-existing: refuse is refused, evict goes stale; no single change fixes both.
+        let text = crate::preset("remove-existing").unwrap().text;
+        let a = advise(text).unwrap();
+        assert_eq!(a.suggestions[0].ideas, 1);
+        assert!(a.suggestions[0].removes_every_lost_registration);
+        let pair = a
+            .suggestions
+            .iter()
+            .find(|s| s.all_clear)
+            .expect("a pair clears all");
+        assert_eq!(pair.ideas, 2, "{:?}", pair.set);
+        assert!(pair.set.iter().any(|s| s.starts_with("aor.refuse.")));
+        assert!(pair.set.iter().any(|s| s.starts_with("aor.evict.")));
+        // Ranked right after the smallest fix, before fixes that leave phones unreachable.
+        assert_eq!(a.suggestions[1].set, pair.set);
+    }
+
+    #[test]
+    fn no_pairs_once_a_single_change_clears_everything() {
+        let text = crate::preset("nat-403").unwrap().text;
+        let s = start(text).unwrap();
+        let measured: Vec<Measured> = s.jobs.iter().map(|j| measure(text, j).unwrap()).collect();
+        assert!(measured.iter().any(|m| m.figures.all_clear()));
+        assert!(next_round(&s.baseline, &measured).is_empty());
+    }
+
+    fn fake(set: &[&str], ideas: u32, unreachable_ms: u64) -> Measured {
+        Measured {
+            job: Job {
+                set: set.iter().map(|s| s.to_string()).collect(),
+                ideas,
+                keepalive: None,
+            },
+            figures: Figures {
+                unreachable_ms,
+                ..Figures::default()
+            },
+            spells: Spells::default(),
+        }
+    }
+
+    #[test]
+    fn triples_extend_the_best_pairs_when_no_pair_clears_everything() {
+        let base = Baseline {
+            outcome: Outcome {
+                version: "22".into(),
+                total: Figures {
+                    unreachable_ms: 100,
+                    ..Figures::default()
+                },
+                phones: Vec::new(),
+            },
+            spells: Spells::default(),
+            already_right: false,
+            quiet: Vec::new(),
+        };
+        let measured = vec![
+            fake(&["aor.a.qualify_frequency=30"], 1, 60),
+            fake(&["aor.b.qualify_frequency=30"], 1, 70),
+            fake(&["aor.c.qualify_frequency=30"], 1, 80),
+            fake(
+                &["aor.a.qualify_frequency=30", "aor.b.qualify_frequency=30"],
+                2,
+                30,
+            ),
+        ];
+        let next = next_round(&base, &measured);
+        assert!(!next.is_empty() && next.len() <= MAX_TRIPLES);
+        assert!(next.iter().all(|j| j.ideas == 3));
+        assert_eq!(
+            next[0].set,
+            [
+                "aor.a.qualify_frequency=30",
+                "aor.b.qualify_frequency=30",
+                "aor.c.qualify_frequency=30"
+            ]
+        );
+        // A pair that does not beat both its halves is not kept.
+        let worse = fake(
+            &["aor.a.qualify_frequency=30", "aor.c.qualify_frequency=30"],
+            2,
+            65,
+        );
+        assert!(!kept(
+            &base,
+            &[measured.clone(), vec![worse.clone()]].concat(),
+            &worse
+        ));
+        // After triples, the search ends.
+        let mut all = measured;
+        all.push(fake(&["x.y.z=1", "x.y.w=2", "x.y.v=3"], 3, 20));
+        assert!(next_round(&base, &all).is_empty());
+    }
 }

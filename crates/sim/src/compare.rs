@@ -52,9 +52,24 @@ pub fn apply_set(text: &str, set: &str) -> Result<String, String> {
                 .map(|e| e.text)
                 .map_err(|e| {
                     let c = controls(text);
+                    // Objects and the templates they use are both valid names.
                     let names: Vec<&str> = match kind {
-                        "aor" => c.aors.iter().map(|a| a.name.as_str()).collect(),
-                        "endpoint" => c.endpoints.iter().map(|a| a.name.as_str()).collect(),
+                        "aor" => c
+                            .aors
+                            .iter()
+                            .flat_map(|a| {
+                                std::iter::once(a.name.as_str())
+                                    .chain(a.templates.iter().map(|t| t.name.as_str()))
+                            })
+                            .collect(),
+                        "endpoint" => c
+                            .endpoints
+                            .iter()
+                            .flat_map(|a| {
+                                std::iter::once(a.name.as_str())
+                                    .chain(a.templates.iter().map(|t| t.name.as_str()))
+                            })
+                            .collect(),
                         _ => Vec::new(),
                     };
                     let hint = options::nearest(name, names.iter().copied())

@@ -198,6 +198,7 @@ export class AdviseView {
     const head = el("div", "adv-head");
     head.append(el("code", "adv-set", s.set.join("  ")));
     if (s.removes_every_lost_registration) head.append(el("span", "adv-badge adv-fixes", "removes every lost registration"));
+    if (s.all_clear) head.append(el("span", "adv-badge adv-fixes", "nothing left wrong"));
     if (s.trades.length) head.append(el("span", "adv-badge adv-trades", "trades one problem for another"));
     const open = el("button", "adv-compare", "Compare");
     open.type = "button";

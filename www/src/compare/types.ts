@@ -99,6 +99,8 @@ export interface Suggestion {
   before: Figures;
   after: Figures;
   removes_every_lost_registration: boolean;
+  /** Nothing wrong at all after it (no lost registration, never unreachable, nothing stale). */
+  all_clear: boolean;
   trades: Trade[];
   differences: Difference[];
 }
