@@ -400,20 +400,46 @@ pub fn start(text: &str) -> Result<Start, String> {
     })
 }
 
-/// Run one job against the scenario text.
-pub fn measure(text: &str, job: &Job) -> Result<Measured, String> {
-    let changed = match &job.keepalive {
+/// Events a run handles between two progress reports.
+pub const PROGRESS_EVERY_EVENTS: u32 = 20_000;
+
+/// The scenario text a job runs.
+fn job_text(text: &str, job: &Job) -> Result<String, String> {
+    match &job.keepalive {
         Some(k) => {
             let (sc, _) = parse(text).map_err(|_| "the scenario does not parse".to_string())?;
             with_keepalives(text, &sc, &k.devices, k.every_s)
-                .ok_or("every one of those phones already sends keep-alives")?
+                .ok_or_else(|| "every one of those phones already sends keep-alives".into())
         }
-        None => apply_sets(text, &job.set)?,
-    };
-    let trace = run_text(&changed).map_err(|d| {
+        None => apply_sets(text, &job.set),
+    }
+}
+
+/// Run one job against the scenario text.
+pub fn measure(text: &str, job: &Job) -> Result<Measured, String> {
+    measure_with(text, job, |_| {})
+}
+
+/// Run one job, telling `progress` how far the run has come every
+/// [`PROGRESS_EVERY_EVENTS`] events (the page's progress bar).
+pub fn measure_with(
+    text: &str,
+    job: &Job,
+    mut progress: impl FnMut(&crate::Progress),
+) -> Result<Measured, String> {
+    let changed = job_text(text, job)?;
+    let mut run = crate::Run::new(&changed).map_err(|d| {
         let first = d.first().map_or(String::new(), |d| d.message.clone());
         format!("with {}: {first}", job.set.join(" "))
     })?;
+    loop {
+        let p = run.advance(PROGRESS_EVERY_EVENTS);
+        progress(&p);
+        if p.done {
+            break;
+        }
+    }
+    let trace = run.finish();
     Ok(Measured {
         job: job.clone(),
         figures: outcome(&trace).total,

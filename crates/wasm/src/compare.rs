@@ -87,12 +87,26 @@ pub fn advise_start(text: &str) -> Result<JsValue, JsError> {
     answer(sim::advise::start(text))
 }
 
-/// Runs one job: `{ ok, value: measured }`.
+/// Runs one job: `{ ok, value: measured }`. `progress(at_ms, until_ms)` is called as the
+/// run goes (every few thousand events), for the page's progress bar.
 #[wasm_bindgen]
-pub fn advise_measure(text: &str, job: JsValue) -> Result<JsValue, JsError> {
+pub fn advise_measure(
+    text: &str,
+    job: JsValue,
+    progress: Option<js_sys::Function>,
+) -> Result<JsValue, JsError> {
     install_panic_hook();
     let job: Job = from_js(job, "an advise job")?;
-    answer(sim::advise::measure(text, &job))
+    answer(sim::advise::measure_with(text, &job, |p| {
+        if let Some(f) = &progress {
+            // A progress callback that throws must not stop the run.
+            let _ = f.call2(
+                &JsValue::NULL,
+                &JsValue::from_f64(p.at_ms as f64),
+                &JsValue::from_f64(p.until_ms as f64),
+            );
+        }
+    }))
 }
 
 /// The next round of jobs (empty when the search is over). Cheap: no runs.

@@ -88,9 +88,15 @@ export class AdviseView {
     this.root.dataset.state = "running";
     let total = 1;
     let finished = 0;
+    // How far each run in a worker has come (0..1), for a bar that moves within long runs.
+    const partial = new Map<number, number>();
+    let running = "";
     const show = (what: string) => {
+      running = what;
+      let inFlight = 0;
+      for (const f of partial.values()) inFlight += f;
       this.progress.max = total;
-      this.progress.value = finished;
+      this.progress.value = finished + inFlight;
       this.status.textContent = `${what}: ${finished} of ${total} runs · ${this.deps.pool.size} worker${this.deps.pool.size === 1 ? "" : "s"} · ${((performance.now() - started) / 1000).toFixed(1)} s`;
       this.status.dataset.state = "running";
       this.root.dataset.finished = String(finished);
@@ -110,12 +116,18 @@ export class AdviseView {
       const label = round === 1 ? "Trying single changes" : round === 2 ? "Trying pairs" : "Trying triples";
       show(label);
       const replies = await Promise.all(
-        jobs.map((job) =>
-          this.deps.pool.run({ type: "measure", text, job }).then((r) => {
-            finished++;
-            if (live()) show(label);
-            return r;
-          }),
+        jobs.map((job, i) =>
+          this.deps.pool
+            .run({ type: "measure", text, job }, (f) => {
+              partial.set(i, f);
+              if (live()) show(running);
+            })
+            .then((r) => {
+              partial.delete(i);
+              finished++;
+              if (live()) show(label);
+              return r;
+            }),
         ),
       );
       if (!live()) return;

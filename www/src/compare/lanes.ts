@@ -67,7 +67,18 @@ export class PairedLanes {
     this.plot = svg("svg", { class: "cmp-svg", role: "slider", tabindex: 0, "aria-label": "Cursor on both timelines" });
     this.atCursor = el("ul", "cmp-at-cursor");
     this.atCursor.setAttribute("aria-live", "polite");
-    root.append(this.readout, this.plot, this.atCursor);
+    const legend = el("p", "cmp-legend");
+    for (const [cls, label] of [
+      ["reachable", "reachable"],
+      ["stale", "registered but unreachable (stale binding)"],
+      ["unregistered", "not registered / gave up"],
+      ["idle", "not trying / offline"],
+    ]) {
+      const key = el("span", `cmp-key reach-${cls}`);
+      key.setAttribute("aria-hidden", "true");
+      legend.append(key, el("span", undefined, label));
+    }
+    root.append(this.readout, this.plot, legend, this.atCursor);
     const move = (e: PointerEvent) => this.setCursor(this.t(e.offsetX));
     this.plot.addEventListener("pointerdown", (e) => {
       this.plot.setPointerCapture(e.pointerId);

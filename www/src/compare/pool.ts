@@ -15,6 +15,8 @@ export type WorkReply = { kind: "done"; answer: unknown; ms: number } | { kind: 
 interface Task {
   work: WorkRequest;
   resolve: (r: WorkReply) => void;
+  /** How far the job's run has come, 0..1 (advise jobs report it). */
+  onProgress?: (fraction: number) => void;
 }
 
 interface Slot {
@@ -35,9 +37,9 @@ export class Pool {
     this.slots = new Array<Slot | null>(Math.max(1, size)).fill(null);
   }
 
-  run(work: WorkRequest): Promise<WorkReply> {
+  run(work: WorkRequest, onProgress?: (fraction: number) => void): Promise<WorkReply> {
     return new Promise((resolve) => {
-      this.queue.push({ work, resolve });
+      this.queue.push({ work, resolve, ...(onProgress ? { onProgress } : {}) });
       this.pump();
     });
   }
@@ -69,9 +71,10 @@ export class Pool {
     worker.postMessage({ type: "init", module: this.module });
     const slot: Slot = { worker, task: null };
     worker.onmessage = (event: MessageEvent) => {
-      const msg = event.data as { id: number; answer?: unknown; ms?: number; crash?: string };
+      const msg = event.data as { id: number; answer?: unknown; ms?: number; crash?: string; progress?: number };
       if (!slot.task || slot.task.id !== msg.id) return;
-      if (msg.crash !== undefined) this.finish(i, { kind: "failed", message: msg.crash }, true);
+      if (msg.progress !== undefined) slot.task.onProgress?.(msg.progress);
+      else if (msg.crash !== undefined) this.finish(i, { kind: "failed", message: msg.crash }, true);
       else this.finish(i, { kind: "done", answer: msg.answer, ms: msg.ms ?? 0 }, false);
     };
     worker.onerror = (event: ErrorEvent) => {

@@ -34,6 +34,12 @@ export const STYLE = `
 .cmp-span.reach-stale { --c: var(--c-unreachable); }
 .cmp-span.reach-gave_up, .cmp-span.reach-unregistered { --c: var(--c-gave-up); }
 .cmp-span.reach-registering, .cmp-span.reach-idle, .cmp-span.reach-offline { --c: var(--c-offline); opacity: 0.5; }
+.cmp-legend { display: flex; flex-wrap: wrap; align-items: center; gap: 0.3rem 0.5rem; font-size: 0.8rem; color: var(--muted); margin: 0.2rem 0; }
+.cmp-key { display: inline-block; width: 1.2em; height: 0.7em; background: var(--c, var(--c-reachable)); }
+.cmp-key.reach-reachable { --c: var(--c-reachable); }
+.cmp-key.reach-stale { --c: var(--c-unreachable); }
+.cmp-key.reach-unregistered { --c: var(--c-gave-up); }
+.cmp-key.reach-idle { --c: var(--c-offline); }
 .cmp-cursor { stroke: var(--accent); stroke-width: 2; }
 .cmp-at-cursor { font-size: 0.85rem; margin: 0.2rem 0; padding-left: 1.2rem; }
 .adv-progress { width: 16rem; }
