@@ -223,6 +223,49 @@ fn job(set: Vec<String>) -> Job {
     }
 }
 
+/// The changes tried on one AOR (or the template its troubled siblings share): `a` holds
+/// its current values, `on_aor` the phones registering to it, `half` half the NAT timeout.
+fn aor_candidates(
+    name: &str,
+    a: &aorlab_registrar::config::Aor,
+    on_aor: u32,
+    half: Option<u32>,
+) -> Vec<Job> {
+    let set = |o: &str, v: String| vec![format!("aor.{name}.{o}={v}")];
+    let mut out = Vec::new();
+    let mut max = vec![on_aor, on_aor + 1, a.max_contacts * 2];
+    max.sort_unstable();
+    max.dedup();
+    for m in max.into_iter().filter(|&m| m != a.max_contacts && m > 0) {
+        out.push(job(set("max_contacts", m.to_string())));
+    }
+    out.push(job(set(
+        "remove_existing",
+        flipped(a.remove_existing).into(),
+    )));
+    out.push(job(set(
+        "remove_unavailable",
+        flipped(a.remove_unavailable).into(),
+    )));
+    if let Some(h) = half {
+        if a.qualify_frequency == 0 || a.qualify_frequency > h {
+            out.push(job(set("qualify_frequency", h.to_string())));
+        }
+        // Refreshes more often than the NAT forgets: maximum_expiration below its timeout.
+        if a.maximum_expiration > h {
+            let mut c = set("maximum_expiration", h.to_string());
+            if a.minimum_expiration > h {
+                c.insert(0, format!("aor.{name}.minimum_expiration={h}"));
+            }
+            out.push(job(c));
+        }
+    }
+    if a.qualify_frequency != 0 {
+        out.push(job(set("qualify_frequency", "0".into())));
+    }
+    out
+}
+
 /// The single changes worth trying for the phones in trouble.
 fn candidates(text: &str, sc: &Scenario, troubled: &[&str]) -> Vec<Job> {
     let cfg = &sc.config;
@@ -279,40 +322,13 @@ fn candidates(text: &str, sc: &Scenario, troubled: &[&str]) -> Vec<Job> {
     let half = nat_timeout_s(sc, troubled).map(|t| (t / 2).max(1));
     let mut out: Vec<Job> = Vec::new();
     for t in targets(&aors, aor_tpl) {
-        let a = &cfg.aors[&t.objects[0]];
         let on_aor = t.objects.iter().map(|o| phones_on(o)).max().unwrap_or(1);
-        let name = &t.section;
-        let set = |o: &str, v: String| vec![format!("aor.{name}.{o}={v}")];
-        let mut max = vec![on_aor, on_aor + 1, a.max_contacts * 2];
-        max.sort_unstable();
-        max.dedup();
-        for m in max.into_iter().filter(|&m| m != a.max_contacts && m > 0) {
-            out.push(job(set("max_contacts", m.to_string())));
-        }
-        out.push(job(set(
-            "remove_existing",
-            flipped(a.remove_existing).into(),
-        )));
-        out.push(job(set(
-            "remove_unavailable",
-            flipped(a.remove_unavailable).into(),
-        )));
-        if let Some(h) = half {
-            if a.qualify_frequency == 0 || a.qualify_frequency > h {
-                out.push(job(set("qualify_frequency", h.to_string())));
-            }
-            // Refreshes more often than the NAT forgets: maximum_expiration below its timeout.
-            if a.maximum_expiration > h {
-                let mut c = set("maximum_expiration", h.to_string());
-                if a.minimum_expiration > h {
-                    c.insert(0, format!("aor.{name}.minimum_expiration={h}"));
-                }
-                out.push(job(c));
-            }
-        }
-        if a.qualify_frequency != 0 {
-            out.push(job(set("qualify_frequency", "0".into())));
-        }
+        out.extend(aor_candidates(
+            &t.section,
+            &cfg.aors[&t.objects[0]],
+            on_aor,
+            half,
+        ));
     }
     for t in targets(&endpoints, ep_tpl) {
         let rw = cfg.endpoints[&t.objects[0]].rewrite_contact;
