@@ -5,23 +5,13 @@
 // workers (navigator.hardwareConcurrency, capped). Site size from the environment:
 // AORLAB_BENCH_PHONES (50), AORLAB_BENCH_NATS (5), AORLAB_BENCH_HOURS (8).
 
-import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { launchBrowser, root, serveDist } from "../tests/harness.mjs";
+import { aorlabCli, launchBrowser, serveDist } from "../tests/harness.mjs";
 
 const phones = process.env.AORLAB_BENCH_PHONES ?? "50";
 const nats = process.env.AORLAB_BENCH_NATS ?? "5";
 const hours = process.env.AORLAB_BENCH_HOURS ?? "8";
 
-function aorlab(args) {
-  const target = process.env.CARGO_TARGET_DIR ?? join(root, "target");
-  const bin = ["release", "debug"].map((p) => join(target, p, "aorlab")).find(existsSync);
-  const [cmd, pre] = bin ? [bin, []] : ["cargo", ["run", "-q", "-p", "aorlab", "--"]];
-  return execFileSync(cmd, [...pre, ...args], { cwd: root, encoding: "utf8" });
-}
-
-const site = aorlab(["gen", "site", "--phones", phones, "--nats", nats, "--hours", hours]);
+const site = aorlabCli(["gen", "site", "--phones", phones, "--nats", nats, "--hours", hours]);
 const server = await serveDist();
 const browser = await launchBrowser();
 try {

@@ -4,23 +4,14 @@
 // Screenshots: compare.png, advise.png, advise-running.png, compare-link.png.
 
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { deflateRawSync } from "node:zlib";
-import { loadPreset, openPage, ready, root, screenshotPath, startServedBrowser, stopServedBrowser, text } from "./harness.mjs";
+import { aorlabCli, loadPreset, openPage, ready, screenshotPath, startServedBrowser, stopServedBrowser, text } from "./harness.mjs";
 
 /** A two-sided link as the Rust codec makes it: `ab=<bytes of A>` in the view line. */
 function pairLink(a, b) {
   const payload = `p=compare&ab=${Buffer.byteLength(a, "utf8")}\n${a}${b}`;
   return `v1.${deflateRawSync(Buffer.from(payload, "utf8"), { level: 9 }).toString("base64url")}`;
-}
-
-function aorlab(args) {
-  const bin = join(root, "target", "debug", process.platform === "win32" ? "aorlab.exe" : "aorlab");
-  const [cmd, pre] = existsSync(bin) ? [bin, []] : ["cargo", ["run", "-q", "-p", "aorlab", "--"]];
-  return execFileSync(cmd, [...pre, ...args], { cwd: root, encoding: "utf8" });
 }
 
 /** Waits for a comparison newer than `n` to be drawn. */
@@ -84,7 +75,7 @@ describe("compare and advise", () => {
     const { page, context, problems } = await openPage(browser, server.url);
     await ready(page);
     // A site big enough that advising takes a while: 20 phones behind 4 NATs for 2 hours.
-    const site = aorlab(["gen", "site", "--phones", "20", "--nats", "4", "--hours", "2"]);
+    const site = aorlabCli(["gen", "site", "--phones", "20", "--nats", "4", "--hours", "2"]);
     await page.evaluate((t) => window.aorlab.setText(t), site);
     await page.locator("#open-advise").click();
     assert.match(await page.locator(".adv-what").textContent(), /runs this scenario again/);

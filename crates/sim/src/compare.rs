@@ -51,27 +51,13 @@ pub fn apply_set(text: &str, set: &str) -> Result<String, String> {
                 .or_else(|e| edit_template(text, kind, name, option, value).ok_or(e))
                 .map(|e| e.text)
                 .map_err(|e| {
-                    let c = controls(text);
                     // Objects and the templates they use are both valid names.
-                    let names: Vec<&str> = match kind {
-                        "aor" => c
-                            .aors
-                            .iter()
-                            .flat_map(|a| {
-                                std::iter::once(a.name.as_str())
-                                    .chain(a.templates.iter().map(|t| t.name.as_str()))
-                            })
-                            .collect(),
-                        "endpoint" => c
-                            .endpoints
-                            .iter()
-                            .flat_map(|a| {
-                                std::iter::once(a.name.as_str())
-                                    .chain(a.templates.iter().map(|t| t.name.as_str()))
-                            })
-                            .collect(),
-                        _ => Vec::new(),
-                    };
+                    let all = objects_and_templates(text, kind);
+                    let names: Vec<&str> = all
+                        .iter()
+                        .flat_map(|(o, t)| std::iter::once(o).chain(t))
+                        .map(String::as_str)
+                        .collect();
                     let hint = options::nearest(name, names.iter().copied())
                         .map_or(String::new(), |n| format!(" (did you mean '{n}'?)"));
                     format!("--set {set}: {e}{hint}")
@@ -88,6 +74,30 @@ pub fn apply_set(text: &str, set: &str) -> Result<String, String> {
     }
 }
 
+/// Every object of `kind` (aor or endpoint) with the templates it inherits from.
+fn objects_and_templates(text: &str, kind: &str) -> Vec<(String, Vec<String>)> {
+    let c = controls(text);
+    let names = |name: &str, t: &[crate::edit::TemplateRef]| {
+        (
+            name.to_string(),
+            t.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
+        )
+    };
+    match kind {
+        "aor" => c
+            .aors
+            .iter()
+            .map(|a| names(&a.name, &a.templates))
+            .collect(),
+        "endpoint" => c
+            .endpoints
+            .iter()
+            .map(|e| names(&e.name, &e.templates))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// `SECTION` named a template (`[phone-aor](!)`) rather than an object: edit the
 /// template through one of the objects that inherit it (changes all its users).
 fn edit_template(
@@ -97,20 +107,9 @@ fn edit_template(
     option: &str,
     value: &str,
 ) -> Option<crate::edit::Edited> {
-    let c = controls(text);
-    let user = match kind {
-        "aor" => c
-            .aors
-            .iter()
-            .find(|a| a.templates.iter().any(|t| t.name == template))
-            .map(|a| a.name.clone()),
-        "endpoint" => c
-            .endpoints
-            .iter()
-            .find(|a| a.templates.iter().any(|t| t.name == template))
-            .map(|a| a.name.clone()),
-        _ => None,
-    }?;
+    let (user, _) = objects_and_templates(text, kind)
+        .into_iter()
+        .find(|(_, t)| t.iter().any(|t| t == template))?;
     edit_option(text, kind, &user, Some(template), option, value).ok()
 }
 
