@@ -392,10 +392,17 @@ fn lost(s: Reach) -> bool {
 /// for the same phone in `y`.
 fn only_in(x: &Spells, y: &Spells, change: Change, out: &mut Vec<Difference>) {
     let end = |e: Option<SimMs>, s: &Spells| e.unwrap_or(s.end_ms);
+    // A site has thousands of spells: look each phone's up once.
+    let mut theirs: std::collections::HashMap<&str, Vec<&Spell>> = Default::default();
+    for j in &y.spells {
+        theirs.entry(j.device.as_str()).or_default().push(j);
+    }
     for i in &x.spells {
-        let matched = y.spells.iter().any(|j| {
-            j.device == i.device
-                && lost(j.state) == lost(i.state)
+        let same_phone = theirs
+            .get(i.device.as_str())
+            .map_or(&[][..], |v| v.as_slice());
+        let matched = same_phone.iter().any(|j| {
+            lost(j.state) == lost(i.state)
                 && j.start_ms < end(i.end_ms, x)
                 && i.start_ms < end(j.end_ms, y)
         });
