@@ -1,7 +1,7 @@
 // Compare and Advise (issue 13) as a person uses them: click Compare, change a quick control
 // for B, read the difference list and move the shared cursor; click Advise, watch progress,
 // Cancel, type meanwhile, run again, open a suggestion in Compare; open a two-sided share link.
-// Screenshots: compare.png, advise.png, advise-running.png, compare-link.png.
+// Screenshots: compare.png, advise.png, advise-running.png, compare-link.png, compare-dark.png.
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -168,10 +168,11 @@ describe("compare and advise", () => {
     await page.locator("#cmp-copy-link").click();
     const link = await page.locator("#cmp-link").inputValue();
     assert.match(link, /#v1\.[A-Za-z0-9_-]+$/);
-    const other = await openPage(browser, link);
+    const other = await openPage(browser, link, { colorScheme: "dark" });
     await ready(other.page);
     await compared(other.page);
     assert.equal(await other.page.locator("#cmp-b-text").inputValue(), textB);
+    await other.page.locator("#compare").screenshot({ path: screenshotPath("compare-dark") });
     assert.deepEqual(other.problems, []);
     await other.context.close();
     assert.deepEqual(problems, []);

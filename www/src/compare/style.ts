@@ -1,5 +1,6 @@
 // Compare and Advise's own rules (scoped by class; the page's colours via its variables).
 export const STYLE = `
+#open-compare, #open-advise { background: transparent; color: var(--accent); border: 1px solid var(--accent); }
 .compare-panel { margin: 0 1rem 1rem; }
 .compare-panel[hidden] { display: none; }
 .cmp-tabs { display: flex; gap: 0.4rem; align-items: center; margin-bottom: 0.5rem; }
