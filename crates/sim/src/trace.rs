@@ -281,7 +281,7 @@ pub struct BindingLife {
 }
 
 /// What a phone's registration looks like at an instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reach {
     /// Asterisk holds a binding that leads to the phone.

@@ -8,6 +8,8 @@ use wasm_bindgen::prelude::*;
 
 use aorlab_sim as sim;
 
+mod compare;
+
 /// What [`run_scenario`] returns: the trace, or the diagnostics that stopped the run.
 #[derive(Serialize)]
 #[serde(untagged)]
