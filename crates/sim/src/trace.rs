@@ -1,6 +1,7 @@
 //! The trace a run produces, and what is derived from it for people.
 
 use crate::scenario::SimMs;
+pub use crate::state_log::{Checkpoint, EndpointsAt, Row, RowChange, StateLog};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -365,7 +366,8 @@ pub struct Trace {
     pub epoch_ms: u64,
     pub records: Vec<Record>,
     pub final_state: State,
-    pub states: Vec<State>,
+    /// Contact rows over time (checkpoints and changes): `state_at` reads it.
+    pub state_log: StateLog,
     pub bindings: Vec<BindingLife>,
     pub reachability: Vec<Span>,
     pub counts: Vec<CountPoint>,
@@ -377,27 +379,11 @@ pub struct Trace {
 }
 
 impl Trace {
-    /// The state at time `t` (the last snapshot at or before it, expiries recomputed).
+    /// The state at time `t`: the last checkpoint at or before it, the row changes
+    /// since, rows expired by `t` hidden (to the millisecond, as Asterisk's retrieval
+    /// compares) and the rest showing the whole seconds left, as `pjsip show contacts`
+    /// does. Cost: one checkpoint plus at most one interval of changes.
     pub fn state_at(&self, t: SimMs) -> State {
-        let idx = self.states.partition_point(|s| s.at_ms <= t);
-        let mut s = if idx == 0 {
-            self.states
-                .first()
-                .cloned()
-                .unwrap_or_else(|| self.final_state.clone())
-        } else {
-            self.states[idx - 1].clone()
-        };
-        // Expired (to the millisecond, as Asterisk's retrieval compares) rows are gone; the
-        // rest show the whole seconds left, as `pjsip show contacts` does.
-        s.contacts
-            .retain(|c| c.status == "static" || c.expires_at_ms > t);
-        for c in &mut s.contacts {
-            if c.status != "static" {
-                c.expires_in_s = ((c.expires_at_ms - t) / 1000) as i64;
-            }
-        }
-        s.at_ms = t;
-        s
+        self.state_log.state_at(t)
     }
 }

@@ -22,18 +22,27 @@ impl World {
         match c.kind {
             ChangeKind::Added | ChangeKind::Refreshed => {
                 if let Some(i) = dev {
-                    self.owner
+                    let before = self
+                        .owner
                         .entry(c.aor.clone())
                         .or_default()
                         .insert(c.uri.clone(), i);
+                    let key = (c.aor.clone(), c.uri.clone());
+                    if let Some(b) = before.filter(|&b| b != i) {
+                        self.watch.owned_by[b].remove(&key);
+                        self.watch.dirty_devs.insert(b);
+                    }
+                    self.watch.owned_by[i].insert(key);
+                    self.watch.dirty_devs.insert(i);
                 }
             }
             ChangeKind::Removed => {
-                let j = self
-                    .owner
-                    .get_mut(&c.aor)
-                    .and_then(|m| m.remove(&c.uri))
-                    .or_else(|| self.route_uri(&c.uri));
+                let owner = self.owner.get_mut(&c.aor).and_then(|m| m.remove(&c.uri));
+                if let Some(o) = owner {
+                    self.watch.owned_by[o].remove(&(c.aor.clone(), c.uri.clone()));
+                    self.watch.dirty_devs.insert(o);
+                }
+                let j = owner.or_else(|| self.route_uri(&c.uri));
                 if let Some(j) = j {
                     self.devs[j].cause = Some(Cause::BindingRemoved {
                         reason: reason_label(&c.why).to_string(),
@@ -53,6 +62,7 @@ impl World {
 
     pub(super) fn note_change(&mut self, c: &Change, dev: Option<usize>) {
         self.note_owner(c, dev);
+        self.touch_aor(&c.aor);
         if let (ChangeKind::Added | ChangeKind::Refreshed, Some(e)) = (c.kind, c.expires) {
             // The binding stops counting the moment it expires, sweep or not.
             let at = (c.at + e as u64 * 1000).saturating_sub(EPOCH_MS) + 1;
@@ -214,11 +224,7 @@ impl World {
     /// Asterisk's OPTIONS to a contact was answered (or timed out).
     pub(super) fn options_done(&mut self, id: String, ok: bool, rtt: SimMs) {
         if ok {
-            let uri = self
-                .reg
-                .bindings()
-                .find(|b| b.id == id)
-                .map(|b| b.uri.clone());
+            let uri = self.reg.binding(&id).map(|b| b.uri.clone());
             if let Some(i) = uri.and_then(|u| self.route_uri(&u)) {
                 // The answer goes out through the NAT: it refreshes the mapping.
                 let src = self.source_of(i);
@@ -249,13 +255,16 @@ impl World {
             QualifyResult::TimedOut
         };
         let before = self.reg.status_of(&id);
+        // Its row's status (and RTT) may move.
+        if let Some(aor) = id.split_once(";@").or_else(|| id.split_once("@@")) {
+            self.touch_aor(aor.0);
+        }
         let out = self.reg.on_qualify_result(self.abs(), &id, res);
         let after = self.reg.status_of(&id);
         if before != after {
             let uri = self
                 .reg
-                .bindings()
-                .find(|b| b.id == id)
+                .binding(&id)
                 .map(|b| b.uri.clone())
                 .unwrap_or_default();
             let line = out.log.first().cloned();
@@ -277,6 +286,7 @@ impl World {
     /// Asterisk boots again after a restart.
     pub(super) fn asterisk_up(&mut self) {
         let out = self.reg.on_start(self.abs());
+        self.watch.all = true;
         let r = self.record(
             RecordKind::Asterisk,
             "asterisk",

@@ -22,6 +22,7 @@ mod observers;
 mod phone;
 mod run;
 mod script;
+mod watch;
 
 use asterisk::{ended_by, grant_end};
 use network::{ip_of, Target};
@@ -78,7 +79,18 @@ pub struct World {
     conns: BTreeMap<u64, usize>,
     rng: u64,
     records: Vec<Record>,
-    states: Vec<State>,
+    /// Incremental observers' indexes and dirty marks.
+    watch: watch::Watch,
+    /// Contact rows over time, for `Trace::state_at`.
+    book: watch::StateBook,
+    /// Device name → index.
+    by_name: HashMap<String, usize>,
+    /// (NAT, private IP) → devices there, lowest index first.
+    by_nat_ip: HashMap<(usize, IpAddr), Vec<usize>>,
+    /// Own IP → devices not behind a NAT, lowest index first.
+    by_ip: HashMap<IpAddr, Vec<usize>>,
+    /// Public IP → NATs.
+    nat_by_public: HashMap<IpAddr, Vec<usize>>,
     lives: Vec<BindingLife>,
     /// (AOR, URI) of each binding still alive → its index in `lives`.
     open_lives: HashMap<(String, String), usize>,
@@ -104,7 +116,7 @@ impl World {
             .with_seed(sc.seed)
             .with_systemname(&sc.systemname);
         let mut rng = sc.seed.wrapping_mul(0x2545_f491_4f6c_dd1d) | 1;
-        let nats = sc
+        let nats: Vec<NatState> = sc
             .nats
             .iter()
             .map(|n| {
@@ -155,6 +167,25 @@ impl World {
             })
             .collect::<Vec<_>>();
         let n = devs.len();
+        let names: Vec<String> = devs.iter().map(|d| d.spec.name.clone()).collect();
+        let by_name = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .collect();
+        let mut by_nat_ip: HashMap<(usize, IpAddr), Vec<usize>> = HashMap::new();
+        let mut by_ip: HashMap<IpAddr, Vec<usize>> = HashMap::new();
+        for (i, d) in devs.iter().enumerate() {
+            match d.nat {
+                Some(ni) => by_nat_ip.entry((ni, d.ip_addr)).or_default().push(i),
+                None => by_ip.entry(d.ip_addr).or_default().push(i),
+            }
+        }
+        let mut nat_by_public: HashMap<IpAddr, Vec<usize>> = HashMap::new();
+        for (ni, n) in nats.iter().enumerate() {
+            nat_by_public.entry(n.public).or_default().push(ni);
+        }
+        let statics_by_id = sc.profile.sorts_retrieved_contacts();
         let mut w = World {
             sc,
             now: 0,
@@ -170,7 +201,12 @@ impl World {
             conns: BTreeMap::new(),
             rng,
             records: Vec::new(),
-            states: Vec::new(),
+            watch: watch::Watch::new(n),
+            book: watch::StateBook::new(names, statics_by_id),
+            by_name,
+            by_nat_ip,
+            by_ip,
+            nat_by_public,
             lives: Vec::new(),
             open_lives: HashMap::new(),
             counts: Vec::new(),

@@ -39,9 +39,7 @@ impl World {
     /// Begin a run that advances step by step ([`Run::advance`]).
     pub fn start(mut self, warnings: Vec<crate::Diagnostic>) -> Run {
         let until = self.sc.until;
-        let routes = self.route_index();
-        self.update_reachability(&routes);
-        self.note_counts();
+        self.evaluate();
         Run {
             world: self,
             warnings,
@@ -50,7 +48,6 @@ impl World {
                 events: 0,
                 work: 0,
                 cut: false,
-                last_state_sig: 0,
             },
             done: false,
         }
@@ -73,27 +70,17 @@ impl World {
         let nrec = self.records.len();
         let recheck = matches!(ev, Ev::NatCheck);
         self.handle(ev);
+        self.touch_recorded(nrec);
         // Nothing happened (a cancelled timer): nothing to re-evaluate.
         if self.records.len() == nrec && !recheck {
             return true;
         }
-        run.work += (self.reg.bindings().count() + self.devs.len()) as u64 + 1;
+        // Expiry is lazy: make what is written down at this instant reflect it.
+        self.evaluate();
+        run.work += self.watch.work + 1;
         if run.work > self.budget {
             run.cut = true;
             return false;
-        }
-        // Expiry is lazy: make the state at this instant reflect it. Routes
-        // do not move while it is written down, so one index serves all three.
-        let routes = self.route_index();
-        self.update_reachability(&routes);
-        self.note_counts();
-        let sig = self.state_signature(&routes);
-        if sig != run.last_state_sig {
-            run.last_state_sig = sig;
-            let s = self.snapshot(&routes);
-            // A snapshot formats every row (md5 for the CLI hash): it costs more.
-            run.work += 4 * s.contacts.len() as u64;
-            self.states.push(s);
         }
         true
     }
@@ -101,9 +88,8 @@ impl World {
     /// Close the books at `until` and produce the trace.
     fn into_trace(mut self, until: SimMs, warnings: Vec<crate::Diagnostic>) -> Trace {
         self.now = until;
-        let routes = self.route_index();
-        self.update_reachability(&routes);
-        let final_state = self.snapshot(&routes);
+        self.evaluate();
+        let final_state = self.snapshot(&self.route_index());
         for (i, r) in self.reach.clone().into_iter().enumerate() {
             if let Some((from, s, cause)) = r {
                 if until > from {
@@ -139,7 +125,7 @@ impl World {
             epoch_ms: EPOCH_MS,
             records: self.records,
             final_state,
-            states: self.states,
+            state_log: self.book.log,
             bindings: self.lives,
             reachability: self.spans,
             counts: self.counts,
@@ -157,7 +143,6 @@ struct Cursor {
     /// Deterministic work budget: what the observers looked at so far.
     work: u64,
     cut: bool,
-    last_state_sig: u64,
 }
 
 /// How far a run has come: for a progress bar (and a cancel button between steps).
