@@ -325,6 +325,36 @@ pub struct CountPoint {
     pub max_contacts: u32,
 }
 
+/// What kind of routine exchange a count is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoutineKind {
+    /// Asterisk's OPTIONS answered 200 by the phone that answered the last one.
+    Qualify,
+    /// A registered phone's REGISTER refreshing its binding, 200 OK received.
+    Refresh,
+}
+
+/// Routine exchanges of one phone that were counted, not written as records.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoutineCount {
+    pub device: String,
+    pub kind: RoutineKind,
+    pub count: u64,
+    pub first_ms: SimMs,
+    pub last_ms: SimMs,
+}
+
+/// On sites with more than `above_devices` devices (`counted`), routine exchanges
+/// are counted per phone instead of written out; the first of each kind per phone
+/// (and per contact) and every one that differs are still written in full.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoutineSummary {
+    pub counted: bool,
+    pub above_devices: u32,
+    pub exchanges: Vec<RoutineCount>,
+}
+
 /// A stretch where a phone that wanted to be reachable was not: one state, one cause.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Incident {
@@ -371,6 +401,8 @@ pub struct Trace {
     pub bindings: Vec<BindingLife>,
     pub reachability: Vec<Span>,
     pub counts: Vec<CountPoint>,
+    /// Routine exchanges counted instead of written (large sites only).
+    pub routine: RoutineSummary,
     /// Worst first (most time unreachable or unregistered).
     pub devices: Vec<DeviceSummary>,
     /// One line per phone, worst first (the `line` of each device).

@@ -20,6 +20,7 @@ mod asterisk;
 mod network;
 mod observers;
 mod phone;
+mod routine;
 mod run;
 mod script;
 mod watch;
@@ -29,9 +30,10 @@ use network::{ip_of, Target};
 use phone::{DevState, Kind, Phase, Tx};
 pub use run::{Progress, Run};
 
-/// How many binding/device checks one run may make (about 8 s natively, in
-/// release; more in a browser).
-pub const WORK_BUDGET: u64 = 15_000_000;
+/// The work one run may do: every event handled counts one, and every device,
+/// AOR row or address the observers look at again counts one. A guard against a
+/// run that would take hours, far above a day of 10,000 phones (see README).
+pub const WORK_BUDGET: u64 = 2_000_000_000;
 /// 2026-01-01T00:00:00Z: simulated time 0, so Date headers are stable.
 pub const EPOCH_MS: u64 = 1_767_225_600_000;
 /// Where Asterisk listens.
@@ -56,7 +58,8 @@ enum Ev {
     Retry(usize, u64),
     KeepAlive(usize, u64),
     Tick,
-    OptionsDone(String, bool, SimMs),
+    /// (contact id, answered, rtt, routine: counted, not written)
+    OptionsDone(String, bool, SimMs, bool),
     AsteriskUp,
     /// A binding may have timed out: re-evaluate who is reachable.
     NatCheck,
@@ -69,6 +72,8 @@ pub struct World {
     seq: u64,
     queue: BinaryHeap<Reverse<(SimMs, u64, usize)>>,
     events: Vec<Option<Ev>>,
+    /// Slots of `events` free for reuse.
+    free_slots: Vec<usize>,
     reg: Registrar,
     devs: Vec<DevState>,
     nats: Vec<NatState>,
@@ -83,6 +88,14 @@ pub struct World {
     watch: watch::Watch,
     /// Contact rows over time, for `Trace::state_at`.
     book: watch::StateBook,
+    /// Routine exchanges at scale: counted, not stored.
+    routine: routine::Routine,
+    /// The order each record was written in (held records are written back into
+    /// their place by it).
+    record_seq: Vec<u64>,
+    next_record_seq: u64,
+    /// Something happened in this event (written, held or counted).
+    activity: bool,
     /// Device name → index.
     by_name: HashMap<String, usize>,
     /// (NAT, private IP) → devices there, lowest index first.
@@ -105,6 +118,8 @@ pub struct World {
     spans: Vec<Span>,
     /// Stateful 200s Asterisk keeps for retransmissions: branch → (response, until).
     answered: BTreeMap<String, (Message, SimMs)>,
+    /// (until, branch) of `answered`, to forget them when their time is over.
+    answered_until: BinaryHeap<Reverse<(SimMs, String)>>,
     pending_options: BTreeMap<String, u64>,
     uri_cache: RefCell<HashMap<String, Option<Target>>>,
     budget: u64,
@@ -192,6 +207,7 @@ impl World {
             seq: 0,
             queue: BinaryHeap::new(),
             events: Vec::new(),
+            free_slots: Vec::new(),
             reg,
             devs,
             nats,
@@ -203,6 +219,10 @@ impl World {
             records: Vec::new(),
             watch: watch::Watch::new(n),
             book: watch::StateBook::new(names, statics_by_id),
+            routine: routine::Routine::new(n),
+            activity: false,
+            record_seq: Vec::new(),
+            next_record_seq: 0,
             by_name,
             by_nat_ip,
             by_ip,
@@ -215,6 +235,7 @@ impl World {
             owner: HashMap::new(),
             spans: Vec::new(),
             answered: BTreeMap::new(),
+            answered_until: BinaryHeap::new(),
             pending_options: BTreeMap::new(),
             uri_cache: RefCell::new(HashMap::new()),
             budget: WORK_BUDGET,
@@ -228,6 +249,13 @@ impl World {
         }
         w.schedule_tick();
         w
+    }
+
+    /// Count routine exchanges instead of writing them (default: above
+    /// [`routine::ROUTINE_ABOVE_DEVICES`] devices).
+    pub fn with_routine_counted(mut self, counted: bool) -> World {
+        self.routine.on = counted;
+        self
     }
 
     /// A smaller (or larger) work budget than [`WORK_BUDGET`].
@@ -245,9 +273,19 @@ impl World {
 
     fn schedule(&mut self, at: SimMs, ev: Ev) {
         self.seq += 1;
-        self.events.push(Some(ev));
-        self.queue
-            .push(Reverse((at, self.seq, self.events.len() - 1)));
+        // Slots of handled events are reused: memory follows what is pending, not
+        // everything ever scheduled.
+        let slot = match self.free_slots.pop() {
+            Some(k) => {
+                self.events[k] = Some(ev);
+                k
+            }
+            None => {
+                self.events.push(Some(ev));
+                self.events.len() - 1
+            }
+        };
+        self.queue.push(Reverse((at, self.seq, slot)));
     }
 
     fn schedule_tick(&mut self) {
@@ -272,7 +310,8 @@ impl World {
     }
 
     fn record(&mut self, kind: RecordKind, actor: &str, summary: String) -> &mut Record {
-        self.records.push(Record {
+        self.activity = true;
+        let r = Record {
             at_ms: self.now,
             kind,
             actor: actor.to_string(),
@@ -286,7 +325,18 @@ impl World {
             nat: None,
             uri: None,
             code: None,
-        });
+        };
+        let seq = self
+            .record_seq
+            .last()
+            .map_or(0, |s| s + 1)
+            .max(self.next_record_seq);
+        self.next_record_seq = seq + 1;
+        if let Some(tx) = self.routine.holding {
+            return self.routine.hold(tx, seq, r);
+        }
+        self.records.push(r);
+        self.record_seq.push(seq);
         self.records.last_mut().expect("just pushed")
     }
 }

@@ -115,7 +115,8 @@ impl World {
         let nat_name = self.nats[ni].spec.name.clone();
         let owner = self
             .inside(ni, key.0)
-            .into_iter()
+            .iter()
+            .copied()
             .find(|&j| self.local_port(j) == key.1 && self.devs[j].spec.protocol == key.2);
         let private = format!("{}:{}", key.0, key.1);
         let idle_ms = now - last;
@@ -208,7 +209,7 @@ impl World {
                 self.nats[ni]
                     .keys_at(t.1)
                     .iter()
-                    .flat_map(move |k| self.inside(ni, k.0))
+                    .flat_map(move |k| self.inside(ni, k.0).iter().copied())
             });
         direct
             .chain(natted)
@@ -217,8 +218,8 @@ impl World {
     }
 
     /// Devices behind NAT `ni` at private address `ip`, lowest index first.
-    pub(super) fn inside(&self, ni: usize, ip: IpAddr) -> Vec<usize> {
-        self.by_nat_ip.get(&(ni, ip)).cloned().unwrap_or_default()
+    pub(super) fn inside(&self, ni: usize, ip: IpAddr) -> &[usize] {
+        self.by_nat_ip.get(&(ni, ip)).map_or(&[], |v| v.as_slice())
     }
 
     /// Device `i` moved to `ip`: keep the address indexes in step.

@@ -24,7 +24,7 @@ impl World {
                     self.apply_outcome(out, None);
                 }
             }
-            Ev::OptionsDone(id, ok, rtt) => self.options_done(id, ok, rtt),
+            Ev::OptionsDone(id, ok, rtt, quiet) => self.options_done(id, ok, rtt, quiet),
             Ev::NatCheck => {}
             Ev::NatExpire(ni, key, last) => self.nat_expire(ni, key, last),
             Ev::AsteriskUp => self.asterisk_up(),
@@ -64,20 +64,23 @@ impl World {
         }
         self.now = at;
         run.events += 1;
+        run.work += 1;
         let Some(ev) = self.events[idx].take() else {
             return true;
         };
+        self.free_slots.push(idx);
         let nrec = self.records.len();
         let recheck = matches!(ev, Ev::NatCheck);
+        self.activity = false;
         self.handle(ev);
         self.touch_recorded(nrec);
         // Nothing happened (a cancelled timer): nothing to re-evaluate.
-        if self.records.len() == nrec && !recheck {
+        if !self.activity && !recheck {
             return true;
         }
         // Expiry is lazy: make what is written down at this instant reflect it.
         self.evaluate();
-        run.work += self.watch.work + 1;
+        run.work += self.watch.work;
         if run.work > self.budget {
             run.cut = true;
             return false;
@@ -88,6 +91,10 @@ impl World {
     /// Close the books at `until` and produce the trace.
     fn into_trace(mut self, until: SimMs, warnings: Vec<crate::Diagnostic>) -> Trace {
         self.now = until;
+        // Exchanges still in flight when the run ends are written as they stand.
+        for tx in self.routine.in_flight() {
+            self.flush(tx);
+        }
         self.evaluate();
         let final_state = self.snapshot(&self.route_index());
         for (i, r) in self.reach.clone().into_iter().enumerate() {
@@ -117,6 +124,7 @@ impl World {
             .collect();
         let devices = summarize(&phones, &self.spans, until);
         let summary = devices.iter().map(|d| d.line.clone()).collect();
+        let routine = self.routine.summary(&self.book.log.devices);
         Trace {
             title: self.sc.title.clone(),
             lesson: self.sc.lesson.clone(),
@@ -129,6 +137,7 @@ impl World {
             bindings: self.lives,
             reachability: self.spans,
             counts: self.counts,
+            routine,
             devices,
             summary,
             warnings,
@@ -140,7 +149,8 @@ impl World {
 struct Cursor {
     until: SimMs,
     events: u64,
-    /// Deterministic work budget: what the observers looked at so far.
+    /// Deterministic work budget: events handled plus what the observers looked
+    /// at again (devices, AOR rows, addresses), so far.
     work: u64,
     cut: bool,
 }
@@ -186,6 +196,12 @@ impl Run {
             }
         }
         self.progress()
+    }
+
+    /// The work counted so far against the budget (events handled plus what the
+    /// observers looked at again).
+    pub fn work(&self) -> u64 {
+        self.cursor.work
     }
 
     pub fn progress(&self) -> Progress {

@@ -25,8 +25,9 @@ pub(super) struct Watch {
     /// Live rows (AOR, URI) whose URI points at each address, and how many of them
     /// are stored bindings (static contacts do not make a phone reachable).
     rows_at: HashMap<Target, (BTreeSet<(String, String)>, u32)>,
-    /// (expiration, AOR): when a stored binding's grant runs out, in absolute ms.
-    expiries: BinaryHeap<Reverse<(u64, String)>>,
+    /// (expiration, AOR index in the state book): when a stored binding's grant
+    /// runs out, in absolute ms.
+    expiries: BinaryHeap<Reverse<(u64, u32)>>,
     /// Each AOR's rows as last written: URI → (row, its target).
     rows: HashMap<String, BTreeMap<String, (Row, Option<Target>)>>,
     /// (AOR, URI) each device's REGISTERs made (mirror of `World::owner`).
@@ -164,7 +165,8 @@ impl World {
             let Some(Reverse((_, aor))) = self.watch.expiries.pop() else {
                 break;
             };
-            self.touch_aor(&aor);
+            let name = self.book.log.aors[aor as usize].clone();
+            self.touch_aor(&name);
         }
         let mut check: BTreeSet<usize> = BTreeSet::new();
         let mut moved_targets: BTreeSet<Target> = BTreeSet::new();
@@ -274,9 +276,8 @@ impl World {
             }
             self.book.set(self.now, aor, uri, Some(row.clone()));
             if let Some(e) = row.expires_at_ms {
-                self.watch
-                    .expiries
-                    .push(Reverse((e + EPOCH_MS, aor.to_string())));
+                let a = self.book.aor(aor);
+                self.watch.expiries.push(Reverse((e + EPOCH_MS, a)));
             }
             if before.is_none() {
                 if let Some(t) = target {
