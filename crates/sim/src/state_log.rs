@@ -5,7 +5,7 @@
 
 use crate::scenario::SimMs;
 use crate::trace::{ContactRow, DialTarget, State};
-use aorlab_registrar::{dynamic_id, show_contacts_table, static_id, Status};
+use aorlab_registrar::{show_contacts_table, Status};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -50,6 +50,9 @@ pub struct EndpointsAt {
 pub struct StateLog {
     pub aors: Vec<String>,
     pub uris: Vec<String>,
+    /// md5 of each URI, lower-case hex: contact ids are `aor;@md5` (stored) and
+    /// `aor@@md5` (static), and rows are ordered by id.
+    pub uri_md5: Vec<String>,
     pub devices: Vec<String>,
     /// Static contacts sort among the stored ones by id (20.16/21.11/22.6/23.0+);
     /// before, after them by URI.
@@ -88,11 +91,11 @@ impl StateLog {
     }
 
     fn id(&self, aor: u32, uri: u32, is_static: bool) -> String {
-        let (a, u) = (&self.aors[aor as usize], &self.uris[uri as usize]);
+        let (a, md5) = (&self.aors[aor as usize], &self.uri_md5[uri as usize]);
         if is_static {
-            static_id(a, u)
+            format!("{a}@@{md5}")
         } else {
-            dynamic_id(a, u)
+            format!("{a};@{md5}")
         }
     }
 

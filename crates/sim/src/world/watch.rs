@@ -86,7 +86,12 @@ impl StateBook {
     }
 
     fn uri(&mut self, uri: &str) -> u32 {
-        intern(&mut self.uri_ix, &mut self.log.uris, uri)
+        let n = self.log.uris.len();
+        let i = intern(&mut self.uri_ix, &mut self.log.uris, uri);
+        if self.log.uris.len() > n {
+            self.log.uri_md5.push(aorlab_registrar::uri_md5(uri));
+        }
+        i
     }
 
     /// Row `uri` of `aor` is now `row` (or gone).
