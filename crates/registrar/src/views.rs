@@ -223,7 +223,10 @@ impl Registrar {
     /// `pjsip show contacts` as it would print at `now`, without deleting anything.
     pub fn show_contacts_at(&self, now: Millis) -> String {
         let rows = self.rows_at(now, None);
-        show_contacts_table(rows.iter().map(|r| (r.aor.as_str(), r.uri.as_str(), r.status, r.rtt_ms)))
+        show_contacts_table(
+            rows.iter()
+                .map(|r| (r.aor.as_str(), r.uri.as_str(), r.status, r.rtt_ms)),
+        )
     }
 
     /// The contact part of `pjsip show aor NAME`.

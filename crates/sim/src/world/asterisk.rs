@@ -145,11 +145,6 @@ impl World {
             r.uri = Some(q.uri.clone());
             r.devices = devices;
         }
-        let n = self
-            .pending_options
-            .entry(q.contact_id.clone())
-            .or_insert(0);
-        *n += 1;
         if answered {
             self.schedule(
                 self.now + 2 * DELAY_MS,

@@ -120,7 +120,6 @@ pub struct World {
     answered: BTreeMap<String, (Message, SimMs)>,
     /// (until, branch) of `answered`, to forget them when their time is over.
     answered_until: BinaryHeap<Reverse<(SimMs, String)>>,
-    pending_options: BTreeMap<String, u64>,
     uri_cache: RefCell<HashMap<String, Option<Target>>>,
     budget: u64,
 }
@@ -236,7 +235,6 @@ impl World {
             spans: Vec::new(),
             answered: BTreeMap::new(),
             answered_until: BinaryHeap::new(),
-            pending_options: BTreeMap::new(),
             uri_cache: RefCell::new(HashMap::new()),
             budget: WORK_BUDGET,
         };
