@@ -113,7 +113,8 @@ export interface LogRow {
   is_static: boolean;
   expires_at_ms: number | null;
   status: "NonQualified" | "Reachable" | "Unreachable";
-  rtt_ms: number | null;
+  /** Qualify round trip, whole microseconds. */
+  rtt_us: number | null;
   /** Index into `devices`. */
   reaches: number | null;
 }

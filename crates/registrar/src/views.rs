@@ -66,7 +66,7 @@ pub fn show_contacts_table<'a>(
     rows: impl Iterator<Item = (&'a str, &'a str, Status, Option<f64>)>,
 ) -> String {
     let mut rows: Vec<_> = rows.collect();
-    rows.sort_by(|a, b| format!("{}/{}", a.0, a.1).cmp(&format!("{}/{}", b.0, b.1)));
+    rows.sort_by_cached_key(|r| format!("{}/{}", r.0, r.1));
     let mut s = String::from(
         "\n  Contact:  <Aor/ContactUri..............................> <Hash....> <Status> <RTT(ms)..>\n==========================================================================================\n\n",
     );

@@ -39,5 +39,25 @@ fn site(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, site);
+/// Moving the page's cursor: the state at a time of a 2,000-phone hour, from the
+/// state log (checkpoint + changes, `pjsip show contacts` and dial strings made).
+fn state_at(c: &mut Criterion) {
+    let text = site_scenario(&SiteSpec {
+        phones: 2_000,
+        nats: 20,
+        hours: 1,
+        qualify_s: 60,
+        seed: 1,
+    });
+    let (sc, warnings) = parse(&text).expect("generated site parses");
+    let t = World::new(sc).with_work_budget(u64::MAX).run(warnings);
+    let mut g = c.benchmark_group("state_at");
+    g.sample_size(20);
+    g.bench_function("2000 phones, mid-hour", |b| {
+        b.iter(|| t.state_at(black_box(1_800_000)).contacts.len())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, state_at, site);
 criterion_main!(benches);

@@ -17,7 +17,9 @@ pub struct Row {
     /// When it expires (sim ms); static contacts never do.
     pub expires_at_ms: Option<SimMs>,
     pub status: Status,
-    pub rtt_ms: Option<f64>,
+    /// Qualify round trip in whole microseconds (an integer, so the JSON is the
+    /// same whether serde_json or the browser prints it).
+    pub rtt_us: Option<u64>,
     /// Index into `StateLog::devices` of the device it reaches now, if any.
     pub reaches: Option<u32>,
 }
@@ -128,7 +130,7 @@ impl StateLog {
                 self.aors[*a as usize].as_str(),
                 self.uris[*u as usize].as_str(),
                 r.status,
-                r.rtt_ms,
+                r.rtt_us.map(|us| us as f64 / 1000.0),
             )
         }));
         let (dial, dial_targets) = self.dial_at(t, &rows);

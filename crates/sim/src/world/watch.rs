@@ -124,6 +124,11 @@ impl StateBook {
     }
 }
 
+/// A round trip in ms as whole microseconds.
+fn rtt_us(ms: Option<f64>) -> Option<u64> {
+    ms.map(|ms| (ms * 1000.0).round() as u64)
+}
+
 fn intern(ix: &mut HashMap<String, u32>, names: &mut Vec<String>, name: &str) -> u32 {
     if let Some(&i) = ix.get(name) {
         return i;
@@ -235,7 +240,7 @@ impl World {
                         is_static: false,
                         expires_at_ms: Some(self.now + b.expires_in_ms(now).max(0) as SimMs),
                         status: self.reg.status_of(&b.id),
-                        rtt_ms: self.reg.rtt_of(&b.id),
+                        rtt_us: rtt_us(self.reg.rtt_of(&b.id)),
                         reaches: target.and_then(|t| self.watch.winner(&t)).map(|d| d as u32),
                     },
                     target,
@@ -253,7 +258,7 @@ impl World {
                             is_static: true,
                             expires_at_ms: None,
                             status: self.reg.status_of(&id),
-                            rtt_ms: self.reg.rtt_of(&id),
+                            rtt_us: rtt_us(self.reg.rtt_of(&id)),
                             reaches: target.and_then(|t| self.watch.winner(&t)).map(|d| d as u32),
                         },
                         target,
@@ -447,7 +452,7 @@ mod tests {
             is_static: false,
             expires_at_ms: Some(e),
             status: aorlab_registrar::Status::NonQualified,
-            rtt_ms: None,
+            rtt_us: None,
             reaches: Some(0),
         };
         for k in 0..3000u64 {
