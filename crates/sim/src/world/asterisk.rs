@@ -183,15 +183,10 @@ impl World {
             .conn
             .map(|c| c.0)
             .filter(|_| proto.is_reliable());
-        let rx = Received {
-            request: msg,
-            source: src.clone(),
-            protocol: proto,
-            conn,
-            transport: Some(format!("transport-{}", proto.as_str())),
-        };
+        let transport = Some(format!("transport-{}", proto.as_str()));
+        let rx = Received::new(msg, src.clone(), proto, conn, transport);
         let out = self.reg.on_register(self.abs(), &rx);
-        let resp = out.response.clone();
+        let resp = out.response.as_ref().map(|r| r.to_message());
         // A refresh in flight stays held only if the decision is one refresh.
         let held = self.routine.is_held(tx_id);
         let refresh_only = matches!(out.changes.as_slice(), [c] if c.kind == ChangeKind::Refreshed)
@@ -308,7 +303,7 @@ impl World {
                 .binding(&id)
                 .map(|b| b.uri.clone())
                 .unwrap_or_default();
-            let line = out.log.first().cloned();
+            let line = out.log.first().map(|l| l.to_string());
             let r = self.record(
                 RecordKind::Qualify,
                 "asterisk",
