@@ -19,6 +19,10 @@ export interface SipText {
   to: string;
   first_line: string;
   text: string;
+  /** The request's method, or the answered request's (CSeq) for a response. */
+  method: string;
+  /** A response's status code (null for a request). */
+  code: number | null;
 }
 
 export type RecordKind =
@@ -48,6 +52,10 @@ export interface TraceRecord {
   devices: string[];
   /** For NAT records: what happened to which mapping. */
   nat: NatEvent | null;
+  /** The binding's stored URI (change and qualify records). */
+  uri: string | null;
+  /** A refusal's status code (rejected changes), or a SIP response's. */
+  code: number | null;
 }
 
 export type NatEvent =
@@ -89,6 +97,45 @@ export interface State {
   show_contacts: string;
   /** PJSIP_DIAL_CONTACTS per endpoint: [endpoint, dial string]. */
   dial: [string, string][];
+  /** What each endpoint's PJSIP_DIAL_CONTACTS dials, one binding a row. */
+  dial_targets: DialTarget[];
+}
+
+export interface DialTarget {
+  endpoint: string;
+  aor: string;
+  uri: string;
+  reaches: string | null;
+}
+
+/** One contact row in the state log (crates/sim/src/state_log.rs). */
+export interface LogRow {
+  is_static: boolean;
+  expires_at_ms: number | null;
+  status: "NonQualified" | "Reachable" | "Unreachable";
+  /** Qualify round trip, whole microseconds. */
+  rtt_us: number | null;
+  /** Index into `devices`. */
+  reaches: number | null;
+}
+
+/** Contact rows over a run: changes (AOR and URI as indexes) with checkpoints. */
+export interface StateLog {
+  aors: string[];
+  uris: string[];
+  uri_md5: string[];
+  devices: string[];
+  statics_by_id: boolean;
+  endpoints: { at_ms: number; endpoints: [string, number[]][] }[];
+  changes: { at_ms: number; aor: number; uri: number; row: LogRow | null }[];
+  checkpoints: { changes: number; rows: [number, number, LogRow][] }[];
+}
+
+/** Routine exchanges counted per phone instead of written (sites above `above_devices`). */
+export interface RoutineSummary {
+  counted: boolean;
+  above_devices: number;
+  exchanges: { device: string; kind: "qualify" | "refresh"; count: number; first_ms: number; last_ms: number }[];
 }
 
 /** A binding from added to removed. */
@@ -165,11 +212,12 @@ export interface Trace {
   epoch_ms: number;
   records: TraceRecord[];
   final_state: State;
-  /** Snapshots of the contacts, in time order; see `stateAt` in views. */
-  states: State[];
+  /** Contact rows over time; see `stateAt` in render/state.ts. */
+  state_log: StateLog;
   bindings: BindingLife[];
   reachability: Span[];
   counts: CountPoint[];
+  routine: RoutineSummary;
   /** Worst first. */
   devices: DeviceSummary[];
   /** One line per phone, worst first (each device's `line`). */

@@ -178,6 +178,14 @@ impl Registrar {
     pub fn bindings(&self) -> impl Iterator<Item = &Binding> {
         self.store.values()
     }
+    /// One stored binding by id (expired or not).
+    pub fn binding(&self, id: &str) -> Option<&Binding> {
+        self.store.get(id)
+    }
+    /// One AOR's stored bindings in id order (expired or not): no pass over the site.
+    pub fn bindings_of<'a>(&'a self, aor: &'a str) -> impl Iterator<Item = &'a Binding> + 'a {
+        self.store.of_aor(aor)
+    }
     pub fn status_of(&self, id: &str) -> Status {
         self.status
             .get(id)

@@ -60,6 +60,23 @@ fn cli_contact_line(
     )
 }
 
+/// The `pjsip show contacts` table for these rows (aor, uri, status, rtt), sorted
+/// by "aor/uri" as the CLI does: for observers that keep the rows themselves.
+pub fn show_contacts_table<'a>(
+    rows: impl Iterator<Item = (&'a str, &'a str, Status, Option<f64>)>,
+) -> String {
+    let mut rows: Vec<_> = rows.collect();
+    rows.sort_by_cached_key(|r| format!("{}/{}", r.0, r.1));
+    let mut s = String::from(
+        "\n  Contact:  <Aor/ContactUri..............................> <Hash....> <Status> <RTT(ms)..>\n==========================================================================================\n\n",
+    );
+    for (aor, uri, status, rtt) in &rows {
+        s.push_str(&cli_contact_line(9, aor, uri, *status, *rtt));
+    }
+    s.push_str(&format!("\nObjects found: {}\n\n", rows.len()));
+    s
+}
+
 impl Registrar {
     /// Every live binding of `aor` in the order Asterisk retrieves them, after
     /// the read's lazy expiry (recorded: see `take_read_changes`).
@@ -205,16 +222,11 @@ impl Registrar {
 
     /// `pjsip show contacts` as it would print at `now`, without deleting anything.
     pub fn show_contacts_at(&self, now: Millis) -> String {
-        let mut rows = self.rows_at(now, None);
-        rows.sort_by(|a, b| format!("{}/{}", a.aor, a.uri).cmp(&format!("{}/{}", b.aor, b.uri)));
-        let mut s = String::from(
-            "\n  Contact:  <Aor/ContactUri..............................> <Hash....> <Status> <RTT(ms)..>\n==========================================================================================\n\n",
-        );
-        for r in &rows {
-            s.push_str(&cli_contact_line(9, &r.aor, &r.uri, r.status, r.rtt_ms));
-        }
-        s.push_str(&format!("\nObjects found: {}\n\n", rows.len()));
-        s
+        let rows = self.rows_at(now, None);
+        show_contacts_table(
+            rows.iter()
+                .map(|r| (r.aor.as_str(), r.uri.as_str(), r.status, r.rtt_ms)),
+        )
     }
 
     /// The contact part of `pjsip show aor NAME`.

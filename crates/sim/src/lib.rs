@@ -12,6 +12,7 @@ mod parse;
 mod presets;
 mod scenario;
 mod site;
+mod state_log;
 mod trace;
 mod world;
 

@@ -4,7 +4,7 @@
 
 use crate::scenario::{Nat, NatBehaviour, NatRefresh, SimMs};
 use aorlab_registrar::Protocol;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 /// Inside address, inside port, protocol, and — for address-dependent mapping
@@ -24,6 +24,9 @@ pub(crate) struct Mapping {
 pub(crate) struct NatState {
     pub spec: Nat,
     pub map: BTreeMap<MapKey, Mapping>,
+    /// Public port → the mappings holding it (the reverse map: an answer to a
+    /// public port finds its inside address at once).
+    by_port: HashMap<u16, Vec<MapKey>>,
     pub public: IpAddr,
     pub next_port: u16,
 }
@@ -37,6 +40,7 @@ impl NatState {
         NatState {
             spec,
             map: BTreeMap::new(),
+            by_port: HashMap::new(),
             public,
             next_port: first_port,
         }
@@ -82,6 +86,7 @@ impl NatState {
                 peers: vec![remote],
             },
         );
+        self.by_port.entry(p).or_default().push(k);
         (p, true)
     }
 
@@ -108,7 +113,7 @@ impl NatState {
         if m.last_ms != last_ms || now.saturating_sub(m.last_ms) < self.timeout(k.2) {
             return None;
         }
-        self.map.remove(k)
+        self.remove(k)
     }
 
     /// A new public port for an existing inside address (a NAT "rebinding").
@@ -125,12 +130,51 @@ impl NatState {
         if let (Some(o), Some(m)) = (&old, self.map.get_mut(&k)) {
             m.peers = o.peers.clone();
         }
+        if let Some(o) = &old {
+            self.unindex(o.public_port, &k);
+        }
+        self.by_port.entry(p).or_default().push(k);
         (old.map(|m| m.public_port), p)
     }
 
     /// A reboot forgets every mapping and starts handing out ports elsewhere.
+    /// The mappings holding public port `port`.
+    pub fn keys_at(&self, port: u16) -> &[MapKey] {
+        self.by_port.get(&port).map_or(&[], |v| v.as_slice())
+    }
+
+    /// Forget one mapping.
+    pub fn remove(&mut self, k: &MapKey) -> Option<Mapping> {
+        let m = self.map.remove(k)?;
+        self.unindex(m.public_port, k);
+        Some(m)
+    }
+
+    /// Forget every mapping of an inside address and port (a closed connection's).
+    pub fn forget_inside(&mut self, ip: IpAddr, port: u16, proto: Protocol) {
+        let keys: Vec<MapKey> = self
+            .map
+            .range((ip, port, proto, None)..)
+            .take_while(|(k, _)| k.0 == ip && k.1 == port && k.2 == proto)
+            .map(|(k, _)| *k)
+            .collect();
+        for k in keys {
+            self.remove(&k);
+        }
+    }
+
+    fn unindex(&mut self, port: u16, k: &MapKey) {
+        if let Some(v) = self.by_port.get_mut(&port) {
+            v.retain(|x| x != k);
+            if v.is_empty() {
+                self.by_port.remove(&port);
+            }
+        }
+    }
+
     pub fn reboot(&mut self) {
         self.map.clear();
+        self.by_port.clear();
         self.next_port = self.next_port.wrapping_add(1000).clamp(PORT_LO, PORT_HI);
     }
 

@@ -196,6 +196,6 @@ pub struct Scenario {
 }
 
 /// Limits, checked and reported by the parser.
-pub const MAX_DEVICES: usize = 2_000;
+pub const MAX_DEVICES: usize = 10_000;
 pub const MAX_EVENTS: usize = 200_000;
 pub const MAX_DURATION_MS: SimMs = 31 * 24 * 3600 * 1000;

@@ -1,6 +1,7 @@
 //! The trace a run produces, and what is derived from it for people.
 
 use crate::scenario::SimMs;
+pub use crate::state_log::{Checkpoint, EndpointsAt, Row, RowChange, StateLog};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -324,6 +325,36 @@ pub struct CountPoint {
     pub max_contacts: u32,
 }
 
+/// What kind of routine exchange a count is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoutineKind {
+    /// Asterisk's OPTIONS answered 200 by the phone that answered the last one.
+    Qualify,
+    /// A registered phone's REGISTER refreshing its binding, 200 OK received.
+    Refresh,
+}
+
+/// Routine exchanges of one phone that were counted, not written as records.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoutineCount {
+    pub device: String,
+    pub kind: RoutineKind,
+    pub count: u64,
+    pub first_ms: SimMs,
+    pub last_ms: SimMs,
+}
+
+/// On sites with more than `above_devices` devices (`counted`), routine exchanges
+/// are counted per phone instead of written out; the first of each kind per phone
+/// (and per contact) and every one that differs are still written in full.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoutineSummary {
+    pub counted: bool,
+    pub above_devices: u32,
+    pub exchanges: Vec<RoutineCount>,
+}
+
 /// A stretch where a phone that wanted to be reachable was not: one state, one cause.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Incident {
@@ -365,10 +396,13 @@ pub struct Trace {
     pub epoch_ms: u64,
     pub records: Vec<Record>,
     pub final_state: State,
-    pub states: Vec<State>,
+    /// Contact rows over time (checkpoints and changes): `state_at` reads it.
+    pub state_log: StateLog,
     pub bindings: Vec<BindingLife>,
     pub reachability: Vec<Span>,
     pub counts: Vec<CountPoint>,
+    /// Routine exchanges counted instead of written (large sites only).
+    pub routine: RoutineSummary,
     /// Worst first (most time unreachable or unregistered).
     pub devices: Vec<DeviceSummary>,
     /// One line per phone, worst first (the `line` of each device).
@@ -377,27 +411,11 @@ pub struct Trace {
 }
 
 impl Trace {
-    /// The state at time `t` (the last snapshot at or before it, expiries recomputed).
+    /// The state at time `t`: the last checkpoint at or before it, the row changes
+    /// since, rows expired by `t` hidden (to the millisecond, as Asterisk's retrieval
+    /// compares) and the rest showing the whole seconds left, as `pjsip show contacts`
+    /// does. Cost: one checkpoint plus at most one interval of changes.
     pub fn state_at(&self, t: SimMs) -> State {
-        let idx = self.states.partition_point(|s| s.at_ms <= t);
-        let mut s = if idx == 0 {
-            self.states
-                .first()
-                .cloned()
-                .unwrap_or_else(|| self.final_state.clone())
-        } else {
-            self.states[idx - 1].clone()
-        };
-        // Expired (to the millisecond, as Asterisk's retrieval compares) rows are gone; the
-        // rest show the whole seconds left, as `pjsip show contacts` does.
-        s.contacts
-            .retain(|c| c.status == "static" || c.expires_at_ms > t);
-        for c in &mut s.contacts {
-            if c.status != "static" {
-                c.expires_in_s = ((c.expires_at_ms - t) / 1000) as i64;
-            }
-        }
-        s.at_ms = t;
-        s
+        self.state_log.state_at(t)
     }
 }

@@ -34,10 +34,10 @@ fn time_never_goes_back(t: &Trace) -> Result<(), String> {
             ));
         }
     }
-    for w in t.states.windows(2) {
+    for w in t.state_log.changes.windows(2) {
         if w[1].at_ms < w[0].at_ms {
             return Err(format!(
-                "state at {} after one at {}",
+                "row change at {} after one at {}",
                 w[1].at_ms, w[0].at_ms
             ));
         }
@@ -191,6 +191,20 @@ fn open_bindings_are_the_final_contacts(t: &Trace) -> Result<(), String> {
     Ok(())
 }
 
+/// The state the log gives at the end (checkpoints + changes, text made on demand)
+/// is the one the registrar itself showed when the run ended: rows, `pjsip show
+/// contacts`, dial strings and targets.
+fn state_at_end_is_the_final_state(t: &Trace) -> Result<(), String> {
+    let s = t.state_at(t.end_ms);
+    if s != t.final_state {
+        return Err(format!(
+            "state_at(end) differs from the final state:\n{s:#?}\n{:#?}",
+            t.final_state
+        ));
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(config())]
 
@@ -203,6 +217,7 @@ proptest! {
             one_start_at_most_one_end(&trace),
             at_most_max_contacts(&trace, &text),
             state_at_is_the_replay(&trace),
+            state_at_end_is_the_final_state(&trace),
         ] {
             prop_assert!(check.is_ok(), "{}\n--- scenario ---\n{text}", check.unwrap_err());
         }

@@ -22,18 +22,27 @@ impl World {
         match c.kind {
             ChangeKind::Added | ChangeKind::Refreshed => {
                 if let Some(i) = dev {
-                    self.owner
+                    let before = self
+                        .owner
                         .entry(c.aor.clone())
                         .or_default()
                         .insert(c.uri.clone(), i);
+                    let key = (c.aor.clone(), c.uri.clone());
+                    if let Some(b) = before.filter(|&b| b != i) {
+                        self.watch.owned_by[b].remove(&key);
+                        self.watch.dirty_devs.insert(b);
+                    }
+                    self.watch.owned_by[i].insert(key);
+                    self.watch.dirty_devs.insert(i);
                 }
             }
             ChangeKind::Removed => {
-                let j = self
-                    .owner
-                    .get_mut(&c.aor)
-                    .and_then(|m| m.remove(&c.uri))
-                    .or_else(|| self.route_uri(&c.uri));
+                let owner = self.owner.get_mut(&c.aor).and_then(|m| m.remove(&c.uri));
+                if let Some(o) = owner {
+                    self.watch.owned_by[o].remove(&(c.aor.clone(), c.uri.clone()));
+                    self.watch.dirty_devs.insert(o);
+                }
+                let j = owner.or_else(|| self.route_uri(&c.uri));
                 if let Some(j) = j {
                     self.devs[j].cause = Some(Cause::BindingRemoved {
                         reason: reason_label(&c.why).to_string(),
@@ -53,6 +62,7 @@ impl World {
 
     pub(super) fn note_change(&mut self, c: &Change, dev: Option<usize>) {
         self.note_owner(c, dev);
+        self.touch_aor(&c.aor);
         if let (ChangeKind::Added | ChangeKind::Refreshed, Some(e)) = (c.kind, c.expires) {
             // The binding stops counting the moment it expires, sweep or not.
             let at = (c.at + e as u64 * 1000).saturating_sub(EPOCH_MS) + 1;
@@ -100,52 +110,50 @@ impl World {
             self.inbound(i);
         }
         let answered = target.is_some_and(|i| self.devs[i].spec.answers_options);
+        let quiet = self.qualify_is_routine(&q.contact_id, target, answered);
         let devices: Vec<String> = target
             .map(|i| self.devs[i].spec.name.clone())
             .into_iter()
             .collect();
         let n = self.random();
-        let user = Uri::parse(&q.request_uri)
-            .ok()
-            .and_then(|u| u.user)
-            .unwrap_or_default();
-        let text = format!(
-            "OPTIONS {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {ASTERISK_IP}:{ASTERISK_PORT};rport;branch=z9hG4bKPj{n:016x}\r\nFrom: <sip:{user}@{ASTERISK_IP}>;tag={tag:08x}\r\nTo: <{ruri}>\r\nContact: <sip:{user}@{ASTERISK_IP}:{ASTERISK_PORT}>\r\nCall-ID: {cid:016x}\r\nCSeq: {cseq} OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
-            ruri = q.request_uri,
-            tag = (n >> 32) as u32,
-            cid = n.rotate_left(21),
-            cseq = n % 60000 + 1,
-        );
-        let to = devices.first().cloned().unwrap_or_else(|| "nobody".into());
-        let r = self.record(
-            RecordKind::Qualify,
-            "asterisk",
-            format!("OPTIONS {} ({}) → {to}", q.request_uri, q.aor),
-        );
-        r.sip = Some(SipText {
-            from: "asterisk".into(),
-            to,
-            first_line: format!("OPTIONS {} SIP/2.0", q.request_uri),
-            text,
-            method: "OPTIONS".into(),
-            code: None,
-        });
-        r.uri = Some(q.uri.clone());
-        r.devices = devices;
-        let n = self
-            .pending_options
-            .entry(q.contact_id.clone())
-            .or_insert(0);
-        *n += 1;
+        if !quiet {
+            let user = Uri::parse(&q.request_uri)
+                .ok()
+                .and_then(|u| u.user)
+                .unwrap_or_default();
+            let text = format!(
+                "OPTIONS {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {ASTERISK_IP}:{ASTERISK_PORT};rport;branch=z9hG4bKPj{n:016x}\r\nFrom: <sip:{user}@{ASTERISK_IP}>;tag={tag:08x}\r\nTo: <{ruri}>\r\nContact: <sip:{user}@{ASTERISK_IP}:{ASTERISK_PORT}>\r\nCall-ID: {cid:016x}\r\nCSeq: {cseq} OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+                ruri = q.request_uri,
+                tag = (n >> 32) as u32,
+                cid = n.rotate_left(21),
+                cseq = n % 60000 + 1,
+            );
+            let to = devices.first().cloned().unwrap_or_else(|| "nobody".into());
+            let r = self.record(
+                RecordKind::Qualify,
+                "asterisk",
+                format!("OPTIONS {} ({}) → {to}", q.request_uri, q.aor),
+            );
+            r.sip = Some(SipText {
+                from: "asterisk".into(),
+                to,
+                first_line: format!("OPTIONS {} SIP/2.0", q.request_uri),
+                text,
+                method: "OPTIONS".into(),
+                code: None,
+            });
+            r.uri = Some(q.uri.clone());
+            r.devices = devices;
+        }
         if answered {
             self.schedule(
                 self.now + 2 * DELAY_MS,
-                Ev::OptionsDone(q.contact_id, true, 2 * DELAY_MS),
+                Ev::OptionsDone(q.contact_id, true, 2 * DELAY_MS, quiet),
             );
         } else {
             self.schedule(
                 self.now + q.timeout_ms.max(1),
-                Ev::OptionsDone(q.contact_id, false, 0),
+                Ev::OptionsDone(q.contact_id, false, 0, quiet),
             );
         }
     }
@@ -163,6 +171,7 @@ impl World {
         if let Some((resp, until)) = self.answered.get(&branch) {
             if *until >= self.now {
                 let resp = resp.clone();
+                self.flush(tx_id);
                 self.schedule(self.now + DELAY_MS, Ev::Reply(tx_id, Box::new(resp), src));
                 return;
             }
@@ -178,12 +187,21 @@ impl World {
         let rx = Received::new(msg, src.clone(), proto, conn, transport);
         let out = self.reg.on_register(self.abs(), &rx);
         let resp = out.response.as_ref().map(|r| r.to_message());
+        // A refresh in flight stays held only if the decision is one refresh.
+        let held = self.routine.is_held(tx_id);
+        let refresh_only = matches!(out.changes.as_slice(), [c] if c.kind == ChangeKind::Refreshed)
+            && out.qualify.is_empty()
+            && resp.as_ref().is_some_and(|r| r.status() == Some(200));
+        self.routine.holding = held.then_some(tx_id);
+        self.watch.dirty_devs.insert(i);
         self.apply_outcome(out, Some(i));
         if let Some(resp) = resp {
             let code = resp.status().unwrap_or(0);
             if code == 200 {
-                self.answered
-                    .insert(branch, (resp.clone(), self.now + TIMER_F));
+                self.forget_answers();
+                let until = self.now + TIMER_F;
+                self.answered_until.push(Reverse((until, branch.clone())));
+                self.answered.insert(branch, (resp.clone(), until));
             }
             let first = resp.to_text().lines().next().unwrap_or("").to_string();
             let name = self.devs[i].spec.name.clone();
@@ -204,19 +222,40 @@ impl World {
             r.devices = vec![name];
             self.schedule(self.now + DELAY_MS, Ev::Reply(tx_id, Box::new(resp), src));
         }
+        self.routine.holding = None;
+        if held && !refresh_only {
+            self.flush(tx_id);
+        }
+    }
+
+    /// Stateful answers whose time is over are gone (they would never be resent).
+    fn forget_answers(&mut self) {
+        while self
+            .answered_until
+            .peek()
+            .is_some_and(|Reverse((until, _))| *until < self.now)
+        {
+            if let Some(Reverse((until, branch))) = self.answered_until.pop() {
+                if self.answered.get(&branch).is_some_and(|(_, u)| *u == until) {
+                    self.answered.remove(&branch);
+                }
+            }
+        }
     }
 
     /// Asterisk's OPTIONS to a contact was answered (or timed out).
-    pub(super) fn options_done(&mut self, id: String, ok: bool, rtt: SimMs) {
+    pub(super) fn options_done(&mut self, id: String, ok: bool, rtt: SimMs, quiet: bool) {
+        if quiet {
+            self.activity = true;
+        }
         if ok {
-            let uri = self
-                .reg
-                .bindings()
-                .find(|b| b.id == id)
-                .map(|b| b.uri.clone());
+            let uri = self.reg.binding(&id).map(|b| b.uri.clone());
             if let Some(i) = uri.and_then(|u| self.route_uri(&u)) {
                 // The answer goes out through the NAT: it refreshes the mapping.
                 let src = self.source_of(i);
+                if quiet {
+                    return self.qualify_result(id, ok, rtt);
+                }
                 let name = self.devs[i].spec.name.clone();
                 let r = self.record(
                     RecordKind::Sip,
@@ -235,6 +274,11 @@ impl World {
                 r.devices = vec![name];
             }
         }
+        self.qualify_result(id, ok, rtt);
+    }
+
+    /// The registrar learns the OPTIONS result; a status that moves is written down.
+    fn qualify_result(&mut self, id: String, ok: bool, rtt: SimMs) {
         let res = if ok {
             QualifyResult::Answered {
                 code: 200,
@@ -244,13 +288,19 @@ impl World {
             QualifyResult::TimedOut
         };
         let before = self.reg.status_of(&id);
+        let rtt_before = self.reg.rtt_of(&id);
         let out = self.reg.on_qualify_result(self.abs(), &id, res);
         let after = self.reg.status_of(&id);
+        // Its row's status (and RTT) may have moved.
+        if (before, rtt_before) != (after, self.reg.rtt_of(&id)) {
+            if let Some(aor) = id.split_once(";@").or_else(|| id.split_once("@@")) {
+                self.touch_aor(aor.0);
+            }
+        }
         if before != after {
             let uri = self
                 .reg
-                .bindings()
-                .find(|b| b.id == id)
+                .binding(&id)
                 .map(|b| b.uri.clone())
                 .unwrap_or_default();
             let line = out.log.first().map(|l| l.to_string());
@@ -272,6 +322,7 @@ impl World {
     /// Asterisk boots again after a restart.
     pub(super) fn asterisk_up(&mut self) {
         let out = self.reg.on_start(self.abs());
+        self.watch.all = true;
         let r = self.record(
             RecordKind::Asterisk,
             "asterisk",

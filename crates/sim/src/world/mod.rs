@@ -20,17 +20,20 @@ mod asterisk;
 mod network;
 mod observers;
 mod phone;
+mod routine;
 mod run;
 mod script;
+mod watch;
 
 use asterisk::{ended_by, grant_end};
 use network::{ip_of, Target};
 use phone::{DevState, Kind, Phase, Tx};
 pub use run::{Progress, Run};
 
-/// How many binding/device checks one run may make (about 8 s natively, in
-/// release; more in a browser).
-pub const WORK_BUDGET: u64 = 15_000_000;
+/// The work one run may do: every event handled counts one, and every device,
+/// AOR row or address the observers look at again counts one. A guard against a
+/// run that would take hours, far above a day of 10,000 phones (see README).
+pub const WORK_BUDGET: u64 = 2_000_000_000;
 /// 2026-01-01T00:00:00Z: simulated time 0, so Date headers are stable.
 pub const EPOCH_MS: u64 = 1_767_225_600_000;
 /// Where Asterisk listens.
@@ -55,7 +58,8 @@ enum Ev {
     Retry(usize, u64),
     KeepAlive(usize, u64),
     Tick,
-    OptionsDone(String, bool, SimMs),
+    /// (contact id, answered, rtt, routine: counted, not written)
+    OptionsDone(String, bool, SimMs, bool),
     AsteriskUp,
     /// A binding may have timed out: re-evaluate who is reachable.
     NatCheck,
@@ -68,6 +72,8 @@ pub struct World {
     seq: u64,
     queue: BinaryHeap<Reverse<(SimMs, u64, usize)>>,
     events: Vec<Option<Ev>>,
+    /// Slots of `events` free for reuse.
+    free_slots: Vec<usize>,
     reg: Registrar,
     devs: Vec<DevState>,
     nats: Vec<NatState>,
@@ -78,7 +84,26 @@ pub struct World {
     conns: BTreeMap<u64, usize>,
     rng: u64,
     records: Vec<Record>,
-    states: Vec<State>,
+    /// Incremental observers' indexes and dirty marks.
+    watch: watch::Watch,
+    /// Contact rows over time, for `Trace::state_at`.
+    book: watch::StateBook,
+    /// Routine exchanges at scale: counted, not stored.
+    routine: routine::Routine,
+    /// The order each record was written in (held records are written back into
+    /// their place by it).
+    record_seq: Vec<u64>,
+    next_record_seq: u64,
+    /// Something happened in this event (written, held or counted).
+    activity: bool,
+    /// Device name → index.
+    by_name: HashMap<String, usize>,
+    /// (NAT, private IP) → devices there, lowest index first.
+    by_nat_ip: HashMap<(usize, IpAddr), Vec<usize>>,
+    /// Own IP → devices not behind a NAT, lowest index first.
+    by_ip: HashMap<IpAddr, Vec<usize>>,
+    /// Public IP → NATs.
+    nat_by_public: HashMap<IpAddr, Vec<usize>>,
     lives: Vec<BindingLife>,
     /// (AOR, URI) of each binding still alive → its index in `lives`.
     open_lives: HashMap<(String, String), usize>,
@@ -93,7 +118,8 @@ pub struct World {
     spans: Vec<Span>,
     /// Stateful 200s Asterisk keeps for retransmissions: branch → (response, until).
     answered: BTreeMap<String, (Message, SimMs)>,
-    pending_options: BTreeMap<String, u64>,
+    /// (until, branch) of `answered`, to forget them when their time is over.
+    answered_until: BinaryHeap<Reverse<(SimMs, String)>>,
     uri_cache: RefCell<HashMap<String, Option<Target>>>,
     budget: u64,
 }
@@ -104,7 +130,7 @@ impl World {
             .with_seed(sc.seed)
             .with_systemname(&sc.systemname);
         let mut rng = sc.seed.wrapping_mul(0x2545_f491_4f6c_dd1d) | 1;
-        let nats = sc
+        let nats: Vec<NatState> = sc
             .nats
             .iter()
             .map(|n| {
@@ -155,12 +181,32 @@ impl World {
             })
             .collect::<Vec<_>>();
         let n = devs.len();
+        let names: Vec<String> = devs.iter().map(|d| d.spec.name.clone()).collect();
+        let by_name = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .collect();
+        let mut by_nat_ip: HashMap<(usize, IpAddr), Vec<usize>> = HashMap::new();
+        let mut by_ip: HashMap<IpAddr, Vec<usize>> = HashMap::new();
+        for (i, d) in devs.iter().enumerate() {
+            match d.nat {
+                Some(ni) => by_nat_ip.entry((ni, d.ip_addr)).or_default().push(i),
+                None => by_ip.entry(d.ip_addr).or_default().push(i),
+            }
+        }
+        let mut nat_by_public: HashMap<IpAddr, Vec<usize>> = HashMap::new();
+        for (ni, n) in nats.iter().enumerate() {
+            nat_by_public.entry(n.public).or_default().push(ni);
+        }
+        let statics_by_id = sc.profile.sorts_retrieved_contacts();
         let mut w = World {
             sc,
             now: 0,
             seq: 0,
             queue: BinaryHeap::new(),
             events: Vec::new(),
+            free_slots: Vec::new(),
             reg,
             devs,
             nats,
@@ -170,7 +216,16 @@ impl World {
             conns: BTreeMap::new(),
             rng,
             records: Vec::new(),
-            states: Vec::new(),
+            watch: watch::Watch::new(n),
+            book: watch::StateBook::new(names, statics_by_id),
+            routine: routine::Routine::new(n),
+            activity: false,
+            record_seq: Vec::new(),
+            next_record_seq: 0,
+            by_name,
+            by_nat_ip,
+            by_ip,
+            nat_by_public,
             lives: Vec::new(),
             open_lives: HashMap::new(),
             counts: Vec::new(),
@@ -179,7 +234,7 @@ impl World {
             owner: HashMap::new(),
             spans: Vec::new(),
             answered: BTreeMap::new(),
-            pending_options: BTreeMap::new(),
+            answered_until: BinaryHeap::new(),
             uri_cache: RefCell::new(HashMap::new()),
             budget: WORK_BUDGET,
         };
@@ -192,6 +247,13 @@ impl World {
         }
         w.schedule_tick();
         w
+    }
+
+    /// Count routine exchanges instead of writing them (default: above
+    /// [`routine::ROUTINE_ABOVE_DEVICES`] devices).
+    pub fn with_routine_counted(mut self, counted: bool) -> World {
+        self.routine.on = counted;
+        self
     }
 
     /// A smaller (or larger) work budget than [`WORK_BUDGET`].
@@ -209,9 +271,19 @@ impl World {
 
     fn schedule(&mut self, at: SimMs, ev: Ev) {
         self.seq += 1;
-        self.events.push(Some(ev));
-        self.queue
-            .push(Reverse((at, self.seq, self.events.len() - 1)));
+        // Slots of handled events are reused: memory follows what is pending, not
+        // everything ever scheduled.
+        let slot = match self.free_slots.pop() {
+            Some(k) => {
+                self.events[k] = Some(ev);
+                k
+            }
+            None => {
+                self.events.push(Some(ev));
+                self.events.len() - 1
+            }
+        };
+        self.queue.push(Reverse((at, self.seq, slot)));
     }
 
     fn schedule_tick(&mut self) {
@@ -236,7 +308,8 @@ impl World {
     }
 
     fn record(&mut self, kind: RecordKind, actor: &str, summary: String) -> &mut Record {
-        self.records.push(Record {
+        self.activity = true;
+        let r = Record {
             at_ms: self.now,
             kind,
             actor: actor.to_string(),
@@ -250,7 +323,18 @@ impl World {
             nat: None,
             uri: None,
             code: None,
-        });
+        };
+        let seq = self
+            .record_seq
+            .last()
+            .map_or(0, |s| s + 1)
+            .max(self.next_record_seq);
+        self.next_record_seq = seq + 1;
+        if let Some(tx) = self.routine.holding {
+            return self.routine.hold(tx, seq, r);
+        }
+        self.records.push(r);
+        self.record_seq.push(seq);
         self.records.last_mut().expect("just pushed")
     }
 }

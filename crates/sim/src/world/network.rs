@@ -113,12 +113,11 @@ impl World {
             return;
         };
         let nat_name = self.nats[ni].spec.name.clone();
-        let owner = (0..self.devs.len()).find(|&j| {
-            self.devs[j].spec.behind.as_deref() == Some(nat_name.as_str())
-                && ip_of(&self.devs[j].ip) == key.0
-                && self.local_port(j) == key.1
-                && self.devs[j].spec.protocol == key.2
-        });
+        let owner = self
+            .inside(ni, key.0)
+            .iter()
+            .copied()
+            .find(|&j| self.local_port(j) == key.1 && self.devs[j].spec.protocol == key.2);
         let private = format!("{}:{}", key.0, key.1);
         let idle_ms = now - last;
         let proto = key.2.as_str().to_string();
@@ -196,9 +195,48 @@ impl World {
     }
 
     /// The device a single packet to `t` reaches: the same answer as the route
-    /// index, without building it (one packet, one scan, no allocation).
+    /// index (the lowest-numbered device at that address), from the reverse maps:
+    /// devices by their own address, and a NAT's public port → mapping → the
+    /// devices at its inside address.
     pub(super) fn route_target(&self, t: Target) -> Option<usize> {
-        (0..self.devs.len()).find(|&i| self.target_of(i) == Some(t))
+        let direct = self.by_ip.get(&t.0).into_iter().flatten().copied();
+        let natted = self
+            .nat_by_public
+            .get(&t.0)
+            .into_iter()
+            .flatten()
+            .flat_map(|&ni| {
+                self.nats[ni]
+                    .keys_at(t.1)
+                    .iter()
+                    .flat_map(move |k| self.inside(ni, k.0).iter().copied())
+            });
+        direct
+            .chain(natted)
+            .filter(|&i| self.target_of(i) == Some(t))
+            .min()
+    }
+
+    /// Devices behind NAT `ni` at private address `ip`, lowest index first.
+    pub(super) fn inside(&self, ni: usize, ip: IpAddr) -> &[usize] {
+        self.by_nat_ip.get(&(ni, ip)).map_or(&[], |v| v.as_slice())
+    }
+
+    /// Device `i` moved to `ip`: keep the address indexes in step.
+    pub(super) fn readdress(&mut self, i: usize, ip: IpAddr) {
+        let old = self.devs[i].ip_addr;
+        let index = match self.devs[i].nat {
+            Some(ni) => self.by_nat_ip.entry((ni, old)).or_default(),
+            None => self.by_ip.entry(old).or_default(),
+        };
+        index.retain(|&j| j != i);
+        let index = match self.devs[i].nat {
+            Some(ni) => self.by_nat_ip.entry((ni, ip)).or_default(),
+            None => self.by_ip.entry(ip).or_default(),
+        };
+        index.push(i);
+        index.sort_unstable();
+        self.devs[i].ip_addr = ip;
     }
 
     /// Which device (if any) a packet to `addr` over `proto` reaches right now.
@@ -277,11 +315,9 @@ impl World {
             }
             // A closed connection's NAT state goes with it (RFC 5382 §5).
             if let Some(ni) = self.nat_index(i) {
-                let ip = ip_of(&self.devs[i].ip);
+                let ip = self.devs[i].ip_addr;
                 let proto = self.devs[i].spec.protocol;
-                self.nats[ni]
-                    .map
-                    .retain(|k, _| !(k.0 == ip && k.1 == port && k.2 == proto));
+                self.nats[ni].forget_inside(ip, port, proto);
             }
         }
     }

@@ -60,56 +60,12 @@ impl World {
         (dial, targets)
     }
 
-    /// What a state snapshot would show, hashed (cheap): bindings with their stored
-    /// expiry, status and where they lead.
-    pub(super) fn state_signature(&self, idx: &HashMap<Target, usize>) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let now = self.abs();
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        for b in self.reg.bindings().filter(|b| !b.is_expired(now)) {
-            b.id.hash(&mut h);
-            // A refresh moves the expiry: the state at later times must know.
-            b.expiration.hash(&mut h);
-            (self.reg.status_of(&b.id) as u8).hash(&mut h);
-            self.route_uri_in(idx, &b.uri).hash(&mut h);
-        }
-        h.finish()
-    }
-
-    /// Each phone's state now, from Asterisk's bindings and the phone's own view.
-    pub(super) fn reach_now(&self, idx: &HashMap<Target, usize>) -> Vec<Reach> {
-        let now = self.abs();
-        let n = self.devs.len();
-        let (mut reached, mut owns) = (vec![false; n], vec![false; n]);
-        for b in self.reg.bindings().filter(|b| !b.is_expired(now)) {
-            if let Some(i) = self.route_uri_in(idx, &b.uri) {
-                reached[i] = true;
-            } else if let Some(&j) = self.owner.get(&b.aor).and_then(|m| m.get(&b.uri)) {
-                owns[j] = true;
-            }
-        }
-        (0..n)
-            .map(|i| {
-                let d = &self.devs[i];
-                match d.phase {
-                    _ if !d.online => Reach::Offline,
-                    _ if reached[i] => Reach::Reachable,
-                    Phase::Idle => Reach::Idle,
-                    Phase::GaveUp => Reach::GaveUp,
-                    Phase::Failed => Reach::Unregistered,
-                    _ if owns[i] => Reach::Stale,
-                    Phase::Registering => Reach::Registering,
-                    Phase::Registered => Reach::Unregistered,
-                }
-            })
-            .collect()
-    }
-
-    pub(super) fn update_reachability(&mut self, idx: &HashMap<Target, usize>) {
-        let states = self.reach_now(idx);
-        for (i, state) in states.into_iter().enumerate() {
+    /// Device `i`'s state is now `state`: close its span, open the next (with the
+    /// cause as it stands) and say so.
+    pub(super) fn set_reach(&mut self, i: usize, state: Reach) {
+        {
             if self.reach[i].as_ref().is_some_and(|(_, s, _)| *s == state) {
-                continue;
+                return;
             }
             let name = self.devs[i].spec.name.clone();
             if let Some((from, s, cause)) = self.reach[i].take() {
@@ -172,31 +128,36 @@ impl World {
         }
     }
 
-    /// A count point for every AOR whose live binding count (or limit) moved.
-    /// One pass over the bindings, then one look-up per AOR: no scan of the
-    /// history, which grows all day.
-    pub(super) fn note_counts(&mut self) {
+    /// Every phone's state computed from scratch (every binding, every device):
+    /// what the incremental observers must always agree with.
+    #[cfg(test)]
+    pub(super) fn reach_from_scratch(&self) -> Vec<Reach> {
+        let idx = self.route_index();
         let now = self.abs();
-        let mut live: HashMap<&str, u32> = HashMap::new();
+        let n = self.devs.len();
+        let (mut reached, mut owns) = (vec![false; n], vec![false; n]);
         for b in self.reg.bindings().filter(|b| !b.is_expired(now)) {
-            *live.entry(b.aor.as_str()).or_default() += 1;
-        }
-        for a in self.reg.config().aors.values() {
-            let n = live.get(a.name.as_str()).copied().unwrap_or(0);
-            let same = self
-                .last_count
-                .get(&a.name)
-                .is_some_and(|&(b, m)| b == n && m == a.max_contacts);
-            if !same {
-                self.last_count.insert(a.name.clone(), (n, a.max_contacts));
-                self.counts.push(CountPoint {
-                    at_ms: self.now,
-                    aor: a.name.clone(),
-                    bindings: n,
-                    max_contacts: a.max_contacts,
-                });
+            if let Some(i) = self.route_uri_in(&idx, &b.uri) {
+                reached[i] = true;
+            } else if let Some(&j) = self.owner.get(&b.aor).and_then(|m| m.get(&b.uri)) {
+                owns[j] = true;
             }
         }
+        (0..n)
+            .map(|i| {
+                let d = &self.devs[i];
+                match d.phase {
+                    _ if !d.online => Reach::Offline,
+                    _ if reached[i] => Reach::Reachable,
+                    Phase::Idle => Reach::Idle,
+                    Phase::GaveUp => Reach::GaveUp,
+                    Phase::Failed => Reach::Unregistered,
+                    _ if owns[i] => Reach::Stale,
+                    Phase::Registering => Reach::Registering,
+                    Phase::Registered => Reach::Unregistered,
+                }
+            })
+            .collect()
     }
 
     /// A binding's life: opened by Added, extended by Refreshed, closed by Removed.
@@ -254,13 +215,14 @@ mod tests {
     fn reachability_follows_the_nat_a_stale_binding_is_not_reachable() {
         let run = run_until(NAT_PAIR, 1_000);
         let w = &run.world;
-        let idx = w.route_index();
-        assert_eq!(w.reach_now(&idx), [Reach::Reachable, Reach::Reachable]);
+        assert_eq!(w.reach_from_scratch(), [Reach::Reachable, Reach::Reachable]);
+        assert_eq!(w.reach_of(0), Reach::Reachable);
         let run = run_until(NAT_PAIR, 90_000);
         let w = &run.world;
+        assert_eq!(w.reach_from_scratch(), [Reach::Stale, Reach::Reachable]);
         assert_eq!(
-            w.reach_now(&w.route_index()),
-            [Reach::Stale, Reach::Reachable]
+            (w.reach_of(0), w.reach_of(1)),
+            (Reach::Stale, Reach::Reachable)
         );
         let span = w
             .spans

@@ -149,6 +149,7 @@ impl World {
             code: None,
         });
         r.devices = vec![name];
+        self.maybe_hold(tx_id, i, kind);
         self.txs.insert(
             tx_id,
             Tx {
@@ -184,6 +185,7 @@ impl World {
         match self.route(&dst.ip, dst.port, proto) {
             Some(j) if j == i => {}
             _ => {
+                self.flush(tx_id);
                 let r = self.record(RecordKind::Device, &name, format!("answer to {dst} never arrives: no NAT mapping/connection leads to {name} any more"));
                 r.devices = vec![name];
                 return;
@@ -194,6 +196,9 @@ impl World {
         }
         self.inbound(i);
         let code = resp.status().unwrap_or(0);
+        if code != 200 || kind != Kind::Register {
+            self.flush(tx_id);
+        }
         self.devs[i].gen += 1;
         let gen = self.devs[i].gen;
         if code == 200 {
@@ -232,6 +237,8 @@ impl World {
                 Refresh::Fraction { f } => ((granted as f64 * 1000.0 * f) as u64).max(1000),
             };
             self.devs[i].phase = Phase::Registered;
+            let held = self.routine.is_held(tx_id);
+            self.routine.holding = held.then_some(tx_id);
             let r = self.record(
                 RecordKind::Device,
                 &name,
@@ -241,6 +248,10 @@ impl World {
                 ),
             );
             r.devices = vec![name];
+            self.routine.holding = None;
+            if held {
+                self.settle_refresh(tx_id, i);
+            }
             self.schedule(self.now + wait, Ev::Refresh(i, gen));
         } else {
             self.devs[i].rejections += u32::from(code == 403);
@@ -386,6 +397,7 @@ impl World {
             return;
         }
         let text = tx.text.clone();
+        self.flush(tx_id);
         let src = self.source_of(i);
         let name = self.devs[i].spec.name.clone();
         let r = self.record(
@@ -411,6 +423,7 @@ impl World {
         let Some(tx) = self.txs.remove(&tx_id) else {
             return;
         };
+        self.flush(tx_id);
         if tx.done {
             return;
         }

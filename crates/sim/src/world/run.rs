@@ -24,7 +24,7 @@ impl World {
                     self.apply_outcome(out, None);
                 }
             }
-            Ev::OptionsDone(id, ok, rtt) => self.options_done(id, ok, rtt),
+            Ev::OptionsDone(id, ok, rtt, quiet) => self.options_done(id, ok, rtt, quiet),
             Ev::NatCheck => {}
             Ev::NatExpire(ni, key, last) => self.nat_expire(ni, key, last),
             Ev::AsteriskUp => self.asterisk_up(),
@@ -39,9 +39,7 @@ impl World {
     /// Begin a run that advances step by step ([`Run::advance`]).
     pub fn start(mut self, warnings: Vec<crate::Diagnostic>) -> Run {
         let until = self.sc.until;
-        let routes = self.route_index();
-        self.update_reachability(&routes);
-        self.note_counts();
+        self.evaluate();
         Run {
             world: self,
             warnings,
@@ -50,7 +48,6 @@ impl World {
                 events: 0,
                 work: 0,
                 cut: false,
-                last_state_sig: 0,
             },
             done: false,
         }
@@ -67,33 +64,26 @@ impl World {
         }
         self.now = at;
         run.events += 1;
+        run.work += 1;
         let Some(ev) = self.events[idx].take() else {
             return true;
         };
+        self.free_slots.push(idx);
         let nrec = self.records.len();
         let recheck = matches!(ev, Ev::NatCheck);
+        self.activity = false;
         self.handle(ev);
+        self.touch_recorded(nrec);
         // Nothing happened (a cancelled timer): nothing to re-evaluate.
-        if self.records.len() == nrec && !recheck {
+        if !self.activity && !recheck {
             return true;
         }
-        run.work += (self.reg.bindings().count() + self.devs.len()) as u64 + 1;
+        // Expiry is lazy: make what is written down at this instant reflect it.
+        self.evaluate();
+        run.work += self.watch.work;
         if run.work > self.budget {
             run.cut = true;
             return false;
-        }
-        // Expiry is lazy: make the state at this instant reflect it. Routes
-        // do not move while it is written down, so one index serves all three.
-        let routes = self.route_index();
-        self.update_reachability(&routes);
-        self.note_counts();
-        let sig = self.state_signature(&routes);
-        if sig != run.last_state_sig {
-            run.last_state_sig = sig;
-            let s = self.snapshot(&routes);
-            // A snapshot formats every row (md5 for the CLI hash): it costs more.
-            run.work += 4 * s.contacts.len() as u64;
-            self.states.push(s);
         }
         true
     }
@@ -101,9 +91,12 @@ impl World {
     /// Close the books at `until` and produce the trace.
     fn into_trace(mut self, until: SimMs, warnings: Vec<crate::Diagnostic>) -> Trace {
         self.now = until;
-        let routes = self.route_index();
-        self.update_reachability(&routes);
-        let final_state = self.snapshot(&routes);
+        // Exchanges still in flight when the run ends are written as they stand.
+        for tx in self.routine.in_flight() {
+            self.flush(tx);
+        }
+        self.evaluate();
+        let final_state = self.snapshot(&self.route_index());
         for (i, r) in self.reach.clone().into_iter().enumerate() {
             if let Some((from, s, cause)) = r {
                 if until > from {
@@ -131,6 +124,7 @@ impl World {
             .collect();
         let devices = summarize(&phones, &self.spans, until);
         let summary = devices.iter().map(|d| d.line.clone()).collect();
+        let routine = self.routine.summary(&self.book.log.devices);
         Trace {
             title: self.sc.title.clone(),
             lesson: self.sc.lesson.clone(),
@@ -139,10 +133,11 @@ impl World {
             epoch_ms: EPOCH_MS,
             records: self.records,
             final_state,
-            states: self.states,
+            state_log: self.book.log,
             bindings: self.lives,
             reachability: self.spans,
             counts: self.counts,
+            routine,
             devices,
             summary,
             warnings,
@@ -154,10 +149,10 @@ impl World {
 struct Cursor {
     until: SimMs,
     events: u64,
-    /// Deterministic work budget: what the observers looked at so far.
+    /// Deterministic work budget: events handled plus what the observers looked
+    /// at again (devices, AOR rows, addresses), so far.
     work: u64,
     cut: bool,
-    last_state_sig: u64,
 }
 
 /// How far a run has come: for a progress bar (and a cancel button between steps).
@@ -201,6 +196,12 @@ impl Run {
             }
         }
         self.progress()
+    }
+
+    /// The work counted so far against the budget (events handled plus what the
+    /// observers looked at again).
+    pub fn work(&self) -> u64 {
+        self.cursor.work
     }
 
     pub fn progress(&self) -> Progress {

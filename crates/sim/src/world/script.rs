@@ -7,7 +7,7 @@ impl World {
     pub(super) fn device_names(&self, names: &[String]) -> Vec<usize> {
         names
             .iter()
-            .filter_map(|n| self.devs.iter().position(|d| &d.spec.name == n))
+            .filter_map(|n| self.by_name.get(n).copied())
             .collect()
     }
 
@@ -70,7 +70,7 @@ impl World {
                     self.devs[i].cause = Some(Cause::Moved {
                         address: format!("{ip}:{port}"),
                     });
-                    self.devs[i].ip_addr = ip_of(&ip);
+                    self.readdress(i, ip_of(&ip));
                     self.devs[i].ip = ip;
                     self.devs[i].port = port;
                     if self.devs[i].wants {
@@ -200,6 +200,7 @@ impl World {
                         .into(),
                 );
                 self.reg.on_stop(self.abs());
+                self.watch.all = true;
                 self.answered.clear();
                 for i in 0..self.devs.len() {
                     if self.devs[i].conn.is_some() {
@@ -214,6 +215,7 @@ impl World {
             }
             Action::Reload { config, .. } => {
                 let out = self.reg.on_reload(self.abs(), *config);
+                self.watch.all = true;
                 let r = self.record(
                     RecordKind::Asterisk,
                     "asterisk",

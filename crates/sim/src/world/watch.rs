@@ -1,0 +1,473 @@
+//! Incremental observation: after each event only what moved is looked at again.
+//! Handlers mark devices (their address, connection, NAT mapping, phase) and AORs
+//! (their bindings, statuses) as dirty; bindings' expiries, lazy in Asterisk, are
+//! watched through a time-ordered queue so a phone's reachability changes exactly
+//! when its binding's grant runs out. A reverse index (target address → devices,
+//! target address → rows) turns "who does this binding reach?" into one look-up.
+
+use super::*;
+use crate::state_log::{Row, StateLog};
+use std::collections::BTreeSet;
+
+/// What the observers know, kept in step event by event.
+#[derive(Default)]
+pub(super) struct Watch {
+    /// Devices that may have moved since the last evaluation.
+    pub dirty_devs: BTreeSet<usize>,
+    /// AORs whose rows may have moved since the last evaluation.
+    pub dirty_aors: BTreeSet<String>,
+    /// Re-evaluate everything (start, restart, reload).
+    pub all: bool,
+    /// Where each device can be reached now.
+    dev_target: Vec<Option<Target>>,
+    /// Devices reachable at each address: the lowest index wins a shared one.
+    devs_at: HashMap<Target, BTreeSet<usize>>,
+    /// Live rows (AOR, URI) whose URI points at each address, and how many of them
+    /// are stored bindings (static contacts do not make a phone reachable).
+    rows_at: HashMap<Target, (BTreeSet<(String, String)>, u32)>,
+    /// (expiration, AOR index in the state book): when a stored binding's grant
+    /// runs out, in absolute ms.
+    expiries: BinaryHeap<Reverse<(u64, u32)>>,
+    /// Each AOR's rows as last written: URI → (row, its target).
+    rows: HashMap<String, BTreeMap<String, (Row, Option<Target>)>>,
+    /// (AOR, URI) each device's REGISTERs made (mirror of `World::owner`).
+    pub owned_by: Vec<BTreeSet<(String, String)>>,
+    /// What the last evaluation looked at (for the work budget).
+    pub work: u64,
+}
+
+impl Watch {
+    pub fn new(devices: usize) -> Watch {
+        Watch {
+            dev_target: vec![None; devices],
+            owned_by: vec![BTreeSet::new(); devices],
+            all: true,
+            ..Watch::default()
+        }
+    }
+
+    /// The device a packet to `t` reaches (the first device at that address).
+    pub fn winner(&self, t: &Target) -> Option<usize> {
+        self.devs_at.get(t).and_then(|s| s.first().copied())
+    }
+
+    fn stored_at(&self, t: &Target) -> u32 {
+        self.rows_at.get(t).map_or(0, |r| r.1)
+    }
+}
+
+/// Interns names and writes row changes with periodic checkpoints.
+pub(super) struct StateBook {
+    pub log: StateLog,
+    aor_ix: HashMap<String, u32>,
+    uri_ix: HashMap<String, u32>,
+    /// Every live row now, by (AOR, URI) index.
+    current: BTreeMap<(u32, u32), Row>,
+    since_checkpoint: usize,
+}
+
+impl StateBook {
+    pub fn new(devices: Vec<String>, statics_by_id: bool) -> StateBook {
+        StateBook {
+            log: StateLog {
+                devices,
+                statics_by_id,
+                ..StateLog::default()
+            },
+            aor_ix: HashMap::new(),
+            uri_ix: HashMap::new(),
+            current: BTreeMap::new(),
+            since_checkpoint: 0,
+        }
+    }
+
+    pub fn aor(&mut self, name: &str) -> u32 {
+        intern(&mut self.aor_ix, &mut self.log.aors, name)
+    }
+
+    fn uri(&mut self, uri: &str) -> u32 {
+        let n = self.log.uris.len();
+        let i = intern(&mut self.uri_ix, &mut self.log.uris, uri);
+        if self.log.uris.len() > n {
+            self.log.uri_md5.push(aorlab_registrar::uri_md5(uri));
+        }
+        i
+    }
+
+    /// Row `uri` of `aor` is now `row` (or gone).
+    pub fn set(&mut self, at_ms: SimMs, aor: &str, uri: &str, row: Option<Row>) {
+        let (a, u) = (self.aor(aor), self.uri(uri));
+        match &row {
+            Some(r) => self.current.insert((a, u), r.clone()),
+            None => self.current.remove(&(a, u)),
+        };
+        self.log.changes.push(crate::state_log::RowChange {
+            at_ms,
+            aor: a,
+            uri: u,
+            row,
+        });
+        self.since_checkpoint += 1;
+        // A checkpoint costs the rows it copies: one every few times that many
+        // changes keeps checkpoints a fraction of the log and `state_at` bounded.
+        if self.since_checkpoint >= (4 * self.current.len()).max(1024) {
+            self.since_checkpoint = 0;
+            self.log.checkpoints.push(crate::state_log::Checkpoint {
+                changes: self.log.changes.len(),
+                rows: self
+                    .current
+                    .iter()
+                    .map(|((a, u), r)| (*a, *u, r.clone()))
+                    .collect(),
+            });
+        }
+    }
+}
+
+/// A round trip in ms as whole microseconds.
+fn rtt_us(ms: Option<f64>) -> Option<u64> {
+    ms.map(|ms| (ms * 1000.0).round() as u64)
+}
+
+fn intern(ix: &mut HashMap<String, u32>, names: &mut Vec<String>, name: &str) -> u32 {
+    if let Some(&i) = ix.get(name) {
+        return i;
+    }
+    let i = names.len() as u32;
+    ix.insert(name.to_string(), i);
+    names.push(name.to_string());
+    i
+}
+
+impl World {
+    /// Mark the devices named by records written since `from` as moved.
+    pub(super) fn touch_recorded(&mut self, from: usize) {
+        for r in &self.records[from..] {
+            for d in &r.devices {
+                if let Some(&i) = self.by_name.get(d) {
+                    self.watch.dirty_devs.insert(i);
+                }
+            }
+        }
+    }
+
+    pub(super) fn touch_aor(&mut self, aor: &str) {
+        if !self.watch.dirty_aors.contains(aor) {
+            self.watch.dirty_aors.insert(aor.to_string());
+        }
+    }
+
+    /// Bring the observers up to `now`: targets, rows, reachability, counts, state.
+    pub(super) fn evaluate(&mut self) {
+        let now_abs = self.abs();
+        self.watch.work = 0;
+        if std::mem::take(&mut self.watch.all) {
+            self.watch.dirty_devs.extend(0..self.devs.len());
+            let aors: Vec<String> = self.reg.config().aors.keys().cloned().collect();
+            let stored: Vec<String> = self.watch.rows.keys().cloned().collect();
+            self.watch.dirty_aors.extend(aors.into_iter().chain(stored));
+            self.note_endpoints();
+        }
+        while let Some(Reverse((t, _))) = self.watch.expiries.peek() {
+            if *t > now_abs {
+                break;
+            }
+            let Some(Reverse((_, aor))) = self.watch.expiries.pop() else {
+                break;
+            };
+            let name = self.book.log.aors[aor as usize].clone();
+            self.touch_aor(&name);
+        }
+        let mut check: BTreeSet<usize> = BTreeSet::new();
+        let mut moved_targets: BTreeSet<Target> = BTreeSet::new();
+        for i in std::mem::take(&mut self.watch.dirty_devs) {
+            self.watch.work += 1;
+            check.insert(i);
+            let t = self.target_of(i);
+            let old = std::mem::replace(&mut self.watch.dev_target[i], t);
+            if old == t {
+                continue;
+            }
+            for (target, add) in [(old, false), (t, true)] {
+                let Some(target) = target else { continue };
+                check.extend(self.watch.winner(&target));
+                let set = self.watch.devs_at.entry(target).or_default();
+                if add {
+                    set.insert(i);
+                } else {
+                    set.remove(&i);
+                    if set.is_empty() {
+                        self.watch.devs_at.remove(&target);
+                    }
+                }
+                check.extend(self.watch.winner(&target));
+                moved_targets.insert(target);
+            }
+        }
+        // Rows at an address whose device changed now reach someone else: their
+        // AORs' rows move, and their owners may have become stale (or not).
+        for t in &moved_targets {
+            if let Some((rows, _)) = self.watch.rows_at.get(t) {
+                for (aor, uri) in rows.clone() {
+                    self.watch.work += 1;
+                    check.extend(self.owner.get(&aor).and_then(|m| m.get(&uri)).copied());
+                    self.touch_aor(&aor);
+                }
+            }
+        }
+        let aors = std::mem::take(&mut self.watch.dirty_aors);
+        for aor in &aors {
+            self.reread_aor(aor, &mut check);
+        }
+        for i in check {
+            let state = self.reach_of(i);
+            self.set_reach(i, state);
+        }
+        self.note_counts(&aors);
+    }
+
+    /// Read `aor`'s rows again from the registrar (one AOR, not the site) and
+    /// write what moved.
+    fn reread_aor(&mut self, aor: &str, check: &mut BTreeSet<usize>) {
+        let now = self.abs();
+        let mut fresh: BTreeMap<String, (Row, Option<Target>)> = BTreeMap::new();
+        for b in self.reg.bindings_of(aor).filter(|b| !b.is_expired(now)) {
+            let target = self.uri_target(&b.uri);
+            fresh.insert(
+                b.uri.clone(),
+                (
+                    Row {
+                        is_static: false,
+                        expires_at_ms: Some(self.now + b.expires_in_ms(now).max(0) as SimMs),
+                        status: self.reg.status_of(&b.id),
+                        rtt_us: rtt_us(self.reg.rtt_of(&b.id)),
+                        reaches: target.and_then(|t| self.watch.winner(&t)).map(|d| d as u32),
+                    },
+                    target,
+                ),
+            );
+        }
+        if let Some(a) = self.reg.config().aors.get(aor) {
+            for c in &a.contacts {
+                let id = aorlab_registrar::static_id(aor, c);
+                let target = self.uri_target(c);
+                fresh.insert(
+                    c.clone(),
+                    (
+                        Row {
+                            is_static: true,
+                            expires_at_ms: None,
+                            status: self.reg.status_of(&id),
+                            rtt_us: rtt_us(self.reg.rtt_of(&id)),
+                            reaches: target.and_then(|t| self.watch.winner(&t)).map(|d| d as u32),
+                        },
+                        target,
+                    ),
+                );
+            }
+        }
+        self.watch.work += 1 + fresh.len() as u64;
+        let old = self.watch.rows.remove(aor).unwrap_or_default();
+        for (uri, (row, target)) in &old {
+            if fresh.get(uri).is_some_and(|(r, _)| r == row) {
+                continue;
+            }
+            if !fresh.contains_key(uri) {
+                self.book.set(self.now, aor, uri, None);
+                if let Some(t) = target {
+                    self.unplace(t, aor, uri, row.is_static, check);
+                }
+            }
+        }
+        for (uri, (row, target)) in &fresh {
+            let before = old.get(uri);
+            if before.is_some_and(|(r, _)| r == row) {
+                continue;
+            }
+            self.book.set(self.now, aor, uri, Some(row.clone()));
+            if let Some(e) = row.expires_at_ms {
+                let a = self.book.aor(aor);
+                self.watch.expiries.push(Reverse((e + EPOCH_MS, a)));
+            }
+            if before.is_none() {
+                if let Some(t) = target {
+                    self.place(*t, aor, uri, row.is_static, check);
+                }
+            }
+        }
+        if !fresh.is_empty() {
+            self.watch.rows.insert(aor.to_string(), fresh);
+        }
+    }
+
+    /// A live row now points at `t`: the device there (and the row's owner) may change.
+    fn place(&mut self, t: Target, aor: &str, uri: &str, is_static: bool, c: &mut BTreeSet<usize>) {
+        let e = self.watch.rows_at.entry(t).or_default();
+        e.0.insert((aor.to_string(), uri.to_string()));
+        e.1 += u32::from(!is_static);
+        c.extend(self.watch.winner(&t));
+        c.extend(self.owner.get(aor).and_then(|m| m.get(uri)).copied());
+    }
+
+    fn unplace(
+        &mut self,
+        t: &Target,
+        aor: &str,
+        uri: &str,
+        is_static: bool,
+        c: &mut BTreeSet<usize>,
+    ) {
+        if let Some(e) = self.watch.rows_at.get_mut(t) {
+            e.0.remove(&(aor.to_string(), uri.to_string()));
+            e.1 -= u32::from(!is_static);
+            if e.0.is_empty() {
+                self.watch.rows_at.remove(t);
+            }
+        }
+        c.extend(self.watch.winner(t));
+        c.extend(self.owner.get(aor).and_then(|m| m.get(uri)).copied());
+    }
+
+    /// Phone `i`'s state now, from Asterisk's bindings and the phone's own view.
+    pub(super) fn reach_of(&self, i: usize) -> Reach {
+        let d = &self.devs[i];
+        let reached = self.watch.dev_target[i]
+            .is_some_and(|t| self.watch.winner(&t) == Some(i) && self.watch.stored_at(&t) > 0);
+        // A live binding this phone made that leads nowhere.
+        let owns = || {
+            self.watch.owned_by[i].iter().any(|(aor, uri)| {
+                self.watch
+                    .rows
+                    .get(aor)
+                    .and_then(|r| r.get(uri))
+                    .is_some_and(|(row, t)| {
+                        !row.is_static && t.and_then(|t| self.watch.winner(&t)).is_none()
+                    })
+            })
+        };
+        match d.phase {
+            _ if !d.online => Reach::Offline,
+            _ if reached => Reach::Reachable,
+            Phase::Idle => Reach::Idle,
+            Phase::GaveUp => Reach::GaveUp,
+            Phase::Failed => Reach::Unregistered,
+            _ if owns() => Reach::Stale,
+            Phase::Registering => Reach::Registering,
+            Phase::Registered => Reach::Unregistered,
+        }
+    }
+
+    /// A count point for every AOR (of `aors`) whose live binding count or limit
+    /// moved, in AOR name order.
+    fn note_counts(&mut self, aors: &BTreeSet<String>) {
+        for name in aors {
+            let Some(a) = self.reg.config().aors.get(name) else {
+                continue;
+            };
+            let max = a.max_contacts;
+            let n = self
+                .watch
+                .rows
+                .get(name)
+                .map_or(0, |r| r.values().filter(|(r, _)| !r.is_static).count())
+                as u32;
+            let same = self
+                .last_count
+                .get(name)
+                .is_some_and(|&(b, m)| b == n && m == max);
+            if !same {
+                self.last_count.insert(name.clone(), (n, max));
+                self.counts.push(CountPoint {
+                    at_ms: self.now,
+                    aor: name.clone(),
+                    bindings: n,
+                    max_contacts: max,
+                });
+            }
+        }
+    }
+
+    /// The endpoints and their AORs, for dial strings at any time.
+    fn note_endpoints(&mut self) {
+        let eps: Vec<(String, Vec<String>)> = self
+            .reg
+            .config()
+            .endpoints
+            .values()
+            .map(|e| (e.name.clone(), e.aors.clone()))
+            .collect();
+        let endpoints = eps
+            .into_iter()
+            .map(|(e, aors)| (e, aors.iter().map(|a| self.book.aor(a)).collect()))
+            .collect();
+        let at_ms = self.now;
+        let log = &mut self.book.log;
+        if log
+            .endpoints
+            .last()
+            .is_some_and(|l| l.endpoints == endpoints)
+        {
+            return;
+        }
+        if log.endpoints.last().is_some_and(|l| l.at_ms == at_ms) {
+            log.endpoints.pop();
+        }
+        log.endpoints
+            .push(crate::state_log::EndpointsAt { at_ms, endpoints });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    /// After any evaluation the incremental observers agree with a computation from
+    /// scratch over every binding and device: on every preset, event by event.
+    #[test]
+    fn incremental_reachability_always_equals_the_full_pass() {
+        for p in crate::PRESETS {
+            let mut run = world(p.text).start(Vec::new());
+            let mut steps = 0;
+            while !run.advance(1).done {
+                run.world.evaluate();
+                let full = run.world.reach_from_scratch();
+                let kept: Vec<Reach> = run
+                    .world
+                    .reach
+                    .iter()
+                    .map(|r| r.as_ref().unwrap().1)
+                    .collect();
+                assert_eq!(kept, full, "{} at {} ms", p.name, run.world.now);
+                steps += 1;
+            }
+            assert!(steps > 10, "{}", p.name);
+        }
+    }
+
+    #[test]
+    fn the_state_book_checkpoints_and_replays_to_the_same_rows() {
+        let mut book = StateBook::new(vec!["d".into()], true);
+        let row = |e: SimMs| Row {
+            is_static: false,
+            expires_at_ms: Some(e),
+            status: aorlab_registrar::Status::NonQualified,
+            rtt_us: None,
+            reaches: Some(0),
+        };
+        for k in 0..3000u64 {
+            let uri = format!("sip:u{}@h", k % 7);
+            book.set(k, "a", &uri, (k % 5 != 0).then(|| row(k + 10_000)));
+        }
+        assert!(!book.log.checkpoints.is_empty());
+        // The state from checkpoints equals a replay of every change from the start.
+        for t in [0, 1023, 1024, 1500, 2999] {
+            let mut replay = StateLog {
+                checkpoints: Vec::new(),
+                ..book.log.clone()
+            };
+            replay.checkpoints.clear();
+            assert_eq!(book.log.state_at(t), replay.state_at(t), "at {t}");
+        }
+    }
+}
