@@ -63,6 +63,8 @@ const FLAGS: &[&str] = &[
 
 pub struct Options {
     seconds: u32,
+    /// Stop a target after this many executions (libFuzzer `-runs`), if it is sooner.
+    runs: Option<u64>,
     timeout: u32,
     merge: bool,
     targets: Vec<&'static str>,
@@ -72,6 +74,7 @@ impl Options {
     pub fn parse(args: &[String]) -> Result<Options, String> {
         let mut options = Options {
             seconds: 60,
+            runs: None,
             timeout: TIMEOUT_S,
             merge: false,
             targets: Vec::new(),
@@ -82,6 +85,10 @@ impl Options {
                 "--seconds" => {
                     let n = args.next().ok_or("--seconds needs a number")?;
                     options.seconds = n.parse().map_err(|_| format!("--seconds {n}?"))?;
+                }
+                "--runs" => {
+                    let n = args.next().ok_or("--runs needs a number")?;
+                    options.runs = Some(n.parse().map_err(|_| format!("--runs {n}?"))?);
                 }
                 "--timeout" => {
                     let n = args.next().ok_or("--timeout needs seconds")?;
@@ -121,7 +128,7 @@ pub fn fuzz(options: Options) -> Result<(), String> {
         "target", "executions", "exec/s", "peak RSS"
     );
     for (name, stats) in rows {
-        let rate = stats.execs / u64::from(options.seconds.max(1));
+        let rate = stats.execs / stats.seconds.max(1);
         println!(
             "  {name:<12} {:>12} {rate:>8} {:>6} MB",
             stats.execs, stats.rss_mb
@@ -162,6 +169,7 @@ fn timeout(name: &str, asked: u32) -> u32 {
 #[derive(Default)]
 struct Stats {
     execs: u64,
+    seconds: u64,
     rss_mb: u64,
 }
 
@@ -181,7 +189,12 @@ fn run_target(
     }
     let log = fuzz_dir().join(format!("{name}.log"));
     let log_file = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
-    let status = Command::new(bin.join(name))
+    let mut command = Command::new(bin.join(name));
+    if let Some(runs) = options.runs {
+        command.arg(format!("-runs={runs}"));
+    }
+    let started = Instant::now();
+    let status = command
         .arg(format!("-max_total_time={seconds}"))
         .arg(format!("-timeout={}", timeout(name, options.timeout)))
         .arg(format!("-rss_limit_mb={rss}"))
@@ -202,11 +215,12 @@ fn run_target(
     };
     let stats = Stats {
         execs: stat("stat::number_of_executed_units:"),
+        seconds: started.elapsed().as_secs(),
         rss_mb: stat("stat::peak_rss_mb:"),
     };
     println!(
-        "xtask fuzz: {name}: {} executions, peak RSS {} MB",
-        stats.execs, stats.rss_mb
+        "xtask fuzz: {name}: {} executions in {} s, peak RSS {} MB",
+        stats.execs, stats.seconds, stats.rss_mb
     );
     if status.success() {
         return Ok(stats);

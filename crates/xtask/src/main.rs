@@ -4,7 +4,7 @@
 //! cargo xtask build                       release wasm + page into www/dist
 //! cargo xtask serve [--port 8080] [--host 127.0.0.1] [--watch] [--no-build]
 //! cargo xtask test [STEP…]                everything CI runs (installs what is missing)
-//! cargo xtask fuzz [--seconds N] [--timeout S] [--merge] [TARGET…]   coverage-guided fuzzing (stable)
+//! cargo xtask fuzz [--seconds N] [--runs N] [--timeout S] [--merge] [TARGET…]   coverage-guided fuzzing (stable)
 //! ```
 
 mod build;
@@ -33,6 +33,7 @@ commands:
   fuzz [TARGET…]        coverage-guided fuzzing with libFuzzer on stable Rust;
                         targets: sip_message pjsip_conf scenario link pipeline
       --seconds <n>     how long each target runs                         [60]
+      --runs <n>        stop a target sooner, after n executions
       --timeout <n>     seconds one input may take before it counts as a hang [1]
       --merge           minimise what was found into fuzz/corpus/<target>
   help                  this text
