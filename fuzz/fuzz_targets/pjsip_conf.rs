@@ -20,9 +20,11 @@ fn releases() -> &'static [Profile] {
     })
 }
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(|data: &[u8]| aorlab_fuzz::within_cpu_limit(|| check(data)));
+
+fn check(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let releases = releases();
     let profile = releases[data.first().map_or(0, |b| *b as usize) % releases.len()];
     let _ = parse_pjsip_conf_for(&text, profile);
-});
+}

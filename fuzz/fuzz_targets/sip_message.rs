@@ -5,7 +5,9 @@
 use aorlab_sip::{parse_contact_values, parse_via_values, uri_eq, Contact, Message, NameAddr, Uri, UriContext};
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(|data: &[u8]| aorlab_fuzz::within_cpu_limit(|| check(data)));
+
+fn check(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     fragments(&text);
     for line in text.split("\r\n") {
@@ -46,7 +48,7 @@ fuzz_target!(|data: &[u8]| {
     let again = Message::parse(&printed)
         .unwrap_or_else(|e| panic!("printed message does not parse back: {e:?}\n{printed:?}"));
     assert_eq!(again.to_text(), printed, "print → parse → print changed the text");
-});
+}
 
 fn fragments(text: &str) {
     let _ = Uri::parse(text).map(|u| u.print(UriContext::Contact));

@@ -43,12 +43,11 @@ pub const TARGETS: &[(&str, &str, u32, u32)] = &[
     ),
 ];
 
-/// One parser input may take at most this long (libFuzzer `-timeout`, wall clock): a slower
-/// one is a hang. `--timeout` changes it (on a loaded machine wall time is not CPU time).
-const TIMEOUT_S: u32 = 1;
-/// The pipeline runs whole worlds: a generated 8-phone hour with 1 s keep-alives costs 0.75 s
-/// in release and 1.7 s instrumented; the simulation's own work budget is its hang guard.
-const PIPELINE_TIMEOUT_S: u32 = 5;
+/// The wall-clock guard for an input that never returns (libFuzzer `-timeout`). The hang rule
+/// itself — more than 1 s of CPU for one input — is checked inside every target on the
+/// thread's CPU clock (fuzz/src/lib.rs), because on a shared machine wall time is not CPU
+/// time. `--timeout` changes the guard.
+const TIMEOUT_S: u32 = 10;
 
 const FLAGS: &[&str] = &[
     "-Cpasses=sancov-module",
@@ -158,14 +157,6 @@ fn build() -> Result<PathBuf, String> {
     Ok(fuzz_dir().join(host).join("release"))
 }
 
-fn timeout(name: &str, asked: u32) -> u32 {
-    if name == "pipeline" {
-        asked.max(PIPELINE_TIMEOUT_S)
-    } else {
-        asked
-    }
-}
-
 #[derive(Default)]
 struct Stats {
     execs: u64,
@@ -196,7 +187,7 @@ fn run_target(
     let started = Instant::now();
     let status = command
         .arg(format!("-max_total_time={seconds}"))
-        .arg(format!("-timeout={}", timeout(name, options.timeout)))
+        .arg(format!("-timeout={}", options.timeout))
         .arg(format!("-rss_limit_mb={rss}"))
         .arg(format!("-max_len={max_len}"))
         .arg("-print_final_stats=1")

@@ -34,7 +34,8 @@ commands:
                         targets: sip_message pjsip_conf scenario link pipeline
       --seconds <n>     how long each target runs                         [60]
       --runs <n>        stop a target sooner, after n executions
-      --timeout <n>     seconds one input may take before it counts as a hang [1]
+      --timeout <n>     wall-clock seconds before an input counts as stuck  [10]
+                        (a hang is > 1 s of CPU, checked inside each target)
       --merge           minimise what was found into fuzz/corpus/<target>
   help                  this text
 ";
