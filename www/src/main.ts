@@ -170,8 +170,9 @@ function showControls(controls: ReturnType<Sim["controls"]>, force: boolean): vo
 }
 
 function refreshControls(force = false): void {
+  // A long text's controls are read by the worker with the run (and not copied out here).
+  if (editor.view.state.doc.length > sim.limits.link_text_bytes) return;
   const text = editor.text();
-  if (!isQuick(text)) return; // the worker reads them with the run
   try {
     showControls(sim.controls(text), force);
   } catch (error) {
@@ -349,6 +350,7 @@ async function start(): Promise<void> {
   const shareUrl = byId<HTMLInputElement>("share-url");
   const confirm = (message: string, value: string) => {
     done.textContent = message;
+    done.dataset.kind = "ok";
     shareUrl.value = value;
     shareUrl.hidden = false;
     window.setTimeout(() => {
@@ -357,6 +359,7 @@ async function start(): Promise<void> {
   };
   const refuse = (message: string) => {
     done.textContent = message;
+    done.dataset.kind = "problem";
     shareUrl.value = "";
     shareUrl.hidden = true;
   };

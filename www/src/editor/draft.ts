@@ -11,8 +11,8 @@ const KEY = "aorlab.scenario";
 const WHERE = "aorlab.scenario.where";
 const DB = "aorlab";
 const STORE = "drafts";
-/** Longer texts skip localStorage. */
-const LOCAL_MAX_CHARS = 1_000_000;
+/** Longer texts skip localStorage (a synchronous write of a megabyte per keystroke shows). */
+const LOCAL_MAX_CHARS = 256 * 1024;
 const PAUSE_MS = 400;
 
 function openDb(): Promise<IDBDatabase> {
