@@ -111,16 +111,22 @@ fn names() -> String {
     TARGETS.iter().map(|t| t.0).collect::<Vec<_>>().join(", ")
 }
 
-/// Builds the targets, then fuzzes each for `seconds` in turn; fails on the first finding.
+/// Builds the targets, then fuzzes each for `seconds` in turn (`--seconds 0`: not at all, only
+/// `--merge`); fails on the first finding.
 pub fn fuzz(options: Options) -> Result<(), String> {
     let bin = build()?;
     let mut rows = Vec::new();
     for name in &options.targets {
         let target = TARGETS.iter().find(|t| t.0 == *name).expect("checked");
-        rows.push((*name, run_target(&bin, target, &options)?));
+        if options.seconds > 0 {
+            rows.push((*name, run_target(&bin, target, &options)?));
+        }
         if options.merge {
             merge(&bin, name)?;
         }
+    }
+    if rows.is_empty() {
+        return Ok(());
     }
     println!(
         "\nxtask fuzz: {:<12} {:>12} {:>8} {:>9}",
@@ -227,10 +233,12 @@ fn run_target(
     ))
 }
 
-/// Minimises the committed seeds plus what the runs found into fuzz/corpus/<target>
-/// (libFuzzer `-merge=1`: the smallest set of inputs with the same coverage).
+/// Minimises the committed seeds in fuzz/corpus/<target> (libFuzzer `-merge=1`: the smallest
+/// set of them with the same coverage). What a campaign found stays in target/fuzz/corpus: it
+/// would make the repository grow by megabytes and every `cargo xtask test` replay it.
 fn merge(bin: &Path, name: &str) -> Result<(), String> {
     let seeds = util::root().join("fuzz/corpus").join(name);
+    let before = dir_size(&seeds)?;
     let merged = fuzz_dir().join("merged").join(name);
     let _ = std::fs::remove_dir_all(&merged);
     std::fs::create_dir_all(&merged).map_err(|e| e.to_string())?;
@@ -238,14 +246,34 @@ fn merge(bin: &Path, name: &str) -> Result<(), String> {
         .arg("-merge=1")
         .arg(format!("-timeout={TIMEOUT_S}"))
         .arg(&merged)
-        .arg(&seeds)
-        .arg(fuzz_dir().join("corpus").join(name)))?;
+        .arg(&seeds))?;
     std::fs::remove_dir_all(&seeds).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(&seeds).map_err(|e| e.to_string())?;
     for entry in std::fs::read_dir(&merged).map_err(|e| e.to_string())? {
         let path = entry.map_err(|e| e.to_string())?.path();
-        std::fs::copy(&path, seeds.join(path.file_name().expect("a file")))
+        // libFuzzer names a file by its SHA-1; fuzz/seeds.py by the first 16 digits of it.
+        let sha1 = path.file_name().and_then(|n| n.to_str()).ok_or("odd file name")?;
+        std::fs::copy(&path, seeds.join(sha1.get(..16).unwrap_or(sha1)))
             .map_err(|e| e.to_string())?;
     }
+    let after = dir_size(&seeds)?;
+    println!(
+        "xtask fuzz: {name}: fuzz/corpus/{name} {} files, {} KB → {} files, {} KB",
+        before.0,
+        before.1 / 1024,
+        after.0,
+        after.1 / 1024
+    );
     Ok(())
+}
+
+/// Files and bytes in a directory.
+fn dir_size(dir: &Path) -> Result<(u64, u64), String> {
+    let mut total = (0, 0);
+    for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+        let meta = entry.map_err(|e| e.to_string())?.metadata();
+        total.0 += 1;
+        total.1 += meta.map_err(|e| e.to_string())?.len();
+    }
+    Ok(total)
 }

@@ -36,7 +36,8 @@ commands:
       --runs <n>        stop a target sooner, after n executions
       --timeout <n>     wall-clock seconds before an input counts as stuck  [10]
                         (a hang is > 1 s of CPU, checked inside each target)
-      --merge           minimise what was found into fuzz/corpus/<target>
+      --merge           minimise the committed seeds in fuzz/corpus/<target>, keeping
+                        their coverage (libFuzzer -merge=1; with --seconds 0 only that)
   help                  this text
 ";
 
