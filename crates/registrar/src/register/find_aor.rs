@@ -8,6 +8,7 @@ use crate::change::{warning, Why};
 use crate::config::{Aor, Endpoint, IdentifyBy};
 use crate::registrar::Registrar;
 use aorlab_sip::Uri;
+use std::sync::Arc;
 
 /// `find_aor_name`: user@domain, user@alias-target, then user alone (byte-equal).
 pub fn find_aor_name(
@@ -34,7 +35,7 @@ pub fn find_aor_name(
 
 impl Registrar {
     /// The AOR the REGISTER names, or the refusal Asterisk answers with.
-    pub(super) fn find_aor(&self, req: &Request, endpoint: &Endpoint) -> Step<Aor> {
+    pub(super) fn find_aor(&self, req: &Request, endpoint: &Endpoint) -> Step<Arc<Aor>> {
         let ep = endpoint.name.as_str();
         let from_src = &req.from_src;
         if endpoint.aors.is_empty() {
@@ -56,11 +57,8 @@ impl Registrar {
             };
             return Err(refuse_for(416, ep, "", &req.to.uri.to_string(), why, log));
         }
-        let aor_name = self.resolve_aor(endpoint, &req.to.uri, &req.rx.request);
-        let aor = aor_name
-            .as_ref()
-            .and_then(|n| self.config.aors.get(n))
-            .cloned();
+        let aor_name = self.resolve_aor(endpoint, &req.to.uri, req.rx.request());
+        let aor = aor_name.as_ref().and_then(|n| self.aors.get(n)).cloned();
         let Some(aor) = aor else {
             let shown = aor_name.unwrap_or_default();
             let log = warning(
@@ -70,7 +68,7 @@ impl Registrar {
             let user = req.to.uri.user.clone().unwrap_or_default();
             let why = Why::AorNotFound {
                 aor: shown.clone(),
-                source: req.src.clone(),
+                source: req.src.to_string(),
             };
             return Err(refuse_for(404, ep, &shown, &user, why, log));
         };
@@ -80,7 +78,7 @@ impl Registrar {
                 format!("AOR '{}' has no configured max_contacts. Endpoint '{ep}'{from_src} unable to register", aor.name),
             );
             let why = Why::MaxContactsZero {
-                source: req.src.clone(),
+                source: req.src.to_string(),
             };
             return Err(refuse_for(403, ep, &aor.name, "", why, log));
         }

@@ -16,8 +16,8 @@ impl Registrar {
     pub(super) fn load<'a>(
         &mut self,
         req: Request<'a>,
-        endpoint: Endpoint,
-        aor: Aor,
+        endpoint: Arc<Endpoint>,
+        aor: Arc<Aor>,
         out: &mut Outcome,
     ) -> Job<'a> {
         let now = req.now;
