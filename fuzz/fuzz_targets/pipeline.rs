@@ -28,13 +28,18 @@ fuzz_target!(|data: &[u8]| aorlab_fuzz::within_cpu_limit(|| check(data)));
 
 fn check(data: &[u8]) {
     let mut u = aorlab_gen::Unstructured::new(data);
-    let Ok(text) = aorlab_gen::scenario(&mut u) else { return };
+    let Ok(text) = aorlab_gen::scenario(&mut u) else {
+        return;
+    };
     let trace = run(&text);
     let json = serde_json::to_string(&trace).expect("a trace serialises");
     for pair in trace.records.windows(2) {
         assert!(pair[0].at_ms <= pair[1].at_ms, "time went back\n{text}");
     }
-    assert!(trace.records.iter().all(|r| r.at_ms <= trace.end_ms), "a record after the end\n{text}");
+    assert!(
+        trace.records.iter().all(|r| r.at_ms <= trace.end_ms),
+        "a record after the end\n{text}"
+    );
     let _ = trace.state_at(trace.end_ms / 2);
     // Determinism is cheap to check on a fraction of the inputs only.
     if data.first() == Some(&0) {

@@ -412,7 +412,10 @@ pub fn replay(cap: &Capture, story: &Story, config: &Config, profile: Profile) -
                 steps.push(Replayed {
                     register: i,
                     at_us: r.at_us,
-                    model: out.response.as_ref().and_then(|r| answer_of(&r.to_message())),
+                    model: out
+                        .response
+                        .as_ref()
+                        .and_then(|r| answer_of(&r.to_message())),
                     fresh: fresh_contacts(&out),
                     log: out.log.into_iter().map(String::from).collect(),
                 });

@@ -252,7 +252,10 @@ fn merge(bin: &Path, name: &str) -> Result<(), String> {
     for entry in std::fs::read_dir(&merged).map_err(|e| e.to_string())? {
         let path = entry.map_err(|e| e.to_string())?.path();
         // libFuzzer names a file by its SHA-1; fuzz/seeds.py by the first 16 digits of it.
-        let sha1 = path.file_name().and_then(|n| n.to_str()).ok_or("odd file name")?;
+        let sha1 = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or("odd file name")?;
         std::fs::copy(&path, seeds.join(sha1.get(..16).unwrap_or(sha1)))
             .map_err(|e| e.to_string())?;
     }

@@ -466,8 +466,12 @@ mod tests {
         };
         for _ in 0..2_000 {
             let (a_len, b_len) = (next(80), 1 + next(64));
-            let a: String = (0..a_len).map(|_| b"abcdefgh_"[next(9) as usize] as char).collect();
-            let b: String = (0..b_len).map(|_| b"abcdefgh_"[next(9) as usize] as char).collect();
+            let a: String = (0..a_len)
+                .map(|_| b"abcdefgh_"[next(9) as usize] as char)
+                .collect();
+            let b: String = (0..b_len)
+                .map(|_| b"abcdefgh_"[next(9) as usize] as char)
+                .collect();
             assert_eq!(
                 bit_parallel(&a, b.as_bytes()),
                 table(&a, &b, usize::MAX).unwrap(),
