@@ -24,7 +24,7 @@ pub const TARGETS: &[(&str, &str, u32, u32)] = &[
     ),
     (
         "pjsip_conf",
-        "pjsip.conf parser, every Asterisk profile",
+        "pjsip.conf parser, as each release where registrar behaviour changes",
         65_536,
         512,
     ),
@@ -37,7 +37,7 @@ pub const TARGETS: &[(&str, &str, u32, u32)] = &[
     ),
     (
         "pipeline",
-        "generated scenario → parse → run → trace → JSON, twice",
+        "generated scenario → parse → run (work budget 10,000) → trace → JSON",
         4_096,
         1_024,
     ),
