@@ -205,8 +205,10 @@ fn run_target(
         .status()
         .map_err(|e| format!("could not start {name}: {e}"))?;
     let text = std::fs::read_to_string(&log).unwrap_or_default();
+    // The last figures in the log: a run sharing the file (another `xtask fuzz`) writes first.
     let stat = |key: &str| {
         text.lines()
+            .rev()
             .find_map(|l| l.strip_prefix(key)?.trim().parse::<u64>().ok())
             .unwrap_or(0)
     };
