@@ -89,8 +89,6 @@ pub struct Registrar {
     pub(crate) status: BTreeMap<String, (Status, Option<f64>)>,
     /// In memory: bindings tied to a connection.
     pub(crate) monitors: Monitors,
-    /// Parsed stored URIs by binding id (a cache; dropped with the binding).
-    pub(crate) parsed_uris: FastMap<String, Option<std::sync::Arc<aorlab_sip::Uri>>>,
     pub(crate) up: bool,
     pub(crate) next_sweep: Option<Millis>,
     pub(crate) next_qualify: QualifyTimers,
@@ -129,7 +127,6 @@ impl Registrar {
             store: Store::default(),
             status: BTreeMap::new(),
             monitors: Monitors::default(),
-            parsed_uris: FastMap::default(),
             up: false,
             next_sweep: None,
             next_qualify: QualifyTimers::default(),
@@ -462,7 +459,6 @@ impl Registrar {
     }
 
     pub(crate) fn delete(&mut self, id: &str) -> Option<Binding> {
-        self.parsed_uris.remove(id);
         self.status.remove(id);
         self.monitors.remove(id);
         let b = self.store.remove(id)?;

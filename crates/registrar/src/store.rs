@@ -6,7 +6,9 @@
 
 use crate::binding::{Binding, ConnId};
 use crate::time::Millis;
+use aorlab_sip::Uri;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, OnceLock};
 
 /// A hash map for the per-decision look-ups: foldhash's fixed (seedless, so
 /// deterministic) hasher costs a fraction of SipHash on short string keys.
@@ -33,6 +35,10 @@ struct Row {
     /// Its key in `by_expiry` with the expiration: unique per row.
     n: u64,
     b: Binding,
+    /// The stored URI parsed, on the first read that needs it. Asterisk parses
+    /// it on every REGISTER; the result never changes for a row (its id is the
+    /// AOR and the URI's md5), so it is kept with the row.
+    parsed: OnceLock<Option<Arc<Uri>>>,
 }
 
 impl Store {
@@ -57,11 +63,12 @@ impl Store {
             .entry(b.aor.clone())
             .or_default()
             .insert(b.id.clone());
-        self.by_id.insert(b.id.clone(), Row { n, b });
+        let parsed = OnceLock::new();
+        self.by_id.insert(b.id.clone(), Row { n, b, parsed });
     }
 
     pub(crate) fn remove(&mut self, id: &str) -> Option<Binding> {
-        let Row { n, b } = self.by_id.remove(id)?;
+        let Row { n, b, .. } = self.by_id.remove(id)?;
         self.by_expiry.remove(&(b.expiration, n));
         self.order.remove(id);
         if let Some(ids) = self.by_aor.get_mut(&b.aor) {
@@ -76,7 +83,7 @@ impl Store {
     /// Change a stored binding in place (the expiry index follows; the id and
     /// AOR do not change).
     pub(crate) fn update(&mut self, id: &str, f: impl FnOnce(&mut Binding)) {
-        let Some(Row { n, b }) = self.by_id.get_mut(id) else {
+        let Some(Row { n, b, .. }) = self.by_id.get_mut(id) else {
             return;
         };
         let before = b.expiration;
@@ -95,6 +102,25 @@ impl Store {
             .into_iter()
             .flatten()
             .filter_map(|id| self.get(id))
+    }
+
+    /// One AOR's bindings in id order, each with its stored URI parsed
+    /// (`None` if it does not parse).
+    pub(crate) fn of_aor_parsed<'a>(
+        &'a self,
+        aor: &str,
+    ) -> impl Iterator<Item = (&'a Binding, Option<Arc<Uri>>)> + 'a {
+        self.by_aor
+            .get(aor)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.by_id.get(id))
+            .map(|r| {
+                let parsed = r
+                    .parsed
+                    .get_or_init(|| Uri::parse(&r.b.uri).ok().map(Arc::new));
+                (&r.b, parsed.clone())
+            })
     }
 
     /// Ids of the bindings whose stored expiry (× 1000) is at or before

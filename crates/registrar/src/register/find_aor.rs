@@ -17,13 +17,18 @@ pub fn find_aor_name(
     aors: &[String],
     aliases: &std::collections::BTreeMap<String, String>,
 ) -> Option<String> {
-    let id_domain = format!("{user}@{domain}");
-    if let Some(a) = aors.iter().find(|a| !a.is_empty() && **a == id_domain) {
+    // `a == format!("{user}@{domain}")`, without building the string.
+    let is = |a: &str, domain: &str| {
+        a.len() == user.len() + 1 + domain.len()
+            && a.starts_with(user)
+            && a[user.len()..].starts_with('@')
+            && a.ends_with(domain)
+    };
+    if let Some(a) = aors.iter().find(|a| !a.is_empty() && is(a, domain)) {
         return Some(a.clone());
     }
     if let Some(target) = aliases.get(domain) {
-        let id_alias = format!("{user}@{target}");
-        if let Some(a) = aors.iter().find(|a| !a.is_empty() && **a == id_alias) {
+        if let Some(a) = aors.iter().find(|a| !a.is_empty() && is(a, target)) {
             return Some(a.clone());
         }
     }
@@ -92,10 +97,10 @@ impl Registrar {
         to: &Uri,
         req: &aorlab_sip::Message,
     ) -> Option<String> {
-        let mut user = to.user.clone().unwrap_or_default();
+        let mut user = to.user.as_deref().unwrap_or_default();
         if self.config.global.ignore_uri_user_options {
             if let Some(i) = user.find(';') {
-                user.truncate(i);
+                user = &user[..i];
             }
         }
         // Before 13.30/16.7 the alias was written into the wrong buffer, so the
@@ -106,7 +111,7 @@ impl Registrar {
         } else {
             &no_aliases
         };
-        let by_to = || find_aor_name(&user, to.host.as_str(), &endpoint.aors, aliases);
+        let by_to = || find_aor_name(user, to.host.as_str(), &endpoint.aors, aliases);
         let by_auth = || {
             req.headers.all("Authorization").find_map(|h| {
                 // the scheme compares case-insensitively (`pj_stricmp2(scheme, "digest")`)
