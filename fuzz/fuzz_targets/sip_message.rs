@@ -2,10 +2,14 @@
 //! printing a parsed message gives text that parses back and prints the same.
 #![no_main]
 
-use aorlab_sip::{parse_contact_values, parse_via_values, uri_eq, Contact, Message, NameAddr, Uri, UriContext};
+use aorlab_sip::{
+    parse_contact_values, parse_via_values, uri_eq, Contact, Message, NameAddr, Uri, UriContext,
+};
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(|data: &[u8]| aorlab_fuzz::within_cpu_limit(|| check(data)));
+
+fn check(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     fragments(&text);
     for line in text.split("\r\n") {
@@ -36,7 +40,10 @@ fuzz_target!(|data: &[u8]| {
             let _ = parse_via_values(&v.to_string());
         }
     }
-    let _ = (h.from().map(|(a, _)| a.to_string()), h.to().map(|(a, _)| a.to_string()));
+    let _ = (
+        h.from().map(|(a, _)| a.to_string()),
+        h.to().map(|(a, _)| a.to_string()),
+    );
     let _ = (h.expires(), h.expires_pjsip(), h.cseq(), h.call_id());
     let _ = (h.user_agent(), h.path(), h.supported());
     if let Some(u) = m.request_uri() {
@@ -45,8 +52,12 @@ fuzz_target!(|data: &[u8]| {
     let printed = m.to_text();
     let again = Message::parse(&printed)
         .unwrap_or_else(|e| panic!("printed message does not parse back: {e:?}\n{printed:?}"));
-    assert_eq!(again.to_text(), printed, "print → parse → print changed the text");
-});
+    assert_eq!(
+        again.to_text(),
+        printed,
+        "print → parse → print changed the text"
+    );
+}
 
 fn fragments(text: &str) {
     let _ = Uri::parse(text).map(|u| u.print(UriContext::Contact));

@@ -6,6 +6,7 @@ import { type ComparePanel, mountCompare } from "./compare/index";
 import { type ControlEdit, renderControls } from "./controls/index";
 import { describeEdit } from "./controls/objects";
 import { renderDiagnosticList } from "./editor/diagnostics";
+import { loadDraft, saveDraft } from "./editor/draft";
 import { mountImport } from "./import/index";
 import { createEditor, type PlacedDiagnostic, type ScenarioEditor } from "./editor/index";
 import { AddressBar, copyText, embedCode, pageUrl, store } from "./share/index";
@@ -13,7 +14,6 @@ import type { Trace } from "./types";
 import { mountViews, type PanelName, type Views } from "./views";
 import { compileModule, loadSim, type Sim, SimWorker } from "./wasm";
 
-const TEXT_KEY = "aorlab.scenario";
 const WRAP_KEY = "aorlab.editor.wrap";
 const TAB_KEY = "aorlab.editor.tab-indents";
 const PREVIOUS_KEY = "aorlab.scenario.before-link";
@@ -87,8 +87,9 @@ async function runNow(panic = false): Promise<void> {
   debounce = null;
   const text = editor.text();
   const asked = performance.now();
-  const reply = await worker.run(text, panic);
+  const reply = await worker.run(text, panic, !isQuick(text));
   if (reply.kind === "superseded") return;
+  if (reply.kind === "done" && reply.controls) showControls({ ...reply.controls, releases: sim.releases }, false);
   if (reply.kind === "crash") {
     showFailure(reply.message);
     document.body.dataset.runs = String(++runs);
@@ -131,18 +132,51 @@ function scheduleRun(): void {
   debounce = window.setTimeout(() => void runNow(), DEBOUNCE_MS);
 }
 
-function currentLink(): string {
-  const t = trace ? views.cursor() : undefined;
-  return sim.encodeLink(editor.text(), t, views.panel());
+/**
+ * Short enough to read on the page's own thread at every keystroke (controls, link). A longer
+ * text cannot travel in a link anyway (it unpacks to at most `link_text_bytes`, and a
+ * JavaScript string is never longer than its UTF-8 bytes); its controls are read by the
+ * worker with the run.
+ */
+function isQuick(text: string): boolean {
+  return text.length <= sim.limits.link_text_bytes;
 }
 
+/** The share link's fragment, or why this text cannot have one (the limit, named). */
+function currentLink(): { fragment: string } | { tooLong: () => string } {
+  const text = editor.text();
+  const { link_chars, link_text_bytes } = sim.limits;
+  const kb = (n: number) => `${Math.ceil(n / 1024).toLocaleString("en")} KB`;
+  if (!isQuick(text)) {
+    // Said only when asked (Copy link): counting the bytes of 5 MB is not free.
+    return { tooLong: () => `This scenario is too long for a share link: ${kb(new TextEncoder().encode(text).length)} of text, and a link carries at most ${kb(link_text_bytes)}.` };
+  }
+  const t = trace ? views.cursor() : undefined;
+  const fragment = sim.encodeLink(text, t, views.panel());
+  if (fragment.length > link_chars) {
+    return { tooLong: () => `This scenario is too long for a share link: packed, its link has ${fragment.length.toLocaleString("en")} characters, and links are limited to ${link_chars.toLocaleString("en")}.` };
+  }
+  return { fragment };
+}
+
+/** The address bar follows the text; a text too long for a link leaves it without one. */
 function followAddress(): void {
-  address.follow(currentLink);
+  address.follow(() => {
+    const link = currentLink();
+    return "fragment" in link ? link.fragment : "";
+  });
+}
+
+function showControls(controls: ReturnType<Sim["controls"]>, force: boolean): void {
+  renderControls(byId("controls"), controls, applyControl, force);
 }
 
 function refreshControls(force = false): void {
+  // A long text's controls are read by the worker with the run (and not copied out here).
+  if (editor.view.state.doc.length > sim.limits.link_text_bytes) return;
+  const text = editor.text();
   try {
-    renderControls(byId("controls"), sim.controls(editor.text()), applyControl, force);
+    showControls(sim.controls(text), force);
   } catch (error) {
     console.warn("aorlab: controls", error);
   }
@@ -175,7 +209,7 @@ function applyControl(edit: ControlEdit): void {
 }
 
 function onTextChange(text: string): void {
-  if (!store.set(TEXT_KEY, text)) document.body.dataset.storage = "unavailable";
+  saveDraft(text);
   refreshControls();
   scheduleRun();
   followAddress();
@@ -262,8 +296,7 @@ function undoOnce(): void {
 }
 
 /** The text to start with: a link in the address, else the saved text, else the demo. */
-function initialText(): { text: string; t: number | null; panel: string | null } {
-  const saved = store.get(TEXT_KEY);
+function initialText(saved: string | null): { text: string; t: number | null; panel: string | null } {
   const hash = location.hash.replace(/^#/, "");
   if (hash) {
     const decoded = sim.decodeLink(hash);
@@ -293,7 +326,7 @@ async function start(): Promise<void> {
   worker = new SimWorker(module);
   byId<HTMLElement>("version").textContent = `aorlab ${sim.version}`;
 
-  const first = initialText();
+  const first = initialText(await loadDraft());
   const panel = (["contacts", "ladder", "log"] as const).find((p) => p === first.panel);
   views = mountViews(byId("views"), {
     ...(panel ? { panel } : {}),
@@ -320,26 +353,37 @@ async function start(): Promise<void> {
   const shareUrl = byId<HTMLInputElement>("share-url");
   const confirm = (message: string, value: string) => {
     done.textContent = message;
+    done.dataset.kind = "ok";
     shareUrl.value = value;
     shareUrl.hidden = false;
     window.setTimeout(() => {
       if (done.textContent === message) done.textContent = "";
     }, 4000);
   };
+  const refuse = (message: string) => {
+    done.textContent = message;
+    done.dataset.kind = "problem";
+    shareUrl.value = "";
+    shareUrl.hidden = true;
+  };
   byId("copy-link").addEventListener("click", async () => {
     address.flush();
-    const link = `${pageUrl("")}#${currentLink()}`;
+    const made = currentLink();
+    if ("tooLong" in made) return refuse(made.tooLong());
+    const link = `${pageUrl("")}#${made.fragment}`;
     confirm((await copyText(link)) ? "Link copied ✓" : "Copy this link:", link);
   });
   byId("copy-embed").addEventListener("click", async () => {
-    const code = embedCode(currentLink(), trace?.title ?? "");
+    const made = currentLink();
+    if ("tooLong" in made) return refuse(made.tooLong());
+    const code = embedCode(made.fragment, trace?.title ?? "");
     confirm((await copyText(code)) ? "Embed code copied ✓" : "Copy this code:", code);
   });
 
   // A link pasted into this tab's address bar changes only the fragment: open it.
-  window.addEventListener("hashchange", () => {
+  window.addEventListener("hashchange", async () => {
     const before = editor.text();
-    const next = initialText();
+    const next = initialText(await loadDraft());
     if (next.text === before) return;
     editor.replace(next.text);
     void runNow().then(() => {
@@ -376,6 +420,7 @@ async function start(): Promise<void> {
       run: () => runNow(),
       panicForTest: () => runNow(true),
       restarts: () => worker.restarts,
+      limits: () => sim.limits,
       views: () => views as { panel(): string; cursor(): number; setCursor(ms: number): void; setPanel(p: PanelName): void },
     },
   });

@@ -84,8 +84,22 @@ export interface DecodedLink {
   problem: string | null;
 }
 
+/** The limits the parser and the link codec enforce (limits() in wasm). */
+export interface Limits {
+  devices: number;
+  events: number;
+  duration_ms: number;
+  /** Characters of a share link's fragment. */
+  link_chars: number;
+  /** UTF-8 bytes of text a share link may unpack to. */
+  link_text_bytes: number;
+}
+
 export interface Sim {
   version: string;
+  limits: Limits;
+  /** The version menu. */
+  releases: AsteriskRelease[];
   module: WebAssembly.Module;
   demoScenario(): string;
   run(text: string): RunOutcome;
@@ -117,6 +131,8 @@ export async function loadSim(module?: WebAssembly.Module): Promise<Sim> {
   const releases = glue.asterisk_releases() as AsteriskRelease[];
   return {
     version: glue.version(),
+    limits: glue.limits() as Limits,
+    releases,
     module: compiled,
     demoScenario: () => glue.demo_scenario(),
     run: (text: string) => glue.run_scenario(text) as RunOutcome,
@@ -133,7 +149,7 @@ export async function loadSim(module?: WebAssembly.Module): Promise<Sim> {
 
 /** What a run in the worker gives back. */
 export type RunReply =
-  | { kind: "done"; outcome: RunOutcome; ms: number }
+  | { kind: "done"; outcome: RunOutcome; ms: number; controls?: Controls }
   | { kind: "crash"; message: string }
   | { kind: "superseded" };
 
@@ -148,7 +164,7 @@ const RUN_LIMIT_MS = 20_000;
 export class SimWorker {
   private worker: Worker | null = null;
   private busy: { resolve: (r: RunReply) => void; timer: number } | null = null;
-  private waiting: { text: string; panic: boolean; resolve: (r: RunReply) => void } | null = null;
+  private waiting: { text: string; panic: boolean; controls: boolean; resolve: (r: RunReply) => void } | null = null;
   private nextId = 1;
   restarts = 0;
 
@@ -157,10 +173,11 @@ export class SimWorker {
     this.worker = this.start();
   }
 
-  run(text: string, panic = false): Promise<RunReply> {
+  /** `controls`: also read the quick controls there (for texts too long to read on the page's thread). */
+  run(text: string, panic = false, controls = false): Promise<RunReply> {
     return new Promise((resolve) => {
       this.waiting?.resolve({ kind: "superseded" });
-      this.waiting = { text, panic, resolve };
+      this.waiting = { text, panic, controls, resolve };
       this.pump();
     });
   }
@@ -169,8 +186,9 @@ export class SimWorker {
     const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "aorlab-sim" });
     worker.postMessage({ type: "init", module: this.module });
     worker.onmessage = (event: MessageEvent) => {
-      const msg = event.data as { type: string; outcome?: RunOutcome; ms?: number; message?: string };
-      if (msg.type === "result") this.finish({ kind: "done", outcome: msg.outcome!, ms: msg.ms ?? 0 }, false);
+      const msg = event.data as { type: string; outcome?: RunOutcome; ms?: number; message?: string; controls?: Controls };
+      if (msg.type === "result")
+        this.finish({ kind: "done", outcome: msg.outcome!, ms: msg.ms ?? 0, ...(msg.controls ? { controls: msg.controls } : {}) }, false);
       else if (msg.type === "crash") this.finish({ kind: "crash", message: msg.message ?? "unknown error" }, true);
     };
     worker.onerror = (event: ErrorEvent) => {
@@ -204,6 +222,6 @@ export class SimWorker {
       RUN_LIMIT_MS,
     );
     this.busy = { resolve: job.resolve, timer };
-    this.worker.postMessage({ type: job.panic ? "panic" : "run", id: this.nextId++, text: job.text });
+    this.worker.postMessage({ type: job.panic ? "panic" : "run", id: this.nextId++, text: job.text, controls: job.controls });
   }
 }

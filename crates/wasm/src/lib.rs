@@ -236,6 +236,30 @@ pub fn decode_link(fragment: &str) -> Result<JsValue, JsError> {
     to_js(&sim::link::decode(sim::link::fragment_of(fragment)))
 }
 
+/// The limits the parser and the link codec enforce (aorlab-sim), for the page to name them.
+#[derive(Serialize)]
+struct Limits {
+    devices: usize,
+    events: usize,
+    duration_ms: u64,
+    /// Characters of a share link's fragment.
+    link_chars: usize,
+    /// UTF-8 bytes of text (with its view line) a share link may inflate to.
+    link_text_bytes: usize,
+}
+
+/// `{ devices, events, duration_ms, link_chars, link_text_bytes }`.
+#[wasm_bindgen]
+pub fn limits() -> Result<JsValue, JsError> {
+    to_js(&Limits {
+        devices: sim::MAX_DEVICES,
+        events: sim::MAX_EVENTS,
+        duration_ms: sim::MAX_DURATION_MS,
+        link_chars: sim::link::MAX_LINK_CHARS,
+        link_text_bytes: sim::link::MAX_INFLATED_BYTES,
+    })
+}
+
 /// Panics on purpose: lets the page's tests check that a panic inside wasm is caught,
 /// shown, and survived. Never called by the page itself.
 #[wasm_bindgen]

@@ -4,7 +4,7 @@
 //! cargo xtask build                       release wasm + page into www/dist
 //! cargo xtask serve [--port 8080] [--host 127.0.0.1] [--watch] [--no-build]
 //! cargo xtask test [STEP…]                everything CI runs (installs what is missing)
-//! cargo xtask fuzz [--seconds N] [--timeout S] [--merge] [TARGET…]   coverage-guided fuzzing (stable)
+//! cargo xtask fuzz [--seconds N] [--runs N] [--timeout S] [--merge] [TARGET…]   coverage-guided fuzzing (stable)
 //! ```
 
 mod build;
@@ -33,8 +33,11 @@ commands:
   fuzz [TARGET…]        coverage-guided fuzzing with libFuzzer on stable Rust;
                         targets: sip_message pjsip_conf scenario link pipeline
       --seconds <n>     how long each target runs                         [60]
-      --timeout <n>     seconds one input may take before it counts as a hang [1]
-      --merge           minimise what was found into fuzz/corpus/<target>
+      --runs <n>        stop a target sooner, after n executions
+      --timeout <n>     wall-clock seconds before an input counts as stuck  [10]
+                        (a hang is > 1 s of CPU, checked inside each target)
+      --merge           minimise the committed seeds in fuzz/corpus/<target>, keeping
+                        their coverage (libFuzzer -merge=1; with --seconds 0 only that)
   help                  this text
 ";
 

@@ -27,19 +27,28 @@ export interface OptionSpec {
 
 const TYPES = ["aor", "endpoint", "transport", "global", "domain_alias", "auth", "identify"];
 
-/** Is line `n` (1-based) inside the pjsip.conf block? And the section type there. */
+/** How far back completion looks for the block and section it is in. */
+const LOOK_BACK_LINES = 5_000;
+
+/**
+ * Is line `n` (1-based) inside the pjsip.conf block? And the section type there. Looks back
+ * from `n` to the nearest block edge (at most LOOK_BACK_LINES: scanning from line 1 at every
+ * keystroke cost tens of milliseconds at the end of a 100,000-line text); past that it judges
+ * by the line itself (`key = value` or `[section]` is pjsip.conf).
+ */
 function confContext(state: EditorState, n: number): { inConf: boolean; section: string | null } {
-  let inConf = false;
+  let inConf: boolean | null = null;
   let sectionStart = -1;
-  for (let i = 1; i < n; i++) {
+  for (let i = n - 1; i >= Math.max(1, n - LOOK_BACK_LINES); i--) {
     const text = state.doc.line(i).text;
-    if (!inConf && /^\s*pjsip\.conf\s*\{/.test(text)) inConf = true;
-    else if (inConf && /^\s*\}\s*$/.test(text)) inConf = false;
-    else if (inConf && /^\s*\[/.test(text)) sectionStart = i;
+    if (/^\s*\}\s*$/.test(text)) inConf = false;
+    else if (/^\s*pjsip\.conf\s*\{/.test(text)) inConf = true;
+    else if (/^\s*\[/.test(text) && sectionStart < 0) sectionStart = i;
+    if (inConf !== null) break;
   }
-  if (!inConf) return { inConf, section: null };
-  if (sectionStart < 0) return { inConf, section: null };
-  for (let i = sectionStart + 1; i <= state.doc.lines; i++) {
+  if (inConf === null) inConf = n > LOOK_BACK_LINES && /^\s*(\[|[\w.-]+\s*=)/.test(state.doc.line(n).text);
+  if (!inConf || sectionStart < 0) return { inConf, section: null };
+  for (let i = sectionStart + 1; i <= Math.min(state.doc.lines, sectionStart + LOOK_BACK_LINES); i++) {
     const text = state.doc.line(i).text;
     if (/^\s*[[}]/.test(text)) break;
     const m = /^\s*type\s*=\s*([\w-]+)/.exec(text);

@@ -1,5 +1,7 @@
 // The list of diagnostics under the editor: each one a button that moves the cursor there.
 // Problems that only follow from another are folded under it ("and 8 more caused by this").
+// A pasted file can have tens of thousands of problems: the first LISTED are listed and the
+// rest counted (drawing 56,000 items froze the page for seconds after every keystroke).
 
 import type { PlacedDiagnostic } from "./index";
 
@@ -29,12 +31,15 @@ function item(d: PlacedDiagnostic, goTo: (line: number, col: number) => void): H
     const summary = document.createElement("summary");
     summary.textContent = `and ${more.length} more caused by this`;
     const ul = document.createElement("ul");
-    for (const f of more) ul.append(item(f, goTo));
+    for (const f of more.slice(0, LISTED)) ul.append(item(f, goTo));
     details.append(summary, ul);
     li.append(details);
   }
   return li;
 }
+
+/** How many problems the list shows; the rest are counted in its last line. */
+export const LISTED = 100;
 
 export function renderDiagnosticList(
   root: HTMLElement,
@@ -46,6 +51,12 @@ export function renderDiagnosticList(
   if (list.length === 0) return;
   const ul = document.createElement("ul");
   ul.className = "diagnostics";
-  for (const d of list) ul.append(item(d, goTo));
+  for (const d of list.slice(0, LISTED)) ul.append(item(d, goTo));
+  if (list.length > LISTED) {
+    const rest = document.createElement("li");
+    rest.className = "diagnostic unlisted";
+    rest.textContent = `and ${list.length - LISTED} more problems below these, not listed: fix the first ones (they often cause the rest)`;
+    ul.append(rest);
+  }
   root.append(ul);
 }

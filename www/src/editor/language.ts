@@ -130,6 +130,16 @@ function scenarioToken(stream: StringStream, state: State): string | null {
   }
   const index = state.word++;
   if (index === 0) {
+    // A pjsip.conf line with no `pjsip.conf {` seen above it: an `asterisk reload {` block, or
+    // a long text that CodeMirror started parsing where it is shown (past 100,000 lines it
+    // skips ahead with a fresh state). Coloured as pjsip.conf, not as an invalid statement;
+    // the Rust parser is the judge.
+    if (stream.match(/^(\[|[\w.-]+\s*=)/, false)) {
+      state.conf = true;
+      state.value = false;
+      return confToken(stream, state);
+    }
+    if (stream.match(/^\}\s*$/)) return "brace";
     const m = stream.match(/^\S+/) as RegExpMatchArray | null;
     const word = m ? m[0] : "";
     state.head = word;

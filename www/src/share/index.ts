@@ -75,7 +75,8 @@ export class AddressBar {
     this.last = Date.now();
     const fragment = make();
     try {
-      history.replaceState(history.state, "", `#${fragment}`);
+      // No fragment (a text too long for a link): no stale link either.
+      history.replaceState(history.state, "", fragment ? `#${fragment}` : `${location.pathname}${location.search}`);
     } catch {
       // A sandboxed or odd context may refuse; the Copy link button still works.
     }

@@ -347,9 +347,52 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     within(a, b, usize::MAX).unwrap_or(usize::MAX)
 }
 
-/// The distance when it is at most `max`; stops at the first row that is already further
-/// (hints are computed for every unknown word of a pasted file, so this must stay cheap).
+/// The distance when it is at most `max` (hints are computed for every unknown word of a
+/// pasted file, so this must stay cheap).
 fn within(a: &str, b: &str, max: usize) -> Option<usize> {
+    let d = if b.is_ascii() && (1..=64).contains(&b.len()) {
+        bit_parallel(a, b.as_bytes())
+    } else {
+        table(a, b, max)?
+    };
+    Some(d).filter(|d| *d <= max)
+}
+
+/// Myers' bit-vector edit distance in Hyyrö's form for whole strings (Hyyrö 2001, "Explaining
+/// and extending the bit-parallel approximate string matching algorithm of Myers"): the
+/// column of the distance table for `b` (≤ 64 ASCII bytes) is kept as +1/−1 bit vectors and
+/// advanced one character of `a` at a time, a few word operations per character instead of
+/// `b.len()` cells (option names are all short ASCII).
+fn bit_parallel(a: &str, b: &[u8]) -> usize {
+    let mut peq = [0u64; 128];
+    for (j, &c) in b.iter().enumerate() {
+        peq[usize::from(c)] |= 1 << j;
+    }
+    let last = 1u64 << (b.len() - 1);
+    let (mut pv, mut mv, mut score) = (!0u64, 0u64, b.len());
+    for ca in a.chars() {
+        let eq = if ca.is_ascii() { peq[ca as usize] } else { 0 };
+        let xv = eq | mv;
+        let xh = ((eq & pv).wrapping_add(pv) ^ pv) | eq;
+        let ph = mv | !(xh | pv);
+        let mh = pv & xh;
+        if ph & last != 0 {
+            score += 1;
+        } else if mh & last != 0 {
+            score -= 1;
+        }
+        // Row 0 of the table grows by one per character of `a`: a +1 enters at the bottom.
+        let ph = (ph << 1) | 1;
+        let mh = mh << 1;
+        pv = mh | !(xv | ph);
+        mv = ph & xv;
+    }
+    score
+}
+
+/// The plain table, row by row, for long or non-ASCII candidates; stops at the first row
+/// that is already further than `max`.
+fn table(a: &str, b: &str, max: usize) -> Option<usize> {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = Vec::with_capacity(b.len() + 1);
@@ -378,4 +421,62 @@ pub fn nearest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
         .filter_map(|c| Some((within(word, c, 2.max(c.len() / 4))?, c)))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{bit_parallel, table};
+
+    /// Every string over a small alphabet (with a non-ASCII letter) up to length `n`.
+    fn all_strings(n: usize) -> Vec<String> {
+        let mut out = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..n {
+            last = last
+                .iter()
+                .flat_map(|s| ['a', 'b', 'é'].map(|c| format!("{s}{c}")))
+                .collect();
+            out.extend(last.iter().cloned());
+        }
+        out
+    }
+
+    #[test]
+    fn bit_parallel_distance_equals_the_table_on_all_short_strings() {
+        let words = all_strings(4);
+        for a in &words {
+            for b in words.iter().filter(|b| b.is_ascii() && !b.is_empty()) {
+                assert_eq!(
+                    bit_parallel(a, b.as_bytes()),
+                    table(a, b, usize::MAX).unwrap(),
+                    "{a:?} vs {b:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn bit_parallel_distance_equals_the_table_up_to_64_characters() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        for _ in 0..2_000 {
+            let (a_len, b_len) = (next(80), 1 + next(64));
+            let a: String = (0..a_len)
+                .map(|_| b"abcdefgh_"[next(9) as usize] as char)
+                .collect();
+            let b: String = (0..b_len)
+                .map(|_| b"abcdefgh_"[next(9) as usize] as char)
+                .collect();
+            assert_eq!(
+                bit_parallel(&a, b.as_bytes()),
+                table(&a, &b, usize::MAX).unwrap(),
+                "{a:?} vs {b:?}"
+            );
+        }
+    }
 }
