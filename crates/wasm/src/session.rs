@@ -1,0 +1,150 @@
+//! A run the page's worker drives in slices and then questions: `Session` keeps the scenario
+//! running (or its finished trace) in wasm memory, so progress can be posted between slices,
+//! a cancel is a terminated worker, and the page receives only what it draws.
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use aorlab_sim as sim;
+
+use crate::queries::{Finished, RecordQuery};
+use crate::{install_panic_hook, to_js};
+
+/// How far a run has got: simulated time reached of the time asked for.
+#[derive(Serialize)]
+struct Progress {
+    at_ms: u64,
+    until_ms: u64,
+    events: u64,
+    done: bool,
+}
+
+enum Stage {
+    /// Parsed, not yet run.
+    Ready {
+        scenario: Box<sim::Scenario>,
+        warnings: Vec<sim::Diagnostic>,
+    },
+    Done(Box<Finished>),
+    /// The text did not parse.
+    Refused(Vec<sim::Diagnostic>),
+    /// Only while a stage is being replaced.
+    Gone,
+}
+
+#[wasm_bindgen]
+pub struct Session {
+    stage: Stage,
+    until_ms: u64,
+    events: u64,
+}
+
+fn done(s: &Session) -> Result<&Finished, JsError> {
+    match &s.stage {
+        Stage::Done(f) => Ok(f),
+        _ => Err(JsError::new("aorlab: the run has not finished")),
+    }
+}
+
+#[wasm_bindgen]
+impl Session {
+    /// Parses the text; `problems()` says whether it can run.
+    #[wasm_bindgen(constructor)]
+    pub fn new(text: &str) -> Session {
+        install_panic_hook();
+        match sim::parse(text) {
+            Ok((scenario, warnings)) => Session {
+                until_ms: scenario.until,
+                stage: Stage::Ready {
+                    scenario: Box::new(scenario),
+                    warnings,
+                },
+                events: 0,
+            },
+            Err(problems) => Session {
+                stage: Stage::Refused(problems),
+                until_ms: 0,
+                events: 0,
+            },
+        }
+    }
+
+    /// The errors that stop this text from running, or `null`.
+    pub fn problems(&self) -> Result<JsValue, JsError> {
+        match &self.stage {
+            Stage::Refused(p) => to_js(p),
+            _ => Ok(JsValue::NULL),
+        }
+    }
+
+    /// Runs at most `max_events` more events; `{ at_ms, until_ms, events, done }`.
+    pub fn advance(&mut self, max_events: u32) -> Result<JsValue, JsError> {
+        let _ = max_events;
+        if let Stage::Ready { .. } = self.stage {
+            let Stage::Ready { scenario, warnings } =
+                std::mem::replace(&mut self.stage, Stage::Gone)
+            else {
+                unreachable!("matched above")
+            };
+            let trace = sim::World::new(*scenario).run(warnings);
+            self.events = trace.records.len() as u64;
+            self.stage = Stage::Done(Box::new(Finished::new(trace, self.until_ms)));
+        }
+        let at_ms = match &self.stage {
+            Stage::Done(f) => f.trace.end_ms,
+            _ => 0,
+        };
+        to_js(&Progress {
+            at_ms,
+            until_ms: self.until_ms,
+            events: self.events,
+            done: !matches!(self.stage, Stage::Ready { .. }),
+        })
+    }
+
+    /// The finished run for the views, without its records (see `queries::RunView`).
+    pub fn view(&self) -> Result<JsValue, JsError> {
+        to_js(&done(self)?.view())
+    }
+
+    /// The contacts and dial strings at `t`, those matching `filter`, at most `limit` each.
+    pub fn state_at(&self, t: f64, filter: &str, limit: u32) -> Result<JsValue, JsError> {
+        let t = if t.is_finite() { t.max(0.0) as u64 } else { 0 };
+        to_js(&done(self)?.state_at(t, &filter.to_lowercase(), limit as usize))
+    }
+
+    /// Records around a moment: `{ filter, around_ms, before, after }` →
+    /// `{ items: [{ index, record }], matched, total, first, at }`.
+    pub fn records(&mut self, query: JsValue) -> Result<JsValue, JsError> {
+        let mut q: RecordQuery = serde_wasm_bindgen::from_value(query)
+            .map_err(|e| JsError::new(&format!("aorlab: a bad record query: {e}")))?;
+        q.filter.text = q.filter.text.to_lowercase();
+        match &mut self.stage {
+            Stage::Done(f) => to_js(&f.records(&q)),
+            _ => Err(JsError::new("aorlab: the run has not finished")),
+        }
+    }
+
+    /// One record by its index, or `null`.
+    pub fn record(&self, index: u32) -> Result<JsValue, JsError> {
+        to_js(&done(self)?.record(index))
+    }
+
+    /// The timeline's marker rows between `from` and `to` (see `queries::MarkerRow`).
+    pub fn markers(
+        &self,
+        from: f64,
+        to: f64,
+        buckets: u32,
+        max_items: u32,
+    ) -> Result<JsValue, JsError> {
+        let from = from.max(0.0) as u64;
+        let to = (to.max(0.0) as u64).max(from);
+        to_js(&done(self)?.markers(from, to, buckets, max_items))
+    }
+
+    /// The next moment something happened after `t` (`dir` > 0) or the last one before it.
+    pub fn step(&self, t: f64, dir: i32) -> Result<f64, JsError> {
+        Ok(done(self)?.step(t.max(0.0) as u64, dir) as f64)
+    }
+}
