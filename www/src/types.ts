@@ -180,3 +180,93 @@ export interface Trace {
 export type RunOutcome =
   | { ok: true; trace: Trace }
   | { ok: false; diagnostics: Diagnostic[] };
+
+// ---- What a Session (crates/wasm/src/session.rs, queries.rs) answers ----
+
+/** How far a run has got. */
+export interface Progress {
+  at_ms: number;
+  until_ms: number;
+  events: number;
+  done: boolean;
+}
+
+/** A finished run as the views hold it: the trace without its records (the worker keeps
+ * those and answers windowed queries). */
+export interface RunView {
+  title: string;
+  lesson: string;
+  version: string;
+  end_ms: number;
+  /** Where the scenario asked to stop: above end_ms when the work budget cut the run. */
+  until_ms: number;
+  epoch_ms: number;
+  record_count: number;
+  message_count: number;
+  bindings: BindingLife[];
+  reachability: Span[];
+  counts: CountPoint[];
+  /** Worst first. */
+  devices: DeviceSummary[];
+  warnings: Diagnostic[];
+  /** [device, NAT] for every device behind a NAT. */
+  nat_of: [string, string][];
+  device_names: string[];
+  aors: string[];
+  kinds: string[];
+}
+
+export interface RecordFilter {
+  device?: string;
+  aor?: string;
+  kind?: string;
+  text?: string;
+  messages?: boolean;
+}
+
+export interface RecordQuery {
+  filter?: RecordFilter;
+  around_ms: number;
+  before: number;
+  after: number;
+}
+
+export interface Indexed {
+  index: number;
+  record: TraceRecord;
+}
+
+export interface RecordWindow {
+  items: Indexed[];
+  matched: number;
+  total: number;
+  /** Position among the matches of items[0]. */
+  first: number;
+  /** Position of the last match at or before around_ms (−1: none). */
+  at: number;
+}
+
+export interface DialEntry {
+  endpoint: string;
+  value: string;
+}
+
+export interface StateWindow {
+  at_ms: number;
+  contacts: ContactRow[];
+  contacts_total: number;
+  contacts_matched: number;
+  dial: DialEntry[];
+  dial_total: number;
+  dial_matched: number;
+  show_contacts: string | null;
+}
+
+export type MarkerKey = "rejected" | "nat-forgot" | "nat" | "connection" | "asterisk" | "dial" | "qualify";
+
+export interface MarkerRow {
+  key: MarkerKey;
+  total: number;
+  items: Indexed[] | null;
+  counts: number[] | null;
+}

@@ -1,39 +1,95 @@
-// The simulation's own thread: loads the wasm module the page compiled, runs scenario text,
-// posts back the outcome. A throw or a panic (a wasm trap) is reported as "crash"; the page
-// then starts a fresh worker.
+// The simulation's own thread. It loads the wasm module the page compiled, runs scenario text in
+// slices (posting progress between them) and keeps the finished run in a wasm `Session`, which
+// answers the views' queries. The page keeps two of these: one holds the run on screen, the other
+// runs the next text, so the cursor keeps working during a long run and Cancel is a terminate.
+// A throw or a panic (a wasm trap) is reported as "crash"; the page then drops this worker.
 
-import init, { panic_for_test, run_scenario } from "../dist/pkg/aorlab_wasm.js";
+import init, { panic_for_test, Session } from "../dist/pkg/aorlab_wasm.js";
+import { answer, type QueryMethod } from "./source";
+import type { Progress } from "./types";
 
-interface Request {
-  type: "init" | "run" | "panic";
-  id?: number;
-  text?: string;
-  module?: WebAssembly.Module;
-}
+export type ToWorker =
+  | { type: "init"; module: WebAssembly.Module }
+  | { type: "run"; id: number; text: string }
+  | { type: "panic"; id: number }
+  | { type: "ask"; q: number; method: QueryMethod; args: unknown[] }
+  | { type: "free" };
+
+export type FromWorker =
+  | { type: "progress"; id: number; progress: Progress }
+  | { type: "result"; id: number; outcome: { ok: true; view: unknown } | { ok: false; diagnostics: unknown }; ms: number }
+  | { type: "answer"; q: number; value?: unknown; error?: string }
+  | { type: "crash"; id?: number; message: string };
+
+/** Events per slice; progress is posted at most every PROGRESS_MS. */
+const SLICE = 20_000;
+const PROGRESS_MS = 100;
 
 const scope = self as unknown as {
-  postMessage(message: unknown): void;
-  onmessage: ((event: MessageEvent<Request>) => void) | null;
+  postMessage(message: FromWorker): void;
+  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
 };
 
 let ready: Promise<unknown> | null = null;
+let session: Session | null = null;
+
+function post(message: FromWorker): void {
+  scope.postMessage(message);
+}
+
+function run(id: number, text: string): void {
+  const started = performance.now();
+  const next = new Session(text);
+  const problems = next.problems();
+  if (problems !== null) {
+    next.free();
+    post({ type: "result", id, outcome: { ok: false, diagnostics: problems }, ms: performance.now() - started });
+    return;
+  }
+  let last = started;
+  for (;;) {
+    const progress = next.advance(SLICE) as Progress;
+    if (progress.done) break;
+    const now = performance.now();
+    if (now - last >= PROGRESS_MS) {
+      last = now;
+      post({ type: "progress", id, progress });
+    }
+  }
+  session?.free();
+  session = next;
+  post({ type: "result", id, outcome: { ok: true, view: next.view() }, ms: performance.now() - started });
+}
 
 scope.onmessage = (event) => {
   const msg = event.data;
   if (msg.type === "init") {
-    ready = init({ module_or_path: msg.module! });
-    ready.catch((error: unknown) => scope.postMessage({ type: "crash", message: describe(error) }));
+    ready = init({ module_or_path: msg.module });
+    ready.catch((error: unknown) => post({ type: "crash", message: describe(error) }));
     return;
   }
   void (async () => {
+    await ready;
+    if (msg.type === "ask") {
+      try {
+        if (!session) throw new Error("no run is kept here");
+        post({ type: "answer", q: msg.q, value: answer(session, msg.method, msg.args) });
+      } catch (error) {
+        if (error instanceof WebAssembly.RuntimeError) post({ type: "crash", message: describe(error) });
+        else post({ type: "answer", q: msg.q, error: describe(error) });
+      }
+      return;
+    }
+    if (msg.type === "free") {
+      session?.free();
+      session = null;
+      return;
+    }
     try {
-      await ready;
-      const started = performance.now();
       if (msg.type === "panic") panic_for_test();
-      const outcome = run_scenario(msg.text ?? "");
-      scope.postMessage({ type: "result", id: msg.id, outcome, ms: performance.now() - started });
+      else run(msg.id, msg.text);
     } catch (error) {
-      scope.postMessage({ type: "crash", id: msg.id, message: describe(error) });
+      post({ type: "crash", id: msg.id, message: describe(error) });
     }
   })();
 };

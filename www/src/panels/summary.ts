@@ -2,7 +2,7 @@
 // unreachable, time not registered, 403s). Each troubled phone's incidents open on demand; each
 // incident moves the cursor to where it started. Everything is read from typed fields.
 
-import { clock, duration, el } from "../render/format";
+import { clock, duration, el } from "../format";
 import type { DeviceSummary } from "../types";
 import type { Ctx } from "./shared";
 
@@ -45,7 +45,7 @@ function deviceLine(d: DeviceSummary, ctx: Ctx): HTMLLIElement {
 }
 
 export function renderSummary(root: HTMLElement, ctx: Ctx): void {
-  const trace = ctx.trace;
+  const trace = ctx.run;
   root.replaceChildren();
   const head = el("div", "summary-head");
   if (trace.title) head.append(el("h2", "summary-title", trace.title));
