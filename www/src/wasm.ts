@@ -31,7 +31,7 @@ export interface AsteriskRelease {
 /** Where a control's value comes from (crates/sim/src/edit: `Source`); lines are 1-based. */
 export type Source =
   | { from: "section"; line: number }
-  | { from: "template"; name: string; line: number; users: string[] }
+  | { from: "template"; name: string; line: number; users: string[]; user_count: number }
   | { from: "default" };
 
 export interface Setting<T> {
@@ -43,7 +43,9 @@ export interface Setting<T> {
 export interface TemplateRef {
   name: string;
   line: number;
+  /** The first ten sections that use it, and how many do. */
   users: string[];
+  user_count: number;
 }
 
 export interface AorControls {

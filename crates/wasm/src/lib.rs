@@ -12,7 +12,9 @@ use aorlab_sim as sim;
 
 mod queries;
 mod session;
+mod site;
 pub use session::Session;
+pub use site::site_scenario;
 
 /// What [`run_scenario`] returns: the trace, or the diagnostics that stopped the run.
 #[derive(Serialize)]
