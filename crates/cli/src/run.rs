@@ -1,6 +1,9 @@
 //! `aorlab run` / `check` / `presets`: scenario text to readable output.
 
-use aorlab_sim::{clock, parse, parse_duration, run_text, Diagnostic, Severity, Trace, PRESETS};
+use aorlab_sim::{
+    clock, parse, parse_duration, run_text, BindingChange, Diagnostic, RecordKind, Severity, Trace,
+    PRESETS,
+};
 
 pub fn print_diagnostics(file: &str, diags: &[Diagnostic]) -> String {
     let mut s = String::new();
@@ -30,9 +33,9 @@ pub fn render_timeline(t: &Trace, verbose: bool) -> String {
     s.push('\n');
     for r in &t.records {
         if !verbose
-            && (r.kind == "sip"
-                || r.kind == "qualify"
-                || (r.kind == "change" && r.change.as_deref() == Some("refreshed")))
+            && (r.kind == RecordKind::Sip
+                || r.kind == RecordKind::Qualify
+                || (r.kind == RecordKind::Change && r.change == Some(BindingChange::Refreshed)))
         {
             continue;
         }
@@ -46,7 +49,7 @@ pub fn render_timeline(t: &Trace, verbose: bool) -> String {
             s.push_str(&format!("{:>8}  {:<10}   log: {l}\n", "", ""));
         }
         if let Some(w) = &r.why {
-            if r.kind == "change" || r.kind == "dial" {
+            if r.kind == RecordKind::Change || r.kind == RecordKind::Dial {
                 s.push_str(&format!("{:>8}  {:<10}   why: {w}\n", "", ""));
             }
         }

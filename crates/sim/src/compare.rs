@@ -5,7 +5,7 @@
 use crate::duration::clock;
 use crate::edit::{controls, edit_global, edit_option, set_version};
 use crate::scenario::SimMs;
-use crate::trace::{Reach, Trace};
+use crate::trace::{Reach, RecordKind, Trace};
 use aorlab_registrar::config::options;
 use serde::Serialize;
 
@@ -204,7 +204,7 @@ pub fn outcome(t: &Trace) -> Outcome {
     total.dials_ringing_nobody = t
         .records
         .iter()
-        .filter(|r| r.kind == "dial" && r.devices.is_empty())
+        .filter(|r| r.kind == RecordKind::Dial && r.devices.is_empty())
         .count() as u32;
     total.stale_bindings_at_end = t
         .final_state

@@ -22,11 +22,10 @@ pub use presets::{preset, Preset, DEMO_SCENARIO, PRESETS};
 pub use scenario::*;
 pub use site::{site_scenario, SiteSpec, MAX_SITE_NATS};
 pub use trace::*;
-pub use world::{World, ASTERISK_IP, DELAY_MS, EPOCH_MS};
+pub use world::{Progress, Run, World, ASTERISK_IP, DELAY_MS, EPOCH_MS};
 
 /// Parse and run a scenario. Errors (with line:column) stop the run; warnings
 /// travel in `Trace::warnings`.
 pub fn run_text(text: &str) -> Result<Trace, Vec<Diagnostic>> {
-    let (sc, warnings) = parse(text)?;
-    Ok(World::new(sc).run(warnings))
+    Ok(Run::new(text)?.finish())
 }

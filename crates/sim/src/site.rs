@@ -101,6 +101,7 @@ pub fn site_scenario(s: &SiteSpec) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::{BindingChange, RecordKind};
 
     fn spec(phones: usize, nats: usize) -> SiteSpec {
         SiteSpec {
@@ -123,7 +124,7 @@ mod tests {
             assert!(
                 t.records
                     .iter()
-                    .any(|r| r.change.as_deref() == Some("added") && r.summary.contains(&n)),
+                    .any(|r| r.change == Some(BindingChange::Added) && r.summary.contains(&n)),
                 "{n} never added"
             );
         }
@@ -131,8 +132,8 @@ mod tests {
         assert!(t
             .records
             .iter()
-            .any(|r| r.kind == "nat" && r.actor == "nat01"));
-        assert!(t.records.iter().any(|r| r.kind == "asterisk"));
+            .any(|r| r.kind == RecordKind::Nat && r.actor == "nat01"));
+        assert!(t.records.iter().any(|r| r.kind == RecordKind::Asterisk));
     }
 
     #[test]

@@ -9,14 +9,112 @@ pub struct SipText {
     pub to: String,
     pub first_line: String,
     pub text: String,
+    /// The request's method, or the answered request's (CSeq) for a response.
+    pub method: String,
+    /// A response's status code (`None` for a request).
+    pub code: Option<u16>,
+}
+
+/// What a record is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    /// A SIP message between a phone and Asterisk.
+    Sip,
+    /// The registrar changed (or refused to change) a binding.
+    Change,
+    /// A phone did something (registered, retries, gave up, reboots, moves …).
+    Device,
+    Nat,
+    Connection,
+    /// Asterisk restarts, boots or reloads.
+    Asterisk,
+    /// A phone became reachable, stale, unregistered …
+    Reachability,
+    /// PJSIP_DIAL_CONTACTS was read.
+    Dial,
+    /// Asterisk's OPTIONS to a contact, or a contact's status moving.
+    Qualify,
+}
+
+/// What a registrar change did to a binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BindingChange {
+    Added,
+    Refreshed,
+    Removed,
+    Rejected,
+    Ignored,
+}
+
+/// How a binding's life ended (or `Present`: it still exists at the end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum EndedBy {
+    /// The sweep (or its own timer) deleted it after its grant ran out.
+    #[serde(rename = "expired")]
+    Expired,
+    /// It had expired; the first read of its AOR deleted it.
+    #[serde(rename = "deleted on read")]
+    DeletedOnRead,
+    #[serde(rename = "remove existing")]
+    RemoveExisting,
+    #[serde(rename = "remove unavailable")]
+    RemoveUnavailable,
+    /// Its connection closed (the monitor removed it).
+    #[serde(rename = "connection closed")]
+    ConnectionClosed,
+    #[serde(rename = "pruned at boot")]
+    PrunedAtBoot,
+    /// The phone asked (Expires 0 or Contact: *).
+    #[serde(rename = "request")]
+    Request,
+    #[serde(rename = "registration failure")]
+    RegistrationFailure,
+    /// Still stored when the run ended.
+    #[serde(rename = "present")]
+    Present,
+}
+
+impl EndedBy {
+    /// The words the JSON uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndedBy::Expired => "expired",
+            EndedBy::DeletedOnRead => "deleted on read",
+            EndedBy::RemoveExisting => "remove existing",
+            EndedBy::RemoveUnavailable => "remove unavailable",
+            EndedBy::ConnectionClosed => "connection closed",
+            EndedBy::PrunedAtBoot => "pruned at boot",
+            EndedBy::Request => "request",
+            EndedBy::RegistrationFailure => "registration failure",
+            EndedBy::Present => "present",
+        }
+    }
+}
+
+impl std::fmt::Display for EndedBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One binding `PJSIP_DIAL_CONTACTS(endpoint)` dials (from the registrar's view:
+/// not Unreachable, in Asterisk's retrieval order).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DialTarget {
+    pub endpoint: String,
+    pub aor: String,
+    pub uri: String,
+    /// The device a call to it reaches now, if any.
+    pub reaches: Option<String>,
 }
 
 /// One timestamped thing that happened.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Record {
     pub at_ms: SimMs,
-    /// "sip", "change", "device", "nat", "connection", "asterisk", "reachability", "dial", "qualify"
-    pub kind: String,
+    pub kind: RecordKind,
     pub actor: String,
     pub summary: String,
     /// Asterisk's own log line, when there is one.
@@ -24,13 +122,16 @@ pub struct Record {
     /// A plain explanation.
     pub why: Option<String>,
     pub sip: Option<SipText>,
-    /// For changes: added, refreshed, removed, rejected, ignored.
-    pub change: Option<String>,
+    pub change: Option<BindingChange>,
     pub aor: Option<String>,
     /// Devices this record concerns.
     pub devices: Vec<String>,
     /// For NAT records: what happened to which mapping.
     pub nat: Option<NatEvent>,
+    /// The binding's stored URI (change and qualify records).
+    pub uri: Option<String>,
+    /// A refusal's status code (rejected changes), or a SIP response's.
+    pub code: Option<u16>,
 }
 
 /// Something a NAT box did, with the numbers (the page reads these, not the summary).
@@ -154,6 +255,8 @@ pub struct State {
     pub show_contacts: String,
     /// PJSIP_DIAL_CONTACTS(endpoint) per endpoint.
     pub dial: Vec<(String, String)>,
+    /// What each endpoint's PJSIP_DIAL_CONTACTS dials, one binding a row.
+    pub dial_targets: Vec<DialTarget>,
 }
 
 /// A binding from added to removed.
@@ -165,9 +268,7 @@ pub struct BindingLife {
     pub added_ms: SimMs,
     /// `None` while it still exists at the end.
     pub removed_ms: Option<SimMs>,
-    /// expired, deleted on read, remove existing, remove unavailable, connection
-    /// closed, pruned at boot, request, or "present".
-    pub ended_by: String,
+    pub ended_by: EndedBy,
     /// The plain explanation of the end (the removing Change's), if it ended.
     pub end_why: Option<String>,
     /// When its last grant runs out (sim ms): after this it no longer counts,

@@ -3,7 +3,7 @@
 //! Checked over every preset (in every branch's latest release) and over
 //! random scenarios (NAT rebinds, roaming, drops, restarts, dials, qualify).
 
-use aorlab_sim::{preset, run_text, Trace, PRESETS};
+use aorlab_sim::{preset, run_text, EndedBy, Trace, PRESETS};
 use std::collections::BTreeSet;
 
 fn check(name: &str, t: &Trace) {
@@ -25,12 +25,12 @@ fn check(name: &str, t: &Trace) {
         .collect();
     for b in &t.bindings {
         match b.removed_ms {
-            None => assert_eq!(b.ended_by, "present", "{name}: {b:?}"),
+            None => assert_eq!(b.ended_by, EndedBy::Present, "{name}: {b:?}"),
             Some(r) => {
-                assert_ne!(b.ended_by, "present", "{name}: {b:?}");
+                assert_ne!(b.ended_by, EndedBy::Present, "{name}: {b:?}");
                 assert!(r >= b.added_ms && r <= end, "{name}: {b:?}");
                 assert!(b.end_why.is_some(), "{name}: {b:?}");
-                if b.ended_by == "deleted on read" {
+                if b.ended_by == EndedBy::DeletedOnRead {
                     let e = b.expired_ms.expect("expiry of a read-deleted binding");
                     assert!(e <= r, "{name}: deleted before it expired: {b:?}");
                     let why = b.end_why.as_deref().unwrap();
@@ -84,7 +84,9 @@ fn the_ghosts_of_tcp_drop_and_double_max_are_gone() {
         }
         // and at least one binding there ends because a read found it expired
         assert!(
-            t.bindings.iter().any(|b| b.ended_by == "deleted on read"),
+            t.bindings
+                .iter()
+                .any(|b| b.ended_by == EndedBy::DeletedOnRead),
             "{name}"
         );
     }
@@ -169,7 +171,7 @@ fn random_scenarios_end_every_binding() {
         let t = run_text(&text).unwrap_or_else(|d| panic!("seed {seed}: {d:?}\n{text}"));
         check(&format!("seed {seed}:\n{text}"), &t);
         for b in &t.bindings {
-            *ends.entry(b.ended_by.clone()).or_default() += 1;
+            *ends.entry(b.ended_by.to_string()).or_default() += 1;
         }
     }
     // the scenarios reach every way a binding ends

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aorlab_sim::{run_text, Trace};
+use aorlab_sim::{run_text, BindingChange, Trace};
 use proptest::prelude::*;
 
 fn scenario_from(bytes: &[u8]) -> String {
@@ -58,18 +58,14 @@ fn one_start_at_most_one_end(t: &Trace) -> Result<(), String> {
             return Err(format!("{} ends before it starts", l.uri));
         }
     }
-    let changes = |kind: &str| {
-        t.records
-            .iter()
-            .filter(|r| r.change.as_deref() == Some(kind))
-            .count()
-    };
+    let changes = |kind: BindingChange| t.records.iter().filter(|r| r.change == Some(kind)).count();
     let ends = t.bindings.iter().filter(|l| l.removed_ms.is_some()).count();
-    if changes("added") != t.bindings.len() || changes("removed") != ends {
+    if changes(BindingChange::Added) != t.bindings.len() || changes(BindingChange::Removed) != ends
+    {
         return Err(format!(
             "{} added / {} removed records, {} lifetimes / {ends} ends",
-            changes("added"),
-            changes("removed"),
+            changes(BindingChange::Added),
+            changes(BindingChange::Removed),
             t.bindings.len()
         ));
     }

@@ -1,6 +1,9 @@
 //! Every preset runs, and its lesson is what actually happens.
 
-use aorlab_sim::{preset, run_text, Cause, Incident, NatEvent, Reach, Trace, PRESETS};
+use aorlab_sim::{
+    preset, run_text, BindingChange, Cause, EndedBy, Incident, NatEvent, Reach, RecordKind, Trace,
+    PRESETS,
+};
 
 /// Every preset whose lesson a test below checks. A new preset without claims fails.
 const CHECKED: &[&str] = &[
@@ -52,7 +55,7 @@ fn dev<'a>(t: &'a Trace, name: &str) -> &'a aorlab_sim::DeviceSummary {
 fn rejected(t: &Trace) -> usize {
     t.records
         .iter()
-        .filter(|r| r.change.as_deref() == Some("rejected"))
+        .filter(|r| r.change == Some(BindingChange::Rejected))
         .count()
 }
 
@@ -102,7 +105,7 @@ fn three_phones_all_ring() {
     let dial = t
         .records
         .iter()
-        .find(|r| r.kind == "dial")
+        .find(|r| r.kind == RecordKind::Dial)
         .expect("dial record");
     let mut ring = dial.devices.clone();
     ring.sort();
@@ -143,7 +146,7 @@ fn nat_403_loses_the_desk_phone() {
     );
     assert_eq!(inc.end_ms, None, "never recovers");
     // the refresh came from a new public port: rewrite_contact made it a new binding
-    assert!(t.records.iter().any(|r| r.kind == "nat"
+    assert!(t.records.iter().any(|r| r.kind == RecordKind::Nat
         && r.summary.contains("new mapping 192.168.1.10:5060")
         && r.at_ms > 0));
     assert!(
@@ -179,7 +182,7 @@ fn remove_existing_refuses_evicts_or_keeps() {
     assert!(t
         .bindings
         .iter()
-        .any(|b| b.aor == "evict" && b.ended_by == "remove existing"));
+        .any(|b| b.aor == "evict" && b.ended_by == EndedBy::RemoveExisting));
     // keep: keep-alives hold the mapping; reachable throughout.
     let keep = dev(&t, "keep");
     assert!(keep.incidents.is_empty());
@@ -203,7 +206,7 @@ fn qualify_keeps_the_nat_open() {
     assert!(
         t.records
             .iter()
-            .filter(|r| r.kind == "sip"
+            .filter(|r| r.kind == RecordKind::Sip
                 && r.actor == "desk"
                 && r.summary.starts_with("200 OK (to OPTIONS)"))
             .count()
@@ -215,7 +218,7 @@ fn qualify_keeps_the_nat_open() {
     let dial = |ep: &str| {
         t.records
             .iter()
-            .find(|r| r.kind == "dial" && r.summary.starts_with(&format!("Dial {ep}:")))
+            .find(|r| r.kind == RecordKind::Dial && r.summary.starts_with(&format!("Dial {ep}:")))
             .unwrap()
             .devices
             .clone()
@@ -279,7 +282,7 @@ fn double_max_absorbs_stale_bindings() {
         t.counts.iter().any(|c| c.bindings > 2),
         "stale bindings pile up"
     );
-    assert!(t.bindings.iter().any(|b| b.ended_by == "expired"));
+    assert!(t.bindings.iter().any(|b| b.ended_by == EndedBy::Expired));
 }
 
 #[test]
@@ -288,7 +291,7 @@ fn tcp_drop_depends_on_rewrite_contact() {
     assert!(t
         .bindings
         .iter()
-        .any(|b| b.aor == "alice" && b.ended_by == "connection closed"));
+        .any(|b| b.aor == "alice" && b.ended_by == EndedBy::ConnectionClosed));
     assert_eq!(dev(&t, "deskA").rejections_403, 0);
     assert!(
         dev(&t, "deskB").rejections_403 >= 1,
@@ -315,7 +318,7 @@ fn restart_prunes_only_connection_bound_bindings() {
     let pruned: Vec<_> = t
         .bindings
         .iter()
-        .filter(|b| b.ended_by == "pruned at boot")
+        .filter(|b| b.ended_by == EndedBy::PrunedAtBoot)
         .collect();
     assert_eq!(pruned.len(), 1);
     assert!(pruned[0].uri.contains("transport=TCP"));
@@ -331,7 +334,7 @@ fn old_remove_existing_removes_every_other_binding() {
     let removed: Vec<_> = t
         .bindings
         .iter()
-        .filter(|b| b.ended_by == "remove existing")
+        .filter(|b| b.ended_by == EndedBy::RemoveExisting)
         .collect();
     assert!(!removed.is_empty());
     // the same text with version 22 removes nothing (3 slots, 2 phones)
@@ -340,7 +343,10 @@ fn old_remove_existing_removes_every_other_binding() {
         .text
         .replace("asterisk 13.17", "asterisk 22");
     let t22 = run_text(&text).unwrap();
-    assert!(t22.bindings.iter().all(|b| b.ended_by != "remove existing"));
+    assert!(t22
+        .bindings
+        .iter()
+        .all(|b| b.ended_by != EndedBy::RemoveExisting));
 }
 
 #[test]
@@ -363,7 +369,7 @@ fn remove_unavailable_makes_room() {
     assert!(t
         .bindings
         .iter()
-        .any(|b| b.device.as_deref() == Some("dead") && b.ended_by == "remove unavailable"));
+        .any(|b| b.device.as_deref() == Some("dead") && b.ended_by == EndedBy::RemoveUnavailable));
     assert_eq!(dev(&t, "live").rejections_403, 0);
 }
 
@@ -373,7 +379,7 @@ fn ring_order_is_by_contact_id() {
     let dial = t
         .records
         .iter()
-        .find(|r| r.kind == "dial" && r.summary.starts_with("Dial alice:"))
+        .find(|r| r.kind == RecordKind::Dial && r.summary.starts_with("Dial alice:"))
         .unwrap();
     let value = dial.log.as_deref().unwrap();
     // both ring; order follows the md5 of the stored URI, not registration order

@@ -49,11 +49,26 @@ struct Section {
     items: Vec<Item>,
 }
 
-struct Diags(Vec<ConfigDiagnostic>);
+#[derive(Default)]
+struct Diags {
+    list: Vec<ConfigDiagnostic>,
+    places: Places,
+    /// "did you mean" for an unknown (section type, option), computed once.
+    hints: std::collections::HashMap<(String, String), Option<String>>,
+}
+
+/// The places (line, column) of the problems before a mark, for
+/// [`Diags::link_repeats`]: a set grown as the mark moves, so linking costs in
+/// proportion to the new problems, not to everything reported so far.
+#[derive(Default)]
+struct Places {
+    seen: std::collections::HashSet<(u32, u32)>,
+    upto: usize,
+}
 
 impl Diags {
     fn push(&mut self, sev: Severity, line: u32, col: u32, message: String, hint: Option<String>) {
-        self.0.push(ConfigDiagnostic {
+        self.list.push(ConfigDiagnostic {
             line,
             col,
             severity: sev,
@@ -65,9 +80,18 @@ impl Diags {
     /// Links the problems pushed since `first` to problems reported at the same
     /// place before `first` (one template line read by several sections).
     fn link_repeats(&mut self, first: usize) {
-        let (before, new) = self.0.split_at_mut(first);
+        let places = &mut self.places;
+        if first < places.upto {
+            places.seen.clear();
+            places.upto = 0;
+        }
+        let (before, new) = self.list.split_at_mut(first);
+        places
+            .seen
+            .extend(before[places.upto..].iter().map(|b| (b.line, b.col)));
+        places.upto = first;
         for x in new.iter_mut() {
-            if x.cause.is_none() && before.iter().any(|b| (b.line, b.col) == (x.line, x.col)) {
+            if x.cause.is_none() && places.seen.contains(&(x.line, x.col)) {
                 x.cause = Some((x.line, x.col));
             }
         }
@@ -260,7 +284,25 @@ fn lex(text: &str, d: &mut Diags) -> Vec<Section> {
     sections
 }
 
-fn resolve_items(sections: &[Section], idx: usize, depth: usize, d: &mut Diags) -> Vec<Item> {
+/// The sections' indices by name, ascending: `[name](tmpl)` reads the latest
+/// `tmpl` above it without scanning every section.
+type ByName<'a> = std::collections::HashMap<&'a str, Vec<usize>>;
+
+fn by_name(sections: &[Section]) -> ByName<'_> {
+    let mut m: ByName = std::collections::HashMap::with_capacity(sections.len());
+    for (i, s) in sections.iter().enumerate() {
+        m.entry(s.name.as_str()).or_default().push(i);
+    }
+    m
+}
+
+fn resolve_items(
+    sections: &[Section],
+    names: &ByName,
+    idx: usize,
+    depth: usize,
+    d: &mut Diags,
+) -> Vec<Item> {
     let s = &sections[idx];
     let mut items = Vec::new();
     if depth > 16 {
@@ -273,8 +315,12 @@ fn resolve_items(sections: &[Section], idx: usize, depth: usize, d: &mut Diags) 
         return items;
     }
     for (t, line) in &s.inherits {
-        match sections[..idx].iter().rposition(|x| &x.name == t) {
-            Some(ti) => items.extend(resolve_items(sections, ti, depth + 1, d)),
+        let above = names.get(t.as_str()).and_then(|ix| {
+            let n = ix.partition_point(|&i| i < idx);
+            n.checked_sub(1).map(|k| ix[k])
+        });
+        match above {
+            Some(ti) => items.extend(resolve_items(sections, names, ti, depth + 1, d)),
             None => {
                 let hint = options::nearest(
                     t,
@@ -330,21 +376,22 @@ fn list(v: &str) -> Vec<String> {
 /// Parse pjsip.conf text. The config holds every object that could be built;
 /// diagnostics say what was skipped or doubtful, each with line:column.
 pub fn parse_pjsip_conf(text: &str) -> (Config, Vec<ConfigDiagnostic>) {
-    let mut d = Diags(Vec::new());
+    let mut d = Diags::default();
     let sections = lex(text, &mut d);
     let mut cfg = Config::default();
-    let mut seen: Vec<(String, String)> = Vec::new();
+    let names = by_name(&sections);
+    let mut seen: std::collections::HashSet<(&str, String)> = Default::default();
     // Where each refused AOR was refused, for the problems that follow from it.
     let mut refused_aors: std::collections::BTreeMap<String, (u32, u32)> = Default::default();
     let mut first = 0;
     for (idx, s) in sections.iter().enumerate() {
         // The previous section's problems, if already seen through an earlier one.
         d.link_repeats(first);
-        first = d.0.len();
+        first = d.list.len();
         if s.template {
             continue;
         }
-        let items = resolve_items(&sections, idx, 0, &mut d);
+        let items = resolve_items(&sections, &names, idx, 0, &mut d);
         let Some(type_item) = items.iter().rev().find(|i| i.key == "type") else {
             d.error(
                 s.line,
@@ -366,7 +413,7 @@ pub fn parse_pjsip_conf(text: &str) -> (Config, Vec<ConfigDiagnostic>) {
             );
             continue;
         }
-        if seen.iter().any(|(n, t)| n == &s.name && t == &ty) {
+        if !seen.insert((s.name.as_str(), ty.clone())) {
             d.warn(
                 s.line,
                 1,
@@ -377,7 +424,6 @@ pub fn parse_pjsip_conf(text: &str) -> (Config, Vec<ConfigDiagnostic>) {
                 None,
             );
         }
-        seen.push((s.name.clone(), ty.clone()));
         // The first option Asterisk refuses makes it skip the whole object
         // ("Could not create an object of type …"); aorlab reports every problem.
         let mut refusal: Option<Refusal> = None;
@@ -485,7 +531,7 @@ pub fn parse_pjsip_conf(text: &str) -> (Config, Vec<ConfigDiagnostic>) {
                 Some(format!("Asterisk skips the whole [{}] until this is fixed: {what}", s.name)),
             );
             // It follows from the option problem reported at the same place.
-            if let Some(last) = d.0.last_mut() {
+            if let Some(last) = d.list.last_mut() {
                 last.cause = Some((line, col));
             }
             if ty == "aor" {
@@ -502,15 +548,20 @@ pub fn parse_pjsip_conf(text: &str) -> (Config, Vec<ConfigDiagnostic>) {
                 let hint = options::nearest(a, cfg.aors.keys().map(String::as_str))
                     .map(|n| format!("did you mean '{n}'?"));
                 d.warn(ep.line, 1, format!("endpoint '{}' lists AOR '{a}', which is not defined (REGISTERs to it get 404)", ep.name), hint);
-                if let Some(last) = d.0.last_mut() {
+                if let Some(last) = d.list.last_mut() {
                     last.cause = refused_aors.get(a).copied();
                 }
             }
         }
     }
+    let used_aors: std::collections::HashSet<&str> = cfg
+        .endpoints
+        .values()
+        .flat_map(|e| e.aors.iter().map(String::as_str))
+        .collect();
     for aor in cfg.aors.values() {
         if aor.max_contacts == 0 && aor.contacts.is_empty() {
-            let used = cfg.endpoints.values().any(|e| e.aors.contains(&aor.name));
+            let used = used_aors.contains(aor.name.as_str());
             if used {
                 d.warn(
                     aor.line,
@@ -524,8 +575,8 @@ pub fn parse_pjsip_conf(text: &str) -> (Config, Vec<ConfigDiagnostic>) {
             }
         }
     }
-    d.0.sort_by_key(|x| (x.line, x.col));
-    (cfg, d.0)
+    d.list.sort_by_key(|x| (x.line, x.col));
+    (cfg, d.list)
 }
 
 /// Parse pjsip.conf text as a given version reads it: on top of
@@ -547,7 +598,7 @@ pub(crate) fn restrict_to_profile(
     cfg: &mut Config,
     profile: crate::profile::Profile,
 ) -> Vec<ConfigDiagnostic> {
-    let mut d = Diags(Vec::new());
+    let mut d = Diags::default();
     let refused: Vec<String> = cfg
         .aors
         .values()
@@ -577,8 +628,8 @@ pub(crate) fn restrict_to_profile(
             );
             // The refusal follows from the missing option; a template line read by
             // several AORs is one problem.
-            let n = d.0.len();
-            d.0[n - 1].cause = Some((*line, *col));
+            let n = d.list.len();
+            d.list[n - 1].cause = Some((*line, *col));
             d.link_repeats(n - 2);
             Some(a.name.clone())
         })
@@ -587,7 +638,7 @@ pub(crate) fn restrict_to_profile(
         cfg.aors.remove(&name);
         cfg.rejected.push(("aor".to_string(), name));
     }
-    d.0
+    d.list
 }
 
 /// Validate one option against the table and hand it to the object.
@@ -617,9 +668,16 @@ fn apply(
         if options::no_effect_names(section).contains(&key) {
             return None;
         }
-        let cands =
-            options::names_for(section).chain(options::no_effect_names(section).iter().copied());
-        let hint = options::nearest(key, cands).map(|n| format!("did you mean '{n}'?"));
+        // One template line read by thousands of sections asks the same question.
+        let hint = d
+            .hints
+            .entry((section.to_string(), key.to_string()))
+            .or_insert_with(|| {
+                let cands = options::names_for(section)
+                    .chain(options::no_effect_names(section).iter().copied());
+                options::nearest(key, cands).map(|n| format!("did you mean '{n}'?"))
+            })
+            .clone();
         let certain = COMPLETE_OPTION_LISTS.contains(&section);
         let fallback = if certain {
             format!("Asterisk has no {section} option '{key}'")
@@ -886,6 +944,28 @@ mod tests {
         assert_eq!(d.len(), 2);
         assert!(d[0].message.contains("no 'type'"));
         assert!(d[1].message.contains("template 'nope'"));
+    }
+
+    #[test]
+    fn duplicates_templates_and_repeats_by_index() {
+        // A template redefined below a user: the user reads the one above it; a
+        // later user reads the later one. A duplicate (name, type) is warned once
+        // per repeat; a template line's problem read by three sections is one
+        // problem, the later two linked to it.
+        let t = "[t](!)\ntype=endpoint\nqualify_frequency=1\n\
+                 [a](t)\n[b](t)\n\
+                 [t](!)\ntype=aor\nmax_contacts=3\n\
+                 [c](t)\n[c](t)\n[c](+)\nmax_contacts=4\n";
+        let (c, d) = parse_pjsip_conf(t);
+        assert!(c.endpoints.contains_key("a") && c.endpoints.contains_key("b"));
+        assert_eq!(c.aors["c"].max_contacts, 4);
+        let places: Vec<_> = d.iter().map(|x| (x.line, x.col, x.cause)).collect();
+        assert_eq!(
+            places,
+            [(3, 1, None), (3, 1, Some((3, 1))), (10, 1, None)],
+            "{d:#?}"
+        );
+        assert!(d[2].message.contains("[c] of type aor is defined twice"));
     }
 
     #[test]

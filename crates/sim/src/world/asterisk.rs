@@ -1,0 +1,403 @@
+//! The Asterisk node: it wraps the registrar, takes REGISTERs as they arrive,
+//! answers (keeping stateful 200s for retransmissions), sends qualify OPTIONS,
+//! and stops and starts.
+
+use super::*;
+
+impl World {
+    // ---------------------------------------------------------------- Asterisk side
+
+    pub(super) fn apply_outcome(&mut self, out: Outcome, dev: Option<usize>) {
+        for c in &out.changes {
+            self.note_change(c, dev);
+        }
+        for q in out.qualify {
+            self.send_options(q);
+        }
+        self.schedule_tick();
+    }
+
+    /// Who made each binding, and what a removal or refusal means for that phone.
+    pub(super) fn note_owner(&mut self, c: &Change, dev: Option<usize>) {
+        match c.kind {
+            ChangeKind::Added | ChangeKind::Refreshed => {
+                if let Some(i) = dev {
+                    self.owner
+                        .entry(c.aor.clone())
+                        .or_default()
+                        .insert(c.uri.clone(), i);
+                }
+            }
+            ChangeKind::Removed => {
+                let j = self
+                    .owner
+                    .get_mut(&c.aor)
+                    .and_then(|m| m.remove(&c.uri))
+                    .or_else(|| self.route_uri(&c.uri));
+                if let Some(j) = j {
+                    self.devs[j].cause = Some(Cause::BindingRemoved {
+                        reason: reason_label(&c.why).to_string(),
+                    });
+                }
+            }
+            ChangeKind::Rejected => {
+                if let Some(i) = dev {
+                    let label = reason_label(&c.why);
+                    let reason = label.split_once(", ").map_or(label, |(_, r)| r);
+                    self.devs[i].reject_reason = Some(reason.to_string());
+                }
+            }
+            ChangeKind::Ignored => {}
+        }
+    }
+
+    pub(super) fn note_change(&mut self, c: &Change, dev: Option<usize>) {
+        self.note_owner(c, dev);
+        if let (ChangeKind::Added | ChangeKind::Refreshed, Some(e)) = (c.kind, c.expires) {
+            // The binding stops counting the moment it expires, sweep or not.
+            let at = (c.at + e as u64 * 1000).saturating_sub(EPOCH_MS) + 1;
+            self.schedule(at, Ev::NatCheck);
+        }
+        // A removal concerns the phone the binding leads to, not the one registering.
+        let routed = self
+            .route_uri(&c.uri)
+            .map(|i| self.devs[i].spec.name.clone());
+        let device = match c.kind {
+            ChangeKind::Removed => routed,
+            _ => dev.map(|i| self.devs[i].spec.name.clone()).or(routed),
+        };
+        let (verb, kind) = match c.kind {
+            ChangeKind::Added => ("added", BindingChange::Added),
+            ChangeKind::Refreshed => ("refreshed", BindingChange::Refreshed),
+            ChangeKind::Removed => ("removed", BindingChange::Removed),
+            ChangeKind::Rejected => ("rejected", BindingChange::Rejected),
+            ChangeKind::Ignored => ("ignored", BindingChange::Ignored),
+        };
+        let reason = reason_label(&c.why);
+        let summary = match c.kind {
+            ChangeKind::Rejected => format!("REGISTER rejected for AOR '{}' ({reason})", c.aor),
+            ChangeKind::Added | ChangeKind::Refreshed => {
+                format!("binding {verb}: {} ({} s)", c.uri, c.expires.unwrap_or(0))
+            }
+            _ => format!("binding {verb}: {} ({reason})", c.uri),
+        };
+        let why = c.explain();
+        let log = c.log_line();
+        let r = self.record(RecordKind::Change, "asterisk", summary);
+        r.log = log;
+        r.why = Some(why);
+        r.change = Some(kind);
+        r.aor = Some(c.aor.clone());
+        r.uri = Some(c.uri.clone());
+        r.code = rejection_code(&c.why).filter(|_| c.kind == ChangeKind::Rejected);
+        r.devices = device.clone().into_iter().collect();
+        self.note_life(c, device);
+    }
+
+    pub(super) fn send_options(&mut self, q: QualifyRequest) {
+        let target = self.route_uri(&q.uri);
+        if let Some(i) = target {
+            self.inbound(i);
+        }
+        let answered = target.is_some_and(|i| self.devs[i].spec.answers_options);
+        let devices: Vec<String> = target
+            .map(|i| self.devs[i].spec.name.clone())
+            .into_iter()
+            .collect();
+        let n = self.random();
+        let user = Uri::parse(&q.request_uri)
+            .ok()
+            .and_then(|u| u.user)
+            .unwrap_or_default();
+        let text = format!(
+            "OPTIONS {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {ASTERISK_IP}:{ASTERISK_PORT};rport;branch=z9hG4bKPj{n:016x}\r\nFrom: <sip:{user}@{ASTERISK_IP}>;tag={tag:08x}\r\nTo: <{ruri}>\r\nContact: <sip:{user}@{ASTERISK_IP}:{ASTERISK_PORT}>\r\nCall-ID: {cid:016x}\r\nCSeq: {cseq} OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+            ruri = q.request_uri,
+            tag = (n >> 32) as u32,
+            cid = n.rotate_left(21),
+            cseq = n % 60000 + 1,
+        );
+        let to = devices.first().cloned().unwrap_or_else(|| "nobody".into());
+        let r = self.record(
+            RecordKind::Qualify,
+            "asterisk",
+            format!("OPTIONS {} ({}) → {to}", q.request_uri, q.aor),
+        );
+        r.sip = Some(SipText {
+            from: "asterisk".into(),
+            to,
+            first_line: format!("OPTIONS {} SIP/2.0", q.request_uri),
+            text,
+            method: "OPTIONS".into(),
+            code: None,
+        });
+        r.uri = Some(q.uri.clone());
+        r.devices = devices;
+        let n = self
+            .pending_options
+            .entry(q.contact_id.clone())
+            .or_insert(0);
+        *n += 1;
+        if answered {
+            self.schedule(
+                self.now + 2 * DELAY_MS,
+                Ev::OptionsDone(q.contact_id, true, 2 * DELAY_MS),
+            );
+        } else {
+            self.schedule(
+                self.now + q.timeout_ms.max(1),
+                Ev::OptionsDone(q.contact_id, false, 0),
+            );
+        }
+    }
+
+    pub(super) fn arrive(&mut self, i: usize, tx_id: u64, src: Addr) {
+        let Some(tx) = self.txs.get(&tx_id) else {
+            return;
+        };
+        let text = tx.text.clone();
+        let branch = tx.branch.clone();
+        if !self.reg.is_up() {
+            return; // nobody answers
+        }
+        let proto = self.devs[i].spec.protocol;
+        if let Some((resp, until)) = self.answered.get(&branch) {
+            if *until >= self.now {
+                let resp = resp.clone();
+                self.schedule(self.now + DELAY_MS, Ev::Reply(tx_id, Box::new(resp), src));
+                return;
+            }
+        }
+        let Ok(msg) = Message::parse(&text) else {
+            return;
+        };
+        let conn = self.devs[i]
+            .conn
+            .map(|c| c.0)
+            .filter(|_| proto.is_reliable());
+        let rx = Received {
+            request: msg,
+            source: src.clone(),
+            protocol: proto,
+            conn,
+            transport: Some(format!("transport-{}", proto.as_str())),
+        };
+        let out = self.reg.on_register(self.abs(), &rx);
+        let resp = out.response.clone();
+        self.apply_outcome(out, Some(i));
+        if let Some(resp) = resp {
+            let code = resp.status().unwrap_or(0);
+            if code == 200 {
+                self.answered
+                    .insert(branch, (resp.clone(), self.now + TIMER_F));
+            }
+            let first = resp.to_text().lines().next().unwrap_or("").to_string();
+            let name = self.devs[i].spec.name.clone();
+            let r = self.record(
+                RecordKind::Sip,
+                "asterisk",
+                format!("{} → {name} ({src})", first.trim_start_matches("SIP/2.0 ")),
+            );
+            r.sip = Some(SipText {
+                from: "asterisk".into(),
+                to: name.clone(),
+                first_line: first,
+                text: resp.to_text(),
+                method: "REGISTER".into(),
+                code: Some(code),
+            });
+            r.code = Some(code);
+            r.devices = vec![name];
+            self.schedule(self.now + DELAY_MS, Ev::Reply(tx_id, Box::new(resp), src));
+        }
+    }
+
+    /// Asterisk's OPTIONS to a contact was answered (or timed out).
+    pub(super) fn options_done(&mut self, id: String, ok: bool, rtt: SimMs) {
+        if ok {
+            let uri = self
+                .reg
+                .bindings()
+                .find(|b| b.id == id)
+                .map(|b| b.uri.clone());
+            if let Some(i) = uri.and_then(|u| self.route_uri(&u)) {
+                // The answer goes out through the NAT: it refreshes the mapping.
+                let src = self.source_of(i);
+                let name = self.devs[i].spec.name.clone();
+                let r = self.record(
+                    RecordKind::Sip,
+                    &name,
+                    format!("200 OK (to OPTIONS) from {src} → asterisk"),
+                );
+                r.sip = Some(SipText {
+                    from: name.clone(),
+                    to: "asterisk".into(),
+                    first_line: "SIP/2.0 200 OK".into(),
+                    text: format!("SIP/2.0 200 OK\r\nCSeq: 1 OPTIONS\r\nUser-Agent: aorlab-{name}\r\nContent-Length: 0\r\n\r\n"),
+                    method: "OPTIONS".into(),
+                    code: Some(200),
+                });
+                r.code = Some(200);
+                r.devices = vec![name];
+            }
+        }
+        let res = if ok {
+            QualifyResult::Answered {
+                code: 200,
+                rtt_ms: rtt as f64,
+            }
+        } else {
+            QualifyResult::TimedOut
+        };
+        let before = self.reg.status_of(&id);
+        let out = self.reg.on_qualify_result(self.abs(), &id, res);
+        let after = self.reg.status_of(&id);
+        if before != after {
+            let uri = self
+                .reg
+                .bindings()
+                .find(|b| b.id == id)
+                .map(|b| b.uri.clone())
+                .unwrap_or_default();
+            let line = out.log.first().cloned();
+            let r = self.record(
+                RecordKind::Qualify,
+                "asterisk",
+                format!("{uri} is now {}", after.label()),
+            );
+            r.log = line;
+            r.uri = Some(uri);
+            r.why = Some(if ok {
+                "It answered Asterisk's OPTIONS.".into()
+            } else {
+                "It did not answer Asterisk's OPTIONS in time (qualify_timeout): PJSIP_DIAL_CONTACTS now leaves it out.".into()
+            });
+        }
+    }
+
+    /// Asterisk boots again after a restart.
+    pub(super) fn asterisk_up(&mut self) {
+        let out = self.reg.on_start(self.abs());
+        let r = self.record(
+            RecordKind::Asterisk,
+            "asterisk",
+            "Asterisk is up again".into(),
+        );
+        r.why =
+            Some("Bindings were kept in astdb; connection-bound ones are pruned at boot.".into());
+        self.apply_outcome(out, None);
+    }
+}
+
+/// When an Added/Refreshed change's grant runs out, in sim ms (whole stored seconds).
+pub(super) fn grant_end(c: &Change) -> SimMs {
+    ((c.at / 1000 + c.expires.unwrap_or(0) as u64) * 1000).saturating_sub(EPOCH_MS)
+}
+
+/// How a removal reason ends a binding's life.
+pub(super) fn ended_by(w: &aorlab_registrar::Why) -> EndedBy {
+    use aorlab_registrar::Why::*;
+    match w {
+        Expiration => EndedBy::Expired,
+        ExpiredOnRead { .. } => EndedBy::DeletedOnRead,
+        RemoveExisting { .. } | RemoveExistingAll => EndedBy::RemoveExisting,
+        RemoveUnavailable { .. } => EndedBy::RemoveUnavailable,
+        Shutdown => EndedBy::ConnectionClosed,
+        SystemBoot => EndedBy::PrunedAtBoot,
+        RegistrationFailure => EndedBy::RegistrationFailure,
+        // The rest are refusals: they never remove a binding; a removal the
+        // registrar reports with one is the phone's own request.
+        _ => EndedBy::Request,
+    }
+}
+
+/// The status code Asterisk answers a refused REGISTER with, for this reason.
+pub(super) fn rejection_code(w: &aorlab_registrar::Why) -> Option<u16> {
+    use aorlab_registrar::Why::*;
+    match w {
+        MaxContactsExceeded { .. } | NoAors | MaxContactsZero { .. } => Some(403),
+        AorNotFound { .. } => Some(404),
+        InvalidContacts { .. } | Malformed { .. } => Some(400),
+        UnsupportedUriScheme { .. } => Some(416),
+        UnknownEndpoint { .. } => Some(401),
+        PathNotSupported => Some(420),
+        _ => None,
+    }
+}
+
+pub(crate) fn reason_label(w: &aorlab_registrar::Why) -> &'static str {
+    use aorlab_registrar::Why::*;
+    match w {
+        Request => "request",
+        RemoveExisting { .. } | RemoveExistingAll => "remove existing",
+        RemoveUnavailable { .. } => "remove unavailable",
+        Expiration => "expired",
+        ExpiredOnRead { .. } => "deleted on read",
+        Shutdown => "connection closed",
+        SystemBoot => "pruned at boot",
+        RegistrationFailure => "registration failure",
+        MaxContactsExceeded { .. } => "403, max_contacts",
+        NoAors => "403, no aors",
+        AorNotFound { .. } => "404, no such AOR",
+        MaxContactsZero { .. } => "403, max_contacts=0",
+        InvalidContacts { .. } => "400, invalid Contact",
+        UnsupportedUriScheme { .. } => "416",
+        UnknownEndpoint { .. } => "401, unknown endpoint",
+        PathNotSupported => "420",
+        Malformed { .. } => "400",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+    use aorlab_registrar::Why;
+
+    #[test]
+    fn a_register_arriving_makes_a_binding_and_a_typed_200() {
+        let run = run_until(NAT_PAIR, 1_000);
+        let w = &run.world;
+        let added: Vec<_> = w
+            .records
+            .iter()
+            .filter(|r| r.change == Some(BindingChange::Added))
+            .collect();
+        assert_eq!(added.len(), 2);
+        assert!(added[0]
+            .uri
+            .as_deref()
+            .unwrap()
+            .starts_with("sip:quiet@203.0.113.7:"));
+        let ok = w
+            .records
+            .iter()
+            .find(|r| r.kind == RecordKind::Sip && r.actor == "asterisk")
+            .unwrap();
+        assert_eq!(ok.code, Some(200));
+        assert_eq!(ok.sip.as_ref().unwrap().method, "REGISTER");
+        assert_eq!(w.lives.len(), 2);
+    }
+
+    #[test]
+    fn qualify_marks_a_contact_behind_a_forgotten_mapping_unreachable() {
+        let run = run_until(NAT_PAIR, 200_000);
+        let w = &run.world;
+        let down = w
+            .records
+            .iter()
+            .find(|r| r.kind == RecordKind::Qualify && r.summary.ends_with("Unreachable"))
+            .expect("quiet's contact goes Unreachable");
+        assert!(down.uri.as_deref().unwrap().starts_with("sip:quiet@"));
+        assert!(down.at_ms > 60_000, "only after the NAT forgot it");
+    }
+
+    #[test]
+    fn removal_reasons_end_lives_and_refusals_carry_their_code() {
+        assert_eq!(ended_by(&Why::Expiration), EndedBy::Expired);
+        assert_eq!(ended_by(&Why::Shutdown), EndedBy::ConnectionClosed);
+        assert_eq!(ended_by(&Why::SystemBoot), EndedBy::PrunedAtBoot);
+        assert_eq!(rejection_code(&Why::PathNotSupported), Some(420));
+        assert_eq!(rejection_code(&Why::NoAors), Some(403));
+        assert_eq!(rejection_code(&Why::Expiration), None);
+    }
+}

@@ -1,0 +1,316 @@
+//! The deterministic discrete-event world: devices, NAT boxes, connections and
+//! one Asterisk, exchanging real SIP text. Virtual milliseconds; no wall clock.
+
+use crate::duration::clock;
+use crate::incidents::{state_words, summarize, PhoneFacts};
+use crate::nat::{MapKey, NatState};
+use crate::scenario::*;
+use crate::trace::*;
+use aorlab_registrar::{
+    Addr, Change, ChangeKind, Outcome, Protocol, QualifyRequest, QualifyResult, Received,
+    Registrar, Status,
+};
+use aorlab_sip::{Contact, Message, Uri};
+use std::cell::RefCell;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::net::{IpAddr, Ipv4Addr};
+
+mod asterisk;
+mod network;
+mod observers;
+mod phone;
+mod run;
+mod script;
+
+use asterisk::{ended_by, grant_end};
+use network::{ip_of, Target};
+use phone::{DevState, Kind, Phase, Tx};
+pub use run::{Progress, Run};
+
+/// How many binding/device checks one run may make (about 8 s natively, in
+/// release; more in a browser).
+pub const WORK_BUDGET: u64 = 15_000_000;
+/// 2026-01-01T00:00:00Z: simulated time 0, so Date headers are stable.
+pub const EPOCH_MS: u64 = 1_767_225_600_000;
+/// Where Asterisk listens.
+pub const ASTERISK_IP: &str = "198.51.100.10";
+pub const ASTERISK_PORT: u16 = 5060;
+/// One-way network delay between any device and Asterisk.
+pub const DELAY_MS: SimMs = 20;
+/// RFC 3261 timers for a UDP client transaction.
+const T1: SimMs = 500;
+const T2: SimMs = 4000;
+const TIMER_F: SimMs = 64 * T1;
+#[derive(Debug)]
+enum Ev {
+    Scenario(usize),
+    Send(usize, Kind),
+    /// A REGISTER (or its retransmission) reaches Asterisk from this source.
+    Arrive(usize, u64, Addr),
+    Retransmit(u64),
+    TimerF(u64),
+    Reply(u64, Box<Message>, Addr),
+    Refresh(usize, u64),
+    Retry(usize, u64),
+    KeepAlive(usize, u64),
+    Tick,
+    OptionsDone(String, bool, SimMs),
+    AsteriskUp,
+    /// A binding may have timed out: re-evaluate who is reachable.
+    NatCheck,
+    /// NAT `usize`'s mapping may have been idle since the given time: forget it.
+    NatExpire(usize, MapKey, SimMs),
+}
+pub struct World {
+    sc: Scenario,
+    now: SimMs,
+    seq: u64,
+    queue: BinaryHeap<Reverse<(SimMs, u64, usize)>>,
+    events: Vec<Option<Ev>>,
+    reg: Registrar,
+    devs: Vec<DevState>,
+    nats: Vec<NatState>,
+    txs: BTreeMap<u64, Tx>,
+    next_tx: u64,
+    next_conn: u64,
+    /// conn id → device
+    conns: BTreeMap<u64, usize>,
+    rng: u64,
+    records: Vec<Record>,
+    states: Vec<State>,
+    lives: Vec<BindingLife>,
+    /// (AOR, URI) of each binding still alive → its index in `lives`.
+    open_lives: HashMap<(String, String), usize>,
+    counts: Vec<CountPoint>,
+    /// Each AOR's last count point (bindings, max_contacts), so a new one is
+    /// written only when it moves.
+    last_count: HashMap<String, (u32, u32)>,
+    reach: Vec<Option<(SimMs, Reach, Option<Cause>)>>,
+    /// (aor, stored URI) → the phone whose REGISTER made the binding.
+    /// Keyed by AOR, then URI, so look-ups borrow instead of allocating.
+    owner: HashMap<String, HashMap<String, usize>>,
+    spans: Vec<Span>,
+    /// Stateful 200s Asterisk keeps for retransmissions: branch → (response, until).
+    answered: BTreeMap<String, (Message, SimMs)>,
+    pending_options: BTreeMap<String, u64>,
+    uri_cache: RefCell<HashMap<String, Option<Target>>>,
+    budget: u64,
+}
+
+impl World {
+    pub fn new(sc: Scenario) -> World {
+        let reg = Registrar::new(sc.profile, sc.config.clone(), EPOCH_MS)
+            .with_seed(sc.seed)
+            .with_systemname(&sc.systemname);
+        let mut rng = sc.seed.wrapping_mul(0x2545_f491_4f6c_dd1d) | 1;
+        let nats = sc
+            .nats
+            .iter()
+            .map(|n| {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                let first = if n.first_port > 0 {
+                    n.first_port
+                } else {
+                    20000 + (rng % 30000) as u16
+                };
+                NatState::new(n.clone(), ip_of(&n.public_ip), first)
+            })
+            .collect();
+        let devs = sc
+            .devices
+            .iter()
+            .map(|d| DevState {
+                spec: d.clone(),
+                ip: d.ip.clone(),
+                ip_addr: ip_of(&d.ip),
+                nat: d
+                    .behind
+                    .as_deref()
+                    .and_then(|n| sc.nats.iter().position(|x| x.name == n)),
+                port: d.port,
+                online: d.online,
+                call_id: String::new(),
+                tag: String::new(),
+                cseq: 0,
+                rinstance: String::new(),
+                conn: None,
+                gen: 0,
+                ka_gen: 0,
+                retry_ms: None,
+                wants: false,
+                gave_up: false,
+                rejections: 0,
+                boots: 0,
+                last_failure: None,
+                phase: Phase::Idle,
+                cause: None,
+                reject_reason: None,
+                failures: 0,
+                public_port: None,
+                conn_dead: false,
+                first_wanted: None,
+            })
+            .collect::<Vec<_>>();
+        let n = devs.len();
+        let mut w = World {
+            sc,
+            now: 0,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            events: Vec::new(),
+            reg,
+            devs,
+            nats,
+            txs: BTreeMap::new(),
+            next_tx: 1,
+            next_conn: 1,
+            conns: BTreeMap::new(),
+            rng,
+            records: Vec::new(),
+            states: Vec::new(),
+            lives: Vec::new(),
+            open_lives: HashMap::new(),
+            counts: Vec::new(),
+            last_count: HashMap::new(),
+            reach: vec![None; n],
+            owner: HashMap::new(),
+            spans: Vec::new(),
+            answered: BTreeMap::new(),
+            pending_options: BTreeMap::new(),
+            uri_cache: RefCell::new(HashMap::new()),
+            budget: WORK_BUDGET,
+        };
+        for i in 0..w.devs.len() {
+            w.new_identity(i);
+        }
+        for i in 0..w.sc.events.len() {
+            let at = w.sc.events[i].at;
+            w.schedule(at, Ev::Scenario(i));
+        }
+        w.schedule_tick();
+        w
+    }
+
+    /// A smaller (or larger) work budget than [`WORK_BUDGET`].
+    pub fn with_work_budget(mut self, budget: u64) -> World {
+        self.budget = budget;
+        self
+    }
+
+    fn random(&mut self) -> u64 {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        self.rng
+    }
+
+    fn schedule(&mut self, at: SimMs, ev: Ev) {
+        self.seq += 1;
+        self.events.push(Some(ev));
+        self.queue
+            .push(Reverse((at, self.seq, self.events.len() - 1)));
+    }
+
+    fn schedule_tick(&mut self) {
+        if let Some(t) = self.reg.next_wakeup() {
+            let at = t.saturating_sub(EPOCH_MS).max(self.now);
+            self.schedule(at, Ev::Tick);
+        }
+    }
+
+    fn abs(&self) -> u64 {
+        EPOCH_MS + self.now
+    }
+
+    fn new_identity(&mut self, i: usize) {
+        let r = self.random();
+        let d = &mut self.devs[i];
+        d.boots += 1;
+        d.call_id = format!("{:016x}@{}", r, d.ip);
+        d.tag = format!("{:08x}", (r >> 16) as u32);
+        d.cseq = 0;
+        d.rinstance = format!("{:016x}", r.rotate_left(17));
+    }
+
+    fn record(&mut self, kind: RecordKind, actor: &str, summary: String) -> &mut Record {
+        self.records.push(Record {
+            at_ms: self.now,
+            kind,
+            actor: actor.to_string(),
+            summary,
+            log: None,
+            why: None,
+            sip: None,
+            change: None,
+            aor: None,
+            devices: Vec::new(),
+            nat: None,
+            uri: None,
+            code: None,
+        });
+        self.records.last_mut().expect("just pushed")
+    }
+}
+
+#[cfg(test)]
+pub(super) mod testing {
+    use super::*;
+
+    /// Two UDP phones behind one NAT (60 s UDP timeout), each on its own AOR;
+    /// `quiet` sends no keep-alives and is qualified every 90 s (too seldom to
+    /// keep its mapping), `chatty` sends keep-alives every 20 s.
+    pub const NAT_PAIR: &str = "asterisk 22
+seed 3
+pjsip.conf {
+[quiet]
+type = endpoint
+aors = quiet
+rewrite_contact = yes
+
+[quiet]
+type = aor
+max_contacts = 1
+remove_existing = yes
+qualify_frequency = 90
+
+[chatty]
+type = endpoint
+aors = chatty
+rewrite_contact = yes
+
+[chatty]
+type = aor
+max_contacts = 1
+remove_existing = yes
+}
+nat home public 203.0.113.7 udp-timeout 60s
+device quiet  quiet  udp 192.168.1.10:5060 behind home expires 300
+device chatty chatty udp 192.168.1.11:5060 behind home expires 300 keepalive crlf 20s
+at 0s register quiet chatty
+until 10m
+";
+
+    pub fn world(text: &str) -> World {
+        let (sc, _) = crate::parse(text).expect("test scenarios are valid");
+        World::new(sc)
+    }
+
+    /// Handle every event up to and including `t` (observers included).
+    pub fn run_until(text: &str, t: SimMs) -> Run {
+        let mut run = world(text).start(Vec::new());
+        while run.world.queue.peek().is_some_and(|r| r.0 .0 <= t) {
+            run.advance(1);
+        }
+        run
+    }
+
+    pub fn dev(w: &World, name: &str) -> usize {
+        w.devs
+            .iter()
+            .position(|d| d.spec.name == name)
+            .expect("device exists")
+    }
+}

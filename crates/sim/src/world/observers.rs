@@ -1,0 +1,288 @@
+//! What the world writes down as it goes: who is reachable, how many bindings
+//! each AOR holds, and the state snapshots the page moves its cursor over.
+
+use super::*;
+
+impl World {
+    // ---------------------------------------------------------------- derived state
+
+    pub(super) fn snapshot(&self, idx: &HashMap<Target, usize>) -> State {
+        let now = self.abs();
+        let mut contacts = Vec::new();
+        for b in self.reg.bindings().filter(|b| !b.is_expired(now)) {
+            contacts.push(ContactRow {
+                aor: b.aor.clone(),
+                uri: b.uri.clone(),
+                expires_in_s: b.expires_in_ms(now) / 1000,
+                expires_at_ms: self.now + b.expires_in_ms(now).max(0) as SimMs,
+                status: self.reg.status_of(&b.id).label().to_string(),
+                reaches: self
+                    .route_uri_in(idx, &b.uri)
+                    .map(|i| self.devs[i].spec.name.clone()),
+            });
+        }
+        let (dial, dial_targets) = self.dial_view(idx);
+        let show_contacts = self.reg.show_contacts_at(now);
+        State {
+            at_ms: self.now,
+            contacts,
+            show_contacts,
+            dial,
+            dial_targets,
+        }
+    }
+
+    /// PJSIP_DIAL_CONTACTS of every endpoint as the registrar's view answers it
+    /// now (without the read's lazy deletion): the string and one target a binding.
+    fn dial_view(&self, idx: &HashMap<Target, usize>) -> (Vec<(String, String)>, Vec<DialTarget>) {
+        let now = self.abs();
+        let (mut dial, mut targets) = (Vec::new(), Vec::new());
+        for ep in self.reg.config().endpoints.values() {
+            let mut parts = Vec::new();
+            for a in &ep.aors {
+                for row in self.reg.rows_at(now, Some(a)) {
+                    if row.status == Status::Unreachable {
+                        continue;
+                    }
+                    parts.push(format!("PJSIP/{}/{}", ep.name, row.uri));
+                    targets.push(DialTarget {
+                        endpoint: ep.name.clone(),
+                        aor: row.aor,
+                        reaches: self
+                            .route_uri_in(idx, &row.uri)
+                            .map(|i| self.devs[i].spec.name.clone()),
+                        uri: row.uri,
+                    });
+                }
+            }
+            dial.push((ep.name.clone(), parts.join("&")));
+        }
+        (dial, targets)
+    }
+
+    /// What a state snapshot would show, hashed (cheap): bindings with their stored
+    /// expiry, status and where they lead.
+    pub(super) fn state_signature(&self, idx: &HashMap<Target, usize>) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let now = self.abs();
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for b in self.reg.bindings().filter(|b| !b.is_expired(now)) {
+            b.id.hash(&mut h);
+            // A refresh moves the expiry: the state at later times must know.
+            b.expiration.hash(&mut h);
+            (self.reg.status_of(&b.id) as u8).hash(&mut h);
+            self.route_uri_in(idx, &b.uri).hash(&mut h);
+        }
+        h.finish()
+    }
+
+    /// Each phone's state now, from Asterisk's bindings and the phone's own view.
+    pub(super) fn reach_now(&self, idx: &HashMap<Target, usize>) -> Vec<Reach> {
+        let now = self.abs();
+        let n = self.devs.len();
+        let (mut reached, mut owns) = (vec![false; n], vec![false; n]);
+        for b in self.reg.bindings().filter(|b| !b.is_expired(now)) {
+            if let Some(i) = self.route_uri_in(idx, &b.uri) {
+                reached[i] = true;
+            } else if let Some(&j) = self.owner.get(&b.aor).and_then(|m| m.get(&b.uri)) {
+                owns[j] = true;
+            }
+        }
+        (0..n)
+            .map(|i| {
+                let d = &self.devs[i];
+                match d.phase {
+                    _ if !d.online => Reach::Offline,
+                    _ if reached[i] => Reach::Reachable,
+                    Phase::Idle => Reach::Idle,
+                    Phase::GaveUp => Reach::GaveUp,
+                    Phase::Failed => Reach::Unregistered,
+                    _ if owns[i] => Reach::Stale,
+                    Phase::Registering => Reach::Registering,
+                    Phase::Registered => Reach::Unregistered,
+                }
+            })
+            .collect()
+    }
+
+    pub(super) fn update_reachability(&mut self, idx: &HashMap<Target, usize>) {
+        let states = self.reach_now(idx);
+        for (i, state) in states.into_iter().enumerate() {
+            if self.reach[i].as_ref().is_some_and(|(_, s, _)| *s == state) {
+                continue;
+            }
+            let name = self.devs[i].spec.name.clone();
+            if let Some((from, s, cause)) = self.reach[i].take() {
+                if self.now > from {
+                    self.spans.push(Span {
+                        device: name.clone(),
+                        from_ms: from,
+                        to_ms: self.now,
+                        state: s,
+                        cause,
+                    });
+                }
+            }
+            let cause = state.is_trouble().then(|| {
+                let d = &self.devs[i];
+                match (&d.cause, state) {
+                    (Some(c), _) => c.clone(),
+                    // A registered phone's binding vanished with no removal logged:
+                    // it expired before the refresh arrived.
+                    (None, Reach::Unregistered) => Cause::BindingRemoved {
+                        reason: "expired".into(),
+                    },
+                    _ => Cause::Unknown,
+                }
+            });
+            // The first REGISTER on its way is not news.
+            if state != Reach::Registering && (self.now > 0 || state != Reach::Idle) {
+                let why = match (state, &cause) {
+                    (Reach::Reachable, _) => {
+                        "Asterisk holds a binding that leads to this phone: calls reach it."
+                            .to_string()
+                    }
+                    (Reach::Stale, Some(c)) => format!(
+                        "Asterisk still holds this phone's binding, but it leads nowhere: {}.",
+                        c.text()
+                    ),
+                    (Reach::GaveUp, Some(c)) => format!(
+                        "The phone stopped trying after a failure ({}); no binding leads to it.",
+                        c.text()
+                    ),
+                    (Reach::Unregistered, Some(c)) => {
+                        format!("No binding leads to this phone: {}.", c.text())
+                    }
+                    (Reach::Offline, _) => "The phone is offline.".to_string(),
+                    (Reach::Idle, _) => "The phone is not asked to register.".to_string(),
+                    _ => "The phone's REGISTER is on its way.".to_string(),
+                };
+                let text = match state {
+                    Reach::GaveUp => format!("{name} gave up: not registered"),
+                    Reach::Stale => {
+                        format!("{name} is now unreachable (registered, stale binding)")
+                    }
+                    s => format!("{name} is now {}", state_words(s)),
+                };
+                let r = self.record(RecordKind::Reachability, &name, text);
+                r.why = Some(why);
+                r.devices = vec![name];
+            }
+            self.reach[i] = Some((self.now, state, cause));
+        }
+    }
+
+    /// A count point for every AOR whose live binding count (or limit) moved.
+    /// One pass over the bindings, then one look-up per AOR: no scan of the
+    /// history, which grows all day.
+    pub(super) fn note_counts(&mut self) {
+        let now = self.abs();
+        let mut live: HashMap<&str, u32> = HashMap::new();
+        for b in self.reg.bindings().filter(|b| !b.is_expired(now)) {
+            *live.entry(b.aor.as_str()).or_default() += 1;
+        }
+        for a in self.reg.config().aors.values() {
+            let n = live.get(a.name.as_str()).copied().unwrap_or(0);
+            let same = self
+                .last_count
+                .get(&a.name)
+                .is_some_and(|&(b, m)| b == n && m == a.max_contacts);
+            if !same {
+                self.last_count.insert(a.name.clone(), (n, a.max_contacts));
+                self.counts.push(CountPoint {
+                    at_ms: self.now,
+                    aor: a.name.clone(),
+                    bindings: n,
+                    max_contacts: a.max_contacts,
+                });
+            }
+        }
+    }
+
+    /// A binding's life: opened by Added, extended by Refreshed, closed by Removed.
+    /// Open lives are indexed by (AOR, URI): a refresh finds its life at once.
+    pub(super) fn note_life(&mut self, c: &Change, device: Option<String>) {
+        let key = (c.aor.clone(), c.uri.clone());
+        match c.kind {
+            ChangeKind::Added => {
+                self.open_lives.insert(key, self.lives.len());
+                self.lives.push(BindingLife {
+                    aor: c.aor.clone(),
+                    uri: c.uri.clone(),
+                    device,
+                    added_ms: self.now,
+                    removed_ms: None,
+                    ended_by: EndedBy::Present,
+                    end_why: None,
+                    expires_ms: grant_end(c),
+                    expired_ms: None,
+                    refreshes: 0,
+                });
+            }
+            ChangeKind::Refreshed => {
+                if let Some(&k) = self.open_lives.get(&key) {
+                    let l = &mut self.lives[k];
+                    l.refreshes += 1;
+                    l.expires_ms = grant_end(c);
+                }
+            }
+            ChangeKind::Removed => {
+                if let Some(k) = self.open_lives.remove(&key) {
+                    let l = &mut self.lives[k];
+                    l.removed_ms = Some(self.now);
+                    l.ended_by = ended_by(&c.why);
+                    l.end_why = Some(c.explain());
+                    l.expired_ms = match c.why {
+                        aorlab_registrar::Why::ExpiredOnRead { expired_at, .. } => {
+                            Some(expired_at.saturating_sub(EPOCH_MS))
+                        }
+                        _ => None,
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    #[test]
+    fn reachability_follows_the_nat_a_stale_binding_is_not_reachable() {
+        let run = run_until(NAT_PAIR, 1_000);
+        let w = &run.world;
+        let idx = w.route_index();
+        assert_eq!(w.reach_now(&idx), [Reach::Reachable, Reach::Reachable]);
+        let run = run_until(NAT_PAIR, 90_000);
+        let w = &run.world;
+        assert_eq!(
+            w.reach_now(&w.route_index()),
+            [Reach::Stale, Reach::Reachable]
+        );
+        let span = w
+            .spans
+            .iter()
+            .find(|s| s.device == "quiet" && s.state == Reach::Reachable)
+            .unwrap();
+        assert!((60_000..61_000).contains(&span.to_ms), "{span:?}");
+    }
+
+    #[test]
+    fn a_count_point_is_written_only_when_an_aors_count_moves() {
+        let run = run_until(NAT_PAIR, 400_000);
+        let w = &run.world;
+        let quiet: Vec<u32> = w
+            .counts
+            .iter()
+            .filter(|c| c.aor == "quiet")
+            .map(|c| c.bindings)
+            .collect();
+        // 0 at the start, 1 once added; refreshes do not add points.
+        assert_eq!(quiet, [0, 1]);
+        let life = &w.lives[w.open_lives[&("chatty".to_string(), w.lives[1].uri.clone())]];
+        assert!(life.refreshes >= 1, "{life:?}");
+    }
+}

@@ -1,0 +1,503 @@
+//! A phone: its REGISTER transactions (RFC 3261 §17.1.2 timers), refreshes,
+//! retries after failures (RFC 5626 §4.5 back-off) and keep-alives (RFC 5626 §4.4.1).
+
+use super::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Register,
+    Unregister,
+    UnregisterAll,
+}
+
+#[derive(Debug)]
+pub(super) struct Tx {
+    pub(super) dev: usize,
+    pub(super) kind: Kind,
+    pub(super) text: String,
+    pub(super) branch: String,
+    pub(super) started: SimMs,
+    pub(super) next_retrans: SimMs,
+    pub(super) done: bool,
+}
+
+/// Where a phone's own registration stands, as the phone sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Phase {
+    /// Not asked to register, or unregistered.
+    Idle,
+    /// Asked to register; no answer yet.
+    Registering,
+    /// The last REGISTER got 200 OK.
+    Registered,
+    /// The last REGISTER failed; a retry is scheduled.
+    Failed,
+    GaveUp,
+}
+
+#[derive(Debug)]
+pub(super) struct DevState {
+    pub(super) spec: Device,
+    pub(super) ip: String,
+    /// `ip` parsed, kept in step with it (routing looks it up per device per event).
+    pub(super) ip_addr: IpAddr,
+    /// Index of the NAT it sits behind (the spec names it; this saves the search).
+    pub(super) nat: Option<usize>,
+    pub(super) port: u16,
+    pub(super) online: bool,
+    pub(super) call_id: String,
+    pub(super) tag: String,
+    pub(super) cseq: u32,
+    pub(super) rinstance: String,
+    /// Open connection: (id, local port).
+    pub(super) conn: Option<(u64, u16)>,
+    /// Timer generation: bumping it cancels pending refresh/retry timers.
+    pub(super) gen: u64,
+    /// Keep-alive chain generation.
+    pub(super) ka_gen: u64,
+    pub(super) retry_ms: Option<SimMs>,
+    pub(super) wants: bool,
+    pub(super) gave_up: bool,
+    pub(super) rejections: u32,
+    pub(super) boots: u32,
+    pub(super) last_failure: Option<String>,
+    pub(super) phase: Phase,
+    /// The latest thing that could have cut the phone off (for incidents).
+    pub(super) cause: Option<Cause>,
+    /// Why the last REGISTER was refused, from the registrar ("max_contacts").
+    pub(super) reject_reason: Option<String>,
+    /// RFC 5626 §4.5 consecutive failures.
+    pub(super) failures: u32,
+    /// Public port Asterisk saw in the last successful REGISTER (STUN compares).
+    pub(super) public_port: Option<u16>,
+    /// The NAT forgot this TCP connection: the next packet gets a reset.
+    pub(super) conn_dead: bool,
+    pub(super) first_wanted: Option<SimMs>,
+}
+
+impl World {
+    // ---------------------------------------------------------------- devices
+
+    pub(super) fn contact_uri(&self, i: usize) -> String {
+        let d = &self.devs[i];
+        let mut s = format!("sip:{}@{}:{}", d.spec.user, d.ip, self.local_port(i));
+        if d.spec.protocol != Protocol::Udp {
+            s.push_str(&format!(";transport={}", d.spec.protocol.as_str()));
+        }
+        s.push_str(&d.spec.contact_params);
+        if d.spec.rinstance {
+            s.push_str(&format!(";rinstance={}", d.rinstance));
+        }
+        s
+    }
+
+    pub(super) fn send_register(&mut self, i: usize, kind: Kind) {
+        if !self.devs[i].online {
+            return;
+        }
+        self.reset_dead_conn(i);
+        self.devs[i].first_wanted.get_or_insert(self.now);
+        self.ensure_conn(i);
+        let src = self.source_of(i);
+        let d = &mut self.devs[i];
+        d.cseq += 1;
+        let tx_id = self.next_tx;
+        self.next_tx += 1;
+        let branch = format!(
+            "z9hG4bK{}x{tx_id}",
+            d.spec
+                .name
+                .replace(|c: char| !c.is_ascii_alphanumeric(), "")
+        );
+        let proto = d.spec.protocol.pjsip_name();
+        let via_port = if d.spec.protocol.is_reliable() {
+            d.conn.map(|c| c.1).unwrap_or(d.port)
+        } else {
+            d.port
+        };
+        let (contact, expires) = match kind {
+            Kind::Register => (
+                format!("<{}>", self.contact_uri(i)),
+                self.devs[i].spec.expires,
+            ),
+            Kind::Unregister => (format!("<{}>", self.contact_uri(i)), 0),
+            Kind::UnregisterAll => ("*".to_string(), 0),
+        };
+        let d = &self.devs[i];
+        let text = format!(
+            "REGISTER sip:{ASTERISK_IP}:{ASTERISK_PORT} SIP/2.0\r\nVia: SIP/2.0/{proto} {}:{via_port};rport;branch={branch}\r\nMax-Forwards: 70\r\nFrom: <sip:{user}@{ASTERISK_IP}>;tag={tag}\r\nTo: <sip:{user}@{ASTERISK_IP}>\r\nCall-ID: {cid}\r\nCSeq: {cseq} REGISTER\r\nContact: {contact}\r\nExpires: {expires}\r\nUser-Agent: aorlab-{name}\r\nContent-Length: 0\r\n\r\n",
+            d.ip,
+            user = d.spec.user,
+            tag = d.tag,
+            cid = d.call_id,
+            cseq = d.cseq,
+            name = d.spec.name,
+        );
+        let name = d.spec.name.clone();
+        let what = match kind {
+            Kind::Register => format!("REGISTER (Expires {expires}) from {src}"),
+            Kind::Unregister => format!("REGISTER Expires 0 (unregister) from {src}"),
+            Kind::UnregisterAll => format!("REGISTER Contact: * (unregister all) from {src}"),
+        };
+        let r = self.record(RecordKind::Sip, &name, what);
+        r.sip = Some(SipText {
+            from: name.clone(),
+            to: "asterisk".into(),
+            first_line: format!("REGISTER sip:{ASTERISK_IP}:{ASTERISK_PORT} SIP/2.0"),
+            text: text.clone(),
+            method: "REGISTER".into(),
+            code: None,
+        });
+        r.devices = vec![name];
+        self.txs.insert(
+            tx_id,
+            Tx {
+                dev: i,
+                kind,
+                text,
+                branch,
+                started: self.now,
+                next_retrans: T1,
+                done: false,
+            },
+        );
+        self.schedule(self.now + DELAY_MS, Ev::Arrive(i, tx_id, src));
+        if !self.devs[i].spec.protocol.is_reliable() {
+            self.schedule(self.now + T1, Ev::Retransmit(tx_id));
+        }
+        self.schedule(self.now + TIMER_F, Ev::TimerF(tx_id));
+    }
+
+    /// `src`: the address the NAT gave the packet when it left the phone.
+    pub(super) fn reply(&mut self, tx_id: u64, resp: Message, dst: Addr) {
+        let Some(tx) = self.txs.get(&tx_id) else {
+            return;
+        };
+        if tx.done {
+            return;
+        }
+        let i = tx.dev;
+        let kind = tx.kind;
+        let proto = self.devs[i].spec.protocol;
+        let name = self.devs[i].spec.name.clone();
+        // Does the answer still reach the phone?
+        match self.route(&dst.ip, dst.port, proto) {
+            Some(j) if j == i => {}
+            _ => {
+                let r = self.record(RecordKind::Device, &name, format!("answer to {dst} never arrives: no NAT mapping/connection leads to {name} any more"));
+                r.devices = vec![name];
+                return;
+            }
+        }
+        if let Some(t) = self.txs.get_mut(&tx_id) {
+            t.done = true;
+        }
+        self.inbound(i);
+        let code = resp.status().unwrap_or(0);
+        self.devs[i].gen += 1;
+        let gen = self.devs[i].gen;
+        if code == 200 {
+            let d = &mut self.devs[i];
+            d.retry_ms = None;
+            d.last_failure = None;
+            d.failures = 0;
+            d.cause = None;
+            d.public_port = Some(dst.port);
+            if kind != Kind::Register {
+                self.devs[i].wants = false;
+                self.devs[i].phase = Phase::Idle;
+                let r = self.record(RecordKind::Device, &name, "unregistered".into());
+                r.devices = vec![name];
+                return;
+            }
+            // Find our own binding in the 200 OK.
+            let mine = self.contact_uri(i);
+            let mine = Uri::parse(&mine).ok();
+            let mut granted: Option<u32> = None;
+            for c in resp.headers.contacts().unwrap_or_default() {
+                if let (Contact::Addr(v), Some(m)) = (c, &mine) {
+                    if aorlab_sip::uri_eq(&v.addr.uri, m).is_ok() {
+                        granted = v
+                            .param("expires")
+                            .and_then(|p| p.value.as_deref())
+                            .and_then(|e| e.parse().ok());
+                    }
+                }
+            }
+            let granted = granted
+                .or_else(|| resp.headers.expires().and_then(|e| e.ok()))
+                .unwrap_or(self.devs[i].spec.expires);
+            let wait = match self.devs[i].spec.refresh {
+                Refresh::Before { ms } => (granted as u64 * 1000).saturating_sub(ms).max(1000),
+                Refresh::Fraction { f } => ((granted as f64 * 1000.0 * f) as u64).max(1000),
+            };
+            self.devs[i].phase = Phase::Registered;
+            let r = self.record(
+                RecordKind::Device,
+                &name,
+                format!(
+                    "registered for {granted} s; refreshes in {}",
+                    crate::duration::format_duration(wait)
+                ),
+            );
+            r.devices = vec![name];
+            self.schedule(self.now + wait, Ev::Refresh(i, gen));
+        } else {
+            self.devs[i].rejections += u32::from(code == 403);
+            self.devs[i].last_failure =
+                Some(format!("{code} {}", aorlab_registrar::reason_phrase(code)));
+            let reason = self.devs[i]
+                .reject_reason
+                .take()
+                .unwrap_or_else(|| aorlab_registrar::reason_phrase(code).to_string());
+            self.devs[i].cause = Some(Cause::Rejected { code, reason });
+            let policy = self.devs[i].spec.on_403;
+            self.fail(
+                i,
+                policy,
+                &format!("got {code} {}", aorlab_registrar::reason_phrase(code)),
+            );
+        }
+    }
+
+    pub(super) fn fail(&mut self, i: usize, policy: Failure, what: &str) {
+        let name = self.devs[i].spec.name.clone();
+        self.devs[i].gen += 1;
+        let gen = self.devs[i].gen;
+        match policy {
+            Failure::GiveUp => {
+                self.devs[i].gave_up = true;
+                self.devs[i].phase = Phase::GaveUp;
+                let r = self.record(
+                    RecordKind::Device,
+                    &name,
+                    format!("{what}: gives up registering"),
+                );
+                r.why = Some(format!("{name} is configured to give up after a failure; it stays unregistered until rebooted."));
+                r.devices = vec![name];
+            }
+            Failure::Retry { .. } | Failure::Backoff { .. } => {
+                self.devs[i].phase = Phase::Failed;
+                let wait = self.retry_wait(i, policy);
+                let r = self.record(
+                    RecordKind::Device,
+                    &name,
+                    format!(
+                        "{what}: retries in {}",
+                        crate::duration::format_duration(wait)
+                    ),
+                );
+                r.devices = vec![name];
+                self.schedule(self.now + wait, Ev::Retry(i, gen));
+            }
+        }
+    }
+
+    /// How long to wait before the next attempt, advancing the schedule.
+    pub(super) fn retry_wait(&mut self, i: usize, policy: Failure) -> SimMs {
+        match policy {
+            Failure::GiveUp => 0,
+            Failure::Retry {
+                after_ms,
+                backoff,
+                max_ms,
+            } => {
+                let wait = self.devs[i].retry_ms.unwrap_or(after_ms);
+                self.devs[i].retry_ms =
+                    Some(((wait as f64 * backoff) as u64).min(max_ms).max(after_ms));
+                wait
+            }
+            // RFC 5626 §4.5: W = min(max-time, base-time × 2^consecutive-failures),
+            // then a random wait between 50 % and 100 % of W.
+            Failure::Backoff { base_ms, max_ms } => {
+                self.devs[i].failures = (self.devs[i].failures + 1).min(30);
+                let w = base_ms
+                    .saturating_mul(1u64 << self.devs[i].failures)
+                    .min(max_ms)
+                    .max(2);
+                w / 2 + self.random() % (w / 2 + 1)
+            }
+        }
+    }
+
+    pub(super) fn start_keepalive(&mut self, i: usize) {
+        let Some(every) = self.devs[i].spec.keepalive.every_ms() else {
+            return;
+        };
+        // A new chain replaces any running one.
+        self.devs[i].ka_gen += 1;
+        let gen = self.devs[i].ka_gen;
+        self.schedule(self.now + every, Ev::KeepAlive(i, gen));
+    }
+
+    /// One keep-alive (RFC 5626 §4.4.1): it goes out through the NAT; a failed
+    /// flow (connection reset, STUN showing a new public address) means
+    /// registering again at once.
+    pub(super) fn keepalive(&mut self, i: usize) {
+        let name = self.devs[i].spec.name.clone();
+        if self.reset_dead_conn(i) {
+            let r = self.record(
+                RecordKind::Device,
+                &name,
+                "keep-alive failed (connection reset): registers again".into(),
+            );
+            r.why = Some("RFC 5626 §4.4.1: a flow whose keep-alive fails is dead; the phone registers a new one.".into());
+            r.devices = vec![name];
+            self.send_register(i, Kind::Register);
+            return;
+        }
+        let src = self.source_of(i);
+        match self.devs[i].spec.keepalive {
+            KeepAlive::Stun { .. } => {
+                // The Binding response comes back and names the public address.
+                self.inbound(i);
+                let seen = self.devs[i].public_port;
+                if self.devs[i].phase == Phase::Registered && seen.is_some_and(|p| p != src.port) {
+                    let r = self.record(RecordKind::Device,
+                        &name,
+                        format!(
+                            "STUN keep-alive shows a new public address {src} (was :{}): registers again",
+                            seen.unwrap_or(0)
+                        ),
+                    );
+                    r.why = Some("RFC 5626 §4.4.1: a changed XOR-MAPPED-ADDRESS means the flow failed; the phone registers again so Asterisk learns the new port.".into());
+                    r.devices = vec![name];
+                    self.send_register(i, Kind::Register);
+                }
+            }
+            KeepAlive::Options { .. } => self.inbound(i),
+            KeepAlive::Crlf { .. } | KeepAlive::None => {}
+        }
+    }
+
+    /// Timer E (RFC 3261 §17.1.2.2): a UDP REGISTER goes again, at doubling
+    /// intervals up to T2, until answered or Timer F.
+    pub(super) fn retransmit(&mut self, tx_id: u64) {
+        let Some(tx) = self.txs.get_mut(&tx_id) else {
+            return;
+        };
+        if tx.done || self.now.saturating_sub(tx.started) >= TIMER_F {
+            return;
+        }
+        let i = tx.dev;
+        let next = (tx.next_retrans * 2).min(T2);
+        tx.next_retrans = next;
+        if !self.devs[i].online {
+            return;
+        }
+        let text = tx.text.clone();
+        let src = self.source_of(i);
+        let name = self.devs[i].spec.name.clone();
+        let r = self.record(
+            RecordKind::Sip,
+            &name,
+            format!("REGISTER retransmitted (Timer E) from {src}"),
+        );
+        r.sip = Some(SipText {
+            from: name.clone(),
+            to: "asterisk".into(),
+            first_line: text.lines().next().unwrap_or("").to_string(),
+            text,
+            method: "REGISTER".into(),
+            code: None,
+        });
+        r.devices = vec![name];
+        self.schedule(self.now + DELAY_MS, Ev::Arrive(i, tx_id, src));
+        self.schedule(self.now + next, Ev::Retransmit(tx_id));
+    }
+
+    /// Timer F: no final answer within 64·T1.
+    pub(super) fn timer_f(&mut self, tx_id: u64) {
+        let Some(tx) = self.txs.remove(&tx_id) else {
+            return;
+        };
+        if tx.done {
+            return;
+        }
+        let i = tx.dev;
+        self.devs[i].last_failure = Some("no answer".into());
+        self.devs[i].cause = Some(Cause::NoAnswer);
+        let policy = self.devs[i].spec.on_timeout;
+        self.fail(i, policy, "no answer within 32 s (Timer F)");
+    }
+
+    /// A refresh or retry timer fires (unless a newer timer replaced it).
+    pub(super) fn refresh(&mut self, i: usize, gen: u64) {
+        if self.devs[i].gen == gen && self.devs[i].wants && self.devs[i].online {
+            self.send_register(i, Kind::Register);
+        }
+    }
+
+    /// The keep-alive chain `gen` ticks (a newer chain replaces it).
+    pub(super) fn keepalive_due(&mut self, i: usize, gen: u64) {
+        if self.devs[i].ka_gen == gen {
+            // Offline phones send nothing but resume when back online.
+            if self.devs[i].online && self.devs[i].wants {
+                self.keepalive(i);
+            }
+            let Some(every) = self.devs[i].spec.keepalive.every_ms() else {
+                return;
+            };
+            self.schedule(self.now + every, Ev::KeepAlive(i, gen));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    #[test]
+    fn a_phone_registers_and_schedules_its_refresh_from_the_granted_time() {
+        let run = run_until(NAT_PAIR, 1_000);
+        let w = &run.world;
+        let q = dev(w, "quiet");
+        assert_eq!(w.devs[q].phase, Phase::Registered);
+        assert_eq!(w.contact_uri(q), "sip:quiet@192.168.1.10:5060");
+        let line = w
+            .records
+            .iter()
+            .find(|r| r.kind == RecordKind::Device && r.actor == "quiet")
+            .expect("a device record");
+        // Asterisk grants what is left of the whole second it stored.
+        assert!(line.summary.starts_with("registered for 299 s"), "{line:?}");
+        let req = w
+            .records
+            .iter()
+            .find(|r| r.kind == RecordKind::Sip)
+            .unwrap();
+        let sip = req.sip.as_ref().unwrap();
+        assert_eq!((sip.method.as_str(), sip.code), ("REGISTER", None));
+        assert!(sip.text.contains("Expires: 300\r\n"));
+    }
+
+    #[test]
+    fn retry_waits_grow_by_the_backoff_up_to_the_maximum() {
+        let mut w = world(NAT_PAIR);
+        let policy = Failure::Retry {
+            after_ms: 60_000,
+            backoff: 2.0,
+            max_ms: 300_000,
+        };
+        let waits: Vec<SimMs> = (0..4).map(|_| w.retry_wait(0, policy)).collect();
+        assert_eq!(waits, [60_000, 120_000, 240_000, 300_000]);
+    }
+
+    #[test]
+    fn rfc5626_backoff_stays_between_half_and_all_of_the_window() {
+        let mut w = world(NAT_PAIR);
+        let policy = Failure::Backoff {
+            base_ms: 30_000,
+            max_ms: 1_800_000,
+        };
+        for n in 1..8u32 {
+            let window = (30_000u64 << n).min(1_800_000);
+            let wait = w.retry_wait(0, policy);
+            assert!(
+                wait >= window / 2 && wait <= window,
+                "{n}: {wait} of {window}"
+            );
+        }
+    }
+}

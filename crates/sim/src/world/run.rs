@@ -1,0 +1,284 @@
+//! The event loop: pop the next event, let its actor handle it, let the
+//! observers write down what changed; stepping (`Run`) so a page can show
+//! progress and cancel.
+
+use super::*;
+use serde::Serialize;
+
+impl World {
+    // ---------------------------------------------------------------- main loop
+
+    pub(super) fn handle(&mut self, ev: Ev) {
+        match ev {
+            Ev::Scenario(k) => self.scenario_event(k),
+            Ev::Send(i, kind) => self.send_register(i, kind),
+            Ev::Arrive(i, tx, src) => self.arrive(i, tx, src),
+            Ev::Retransmit(tx_id) => self.retransmit(tx_id),
+            Ev::TimerF(tx_id) => self.timer_f(tx_id),
+            Ev::Reply(tx, resp, dst) => self.reply(tx, *resp, dst),
+            Ev::Refresh(i, gen) | Ev::Retry(i, gen) => self.refresh(i, gen),
+            Ev::KeepAlive(i, gen) => self.keepalive_due(i, gen),
+            Ev::Tick => {
+                if self.reg.next_wakeup().is_some_and(|t| t <= self.abs()) {
+                    let out = self.reg.on_tick(self.abs());
+                    self.apply_outcome(out, None);
+                }
+            }
+            Ev::OptionsDone(id, ok, rtt) => self.options_done(id, ok, rtt),
+            Ev::NatCheck => {}
+            Ev::NatExpire(ni, key, last) => self.nat_expire(ni, key, last),
+            Ev::AsteriskUp => self.asterisk_up(),
+        }
+    }
+
+    /// Run to the end and produce the trace.
+    pub fn run(self, warnings: Vec<crate::Diagnostic>) -> Trace {
+        self.start(warnings).finish()
+    }
+
+    /// Begin a run that advances step by step ([`Run::advance`]).
+    pub fn start(mut self, warnings: Vec<crate::Diagnostic>) -> Run {
+        let until = self.sc.until;
+        let routes = self.route_index();
+        self.update_reachability(&routes);
+        self.note_counts();
+        Run {
+            world: self,
+            warnings,
+            cursor: Cursor {
+                until,
+                events: 0,
+                work: 0,
+                cut: false,
+                last_state_sig: 0,
+            },
+            done: false,
+        }
+    }
+
+    /// Handle one popped event and write down what it changed. `false`: the run
+    /// is over (queue empty, past `until`).
+    fn step(&mut self, run: &mut Cursor) -> bool {
+        let Some(Reverse((at, _, idx))) = self.queue.pop() else {
+            return false;
+        };
+        if at > run.until {
+            return false;
+        }
+        self.now = at;
+        run.events += 1;
+        let Some(ev) = self.events[idx].take() else {
+            return true;
+        };
+        let nrec = self.records.len();
+        let recheck = matches!(ev, Ev::NatCheck);
+        self.handle(ev);
+        // Nothing happened (a cancelled timer): nothing to re-evaluate.
+        if self.records.len() == nrec && !recheck {
+            return true;
+        }
+        run.work += (self.reg.bindings().count() + self.devs.len()) as u64 + 1;
+        if run.work > self.budget {
+            run.cut = true;
+            return false;
+        }
+        // Expiry is lazy: make the state at this instant reflect it. Routes
+        // do not move while it is written down, so one index serves all three.
+        let routes = self.route_index();
+        self.update_reachability(&routes);
+        self.note_counts();
+        let sig = self.state_signature(&routes);
+        if sig != run.last_state_sig {
+            run.last_state_sig = sig;
+            let s = self.snapshot(&routes);
+            // A snapshot formats every row (md5 for the CLI hash): it costs more.
+            run.work += 4 * s.contacts.len() as u64;
+            self.states.push(s);
+        }
+        true
+    }
+
+    /// Close the books at `until` and produce the trace.
+    fn into_trace(mut self, until: SimMs, warnings: Vec<crate::Diagnostic>) -> Trace {
+        self.now = until;
+        let routes = self.route_index();
+        self.update_reachability(&routes);
+        let final_state = self.snapshot(&routes);
+        for (i, r) in self.reach.clone().into_iter().enumerate() {
+            if let Some((from, s, cause)) = r {
+                if until > from {
+                    self.spans.push(Span {
+                        device: self.devs[i].spec.name.clone(),
+                        from_ms: from,
+                        to_ms: until,
+                        state: s,
+                        cause,
+                    });
+                }
+            }
+        }
+        self.spans
+            .sort_by(|a, b| a.device.cmp(&b.device).then(a.from_ms.cmp(&b.from_ms)));
+        let phones: Vec<PhoneFacts> = self
+            .devs
+            .iter()
+            .map(|d| PhoneFacts {
+                name: &d.spec.name,
+                rejections_403: d.rejections,
+                gave_up: d.gave_up,
+                first_wanted: d.first_wanted,
+            })
+            .collect();
+        let devices = summarize(&phones, &self.spans, until);
+        let summary = devices.iter().map(|d| d.line.clone()).collect();
+        Trace {
+            title: self.sc.title.clone(),
+            lesson: self.sc.lesson.clone(),
+            version: self.sc.version_text.clone(),
+            end_ms: until,
+            epoch_ms: EPOCH_MS,
+            records: self.records,
+            final_state,
+            states: self.states,
+            bindings: self.lives,
+            reachability: self.spans,
+            counts: self.counts,
+            devices,
+            summary,
+            warnings,
+        }
+    }
+}
+
+/// Where a stepping run stands (the loop's own bookkeeping).
+struct Cursor {
+    until: SimMs,
+    events: u64,
+    /// Deterministic work budget: what the observers looked at so far.
+    work: u64,
+    cut: bool,
+    last_state_sig: u64,
+}
+
+/// How far a run has come: for a progress bar (and a cancel button between steps).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    /// Simulated time reached.
+    pub at_ms: SimMs,
+    /// Where the run ends (`until`, or where the work budget cut it).
+    pub until_ms: SimMs,
+    /// Events handled so far.
+    pub events: u64,
+    /// Nothing is left to run: `finish` returns at once.
+    pub done: bool,
+}
+
+/// A run in progress. `advance` runs a bounded number of events, so a caller
+/// (the page's worker) can report progress and stop between calls; `finish`
+/// runs what is left and produces the trace.
+pub struct Run {
+    pub(super) world: World,
+    warnings: Vec<crate::Diagnostic>,
+    cursor: Cursor,
+    done: bool,
+}
+
+impl Run {
+    /// Parse `text` and get ready to run it. Errors (with line:column) stop here.
+    pub fn new(text: &str) -> Result<Run, Vec<crate::Diagnostic>> {
+        let (sc, warnings) = crate::parse(text)?;
+        Ok(World::new(sc).start(warnings))
+    }
+
+    /// Handle up to `max_events` events.
+    pub fn advance(&mut self, max_events: u32) -> Progress {
+        for _ in 0..max_events {
+            if self.done {
+                break;
+            }
+            if !self.world.step(&mut self.cursor) {
+                self.stop();
+            }
+        }
+        self.progress()
+    }
+
+    pub fn progress(&self) -> Progress {
+        Progress {
+            at_ms: self.world.now,
+            until_ms: self.cursor.until,
+            events: self.cursor.events,
+            done: self.done,
+        }
+    }
+
+    /// The loop is over: if the work budget cut it, say where (a warning, with the
+    /// partial result kept), and end the run there.
+    fn stop(&mut self) {
+        self.done = true;
+        if !self.cursor.cut {
+            return;
+        }
+        let w = &self.world;
+        self.warnings.push(crate::Diagnostic {
+            line: 1,
+            col: 1,
+            end_col: 2,
+            severity: crate::Severity::Warning,
+            message: format!(
+                "the simulation stopped at {} of {}: {} phones over this long need more work than the playground allows",
+                clock(w.now),
+                clock(self.cursor.until),
+                w.devs.len()
+            ),
+            hint: Some("shorten 'until', or try the same with fewer phones".into()),
+            follow_ons: Vec::new(),
+        });
+        self.cursor.until = w.now;
+    }
+
+    /// Run whatever is left and produce the trace.
+    pub fn finish(mut self) -> Trace {
+        while !self.done {
+            self.advance(u32::MAX);
+        }
+        self.world.into_trace(self.cursor.until, self.warnings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    #[test]
+    fn advancing_in_steps_gives_the_same_trace_as_one_run() {
+        let mut run = Run::new(NAT_PAIR).unwrap();
+        let mut last = run.progress();
+        assert!(!last.done);
+        assert_eq!(last.until_ms, 600_000);
+        while !last.done {
+            let p = run.advance(7);
+            assert!(p.at_ms >= last.at_ms, "time never goes back");
+            assert!(p.events <= last.events + 7, "at most 7 events a step");
+            last = p;
+        }
+        let stepped = run.finish();
+        assert_eq!(stepped, Run::new(NAT_PAIR).unwrap().finish());
+        assert_eq!(stepped.end_ms, 600_000);
+    }
+
+    #[test]
+    fn a_run_cut_by_the_work_budget_is_done_with_a_warning_and_its_partial_trace() {
+        let (sc, w) = crate::parse(NAT_PAIR).unwrap();
+        let mut run = World::new(sc).with_work_budget(50).start(w);
+        let p = run.advance(u32::MAX);
+        assert!(p.done);
+        assert!(p.until_ms < 600_000, "cut short: {p:?}");
+        let t = run.finish();
+        assert_eq!(t.end_ms, p.until_ms);
+        assert_eq!(t.warnings.len(), 1);
+        assert!(t.warnings[0].message.contains("stopped at"));
+        assert!(!t.records.is_empty(), "the partial result is kept");
+    }
+}
