@@ -19,6 +19,10 @@ export interface SipText {
   to: string;
   first_line: string;
   text: string;
+  /** The request's method, or the answered request's (CSeq) for a response. */
+  method: string;
+  /** A response's status code (null for a request). */
+  code: number | null;
 }
 
 export type RecordKind =
@@ -48,6 +52,10 @@ export interface TraceRecord {
   devices: string[];
   /** For NAT records: what happened to which mapping. */
   nat: NatEvent | null;
+  /** The binding's stored URI (change and qualify records). */
+  uri: string | null;
+  /** A refusal's status code (rejected changes), or a SIP response's. */
+  code: number | null;
 }
 
 export type NatEvent =
@@ -246,9 +254,19 @@ export interface RecordWindow {
   at: number;
 }
 
+/** One binding PJSIP_DIAL_CONTACTS(endpoint) dials. */
+export interface DialTarget {
+  endpoint: string;
+  aor: string;
+  uri: string;
+  /** The device a call to it reaches now, if any. */
+  reaches: string | null;
+}
+
 export interface DialEntry {
   endpoint: string;
   value: string;
+  targets: DialTarget[];
 }
 
 export interface StateWindow {

@@ -5,7 +5,10 @@
 use serde::{Deserialize, Serialize};
 
 use aorlab_sim as sim;
-use sim::{BindingLife, ContactRow, CountPoint, DeviceSummary, Record, Span, Trace};
+use sim::{
+    BindingChange, BindingLife, ContactRow, CountPoint, DeviceSummary, Record, RecordKind, Span,
+    Trace,
+};
 
 /// Everything the views draw without asking again: the trace minus its records and states,
 /// plus the indexes the page used to compute from the records.
@@ -30,7 +33,7 @@ pub struct RunView<'a> {
     /// For the log's filters: every device, AOR and record kind that occurs.
     pub device_names: Vec<&'a str>,
     pub aors: Vec<&'a str>,
-    pub kinds: Vec<&'a str>,
+    pub kinds: Vec<RecordKind>,
 }
 
 /// A filter over records (the log's device / AOR / kind / text, the ladder's messages).
@@ -39,7 +42,7 @@ pub struct RunView<'a> {
 pub struct RecordFilter {
     pub device: String,
     pub aor: String,
-    pub kind: String,
+    pub kind: Option<RecordKind>,
     /// Lower-case text looked for in the summary, log line, explanation and actor.
     pub text: String,
     /// Only messages on the wire (SIP, qualify OPTIONS).
@@ -88,11 +91,13 @@ pub struct StateWindow {
     pub show_contacts: Option<String>,
 }
 
-/// PJSIP_DIAL_CONTACTS for one endpoint.
+/// PJSIP_DIAL_CONTACTS for one endpoint: the string, and the bindings it dials (with the
+/// device each reaches), from the registrar.
 #[derive(Serialize)]
 pub struct DialEntry {
     pub endpoint: String,
     pub value: String,
+    pub targets: Vec<sim::DialTarget>,
 }
 
 /// One marker row of the timeline: its records in the window, or, when there are too many to
@@ -118,23 +123,26 @@ pub const MARKER_KEYS: [&str; 7] = [
 
 /// Which marker row a record belongs on, if any.
 pub fn marker_key(r: &Record) -> Option<&'static str> {
-    if r.change.as_deref() == Some("rejected") {
+    if r.change == Some(BindingChange::Rejected) {
         return Some("rejected");
     }
-    match r.kind.as_str() {
-        "nat" if matches!(r.nat, Some(sim::NatEvent::Forgot { .. })) => Some("nat-forgot"),
-        "nat" => Some("nat"),
-        "connection" => Some("connection"),
-        "asterisk" => Some("asterisk"),
-        "dial" => Some("dial"),
-        "qualify" if !is_message(r) => Some("qualify"),
+    match r.kind {
+        RecordKind::Nat if matches!(r.nat, Some(sim::NatEvent::Forgot { .. })) => {
+            Some("nat-forgot")
+        }
+        RecordKind::Nat => Some("nat"),
+        RecordKind::Connection => Some("connection"),
+        RecordKind::Asterisk => Some("asterisk"),
+        RecordKind::Dial => Some("dial"),
+        // A contact's qualify status moving (Asterisk's OPTIONS themselves are messages).
+        RecordKind::Qualify if r.sip.is_none() => Some("qualify"),
         _ => None,
     }
 }
 
-/// A message on the wire: a SIP record, or a qualify OPTIONS ping (which has no text).
+/// A message on the wire: a REGISTER, its answer, or Asterisk's qualify OPTIONS.
 pub fn is_message(r: &Record) -> bool {
-    r.sip.is_some() || (r.kind == "qualify" && r.summary.starts_with("OPTIONS "))
+    r.sip.is_some()
 }
 
 fn matches(r: &Record, f: &RecordFilter) -> bool {
@@ -147,7 +155,7 @@ fn matches(r: &Record, f: &RecordFilter) -> bool {
     if !f.aor.is_empty() && r.aor.as_deref() != Some(f.aor.as_str()) {
         return false;
     }
-    if !f.kind.is_empty() && r.kind != f.kind {
+    if f.kind.is_some_and(|k| r.kind != k) {
         return false;
     }
     if f.text.is_empty() {
@@ -208,10 +216,10 @@ impl Finished {
         let mut nat_of: Vec<(&str, &str)> = Vec::new();
         let mut device_names: Vec<&str> = t.devices.iter().map(|d| d.device.as_str()).collect();
         let mut aors: Vec<&str> = Vec::new();
-        let mut kinds: Vec<&str> = Vec::new();
+        let mut kinds: Vec<RecordKind> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for r in &t.records {
-            if r.kind == "nat" {
+            if r.kind == RecordKind::Nat {
                 for d in &r.devices {
                     if seen.insert(("nat", d.as_str())) {
                         nat_of.push((d, &r.actor));
@@ -219,7 +227,8 @@ impl Finished {
                 }
             }
             for d in &r.devices {
-                if seen.insert(("device", d.as_str())) && !t.devices.iter().any(|x| x.device == *d) {
+                if seen.insert(("device", d.as_str())) && !t.devices.iter().any(|x| x.device == *d)
+                {
                     device_names.push(d);
                 }
             }
@@ -228,8 +237,8 @@ impl Finished {
                     aors.push(a);
                 }
             }
-            if seen.insert(("kind", r.kind.as_str())) {
-                kinds.push(&r.kind);
+            if !kinds.contains(&r.kind) {
+                kinds.push(r.kind);
             }
         }
         RunView {
@@ -254,7 +263,7 @@ impl Finished {
     }
 
     fn matching(&mut self, f: &RecordFilter) -> &[u32] {
-        if f.device.is_empty() && f.aor.is_empty() && f.kind.is_empty() && f.text.is_empty() {
+        if f.device.is_empty() && f.aor.is_empty() && f.kind.is_none() && f.text.is_empty() {
             if f.messages {
                 return &self.messages;
             }
@@ -373,11 +382,20 @@ impl Finished {
             .collect();
         let contacts_matched = contacts.len();
         contacts.truncate(limit);
+        let mut targets: std::collections::HashMap<String, Vec<sim::DialTarget>> =
+            std::collections::HashMap::new();
+        for t in s.dial_targets {
+            targets.entry(t.endpoint.clone()).or_default().push(t);
+        }
         let mut dial: Vec<DialEntry> = s
             .dial
             .into_iter()
             .filter(|(e, _)| has(e))
-            .map(|(endpoint, value)| DialEntry { endpoint, value })
+            .map(|(endpoint, value)| DialEntry {
+                targets: targets.remove(&endpoint).unwrap_or_default(),
+                endpoint,
+                value,
+            })
             .collect();
         let dial_matched = dial.len();
         dial.truncate(limit);
@@ -399,9 +417,9 @@ mod tests {
     use super::*;
 
     fn demo() -> Finished {
-        let (sc, warnings) = sim::parse(sim::DEMO_SCENARIO).unwrap();
-        let until = sc.until;
-        Finished::new(sim::World::new(sc).run(warnings), until)
+        let run = sim::Run::new(sim::DEMO_SCENARIO).unwrap();
+        let until = run.progress().until_ms;
+        Finished::new(run.finish(), until)
     }
 
     #[test]
@@ -411,6 +429,7 @@ mod tests {
         assert!(v.get("records").is_none() && v.get("states").is_none());
         assert_eq!(v["record_count"], f.trace.records.len());
         assert!(v["kinds"].as_array().unwrap().iter().any(|k| k == "sip"));
+        assert!(v["kinds"].as_array().unwrap().iter().any(|k| k == "change"));
         assert!(v["message_count"].as_u64().unwrap() > 0);
     }
 
@@ -452,7 +471,10 @@ mod tests {
         let f = demo();
         let end = f.trace.end_ms;
         let rows = f.markers(0, end, 10, 1000);
-        let rejected = rows.iter().find(|r| r.key == "rejected").expect("demo has a 403");
+        let rejected = rows
+            .iter()
+            .find(|r| r.key == "rejected")
+            .expect("demo has a 403");
         assert_eq!(rejected.items.as_ref().unwrap().len(), rejected.total);
         let squeezed = f.markers(0, end, 10, 0);
         let counts = squeezed[0].counts.as_ref().unwrap();
@@ -460,7 +482,15 @@ mod tests {
         assert_eq!(counts.iter().sum::<u32>() as usize, squeezed[0].total);
 
         let first = f.trace.records[0].at_ms;
-        assert_eq!(f.step(0, 1), f.trace.records.iter().map(|r| r.at_ms).find(|&t| t > 0).unwrap());
+        assert_eq!(
+            f.step(0, 1),
+            f.trace
+                .records
+                .iter()
+                .map(|r| r.at_ms)
+                .find(|&t| t > 0)
+                .unwrap()
+        );
         assert_eq!(f.step(first + 1, -1), first);
         assert_eq!(f.step(end, 1), end);
         assert_eq!(f.step(0, -1), 0);
@@ -473,7 +503,10 @@ mod tests {
         let full = f.trace.state_at(end);
         let w = f.state_at(end, "", 1000);
         assert_eq!(w.contacts, full.contacts);
-        assert_eq!(w.show_contacts.as_deref(), Some(full.show_contacts.as_str()));
+        assert_eq!(
+            w.show_contacts.as_deref(),
+            Some(full.show_contacts.as_str())
+        );
         let one = f.state_at(end, "", 1);
         assert!(one.contacts.len() <= 1 && one.contacts_matched == full.contacts.len());
         let none = f.state_at(end, "no-such-thing", 10);

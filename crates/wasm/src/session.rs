@@ -2,7 +2,6 @@
 //! running (or its finished trace) in wasm memory, so progress can be posted between slices,
 //! a cancel is a terminated worker, and the page receives only what it draws.
 
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use aorlab_sim as sim;
@@ -10,21 +9,9 @@ use aorlab_sim as sim;
 use crate::queries::{Finished, RecordQuery};
 use crate::{install_panic_hook, to_js};
 
-/// How far a run has got: simulated time reached of the time asked for.
-#[derive(Serialize)]
-struct Progress {
-    at_ms: u64,
-    until_ms: u64,
-    events: u64,
-    done: bool,
-}
-
 enum Stage {
-    /// Parsed, not yet run.
-    Ready {
-        scenario: Box<sim::Scenario>,
-        warnings: Vec<sim::Diagnostic>,
-    },
+    /// Parsed, running.
+    Running(Box<sim::Run>),
     Done(Box<Finished>),
     /// The text did not parse.
     Refused(Vec<sim::Diagnostic>),
@@ -35,8 +22,8 @@ enum Stage {
 #[wasm_bindgen]
 pub struct Session {
     stage: Stage,
+    /// Where the scenario asked to stop (a cut run's progress ends earlier).
     until_ms: u64,
-    events: u64,
 }
 
 fn done(s: &Session) -> Result<&Finished, JsError> {
@@ -52,19 +39,14 @@ impl Session {
     #[wasm_bindgen(constructor)]
     pub fn new(text: &str) -> Session {
         install_panic_hook();
-        match sim::parse(text) {
-            Ok((scenario, warnings)) => Session {
-                until_ms: scenario.until,
-                stage: Stage::Ready {
-                    scenario: Box::new(scenario),
-                    warnings,
-                },
-                events: 0,
+        match sim::Run::new(text) {
+            Ok(run) => Session {
+                until_ms: run.progress().until_ms,
+                stage: Stage::Running(Box::new(run)),
             },
             Err(problems) => Session {
                 stage: Stage::Refused(problems),
                 until_ms: 0,
-                events: 0,
             },
         }
     }
@@ -77,29 +59,20 @@ impl Session {
         }
     }
 
-    /// Runs at most `max_events` more events; `{ at_ms, until_ms, events, done }`.
+    /// Runs at most `max_events` more events; `{ at_ms, until_ms, events, done }`. When done,
+    /// the trace is kept here for the queries below.
     pub fn advance(&mut self, max_events: u32) -> Result<JsValue, JsError> {
-        let _ = max_events;
-        if let Stage::Ready { .. } = self.stage {
-            let Stage::Ready { scenario, warnings } =
-                std::mem::replace(&mut self.stage, Stage::Gone)
-            else {
+        let Stage::Running(run) = &mut self.stage else {
+            return Err(JsError::new("aorlab: nothing left to run"));
+        };
+        let progress = run.advance(max_events);
+        if progress.done {
+            let Stage::Running(run) = std::mem::replace(&mut self.stage, Stage::Gone) else {
                 unreachable!("matched above")
             };
-            let trace = sim::World::new(*scenario).run(warnings);
-            self.events = trace.records.len() as u64;
-            self.stage = Stage::Done(Box::new(Finished::new(trace, self.until_ms)));
+            self.stage = Stage::Done(Box::new(Finished::new(run.finish(), self.until_ms)));
         }
-        let at_ms = match &self.stage {
-            Stage::Done(f) => f.trace.end_ms,
-            _ => 0,
-        };
-        to_js(&Progress {
-            at_ms,
-            until_ms: self.until_ms,
-            events: self.events,
-            done: !matches!(self.stage, Stage::Ready { .. }),
-        })
+        to_js(&progress)
     }
 
     /// The finished run for the views, without its records (see `queries::RunView`).

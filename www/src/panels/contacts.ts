@@ -4,7 +4,7 @@
 // filter finds the rest on a site-size run.
 
 import { clock, duration, el } from "../format";
-import type { ContactRow, StateWindow } from "../types";
+import type { StateWindow } from "../types";
 import type { Ctx } from "./shared";
 import { slug } from "./shared";
 
@@ -116,27 +116,22 @@ export class ContactsPanel {
   }
 
   private dial(state: StateWindow): HTMLElement {
-    const byUri = new Map<string, ContactRow>(state.contacts.map((c) => [c.uri, c]));
     const list = el("div", "dial-list");
     if (state.dial.length < state.dial_matched) {
       list.append(el("p", "panel-note", `PJSIP_DIAL_CONTACTS of the first ${state.dial.length} of ${state.dial_matched} endpoints.`));
     }
-    for (const { endpoint, value } of state.dial) {
+    for (const { endpoint, value, targets } of state.dial) {
       const box = el("div", "dial");
       box.dataset.endpoint = endpoint;
       box.append(el("div", "dial-name", `PJSIP_DIAL_CONTACTS(${endpoint})`));
       box.append(el("code", "dial-value", value || "(empty)"));
-      // Which phones ring: each dial target's URI looked up in the table above.
-      // TODO(typed trace): the dial targets as {endpoint, aor, uri} instead of the string.
-      const targets = value ? value.split("&") : [];
+      // Which phones ring: the registrar's dial targets, each with the device it reaches.
       const rings = el("p", "rings");
       if (targets.length === 0) {
         rings.append(el("span", "rings-none", "☎ nothing would ring"));
       } else {
         rings.append(el("span", "rings-label", "☎ would ring: "));
-        targets.forEach((target, k) => {
-          const uri = target.replace(/^PJSIP\/[^/]+\//, "");
-          const who = byUri.get(uri)?.reaches;
+        targets.forEach(({ uri, reaches: who }, k) => {
           if (k > 0) rings.append(", ");
           const item = el("strong", who ? "ring" : "ring stale", who ?? "nobody (stale)");
           item.title = uri;

@@ -52,10 +52,10 @@ function ends(r: TraceRecord): [string, string] {
 
 function label(r: TraceRecord): string {
   if (r.sip) {
-    const fl = r.sip.first_line;
-    const resp = fl.match(/^SIP\/2\.0\s+(.*)$/);
-    if (resp) return resp[1]!;
-    const method = fl.split(" ")[0] ?? fl;
+    // A response: its status line after "SIP/2.0 " (code and reason phrase).
+    if (r.sip.code !== null) return r.sip.first_line.slice("SIP/2.0 ".length);
+    const method = r.sip.method;
+    if (method === "OPTIONS") return "OPTIONS (qualify)";
     const exp = r.summary.match(/\(Expires (\d+)\)/);
     return exp ? `${method} (Expires ${exp[1]})` : method;
   }
@@ -142,8 +142,9 @@ export class Ladder {
       b.type = "button";
       b.dataset.record = String(idx);
       if (r.sip) {
-        const code = r.sip.first_line.match(/^SIP\/2\.0\s+(\d)/)?.[1];
-        b.classList.add(code ? `resp-${code}xx` : "req");
+        const code = r.sip.code;
+        if (code !== null) b.classList.add(`resp-${Math.floor(code / 100)}xx`);
+        else b.classList.add("req", ...(r.sip.method === "OPTIONS" ? ["qualify"] : []));
       } else b.classList.add("req", "qualify");
       if (selected === idx) b.classList.add("selected");
       if (this.shownText === idx) b.setAttribute("aria-pressed", "true");

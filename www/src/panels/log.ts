@@ -3,7 +3,7 @@
 
 import { isRejection, rejectionCode } from "./records";
 import { clock, el } from "../format";
-import type { RecordWindow, TraceRecord } from "../types";
+import type { RecordFilter, RecordKind, RecordWindow, TraceRecord } from "../types";
 import type { Ctx } from "./shared";
 import { concernsBinding, lastAtOrBefore } from "./shared";
 
@@ -98,11 +98,11 @@ export class LogPanel {
   private refilter(): void {
     const ctx = this.ctx;
     if (!ctx) return;
-    const filter = {
+    const filter: RecordFilter = {
       device: this.device.value,
       aor: this.aor.value,
-      kind: this.kind.value,
       text: this.text.value.trim(),
+      ...(this.kind.value ? { kind: this.kind.value as RecordKind } : {}),
     };
     const ask = ++this.asked;
     ctx.source.records({ filter, around_ms: ctx.cursor, before: WINDOW / 2, after: WINDOW / 2 }).then(

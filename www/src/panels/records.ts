@@ -1,12 +1,10 @@
-// Reading a record's meaning for the panels' badges.
-// TODO(typed trace): the status code comes from the SIP first line until the trace carries it.
+// Reading a record's meaning for the panels' badges: typed fields only.
 
 import type { TraceRecord } from "../types";
 
-/** The SIP status code of a response record, if it is one ("SIP/2.0 403 Forbidden" → 403). */
+/** The status code a record carries: a SIP response's, or a refusal's (rejected changes). */
 export function statusCode(record: TraceRecord): number | null {
-  const match = record.sip?.first_line.match(/^SIP\/2\.0\s+(\d{3})\b/);
-  return match ? Number(match[1]) : null;
+  return record.sip?.code ?? record.code ?? null;
 }
 
 /** A record that tells of a refused registration: a rejection by the registrar or a 4xx–6xx
@@ -20,7 +18,5 @@ export function isRejection(record: TraceRecord): boolean {
 /** The status code to show on a rejection's badge. */
 export function rejectionCode(record: TraceRecord): string {
   const code = statusCode(record);
-  if (code !== null) return String(code);
-  const match = `${record.summary} ${record.why ?? ""}`.match(/\b([456]\d\d)\b/);
-  return match ? match[1]! : "rejected";
+  return code !== null ? String(code) : "rejected";
 }

@@ -55,14 +55,14 @@ export function reach(state: string): { label: string; cls: string } {
   return REACH[state] ?? { label: state, cls: "other" };
 }
 
-/** A message on the wire: a SIP record, or a qualify OPTIONS ping (which has no text). */
+/** A message on the wire: a REGISTER, its answer, or Asterisk's qualify OPTIONS. */
 export function isMessage(r: TraceRecord): boolean {
-  return r.sip !== null || (r.kind === "qualify" && r.summary.startsWith("OPTIONS "));
+  return r.sip !== null;
 }
 
 /** A registrar change record about this binding (added, refreshed, removed). */
 export function concernsBinding(r: TraceRecord, b: BindingLife): boolean {
-  return r.kind === "change" && r.aor === b.aor && r.summary.includes(b.uri);
+  return r.kind === "change" && r.aor === b.aor && r.uri === b.uri;
 }
 
 /** The NAT each device is behind. */

@@ -153,9 +153,12 @@ impl Conf {
 
     /// The section Asterisk builds object `name` of type `kind` from (the last one).
     pub fn object(&self, name: &str, kind: &str, lines: &[&str]) -> Option<usize> {
-        self.by_name.get(name)?.iter().rev().copied().find(|&i| {
-            !self.sections[i].template && self.kind(i, lines).as_deref() == Some(kind)
-        })
+        self.by_name
+            .get(name)?
+            .iter()
+            .rev()
+            .copied()
+            .find(|&i| !self.sections[i].template && self.kind(i, lines).as_deref() == Some(kind))
     }
 
     /// Every category in the template chain of `idx` (nearest first), without `idx`.
