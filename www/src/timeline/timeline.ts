@@ -596,7 +596,7 @@ export class Timeline {
   }
 
   /** Bars of counts over the window's slices. */
-  private bars(body: SVGGElement, counts: number[], top: number, h: number, cls: string, tip: (n: number, from: number, to: number) => string): void {
+  private bars(body: SVGElement, counts: number[], top: number, h: number, cls: string, tip: (n: number, from: number, to: number) => string): void {
     const g = svg("g", {}, cls);
     const most = Math.max(1, ...counts);
     const [a, b] = this.view;
@@ -677,7 +677,7 @@ export class Timeline {
     toggle.dataset.group = key;
     const label = svg("text", { x: 8, y: top + H / 2 + 4 }, "tl-group-label");
     label.textContent = `${text} · ${phones.length} phone${phones.length === 1 ? "" : "s"}${bad ? `, ${bad} in trouble` : ""}`;
-    toggle.append(svg("rect", { x: 0, y: top, width: p.width - 14, height: H }, "tl-group-bg"), label);
+    toggle.append(svg("rect", { x: 0, y: top, width: p.width - 14, height: H }, "tl-group-bg"));
     const flip = () => {
       if (this.open.has(key)) this.open.delete(key);
       else this.open.add(key);
@@ -692,10 +692,12 @@ export class Timeline {
         flip();
       }
     });
-    p.labels.append(toggle);
+    // The strip is part of the toggle (a click anywhere on the row opens it), the name on top.
     const buckets = Math.max(20, Math.floor((p.width - this.labelW - 14) / 4));
     const counts = troubleCounts(troubleOf(run, phones), this.view[0], this.view[1], buckets);
-    this.bars(p.body, counts, top, H, "tl-lost tl-group-strip", (n, from, to) => `${n} of ${phones.length} in trouble ${preciseClock(from)} – ${preciseClock(to)}`);
+    this.bars(toggle, counts, top, H, "tl-lost tl-group-strip", (n, from, to) => `${n} of ${phones.length} in trouble ${preciseClock(from)} – ${preciseClock(to)}`);
+    toggle.append(label);
+    p.labels.append(toggle);
     p.down(H + 3);
   }
 
@@ -1076,6 +1078,8 @@ export class Timeline {
     const ctx = this.ctx;
     if (this.pinchStep(e)) return;
     if (!ctx || e.button !== 0) return;
+    // A group's row is a button of its own (its click opens or closes the group).
+    if ((e.target as Element).closest("[data-group]")) return;
     const x = this.pointX(e);
     if (x < this.labelW - 4) return;
     this.dragging = true;
