@@ -12,6 +12,7 @@ pub struct Map {
     pub ips: BTreeMap<String, String>,
     pub users: BTreeMap<String, String>,
     pub hosts: BTreeMap<String, String>,
+    pub agents: BTreeMap<String, String>,
 }
 
 fn is_ipv4(s: &str) -> bool {
@@ -21,8 +22,12 @@ fn is_ipv4(s: &str) -> bool {
 impl Map {
     fn ip(&mut self, ip: &str) -> String {
         let n = self.ips.len() + 1;
+        // One address written two ways (`2001:DB8:0::5`, `2001:db8::5`) is one address.
+        let canonical = ip
+            .parse::<std::net::IpAddr>()
+            .map_or_else(|_| ip.to_string(), |a| a.to_string());
         self.ips
-            .entry(ip.to_string())
+            .entry(canonical)
             .or_insert_with(|| {
                 if ip.contains(':') {
                     format!("2001:db8::{n:x}")
@@ -47,10 +52,11 @@ impl Map {
             .clone()
     }
 
-    /// Replace IPv4 addresses, bracketed IPv6 addresses, URI users and hosts,
+    /// Replace User-Agent values, IPv4 and IPv6 addresses, URI users and hosts,
     /// quoted AOR names and display names in a text.
     pub fn text(&mut self, s: &str) -> String {
-        let s = self.ipv4s(s);
+        let s = self.user_agents(s);
+        let s = self.ipv4s(&s);
         let s = self.ipv6s(&s);
         let s = self.uris(&s);
         self.quoted(&s)
@@ -82,25 +88,70 @@ impl Map {
         out
     }
 
+    /// IPv6 addresses, bracketed (`[2001:db8::5]:5060`) or bare
+    /// (`received=2001:db8::5`): runs of hex digits, colons and dots that parse
+    /// as one. A digit and two colons are required, so times (`09:24:45`), MACs
+    /// and words like `add::` stay.
     fn ipv6s(&mut self, s: &str) -> String {
+        let b = s.as_bytes();
+        let part = |c: u8| c.is_ascii_hexdigit() || c == b':' || c == b'.';
         let mut out = String::with_capacity(s.len());
-        let mut rest = s;
-        while let Some(i) = rest.find('[') {
-            out.push_str(&rest[..i]);
-            let after = &rest[i + 1..];
-            match after.find(']') {
-                Some(j) if after[..j].parse::<std::net::Ipv6Addr>().is_ok() => {
-                    let r = self.ip(&after[..j]);
-                    out.push_str(&format!("[{r}]"));
-                    rest = &after[j + 1..];
+        let mut i = 0;
+        while i < b.len() {
+            if part(b[i]) && (i == 0 || !(part(b[i - 1]) || b[i - 1].is_ascii_alphanumeric())) {
+                let end = i + b[i..].iter().take_while(|c| part(**c)).count();
+                let run = &s[i..end];
+                let cand = [run, run.trim_end_matches(['.', ':'])]
+                    .into_iter()
+                    .find(|c| {
+                        c.matches(':').count() >= 2
+                            && c.bytes().any(|x| x.is_ascii_digit())
+                            && c.parse::<std::net::Ipv6Addr>().is_ok()
+                    });
+                let word_follows = b.get(end).is_some_and(|c| c.is_ascii_alphanumeric());
+                if let Some(c) = cand.filter(|_| !word_follows) {
+                    let r = self.ip(c);
+                    out.push_str(&r);
+                    i += c.len();
+                    continue;
                 }
-                _ => {
-                    out.push('[');
-                    rest = after;
-                }
+                out.push_str(run);
+                i = end;
+                continue;
             }
+            let ch = s[i..].chars().next().unwrap_or(' ');
+            out.push(ch);
+            i += ch.len_utf8();
         }
-        out.push_str(rest);
+        out
+    }
+
+    /// `User-Agent:` values (models, firmware, serials, MACs) become `ua1`, `ua2`, …;
+    /// Asterisk's own (`Asterisk PBX 22.11.0`) names only the release and stays.
+    fn user_agents(&mut self, s: &str) -> String {
+        let mut out = String::with_capacity(s.len());
+        for piece in s.split_inclusive('\n') {
+            let (line, eol) = match piece.find(['\r', '\n']) {
+                Some(k) => piece.split_at(k),
+                None => (piece, ""),
+            };
+            match line.split_once(':') {
+                Some((name, value))
+                    if name.trim().eq_ignore_ascii_case("user-agent")
+                        && !value.trim().starts_with("Asterisk PBX") =>
+                {
+                    let n = self.agents.len() + 1;
+                    let r = self
+                        .agents
+                        .entry(value.trim().to_string())
+                        .or_insert_with(|| format!("ua{n}"))
+                        .clone();
+                    out.push_str(&format!("{name}: {r}"));
+                }
+                _ => out.push_str(line),
+            }
+            out.push_str(eol);
+        }
         out
     }
 
@@ -179,13 +230,31 @@ impl Map {
         self.users.get(w).cloned().unwrap_or_else(|| w.to_string())
     }
 
+    /// A `--set TYPE.SECTION.OPTION=VALUE` with its section named as in the
+    /// anonymised pjsip.conf.
+    pub fn set(&self, s: &str) -> String {
+        let Some((path, value)) = s.split_once('=') else {
+            return s.to_string();
+        };
+        let parts: Vec<String> = path.split('.').map(|p| self.word(p.trim())).collect();
+        format!("{}={value}", parts.join("."))
+    }
+
     /// The same replacements in a pjsip.conf: section names and values naming
     /// an AOR/endpoint/user, addresses; passwords removed.
     pub fn conf(&self, text: &str) -> String {
         let mut m = self.clone();
         let mut out = String::new();
         for line in text.lines() {
-            let t = line.trim();
+            // Comments can say anything (names, sites, tickets): they go.
+            let code = line
+                .char_indices()
+                .find(|&(i, c)| c == ';' && !line[..i].ends_with('\\'))
+                .map_or(line, |(i, _)| &line[..i]);
+            if code.trim().is_empty() && !line.trim().is_empty() {
+                continue;
+            }
+            let t = code.trim();
             let new = if let Some(name) = t.strip_prefix('[').and_then(|x| x.split_once(']')) {
                 format!("[{}]{}", self.word(name.0), name.1)
             } else if let Some((k, v)) = t.split_once('=') {
@@ -197,7 +266,7 @@ impl Map {
                     m.text(&format!("{key} = {}", v.join(",")))
                 }
             } else {
-                line.to_string()
+                code.to_string()
             };
             out.push_str(&new);
             out.push('\n');
@@ -241,7 +310,14 @@ mod tests {
             m.text("AOR 'alice' at 192.168.1.10"),
             "AOR 'user1' at 10.0.0.1"
         );
-        let conf = m.conf("[alice]\ntype = aor\npassword = secret\naors = alice\n");
+        assert_eq!(
+            m.text("Via: SIP/2.0/UDP [2001:DB8:1:0::5]:5060;received=2001:db8:1::5;rport\r\nUser-Agent: Yealink SIP-T46S 66.86.0.15 00:15:65:aa:bb:cc\r\nServer: Asterisk PBX 22.11.0\r\nUser-Agent: Yealink SIP-T46S 66.86.0.15 00:15:65:aa:bb:cc\r\n"),
+            "Via: SIP/2.0/UDP [2001:db8::2]:5060;received=2001:db8::2;rport\r\nUser-Agent: ua1\r\nServer: Asterisk PBX 22.11.0\r\nUser-Agent: ua1\r\n"
+        );
+        // Times, MACs and words with colons are not addresses.
+        let plain = "[2026-11-30 09:24:45.869] add:: 00:15:65:aa:bb:cc fe80";
+        assert_eq!(m.text(plain), plain);
+        let conf = m.conf("; Alice's phone, ticket 42\n[alice]\ntype = aor ; alice at home\npassword = secret\naors = alice\n");
         assert_eq!(
             conf,
             "[user1]\ntype = aor\npassword = (removed by --anonymise)\naors = user1\n"

@@ -5,7 +5,7 @@
 use crate::error::ImportError;
 use crate::evidence::*;
 use crate::framing::{content_length, to_crlf};
-use crate::limits::MAX_MESSAGES;
+use crate::limits::{MAX_MESSAGES, MAX_MESSAGE_BYTES};
 use crate::log_time::{split_stamp, year_of, Stamp};
 use std::collections::BTreeMap;
 
@@ -310,7 +310,19 @@ pub fn read_log(text: &str) -> Result<Capture, ImportError> {
                 i += 1;
             }
             let head_text = lines[start..i].join("\n");
-            let mut body = content_length(head_text.as_bytes()).unwrap_or(0) as i64;
+            let length = content_length(head_text.as_bytes()).unwrap_or(0);
+            if announced.max(length) > MAX_MESSAGE_BYTES {
+                // Read no body: the lines after are taken as log lines again.
+                r.cap.warn(
+                    Some(Place::Line(n)),
+                    format!(
+                        "a message of {} bytes is over the {MAX_MESSAGE_BYTES}-byte limit; skipped",
+                        announced.max(length)
+                    ),
+                );
+                continue;
+            }
+            let mut body = length as i64;
             if i < lines.len() {
                 i += 1; // the blank line
             }
@@ -336,12 +348,62 @@ pub fn read_log(text: &str) -> Result<Capture, ImportError> {
         }
     }
     if r.cap.packets.is_empty() {
-        return Err(ImportError::new("no SIP messages in this log")
+        let lines = registrar_lines(&r.cap).count();
+        let what = if lines > 0 {
+            format!("no SIP messages in this log: it has {lines} registrar lines (bindings added, refreshed, removed) but no packet-logger blocks, so the REGISTERs and Asterisk's answers are not in it")
+        } else {
+            "no SIP messages in this log".to_string()
+        };
+        return Err(ImportError::new(what)
             .hint("turn the packet logger on (`pjsip set logger on`) before the problem happens; a log without it shows no REGISTERs"));
     }
+    unlogged_registers(&mut r.cap);
     apply_utc_offset(&mut r.cap);
     r.cap.finish();
     Ok(r.cap)
+}
+
+/// Registrar lines only a REGISTER causes, with their time and place.
+fn registrar_lines(cap: &Capture) -> impl Iterator<Item = (Micros, Place)> + '_ {
+    cap.events.iter().filter_map(|e| match e {
+        ServerEvent::Log { at_us, text, place }
+            if text.contains("Added contact")
+                || text.contains("Refreshed contact")
+                || text.contains("due to request") =>
+        {
+            Some((*at_us, *place))
+        }
+        _ => None,
+    })
+}
+
+/// A registrar line that only a REGISTER causes, with no REGISTER logged just
+/// before it, means the packet logger was off then (turned on late, or off for
+/// a while): those REGISTERs and answers are unknown. Said, never guessed.
+fn unlogged_registers(cap: &mut Capture) {
+    let registers: Vec<Micros> = cap
+        .packets
+        .iter()
+        .filter(|p| p.direction == Direction::ToServer && p.text.starts_with("REGISTER "))
+        .map(|p| p.at_us)
+        .collect();
+    // Whole-second stamps: a REGISTER up to 2 s before (or 1 s after) its line.
+    let logged = |t: Micros| {
+        registers
+            .iter()
+            .any(|&r| r + 2_000_000 >= t && r <= t + 1_000_000)
+    };
+    let missing: Vec<Place> = registrar_lines(cap)
+        .filter(|(t, _)| !logged(*t))
+        .map(|x| x.1)
+        .collect();
+    if let Some(first) = missing.first() {
+        cap.blind(BlindSpot::UnloggedRegisters);
+        cap.warn(
+            Some(*first),
+            format!("{} registrar lines (from here on) have no REGISTER in the log: the packet logger was off then", missing.len()),
+        );
+    }
 }
 
 /// Log times are local; a response's `Date:` header is GMT (RFC 3261 §20.17).

@@ -308,14 +308,7 @@ pub fn check_with(
     profile: Profile,
     contact_order: bool,
 ) -> CheckReport {
-    let inputs = inputs(cap, story, config);
-    let first = inputs.first().map(|x| x.0).unwrap_or(0);
-    let mut reg = Registrar::new(profile, config.clone(), first.saturating_sub(1));
-    if let Some(v) = &cap.asterisk_version {
-        reg = reg.with_server_version(v);
-    }
     let coarse = cap.blind_spots.contains(&BlindSpot::SecondResolution);
-    let mut conns: BTreeMap<u32, u64> = BTreeMap::new();
     let mut report = CheckReport {
         profile,
         verdicts: Vec::new(),
@@ -323,6 +316,80 @@ pub fn check_with(
         failed: 0,
         unanswered: 0,
     };
+    for step in replay(cap, story, config, profile) {
+        let r = &story.registers[step.register];
+        let captured = captured_answer(cap, r);
+        let differences = if captured.is_none() {
+            report.unanswered += 1;
+            vec![]
+        } else {
+            compare(&captured, &step.model, &step.fresh, coarse, contact_order)
+        };
+        if captured.is_some() {
+            if differences.is_empty() {
+                report.passed += 1;
+            } else {
+                report.failed += 1;
+            }
+        }
+        report.verdicts.push(Verdict {
+            register: step.register,
+            at_us: step.at_us,
+            captured,
+            model: step.model,
+            differences,
+            model_log: step.log,
+        });
+    }
+    report
+}
+
+/// The answer Asterisk gave to a captured REGISTER, if the capture has it.
+pub fn captured_answer(cap: &Capture, r: &Register) -> Option<Answer> {
+    r.answer
+        .and_then(|a| Message::parse(&cap.packets[a].text).ok())
+        .as_ref()
+        .and_then(answer_of)
+}
+
+/// Compare a captured answer with a model's (see [`check_with`]).
+pub fn differences(
+    cap: &Capture,
+    captured: &Option<Answer>,
+    step: &Replayed,
+    contact_order: bool,
+) -> Vec<Difference> {
+    let coarse = cap.blind_spots.contains(&BlindSpot::SecondResolution);
+    compare(captured, &step.model, &step.fresh, coarse, contact_order)
+}
+
+/// One captured REGISTER as the model answered it in a replay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replayed {
+    /// Index into `Story::registers`.
+    pub register: usize,
+    pub at_us: Micros,
+    pub model: Option<Answer>,
+    /// Contacts this request granted or refreshed (their expires are exact).
+    pub fresh: Vec<String>,
+    /// The registrar's log lines for it, in Asterisk's words.
+    pub log: Vec<String>,
+}
+
+/// The replay: the registrar (sans-IO, its clock at the capture's times) gets
+/// exactly the captured REGISTERs (not retransmissions) from their captured
+/// source addresses, and the captured TCP closes, stops, boots and qualify
+/// verdicts, in time order. Only what was captured is sent: the model's answer
+/// does not change what the phones sent next.
+pub fn replay(cap: &Capture, story: &Story, config: &Config, profile: Profile) -> Vec<Replayed> {
+    let inputs = inputs(cap, story, config);
+    let first = inputs.first().map(|x| x.0).unwrap_or(0);
+    let mut reg = Registrar::new(profile, config.clone(), first.saturating_sub(1));
+    if let Some(v) = &cap.asterisk_version {
+        reg = reg.with_server_version(v);
+    }
+    let mut conns: BTreeMap<u32, u64> = BTreeMap::new();
+    let mut steps = Vec::new();
     let mut first_boot = true;
     for (at, input) in inputs {
         while let Some(t) = reg.next_wakeup().filter(|t| *t < at) {
@@ -336,6 +403,7 @@ pub fn check_with(
                 };
                 let n = conns.len() as u64 + 1;
                 let conn = r.conn.map(|c| *conns.entry(c).or_insert(n));
+                // An unreadable source was warned about when the input was read.
                 let source = Addr::parse(&r.peer).unwrap_or_else(|| Addr::new("0.0.0.0", 0));
                 let rx = Received {
                     request,
@@ -345,40 +413,12 @@ pub fn check_with(
                     transport: conf_transport(config, protocol(r.transport), pkt.server.as_deref()),
                 };
                 let out = reg.on_register(at, &rx);
-                let model = out.response.as_ref().and_then(answer_of);
-                let captured = r
-                    .answer
-                    .and_then(|a| Message::parse(&cap.packets[a].text).ok())
-                    .as_ref()
-                    .and_then(answer_of);
-                if captured.is_none() {
-                    report.unanswered += 1;
-                }
-                let differences = if captured.is_none() {
-                    vec![]
-                } else {
-                    compare(
-                        &captured,
-                        &model,
-                        &fresh_contacts(&out),
-                        coarse,
-                        contact_order,
-                    )
-                };
-                if captured.is_some() {
-                    if differences.is_empty() {
-                        report.passed += 1;
-                    } else {
-                        report.failed += 1;
-                    }
-                }
-                report.verdicts.push(Verdict {
+                steps.push(Replayed {
                     register: i,
                     at_us: r.at_us,
-                    captured,
-                    model,
-                    differences,
-                    model_log: out.log,
+                    model: out.response.as_ref().and_then(answer_of),
+                    fresh: fresh_contacts(&out),
+                    log: out.log,
                 });
             }
             Input::Event(ServerEvent::ConnectionClosed { conn, .. }) => {
@@ -426,5 +466,5 @@ pub fn check_with(
             }
         }
     }
-    report
+    steps
 }

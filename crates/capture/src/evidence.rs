@@ -207,12 +207,16 @@ pub enum BlindSpot {
     TimeZone,
     /// pcap: some TCP streams were not readable SIP (TLS, or started before the capture).
     UnreadableStreams,
-    /// pcap: IP fragments were skipped (a message bigger than the path MTU).
+    /// pcap: some IP fragments could not be reassembled (a message bigger than the
+    /// path MTU whose fragments are missing or conflicting).
     Fragments,
     /// pcap: bytes missing in a TCP stream (not captured).
     TcpGaps,
     /// log: a block was shorter than the byte count its header announced.
     TruncatedBlocks,
+    /// log: registrar lines that only a REGISTER causes, without that REGISTER
+    /// logged (the packet logger was off then).
+    UnloggedRegisters,
 }
 
 impl BlindSpot {
@@ -228,9 +232,10 @@ impl BlindSpot {
             BlindSpot::SecondResolution => "the log's timestamps have whole seconds only, so stored expiry times are known to ±1 s",
             BlindSpot::TimeZone => "log timestamps carry no time zone; they are read as UTC unless the responses' Date: headers show an offset",
             BlindSpot::UnreadableStreams => "some TCP streams did not carry readable SIP (TLS, or the stream began before the capture)",
-            BlindSpot::Fragments => "fragmented IP packets were skipped; messages larger than the MTU are missing",
+            BlindSpot::Fragments => "some fragmented IP datagrams could not be reassembled (fragments missing or conflicting); their messages are missing",
             BlindSpot::TcpGaps => "bytes are missing in a TCP stream (not captured); messages in the gap are lost",
             BlindSpot::TruncatedBlocks => "some logged messages were shorter than the byte count their header announced",
+            BlindSpot::UnloggedRegisters => "the packet logger was off for part of this log: Asterisk logged bindings added, refreshed or removed by REGISTERs that are not in it, so those requests and answers are unknown",
         }
     }
 }
@@ -290,6 +295,7 @@ impl Capture {
         self.packets.sort_by_key(|p| p.at_us);
         self.events.sort_by_key(|e| e.at_us());
         self.blind_spots.sort();
+        self.warn_unreadable_sources();
         if self.asterisk_version.is_none() {
             self.asterisk_version = self
                 .packets
@@ -298,6 +304,32 @@ impl Capture {
                 .find_map(|p| version_in_header(&p.text));
         }
     }
+}
+
+impl Capture {
+    /// A REGISTER whose source is not `ip:port` (or `[v6]:port`) is replayed
+    /// from 0.0.0.0:0, where `rewrite_contact` and NAT checks go wrong: say so
+    /// at the line or packet, never silently.
+    fn warn_unreadable_sources(&mut self) {
+        let bad: Vec<(Place, String)> = self
+            .packets
+            .iter()
+            .filter(|p| p.direction == Direction::ToServer && p.text.starts_with("REGISTER "))
+            .filter(|p| !is_ip_port(&p.peer))
+            .map(|p| (p.place, p.peer.clone()))
+            .collect();
+        for (place, peer) in bad {
+            self.warn(
+                Some(place),
+                format!("REGISTER from '{peer}', which is not an ip:port; the model gets it from 0.0.0.0:0, so its answer may differ (rewrite_contact, NAT)"),
+            );
+        }
+    }
+}
+
+/// `192.0.2.1:5060` or `[2001:db8::1]:5060`.
+pub fn is_ip_port(s: &str) -> bool {
+    s.parse::<std::net::SocketAddr>().is_ok()
 }
 
 /// `Server: Asterisk PBX 22.11.0-rc1` (responses) or `User-Agent: Asterisk PBX …` (requests).

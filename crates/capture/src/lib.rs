@@ -5,7 +5,8 @@
 //! [`BlindSpot`]s — what this kind of input cannot show. Nothing is guessed.
 //!
 //! [`story`] pairs requests with answers and recognises devices; [`check`]
-//! holds the registrar model against the captured answers.
+//! holds the registrar model against the captured answers; [`whatif`] replays
+//! the captured REGISTERs with changed settings.
 
 pub mod anonymise;
 mod asterisk_log;
@@ -16,10 +17,12 @@ mod framing;
 pub mod limits;
 mod log_time;
 mod pcap;
+pub mod registered;
 pub mod report;
 pub mod scenario;
 pub mod story;
 mod tcp;
+pub mod whatif;
 
 pub use asterisk_log::read_log;
 pub use error::ImportError;

@@ -7,7 +7,8 @@ use crate::evidence::*;
 use crate::framing::{keepalive_len, looks_like_sip, next_frame, Frame};
 use crate::limits::{MAX_MESSAGES, MAX_PACKETS};
 use crate::tcp::{RawClose, RawMsg, Segment, Streams};
-use etherparse::{NetSlice, SlicedPacket, TransportSlice};
+use etherparse::defrag::IpDefragPool;
+use etherparse::{NetSlice, SlicedPacket, TcpSlice, TransportSlice, UdpSlice};
 use pcap_parser::pcapng::Block;
 use pcap_parser::{create_reader, Linktype, PcapBlockOwned, PcapError};
 use std::collections::BTreeSet;
@@ -20,12 +21,22 @@ struct Iface {
     offset: i64,
 }
 
+/// IP reassembly gives up on a datagram after this long (Linux's ipfrag_time).
+const FRAGMENT_TIMEOUT_US: Micros = 30_000_000;
+/// Datagrams reassembled at once; past it the oldest are dropped (a hostile
+/// capture of many unfinished datagrams would otherwise hold 64 KiB each).
+const MAX_OPEN_DATAGRAMS: usize = 256;
+
 #[derive(Default)]
 struct Layers {
     msgs: Vec<RawMsg>,
     closes: Vec<RawClose>,
     streams: Streams,
-    fragments: u64,
+    /// IPv4 and IPv6 fragments, reassembled by etherparse.
+    defrag: IpDefragPool<Micros, ()>,
+    reassembled: u64,
+    /// Fragments that could not be reassembled (bad, or their datagram incomplete).
+    fragments_lost: u64,
     not_sip_udp: u64,
     unsupported_link: Option<i32>,
     undecodable: u64,
@@ -36,6 +47,14 @@ fn addr(ip: std::net::IpAddr, port: u16) -> String {
         std::net::IpAddr::V4(a) => format!("{a}:{port}"),
         std::net::IpAddr::V6(a) => format!("[{a}]:{port}"),
     }
+}
+
+/// Where a transport payload came from and went.
+struct Ends {
+    src: std::net::IpAddr,
+    dst: std::net::IpAddr,
+    at_us: Micros,
+    place: Place,
 }
 
 impl Layers {
@@ -55,69 +74,138 @@ impl Layers {
             self.undecodable += 1;
             return;
         };
-        let (src_ip, dst_ip, fragmented) = match &p.net {
+        let (src, dst) = match &p.net {
             Some(NetSlice::Ipv4(v4)) => (
                 std::net::IpAddr::V4(v4.header().source_addr()),
                 std::net::IpAddr::V4(v4.header().destination_addr()),
-                v4.is_payload_fragmented(),
             ),
             Some(NetSlice::Ipv6(v6)) => (
                 std::net::IpAddr::V6(v6.header().source_addr()),
                 std::net::IpAddr::V6(v6.header().destination_addr()),
-                v6.is_payload_fragmented(),
             ),
             _ => return,
         };
-        if fragmented {
-            self.fragments += 1;
+        let ends = Ends {
+            src,
+            dst,
+            at_us,
+            place: Place::Packet(n),
+        };
+        if p.is_ip_payload_fragmented() {
+            self.fragment(&p, ends, cap);
             return;
         }
-        let place = Place::Packet(n);
         match &p.transport {
-            Some(TransportSlice::Udp(u)) => {
-                let payload = u.payload();
-                let payload = &payload[keepalive_len(payload)..];
-                if payload.is_empty() {
-                    return;
-                }
-                if !looks_like_sip(payload) {
-                    self.not_sip_udp += 1;
-                    return;
-                }
-                let len = match next_frame(payload) {
-                    Frame::Complete(len) => len,
-                    _ => {
-                        cap.warn(Some(place), "UDP datagram holds an incomplete SIP message (cut by the capture's snap length?); skipped");
-                        return;
-                    }
-                };
-                self.msgs.push(RawMsg {
-                    at_us,
-                    src: addr(src_ip, u.source_port()),
-                    dst: addr(dst_ip, u.destination_port()),
-                    conn: None,
-                    bytes: payload[..len].to_vec(),
-                    place,
-                });
-            }
-            Some(TransportSlice::Tcp(t)) => {
-                let seg = Segment {
-                    at_us,
-                    src: addr(src_ip, t.source_port()),
-                    dst: addr(dst_ip, t.destination_port()),
-                    seq: t.sequence_number(),
-                    syn: t.syn(),
-                    ack: t.ack(),
-                    fin: t.fin(),
-                    rst: t.rst(),
-                    payload: t.payload(),
-                    place,
-                };
-                self.streams
-                    .segment(seg, &mut self.msgs, &mut self.closes, cap);
-            }
+            Some(TransportSlice::Udp(u)) => self.udp(
+                &ends,
+                u.source_port(),
+                u.destination_port(),
+                u.payload(),
+                cap,
+            ),
+            Some(TransportSlice::Tcp(t)) => self.tcp(&ends, t, cap),
             _ => {}
         }
+    }
+
+    /// One IP fragment: held until its datagram is whole, then read as UDP or TCP.
+    fn fragment(&mut self, p: &SlicedPacket, ends: Ends, cap: &mut Capture) {
+        let now = ends.at_us;
+        let before = self.open_datagrams();
+        self.defrag
+            .retain(|since| now.saturating_sub(*since) <= FRAGMENT_TIMEOUT_US);
+        let open = self.open_datagrams();
+        self.fragments_lost += (before - open) as u64;
+        if open >= MAX_OPEN_DATAGRAMS {
+            self.defrag.retain(|_| false);
+            self.fragments_lost += open as u64;
+        }
+        match self.defrag.process_sliced_packet(p, now, ()) {
+            Ok(None) => {}
+            Err(_) => self.fragments_lost += 1,
+            Ok(Some(whole)) => {
+                self.reassembled += 1;
+                match whole.ip_number {
+                    etherparse::IpNumber::UDP => match UdpSlice::from_slice(&whole.payload) {
+                        Ok(u) => self.udp(
+                            &ends,
+                            u.source_port(),
+                            u.destination_port(),
+                            u.payload(),
+                            cap,
+                        ),
+                        Err(_) => self.fragments_lost += 1,
+                    },
+                    etherparse::IpNumber::TCP => match TcpSlice::from_slice(&whole.payload) {
+                        Ok(t) => self.tcp(&ends, &t, cap),
+                        Err(_) => self.fragments_lost += 1,
+                    },
+                    _ => {}
+                }
+                self.defrag.return_buf(whole);
+            }
+        }
+    }
+
+    fn udp(&mut self, e: &Ends, sport: u16, dport: u16, payload: &[u8], cap: &mut Capture) {
+        let payload = &payload[keepalive_len(payload)..];
+        if payload.is_empty() {
+            return;
+        }
+        if !looks_like_sip(payload) {
+            self.not_sip_udp += 1;
+            return;
+        }
+        let len = match next_frame(payload) {
+            Frame::Complete(len) => len,
+            _ => {
+                cap.warn(Some(e.place), "UDP datagram holds an incomplete SIP message (cut by the capture's snap length?); skipped");
+                return;
+            }
+        };
+        self.msgs.push(RawMsg {
+            at_us: e.at_us,
+            src: addr(e.src, sport),
+            dst: addr(e.dst, dport),
+            conn: None,
+            bytes: payload[..len].to_vec(),
+            place: e.place,
+        });
+    }
+
+    fn tcp(&mut self, e: &Ends, t: &TcpSlice, cap: &mut Capture) {
+        let seg = Segment {
+            at_us: e.at_us,
+            src: addr(e.src, t.source_port()),
+            dst: addr(e.dst, t.destination_port()),
+            seq: t.sequence_number(),
+            syn: t.syn(),
+            ack: t.ack(),
+            fin: t.fin(),
+            rst: t.rst(),
+            payload: t.payload(),
+            place: e.place,
+        };
+        self.streams
+            .segment(seg, &mut self.msgs, &mut self.closes, cap);
+    }
+
+    /// Datagrams being reassembled. (The pool has no count; its `retain` calls the
+    /// predicate once per datagram when nothing is dropped.)
+    fn open_datagrams(&mut self) -> usize {
+        let n = std::cell::Cell::new(0usize);
+        self.defrag.retain(|_| {
+            n.set(n.get() + 1);
+            true
+        });
+        n.get()
+    }
+
+    /// Datagrams still incomplete when the capture ends.
+    fn unfinished_fragments(&mut self) -> u64 {
+        let n = self.open_datagrams();
+        self.defrag.retain(|_| false);
+        n as u64
     }
 }
 
@@ -223,11 +311,15 @@ pub fn read_pcap(bytes: &[u8]) -> Result<Capture, ImportError> {
         return Err(ImportError::new(format!("link type {lt} is not supported"))
             .hint("supported: Ethernet, Linux cooked (SLL, SLL2), raw IP, BSD loopback"));
     }
-    if layers.fragments > 0 {
+    layers.fragments_lost += layers.unfinished_fragments();
+    if layers.fragments_lost > 0 {
         cap.blind(BlindSpot::Fragments);
         cap.warn(
             None,
-            format!("{} fragmented IP packets skipped", layers.fragments),
+            format!(
+                "{} fragmented IP datagrams could not be reassembled (fragments missing, conflicting, or over {MAX_OPEN_DATAGRAMS} at once); their messages are missing",
+                layers.fragments_lost
+            ),
         );
     }
     to_capture(layers, cap)

@@ -2,11 +2,14 @@
 //! read → (anonymise) → story → (check against a pjsip.conf) → scenario text,
 //! plus flat rows the page lists without computing anything.
 
-use crate::check::{answer_of, check_with, Answer, CheckReport, Difference, Field, Verdict};
+use crate::check::{captured_answer, check_with, Answer, CheckReport, Difference, Field, Verdict};
 use crate::error::ImportError;
 use crate::evidence::{BlindSpot, Capture, Micros, Transport};
+use crate::registered::Stretch;
 use crate::story::{story, Story};
+use crate::whatif::{captured_stretches, controls, edit_conf, what_if, WhatIf};
 use aorlab_registrar::{log_timestamp, parse_pjsip_conf, Profile};
+use aorlab_sim::edit::Controls;
 use serde::Serialize;
 
 /// What only pjsip.conf can say; listed when it is not given.
@@ -19,6 +22,8 @@ pub struct Request<'a> {
     /// A release as users write it (`22`, `20.15.2`); `None`: the capture's, else 22.
     pub release: Option<&'a str>,
     pub anonymise: bool,
+    /// What-if changes (`aorlab run --set` syntax); need `conf`.
+    pub sets: &'a [String],
 }
 
 /// Which release the model plays, and where that came from.
@@ -94,6 +99,12 @@ pub struct Report {
     pub rows: Vec<Row>,
     pub outcomes: Vec<DeviceOutcome>,
     pub check: Option<CheckReport>,
+    /// Per device (as `story.devices`), registered as Asterisk's 200 OKs listed it.
+    pub registered: Vec<Vec<Stretch>>,
+    /// The site's pjsip.conf as the quick controls show it (with a conf).
+    pub controls: Option<Controls>,
+    /// With `sets`: the captured REGISTERs replayed with the changed settings.
+    pub whatif: Option<WhatIf>,
     /// The capture as a `.aorlab` scenario.
     pub scenario: String,
 }
@@ -157,11 +168,7 @@ fn rows(cap: &Capture, st: &Story, report: Option<&CheckReport>) -> Vec<Row> {
         .enumerate()
         .map(|(i, r)| {
             let verdict = report.and_then(|rep| rep.verdicts.iter().find(|v| v.register == i));
-            let captured = r
-                .answer
-                .and_then(|a| aorlab_sip::Message::parse(&cap.packets[a].text).ok())
-                .as_ref()
-                .and_then(answer_of);
+            let captured = captured_answer(cap, r);
             Row {
                 at_us: r.at_us,
                 clock: clock(r.at_us),
@@ -213,9 +220,11 @@ fn outcomes(st: &Story, rows: &[Row], checked: bool) -> Vec<DeviceOutcome> {
 pub fn import(bytes: &[u8], req: &Request) -> Result<Report, ImportError> {
     let mut cap = crate::read(bytes)?;
     let mut conf = req.conf.map(str::to_string);
+    let mut sets = req.sets.to_vec();
     if req.anonymise {
         let map = crate::anonymise::anonymise(&mut cap);
         conf = conf.map(|c| map.conf(&c));
+        sets = sets.iter().map(|s| map.set(s)).collect();
     }
     let release = release(req.release, &cap)?;
     let st = story(&cap);
@@ -230,6 +239,15 @@ pub fn import(bytes: &[u8], req: &Request) -> Result<Report, ImportError> {
             !req.anonymise,
         )
     });
+    let whatif = whatif(
+        &cap,
+        &st,
+        req,
+        &sets,
+        conf.as_deref(),
+        &release,
+        check.as_ref(),
+    )?;
     let scenario = crate::scenario::scenario_text(&cap, &st, conf.as_deref(), &release.name);
     let rows = rows(&cap, &st, check.as_ref());
     Ok(Report {
@@ -244,10 +262,54 @@ pub fn import(bytes: &[u8], req: &Request) -> Result<Report, ImportError> {
             })
             .collect(),
         unknown_settings: conf.is_none().then_some(UNKNOWN_WITHOUT_CONF),
-        capture: cap,
-        story: st,
         release,
+        registered: captured_stretches(&cap, &st),
+        whatif,
+        controls: conf.as_deref().map(controls),
         check,
         scenario,
+        capture: cap,
+        story: st,
     })
+}
+
+/// The what-if of a request with `sets` (none without).
+fn whatif(
+    cap: &Capture,
+    st: &Story,
+    req: &Request,
+    sets: &[String],
+    conf: Option<&str>,
+    release: &Release,
+    baseline: Option<&CheckReport>,
+) -> Result<Option<WhatIf>, ImportError> {
+    if sets.is_empty() {
+        return Ok(None);
+    }
+    let (Some(conf), Some(baseline)) = (conf, baseline) else {
+        return Err(
+            ImportError::new("a what-if (--set) needs the site's pjsip.conf")
+                .hint("give --conf pjsip.conf: the changes are made to it"),
+        );
+    };
+    let (changed, named) = edit_conf(conf, sets).map_err(|e| {
+        ImportError::new(e).hint(
+            "write changes as TYPE.SECTION.OPTION=VALUE, global.OPTION=VALUE or asterisk=RELEASE",
+        )
+    })?;
+    let profile = match named {
+        Some(v) => {
+            Profile::parse(&v).map_err(|e| ImportError::new(format!("asterisk={v}: {e}")))?
+        }
+        None => release.profile,
+    };
+    Ok(Some(what_if(
+        cap,
+        st,
+        sets,
+        &changed,
+        profile,
+        baseline,
+        !req.anonymise,
+    )))
 }

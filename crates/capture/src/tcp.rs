@@ -278,4 +278,30 @@ mod tests {
         assert_eq!(closes.len(), 1);
         assert!(cap.warnings.is_empty());
     }
+
+    #[test]
+    fn out_of_order_bytes_past_the_limit_are_a_reported_gap() {
+        let mut st = Streams::default();
+        let (mut msgs, mut closes) = (vec![], vec![]);
+        let mut cap = Capture::new(InputKind::Pcap);
+        let m = b"REGISTER sip:a SIP/2.0\r\nContent-Length: 0\r\n\r\n";
+        st.segment(seg(1000, m, 1), &mut msgs, &mut closes, &mut cap);
+        // A hole of 100 bytes that never fills, then more than MAX_TCP_PENDING behind it.
+        let chunk = vec![b'x'; 60_000];
+        let mut seq = 1000 + m.len() as u32 + 100;
+        for n in 0..(MAX_TCP_PENDING / chunk.len() + 2) as u32 {
+            st.segment(seg(seq, &chunk, 2 + n), &mut msgs, &mut closes, &mut cap);
+            seq += chunk.len() as u32;
+        }
+        let d = st.dirs.values().next().unwrap();
+        assert!(d.pending_bytes <= MAX_TCP_PENDING);
+        assert_eq!(msgs.len(), 1);
+        assert!(
+            cap.warnings
+                .iter()
+                .any(|w| w.message.contains("bytes missing")),
+            "{:?}",
+            cap.warnings
+        );
+    }
 }

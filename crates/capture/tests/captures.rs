@@ -208,3 +208,51 @@ fn pcap_closes_and_log_restarts_are_found() {
         );
     }
 }
+
+/// Registered stretches as Asterisk's 200 OKs listed the bindings, on two real
+/// sessions: a NAT rebinding refused with 403 (the binding from the old port
+/// stays listed until the phone unregisters), and phones behind one address
+/// sending the same Contact over TCP (a listed binding counts for one phone).
+#[test]
+fn registered_stretches_follow_the_captured_200s() {
+    use aorlab_capture::registered::End;
+    use aorlab_capture::whatif::captured_stretches;
+    let Some(dir) = captures_dir() else {
+        eprintln!("SKIPPED: no real captures");
+        return;
+    };
+    for ext in ["full.log", "pcap"] {
+        // Each device's stretches, and the times of the (non-retransmitted) REGISTERs.
+        let stretches = |name: &str| {
+            let cap = read(&std::fs::read(dir.join(format!("{name}.{ext}"))).unwrap()).unwrap();
+            let st = story(&cap);
+            let times: Vec<u64> = st
+                .registers
+                .iter()
+                .filter(|r| !r.retransmission)
+                .map(|r| r.at_us)
+                .collect();
+            (captured_stretches(&cap, &st), times)
+        };
+        let (s, at) = stretches("c04_rewrite_nat_rebind_max1_remove_existing_no");
+        // alice-1: from its first 200 (the 403 and the Expires 0 from the new port
+        // leave it listed) until its own Expires 0 from the old port.
+        assert_eq!(s[0].len(), 1, "{ext}: {:?}", s[0]);
+        assert_eq!(
+            (s[0][0].from_us, s[0][0].to_us, s[0][0].end),
+            (at[0], at[4], End::NotListed)
+        );
+        assert_eq!(s[1].len(), 1);
+        assert_eq!((s[1][0].from_us, s[1][0].end), (at[5], End::CaptureEnd));
+
+        let (s, at) = stretches("c07a_tcp_close_rewrite_yes");
+        // alice-1's connection closed: alice-2's 200 lists one binding, alice-2's.
+        assert_eq!(
+            (s[0][0].to_us, s[0][0].end),
+            (at[1], End::NotListed),
+            "{ext}"
+        );
+        assert_eq!(s[1][0].end, End::CaptureEnd);
+        assert!(s[2].is_empty(), "alice-3 was refused");
+    }
+}

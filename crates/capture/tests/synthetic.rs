@@ -3,8 +3,11 @@
 //! and bad files (truncated, not a capture, over the packet limit's form).
 
 use aorlab_capture::story::story;
-use aorlab_capture::{read, CloseHow, ServerEvent, Side, Transport};
+use aorlab_capture::{read, BlindSpot, CloseHow, ServerEvent, Side, Transport};
+use common::pcap::{fragments_v4, udp_datagram, Pcap};
 use etherparse::PacketBuilder;
+
+mod common;
 
 fn register(user: &str, cseq: u32, call: &str) -> String {
     format!("REGISTER sip:pbx.example SIP/2.0\r\nVia: SIP/2.0/TCP [2001:db8::2]:40000;branch=z9hG4bK{call}{cseq}\r\nFrom: <sip:{user}@pbx.example>;tag=1\r\nTo: <sip:{user}@pbx.example>\r\nCall-ID: {call}\r\nCSeq: {cseq} REGISTER\r\nContact: <sip:{user}@[2001:db8::2]:40000;transport=tcp>\r\nExpires: 300\r\nContent-Length: 0\r\n\r\n")
@@ -12,27 +15,6 @@ fn register(user: &str, cseq: u32, call: &str) -> String {
 
 fn ok(call: &str, cseq: u32) -> String {
     format!("SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP [2001:db8::2]:40000;branch=z9hG4bK{call}{cseq}\r\nCall-ID: {call}\r\nCSeq: {cseq} REGISTER\r\nContent-Length: 0\r\n\r\n")
-}
-
-struct Pcap(Vec<u8>);
-
-impl Pcap {
-    fn new() -> Pcap {
-        let mut v = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
-        v.extend_from_slice(&[0; 8]);
-        v.extend_from_slice(&65535u32.to_le_bytes());
-        v.extend_from_slice(&1u32.to_le_bytes());
-        Pcap(v)
-    }
-    fn packet(&mut self, ms: u32, data: &[u8]) {
-        self.0
-            .extend_from_slice(&(1_796_000_000u32 + ms / 1000).to_le_bytes());
-        self.0
-            .extend_from_slice(&((ms % 1000) * 1000).to_le_bytes());
-        self.0.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        self.0.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        self.0.extend_from_slice(data);
-    }
 }
 
 const DEV6: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
@@ -146,4 +128,101 @@ fn truncated_and_foreign_files_are_reported_not_panicked() {
     }
     // Only a pcap magic: not readable.
     assert!(read(&[0xd4, 0xc3, 0xb2, 0xa1, 0, 0]).is_err());
+}
+
+/// A REGISTER too big for one 1500-byte packet (a long header, as some phones send).
+fn big_register(call: &str) -> String {
+    register("carol", 1, call).replacen(
+        "Expires: 300\r\n",
+        &format!("Expires: 300\r\nX-Pad: {}\r\n", "x".repeat(3000)),
+        1,
+    )
+}
+
+/// The same over IPv6 (a fragment extension header per packet).
+fn fragments_v6(datagram: &[u8], id: u32) -> Vec<Vec<u8>> {
+    use etherparse::{
+        EtherType, Ethernet2Header, IpFragOffset, IpNumber, Ipv6FragmentHeader, Ipv6Header,
+    };
+    datagram
+        .chunks(1448)
+        .enumerate()
+        .map(|(i, chunk)| {
+            let mut out = Vec::new();
+            Ethernet2Header {
+                source: [1; 6],
+                destination: [2; 6],
+                ether_type: EtherType::IPV6,
+            }
+            .write(&mut out)
+            .unwrap();
+            Ipv6Header {
+                payload_length: (chunk.len() + 8) as u16,
+                next_header: IpNumber::IPV6_FRAGMENTATION_HEADER,
+                hop_limit: 64,
+                source: DEV6,
+                destination: SRV6,
+                ..Default::default()
+            }
+            .write(&mut out)
+            .unwrap();
+            Ipv6FragmentHeader {
+                next_header: IpNumber::UDP,
+                fragment_offset: IpFragOffset::try_new((i * 1448 / 8) as u16).unwrap(),
+                more_fragments: (i + 1) * 1448 < datagram.len(),
+                identification: id,
+            }
+            .write(&mut out)
+            .unwrap();
+            out.extend_from_slice(chunk);
+            out
+        })
+        .collect()
+}
+
+#[test]
+fn ip_fragments_are_reassembled_v4_and_v6_in_any_order() {
+    let a = big_register("f4");
+    let b = big_register("f6");
+    let mut p = Pcap::new();
+    let mut v4 = fragments_v4(&udp_datagram(a.as_bytes()), 77);
+    assert!(v4.len() >= 3);
+    v4.reverse(); // last fragment first
+    for (i, f) in v4.iter().enumerate() {
+        p.packet(i as u32, f);
+    }
+    for (i, f) in fragments_v6(&udp_datagram(b.as_bytes()), 78)
+        .iter()
+        .enumerate()
+    {
+        p.packet(100 + i as u32, f);
+    }
+    let cap = read(&p.0).unwrap();
+    assert!(cap.warnings.is_empty(), "{:?}", cap.warnings);
+    assert!(!cap.blind_spots.contains(&BlindSpot::Fragments));
+    let st = story(&cap);
+    assert_eq!(st.registers.len(), 2);
+    assert_eq!(cap.packets[st.registers[0].packet].text, a);
+    assert_eq!(st.registers[0].peer, "192.168.1.20:5060");
+    assert_eq!(cap.packets[st.registers[1].packet].text, b);
+    assert_eq!(st.registers[1].peer, "[2001:db8::2]:5060");
+}
+
+#[test]
+fn a_datagram_with_a_missing_fragment_is_reported() {
+    let mut p = Pcap::new();
+    p.packet(0, &udp4(true, register("bob", 1, "u1").as_bytes()));
+    let frags = fragments_v4(&udp_datagram(big_register("lost").as_bytes()), 9);
+    p.packet(1, &frags[0]);
+    p.packet(2, &frags[2]); // the middle one never arrives
+    let cap = read(&p.0).unwrap();
+    assert!(cap.blind_spots.contains(&BlindSpot::Fragments));
+    assert!(
+        cap.warnings.iter().any(|w| w
+            .message
+            .contains("1 fragmented IP datagrams could not be reassembled")),
+        "{:?}",
+        cap.warnings
+    );
+    assert_eq!(story(&cap).registers.len(), 1);
 }

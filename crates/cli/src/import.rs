@@ -1,23 +1,26 @@
-//! `aorlab import FILE [--conf pjsip.conf] [--asterisk RELEASE] [--out FILE]
-//! [--anonymise] [--json] [--check]`: a real site's evidence (Asterisk log with
-//! the pjsip logger, or pcap/pcapng) as a story of devices and REGISTERs, and
-//! with `--conf` the registrar model held against every captured answer.
+//! `aorlab import FILE [--conf pjsip.conf] [--asterisk RELEASE] [--set …]
+//! [--out FILE] [--anonymise] [--json] [--check]`: a real site's evidence
+//! (Asterisk log with the pjsip logger, or pcap/pcapng) as a story of devices
+//! and REGISTERs; with `--conf` the registrar model held against every captured
+//! answer; with `--set` the captured REGISTERs replayed with changed settings.
 //! The work is `aorlab_capture::report::import`; this file parses arguments and
 //! prints.
 
 use aorlab_capture::check::Answer;
 use aorlab_capture::report::{clock, import, ReleaseSource, Report, Request, UNKNOWN_WITHOUT_CONF};
 use aorlab_capture::story::AddressChange;
+use aorlab_capture::whatif::WhatIf;
 use aorlab_capture::{InputKind, ServerEvent};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: aorlab import FILE [--conf pjsip.conf] [--asterisk RELEASE] [--out FILE] [--anonymise] [--json] [--check]";
+const USAGE: &str = "usage: aorlab import FILE [--conf pjsip.conf] [--asterisk RELEASE] [--set TYPE.SECTION.OPTION=VALUE]… [--out FILE] [--anonymise] [--json] [--check]";
 
 #[derive(Default)]
 struct Args {
     file: String,
     conf: Option<String>,
     release: Option<String>,
+    sets: Vec<String>,
     out: Option<String>,
     anonymise: bool,
     json: bool,
@@ -32,6 +35,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         match x.as_str() {
             "--conf" => a.conf = Some(value("--conf")?),
             "--asterisk" => a.release = Some(value("--asterisk")?),
+            "--set" => a.sets.push(value("--set (TYPE.SECTION.OPTION=VALUE)")?),
             "--out" => a.out = Some(value("--out")?),
             "--anonymise" | "--anonymize" => a.anonymise = true,
             "--json" => a.json = true,
@@ -253,7 +257,68 @@ fn render(file: &str, r: &Report, anonymised: bool) -> String {
         }
         s.push_str(&format!("\n{}\n", c.summary_line()));
     }
+    if let Some(w) = &r.whatif {
+        render_whatif(w, &mut s);
+    }
     s
+}
+
+fn seconds(ms: u64) -> String {
+    format!("{:.3} s", ms as f64 / 1000.0)
+}
+
+/// The what-if: REGISTERs answered differently, registered time per device,
+/// and what the replay cannot know.
+fn render_whatif(w: &WhatIf, s: &mut String) {
+    s.push_str(&format!(
+        "\nWhat if {} (Asterisk {}): the captured REGISTERs replayed\n",
+        w.sets.join(" "),
+        w.release
+    ));
+    s.push_str(&format!(
+        "  {} of {} captured REGISTERs would be answered differently\n",
+        w.changed.len(),
+        w.compared
+    ));
+    for c in &w.changed {
+        s.push_str(&format!(
+            "  {}  {:<12} {} → {}\n",
+            c.clock,
+            c.device,
+            answer_text(&c.captured),
+            answer_text(&c.whatif)
+        ));
+        for why in &c.why {
+            s.push_str(&format!("{:>16}why: {why}\n", ""));
+        }
+        if c.baseline_differs {
+            s.push_str(&format!(
+                "{:>16}(the model already answers this one differently with the site's pjsip.conf)\n",
+                ""
+            ));
+        }
+    }
+    s.push_str(&format!(
+        "\n  Registered during the capture ({}), captured → what if\n",
+        seconds(w.span_ms)
+    ));
+    for d in &w.devices {
+        let mark = match d.whatif_ms.cmp(&d.captured_ms) {
+            std::cmp::Ordering::Greater => "  longer",
+            std::cmp::Ordering::Less => "  shorter",
+            std::cmp::Ordering::Equal => "",
+        };
+        s.push_str(&format!(
+            "  {:<12} {} → {}{mark}\n",
+            d.device,
+            seconds(d.captured_ms),
+            seconds(d.whatif_ms)
+        ));
+    }
+    s.push_str("\n  What the replay cannot know\n");
+    for c in &w.cannot_know {
+        s.push_str(&format!("  - {c}\n"));
+    }
 }
 
 /// Everything but the printing: the output text and whether the check passed.
@@ -269,10 +334,17 @@ fn run(a: &Args) -> Result<(String, bool), String> {
             a.file
         ));
     }
+    if !a.sets.is_empty() && conf.is_none() {
+        return Err(format!(
+            "{}: --set needs --conf pjsip.conf: the what-if changes the site's settings, which a capture cannot show",
+            a.file
+        ));
+    }
     let req = Request {
         conf: conf.as_deref(),
         release: a.release.as_deref(),
         anonymise: a.anonymise,
+        sets: &a.sets,
     };
     let r = import(&bytes, &req).map_err(|e| format!("{}: {e}", a.file))?;
     if let Some(out) = &a.out {

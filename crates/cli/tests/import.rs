@@ -39,8 +39,7 @@ fn every_capture_checks_clean_from_log_and_pcap() {
         let case: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{n}.json"))).unwrap())
                 .unwrap();
-        let conf = tmp(&format!("{n}.conf"));
-        std::fs::write(&conf, case["replay_config"]["pjsip.conf"].as_str().unwrap()).unwrap();
+        let conf = conf_of(&dir, n);
         let answered = case["steps"]
             .as_array()
             .unwrap()
@@ -49,13 +48,7 @@ fn every_capture_checks_clean_from_log_and_pcap() {
             .count();
         for ext in ["full.log", "pcap"] {
             let f = dir.join(format!("{n}.{ext}"));
-            let (code, out, err) = aorlab(&[
-                "import",
-                f.to_str().unwrap(),
-                "--conf",
-                conf.to_str().unwrap(),
-                "--check",
-            ]);
+            let (code, out, err) = import_with_conf(&f, &conf, &["--check"]);
             assert_eq!(code, 0, "{n}.{ext}: {out}{err}");
             assert!(
                 out.trim_end()
@@ -83,13 +76,7 @@ fn a_wrong_conf_fails_the_check_and_says_where() {
         .replace("max_contacts = 1", "max_contacts = 2");
     std::fs::write(&conf, text).unwrap();
     let f = dir.join(format!("{n}.pcap"));
-    let (code, out, _) = aorlab(&[
-        "import",
-        f.to_str().unwrap(),
-        "--conf",
-        conf.to_str().unwrap(),
-        "--check",
-    ]);
+    let (code, out, _) = import_with_conf(&f, &conf, &["--check"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("Status: Asterisk 403, model 200"), "{out}");
     assert!(out.contains("max_contacts"), "{out}");
@@ -183,4 +170,97 @@ fn bad_input_gets_a_clear_error() {
     let (code, _, err) = aorlab(&["import"]);
     assert_eq!(code, 2);
     assert!(err.contains("usage"), "{err}");
+}
+
+/// The case's pjsip.conf, written next to the other temporary files.
+fn conf_of(dir: &std::path::Path, case: &str) -> PathBuf {
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{case}.json"))).unwrap())
+            .unwrap();
+    let conf = tmp(&format!("{case}.conf"));
+    std::fs::write(&conf, json["replay_config"]["pjsip.conf"].as_str().unwrap()).unwrap();
+    conf
+}
+
+/// `aorlab import FILE --conf CONF ARGS…`.
+fn import_with_conf(
+    f: &std::path::Path,
+    conf: &std::path::Path,
+    args: &[&str],
+) -> (i32, String, String) {
+    let mut all = vec![
+        "import",
+        f.to_str().unwrap(),
+        "--conf",
+        conf.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    aorlab(&all)
+}
+
+#[test]
+fn what_if_replays_the_captured_registers_with_changed_settings() {
+    let Some(dir) = captures_dir() else {
+        eprintln!("SKIPPED: no real captures");
+        return;
+    };
+    let case = "c04_rewrite_nat_rebind_max1_remove_existing_no";
+    let conf = conf_of(&dir, case);
+    for ext in ["full.log", "pcap"] {
+        let f = dir.join(format!("{case}.{ext}"));
+        let (code, out, err) = import_with_conf(&f, &conf, &["--set", "aor.alice.max_contacts=2"]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(
+            out.contains("What if aor.alice.max_contacts=2")
+                && out.contains("1 of 6 captured REGISTERs would be answered differently")
+                && out.contains("403 Forbidden → 200 OK")
+                && out.contains("why: res_pjsip_registrar.c: Added contact")
+                && out.contains("stopped retrying"),
+            "{ext}: {out}"
+        );
+    }
+    let f = dir.join(format!("{case}.full.log"));
+    let (code, _, err) = aorlab(&[
+        "import",
+        f.to_str().unwrap(),
+        "--set",
+        "aor.alice.max_contacts=2",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--set needs --conf"), "{err}");
+    let (code, _, err) = import_with_conf(&f, &conf, &["--set", "aor.alice.max_contact=2"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean 'max_contacts'"), "{err}");
+}
+
+#[test]
+fn anonymise_leaves_no_original_address_user_host_or_user_agent() {
+    let Some(dir) = captures_dir() else {
+        eprintln!("SKIPPED: no real captures");
+        return;
+    };
+    for case in [
+        "c04_rewrite_nat_rebind_max1_remove_existing_no",
+        "c07a_tcp_close_rewrite_yes",
+        "c14a_restart_graceful",
+    ] {
+        let conf = conf_of(&dir, case);
+        for ext in ["full.log", "pcap"] {
+            let f = dir.join(format!("{case}.{ext}"));
+            let (code, out, err) = import_with_conf(
+                &f,
+                &conf,
+                &["--set", "aor.alice.max_contacts=3", "--anonymise", "--json"],
+            );
+            assert_eq!(code, 0, "{case}.{ext}: {err}");
+            // The JSON holds everything: packets, story, rows, the what-if's conf
+            // and sets, and the scenario a link would be made from.
+            for original in ["127.0.0.", "127.100.0.", "alice", "regoracle", "localhost"] {
+                assert!(
+                    !out.contains(original),
+                    "{case}.{ext}: '{original}' in {out}"
+                );
+            }
+        }
+    }
 }

@@ -19,7 +19,8 @@ enum ImportOutcome {
     },
 }
 
-/// Imports an Asterisk log or a pcap/pcapng (bytes), with an optional pjsip.conf and release.
+/// Imports an Asterisk log or a pcap/pcapng (bytes), with an optional pjsip.conf and release,
+/// and what-if changes (`aorlab run --set` syntax, need the conf).
 /// Returns `{ ok: true, report }` or `{ ok: false, error: { place, message, hint } }`.
 #[wasm_bindgen]
 pub fn import_capture(
@@ -27,6 +28,7 @@ pub fn import_capture(
     conf: Option<String>,
     release: Option<String>,
     anonymise: bool,
+    sets: Vec<String>,
 ) -> Result<JsValue, JsError> {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(console_error_panic_hook::set_once);
@@ -34,6 +36,7 @@ pub fn import_capture(
         conf: conf.as_deref().filter(|c| !c.trim().is_empty()),
         release: release.as_deref(),
         anonymise,
+        sets: &sets,
     };
     let outcome = match aorlab_capture::report::import(bytes, &req) {
         Ok(report) => ImportOutcome::Ok {

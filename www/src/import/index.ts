@@ -1,12 +1,15 @@
 // "Bring your own capture": drop an Asterisk log (pjsip logger on) or a pcap/pcapng, or paste
 // log text; optionally the server's pjsip.conf and release. The wasm import (in its own worker)
 // returns typed rows: every captured REGISTER, Asterisk's answer and, with a pjsip.conf, the
-// model's, differences marked. Editing the pjsip.conf re-checks the same captured REGISTERs:
-// the what-if. Nothing leaves the browser. The page reads fields; it computes no policy.
+// model's, differences marked; the captured story drawn as device lanes; and the what-if: quick
+// controls whose changes replay the captured REGISTERs with changed settings. Nothing leaves the
+// browser. The page reads fields; it computes no policy.
 
 import { ImportWorker, IMPORT_LIMIT_MS } from "./worker-client";
 import type { Answer, Report, Row } from "./types";
 import { STYLE } from "./style";
+import { storyLanes } from "./lanes";
+import { Changes, whatIfControls, whatIfResult } from "./whatif";
 
 /** The import's input limit (crates/capture/src/limits.rs). */
 const MAX_BYTES = 64 * 1024 * 1024;
@@ -42,7 +45,7 @@ export function mountImport(parent: HTMLElement, options: ImportOptions): void {
   const style = el("style", {}, STYLE);
   const head = el("div", { class: "panel-head" });
   head.append(el("h2", { id: "import-title" }, "Bring your own capture"));
-  const note = el("p", { class: "panel-note" }, "Drop an Asterisk log (with pjsip set logger on) or a pcap/pcapng file, or paste log lines. Nothing leaves the browser. Limit: 64 MiB.");
+  const note = el("p", { class: "panel-note" }, "Drop an Asterisk log (with pjsip set logger on) or a pcap/pcapng file, or paste log lines. Nothing leaves the browser. Limits: 64 MiB, 500 000 packets, 100 000 SIP messages, 65 535 bytes per message.");
   const drop = el("div", { class: "import-drop", id: "import-drop", tabindex: "0", role: "button", "aria-label": "Drop a log or capture file here, or press Enter to choose one" });
   const file = el("input", { type: "file", id: "import-file", accept: ".log,.txt,.pcap,.pcapng,.cap,*/*" });
   drop.append(el("span", {}, "Drop a file here, or "), file);
@@ -59,12 +62,17 @@ export function mountImport(parent: HTMLElement, options: ImportOptions): void {
   const go = el("button", { id: "import-run", type: "button" }, "Import");
   const status = el("p", { id: "import-status", class: "status", role: "status", "aria-live": "polite" });
   const result = el("div", { id: "import-result", class: "import-result" });
+  // Parts re-rendered on their own, so the what-if controls keep focus while the replay reruns.
+  const part = { head: el("div"), lanes: el("div"), controls: el("div", { id: "import-whatif-host" }), whatif: el("div"), tables: el("div") };
+  result.append(part.head, part.lanes, part.controls, part.whatif, part.tables);
   parent.replaceChildren(style, head, note, drop, paste, el("h3", {}, "pjsip.conf (to hold the model against the answers)"), conf, settings, go, status, result);
 
   const worker = new ImportWorker();
   let bytes: Uint8Array | null = null;
   let source = "";
   let recheck: number | null = null;
+  const changes = new Changes();
+  let controlsFor = "";
 
   const fail = (message: string) => {
     status.dataset.state = "error";
@@ -78,7 +86,8 @@ export function mountImport(parent: HTMLElement, options: ImportOptions): void {
     }
     status.dataset.state = "busy";
     status.textContent = `reading ${source}…`;
-    const reply = await worker.run({ bytes, conf: conf.value, release: release.value, anonymise: anonymise.checked });
+    const sets = conf.value.trim() ? changes.sets() : [];
+    const reply = await worker.run({ bytes, conf: conf.value, release: release.value, anonymise: anonymise.checked, sets });
     if (reply.kind === "superseded") return;
     if (reply.kind === "timeout") return fail(`The import took longer than ${IMPORT_LIMIT_MS / 1000} s and was stopped. Cut the input to the time of interest.`);
     if (reply.kind === "crash") return fail(`The import failed: ${reply.message}`);
@@ -100,6 +109,8 @@ export function mountImport(parent: HTMLElement, options: ImportOptions): void {
     }
     bytes = data;
     source = name;
+    changes.clear();
+    controlsFor = "";
     void run();
   }
 
@@ -144,7 +155,20 @@ export function mountImport(parent: HTMLElement, options: ImportOptions): void {
   };
   conf.addEventListener("input", later);
   release.addEventListener("input", later);
-  anonymise.addEventListener("change", later);
+  anonymise.addEventListener("change", () => {
+    // The controls name sections as the (anonymised or not) conf does: start them afresh.
+    changes.clear();
+    controlsFor = "";
+    later();
+  });
+
+  function renderControls(r: Report): void {
+    // Rebuilt only when the conf's controls change (not on every replay), keeping focus.
+    const key = JSON.stringify([r.controls, r.story.devices.map((d) => d.aor), anonymise.checked]);
+    if (key === controlsFor) return;
+    controlsFor = key;
+    part.controls.replaceChildren(...(r.controls ? [whatIfControls(r, changes, later)] : []));
+  }
 
   function render(r: Report): void {
     const out: HTMLElement[] = [];
@@ -168,6 +192,11 @@ export function mountImport(parent: HTMLElement, options: ImportOptions): void {
     if (r.unknown_settings) list.append(el("li", { "data-kind": "no_conf" }, `Without a pjsip.conf these are unknown and nothing is inferred: ${r.unknown_settings}. Paste it above to check the model against every answer.`));
     blind.append(list);
     out.push(blind);
+    part.head.replaceChildren(...out);
+    part.lanes.replaceChildren(storyLanes(r));
+    renderControls(r);
+    part.whatif.replaceChildren(...(r.whatif ? [whatIfResult(r.whatif)] : []));
+    out.length = 0;
     out.push(devicesTable(r), registersTable(r));
     if (r.capture.warnings.length) {
       const w = el("ul", { class: "import-warnings" });
@@ -186,7 +215,7 @@ export function mountImport(parent: HTMLElement, options: ImportOptions): void {
     });
     actions.append(open, save);
     out.push(actions);
-    result.replaceChildren(...out);
+    part.tables.replaceChildren(...out);
   }
 }
 

@@ -13,7 +13,8 @@ export type BlindSpotKind =
   | "unreadable_streams"
   | "fragments"
   | "tcp_gaps"
-  | "truncated_blocks";
+  | "truncated_blocks"
+  | "unlogged_registers";
 
 export interface Place {
   kind: "line" | "packet";
@@ -72,7 +73,66 @@ export interface Device {
   call_ids: string[];
   user_agent: string | null;
   addresses: AddressUse[];
+  /** Indexes into `rows` (the story's REGISTERs). */
+  registers: number[];
 }
+
+/** A registered stretch, as the 200 OKs listed the binding (crates/capture/src/registered.rs). */
+export interface Stretch {
+  from_us: number;
+  to_us: number;
+  end: "expired" | "not_listed" | "capture_end";
+}
+
+/** One captured REGISTER the what-if answers differently (crates/capture/src/whatif.rs). */
+export interface Changed {
+  register: number;
+  at_us: number;
+  clock: string;
+  device: string;
+  captured: Answer | null;
+  whatif: Answer | null;
+  differences: Difference[];
+  why: string[];
+  baseline_differs: boolean;
+}
+
+export interface DeviceTime {
+  device: string;
+  captured: Stretch[];
+  whatif: Stretch[];
+  captured_ms: number;
+  whatif_ms: number;
+}
+
+export interface WhatIf {
+  sets: string[];
+  release: string;
+  conf: string;
+  compared: number;
+  changed: Changed[];
+  devices: DeviceTime[];
+  span_ms: number;
+  cannot_know: string[];
+}
+
+/** A control's value and where it is written (crates/sim/src/edit). */
+export interface Setting<T> {
+  value: T;
+  source: { from: "section"; line: number } | { from: "template"; name: string; line: number; users: string[] } | { from: "default" };
+}
+
+export interface Controls {
+  aors: { name: string; max_contacts: Setting<number>; remove_existing: Setting<boolean>; remove_unavailable: Setting<boolean> }[];
+  endpoints: { name: string; rewrite_contact: Setting<boolean> }[];
+}
+
+export type ServerEvent =
+  | { kind: "connection_closed"; at_us: number; conn: number; peer: string; by: "device" | "server" | null; how: "fin" | "rst" | "logged_removal" }
+  | { kind: "stopped"; at_us: number; how: "graceful" | "unlogged" }
+  | { kind: "booted"; at_us: number; version: string | null }
+  | { kind: "qualify"; at_us: number; aor: string; uri: string; status: "reachable" | "unreachable" }
+  | { kind: "log"; at_us: number; text: string };
 
 export interface DeviceOutcome {
   device: string;
@@ -87,7 +147,8 @@ export interface Report {
   capture: {
     input: "asterisk_log" | "pcap" | "pcap_ng";
     units_read: number;
-    packets: unknown[];
+    packets: { at_us: number }[];
+    events: ServerEvent[];
     warnings: { place: Place | null; message: string }[];
     utc_offset_s: number | null;
   };
@@ -98,6 +159,10 @@ export interface Report {
   rows: Row[];
   outcomes: DeviceOutcome[];
   check: { passed: number; failed: number; unanswered: number } | null;
+  /** Per device (as `story.devices`): registered as Asterisk's 200 OKs listed it. */
+  registered: Stretch[][];
+  whatif: WhatIf | null;
+  controls: Controls | null;
   scenario: string;
 }
 

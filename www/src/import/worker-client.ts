@@ -15,6 +15,8 @@ export interface ImportRequest {
   conf: string;
   release: string;
   anonymise: boolean;
+  /** What-if changes, `aorlab run --set` syntax. */
+  sets: string[];
 }
 
 export const IMPORT_LIMIT_MS = 30_000;

@@ -11,6 +11,7 @@ interface Request {
   conf?: string;
   release?: string;
   anonymise?: boolean;
+  sets?: string[];
 }
 
 const scope = self as unknown as {
@@ -27,7 +28,7 @@ scope.onmessage = (event) => {
     try {
       await ready;
       const started = performance.now();
-      const outcome = import_capture(msg.bytes ?? new Uint8Array(), msg.conf || undefined, msg.release || undefined, msg.anonymise ?? false);
+      const outcome = import_capture(msg.bytes ?? new Uint8Array(), msg.conf || undefined, msg.release || undefined, msg.anonymise ?? false, msg.sets ?? []);
       scope.postMessage({ type: "result", id: msg.id, outcome, ms: performance.now() - started });
     } catch (error) {
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
