@@ -18,7 +18,7 @@ export interface RunSource {
 /** The wasm glue's Session class, as far as the queries use it. */
 export interface SessionHandle {
   state_at(t: number, filter: string, limit: number): unknown;
-  records(query: unknown): unknown;
+  records(device: string, aor: string, kind: string, text: string, messages: boolean, aroundMs: number, before: number, after: number): unknown;
   record(index: number): unknown;
   markers(from: number, to: number, buckets: number, maxItems: number): unknown;
   step(t: number, dir: number): number;
@@ -33,8 +33,11 @@ export function answer(session: SessionHandle, method: QueryMethod, args: unknow
   switch (method) {
     case "stateAt":
       return session.state_at(n(0), String(args[1] ?? ""), n(2));
-    case "records":
-      return session.records(args[0]);
+    case "records": {
+      const q = args[0] as RecordQuery;
+      const f = q.filter ?? {};
+      return session.records(f.device ?? "", f.aor ?? "", f.kind ?? "", f.text ?? "", !!f.messages, q.around_ms, q.before, q.after);
+    }
     case "record":
       return session.record(n(0)) ?? null;
     case "markers":

@@ -2,7 +2,7 @@
 //! page never holds the whole trace (a site-size day has millions of records), only what it
 //! draws. Pure functions over the trace, tested natively.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use aorlab_sim as sim;
 use sim::{
@@ -37,8 +37,7 @@ pub struct RunView<'a> {
 }
 
 /// A filter over records (the log's device / AOR / kind / text, the ladder's messages).
-#[derive(Debug, Default, Clone, PartialEq, Eq, Hash, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Hash)]
 pub struct RecordFilter {
     pub device: String,
     pub aor: String,
@@ -50,9 +49,8 @@ pub struct RecordFilter {
 }
 
 /// Records around a moment: up to `before` at or before `around_ms`, `after` after it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct RecordQuery {
-    #[serde(default)]
     pub filter: RecordFilter,
     pub around_ms: u64,
     pub before: u32,

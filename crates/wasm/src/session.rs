@@ -6,7 +6,10 @@ use wasm_bindgen::prelude::*;
 
 use aorlab_sim as sim;
 
-use crate::queries::{Finished, RecordQuery};
+use serde::de::value::{Error as ValueError, StrDeserializer};
+use serde::Deserialize;
+
+use crate::queries::{Finished, RecordFilter, RecordQuery};
 use crate::{install_panic_hook, to_js};
 
 enum Stage {
@@ -86,12 +89,42 @@ impl Session {
         to_js(&done(self)?.state_at(t, &filter.to_lowercase(), limit as usize))
     }
 
-    /// Records around a moment: `{ filter, around_ms, before, after }` →
-    /// `{ items: [{ index, record }], matched, total, first, at }`.
-    pub fn records(&mut self, query: JsValue) -> Result<JsValue, JsError> {
-        let mut q: RecordQuery = serde_wasm_bindgen::from_value(query)
-            .map_err(|e| JsError::new(&format!("aorlab: a bad record query: {e}")))?;
-        q.filter.text = q.filter.text.to_lowercase();
+    /// Records around a moment: those matching the filter (empty strings match all; `kind` is
+    /// a record kind's name), at most `before` at or before `around_ms` and `after` after it →
+    /// `{ items: [{ index, record }], matched, total, first, at }`. Plain arguments rather than
+    /// an object: a deserializer for one would cost the module kilobytes.
+    #[allow(clippy::too_many_arguments)]
+    pub fn records(
+        &mut self,
+        device: String,
+        aor: String,
+        kind: &str,
+        text: &str,
+        messages: bool,
+        around_ms: f64,
+        before: u32,
+        after: u32,
+    ) -> Result<JsValue, JsError> {
+        let kind = if kind.is_empty() {
+            None
+        } else {
+            Some(
+                sim::RecordKind::deserialize(StrDeserializer::<ValueError>::new(kind))
+                    .map_err(|_| JsError::new(&format!("aorlab: no record kind '{kind}'")))?,
+            )
+        };
+        let q = RecordQuery {
+            filter: RecordFilter {
+                device,
+                aor,
+                kind,
+                text: text.to_lowercase(),
+                messages,
+            },
+            around_ms: around_ms.max(0.0) as u64,
+            before,
+            after,
+        };
         match &mut self.stage {
             Stage::Done(f) => to_js(&f.records(&q)),
             _ => Err(JsError::new("aorlab: the run has not finished")),
