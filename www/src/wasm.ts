@@ -8,7 +8,7 @@
 import init, * as glue from "../dist/pkg/aorlab_wasm.js";
 import type { OptionSpec } from "./editor/complete";
 import { localSource, type QueryMethod, type RunSource, sourceOver } from "./source";
-import type { Diagnostic, Progress, RunOutcome, RunView } from "./types";
+import type { Diagnostic, Progress, RunView } from "./types";
 import type { FromWorker, ToWorker } from "./worker";
 
 export interface Preset {
@@ -92,7 +92,6 @@ export interface Sim {
   version: string;
   module: WebAssembly.Module;
   demoScenario(): string;
-  run(text: string): RunOutcome;
   /** A run on this thread (the embed): parse, run to the end, keep the trace for queries. */
   session(text: string): { ok: true; view: RunView; source: RunSource; free(): void } | { ok: false; diagnostics: Diagnostic[] };
   presets(): Preset[];
@@ -125,7 +124,6 @@ export async function loadSim(module?: WebAssembly.Module): Promise<Sim> {
     version: glue.version(),
     module: compiled,
     demoScenario: () => glue.demo_scenario(),
-    run: (text: string) => glue.run_scenario(text) as RunOutcome,
     session: (text: string) => {
       const session = new glue.Session(text);
       const problems = session.problems() as Diagnostic[] | null;

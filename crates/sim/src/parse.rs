@@ -8,6 +8,7 @@ use aorlab_registrar::{parse_pjsip_conf_for, Config, Profile, Protocol};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -16,6 +17,7 @@ pub enum Severity {
 
 /// A problem in the scenario text, 1-based line and column.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Diagnostic {
     pub line: u32,
     pub col: u32,

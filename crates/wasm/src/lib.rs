@@ -10,6 +10,8 @@ use wasm_bindgen::prelude::*;
 
 use aorlab_sim as sim;
 
+#[cfg(test)]
+mod generated;
 mod queries;
 mod session;
 mod site;

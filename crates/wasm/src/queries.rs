@@ -13,6 +13,7 @@ use sim::{
 /// Everything the views draw without asking again: the trace minus its records and states,
 /// plus the indexes the page used to compute from the records.
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct RunView<'a> {
     pub title: &'a str,
     pub lesson: &'a str,
@@ -58,12 +59,14 @@ pub struct RecordQuery {
 }
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Indexed<'a> {
     pub index: u32,
     pub record: &'a Record,
 }
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct RecordWindow<'a> {
     pub items: Vec<Indexed<'a>>,
     /// How many records match the filter; `total` in the run.
@@ -77,6 +80,7 @@ pub struct RecordWindow<'a> {
 
 /// The contacts at a moment, windowed: at most `limit` rows and dial entries that match.
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct StateWindow {
     pub at_ms: u64,
     pub contacts: Vec<ContactRow>,
@@ -92,6 +96,7 @@ pub struct StateWindow {
 /// PJSIP_DIAL_CONTACTS for one endpoint: the string, and the bindings it dials (with the
 /// device each reaches), from the registrar.
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct DialEntry {
     pub endpoint: String,
     pub value: String,
@@ -101,6 +106,7 @@ pub struct DialEntry {
 /// One marker row of the timeline: its records in the window, or, when there are too many to
 /// draw, how many fall in each of `buckets` equal slices of the window.
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct MarkerRow<'a> {
     pub key: &'static str,
     pub total: usize,

@@ -400,7 +400,7 @@ export class Timeline {
     if (this.markers.length > 0) {
       section("Events");
       for (const row of this.markers) {
-        const { label, shape } = MARKER_ROWS[row.key];
+        const { label, shape } = MARKER_ROWS[row.key as MarkerKey];
         const cy = y + ROW / 2;
         rowLabel(label, cy);
         body.append(svg("line", { x1: this.labelW, x2: width - 14, y1: cy, y2: cy }, "tl-rowline"));
@@ -576,7 +576,7 @@ export class Timeline {
       const x1 = this.x(a + (k + 1) * slice);
       const bh = Math.max(2, ((h - 4) * n) / most);
       const bar = svg("rect", { x: x0, y: top + h - 2 - bh, width: Math.max(1, x1 - x0 - 0.5), height: bh }, `tl-density m-${row.key}`);
-      bar.dataset.tip = `${n} × ${MARKER_ROWS[row.key].label} ${preciseClock(Math.round(a + k * slice))} – ${preciseClock(Math.round(a + (k + 1) * slice))} (zoom in to see each)`;
+      bar.dataset.tip = `${n} × ${MARKER_ROWS[row.key as MarkerKey].label} ${preciseClock(Math.round(a + k * slice))} – ${preciseClock(Math.round(a + (k + 1) * slice))} (zoom in to see each)`;
       body.append(bar);
     });
   }
