@@ -153,7 +153,7 @@ fn matches(r: &Record, f: &RecordFilter) -> bool {
     if f.messages && !is_message(r) {
         return false;
     }
-    if !f.device.is_empty() && r.actor != f.device && !r.devices.iter().any(|d| *d == f.device) {
+    if !f.device.is_empty() && r.actor != f.device && !r.devices.contains(&f.device) {
         return false;
     }
     if !f.aor.is_empty() && r.aor.as_deref() != Some(f.aor.as_str()) {
@@ -267,10 +267,13 @@ impl Finished {
     }
 
     fn matching(&mut self, f: &RecordFilter) -> &[u32] {
-        if f.device.is_empty() && f.aor.is_empty() && f.kind.is_none() && f.text.is_empty() {
-            if f.messages {
-                return &self.messages;
-            }
+        let only_messages = f.device.is_empty()
+            && f.aor.is_empty()
+            && f.kind.is_none()
+            && f.text.is_empty()
+            && f.messages;
+        if only_messages {
+            return &self.messages;
         }
         let hit = matches!(&self.cached, Some((c, _)) if c == f);
         if !hit {
