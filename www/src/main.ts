@@ -109,6 +109,7 @@ async function runNow(panic = false): Promise<void> {
   }
   if (reply.kind === "crash") {
     showFailure(reply.message);
+    if (trace) views.setNotice(`The last run failed; these views show the previous run (finished at ${shownAt!.toLocaleTimeString()}).`);
     return;
   }
   failure.hidden = true;
@@ -156,6 +157,7 @@ function showProgress(p: Progress | null): void {
     : "Simulating…";
   status.textContent = "running…";
   status.dataset.state = "running";
+  if (trace) views.setNotice("Simulating the new text: these views show the previous run until it finishes.");
 }
 
 function scheduleRun(): void {
@@ -412,6 +414,7 @@ async function start(): Promise<void> {
       run: () => runNow(),
       panicForTest: () => runNow(true),
       running: () => worker.running(),
+      workBudgetForTest: (budget: number) => worker.workBudgetForTest(budget),
       restarts: () => worker.restarts,
       views: () => views as { panel(): string; cursor(): number; setCursor(ms: number): void; setPanel(p: PanelName): void },
     },

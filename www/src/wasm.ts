@@ -181,6 +181,8 @@ export class SimWorker {
   private nextQuery = 1;
   private asked = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   restarts = 0;
+  /** For the tests: a smaller work budget in every worker (0: the engine's own). */
+  private budget = 0;
 
   constructor(private readonly module: WebAssembly.Module) {
     // Start at once: the worker loads while the page builds the editor.
@@ -215,9 +217,16 @@ export class SimWorker {
     return this.busy !== null;
   }
 
+  /** For the tests only: runs from now on get this work budget (0: the engine's own). */
+  workBudgetForTest(budget: number): void {
+    this.budget = budget;
+    for (const w of [this.shown, this.spare, this.busy?.worker]) w?.postMessage({ type: "budget", budget } satisfies ToWorker);
+  }
+
   private start(): Worker {
     const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "aorlab-sim" });
     worker.postMessage({ type: "init", module: this.module } satisfies ToWorker);
+    if (this.budget) worker.postMessage({ type: "budget", budget: this.budget } satisfies ToWorker);
     worker.onmessage = (event: MessageEvent<FromWorker>) => this.onMessage(worker, event.data);
     worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();

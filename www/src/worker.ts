@@ -4,7 +4,7 @@
 // runs the next text, so the cursor keeps working during a long run and Cancel is a terminate.
 // A throw or a panic (a wasm trap) is reported as "crash"; the page then drops this worker.
 
-import init, { panic_for_test, Session } from "../dist/pkg/aorlab_wasm.js";
+import init, { panic_for_test, Session, work_budget_for_test } from "../dist/pkg/aorlab_wasm.js";
 import { answer, type QueryMethod } from "./source";
 import type { Progress } from "./types";
 
@@ -13,7 +13,8 @@ export type ToWorker =
   | { type: "run"; id: number; text: string }
   | { type: "panic"; id: number }
   | { type: "ask"; q: number; method: QueryMethod; args: unknown[] }
-  | { type: "free" };
+  | { type: "free" }
+  | { type: "budget"; budget: number };
 
 export type FromWorker =
   | { type: "progress"; id: number; progress: Progress }
@@ -83,6 +84,10 @@ scope.onmessage = (event) => {
         if (error instanceof WebAssembly.RuntimeError) post({ type: "crash", message: describe(error) });
         else post({ type: "answer", q: msg.q, error: describe(error) });
       }
+      return;
+    }
+    if (msg.type === "budget") {
+      work_budget_for_test(msg.budget);
       return;
     }
     if (msg.type === "free") {

@@ -110,6 +110,27 @@ describe("the page at site size", () => {
     await context.close();
   });
 
+  test("a run cut by the work budget shows its partial result and the warning", async () => {
+    const { page, context, problems } = await openPage(browser, server.url);
+    await ready(page);
+    // A small budget stands in for a site too big for the playground (the same path).
+    await page.evaluate(() => window.aorlab.workBudgetForTest(300_000));
+    await pasteAndRun(page, await siteText(100, 2, 2));
+    const notice = page.locator(".views-notice");
+    await notice.waitFor();
+    assert.match(await notice.innerText(), /^Partial result: the simulation stopped at [\d:]+ of 2:00:00 \(see the warning under the editor\)\. The views show what happened until then\.$/);
+    await page.locator("#diagnostics", { hasText: "the simulation stopped at" }).waitFor();
+    assert.equal(await page.locator("#status").getAttribute("data-state"), "partial");
+    assert.equal(await page.locator("#failure").isVisible(), false, "not “something broke”");
+    // The partial result is drawn: the summary and the timeline up to the cut.
+    await page.locator(".summary-title", { hasText: "A site: 100 phones" }).waitFor();
+    const end = Number(await page.locator(".tl-frame").getAttribute("aria-valuemax"));
+    assert.ok(end > 0 && end < 2 * 3600_000, `cut at ${end} ms`);
+    await page.screenshot({ path: screenshotPath("site-budget-cut") });
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test("while the text has errors the views say they show the last good run", async () => {
     const { page, context, problems } = await openPage(browser, server.url);
     await ready(page);

@@ -12,6 +12,21 @@ use serde::Deserialize;
 use crate::queries::{Finished, RecordFilter, RecordQuery};
 use crate::{install_panic_hook, to_js};
 
+thread_local! {
+    /// A smaller work budget for the page's tests (`work_budget_for_test`); `None`: the
+    /// engine's own.
+    static BUDGET: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Sets the work budget of the sessions made after it (0: the engine's own), so the page's
+/// tests can see a run cut by the budget without simulating a huge site. Never called by the
+/// page itself.
+#[wasm_bindgen]
+pub fn work_budget_for_test(budget: f64) {
+    let b = (budget.is_finite() && budget >= 1.0).then_some(budget as u64);
+    BUDGET.set(b);
+}
+
 enum Stage {
     /// Parsed, running.
     Running(Box<sim::Run>),
@@ -42,7 +57,15 @@ impl Session {
     #[wasm_bindgen(constructor)]
     pub fn new(text: &str) -> Session {
         install_panic_hook();
-        match sim::Run::new(text) {
+        let run = sim::parse(text).map(|(scenario, warnings)| {
+            let world = sim::World::new(scenario);
+            match BUDGET.get() {
+                Some(budget) => world.with_work_budget(budget),
+                None => world,
+            }
+            .start(warnings)
+        });
+        match run {
             Ok(run) => Session {
                 until_ms: run.progress().until_ms,
                 stage: Stage::Running(Box::new(run)),
