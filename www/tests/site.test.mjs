@@ -50,6 +50,23 @@ describe("the page at site size", () => {
     await context.close();
   });
 
+  for (const phones of [10, 2000]) {
+    test(`a site of ${phones} phones reads in a screen (screenshot)`, async () => {
+      const { page, context, problems } = await openPage(browser, server.url);
+      await ready(page);
+      await pasteAndRun(page, await siteText(phones, phones > 100 ? 20 : 2, phones > 100 ? 24 : 1), 120_000);
+      await page.locator(".summary-title", { hasText: `A site: ${phones} phones` }).waitFor();
+      // Ten phones keep a lane each; two thousand are grouped per NAT, folded.
+      if (phones > 100) assert.equal(await page.locator(".tl-group-toggle").count(), 20);
+      else assert.equal(await page.locator(".tl-group-toggle").count(), 0);
+      const tall = await page.locator(".views").evaluate((v) => v.getBoundingClientRect().height);
+      assert.ok(tall < 2600, `the views are ${tall} px tall`);
+      await page.screenshot({ path: screenshotPath(`site-${phones}-page`), fullPage: true });
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+  }
+
   test("the timeline of a site groups phones per NAT, folds groups and finds a device", async () => {
     const { page, context, problems } = await openPage(browser, server.url);
     await ready(page);
