@@ -566,19 +566,8 @@ export class Timeline {
 
   /** A row of many markers drawn as bars: how many fall in each slice of the window. */
   private drawDensity(body: SVGGElement, row: MarkerRow, top: number, h: number): void {
-    const counts = row.counts ?? [];
-    const most = Math.max(1, ...counts);
-    const [a, b] = this.view;
-    const slice = (b - a) / counts.length;
-    counts.forEach((n, k) => {
-      if (n === 0) return;
-      const x0 = this.x(a + k * slice);
-      const x1 = this.x(a + (k + 1) * slice);
-      const bh = Math.max(2, ((h - 4) * n) / most);
-      const bar = svg("rect", { x: x0, y: top + h - 2 - bh, width: Math.max(1, x1 - x0 - 0.5), height: bh }, `tl-density m-${row.key}`);
-      bar.dataset.tip = `${n} × ${MARKER_ROWS[row.key as MarkerKey].label} ${preciseClock(Math.round(a + k * slice))} – ${preciseClock(Math.round(a + (k + 1) * slice))} (zoom in to see each)`;
-      body.append(bar);
-    });
+    const label = MARKER_ROWS[row.key as MarkerKey].label;
+    this.bars(body, row.counts ?? [], top, h, `tl-density m-${row.key}`, (n, from, to) => `${n} × ${label} ${preciseClock(from)} – ${preciseClock(to)} (zoom in to see each)`);
   }
 
   /** The top row at site size: how many phones had lost their registration, over time. */
