@@ -8,8 +8,12 @@ import type { StateWindow } from "../types";
 import type { Ctx } from "./shared";
 import { slug } from "./shared";
 
-/** Rows drawn at most (of contacts, and of dial strings). */
+/** Rows drawn at most (of contacts, and of dial strings); a site (past 12 phones) gets fewer,
+ * and finds the rest with the box, so the panel stays a screen or two. */
 const ROWS = 100;
+const SITE_ROWS = 25;
+const SITE_DIALS = 8;
+const rowsFor = (ctx: Ctx) => (ctx.run.devices.length > 12 ? SITE_ROWS : ROWS);
 
 export class ContactsPanel {
   private readonly head: HTMLElement;
@@ -43,7 +47,7 @@ export class ContactsPanel {
     this.onFilter = () => void this.render(ctx);
     const ask = ++this.asked;
     const filter = this.filter.value.trim();
-    return ctx.source.stateAt(ctx.cursor, filter, ROWS).then(
+    return ctx.source.stateAt(ctx.cursor, filter, rowsFor(ctx)).then(
       (state) => {
         if (ask !== this.asked) return;
         this.draw(ctx, state, filter);
@@ -61,11 +65,11 @@ export class ContactsPanel {
     if (shown < state.contacts_matched) note += ` Showing the first ${shown}; find the others with the box.`;
     this.head.textContent = note;
     // The box shows once a run has more than fits, and stays while it holds text.
-    this.filterBox.hidden = filter === "" && n <= ROWS && state.dial_total <= ROWS;
+    this.filterBox.hidden = filter === "" && n <= rowsFor(ctx) && state.dial_total <= rowsFor(ctx);
     this.body.replaceChildren();
     if (n === 0) this.body.append(el("p", "empty", "No contacts: nothing is registered."));
     else if (shown > 0) this.body.append(this.table(ctx, state));
-    if (state.dial.length > 0) this.body.append(this.dial(state));
+    if (state.dial.length > 0) this.body.append(this.dial(state, ctx.run.devices.length > 12 ? SITE_DIALS : ROWS));
     if (state.show_contacts?.trim()) {
       const details = el("details", "show-contacts");
       details.append(el("summary", undefined, "pjsip show contacts"));
@@ -115,12 +119,13 @@ export class ContactsPanel {
     return wrap;
   }
 
-  private dial(state: StateWindow): HTMLElement {
+  private dial(state: StateWindow, most: number): HTMLElement {
     const list = el("div", "dial-list");
-    if (state.dial.length < state.dial_matched) {
-      list.append(el("p", "panel-note", `PJSIP_DIAL_CONTACTS of the first ${state.dial.length} of ${state.dial_matched} endpoints.`));
+    const shown = state.dial.slice(0, most);
+    if (shown.length < state.dial_matched) {
+      list.append(el("p", "panel-note", `PJSIP_DIAL_CONTACTS of the first ${shown.length} of ${state.dial_matched} endpoints (find the others with the box).`));
     }
-    for (const { endpoint, value, targets } of state.dial) {
+    for (const { endpoint, value, targets } of shown) {
       const box = el("div", "dial");
       box.dataset.endpoint = endpoint;
       box.append(el("div", "dial-name", `PJSIP_DIAL_CONTACTS(${endpoint})`));
