@@ -405,20 +405,19 @@ pub fn replay(cap: &Capture, story: &Story, config: &Config, profile: Profile) -
                 let conn = r.conn.map(|c| *conns.entry(c).or_insert(n));
                 // An unreadable source was warned about when the input was read.
                 let source = Addr::parse(&r.peer).unwrap_or_else(|| Addr::new("0.0.0.0", 0));
-                let rx = Received {
-                    request,
-                    source,
-                    protocol: protocol(r.transport),
-                    conn,
-                    transport: conf_transport(config, protocol(r.transport), pkt.server.as_deref()),
-                };
+                let transport =
+                    conf_transport(config, protocol(r.transport), pkt.server.as_deref());
+                let rx = Received::new(request, source, protocol(r.transport), conn, transport);
                 let out = reg.on_register(at, &rx);
                 steps.push(Replayed {
                     register: i,
                     at_us: r.at_us,
-                    model: out.response.as_ref().and_then(answer_of),
+                    model: out
+                        .response
+                        .as_ref()
+                        .and_then(|r| answer_of(&r.to_message())),
                     fresh: fresh_contacts(&out),
-                    log: out.log,
+                    log: out.log.into_iter().map(String::from).collect(),
                 });
             }
             Input::Event(ServerEvent::ConnectionClosed { conn, .. }) => {

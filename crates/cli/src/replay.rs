@@ -221,8 +221,8 @@ pub fn replay_case(case: &Value) -> Result<CaseReport, String> {
                 }
             });
             match (tick, q) {
-                (Some(t), Some(q)) if t <= q.0 => log.extend(reg.on_tick(t).log),
-                (Some(t), None) => log.extend(reg.on_tick(t).log),
+                (Some(t), Some(q)) if t <= q.0 => log.extend(lines(reg.on_tick(t))),
+                (Some(t), None) => log.extend(lines(reg.on_tick(t))),
                 (_, Some(q)) => {
                     let id = aorlab_registrar::dynamic_id(&q.1, &q.2);
                     if reg.bindings().any(|b| b.id == id) {
@@ -250,25 +250,20 @@ pub fn replay_case(case: &Value) -> Result<CaseReport, String> {
                     .unwrap_or(Protocol::Udp);
                 let source = Addr::parse(r["src"].as_str().unwrap_or("")).ok_or("bad src")?;
                 let conn = r["conn"].as_str().map(&mut conn_id);
-                let rx = Received {
-                    request: msg,
-                    source,
-                    protocol,
-                    conn,
-                    transport: Some(format!("transport-{}", protocol.as_str())),
-                };
+                let transport = Some(format!("transport-{}", protocol.as_str()));
+                let rx = Received::new(msg, source, protocol, conn, transport);
                 let outcome = reg.on_register(at, &rx);
-                log.extend(outcome.log.iter().cloned());
+                log.extend(outcome.log.iter().map(|l| l.to_string()));
                 compare_response(
                     &mut ctx,
                     &s["response"],
-                    outcome.response.as_ref(),
+                    outcome.response.as_ref().map(|r| r.to_message()).as_ref(),
                     &outcome,
                 );
             }
             "close" => {
                 let conn = conn_id(r["conn"].as_str().unwrap_or(""));
-                log.extend(reg.on_connection_closed(at, conn).log);
+                log.extend(lines(reg.on_connection_closed(at, conn)));
             }
             "restart" => {
                 reg.on_stop(at);
@@ -280,7 +275,7 @@ pub fn replay_case(case: &Value) -> Result<CaseReport, String> {
                         r["at_ms"].as_u64().unwrap_or(0) + r["down_ms"].as_u64().unwrap_or(0),
                     );
                 advance(&mut reg, up, &mut log, &mut qi, true);
-                log.extend(reg.on_start(up).log);
+                log.extend(lines(reg.on_start(up)));
                 let next = phase_sweep(up).or_else(|| reg.next_wakeup());
                 if first_expiry_log.is_some() {
                     reg.set_next_sweep(next);
@@ -354,6 +349,11 @@ pub fn replay_case(case: &Value) -> Result<CaseReport, String> {
         checks,
         mismatches,
     })
+}
+
+/// An outcome's log lines as text.
+fn lines(o: aorlab_registrar::Outcome) -> impl Iterator<Item = String> {
+    o.log.into_iter().map(String::from)
 }
 
 fn compare_response(

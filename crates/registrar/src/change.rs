@@ -1,5 +1,6 @@
 //! What the registrar did, why, and how Asterisk logs it.
 
+use crate::log::LogText;
 use crate::time::{log_timestamp, Millis};
 use serde::Serialize;
 
@@ -103,7 +104,7 @@ pub struct Change {
     pub expires: Option<u32>,
     pub why: Why,
     /// Asterisk's own log line (level, file and text; timestamp added by `log_line`).
-    pub log: Option<String>,
+    pub log: Option<LogText>,
 }
 
 impl Change {
@@ -235,7 +236,4 @@ pub(crate) fn warning(file: &str, text: String) -> Option<String> {
 }
 pub(crate) fn error(file: &str, text: String) -> Option<String> {
     Some(format!("ERROR {file}: {text}"))
-}
-pub(crate) fn debug(file: &str, text: String) -> Option<String> {
-    Some(format!("DEBUG {file}: {text}"))
 }

@@ -3,26 +3,17 @@
 
 use crate::binding::{Binding, ConnId, Status};
 use crate::change::{verbose, AorRead, Change, ChangeKind, Why};
-use crate::config::Config;
-use crate::nat::{options_request_uri, Addr};
+use crate::config::{Aor, Config, Endpoint};
+use crate::log::{LogLine, LogText};
+use crate::nat::options_request_uri;
 use crate::profile::Profile;
-use crate::store::{aor_of_id, Monitors, QualifyTimers, Store};
-use crate::time::{log_timestamp, Millis};
-use aorlab_sip::{Message, UriContext};
+use crate::response::Response;
+use crate::store::{aor_of_id, FastMap, Monitors, QualifyTimers, Store};
+use crate::time::Millis;
+use aorlab_sip::UriContext;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-
-/// A REGISTER as the registrar receives it.
-#[derive(Debug, Clone)]
-pub struct Received {
-    pub request: Message,
-    pub source: Addr,
-    pub protocol: crate::config::Protocol,
-    /// The connection it arrived on (TCP/TLS/WS); `None` for UDP.
-    pub conn: Option<ConnId>,
-    /// Name of the `[transport]` it arrived on, if known.
-    pub transport: Option<String>,
-}
+use std::sync::Arc;
 
 /// An OPTIONS Asterisk wants to send now.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -39,19 +30,21 @@ pub struct QualifyRequest {
 /// What one input produced.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Outcome {
-    /// The SIP response (only for REGISTER; `None` while Asterisk is down).
+    /// The SIP response (only for REGISTER; `None` while Asterisk is down),
+    /// printed by `Response::to_message` when a reader wants its text.
     #[serde(skip)]
-    pub response: Option<Message>,
+    pub response: Option<Response>,
     pub changes: Vec<Change>,
-    /// Every log line, timestamped, in order (changes' lines and others).
-    pub log: Vec<String>,
+    /// Every log line, timestamped, in order (changes' lines and others); each
+    /// reads as a `&str`, printed when first read.
+    pub log: Vec<LogLine>,
     pub qualify: Vec<QualifyRequest>,
 }
 
 impl Outcome {
     pub(crate) fn change(&mut self, c: Change) {
-        if let Some(l) = c.log_line() {
-            self.log.push(l);
+        if let Some(l) = &c.log {
+            self.log.push(LogLine::new(c.at, l.clone()));
         }
         if c.kind == ChangeKind::Removed {
             self.line(c.at, deleted_line(&c.aor, &c.uri));
@@ -60,7 +53,7 @@ impl Outcome {
     }
     pub(crate) fn line(&mut self, now: Millis, text: Option<String>) {
         if let Some(t) = text {
-            self.log.push(format!("[{}] {t}", log_timestamp(now)));
+            self.log.push(LogLine::new(now, LogText::printed(t)));
         }
     }
 }
@@ -89,15 +82,13 @@ pub struct Registrar {
     pub(crate) config: Config,
     /// `systemname` from asterisk.conf (empty by default).
     pub(crate) systemname: String,
-    pub(crate) server: String,
+    pub(crate) server: Arc<str>,
     /// astdb: survives restarts.
     pub(crate) store: Store,
     /// In memory: qualify status and last RTT.
     pub(crate) status: BTreeMap<String, (Status, Option<f64>)>,
     /// In memory: bindings tied to a connection.
     pub(crate) monitors: Monitors,
-    /// Parsed stored URIs by binding id (a cache; dropped with the binding).
-    pub(crate) parsed_uris: HashMap<String, Option<std::sync::Arc<aorlab_sip::Uri>>>,
     pub(crate) up: bool,
     pub(crate) next_sweep: Option<Millis>,
     pub(crate) next_qualify: QualifyTimers,
@@ -110,6 +101,10 @@ pub struct Registrar {
     pub(crate) read_changes: Vec<Change>,
     /// The endpoints (config keys) naming each AOR, for the endpoint state.
     aor_endpoints: HashMap<String, Vec<String>>,
+    /// The configuration's endpoints and AORs by name, shared with each
+    /// REGISTER's work instead of copied into it.
+    pub(crate) endpoints: FastMap<String, Arc<Endpoint>>,
+    pub(crate) aors: FastMap<String, Arc<Aor>>,
     /// AORs whose availability may have changed since the last endpoint update;
     /// `all_dirty` after boot and reload, when every endpoint is checked.
     dirty_aors: BTreeSet<String>,
@@ -128,11 +123,10 @@ impl Registrar {
             profile,
             config,
             systemname: String::new(),
-            server: format!("Asterisk PBX {profile}"),
+            server: format!("Asterisk PBX {profile}").into(),
             store: Store::default(),
             status: BTreeMap::new(),
             monitors: Monitors::default(),
-            parsed_uris: HashMap::new(),
             up: false,
             next_sweep: None,
             next_qualify: QualifyTimers::default(),
@@ -141,6 +135,8 @@ impl Registrar {
             endpoint_up: BTreeMap::new(),
             read_changes: Vec::new(),
             aor_endpoints: HashMap::new(),
+            endpoints: FastMap::default(),
+            aors: FastMap::default(),
             dirty_aors: BTreeSet::new(),
             all_dirty: true,
             unidentified: BTreeMap::new(),
@@ -165,7 +161,7 @@ impl Registrar {
         self
     }
     pub fn with_server_version(mut self, version: &str) -> Registrar {
-        self.server = format!("Asterisk PBX {version}");
+        self.server = format!("Asterisk PBX {version}").into();
         self
     }
 
@@ -437,7 +433,7 @@ impl Registrar {
             uri: b.uri,
             expires: None,
             why,
-            log,
+            log: log.map(LogText::printed),
         });
         true
     }
@@ -463,7 +459,6 @@ impl Registrar {
     }
 
     pub(crate) fn delete(&mut self, id: &str) -> Option<Binding> {
-        self.parsed_uris.remove(id);
         self.status.remove(id);
         self.monitors.remove(id);
         let b = self.store.remove(id)?;
@@ -488,6 +483,17 @@ impl Registrar {
     }
 
     fn index_endpoints(&mut self) {
+        let c = &self.config;
+        self.endpoints = c
+            .endpoints
+            .iter()
+            .map(|(k, e)| (k.clone(), Arc::new(e.clone())))
+            .collect();
+        self.aors = c
+            .aors
+            .iter()
+            .map(|(k, a)| (k.clone(), Arc::new(a.clone())))
+            .collect();
         self.aor_endpoints.clear();
         for (key, e) in &self.config.endpoints {
             for a in &e.aors {

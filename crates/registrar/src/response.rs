@@ -1,17 +1,17 @@
-//! Responses as Asterisk/pjsip send them.
+//! Responses as Asterisk/pjsip send them: a typed value ([`Response`]) built per
+//! decision, printed to a [`Message`] only when a reader asks.
 
 use crate::binding::uri_md5;
-use crate::nat::restore_orig_host;
-use crate::profile::Profile;
-use crate::registrar::Received;
+use crate::nat::{restore_orig_host, Addr};
 use crate::time::{http_date, Millis};
 use aorlab_sip::{Message, Param, Uri, UriContext, Via};
+use std::sync::Arc;
 
 /// One Contact of a 200 OK.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ResponseContact {
     /// Shared with the working set (copied only when the 200 OK changes it).
-    pub uri: std::sync::Arc<Uri>,
+    pub uri: Arc<Uri>,
     /// `None` for static contacts (no expires parameter since 13.36/16.13).
     pub expires: Option<i64>,
 }
@@ -30,14 +30,50 @@ pub fn reason_phrase(code: u16) -> &'static str {
     }
 }
 
+/// The request's part of every response to it, built once per REGISTER: the
+/// Vias (top one with received/rport), Call-ID, From, To (with pjsip's tag), CSeq.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct ResponseHead {
+    headers: Vec<(&'static str, String)>,
+}
+
+impl ResponseHead {
+    pub(crate) fn of(req: &Message, vias: &[Via], source: &Addr) -> ResponseHead {
+        let mut headers = Vec::with_capacity(vias.len() + 4);
+        for (i, v) in vias.iter().enumerate() {
+            headers.push(("Via", response_via(v, source, i == 0).to_string()));
+        }
+        let h = &req.headers;
+        if let Some(c) = h.get("Call-ID") {
+            headers.push(("Call-ID", c.to_string()));
+        }
+        if let Some(f) = h.get("From") {
+            headers.push(("From", f.to_string()));
+        }
+        if let Some(t) = h.get("To") {
+            // pjsip answers with a To tag; for REGISTER it is the top branch.
+            if t.contains(";tag=") {
+                headers.push(("To", t.to_string()));
+            } else {
+                let tag = vias.first().and_then(|v| v.branch()).unwrap_or("z9hG4bK");
+                headers.push(("To", format!("{t};tag={tag}")));
+            }
+        }
+        if let Some(c) = h.get("CSeq") {
+            headers.push(("CSeq", c.to_string()));
+        }
+        ResponseHead { headers }
+    }
+}
+
 /// pjsip prints Via parameters in a fixed order: ttl, rport, maddr, received, branch, others.
-fn response_via(v: &Via, rx: &Received, top: bool) -> Via {
+fn response_via(v: &Via, source: &Addr, top: bool) -> Via {
     let mut v = v.clone();
     if top {
         if v.rport().is_some() {
-            v.set_param("rport", Some(&rx.source.port.to_string()));
+            v.set_param("rport", Some(&source.port.to_string()));
         }
-        v.set_param("received", Some(&rx.source.ip));
+        v.set_param("received", Some(&source.ip));
     }
     let order = ["ttl", "rport", "maddr", "received", "branch"];
     let mut params: Vec<Param> = Vec::new();
@@ -56,81 +92,142 @@ fn response_via(v: &Via, rx: &Received, top: bool) -> Via {
     v
 }
 
-/// Build a response to `rx`. `contacts` and `expires` only matter for 200.
-pub fn build_response(
-    now: Millis,
-    server: &str,
-    rx: &Received,
+/// The registrar's answer to one REGISTER, as values: the code, the request's
+/// ids, and for a 200 OK the contacts with their expires. [`Response::to_message`]
+/// prints it exactly as Asterisk sends it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
     code: u16,
-    contacts: &[ResponseContact],
+    head: Arc<ResponseHead>,
+    /// When it was sent (the 200 OK's Date).
+    at: Millis,
+    /// The 200 OK's Contacts, in order.
+    contacts: Vec<ResponseContact>,
+    /// 13.18+: the Contacts lose the x-ast-orig-host parameter again.
+    restore_orig_host: bool,
+    /// The 200 OK's Expires header.
     expires: Option<u32>,
-    restore_profile: Option<Profile>,
-) -> Message {
-    let req = &rx.request;
-    let mut m = Message::response(code, reason_phrase(code));
-    let vias = req.headers.vias().unwrap_or_default();
-    for (i, v) in vias.iter().enumerate() {
-        m.headers
-            .push("Via", response_via(v, rx, i == 0).to_string());
-    }
-    if let Some(c) = req.headers.get("Call-ID") {
-        m.headers.push("Call-ID", c);
-    }
-    if let Some(f) = req.headers.get("From") {
-        m.headers.push("From", f);
-    }
-    if let Some(t) = req.headers.get("To") {
-        // pjsip answers with a To tag; for REGISTER it is the top branch.
-        let tag = vias
-            .first()
-            .and_then(|v| v.branch())
-            .unwrap_or("z9hG4bK")
-            .to_string();
-        if t.contains(";tag=") {
-            m.headers.push("To", t);
-        } else {
-            m.headers.push("To", format!("{t};tag={tag}"));
+    /// `Supported: path`, with the Path of the first binding if it has one.
+    path: Option<Option<String>>,
+    /// The 401's WWW-Authenticate value.
+    challenge: Option<String>,
+    server: Arc<str>,
+}
+
+impl Response {
+    /// Any response but a 200 OK.
+    pub(crate) fn refusal(
+        now: Millis,
+        server: &Arc<str>,
+        head: &Arc<ResponseHead>,
+        source: &Addr,
+        code: u16,
+    ) -> Response {
+        let challenge = (code == 401).then(|| {
+            let nonce = format!(
+                "{}/{}",
+                now / 1000,
+                uri_md5(&format!("{}{}", now / 1000, source))
+            );
+            let opaque = &uri_md5(&source.to_string())[..16];
+            format!("Digest realm=\"asterisk\",nonce=\"{nonce}\",opaque=\"{opaque}\",algorithm=MD5,qop=\"auth\"")
+        });
+        Response {
+            code,
+            head: head.clone(),
+            at: now,
+            contacts: Vec::new(),
+            restore_orig_host: false,
+            expires: None,
+            path: None,
+            challenge,
+            server: server.clone(),
         }
     }
-    if let Some(c) = req.headers.get("CSeq") {
-        m.headers.push("CSeq", c);
+
+    /// A 200 OK listing `contacts`.
+    pub(crate) fn ok(
+        now: Millis,
+        server: &Arc<str>,
+        head: &Arc<ResponseHead>,
+        contacts: Vec<ResponseContact>,
+        restore_orig_host: bool,
+        expires: Option<u32>,
+        path: Option<Option<String>>,
+    ) -> Response {
+        Response {
+            code: 200,
+            head: head.clone(),
+            at: now,
+            contacts,
+            restore_orig_host,
+            expires,
+            path,
+            challenge: None,
+            server: server.clone(),
+        }
     }
-    if code == 200 {
-        m.headers.push("Date", http_date(now));
-        for c in contacts {
-            let printed = if restore_profile.is_some_and(|p| p.has_orig_host()) {
-                let mut uri = Uri::clone(&c.uri);
-                restore_orig_host(&mut uri);
-                uri.print(UriContext::Contact)
-            } else {
-                c.uri.print(UriContext::Contact)
-            };
-            let mut v = String::with_capacity(printed.len() + 20);
-            v.push('<');
-            v.push_str(&printed);
-            v.push('>');
-            if let Some(e) = c.expires {
-                use std::fmt::Write;
-                let _ = write!(v, ";expires={e}");
+
+    pub fn status(&self) -> u16 {
+        self.code
+    }
+    pub fn reason(&self) -> &'static str {
+        reason_phrase(self.code)
+    }
+    /// The 200 OK's Contacts (URIs as stored, before x-ast-orig-host is restored).
+    pub fn contacts(&self) -> &[ResponseContact] {
+        &self.contacts
+    }
+
+    /// The response as Asterisk sends it.
+    pub fn to_message(&self) -> Message {
+        let mut m = Message::response(self.code, reason_phrase(self.code));
+        for (name, value) in &self.head.headers {
+            m.headers.push(name, value.as_str());
+        }
+        if self.code == 200 {
+            m.headers.push("Date", http_date(self.at));
+            for c in &self.contacts {
+                m.headers.push("Contact", self.contact_value(c));
             }
-            m.headers.push("Contact", v);
+            if let Some(e) = self.expires {
+                m.headers.push("Expires", e.to_string());
+            }
         }
-        if let Some(e) = expires {
-            m.headers.push("Expires", e.to_string());
+        if let Some(c) = &self.challenge {
+            m.headers.push("WWW-Authenticate", c.as_str());
         }
+        m.headers.push("Server", &*self.server);
+        if let Some(path) = &self.path {
+            m.headers.push("Supported", "path");
+            if let Some(p) = path {
+                m.headers.push("Path", p.as_str());
+            }
+        }
+        m
     }
-    if code == 401 {
-        let nonce = format!(
-            "{}/{}",
-            now / 1000,
-            uri_md5(&format!("{}{}", now / 1000, rx.source))
-        );
-        let opaque = &uri_md5(&rx.source.to_string())[..16];
-        m.headers.push(
-            "WWW-Authenticate",
-            format!("Digest realm=\"asterisk\",nonce=\"{nonce}\",opaque=\"{opaque}\",algorithm=MD5,qop=\"auth\""),
-        );
+
+    /// The response's text (start line, headers, empty body).
+    pub fn to_text(&self) -> String {
+        self.to_message().to_text()
     }
-    m.headers.push("Server", server);
-    m
+
+    fn contact_value(&self, c: &ResponseContact) -> String {
+        let printed = if self.restore_orig_host {
+            let mut uri = Uri::clone(&c.uri);
+            restore_orig_host(&mut uri);
+            uri.print(UriContext::Contact)
+        } else {
+            c.uri.print(UriContext::Contact)
+        };
+        let mut v = String::with_capacity(printed.len() + 20);
+        v.push('<');
+        v.push_str(&printed);
+        v.push('>');
+        if let Some(e) = c.expires {
+            use std::fmt::Write;
+            let _ = write!(v, ";expires={e}");
+        }
+        v
+    }
 }

@@ -6,75 +6,139 @@
 
 use crate::binding::{Binding, ConnId};
 use crate::time::Millis;
+use aorlab_sip::Uri;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::ops::Bound;
+use std::sync::{Arc, OnceLock};
 
-/// astdb's `registrar/contact/<id>` rows, by id, with an expiry-ordered index.
+/// A hash map for the per-decision look-ups: foldhash's fixed (seedless, so
+/// deterministic) hasher costs a fraction of SipHash on short string keys.
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
+/// astdb's `registrar/contact/<id>` rows, with the indexes a decision reads:
+/// point reads by id and one AOR's rows are hash look-ups (a tree of 10,000
+/// string keys costs a cache miss per compared key), the id order is kept for
+/// whole-store reads, and an expiry index keyed by numbers.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Store {
-    by_id: BTreeMap<String, Binding>,
-    /// (stored expiration in whole seconds, id).
-    by_expiry: BTreeSet<(u64, String)>,
+    by_id: FastMap<String, Row>,
+    /// Every id in id order (the order astdb lists them).
+    order: BTreeSet<String>,
+    /// Each AOR's ids in id order.
+    by_aor: FastMap<String, BTreeSet<String>>,
+    /// (stored expiration in whole seconds, row number) → id.
+    by_expiry: BTreeMap<(u64, u64), String>,
+    next_row: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Row {
+    /// Its key in `by_expiry` with the expiration: unique per row.
+    n: u64,
+    b: Binding,
+    /// The stored URI parsed, on the first read that needs it. Asterisk parses
+    /// it on every REGISTER; the result never changes for a row (its id is the
+    /// AOR and the URI's md5), so it is kept with the row.
+    parsed: OnceLock<Option<Arc<Uri>>>,
 }
 
 impl Store {
     pub(crate) fn get(&self, id: &str) -> Option<&Binding> {
-        self.by_id.get(id)
+        self.by_id.get(id).map(|r| &r.b)
     }
     pub(crate) fn contains_key(&self, id: &str) -> bool {
         self.by_id.contains_key(id)
     }
     /// Every binding in id order.
     pub(crate) fn values(&self) -> impl Iterator<Item = &Binding> {
-        self.by_id.values()
+        self.order.iter().filter_map(|id| self.get(id))
     }
 
     pub(crate) fn insert(&mut self, b: Binding) {
         self.remove(&b.id);
-        self.by_expiry.insert((b.expiration, b.id.clone()));
-        self.by_id.insert(b.id.clone(), b);
+        let n = self.next_row;
+        self.next_row += 1;
+        self.by_expiry.insert((b.expiration, n), b.id.clone());
+        self.order.insert(b.id.clone());
+        self.by_aor
+            .entry(b.aor.clone())
+            .or_default()
+            .insert(b.id.clone());
+        let parsed = OnceLock::new();
+        self.by_id.insert(b.id.clone(), Row { n, b, parsed });
     }
 
     pub(crate) fn remove(&mut self, id: &str) -> Option<Binding> {
-        let b = self.by_id.remove(id)?;
-        self.by_expiry.remove(&(b.expiration, b.id.clone()));
+        let Row { n, b, .. } = self.by_id.remove(id)?;
+        self.by_expiry.remove(&(b.expiration, n));
+        self.order.remove(id);
+        if let Some(ids) = self.by_aor.get_mut(&b.aor) {
+            ids.remove(id);
+            if ids.is_empty() {
+                self.by_aor.remove(&b.aor);
+            }
+        }
         Some(b)
     }
 
-    /// Change a stored binding in place (the expiry index follows).
+    /// Change a stored binding in place (the expiry index follows; the id and
+    /// AOR do not change).
     pub(crate) fn update(&mut self, id: &str, f: impl FnOnce(&mut Binding)) {
-        let Some(b) = self.by_id.get_mut(id) else {
+        let Some(Row { n, b, .. }) = self.by_id.get_mut(id) else {
             return;
         };
         let before = b.expiration;
         f(b);
         if b.expiration != before {
-            let key = b.id.clone();
-            self.by_expiry.remove(&(before, key.clone()));
-            self.by_expiry.insert((b.expiration, key));
+            if let Some(id) = self.by_expiry.remove(&(before, *n)) {
+                self.by_expiry.insert((b.expiration, *n), id);
+            }
         }
     }
 
-    /// One AOR's bindings in id order. Dynamic ids are `<aor>;@<md5>`, so they
-    /// sit together in the id order: a range, not a pass over the site.
-    pub(crate) fn of_aor<'a>(&'a self, aor: &'a str) -> impl Iterator<Item = &'a Binding> + 'a {
-        let prefix = format!("{aor};@");
-        self.by_id
-            .range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded))
-            .take_while(move |(k, _)| k.starts_with(&prefix))
-            .map(|(_, b)| b)
-            .filter(move |b| b.aor == aor)
+    /// One AOR's bindings in id order.
+    pub(crate) fn of_aor<'a>(&'a self, aor: &str) -> impl Iterator<Item = &'a Binding> + 'a {
+        self.by_aor
+            .get(aor)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.get(id))
+    }
+
+    /// One AOR's bindings in id order, each with its stored URI parsed
+    /// (`None` if it does not parse).
+    pub(crate) fn of_aor_parsed<'a>(
+        &'a self,
+        aor: &str,
+    ) -> impl Iterator<Item = (&'a Binding, Option<Arc<Uri>>)> + 'a {
+        self.by_aor
+            .get(aor)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.by_id.get(id))
+            .map(|r| {
+                let parsed = r
+                    .parsed
+                    .get_or_init(|| Uri::parse(&r.b.uri).ok().map(Arc::new));
+                (&r.b, parsed.clone())
+            })
     }
 
     /// Ids of the bindings whose stored expiry (× 1000) is at or before
     /// `limit_ms`, in id order (the order Asterisk deletes them).
     pub(crate) fn expiring_by(&self, limit_ms: Millis) -> Vec<String> {
-        due_by(&self.by_expiry, limit_ms / 1000)
+        let limit = limit_ms / 1000;
+        let mut ids: Vec<String> = self
+            .by_expiry
+            .range(..=(limit, u64::MAX))
+            .map(|(_, id)| id.clone())
+            .collect();
+        ids.sort();
+        ids
     }
 
     /// The earliest stored expiration (whole seconds).
     pub(crate) fn first_expiration(&self) -> Option<u64> {
-        self.by_expiry.first().map(|(e, _)| *e)
+        self.by_expiry.first_key_value().map(|((e, _), _)| *e)
     }
 }
 

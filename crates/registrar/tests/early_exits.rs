@@ -48,8 +48,8 @@ fn to_uri_not_sip_gets_416_from_the_message_filter() {
         "REGISTER tel:+1555",
         1,
     );
-    let mut rx = reg("alice").c("sip:x@10.0.0.1:5060").received();
-    rx.request = aorlab_sip::Message::parse(&text).unwrap();
+    let r = reg("alice").c("sip:x@10.0.0.1:5060").received();
+    let rx = with_request(&r, aorlab_sip::Message::parse(&text).unwrap());
     assert_eq!(status(&p.r.on_register(p.now, &rx)), 416);
     assert_eq!(p.r.bindings().count(), 0);
 }

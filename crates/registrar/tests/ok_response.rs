@@ -17,7 +17,7 @@ fn date_header_is_rfc1123_gmt() {
     assert_eq!(http_date(T0), "Thu, 26 Nov 2026 21:54:12 GMT");
     assert_eq!(reason(&out), "OK");
     // the response echoes Call-ID, CSeq, From and To (with a tag)
-    let m = out.response.as_ref().unwrap();
+    let m = out.response.as_ref().unwrap().to_message();
     assert_eq!(m.headers.get("Call-ID"), Some("cid-alice"));
     assert_eq!(m.headers.get("CSeq"), Some("1 REGISTER"));
     assert!(m.headers.get("To").unwrap().contains(";tag="));

@@ -240,26 +240,20 @@ fn a_refused_aor_means_404_and_a_reload_keeps_the_previous_version() {
     let bad =
         "[alice]\ntype=endpoint\naors=alice\n[alice]\ntype=aor\nmax_contacts=2\nmax_contact=3\n";
     let rx = |user: &str| {
-        Received {
-        request: aorlab_sip::Message::parse(&format!(
+        Received::new(aorlab_sip::Message::parse(&format!(
             "REGISTER sip:x SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\nFrom: <sip:{user}@x>;tag=1\r\nTo: <sip:{user}@x>\r\nCall-ID: c1\r\nCSeq: 1 REGISTER\r\nContact: <sip:{user}@10.0.0.1>\r\nContent-Length: 0\r\n\r\n"
         ))
-        .unwrap(),
-        source: Addr::new("10.0.0.1", 5060),
-        protocol: Protocol::Udp,
-        conn: None,
-        transport: None,
-    }
+        .unwrap(), Addr::new("10.0.0.1", 5060), Protocol::Udp, None, None)
     };
     let (cfg, _) = parse_pjsip_conf(bad);
     let mut r = Registrar::new(Profile::default(), cfg, 1_000_000);
     let out = r.on_register(1_000_000, &rx("alice"));
-    assert_eq!(out.response.unwrap().status(), Some(404));
+    assert_eq!(out.response.unwrap().status(), 404);
     // a good config, then a reload with the broken one: the old AOR is retained
     let (cfg, _) = parse_pjsip_conf(good);
     let mut r = Registrar::new(Profile::default(), cfg, 1_000_000);
     let out = r.on_register(1_000_000, &rx("alice"));
-    assert_eq!(out.response.unwrap().status(), Some(200));
+    assert_eq!(out.response.unwrap().status(), 200);
     let (cfg, _) = parse_pjsip_conf(bad);
     let out = r.on_reload(1_001_000, cfg);
     assert!(

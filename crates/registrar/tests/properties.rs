@@ -340,13 +340,7 @@ proptest! {
         let text = String::from_utf8_lossy(&bytes).to_string();
         if let Ok(msg) = aorlab_sip::Message::parse(&text) {
             let mut reg = Registrar::new(aorlab_registrar::Profile::default(), conf(&alice("max_contacts=2\ncontact=sip:desk@192.0.2.9")), T0);
-            let rx = aorlab_registrar::Received {
-                request: msg,
-                source: aorlab_registrar::Addr::new("10.0.0.1", 5060),
-                protocol: aorlab_registrar::Protocol::Udp,
-                conn: None,
-                transport: None,
-            };
+            let rx = aorlab_registrar::Received::new(msg, aorlab_registrar::Addr::new("10.0.0.1", 5060), aorlab_registrar::Protocol::Udp, None, None);
             let out = reg.on_register(T0, &rx);
             prop_assert!(out.response.is_some());
             let _ = reg.dial_contacts(T0, "alice", None, None);
@@ -358,13 +352,7 @@ proptest! {
     fn random_text_never_panics(text in "\\PC{0,300}") {
         if let Ok(msg) = aorlab_sip::Message::parse(&text) {
             let mut reg = Registrar::new(aorlab_registrar::Profile::default(), conf(&alice("max_contacts=2")), T0);
-            let rx = aorlab_registrar::Received {
-                request: msg,
-                source: aorlab_registrar::Addr::new("10.0.0.1", 5060),
-                protocol: aorlab_registrar::Protocol::Tcp,
-                conn: Some(1),
-                transport: None,
-            };
+            let rx = aorlab_registrar::Received::new(msg, aorlab_registrar::Addr::new("10.0.0.1", 5060), aorlab_registrar::Protocol::Tcp, Some(1), None);
             let _ = reg.on_register(T0, &rx);
         }
     }

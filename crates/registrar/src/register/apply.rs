@@ -4,10 +4,11 @@
 use super::validate::expiration_for;
 use super::{find_match, insert_in_order, Job, Work, REGISTRAR_C};
 use crate::binding::{dynamic_id, Binding, Status};
-use crate::change::{debug, verbose, Change, ChangeKind, Why};
+use crate::change::{verbose, Change, ChangeKind, Why};
+use crate::log::LogText;
 use crate::nat::will_survive_restart;
 use crate::registrar::{Outcome, Registrar};
-use aorlab_sip::{Contact, ContactValue, UriContext};
+use aorlab_sip::{Contact, ContactValue};
 use std::sync::Arc;
 
 impl Registrar {
@@ -24,8 +25,8 @@ impl Registrar {
                 Contact::Addr(_) => continue,
             };
             let e = expiration_for(&job.aor, job.req.contact_expires[i], job.req.header_expires);
-            let uri_text = v.addr.uri.print(UriContext::Contact);
-            let found = find_match(&job.work, &v.addr.uri).map(|k| job.work.remove(k));
+            let uri_text = job.req.printed[i].clone().unwrap_or_default();
+            let found = find_match(&job.work, &v.addr.uri, &uri_text).map(|k| job.work.remove(k));
             // `ao2_unlink(existing_contacts, contact)` matches by object: only a
             // binding as loaded leaves the list, not one this REGISTER re-created.
             if let (Some(f), Some(ex)) = (&found, job.existing.as_mut()) {
@@ -42,6 +43,7 @@ impl Registrar {
                             job.aor.name
                         ),
                     );
+                    let log = log.map(LogText::printed);
                     out.change(change(job, ChangeKind::Ignored, uri_text, 0, log));
                 }
                 None => self.add(job, v, uri_text, e, out),
@@ -87,13 +89,13 @@ impl Registrar {
         let prune_on_boot = self.profile.has_transport_monitor()
             && !will_survive_restart(
                 &v.addr.uri,
-                &rx.source,
-                rx.protocol,
+                rx.source(),
+                rx.protocol(),
                 job.endpoint.rewrite_contact,
             );
-        let headers = &rx.request.headers;
-        let vias = headers.vias().unwrap_or_default();
-        let (via_addr, via_port) = vias
+        let parsed = &rx.parsed;
+        let (via_addr, via_port) = parsed
+            .vias
             .last()
             .map(|v| (v.host.clone(), v.port.unwrap_or(0)))
             .unwrap_or_default();
@@ -104,10 +106,10 @@ impl Registrar {
             uri: uri_text.clone(),
             expiration: (exp_ms / 1000) as u64,
             path: job.path.clone().unwrap_or_default(),
-            user_agent: headers.user_agent().unwrap_or_default().to_string(),
+            user_agent: parsed.user_agent.clone().unwrap_or_default(),
             via_addr,
             via_port,
-            call_id: headers.call_id().unwrap_or("").to_string(),
+            call_id: parsed.call_id.clone(),
             endpoint: job.endpoint.name.clone(),
             reg_server: self.systemname.clone(),
             prune_on_boot,
@@ -120,17 +122,11 @@ impl Registrar {
         self.touch_aor(&aor.name);
         self.put_status(&id, (Status::NonQualified, None));
         if prune_on_boot {
-            if let Some(conn) = rx.conn {
+            if let Some(conn) = rx.conn() {
                 self.monitors.insert(id.clone(), conn);
             }
         }
-        let log = verbose(
-            REGISTRAR_C,
-            format!(
-                "Added contact '{uri_text}' to AOR '{}' with expiration of {e} seconds",
-                aor.name
-            ),
-        );
+        let log = Some(LogText::added(uri_text.clone(), aor, e));
         out.change(change(job, ChangeKind::Added, uri_text.clone(), e, log));
         let w = Work {
             id: id.clone(),
@@ -150,29 +146,24 @@ impl Registrar {
     fn refresh(&mut self, job: &mut Job, f: Work, uri_text: &str, e: u32, out: &mut Outcome) {
         let (now, aor) = (job.req.now, &job.aor);
         let exp_ms = now as i64 + e as i64 * 1000;
-        let user_agent = job.req.rx.request.headers.user_agent();
+        let user_agent = job.req.rx.parsed.user_agent.as_deref();
         let (path, systemname) = (&job.path, &self.systemname);
         self.store.update(&f.id, |b| {
             b.expiration = (exp_ms / 1000) as u64;
             b.qualify_frequency = aor.qualify_frequency;
             b.authenticate_qualify = aor.authenticate_qualify;
-            if let Some(p) = path {
+            // Assigned only when they differ: a refresh usually repeats them.
+            if let Some(p) = path.as_ref().filter(|p| **p != b.path) {
                 b.path = p.clone();
             }
-            if let Some(ua) = user_agent {
+            if let Some(ua) = user_agent.filter(|ua| *ua != b.user_agent) {
                 b.user_agent = ua.to_string();
             }
-            if !systemname.is_empty() {
+            if !systemname.is_empty() && *systemname != b.reg_server {
                 b.reg_server = systemname.clone();
             }
         });
-        let log = debug(
-            REGISTRAR_C,
-            format!(
-                "Refreshed contact '{uri_text}' on AOR '{}' with new expiration of {e} seconds",
-                aor.name
-            ),
-        );
+        let log = Some(LogText::refreshed(uri_text.to_string(), aor, e));
         out.change(change(job, ChangeKind::Refreshed, f.uri.clone(), e, log));
         job.touched.push(f.id.clone());
         let w = Work {
@@ -185,7 +176,7 @@ impl Registrar {
 }
 
 /// A change this REGISTER made by request.
-fn change(job: &Job, kind: ChangeKind, uri: String, e: u32, log: Option<String>) -> Change {
+fn change(job: &Job, kind: ChangeKind, uri: String, e: u32, log: Option<LogText>) -> Change {
     Change {
         at: job.req.now,
         kind,

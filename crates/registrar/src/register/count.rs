@@ -85,7 +85,7 @@ impl Registrar {
             });
             let why = Why::MaxContactsExceeded {
                 count: job.count(contact_count),
-                source: job.req.src.clone(),
+                source: job.req.src.to_string(),
             };
             return Err(job.reject(403, &first_uri.unwrap_or_default(), why, log));
         }

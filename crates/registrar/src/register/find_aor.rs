@@ -8,6 +8,7 @@ use crate::change::{warning, Why};
 use crate::config::{Aor, Endpoint, IdentifyBy};
 use crate::registrar::Registrar;
 use aorlab_sip::Uri;
+use std::sync::Arc;
 
 /// `find_aor_name`: user@domain, user@alias-target, then user alone (byte-equal).
 pub fn find_aor_name(
@@ -16,13 +17,18 @@ pub fn find_aor_name(
     aors: &[String],
     aliases: &std::collections::BTreeMap<String, String>,
 ) -> Option<String> {
-    let id_domain = format!("{user}@{domain}");
-    if let Some(a) = aors.iter().find(|a| !a.is_empty() && **a == id_domain) {
+    // `a == format!("{user}@{domain}")`, without building the string.
+    let is = |a: &str, domain: &str| {
+        a.len() == user.len() + 1 + domain.len()
+            && a.starts_with(user)
+            && a[user.len()..].starts_with('@')
+            && a.ends_with(domain)
+    };
+    if let Some(a) = aors.iter().find(|a| !a.is_empty() && is(a, domain)) {
         return Some(a.clone());
     }
     if let Some(target) = aliases.get(domain) {
-        let id_alias = format!("{user}@{target}");
-        if let Some(a) = aors.iter().find(|a| !a.is_empty() && **a == id_alias) {
+        if let Some(a) = aors.iter().find(|a| !a.is_empty() && is(a, target)) {
             return Some(a.clone());
         }
     }
@@ -34,7 +40,7 @@ pub fn find_aor_name(
 
 impl Registrar {
     /// The AOR the REGISTER names, or the refusal Asterisk answers with.
-    pub(super) fn find_aor(&self, req: &Request, endpoint: &Endpoint) -> Step<Aor> {
+    pub(super) fn find_aor(&self, req: &Request, endpoint: &Endpoint) -> Step<Arc<Aor>> {
         let ep = endpoint.name.as_str();
         let from_src = &req.from_src;
         if endpoint.aors.is_empty() {
@@ -56,11 +62,8 @@ impl Registrar {
             };
             return Err(refuse_for(416, ep, "", &req.to.uri.to_string(), why, log));
         }
-        let aor_name = self.resolve_aor(endpoint, &req.to.uri, &req.rx.request);
-        let aor = aor_name
-            .as_ref()
-            .and_then(|n| self.config.aors.get(n))
-            .cloned();
+        let aor_name = self.resolve_aor(endpoint, &req.to.uri, req.rx.request());
+        let aor = aor_name.as_ref().and_then(|n| self.aors.get(n)).cloned();
         let Some(aor) = aor else {
             let shown = aor_name.unwrap_or_default();
             let log = warning(
@@ -70,7 +73,7 @@ impl Registrar {
             let user = req.to.uri.user.clone().unwrap_or_default();
             let why = Why::AorNotFound {
                 aor: shown.clone(),
-                source: req.src.clone(),
+                source: req.src.to_string(),
             };
             return Err(refuse_for(404, ep, &shown, &user, why, log));
         };
@@ -80,7 +83,7 @@ impl Registrar {
                 format!("AOR '{}' has no configured max_contacts. Endpoint '{ep}'{from_src} unable to register", aor.name),
             );
             let why = Why::MaxContactsZero {
-                source: req.src.clone(),
+                source: req.src.to_string(),
             };
             return Err(refuse_for(403, ep, &aor.name, "", why, log));
         }
@@ -94,10 +97,10 @@ impl Registrar {
         to: &Uri,
         req: &aorlab_sip::Message,
     ) -> Option<String> {
-        let mut user = to.user.clone().unwrap_or_default();
+        let mut user = to.user.as_deref().unwrap_or_default();
         if self.config.global.ignore_uri_user_options {
             if let Some(i) = user.find(';') {
-                user.truncate(i);
+                user = &user[..i];
             }
         }
         // Before 13.30/16.7 the alias was written into the wrong buffer, so the
@@ -108,7 +111,7 @@ impl Registrar {
         } else {
             &no_aliases
         };
-        let by_to = || find_aor_name(&user, to.host.as_str(), &endpoint.aors, aliases);
+        let by_to = || find_aor_name(user, to.host.as_str(), &endpoint.aors, aliases);
         let by_auth = || {
             req.headers.all("Authorization").find_map(|h| {
                 // the scheme compares case-insensitively (`pj_stricmp2(scheme, "digest")`)

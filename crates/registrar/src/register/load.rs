@@ -16,8 +16,8 @@ impl Registrar {
     pub(super) fn load<'a>(
         &mut self,
         req: Request<'a>,
-        endpoint: Endpoint,
-        aor: Aor,
+        endpoint: Arc<Endpoint>,
+        aor: Arc<Aor>,
         out: &mut Outcome,
     ) -> Job<'a> {
         let now = req.now;
@@ -25,30 +25,16 @@ impl Registrar {
         self.update_endpoint_states(now, out);
         // Stored URIs are re-parsed by Asterisk on every REGISTER; the result never
         // changes, so it is parsed once per binding and kept.
-        let ids: Vec<(String, String, i64)> = self
+        let mut work: Vec<Work> = self
             .store
-            .of_aor(&aor.name)
-            .map(|b| (b.id.clone(), b.uri.clone(), b.expiration as i64 * 1000))
-            .collect();
-        let mut work: Vec<Work> = ids
-            .into_iter()
-            .map(|(id, uri, exp_ms)| {
-                let parsed = match self.parsed_uris.get(&id) {
-                    Some(p) => p.clone(),
-                    None => {
-                        let p = Uri::parse(&uri).ok().map(Arc::new);
-                        self.parsed_uris.insert(id.clone(), p.clone());
-                        p
-                    }
-                };
-                Work {
-                    id,
-                    uri,
-                    parsed,
-                    exp_ms,
-                    is_static: false,
-                    fresh: false,
-                }
+            .of_aor_parsed(&aor.name)
+            .map(|(b, parsed)| Work {
+                id: b.id.clone(),
+                uri: b.uri.clone(),
+                parsed,
+                exp_ms: b.expiration as i64 * 1000,
+                is_static: false,
+                fresh: false,
             })
             .collect();
         for s in &aor.contacts {

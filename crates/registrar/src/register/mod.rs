@@ -30,10 +30,11 @@ pub use validate::{expiration_for, MAX_HOSTNAME, MAX_URL_SIZE};
 
 use crate::change::{Change, ChangeKind, Count, Why};
 use crate::config::{Aor, Endpoint};
-use crate::registrar::{Outcome, Received, Registrar};
-use crate::response::build_response;
+use crate::received::Received;
+use crate::registrar::{Outcome, Registrar};
+use crate::response::Response;
 use crate::time::Millis;
-use aorlab_sip::{uri_eq, Uri};
+use aorlab_sip::{uri_eq, Contact, Uri, UriContext};
 use receive::Request;
 use std::sync::Arc;
 
@@ -79,8 +80,8 @@ struct Tally {
 /// stages decided so far.
 struct Job<'a> {
     req: Request<'a>,
-    endpoint: Endpoint,
-    aor: Aor,
+    endpoint: Arc<Endpoint>,
+    aor: Arc<Aor>,
     /// The AOR's contacts in the REGISTER's container order.
     work: Vec<Work>,
     /// Whether the container is sorted by id (sorcery sorts: 20.16/21.11/22.6/23.0+).
@@ -147,16 +148,14 @@ impl Registrar {
                 uri: r.uri,
                 expires: None,
                 why: r.why,
-                log: r.log,
+                log: r.log.map(crate::log::LogText::printed),
             });
-            out.response = Some(build_response(
+            out.response = Some(Response::refusal(
                 now,
                 &self.server,
-                rx,
+                &rx.parsed.head,
+                rx.source(),
                 r.code,
-                &[],
-                None,
-                None,
             ));
         }
         self.update_endpoint_states(now, &mut out);
@@ -179,6 +178,7 @@ impl Registrar {
             }
         };
         self.nat_rewrite(&endpoint, &mut req);
+        req.printed = printed_contacts(&req.contacts);
         let aor = self.find_aor(&req, &endpoint)?;
         let mut job = self.load(req, endpoint, aor, out);
         self.validate_contacts(&mut job)?;
@@ -193,10 +193,25 @@ impl Registrar {
 }
 
 /// `registrar_find_contact`: the first non-static binding, in container order,
-/// whose URI pjsip considers equal.
-fn find_match(work: &[Work], uri: &Uri) -> Option<usize> {
-    work.iter()
-        .position(|w| !w.is_static && w.parsed.as_ref().is_some_and(|p| uri_eq(uri, p).is_ok()))
+/// whose URI pjsip considers equal. `printed` is `uri` as stored: the same text
+/// is the same URI, so the full comparison runs only when the texts differ.
+fn find_match(work: &[Work], uri: &Uri, printed: &str) -> Option<usize> {
+    work.iter().position(|w| {
+        !w.is_static
+            && (w.uri == printed || w.parsed.as_ref().is_some_and(|p| uri_eq(uri, p).is_ok()))
+    })
+}
+
+/// Each Contact's URI as it would be stored (`None` for a `*` or a non-SIP
+/// URI), printed once after the rewrites for the stages that read it.
+fn printed_contacts(contacts: &[Contact]) -> Vec<Option<String>> {
+    contacts
+        .iter()
+        .map(|c| match c {
+            Contact::Addr(v) if v.addr.uri.is_sip() => Some(v.addr.uri.print(UriContext::Contact)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// `ao2_link` into the REGISTER's container: in id order where sorcery sorts

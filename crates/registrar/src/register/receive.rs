@@ -7,24 +7,30 @@ use crate::change::Why;
 use crate::config::{Endpoint, Protocol};
 use crate::nat::{rewrite_contact, strip_x_ast_params, websocket_rewrite, TXP};
 use crate::profile::Profile;
-use crate::registrar::{Received, Registrar};
+use crate::received::Received;
+use crate::registrar::Registrar;
 use crate::time::Millis;
 use aorlab_sip::{Contact, NameAddr, Param};
+use std::sync::Arc;
 
-/// The REGISTER as the registrar module sees it.
+/// The REGISTER as the registrar module sees it: what pjsip parsed when it
+/// arrived, and the Contacts the transport and NAT layers may rewrite.
 pub(super) struct Request<'a> {
     pub(super) now: Millis,
     pub(super) rx: &'a Received,
     pub(super) contacts: Vec<Contact>,
+    /// Each Contact printed as stored, once the rewrites are done (see
+    /// `printed_contacts`); empty before.
+    pub(super) printed: Vec<Option<String>>,
     pub(super) header_expires: Option<u32>,
     /// Each Contact's `;expires=` (`None` for a `*`).
-    pub(super) contact_expires: Vec<Option<u32>>,
-    pub(super) to: NameAddr,
-    pub(super) from: NameAddr,
+    pub(super) contact_expires: &'a [Option<u32>],
+    pub(super) to: &'a NameAddr,
+    pub(super) from: &'a NameAddr,
     /// pjsip's `src_name`: an IPv6 source is printed without brackets.
-    pub(super) src: String,
+    pub(super) src: &'a str,
     /// " (<src>)" where the release's warnings name the source, else "".
-    pub(super) from_src: String,
+    pub(super) from_src: &'a str,
 }
 
 /// A refusal before any AOR is known.
@@ -39,45 +45,30 @@ fn refuse(code: u16, endpoint: &str, uri: &str, why: Why, log: Option<String>) -
     })
 }
 
-/// What pjsip parses before the registrar runs: Contacts, the Expires header,
-/// each Contact's `expires`, To and From. A syntax error is a 400.
+/// The REGISTER as parsed on arrival; a syntax error is a 400.
 pub(super) fn read_request(now: Millis, rx: &Received, profile: Profile) -> Step<Request<'_>> {
-    let req = &rx.request;
-    let malformed = |detail: String| refuse(400, "", "", Why::Malformed { detail }, None);
-    let contacts = req
-        .headers
-        .contacts()
-        .map_err(|e| malformed(format!("bad Contact header: {}", e.message)))?;
-    // A non-numeric Expires header is a syntax error (400); a number is read as
-    // pjsip stores it. A Contact's `;expires=` is read by `pj_strtoul`, so
-    // `expires=abc` means 0 — an unregistration, as Asterisk sees it.
-    req.headers.expires().transpose().map_err(malformed)?;
-    let header_expires = req.headers.expires_pjsip();
-    let contact_expires = contacts
-        .iter()
-        .map(|c| match c {
-            Contact::Star => None,
-            Contact::Addr(v) => v.expires_pjsip(),
-        })
-        .collect::<Vec<_>>();
-    let (to, _) = req.headers.to().map_err(|e| malformed(e.message))?;
-    let (from, _) = req.headers.from().map_err(|e| malformed(e.message))?;
-    let src = format!("{}:{}", rx.source.ip, rx.source.port);
-    let from_src = if profile.logs_source_address() {
-        format!(" ({src})")
-    } else {
-        String::new()
-    };
+    let p = &rx.parsed;
+    let read = p.read.as_ref().map_err(|detail| {
+        let why = Why::Malformed {
+            detail: detail.clone(),
+        };
+        refuse(400, "", "", why, None)
+    })?;
     Ok(Request {
         now,
         rx,
-        contacts,
-        header_expires,
-        contact_expires,
-        to,
-        from,
-        src,
-        from_src,
+        contacts: read.contacts.clone(),
+        printed: Vec::new(),
+        header_expires: read.header_expires,
+        contact_expires: &read.contact_expires,
+        to: &read.to,
+        from: &read.from,
+        src: &p.src,
+        from_src: if profile.logs_source_address() {
+            &p.from_src
+        } else {
+            ""
+        },
     })
 }
 
@@ -87,7 +78,7 @@ impl Registrar {
     /// Then (13.18+ with `x-ast-orig-host`) the Contacts lose that parameter.
     pub(super) fn message_filter(&self, req: &mut Request) -> Step<()> {
         if self.profile.rejects_non_sip_contact() {
-            let m = &req.rx.request;
+            let m = req.rx.request();
             let ruri_ok = m.request_uri().is_none_or(|u| u.is_sip());
             let bad = if !ruri_ok {
                 Some(("Request-URI", m.request_uri().map(|u| u.to_string())))
@@ -137,7 +128,7 @@ impl Registrar {
         let Some(uri) = first else {
             return;
         };
-        if let Some(tname) = rx.transport.as_deref() {
+        if let Some(tname) = rx.transport() {
             if self
                 .config
                 .transports
@@ -147,17 +138,17 @@ impl Registrar {
                 uri.other_params.push(Param::new(TXP, Some(tname)));
             }
         }
-        if matches!(rx.protocol, Protocol::Ws | Protocol::Wss) {
-            websocket_rewrite(uri, &rx.source, self.profile);
+        if matches!(rx.protocol(), Protocol::Ws | Protocol::Wss) {
+            websocket_rewrite(uri, rx.source(), self.profile);
         }
     }
 
     /// The endpoint a REGISTER comes from, by its From user (`username` identifier):
     /// `user@domain`, then `user@<domain_alias target>`, then `user`.
-    pub(super) fn identify_endpoint(&self, req: &Request) -> Step<Endpoint> {
-        let user = req.from.uri.user.clone().unwrap_or_default();
+    pub(super) fn identify_endpoint(&self, req: &Request) -> Step<Arc<Endpoint>> {
+        let user = req.from.uri.user.as_deref().unwrap_or_default();
         let host = req.from.uri.host.as_str();
-        let eps = &self.config.endpoints;
+        let eps = &self.endpoints;
         eps.get(&format!("{user}@{host}"))
             .or_else(|| {
                 self.config
@@ -165,16 +156,13 @@ impl Registrar {
                     .get(host)
                     .and_then(|target| eps.get(&format!("{user}@{target}")))
             })
-            .or_else(|| eps.get(&user))
+            .or_else(|| eps.get(user))
             .cloned()
             .ok_or_else(|| {
-                refuse(
-                    401,
-                    "",
-                    &user,
-                    Why::UnknownEndpoint { user: user.clone() },
-                    None,
-                )
+                let why = Why::UnknownEndpoint {
+                    user: user.to_string(),
+                };
+                refuse(401, "", user, why, None)
             })
     }
 
@@ -187,8 +175,8 @@ impl Registrar {
             if v.addr.uri.is_sip() {
                 rewrite_contact(
                     &mut v.addr.uri,
-                    &req.rx.source,
-                    req.rx.protocol,
+                    req.rx.source(),
+                    req.rx.protocol(),
                     self.profile,
                 );
             }

@@ -6,8 +6,7 @@ use super::validate::expiration_for;
 use super::Job;
 use crate::change::warning;
 use crate::registrar::{Outcome, Registrar};
-use crate::response::{build_response, ResponseContact};
-use aorlab_sip::Message;
+use crate::response::{Response, ResponseContact};
 
 impl Registrar {
     /// A new binding makes the AOR qualify all its contacts at once (before
@@ -28,7 +27,7 @@ impl Registrar {
     }
 
     /// The 200 OK, its warnings logged into `out`.
-    pub(super) fn ok_response(&self, job: &Job, out: &mut Outcome) -> Message {
+    pub(super) fn ok_response(&self, job: &Job, out: &mut Outcome) -> Response {
         let (now, rx, aor, work) = (job.req.now, job.req.rx, &job.aor, &job.work);
         let header_expires = job.req.header_expires;
         // `registrar_add_contact` skips (with a warning) what does not parse as sip(s).
@@ -73,13 +72,11 @@ impl Registrar {
         // was outside local_net. Modelled for the profiles before 16.8.
         if !self.profile.keeps_response_contact() {
             if let (Some(t), Some(first)) = (
-                rx.transport
-                    .as_deref()
-                    .and_then(|n| self.config.transports.get(n)),
+                rx.transport().and_then(|n| self.config.transports.get(n)),
                 listed.first_mut(),
             ) {
                 if !t.external_signaling_address.is_empty()
-                    && !crate::nat::in_local_net(&rx.source.ip, &t.local_net)
+                    && !crate::nat::in_local_net(&rx.source().ip, &t.local_net)
                 {
                     let ext = &t.external_signaling_address;
                     let host = crate::nat::Addr::parse(ext)
@@ -103,21 +100,15 @@ impl Registrar {
             .and_then(|w| self.store.get(&w.id))
             .map(|b| b.path.clone())
             .filter(|p| !p.is_empty());
-        let mut resp = build_response(
+        let path = (aor.support_path && first.is_some()).then_some(path_first);
+        Response::ok(
             now,
             &self.server,
-            rx,
-            200,
-            &listed,
+            &rx.parsed.head,
+            listed,
+            self.profile.has_orig_host(),
             expires_header,
-            Some(self.profile),
-        );
-        if aor.support_path && first.is_some() {
-            resp.headers.push("Supported", "path");
-            if let Some(p) = path_first {
-                resp.headers.push("Path", p);
-            }
-        }
-        resp
+            path,
+        )
     }
 }

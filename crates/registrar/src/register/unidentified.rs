@@ -22,7 +22,7 @@ pub(crate) struct Unidentified {
 impl Registrar {
     /// A request from `req`'s source was identified: its count is dropped.
     pub(super) fn forget_unidentified(&mut self, req: &Request) {
-        self.unidentified.remove(&req.rx.source.ip);
+        self.unidentified.remove(&req.rx.source().ip);
     }
 
     /// No endpoint matched `req`: the NOTICE Asterisk logs now, if any.
@@ -36,7 +36,7 @@ impl Registrar {
             && g.endpoint_identifier_order
                 .iter()
                 .any(|m| m == "auth_username");
-        let ip = &req.rx.source.ip;
+        let ip = &req.rx.source().ip;
         if let Some(u) = self.unidentified.get_mut(ip) {
             let ms = now.saturating_sub(u.first_seen);
             u.count = u.count.saturating_add(1);
@@ -78,13 +78,13 @@ impl Registrar {
 /// `src_name:port`; the elapsed time is milliseconds / 1000 printed with the
 /// unit "ms", as Asterisk does.
 fn notice(req: &Request, profile: Profile, tries: Option<(u32, Millis)>) -> String {
-    let src = &req.rx.source;
+    let src = req.rx.source();
     let addr = if src.ip.contains(':') && profile.brackets_ipv6_source() {
         format!("[{}]:{}", src.ip, src.port)
     } else {
         format!("{}:{}", src.ip, src.port)
     };
-    let call_id = req.rx.request.headers.call_id().unwrap_or_default();
+    let call_id = req.rx.parsed.call_id.as_str();
     let from = &req.from.uri;
     let after = tries.map_or(String::new(), |(count, ms)| {
         format!(" after {count} tries in {:.3} ms", ms as f64 / 1000.0)

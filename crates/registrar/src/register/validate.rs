@@ -6,7 +6,7 @@ use super::{find_match, Job, Step};
 use crate::change::{warning, Why};
 use crate::config::Aor;
 use crate::registrar::Registrar;
-use aorlab_sip::{Contact, UriContext};
+use aorlab_sip::Contact;
 
 /// pjsip's URL buffer (`PJSIP_MAX_URL_SIZE` in Asterisk's bundled pjproject).
 pub const MAX_URL_SIZE: usize = 512;
@@ -69,7 +69,7 @@ impl Registrar {
                     if !v.addr.uri.is_sip() {
                         continue;
                     }
-                    let printed = v.addr.uri.print(UriContext::Contact);
+                    let printed = req.printed[i].as_deref().unwrap_or_default();
                     if printed.len() >= MAX_URL_SIZE {
                         invalid = Some(format!(
                             "Contact URI is {} characters, more than pjsip's {MAX_URL_SIZE}",
@@ -83,7 +83,7 @@ impl Registrar {
                         ));
                         break;
                     }
-                    let found = find_match(&job.work, &v.addr.uri).is_some();
+                    let found = find_match(&job.work, &v.addr.uri, printed).is_some();
                     match (found, e > 0) {
                         (false, true) => tally.added += 1,
                         (false, false) => {}
@@ -110,16 +110,14 @@ impl Registrar {
     /// `registrar_validate_path`: a Path header (read only where the AOR supports
     /// it) needs `path` in the first `Supported:` header, else 420.
     pub(super) fn validate_path(&self, job: &mut Job) -> Step<()> {
-        let headers = &job.req.rx.request.headers;
+        let parsed = &job.req.rx.parsed;
         let path = if job.aor.support_path {
-            headers.path()
+            parsed.path.clone()
         } else {
             None
         };
         // Only the first `Supported:` header is read (`pjsip_msg_find_hdr`).
-        let first_supported_has_path = headers
-            .get("Supported")
-            .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("path")));
+        let first_supported_has_path = parsed.supports_path;
         if path.is_some() && !first_supported_has_path {
             let log = warning(
                 "res_pjsip_registrar.c",

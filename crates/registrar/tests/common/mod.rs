@@ -97,16 +97,24 @@ impl Pbx {
     }
 }
 
+/// The same arrival with another request text.
+pub fn with_request(rx: &Received, request: Message) -> Received {
+    Received::new(
+        request,
+        rx.source().clone(),
+        rx.protocol(),
+        rx.conn(),
+        rx.transport().map(str::to_string),
+    )
+}
+
 pub fn status(o: &Outcome) -> u16 {
-    o.response
-        .as_ref()
-        .and_then(|m| m.status())
-        .expect("a response")
+    o.response.as_ref().map(|m| m.status()).expect("a response")
 }
 
 pub fn reason(o: &Outcome) -> String {
-    match &o.response.as_ref().expect("a response").start {
-        aorlab_sip::StartLine::Response { reason, .. } => reason.clone(),
+    match o.response.as_ref().expect("a response").to_message().start {
+        aorlab_sip::StartLine::Response { reason, .. } => reason,
         _ => panic!("not a response"),
     }
 }
@@ -116,6 +124,7 @@ pub fn resp_contacts(o: &Outcome) -> Vec<String> {
     o.response
         .as_ref()
         .expect("a response")
+        .to_message()
         .headers
         .all("Contact")
         .map(str::to_string)
@@ -126,6 +135,7 @@ pub fn resp_header(o: &Outcome, name: &str) -> Option<String> {
     o.response
         .as_ref()
         .expect("a response")
+        .to_message()
         .headers
         .get(name)
         .map(str::to_string)
@@ -297,12 +307,12 @@ impl Reg {
         let text = self.text();
         let request =
             Message::parse(&text).unwrap_or_else(|e| panic!("cannot parse {text}: {e:?}"));
-        Received {
+        Received::new(
             request,
-            source: self.src.clone(),
-            protocol: self.protocol,
-            conn: self.conn,
-            transport: self.transport.clone(),
-        }
+            self.src.clone(),
+            self.protocol,
+            self.conn,
+            self.transport.clone(),
+        )
     }
 }

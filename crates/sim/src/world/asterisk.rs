@@ -174,15 +174,10 @@ impl World {
             .conn
             .map(|c| c.0)
             .filter(|_| proto.is_reliable());
-        let rx = Received {
-            request: msg,
-            source: src.clone(),
-            protocol: proto,
-            conn,
-            transport: Some(format!("transport-{}", proto.as_str())),
-        };
+        let transport = Some(format!("transport-{}", proto.as_str()));
+        let rx = Received::new(msg, src.clone(), proto, conn, transport);
         let out = self.reg.on_register(self.abs(), &rx);
-        let resp = out.response.clone();
+        let resp = out.response.as_ref().map(|r| r.to_message());
         self.apply_outcome(out, Some(i));
         if let Some(resp) = resp {
             let code = resp.status().unwrap_or(0);
@@ -258,7 +253,7 @@ impl World {
                 .find(|b| b.id == id)
                 .map(|b| b.uri.clone())
                 .unwrap_or_default();
-            let line = out.log.first().cloned();
+            let line = out.log.first().map(|l| l.to_string());
             let r = self.record(
                 RecordKind::Qualify,
                 "asterisk",

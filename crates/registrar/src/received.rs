@@ -1,0 +1,143 @@
+//! A REGISTER as the registrar receives it, and what pjsip parses out of it,
+//! read once when it arrives: the registrar's decisions read these typed values
+//! instead of parsing header text again.
+
+use crate::binding::ConnId;
+use crate::config::Protocol;
+use crate::nat::Addr;
+use crate::response::ResponseHead;
+use aorlab_sip::{Contact, Message, NameAddr, Via};
+use std::sync::Arc;
+
+/// A REGISTER as the registrar receives it. Built by [`Received::new`], which
+/// reads the headers the registrar needs once; the fields are read-only.
+#[derive(Debug, Clone)]
+pub struct Received {
+    request: Message,
+    source: Addr,
+    protocol: Protocol,
+    conn: Option<ConnId>,
+    transport: Option<String>,
+    pub(crate) parsed: Parsed,
+}
+
+/// What pjsip parsed from the REGISTER before the registrar runs.
+#[derive(Debug, Clone)]
+pub(crate) struct Parsed {
+    /// Contacts, Expires, To and From; `Err` holds the 400's detail.
+    pub(crate) read: Result<Read, String>,
+    /// Every Via, top first (empty when one does not parse).
+    pub(crate) vias: Vec<Via>,
+    pub(crate) user_agent: Option<String>,
+    pub(crate) call_id: String,
+    /// The Path headers joined as Asterisk stores them.
+    pub(crate) path: Option<String>,
+    /// Whether the first `Supported:` header names `path`.
+    pub(crate) supports_path: bool,
+    /// pjsip's `src_name` with the port (`ip:port`, IPv6 unbracketed).
+    pub(crate) src: String,
+    /// `" (<src>)"`, as the releases that name the source print it.
+    pub(crate) from_src: String,
+    /// The request's part of every response (Vias, Call-ID, From, To, CSeq).
+    pub(crate) head: Arc<ResponseHead>,
+}
+
+/// Contacts, Expires, To and From as pjsip reads them.
+#[derive(Debug, Clone)]
+pub(crate) struct Read {
+    pub(crate) contacts: Vec<Contact>,
+    pub(crate) header_expires: Option<u32>,
+    /// Each Contact's `;expires=` (`None` for a `*`).
+    pub(crate) contact_expires: Vec<Option<u32>>,
+    pub(crate) to: NameAddr,
+    pub(crate) from: NameAddr,
+}
+
+impl Received {
+    /// A REGISTER that arrived from `source` over `protocol` (on connection
+    /// `conn` for TCP/TLS/WS; `None` for UDP), through the `[transport]` named
+    /// `transport` if known.
+    pub fn new(
+        request: Message,
+        source: Addr,
+        protocol: Protocol,
+        conn: Option<ConnId>,
+        transport: Option<String>,
+    ) -> Received {
+        let parsed = Parsed::of(&request, &source);
+        Received {
+            request,
+            source,
+            protocol,
+            conn,
+            transport,
+            parsed,
+        }
+    }
+    pub fn request(&self) -> &Message {
+        &self.request
+    }
+    pub fn source(&self) -> &Addr {
+        &self.source
+    }
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+    pub fn conn(&self) -> Option<ConnId> {
+        self.conn
+    }
+    pub fn transport(&self) -> Option<&str> {
+        self.transport.as_deref()
+    }
+}
+
+impl Parsed {
+    fn of(req: &Message, source: &Addr) -> Parsed {
+        let headers = &req.headers;
+        let vias = headers.vias().unwrap_or_default();
+        let src = format!("{}:{}", source.ip, source.port);
+        Parsed {
+            read: read(req),
+            head: Arc::new(ResponseHead::of(req, &vias, source)),
+            vias,
+            user_agent: headers.user_agent().map(str::to_string),
+            call_id: headers.call_id().unwrap_or("").to_string(),
+            path: headers.path(),
+            supports_path: headers
+                .get("Supported")
+                .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("path"))),
+            from_src: format!(" ({src})"),
+            src,
+        }
+    }
+}
+
+/// What pjsip parses before the registrar runs: Contacts, the Expires header,
+/// each Contact's `expires`, To and From. A syntax error is a 400 (its detail).
+fn read(req: &Message) -> Result<Read, String> {
+    let headers = &req.headers;
+    let contacts = headers
+        .contacts()
+        .map_err(|e| format!("bad Contact header: {}", e.message))?;
+    // A non-numeric Expires header is a syntax error (400); a number is read as
+    // pjsip stores it. A Contact's `;expires=` is read by `pj_strtoul`, so
+    // `expires=abc` means 0 — an unregistration, as Asterisk sees it.
+    headers.expires().transpose()?;
+    let header_expires = headers.expires_pjsip();
+    let contact_expires = contacts
+        .iter()
+        .map(|c| match c {
+            Contact::Star => None,
+            Contact::Addr(v) => v.expires_pjsip(),
+        })
+        .collect();
+    let (to, _) = headers.to().map_err(|e| e.message)?;
+    let (from, _) = headers.from().map_err(|e| e.message)?;
+    Ok(Read {
+        contacts,
+        header_expires,
+        contact_expires,
+        to,
+        from,
+    })
+}
