@@ -2,6 +2,7 @@
 // the views (views.ts) render its Trace. The page computes no policy.
 
 import { undo } from "@codemirror/commands";
+import { type ComparePanel, mountCompare } from "./compare/index";
 import { type ControlEdit, renderControls } from "./controls/index";
 import { describeEdit } from "./controls/objects";
 import { renderDiagnosticList } from "./editor/diagnostics";
@@ -40,6 +41,7 @@ let sim: Sim;
 let worker: SimWorker;
 let editor: ScenarioEditor;
 let views: Views;
+let comparePanel: ComparePanel | null = null;
 let trace: RunView | null = null;
 /** When the run on screen finished (wall clock), for the "last good run" notice. */
 let shownAt: Date | null = null;
@@ -230,6 +232,7 @@ function onTextChange(text: string): void {
   refreshControlsSoon();
   scheduleRun();
   followAddress();
+  comparePanel?.textChanged();
 }
 
 function fillPresets(): void {
@@ -400,7 +403,20 @@ async function start(): Promise<void> {
     });
   });
 
+  // Compare / Advise: a panel of their own (src/compare); a two-sided link opens Compare.
+  const hashAtStart = location.hash.replace(/^#/, "");
+  comparePanel = mountCompare(byId("compare"), { sim, textA: () => editor.text(), pageUrl: () => pageUrl(""), copy: copyText });
+  for (const [id, open] of [
+    ["open-compare", () => comparePanel!.openCompare()],
+    ["open-advise", () => comparePanel!.openAdvise()],
+  ] as const) {
+    byId<HTMLButtonElement>(id).disabled = false;
+    byId(id).addEventListener("click", open);
+  }
+  window.addEventListener("hashchange", () => comparePanel!.openLink(location.hash.replace(/^#/, "")));
+
   await runNow();
+  comparePanel.openLink(hashAtStart);
   // Open on the link's moment, else on the end of the run (the outcome).
   if (trace) views.setCursor(first.t ?? trace.end_ms);
   document.body.dataset.firstRenderMs = performance.now().toFixed(0);

@@ -50,3 +50,22 @@ export interface RecordQuery {
 
 /** The timeline's marker rows (crates/wasm/src/queries.rs: MARKER_KEYS). */
 export type MarkerKey = "rejected" | "nat-forgot" | "nat" | "connection" | "asterisk" | "dial" | "qualify";
+
+import type { BindingLife, CountPoint, DeviceSummary, Diagnostic, Record as TraceRecordT, Span } from "./generated/trace";
+
+/** A whole trace as `run_scenario` and the compare worker hand it over (the compare view reads
+ * it; the playground's views hold a RunView and ask a Session instead). */
+export interface Trace {
+  title: string;
+  lesson: string;
+  version: string;
+  end_ms: number;
+  epoch_ms: number;
+  records: TraceRecordT[];
+  bindings: BindingLife[];
+  reachability: Span[];
+  counts: CountPoint[];
+  devices: DeviceSummary[];
+  summary: string[];
+  warnings: Diagnostic[];
+}

@@ -4,7 +4,7 @@
 // runs us (it sets AORLAB_XTASK); run by hand (`node --test tests/` after `cargo xtask
 // build`) a tiny node server over www/dist stands in.
 
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createReadStream, existsSync, mkdirSync, statSync } from "node:fs";
 import { createServer } from "node:http";
 import { dirname, extname, join, normalize, resolve } from "node:path";
@@ -202,4 +202,12 @@ export async function paste(page, value) {
   await page.locator(".cm-content").click();
   await page.keyboard.press("ControlOrMeta+a");
   await page.keyboard.press("ControlOrMeta+v");
+}
+
+/** Runs the native `aorlab` (the debug build in the target dir, else `cargo run`); its stdout. */
+export function aorlabCli(args) {
+  const target = process.env.CARGO_TARGET_DIR ?? join(root, "target");
+  const bin = ["debug", "release"].map((p) => join(target, p, process.platform === "win32" ? "aorlab.exe" : "aorlab")).find(existsSync);
+  const [cmd, pre] = bin ? [bin, []] : ["cargo", ["run", "-q", "-p", "aorlab", "--"]];
+  return execFileSync(cmd, [...pre, ...args], { cwd: root, encoding: "utf8" });
 }

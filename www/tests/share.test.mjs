@@ -5,23 +5,16 @@
 // docs-example.png, link-damaged.png.
 
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { deflateRawSync } from "node:zlib";
-import { openPage, ready, root, screenshotPath, startServedBrowser, stopServedBrowser, text } from "./harness.mjs";
+import { aorlabCli, openPage, ready, screenshotPath, startServedBrowser, stopServedBrowser, text } from "./harness.mjs";
 
 /** A v1 link made here, the way the Rust codec makes them (view line, newline, text). */
 function v1(payload) {
   return `v1.${deflateRawSync(Buffer.from(payload, "utf8"), { level: 9 }).toString("base64url")}`;
 }
 
-function cliLink(args) {
-  const bin = join(root, "target", "debug", process.platform === "win32" ? "aorlab.exe" : "aorlab");
-  const [cmd, pre] = existsSync(bin) ? [bin, []] : ["cargo", ["run", "-q", "-p", "aorlab", "--"]];
-  return execFileSync(cmd, [...pre, ...args], { cwd: root, encoding: "utf8" }).trim();
-}
+const cliLink = (args) => aorlabCli(args).trim();
 
 describe("share links and embeds", () => {
   let server;

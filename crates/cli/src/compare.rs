@@ -1,8 +1,8 @@
 //! `aorlab compare` and `aorlab advise`: what if, and what should I set.
 
 use crate::run::{load, print_diagnostics};
-use aorlab_sim::advise::{advise, figures_line, Advice};
-use aorlab_sim::compare::{apply_sets, compare, Comparison, Outcome};
+use aorlab_sim::advise::{advise_with, figures_line, measure, Advice, Job, Measured};
+use aorlab_sim::compare::{apply_sets, compare, summary_lines, Comparison, Outcome};
 use aorlab_sim::{format_duration, run_text};
 
 /// FILE (or --preset NAME), --json and every --set.
@@ -91,12 +91,15 @@ pub fn main_compare(args: &[String]) -> Result<String, (u8, String)> {
     })
 }
 
+/// Difference lines printed per suggestion (a site can have hundreds).
+const DIFFERENCES_SHOWN: usize = 6;
+
 pub fn render_advice(a: &Advice) -> String {
     let mut s = render_outcome("As written", &a.before);
     s.push('\n');
     if a.already_right {
         for n in &a.notes {
-            s.push_str(&format!("{n}\n"));
+            s.push_str(&format!("{}\n", n.text));
         }
         s.push_str(&format!("({} run)\n", a.runs));
         return s;
@@ -110,17 +113,23 @@ pub fn render_advice(a: &Advice) -> String {
             s.push_str("     removes every lost registration\n");
         }
         if !g.trades.is_empty() {
-            s.push_str(&format!("     trades: worse {}\n", g.trades.join(", ")));
+            let t: Vec<&str> = g.trades.iter().map(|t| t.text.as_str()).collect();
+            s.push_str(&format!("     trades: worse {}\n", t.join(", ")));
         }
-        for d in &g.differences {
+        let lines = summary_lines(&g.differences);
+        for d in lines.iter().take(DIFFERENCES_SHOWN) {
             s.push_str(&format!("     {d}\n"));
+        }
+        if lines.len() > DIFFERENCES_SHOWN {
+            let more = lines.len() - DIFFERENCES_SHOWN;
+            s.push_str(&format!("     … and {more} more (--json lists them all)\n"));
         }
     }
     if a.suggestions.is_empty() {
         s.push_str("  (none)\n");
     }
     for n in &a.notes {
-        s.push_str(&format!("\nNote: {n}\n"));
+        s.push_str(&format!("\nNote: {}\n", n.text));
     }
     for p in &a.phone_side {
         s.push_str(&format!(
@@ -139,10 +148,41 @@ pub fn main_advise(args: &[String]) -> Result<String, (u8, String)> {
     let (name, text) = &a.name_text;
     let text = apply_sets(text, &a.sets).map_err(|e| (2, e))?;
     run(name, &text)?;
-    let adv = advise(&text).map_err(|e| (1, format!("{name}: {e}")))?;
+    let adv = advise_with(&text, |jobs| run_parallel(&text, jobs))
+        .map_err(|e| (1, format!("{name}: {e}")))?;
     Ok(if a.json {
         serde_json::to_string_pretty(&adv).expect("advice serializes")
     } else {
         render_advice(&adv)
     })
+}
+
+/// Each job on one of as many threads as the machine has cores (the runs are
+/// independent; results come back in job order, failed runs left out).
+fn run_parallel(text: &str, jobs: &[Job]) -> Vec<Measured> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut out: Vec<(usize, Measured)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads.min(jobs.len()))
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(job) = jobs.get(i) else { break };
+                        if let Ok(m) = measure(text, job) {
+                            mine.push((i, m));
+                        }
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("an advise run panicked"))
+            .collect()
+    });
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, m)| m).collect()
 }

@@ -63,7 +63,7 @@ fn remove_existing_advice_names_qualify_or_keepalives_for_stale_spells() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|n| n.as_str().unwrap())
+        .map(|n| n["text"].as_str().unwrap())
         .collect();
     assert!(
         notes

@@ -7,7 +7,7 @@ use crate::edit::{controls, edit_global, edit_option, set_version};
 use crate::scenario::SimMs;
 use crate::trace::{Reach, RecordKind, Trace};
 use aorlab_registrar::config::options;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Section types a `--set` may name (the ones the registrar reads options of).
 const TYPES: &[&str] = &["aor", "endpoint", "global", "transport"];
@@ -48,14 +48,16 @@ pub fn apply_set(text: &str, set: &str) -> Result<String, String> {
         (_, 3) => {
             let name = parts[1];
             edit_option(text, kind, name, None, option, value)
+                .or_else(|e| edit_template(text, kind, name, option, value).ok_or(e))
                 .map(|e| e.text)
                 .map_err(|e| {
-                    let c = controls(text);
-                    let names: Vec<&str> = match kind {
-                        "aor" => c.aors.iter().map(|a| a.name.as_str()).collect(),
-                        "endpoint" => c.endpoints.iter().map(|a| a.name.as_str()).collect(),
-                        _ => Vec::new(),
-                    };
+                    // Objects and the templates they use are both valid names.
+                    let all = objects_and_templates(text, kind);
+                    let names: Vec<&str> = all
+                        .iter()
+                        .flat_map(|(o, t)| std::iter::once(o).chain(t))
+                        .map(String::as_str)
+                        .collect();
                     let hint = options::nearest(name, names.iter().copied())
                         .map_or(String::new(), |n| format!(" (did you mean '{n}'?)"));
                     format!("--set {set}: {e}{hint}")
@@ -72,6 +74,45 @@ pub fn apply_set(text: &str, set: &str) -> Result<String, String> {
     }
 }
 
+/// Every object of `kind` (aor or endpoint) with the templates it inherits from.
+fn objects_and_templates(text: &str, kind: &str) -> Vec<(String, Vec<String>)> {
+    let c = controls(text);
+    let names = |name: &str, t: &[crate::edit::TemplateRef]| {
+        (
+            name.to_string(),
+            t.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
+        )
+    };
+    match kind {
+        "aor" => c
+            .aors
+            .iter()
+            .map(|a| names(&a.name, &a.templates))
+            .collect(),
+        "endpoint" => c
+            .endpoints
+            .iter()
+            .map(|e| names(&e.name, &e.templates))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `SECTION` named a template (`[phone-aor](!)`) rather than an object: edit the
+/// template through one of the objects that inherit it (changes all its users).
+fn edit_template(
+    text: &str,
+    kind: &str,
+    template: &str,
+    option: &str,
+    value: &str,
+) -> Option<crate::edit::Edited> {
+    let (user, _) = objects_and_templates(text, kind)
+        .into_iter()
+        .find(|(_, t)| t.iter().any(|t| t == template))?;
+    edit_option(text, kind, &user, Some(template), option, value).ok()
+}
+
 /// Apply every change in order.
 pub fn apply_sets(text: &str, sets: &[String]) -> Result<String, String> {
     sets.iter()
@@ -79,7 +120,7 @@ pub fn apply_sets(text: &str, sets: &[String]) -> Result<String, String> {
 }
 
 /// The figures a run is judged by (a whole site, or one phone).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Figures {
     /// Time phones wanted to be registered and were not (refused, gave up, expired).
     pub not_registered_ms: SimMs,
@@ -117,54 +158,94 @@ impl Figures {
         )
     }
 
-    /// Which figures are worse than in `base` (a trade-off), in words.
-    pub fn worse_than(&self, base: &Figures) -> Vec<String> {
-        let mut w = Vec::new();
-        let ms = |n: &str, a: SimMs, b: SimMs, w: &mut Vec<String>| {
-            if a > b {
-                w.push(format!(
-                    "{n} {} → {}",
-                    crate::format_duration(b),
-                    crate::format_duration(a)
-                ))
-            }
-        };
-        ms(
-            "time not registered",
-            self.not_registered_ms,
-            base.not_registered_ms,
-            &mut w,
-        );
-        ms(
-            "time unreachable",
-            self.unreachable_ms,
-            base.unreachable_ms,
-            &mut w,
-        );
-        let n = |name: &str, a: u32, b: u32, w: &mut Vec<String>| {
-            if a > b {
-                w.push(format!("{name} {b} → {a}"))
-            }
-        };
-        n("403s", self.rejections_403, base.rejections_403, &mut w);
-        n("phones giving up", self.gave_up, base.gave_up, &mut w);
-        n(
-            "dials ringing nobody",
-            self.dials_ringing_nobody,
-            base.dials_ringing_nobody,
-            &mut w,
-        );
-        n(
-            "stale bindings at the end",
-            self.stale_bindings_at_end,
-            base.stale_bindings_at_end,
-            &mut w,
-        );
-        w
+    /// Each figure with its name, in the order they are listed.
+    fn named(&self) -> [(Figure, u64); 6] {
+        [
+            (Figure::NotRegistered, self.not_registered_ms),
+            (Figure::Unreachable, self.unreachable_ms),
+            (Figure::Rejections403, u64::from(self.rejections_403)),
+            (Figure::GaveUp, u64::from(self.gave_up)),
+            (
+                Figure::DialsRingingNobody,
+                u64::from(self.dials_ringing_nobody),
+            ),
+            (
+                Figure::StaleBindingsAtEnd,
+                u64::from(self.stale_bindings_at_end),
+            ),
+        ]
+    }
+
+    /// The figures that are worse than in `base` (a trade-off).
+    pub fn worse_than(&self, base: &Figures) -> Vec<Trade> {
+        self.named()
+            .into_iter()
+            .zip(base.named())
+            .filter(|((_, a), (_, b))| a > b)
+            .map(|((figure, after), (_, before))| Trade {
+                figure,
+                before,
+                after,
+                text: figure.change_words(before, after),
+            })
+            .collect()
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A figure a run is judged by (the names the JSON and the page use).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Figure {
+    NotRegistered,
+    Unreachable,
+    Rejections403,
+    GaveUp,
+    DialsRingingNobody,
+    StaleBindingsAtEnd,
+}
+
+impl Figure {
+    /// Durations are in ms; the others are counts.
+    pub fn is_duration(self) -> bool {
+        matches!(self, Figure::NotRegistered | Figure::Unreachable)
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Figure::NotRegistered => "time not registered",
+            Figure::Unreachable => "time unreachable",
+            Figure::Rejections403 => "403s",
+            Figure::GaveUp => "phones giving up",
+            Figure::DialsRingingNobody => "dials ringing nobody",
+            Figure::StaleBindingsAtEnd => "stale bindings at the end",
+        }
+    }
+
+    fn change_words(self, before: u64, after: u64) -> String {
+        if self.is_duration() {
+            format!(
+                "{} {} → {}",
+                self.name(),
+                crate::format_duration(before),
+                crate::format_duration(after)
+            )
+        } else {
+            format!("{} {before} → {after}", self.name())
+        }
+    }
+}
+
+/// A figure a change makes worse: it trades one problem for another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trade {
+    pub figure: Figure,
+    pub before: u64,
+    pub after: u64,
+    /// "time unreachable 3m 49s → 22m 54s"
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PhoneFigures {
     pub device: String,
     #[serde(flatten)]
@@ -172,7 +253,7 @@ pub struct PhoneFigures {
 }
 
 /// A run's outcome: totals and per-phone figures (worst first, as in the trace).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Outcome {
     pub version: String,
     pub total: Figures,
@@ -219,17 +300,70 @@ pub fn outcome(t: &Trace) -> Outcome {
     }
 }
 
+/// One incident of a run, as far as comparing needs it (small enough to send
+/// between workers instead of a whole trace).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Spell {
+    pub device: String,
+    pub state: Reach,
+    pub start_ms: SimMs,
+    /// `None`: lasted to the end.
+    pub end_ms: Option<SimMs>,
+}
+
+/// A run's incidents and its end: what [`differences`] compares.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Spells {
+    pub end_ms: SimMs,
+    pub spells: Vec<Spell>,
+}
+
+pub fn spells(t: &Trace) -> Spells {
+    Spells {
+        end_ms: t.end_ms,
+        spells: t
+            .devices
+            .iter()
+            .flat_map(|d| &d.incidents)
+            .map(|i| Spell {
+                device: i.device.clone(),
+                state: i.state,
+                start_ms: i.start_ms,
+                end_ms: i.end_ms,
+            })
+            .collect(),
+    }
+}
+
 /// One incident that only one side has.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Difference {
-    /// `removes`: A has it, B does not; `adds`: B has it, A does not.
-    pub change: &'static str,
+    pub change: Change,
     pub device: String,
     pub state: Reach,
     pub start_ms: SimMs,
     /// `None`: lasted to the end.
     pub end_ms: Option<SimMs>,
     pub text: String,
+}
+
+/// Which side has an incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// A has it, B does not.
+    Removes,
+    /// B has it, A does not.
+    Adds,
+}
+
+impl Change {
+    fn word(self) -> &'static str {
+        match self {
+            Change::Removes => "removes",
+            Change::Adds => "adds",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -256,51 +390,66 @@ fn lost(s: Reach) -> bool {
 
 /// Incidents of `x` with no overlapping incident of the same kind (lost vs stale)
 /// for the same phone in `y`.
-fn only_in(x: &Trace, y: &Trace, change: &'static str, out: &mut Vec<Difference>) {
-    let end = |e: Option<SimMs>, t: &Trace| e.unwrap_or(t.end_ms);
-    for d in &x.devices {
-        let other = y.devices.iter().find(|o| o.device == d.device);
-        for i in &d.incidents {
-            let matched = other.is_some_and(|o| {
-                o.incidents.iter().any(|j| {
-                    lost(j.state) == lost(i.state)
-                        && j.start_ms < end(i.end_ms, x)
-                        && i.start_ms < end(j.end_ms, y)
-                })
+fn only_in(x: &Spells, y: &Spells, change: Change, out: &mut Vec<Difference>) {
+    let end = |e: Option<SimMs>, s: &Spells| e.unwrap_or(s.end_ms);
+    // A site has thousands of spells: look each phone's up once.
+    let mut theirs: std::collections::HashMap<&str, Vec<&Spell>> = Default::default();
+    for j in &y.spells {
+        theirs.entry(j.device.as_str()).or_default().push(j);
+    }
+    for i in &x.spells {
+        let same_phone = theirs
+            .get(i.device.as_str())
+            .map_or(&[][..], |v| v.as_slice());
+        let matched = same_phone.iter().any(|j| {
+            lost(j.state) == lost(i.state)
+                && j.start_ms < end(i.end_ms, x)
+                && i.start_ms < end(j.end_ms, y)
+        });
+        if !matched {
+            out.push(Difference {
+                change,
+                device: i.device.clone(),
+                state: i.state,
+                start_ms: i.start_ms,
+                end_ms: i.end_ms,
+                text: format!(
+                    "B {} {}'s {} {}–{}",
+                    change.word(),
+                    i.device,
+                    state_word(i.state),
+                    clock(i.start_ms),
+                    clock(end(i.end_ms, x))
+                ),
             });
-            if !matched {
-                out.push(Difference {
-                    change,
-                    device: d.device.clone(),
-                    state: i.state,
-                    start_ms: i.start_ms,
-                    end_ms: i.end_ms,
-                    text: format!(
-                        "B {change} {}'s {} {}–{}",
-                        d.device,
-                        state_word(i.state),
-                        clock(i.start_ms),
-                        clock(end(i.end_ms, x))
-                    ),
-                });
-            }
         }
     }
 }
 
+/// What B removes (A's incidents B does not have) and adds.
+pub fn differences(a: &Spells, b: &Spells) -> Vec<Difference> {
+    let mut out = Vec::new();
+    only_in(a, b, Change::Removes, &mut out);
+    only_in(b, a, Change::Adds, &mut out);
+    out
+}
+
+/// The difference list in words, with "B removes nothing" / "B adds nothing".
+pub fn summary_lines(differences: &[Difference]) -> Vec<String> {
+    let mut summary: Vec<String> = differences.iter().map(|d| d.text.clone()).collect();
+    for c in [Change::Removes, Change::Adds] {
+        if !differences.iter().any(|d| d.change == c) {
+            summary.push(format!("B {} nothing", c.word()));
+        }
+    }
+    summary
+}
+
 /// A against B: both outcomes and what B removes and adds.
 pub fn compare(a: &Trace, b: &Trace, sets: &[String]) -> Comparison {
-    let mut differences = Vec::new();
-    only_in(a, b, "removes", &mut differences);
-    only_in(b, a, "adds", &mut differences);
+    let differences = differences(&spells(a), &spells(b));
     let (oa, ob) = (outcome(a), outcome(b));
-    let mut summary: Vec<String> = differences.iter().map(|d| d.text.clone()).collect();
-    if !differences.iter().any(|d| d.change == "removes") {
-        summary.push("B removes nothing".into());
-    }
-    if !differences.iter().any(|d| d.change == "adds") {
-        summary.push("B adds nothing".into());
-    }
+    let mut summary = summary_lines(&differences);
     for (w, x, y) in [
         (
             "stale bindings ring nobody at the end",

@@ -3,6 +3,11 @@
 //! Format `v1.<base64url(raw deflate(payload))>`, payload = one line of view state
 //! (`key=value&…`, may be empty), a newline, then the scenario text. A new format
 //! gets a new prefix; every old prefix stays decodable forever.
+//!
+//! A two-sided link (Compare: A as written, B changed) is the same format with the
+//! key `ab=N` in the view line: the first N bytes of the text are A, the rest B.
+//! Old links have no `ab` and decode as before (an older aorlab opening a
+//! two-sided link shows A followed by B in one text: nothing is lost).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -62,6 +67,8 @@ impl View {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Decoded {
     pub text: String,
+    /// Side B of a two-sided (Compare) link; `text` is then side A.
+    pub b: Option<String>,
     pub view: View,
     /// Set when the link was damaged: what went wrong; `text` then holds what
     /// could be recovered (possibly empty).
@@ -70,16 +77,39 @@ pub struct Decoded {
 
 /// Encode a scenario (and view) as a fragment, without the leading `#`.
 pub fn encode(text: &str, view: &View) -> String {
-    let payload = format!("{}\n{text}", view.to_line());
+    pack(&format!("{}\n{text}", view.to_line()))
+}
+
+/// Encode both sides of a comparison: A as written, B changed. Opens into Compare.
+pub fn encode_pair(a: &str, b: &str, view: &View) -> String {
+    let line = view.to_line();
+    let sep = if line.is_empty() { "" } else { "&" };
+    pack(&format!("{line}{sep}ab={}\n{a}{b}", a.len()))
+}
+
+fn pack(payload: &str) -> String {
     let packed = miniz_oxide::deflate::compress_to_vec(payload.as_bytes(), 10);
     format!("v1.{}", URL_SAFE_NO_PAD.encode(packed))
 }
 
-fn split_payload(bytes: &[u8]) -> (View, String) {
+/// The view, side A (or the only side) and side B.
+fn split_payload(bytes: &[u8]) -> (View, String, Option<String>) {
     let s = String::from_utf8_lossy(bytes);
-    match s.split_once('\n') {
-        Some((v, t)) => (View::from_line(v), t.to_string()),
-        None => (View::default(), s.into_owned()),
+    let Some((v, t)) = s.split_once('\n') else {
+        return (View::default(), s.into_owned(), None);
+    };
+    let a_len = v
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("ab="))
+        .and_then(|n| n.parse::<usize>().ok());
+    match a_len {
+        // A truncated pair (B cut off or A cut short) keeps what is whole as A.
+        Some(n) if n <= t.len() && t.is_char_boundary(n) => (
+            View::from_line(v),
+            t[..n].to_string(),
+            Some(t[n..].to_string()),
+        ),
+        _ => (View::from_line(v), t.to_string(), None),
     }
 }
 
@@ -89,6 +119,7 @@ pub fn decode(fragment: &str) -> Decoded {
     let f = fragment.trim().trim_start_matches('#');
     let fail = |problem: String| Decoded {
         text: String::new(),
+        b: None,
         view: View::default(),
         problem: Some(problem),
     };
@@ -129,17 +160,19 @@ pub fn decode(fragment: &str) -> Decoded {
     };
     match miniz_oxide::inflate::decompress_to_vec_with_limit(&bytes, MAX_INFLATED_BYTES) {
         Ok(out) if b64_problem.is_none() => {
-            let (view, text) = split_payload(&out);
+            let (view, text, b) = split_payload(&out);
             Decoded {
                 text,
+                b,
                 view,
                 problem: None,
             }
         }
         Ok(out) => {
-            let (view, text) = split_payload(&out);
+            let (view, text, b) = split_payload(&out);
             Decoded {
                 text,
+                b,
                 view,
                 problem: b64_problem,
             }
@@ -153,7 +186,7 @@ pub fn decode(fragment: &str) -> Decoded {
             }
             // The partial buffer may end in unwritten zero bytes.
             let end = e.output.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
-            let (view, text) = split_payload(&e.output[..end]);
+            let (view, text, b) = split_payload(&e.output[..end]);
             let why = b64_problem.unwrap_or_else(|| "the link is truncated or damaged".into());
             let problem = if text.is_empty() {
                 format!("This link could not be opened: {why}. Nothing could be recovered.")
@@ -162,6 +195,7 @@ pub fn decode(fragment: &str) -> Decoded {
             };
             Decoded {
                 text,
+                b,
                 view,
                 problem: Some(problem),
             }
@@ -200,6 +234,38 @@ mod tests {
         assert_eq!(d.problem, None);
         assert_eq!(d.text, "asterisk 22\nuntil 1h\n");
         assert_eq!(d.view, v);
+    }
+
+    /// Made by aorlab before two-sided links existed: it must open the same forever.
+    const OLD_LINK: &str = "v1.K7E1NgABtQLbnMSUlNQirsTiktSizOJsBSMjrtK8kswcBcMMLgA";
+
+    #[test]
+    fn old_links_still_decode() {
+        let d = decode(OLD_LINK);
+        assert_eq!(d.problem, None);
+        assert_eq!(d.text, "asterisk 22\nuntil 1h\n");
+        assert_eq!(d.b, None);
+        assert_eq!(d.view.t, Some(300_000));
+        assert_eq!(d.view.panel.as_deref(), Some("ladder"));
+    }
+
+    #[test]
+    fn two_sided_links_round_trip() {
+        let a = "asterisk 22\nuntil 1h # é\n";
+        let b = "asterisk 20\nuntil 1h # é\n";
+        let v = View {
+            t: Some(5_000),
+            panel: None,
+        };
+        let d = decode(&encode_pair(a, b, &v));
+        assert_eq!(d.problem, None);
+        assert_eq!((d.text.as_str(), d.b.as_deref()), (a, Some(b)));
+        assert_eq!(d.view, v);
+        let d = decode(&encode_pair(a, "", &View::default()));
+        assert_eq!((d.text.as_str(), d.b.as_deref()), (a, Some("")));
+        // A length that does not fit (a damaged link) keeps everything as A.
+        let (_, text, b) = split_payload("ab=999\nabc".as_bytes());
+        assert_eq!((text.as_str(), b), ("abc", None));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use wasm_bindgen::prelude::*;
 
 use aorlab_sim as sim;
 
+mod compare;
 #[cfg(test)]
 mod generated;
 mod queries;

@@ -26,6 +26,7 @@ const ENTRY_POINTS: &[&str] = &[
     "src/main.ts",
     "src/worker.ts",
     "src/import/worker.ts",
+    "src/compare/worker.ts",
     "src/embed.ts",
     "src/docs-example.ts",
 ];
