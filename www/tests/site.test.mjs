@@ -123,6 +123,7 @@ describe("the page at site size", () => {
     assert.match(await page.evaluate(() => window.aorlab.text()), /\[p00017\]\(phone-aor\)\nmax_contacts = 3\n/);
     await quick.getByPlaceholder("Find an AOR or endpoint").fill("");
     await groups.first().locator("summary").click();
+    await groups.first().locator("fieldset").nth(39).waitFor();
     assert.equal(await groups.first().locator("fieldset").count(), 40);
     await quick.screenshot({ path: screenshotPath("site-controls") });
     assert.deepEqual(problems, []);
