@@ -9,7 +9,7 @@
 import { createEditor, type PlacedDiagnostic, type ScenarioEditor } from "./editor/index";
 import { renderDiagnosticList } from "./editor/diagnostics";
 import { parseTime, pageUrl } from "./share/index";
-import type { Trace } from "./types";
+import type { RunView } from "./types";
 import { mountViews, type PanelName, type Views } from "./views";
 import { loadSim, type Sim } from "./wasm";
 
@@ -49,13 +49,15 @@ function fail(message: string): void {
 let sim: Sim;
 let views: Views;
 let editor: ScenarioEditor | null = null;
-let trace: Trace | null = null;
+let trace: RunView | null = null;
+/** The wasm memory of the run on screen, let go when the next one is shown. */
+let freeShown: (() => void) | null = null;
 let text = "";
 
 function run(): void {
   let outcome;
   try {
-    outcome = sim.run(text);
+    outcome = sim.session(text);
   } catch (error) {
     // A trap leaves the module unusable: load it afresh for the next run.
     fail(`Something broke inside the simulation: ${error instanceof Error ? error.message : String(error)}`);
@@ -75,7 +77,9 @@ function run(): void {
     postHeight();
     return;
   }
-  trace = outcome.trace;
+  trace = outcome.view;
+  freeShown?.();
+  freeShown = outcome.free;
   editor?.showDiagnostics(trace.warnings as PlacedDiagnostic[]);
   if (diagnosticsBox) diagnosticsBox.hidden = true;
   status.textContent = "";
@@ -83,7 +87,7 @@ function run(): void {
   const title = byId<HTMLElement>("embed-title");
   title.textContent = trace.title;
   title.title = trace.title; // the whole title when a narrow frame cuts it with "…"
-  views.update(trace);
+  views.update(trace, outcome.source);
   updateOpenLink();
   postHeight();
 }
@@ -161,10 +165,13 @@ async function start(): Promise<void> {
   if (params.get("autoplay") === "1") autoplay();
   // For the end-to-end tests: where the cursor is.
   Object.assign(window, { aorlab: { cursor: () => views.cursor(), text: () => text } });
-  document.body.dataset.ready = "true";
   new ResizeObserver(() => postHeight()).observe(document.body);
   window.addEventListener("resize", postHeight);
+  // The panels and the timeline's markers are asked of the run (answered at once on this
+  // thread): ready once they are drawn, so the first posted height is the whole content.
+  await new Promise((done) => setTimeout(done, 0));
   postHeight();
+  document.body.dataset.ready = "true";
 }
 
 start().catch((error) => fail(`aorlab could not start: ${error instanceof Error ? error.message : String(error)}`));

@@ -10,7 +10,8 @@ import { loadDraft, saveDraft } from "./editor/draft";
 import { mountImport } from "./import/index";
 import { createEditor, type PlacedDiagnostic, type ScenarioEditor } from "./editor/index";
 import { AddressBar, copyText, embedCode, pageUrl, store } from "./share/index";
-import type { Trace } from "./types";
+import { clock } from "./format";
+import type { Progress, RunView } from "./types";
 import { mountViews, type PanelName, type Views } from "./views";
 import { compileModule, loadSim, type Sim, SimWorker } from "./wasm";
 
@@ -30,13 +31,20 @@ const status = byId<HTMLElement>("status");
 const diagnosticsBox = byId<HTMLElement>("diagnostics");
 const failure = byId<HTMLElement>("failure");
 const notice = byId<HTMLElement>("notice");
+const progressBox = byId<HTMLElement>("run-progress");
+const progressBar = byId<HTMLProgressElement>("run-bar");
+const progressSaid = byId<HTMLElement>("run-said");
+/** Short runs finish before the progress shows (no flicker). */
+const PROGRESS_AFTER_MS = 300;
 
 let sim: Sim;
 let worker: SimWorker;
 let editor: ScenarioEditor;
 let views: Views;
 let comparePanel: ComparePanel | null = null;
-let trace: Trace | null = null;
+let trace: RunView | null = null;
+/** When the run on screen finished (wall clock), for the "last good run" notice. */
+let shownAt: Date | null = null;
 let debounce: number | null = null;
 let runs = 0;
 const address = new AddressBar(1000);
@@ -87,44 +95,72 @@ async function runNow(panic = false): Promise<void> {
   debounce = null;
   const text = editor.text();
   const asked = performance.now();
-  const reply = await worker.run(text, panic, !isQuick(text));
+  let latest = null as Progress | null;
+  const showSoon = window.setTimeout(() => showProgress(latest), PROGRESS_AFTER_MS);
+  const reply = await worker.run(text, { panic, controls: !isQuick(text), onProgress: (p) => showProgress((latest = p)) });
+  window.clearTimeout(showSoon);
   if (reply.kind === "superseded") return;
-  if (reply.kind === "done" && reply.controls) showControls({ ...reply.controls, releases: sim.releases }, false);
+  if ((reply.kind === "done") && reply.controls) showControls({ ...reply.controls, releases: sim.releases }, false);
+  progressBox.hidden = true;
+  document.body.dataset.runs = String(++runs);
+  if (reply.kind === "cancelled") {
+    const where = latest ? ` at ${clock(latest.at_ms)} of ${clock(latest.until_ms)}` : "";
+    status.textContent = `Run cancelled${where}.${trace ? " The views show the previous run." : ""}`;
+    status.dataset.state = "cancelled";
+    if (trace) views.setNotice(`The last run was cancelled; these views show the previous run (finished at ${shownAt!.toLocaleTimeString()}).`);
+    return;
+  }
   if (reply.kind === "crash") {
     showFailure(reply.message);
-    document.body.dataset.runs = String(++runs);
+    if (trace) views.setNotice(`The last run failed; these views show the previous run (finished at ${shownAt!.toLocaleTimeString()}).`);
     return;
   }
   failure.hidden = true;
-  const { outcome } = reply;
-  if (!outcome.ok) {
-    showProblems(outcome.diagnostics as PlacedDiagnostic[]);
+  if (reply.kind === "problems") {
+    showProblems(reply.diagnostics as PlacedDiagnostic[]);
     // Follow-on problems are counted with their cause ("and N more caused by this").
-    const n = outcome.diagnostics.length;
+    const n = reply.diagnostics.length;
     const shown = trace ? " — the results show the last good run" : " — fix them to see the results";
     status.textContent = `${n} problem${n === 1 ? "" : "s"} in the scenario${shown}`;
     status.dataset.state = "error";
-    document.body.dataset.runs = String(++runs);
+    if (trace) {
+      views.setNotice(
+        `The scenario has ${n === 1 ? "an error" : "errors"}: these views show the last good run, from before the error (finished at ${shownAt!.toLocaleTimeString()}).`,
+      );
+    }
     return;
   }
-  trace = outcome.trace;
-  showProblems(trace.warnings as PlacedDiagnostic[]);
+  const run = reply.view;
+  trace = run;
+  shownAt = new Date();
+  showProblems(run.warnings as PlacedDiagnostic[]);
   const drawStart = performance.now();
-  views.update(trace);
+  views.update(run, reply.source);
+  views.setNotice(
+    run.end_ms < run.until_ms
+      ? `Partial result: the simulation stopped at ${clock(run.end_ms)} of ${clock(run.until_ms)} (see the warning under the editor). The views show what happened until then.`
+      : null,
+  );
   const drawn = performance.now();
-  status.textContent = `${trace.records.length} events until ${clock(trace.end_ms)} · simulated in ${reply.ms.toFixed(1)} ms, drawn in ${(drawn - drawStart).toFixed(1)} ms`;
-  status.dataset.state = "ok";
-  document.body.dataset.runs = String(++runs);
+  status.textContent = `${run.record_count} events until ${clock(run.end_ms)} · simulated in ${reply.ms.toFixed(1)} ms, drawn in ${(drawn - drawStart).toFixed(1)} ms`;
+  status.dataset.state = run.end_ms < run.until_ms ? "partial" : "ok";
   document.body.dataset.editToRedrawMs = (drawn - asked).toFixed(2);
   followAddress();
 }
 
-function clock(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = String(s % 60).padStart(2, "0");
-  return h ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
+/** The run's progress (simulated time reached of the time asked for) and its Cancel button. */
+function showProgress(p: Progress | null): void {
+  if (!worker.running()) return;
+  progressBox.hidden = false;
+  progressBar.max = Math.max(1, p?.until_ms ?? 1);
+  if (p) progressBar.value = p.at_ms;
+  else progressBar.removeAttribute("value");
+  progressSaid.textContent = p
+    ? `Simulating… ${clock(p.at_ms)} of ${clock(p.until_ms)} (${p.events.toLocaleString("en")} events)`
+    : "Simulating…";
+  status.textContent = "running…";
+  status.dataset.state = "running";
+  if (trace) views.setNotice("Simulating the new text: these views show the previous run until it finishes.");
 }
 
 function scheduleRun(): void {
@@ -208,9 +244,26 @@ function applyControl(edit: ControlEdit): void {
   void runNow();
 }
 
+/** Reading a site's controls takes a while (hundreds of ms at 2,000 AORs): then they wait for
+ * a pause in typing, like the run. */
+let controlsMs = 0;
+let controlsTimer: number | null = null;
+
+function refreshControlsSoon(): void {
+  if (controlsTimer !== null) window.clearTimeout(controlsTimer);
+  controlsTimer = null;
+  const go = () => {
+    const t0 = performance.now();
+    refreshControls();
+    controlsMs = performance.now() - t0;
+  };
+  if (controlsMs < 30) go();
+  else controlsTimer = window.setTimeout(go, DEBOUNCE_MS);
+}
+
 function onTextChange(text: string): void {
   saveDraft(text);
-  refreshControls();
+  refreshControlsSoon();
   scheduleRun();
   followAddress();
   comparePanel?.textChanged();
@@ -348,6 +401,7 @@ async function start(): Promise<void> {
 
   runButton.disabled = false;
   runButton.addEventListener("click", () => void runNow());
+  byId("run-cancel").addEventListener("click", () => worker.cancel());
 
   const done = byId<HTMLElement>("share-done");
   const shareUrl = byId<HTMLInputElement>("share-url");
@@ -419,6 +473,8 @@ async function start(): Promise<void> {
       setText: (text: string) => editor.replace(text),
       run: () => runNow(),
       panicForTest: () => runNow(true),
+      running: () => worker.running(),
+      workBudgetForTest: (budget: number) => worker.workBudgetForTest(budget),
       restarts: () => worker.restarts,
       limits: () => sim.limits,
       views: () => views as { panel(): string; cursor(): number; setCursor(ms: number): void; setPanel(p: PanelName): void },

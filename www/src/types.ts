@@ -1,230 +1,71 @@
-// The shapes the wasm façade hands over (serde, json-compatible). They mirror the structs in
-// crates/sim; the wasm tests (crates/wasm/tests) and the end-to-end tests check them.
+// The shapes the wasm façade hands over. They are generated from the Rust types
+// (src/generated/trace.ts, written by `cargo xtask types`; a Rust test fails while it is stale):
+// this module re-exports them under the page's names and adds the page's own query shapes.
 
-export type Severity = "error" | "warning";
+export type {
+  BindingChange,
+  BindingLife,
+  Cause,
+  ContactRow,
+  CountPoint,
+  DeviceSummary,
+  Diagnostic,
+  DialEntry,
+  DialTarget,
+  EndedBy,
+  Incident,
+  Indexed,
+  MarkerRow,
+  NatEvent,
+  Progress,
+  Reach,
+  RecordKind,
+  RecordWindow,
+  RunView,
+  Severity,
+  SipText,
+  Span,
+  StateWindow,
+} from "./generated/trace";
+// `Record` would hide TypeScript's own Record<K, V>.
+export type { Record as TraceRecord } from "./generated/trace";
 
-export interface Diagnostic {
-  line: number;
-  col: number;
-  end_col: number;
-  message: string;
-  hint: string | null;
-  severity: Severity;
-  /** Problems that only follow from this one; absent when there are none. */
-  follow_ons?: Diagnostic[];
+import type { RecordKind } from "./generated/trace";
+
+/** What the log and the ladder ask for (Session.records in crates/wasm/src/session.rs). */
+export interface RecordFilter {
+  device?: string;
+  aor?: string;
+  kind?: RecordKind;
+  text?: string;
+  messages?: boolean;
 }
 
-export interface SipText {
-  from: string;
-  to: string;
-  first_line: string;
-  text: string;
-  /** The request's method, or the answered request's (CSeq) for a response. */
-  method: string;
-  /** A response's status code (null for a request). */
-  code: number | null;
+export interface RecordQuery {
+  filter?: RecordFilter;
+  around_ms: number;
+  before: number;
+  after: number;
 }
 
-export type RecordKind =
-  | "sip"
-  | "change"
-  | "device"
-  | "nat"
-  | "connection"
-  | "asterisk"
-  | "reachability"
-  | "dial"
-  | "qualify"
-  | string;
+/** The timeline's marker rows (crates/wasm/src/queries.rs: MARKER_KEYS). */
+export type MarkerKey = "rejected" | "nat-forgot" | "nat" | "connection" | "asterisk" | "dial" | "qualify";
 
-export interface TraceRecord {
-  at_ms: number;
-  kind: RecordKind;
-  actor: string;
-  summary: string;
-  log: string | null;
-  why: string | null;
-  sip: SipText | null;
-  /** For registrar changes: "added" | "refreshed" | "removed" | "rejected" | "ignored". */
-  change: string | null;
-  aor: string | null;
-  /** Devices this record concerns. */
-  devices: string[];
-  /** For NAT records: what happened to which mapping. */
-  nat: NatEvent | null;
-  /** The binding's stored URI (change and qualify records). */
-  uri: string | null;
-  /** A refusal's status code (rejected changes), or a SIP response's. */
-  code: number | null;
-}
+import type { BindingLife, CountPoint, DeviceSummary, Diagnostic, Record as TraceRecordT, Span } from "./generated/trace";
 
-export type NatEvent =
-  | { kind: "mapped"; device: string; private: string; public_port: number; protocol: string }
-  | { kind: "forgot"; device: string; private: string; public_port: number; protocol: string; idle_ms: number }
-  | { kind: "reboot" }
-  | { kind: "rebind"; device: string; old_port: number | null; new_port: number };
-
-/** Why a phone stopped being reachable or registered (its first cause). */
-export type Cause =
-  | { kind: "mapping_forgotten"; nat: string; private: string; public_port: number; protocol: string; idle_ms: number }
-  | { kind: "nat_reboot"; nat: string }
-  | { kind: "nat_rebind"; nat: string; new_port: number }
-  | { kind: "connection_closed"; why: string }
-  | { kind: "moved"; address: string }
-  | { kind: "rejected"; code: number; reason: string }
-  | { kind: "no_answer" }
-  | { kind: "binding_removed"; reason: string }
-  | { kind: "unknown" };
-
-/** A phone's state: reachable; stale = registered but the binding leads nowhere; unregistered;
- * gave_up; registering (first REGISTER on its way); idle (not asked to register); offline. */
-export type Reach = "reachable" | "stale" | "unregistered" | "gave_up" | "registering" | "idle" | "offline";
-
-export interface ContactRow {
-  aor: string;
-  uri: string;
-  expires_in_s: number;
-  /** When it expires (sim ms). */
-  expires_at_ms: number;
-  status: string;
-  /** The device this binding reaches now, if any. */
-  reaches: string | null;
-}
-
-export interface State {
-  at_ms: number;
-  contacts: ContactRow[];
-  show_contacts: string;
-  /** PJSIP_DIAL_CONTACTS per endpoint: [endpoint, dial string]. */
-  dial: [string, string][];
-  /** What each endpoint's PJSIP_DIAL_CONTACTS dials, one binding a row. */
-  dial_targets: DialTarget[];
-}
-
-export interface DialTarget {
-  endpoint: string;
-  aor: string;
-  uri: string;
-  reaches: string | null;
-}
-
-/** One contact row in the state log (crates/sim/src/state_log.rs). */
-export interface LogRow {
-  is_static: boolean;
-  expires_at_ms: number | null;
-  status: "NonQualified" | "Reachable" | "Unreachable";
-  /** Qualify round trip, whole microseconds. */
-  rtt_us: number | null;
-  /** Index into `devices`. */
-  reaches: number | null;
-}
-
-/** Contact rows over a run: changes (AOR and URI as indexes) with checkpoints. */
-export interface StateLog {
-  aors: string[];
-  uris: string[];
-  uri_md5: string[];
-  devices: string[];
-  statics_by_id: boolean;
-  endpoints: { at_ms: number; endpoints: [string, number[]][] }[];
-  changes: { at_ms: number; aor: number; uri: number; row: LogRow | null }[];
-  checkpoints: { changes: number; rows: [number, number, LogRow][] }[];
-}
-
-/** Routine exchanges counted per phone instead of written (sites above `above_devices`). */
-export interface RoutineSummary {
-  counted: boolean;
-  above_devices: number;
-  exchanges: { device: string; kind: "qualify" | "refresh"; count: number; first_ms: number; last_ms: number }[];
-}
-
-/** A binding from added to removed. */
-export interface BindingLife {
-  aor: string;
-  uri: string;
-  device: string | null;
-  added_ms: number;
-  /** null while it still exists at the end. */
-  removed_ms: number | null;
-  /** "expired" | "deleted on read" | "remove existing" | "remove unavailable" | "connection closed"
-   * | "pruned at boot" | "request" | "present" | … */
-  ended_by: string;
-  /** The plain explanation of how it ended (null while present). */
-  end_why: string | null;
-  /** When its last grant runs out. */
-  expires_ms: number;
-  /** For "deleted on read": when it expired. */
-  expired_ms: number | null;
-  refreshes: number;
-}
-
-/** A stretch of a device's reachability. */
-export interface Span {
-  device: string;
-  from_ms: number;
-  to_ms: number;
-  state: Reach;
-  /** For trouble (stale, unregistered, gave_up): its cause as the span began. */
-  cause: Cause | null;
-}
-
-/** The number of bindings of an AOR from this moment on. */
-export interface CountPoint {
-  at_ms: number;
-  aor: string;
-  bindings: number;
-  max_contacts: number;
-}
-
-/** A stretch where a phone that wanted to be reachable was not: one state, one cause. */
-export interface Incident {
-  device: string;
-  start_ms: number;
-  /** null: still lost at the end. */
-  end_ms: number | null;
-  state: Reach;
-  cause: Cause;
-  /** "from 1:00 to 4:49 (3m 49s) unreachable …: home forgot …" */
-  text: string;
-}
-
-export interface DeviceSummary {
-  device: string;
-  reachable_ms: number;
-  wanted_ms: number;
-  /** Registered, but the binding led nowhere. */
-  unreachable_ms: number;
-  /** Not registered (refused, no answer, binding gone, gave up). */
-  unregistered_ms: number;
-  rejections_403: number;
-  gave_up: boolean;
-  incidents: Incident[];
-  /** One line with the totals and first causes. */
-  line: string;
-}
-
+/** A whole trace as `run_scenario` and the compare worker hand it over (the compare view reads
+ * it; the playground's views hold a RunView and ask a Session instead). */
 export interface Trace {
   title: string;
   lesson: string;
   version: string;
   end_ms: number;
-  /** Absolute Unix ms of simulated time 0. */
   epoch_ms: number;
-  records: TraceRecord[];
-  final_state: State;
-  /** Contact rows over time; see `stateAt` in render/state.ts. */
-  state_log: StateLog;
+  records: TraceRecordT[];
   bindings: BindingLife[];
   reachability: Span[];
   counts: CountPoint[];
-  routine: RoutineSummary;
-  /** Worst first. */
   devices: DeviceSummary[];
-  /** One line per phone, worst first (each device's `line`). */
   summary: string[];
   warnings: Diagnostic[];
 }
-
-export type RunOutcome =
-  | { ok: true; trace: Trace }
-  | { ok: false; diagnostics: Diagnostic[] };

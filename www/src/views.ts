@@ -1,19 +1,23 @@
 // The views of a run: summary, timeline, and at the cursor the contacts, the SIP ladder and the
 // event log. Everything shown comes from the Trace; the page computes no policy.
 
-import { el } from "./render/format";
-import { renderContactsPanel } from "./panels/contacts";
+import { el } from "./format";
+import { ContactsPanel } from "./panels/contacts";
 import { Ladder } from "./panels/ladder";
 import { LogPanel } from "./panels/log";
 import type { Ctx, Selection } from "./panels/shared";
 import { renderSummary } from "./panels/summary";
 import { Timeline } from "./timeline/timeline";
-import type { Trace } from "./types";
+import type { RunSource } from "./source";
+import type { RunView } from "./types";
 
 export type PanelName = "contacts" | "ladder" | "log";
 
 export interface Views {
-  update(trace: Trace): void;
+  /** Shows a finished run: its view, and where to ask for the rest. */
+  update(run: RunView, source: RunSource): void;
+  /** A line above the views (e.g. that they show the last good run), or none. */
+  setNotice(text: string | null): void;
   setCursor(ms: number): void;
   cursor(): number;
   setPanel(p: PanelName): void;
@@ -88,13 +92,25 @@ export function mountViews(root: HTMLElement, opts: ViewsOptions = {}): Views {
   const panelsBox = el("div", "views-panels");
   panelsBox.append(tabs, ...bodies.values());
   const empty = el("p", "views-empty", "Run a scenario to see its timeline.");
-  root.append(empty, summary, tlBox, panelsBox);
+  const notice = el("p", "views-notice");
+  notice.setAttribute("role", "status");
+  notice.hidden = true;
+  root.append(notice, empty, summary, tlBox, panelsBox);
   for (const n of [summary, tlBox, panelsBox]) n.hidden = true;
 
+  const contacts = new ContactsPanel(bodies.get("contacts")!, (at) => {
+    // Cursor moved → state asked of the run → drawn: the figure the timing run reads.
+    if (movedAt !== null && at === cursorMs) {
+      root.dataset.cursorToDrawnMs = (performance.now() - movedAt).toFixed(2);
+      movedAt = null;
+    }
+  });
   const ladder = new Ladder(bodies.get("ladder")!);
   const log = new LogPanel(bodies.get("log")!);
 
-  let trace: Trace | null = null;
+  let trace: RunView | null = null;
+  let source: RunSource | null = null;
+  let movedAt: number | null = null;
   let cursorMs = 0;
   let requested: number | null = null;
   let selection: Selection = null;
@@ -102,7 +118,8 @@ export function mountViews(root: HTMLElement, opts: ViewsOptions = {}): Views {
   let pending = 0;
 
   const ctx = (): Ctx => ({
-    trace: trace!,
+    run: trace!,
+    source: source!,
     cursor: cursorMs,
     selection,
     setCursor: (ms: number) => setCursor(ms),
@@ -121,8 +138,8 @@ export function mountViews(root: HTMLElement, opts: ViewsOptions = {}): Views {
   function drawAtCursor(): void {
     if (!trace) return;
     const c = ctx();
-    if (current === "contacts") renderContactsPanel(bodies.get("contacts")!, c);
-    if (current === "ladder") ladder.render(c);
+    if (current === "contacts") void contacts.render(c);
+    if (current === "ladder") void ladder.render(c);
     if (current === "log") log.update(c);
   }
 
@@ -155,6 +172,7 @@ export function mountViews(root: HTMLElement, opts: ViewsOptions = {}): Views {
     const next = Math.max(0, Math.min(end, Math.round(Number.isFinite(ms) ? ms : 0)));
     if (next === cursorMs && trace) return;
     cursorMs = next;
+    movedAt = performance.now();
     root.dataset.cursor = String(cursorMs);
     if (!trace) return;
     timeline.setCtxQuiet(ctx());
@@ -171,13 +189,18 @@ export function mountViews(root: HTMLElement, opts: ViewsOptions = {}): Views {
 
   setPanel(current);
   return {
-    update(next: Trace) {
+    setNotice(text: string | null) {
+      notice.textContent = text ?? "";
+      notice.hidden = text === null;
+    },
+    update(next: RunView, nextSource: RunSource) {
       const first = trace === null;
       // The first run opens at its end (the outcome), or where a link asked; later runs keep
       // the cursor, and one at the end stays at the (new) end.
       const atEnd = first ? requested === null : cursorMs >= trace!.end_ms;
       if (first && requested !== null) cursorMs = requested;
       trace = next;
+      source = nextSource;
       selection = null;
       empty.hidden = true;
       for (const n of [summary, tlBox, panelsBox]) n.hidden = false;

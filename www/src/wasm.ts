@@ -7,7 +7,9 @@
 
 import init, * as glue from "../dist/pkg/aorlab_wasm.js";
 import type { OptionSpec } from "./editor/complete";
-import type { RunOutcome } from "./types";
+import { localSource, type QueryMethod, type RunSource, sourceOver } from "./source";
+import type { Diagnostic, Progress, RunView } from "./types";
+import type { FromWorker, ToWorker } from "./worker";
 
 export interface Preset {
   name: string;
@@ -29,7 +31,7 @@ export interface AsteriskRelease {
 /** Where a control's value comes from (crates/sim/src/edit: `Source`); lines are 1-based. */
 export type Source =
   | { from: "section"; line: number }
-  | { from: "template"; name: string; line: number; users: string[] }
+  | { from: "template"; name: string; line: number; users: string[]; user_count: number }
   | { from: "default" };
 
 export interface Setting<T> {
@@ -41,7 +43,9 @@ export interface Setting<T> {
 export interface TemplateRef {
   name: string;
   line: number;
+  /** The first ten sections that use it, and how many do. */
   users: string[];
+  user_count: number;
 }
 
 export interface AorControls {
@@ -102,7 +106,8 @@ export interface Sim {
   releases: AsteriskRelease[];
   module: WebAssembly.Module;
   demoScenario(): string;
-  run(text: string): RunOutcome;
+  /** A run on this thread (the embed): parse, run to the end, keep the trace for queries. */
+  session(text: string): { ok: true; view: RunView; source: RunSource; free(): void } | { ok: false; diagnostics: Diagnostic[] };
   presets(): Preset[];
   optionTable(): OptionSpec[];
   controls(text: string): Controls;
@@ -135,7 +140,16 @@ export async function loadSim(module?: WebAssembly.Module): Promise<Sim> {
     releases,
     module: compiled,
     demoScenario: () => glue.demo_scenario(),
-    run: (text: string) => glue.run_scenario(text) as RunOutcome,
+    session: (text: string) => {
+      const session = new glue.Session(text);
+      const problems = session.problems() as Diagnostic[] | null;
+      if (problems !== null) {
+        session.free();
+        return { ok: false, diagnostics: problems };
+      }
+      while (!(session.advance(1_000_000) as Progress).done);
+      return { ok: true, view: session.view() as RunView, source: localSource(session), free: () => session.free() };
+    },
     presets: () => glue.presets() as Preset[],
     optionTable: () => glue.option_table() as OptionSpec[],
     controls: (text: string) => ({ ...(glue.controls(text) as Controls), releases }),
@@ -149,79 +163,162 @@ export async function loadSim(module?: WebAssembly.Module): Promise<Sim> {
 
 /** What a run in the worker gives back. */
 export type RunReply =
-  | { kind: "done"; outcome: RunOutcome; ms: number; controls?: Controls }
+  | { kind: "done"; view: RunView; source: RunSource; ms: number; controls?: Controls }
+  | { kind: "problems"; diagnostics: Diagnostic[]; ms: number }
   | { kind: "crash"; message: string }
+  | { kind: "cancelled" }
   | { kind: "superseded" };
 
-/** Longest a run may take before the worker is stopped and started again. */
-const RUN_LIMIT_MS = 20_000;
+/** A run going for longer than this is stopped when newer text asks to run. */
+const SUPERSEDE_AFTER_MS = 500;
+
+interface Job {
+  id: number;
+  text: string;
+  panic: boolean;
+  controls: boolean;
+  resolve: (r: RunReply) => void;
+  onProgress?: (p: Progress) => void;
+}
 
 /**
- * Runs scenarios in a Web Worker, newest text only: a run asked for while another is going
- * replaces any waiting one. A run that throws or panics inside wasm kills nothing but that
- * worker, which is started again for the next run.
+ * Runs scenarios in Web Workers, newest text only: a run asked for while another is going
+ * replaces any waiting one. Two workers take turns: `shown` keeps the run the views show and
+ * answers their queries; the other runs the next text and, when it finishes, becomes `shown`.
+ * So the cursor works during a long run, Cancel terminates only the running worker, and a
+ * throw or panic inside wasm kills nothing but its own worker. No time limit: the user sees the
+ * progress and decides; the engine's work budget ends runaway runs with a partial result.
  */
 export class SimWorker {
-  private worker: Worker | null = null;
-  private busy: { resolve: (r: RunReply) => void; timer: number } | null = null;
-  private waiting: { text: string; panic: boolean; controls: boolean; resolve: (r: RunReply) => void } | null = null;
+  private shown: Worker | null = null;
+  private spare: Worker | null = null;
+  private busy: (Job & { worker: Worker; since: number }) | null = null;
+  private waiting: Job | null = null;
   private nextId = 1;
+  private nextQuery = 1;
+  private asked = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   restarts = 0;
+  /** For the tests: a smaller work budget in every worker (0: the engine's own). */
+  private budget = 0;
 
   constructor(private readonly module: WebAssembly.Module) {
     // Start at once: the worker loads while the page builds the editor.
-    this.worker = this.start();
+    this.spare = this.start();
   }
 
   /** `controls`: also read the quick controls there (for texts too long to read on the page's thread). */
-  run(text: string, panic = false, controls = false): Promise<RunReply> {
+  run(text: string, opts: { panic?: boolean; controls?: boolean; onProgress?: (p: Progress) => void } = {}): Promise<RunReply> {
     return new Promise((resolve) => {
       this.waiting?.resolve({ kind: "superseded" });
-      this.waiting = { text, panic, controls, resolve };
+      // A long run of text that has since changed is not worth finishing.
+      if (this.busy && performance.now() - this.busy.since > SUPERSEDE_AFTER_MS) this.stop("superseded");
+      this.waiting = { id: this.nextId++, text, panic: !!opts.panic, controls: !!opts.controls, resolve, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) };
       this.pump();
     });
   }
 
+  /** Stops the run in progress (its worker is terminated); the shown run stays. */
+  cancel(): void {
+    this.stop("cancelled");
+    this.pump();
+  }
+
+  private stop(kind: "cancelled" | "superseded"): void {
+    const busy = this.busy;
+    if (!busy) return;
+    this.busy = null;
+    busy.worker.terminate();
+    busy.resolve({ kind });
+  }
+
+  running(): boolean {
+    return this.busy !== null;
+  }
+
+  /** For the tests only: runs from now on get this work budget (0: the engine's own). */
+  workBudgetForTest(budget: number): void {
+    this.budget = budget;
+    for (const w of [this.shown, this.spare, this.busy?.worker]) w?.postMessage({ type: "budget", budget } satisfies ToWorker);
+  }
+
   private start(): Worker {
     const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "aorlab-sim" });
-    worker.postMessage({ type: "init", module: this.module });
-    worker.onmessage = (event: MessageEvent) => {
-      const msg = event.data as { type: string; outcome?: RunOutcome; ms?: number; message?: string; controls?: Controls };
-      if (msg.type === "result")
-        this.finish({ kind: "done", outcome: msg.outcome!, ms: msg.ms ?? 0, ...(msg.controls ? { controls: msg.controls } : {}) }, false);
-      else if (msg.type === "crash") this.finish({ kind: "crash", message: msg.message ?? "unknown error" }, true);
-    };
+    worker.postMessage({ type: "init", module: this.module } satisfies ToWorker);
+    if (this.budget) worker.postMessage({ type: "budget", budget: this.budget } satisfies ToWorker);
+    worker.onmessage = (event: MessageEvent<FromWorker>) => this.onMessage(worker, event.data);
     worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
-      this.finish({ kind: "crash", message: event.message || "the simulation worker stopped" }, true);
+      this.onMessage(worker, { type: "crash", message: event.message || "the simulation worker stopped" });
     };
     return worker;
   }
 
-  private finish(reply: RunReply, restart: boolean): void {
-    const busy = this.busy;
-    this.busy = null;
-    if (busy) window.clearTimeout(busy.timer);
-    if (restart) {
-      // After a trap the module's memory may be inconsistent: start afresh.
-      this.worker?.terminate();
-      this.worker = null;
-      this.restarts++;
+  private onMessage(worker: Worker, msg: FromWorker): void {
+    const busy = this.busy?.worker === worker ? this.busy : null;
+    if (msg.type === "answer") {
+      const asked = this.asked.get(msg.q);
+      this.asked.delete(msg.q);
+      if (msg.error !== undefined) asked?.reject(new Error(msg.error));
+      else asked?.resolve(msg.value);
+      return;
     }
-    busy?.resolve(reply);
+    if (msg.type === "progress") {
+      if (busy && busy.id === msg.id) busy.onProgress?.(msg.progress);
+      return;
+    }
+    if (msg.type === "crash") {
+      // After a trap the module's memory may be inconsistent: this worker is done for.
+      worker.terminate();
+      this.restarts++;
+      if (worker === this.shown) this.shown = null;
+      if (worker === this.spare) this.spare = null;
+      if (busy) {
+        this.busy = null;
+        busy.resolve({ kind: "crash", message: msg.message });
+      }
+      this.pump();
+      return;
+    }
+    if (!busy || busy.id !== msg.id) return;
+    this.busy = null;
+    const { outcome, ms } = msg;
+    const controls = msg.controls ? { controls: msg.controls as Controls } : {};
+    if (outcome.ok) {
+      // The new run is shown; the old shown worker lets go of its trace and waits as the spare.
+      if (this.shown) {
+        this.shown.postMessage({ type: "free" } satisfies ToWorker);
+        this.spare ??= this.shown;
+        if (this.spare !== this.shown) this.shown.terminate();
+      }
+      this.shown = worker;
+      busy.resolve({ kind: "done", view: outcome.view as RunView, source: this.sourceOf(worker), ms, ...controls });
+    } else {
+      if (this.spare && this.spare !== worker) worker.terminate();
+      else this.spare = worker;
+      busy.resolve({ kind: "problems", diagnostics: outcome.diagnostics as Diagnostic[], ms });
+    }
     this.pump();
+  }
+
+  /** Queries to the worker that holds a run (they fail once it holds another). */
+  private sourceOf(worker: Worker): RunSource {
+    return sourceOver(<T>(method: QueryMethod, ...args: unknown[]) => {
+      if (worker !== this.shown) return Promise.reject(new Error("that run is no longer kept"));
+      const q = this.nextQuery++;
+      return new Promise<T>((resolve, reject) => {
+        this.asked.set(q, { resolve: resolve as (v: unknown) => void, reject });
+        worker.postMessage({ type: "ask", q, method, args } satisfies ToWorker);
+      });
+    });
   }
 
   private pump(): void {
     if (this.busy || !this.waiting) return;
     const job = this.waiting;
     this.waiting = null;
-    this.worker ??= this.start();
-    const timer = window.setTimeout(
-      () => this.finish({ kind: "crash", message: `the simulation took longer than ${RUN_LIMIT_MS / 1000} s and was stopped` }, true),
-      RUN_LIMIT_MS,
-    );
-    this.busy = { resolve: job.resolve, timer };
-    this.worker.postMessage({ type: job.panic ? "panic" : "run", id: this.nextId++, text: job.text, controls: job.controls });
+    const worker = this.spare ?? this.start();
+    this.spare = null;
+    this.busy = { ...job, worker, since: performance.now() };
+    worker.postMessage((job.panic ? { type: "panic", id: job.id } : { type: "run", id: job.id, text: job.text, controls: job.controls }) satisfies ToWorker);
   }
 }

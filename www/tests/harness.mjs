@@ -186,6 +186,24 @@ export async function loadPreset(page, name) {
   await nextRun(page, before);
 }
 
+/** `aorlab gen site --phones N --nats M --hours H` (the wasm export the CLI's generator is
+ * behind), made in node from www/dist: the text a person would paste. */
+export async function siteText(phones, nats, hours) {
+  const { readFileSync } = await import("node:fs");
+  const glue = await import(join(dist, "pkg", "aorlab_wasm.js"));
+  glue.initSync({ module: readFileSync(join(dist, "pkg", "aorlab_wasm_bg.wasm")) });
+  return glue.site_scenario(phones, nats, hours);
+}
+
+/** Pastes `value` into the editor as a person does: click, select all, Ctrl+V. */
+export async function paste(page, value) {
+  await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+  await page.evaluate((t) => navigator.clipboard.writeText(t), value);
+  await page.locator(".cm-content").click();
+  await page.keyboard.press("ControlOrMeta+a");
+  await page.keyboard.press("ControlOrMeta+v");
+}
+
 /** Runs the native `aorlab` (the debug build in the target dir, else `cargo run`); its stdout. */
 export function aorlabCli(args) {
   const target = process.env.CARGO_TARGET_DIR ?? join(root, "target");

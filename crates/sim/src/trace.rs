@@ -5,6 +5,7 @@ pub use crate::state_log::{Checkpoint, EndpointsAt, Row, RowChange, StateLog};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SipText {
     pub from: String,
     pub to: String,
@@ -17,7 +18,8 @@ pub struct SipText {
 }
 
 /// What a record is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum RecordKind {
     /// A SIP message between a phone and Asterisk.
@@ -40,6 +42,7 @@ pub enum RecordKind {
 
 /// What a registrar change did to a binding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum BindingChange {
     Added,
@@ -51,6 +54,7 @@ pub enum BindingChange {
 
 /// How a binding's life ended (or `Present`: it still exists at the end).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum EndedBy {
     /// The sweep (or its own timer) deleted it after its grant ran out.
     #[serde(rename = "expired")]
@@ -103,6 +107,7 @@ impl std::fmt::Display for EndedBy {
 /// One binding `PJSIP_DIAL_CONTACTS(endpoint)` dials (from the registrar's view:
 /// not Unreachable, in Asterisk's retrieval order).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DialTarget {
     pub endpoint: String,
     pub aor: String,
@@ -113,6 +118,7 @@ pub struct DialTarget {
 
 /// One timestamped thing that happened.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Record {
     pub at_ms: SimMs,
     pub kind: RecordKind,
@@ -137,6 +143,7 @@ pub struct Record {
 
 /// Something a NAT box did, with the numbers (the page reads these, not the summary).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum NatEvent {
     /// A packet from inside made a new mapping.
@@ -166,6 +173,7 @@ pub enum NatEvent {
 
 /// Why a phone stopped being reachable or registered: the first cause, typed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Cause {
     /// The NAT forgot the mapping Asterisk's binding points at.
@@ -236,6 +244,7 @@ impl Cause {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ContactRow {
     pub aor: String,
     pub uri: String,
@@ -262,6 +271,7 @@ pub struct State {
 
 /// A binding from added to removed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BindingLife {
     pub aor: String,
     pub uri: String,
@@ -283,6 +293,7 @@ pub struct BindingLife {
 
 /// What a phone's registration looks like at an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Reach {
     /// Asterisk holds a binding that leads to the phone.
@@ -308,6 +319,7 @@ impl Reach {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Span {
     pub device: String,
     pub from_ms: SimMs,
@@ -318,6 +330,7 @@ pub struct Span {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CountPoint {
     pub at_ms: SimMs,
     pub aor: String,
@@ -357,6 +370,7 @@ pub struct RoutineSummary {
 
 /// A stretch where a phone that wanted to be reachable was not: one state, one cause.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Incident {
     pub device: String,
     pub start_ms: SimMs,
@@ -370,6 +384,7 @@ pub struct Incident {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DeviceSummary {
     pub device: String,
     pub reachable_ms: SimMs,

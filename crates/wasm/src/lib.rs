@@ -1,7 +1,9 @@
 //! The page's door into the simulation: a thin wasm-bindgen façade over `aorlab-sim`.
 //!
-//! No logic lives here. Every function converts its input, calls the sim crate and hands the
-//! result to JavaScript as plain objects (maps become objects, not `Map`s).
+//! No registrar or world logic lives here. Every function converts its input, calls the sim
+//! crate and hands the result to JavaScript as plain objects (maps become objects, not `Map`s);
+//! `Session` (session.rs) keeps a run in wasm memory and answers the page's windowed queries
+//! (queries.rs) so the page never holds a whole site-size trace.
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -9,6 +11,13 @@ use wasm_bindgen::prelude::*;
 use aorlab_sim as sim;
 
 mod compare;
+#[cfg(test)]
+mod generated;
+mod queries;
+mod session;
+mod site;
+pub use session::Session;
+pub use site::site_scenario;
 
 /// What [`run_scenario`] returns: the trace, or the diagnostics that stopped the run.
 #[derive(Serialize)]

@@ -37,10 +37,28 @@ pub struct Built {
     pub wasm_gzip_bytes: usize,
 }
 
+/// Writes www/src/generated/trace.ts from the Rust types: the ts-rs declarations that
+/// crates/wasm/src/generated.rs collects (its test checks the committed file; with
+/// AORLAB_WRITE_TYPES it writes it instead).
+pub fn types() -> Result<(), String> {
+    run(util::cargo()
+        .args([
+            "test",
+            "--quiet",
+            "--package",
+            "aorlab-wasm",
+            "--lib",
+            "generated::generated_typescript_types_are_current",
+        ])
+        .env("AORLAB_WRITE_TYPES", "1"))
+}
+
 pub fn build() -> Result<Built, String> {
     let start = Instant::now();
     setup::wasm_target()?;
     setup::npm_packages()?;
+    // 0. The page's types, generated from the Rust types it receives.
+    types()?;
 
     // 1. The wasm module, release profile (size-tuned in the root Cargo.toml).
     run(util::cargo().args([

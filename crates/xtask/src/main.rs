@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo xtask build                       release wasm + page into www/dist
+//! cargo xtask types                       www/src/generated/*.ts from the Rust types
 //! cargo xtask serve [--port 8080] [--host 127.0.0.1] [--watch] [--no-build]
 //! cargo xtask test [STEP…]                everything CI runs (installs what is missing)
 //! cargo xtask fuzz [--seconds N] [--runs N] [--timeout S] [--merge] [TARGET…]   coverage-guided fuzzing (stable)
@@ -21,6 +22,9 @@ usage: cargo xtask <command> [options]
 
 commands:
   build                 build the release wasm and the page into www/dist
+                        (writing the generated TypeScript types first)
+  types                 write www/src/generated/*.ts from the Rust types (ts-rs);
+                        the Rust tests fail while the committed files differ
   serve                 build, then serve www/dist (default http://127.0.0.1:8080/)
       --port <n>        port to listen on (0 picks a free one)            [8080]
       --host <addr>     address to bind                                   [127.0.0.1]
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
     };
     let result = match command.as_str() {
         "build" => no_options(rest).and_then(|()| build::build().map(|_| ())),
+        "types" => no_options(rest).and_then(|()| build::types()),
         "serve" => serve::Options::parse(rest).and_then(serve::serve),
         "test" => test::test(rest),
         "fuzz" => fuzz::Options::parse(rest).and_then(fuzz::fuzz),

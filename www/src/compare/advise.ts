@@ -3,7 +3,7 @@
 // do. The search itself (which changes, pairs, ranking) is Rust's (crates/sim/src/advise.rs);
 // this file only hands jobs to workers, shows progress and draws the typed result.
 
-import { el } from "../render/format";
+import { el } from "../format";
 import type { Pool, WorkReply } from "./pool";
 import { conclude, nextRound } from "./sim";
 import type { Advice, Answer, Job, Measured, Start, Suggestion } from "./types";

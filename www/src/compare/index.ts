@@ -1,7 +1,7 @@
 // The Compare / Advise panel: two views behind tabs, opened from the scenario toolbar, and
 // straight into Compare by a two-sided share link. Runs go to Web Workers (pool.ts).
 
-import { el } from "../render/format";
+import { el } from "../format";
 import type { Sim } from "../wasm";
 import { AdviseView } from "./advise";
 import { Pool, workersForThisMachine } from "./pool";

@@ -1,7 +1,7 @@
 // A and B on one time axis: per phone, A's reachability lane directly above B's, one scale and
 // one cursor for both. Drawn from the traces' reachability spans (no policy here).
 
-import { clock, el } from "../render/format";
+import { clock, el } from "../format";
 import { tickStep, ticks, tickLabel } from "../timeline/scale";
 import type { Reach, Span, Trace } from "../types";
 

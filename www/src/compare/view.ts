@@ -3,9 +3,8 @@
 // B is changed with its own quick controls (the same edit logic as the page's), the version
 // menu, or by editing its text. Both runs happen in a worker; typing never waits.
 
-import { el } from "../render/format";
-import type { Ctx } from "../panels/shared";
-import { renderSummary } from "../panels/summary";
+import { el } from "../format";
+import { renderSummary, type SummaryCtx } from "../panels/summary";
 import type { Trace } from "../types";
 import type { Sim } from "../wasm";
 import { PairedLanes } from "./lanes";
@@ -285,12 +284,9 @@ export class CompareView {
     }
     this.lanes.show(a, b);
     this.lanes.setCursor(this.firstDifference(c));
-    const ctx = (trace: Trace): Ctx => ({
-      trace,
-      cursor: 0,
-      selection: null,
+    const ctx = (trace: Trace): SummaryCtx => ({
+      run: trace,
       setCursor: (ms: number) => this.lanes.setCursor(ms),
-      select: () => {},
     });
     renderSummary(this.sumA, ctx(a));
     renderSummary(this.sumB, ctx(b));

@@ -1,7 +1,7 @@
 // Sentences for Compare and Advise, written here from typed fields (the Rust side's English is
 // for the command line only).
 
-import { clock, duration } from "../render/format";
+import { clock, duration } from "../format";
 import type { Reach } from "../types";
 import type { Difference, Figure, Figures, Note, Trade } from "./types";
 

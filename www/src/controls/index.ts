@@ -1,10 +1,11 @@
 // Quick controls: per AOR max_contacts / remove_existing / remove_unavailable, per endpoint
 // rewrite_contact, and the Asterisk version. They read their values from the text (controls())
-// and change it (edit_option / set_version): the text stays the single source of truth.
+// and change it (edit_option / set_version): the text stays the single source of truth. A site's
+// many AORs are grouped by template and found with a search box.
 
 import { ASTERISK_VERSIONS } from "../editor/language";
 import type { Controls } from "../wasm";
-import { type OptionEdit, renderObject } from "./objects";
+import { type ObjectSpec, type OptionEdit, renderObject } from "./objects";
 
 /** "option" edits the pjsip.conf block (objects.ts); "version" the `asterisk` line. */
 export type ControlEdit = OptionEdit | { kind: "version"; value: string };
@@ -17,9 +18,6 @@ function make<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string,
 }
 
 let lastKey = "";
-
-/** Objects of each kind with controls: a site's 12,500 AORs took seconds to draw, per run. */
-const SHOWN = 200;
 
 /** Renders the controls into `root` (skips the work when nothing changed, unless `force`:
  * an edit that was refused puts the inputs back to what the text says). */
@@ -53,22 +51,106 @@ export function renderControls(root: HTMLElement, c: Controls, edit: (e: Control
   version.append(select);
   root.append(version);
 
-  for (const aor of c.aors.slice(0, SHOWN)) {
-    const settings = [
+  const specs = objectSpecs(c);
+  if (specs.length > MANY) root.append(renderMany(specs, edit));
+  else for (const spec of specs) root.append(renderObject(spec, edit));
+  if (focused) {
+    const again = document.getElementById(focused);
+    again?.focus();
+    if (again instanceof HTMLInputElement && again.type === "search") again.setSelectionRange(again.value.length, again.value.length);
+  }
+}
+
+function objectSpecs(c: Controls): ObjectSpec[] {
+  const aors = c.aors.map((aor): ObjectSpec => ({
+    section: "aor",
+    name: aor.name,
+    templates: aor.templates,
+    settings: [
       { option: "max_contacts", setting: aor.max_contacts },
       { option: "remove_existing", setting: aor.remove_existing },
       { option: "remove_unavailable", setting: aor.remove_unavailable },
-    ];
-    root.append(renderObject({ section: "aor", name: aor.name, templates: aor.templates, settings }, edit));
+    ],
+  }));
+  const endpoints = c.endpoints.map((ep): ObjectSpec => ({
+    section: "endpoint",
+    name: ep.name,
+    templates: ep.templates,
+    settings: [{ option: "rewrite_contact", setting: ep.rewrite_contact }],
+  }));
+  return [...aors, ...endpoints];
+}
+
+/** Past this many AORs and endpoints, the controls are grouped by template and searchable. */
+const MANY = 8;
+/** A search draws at most this many objects. */
+const FOUND_MAX = 24;
+/** Objects drawn when a template's group is opened; the rest are counted. */
+const GROUP_MAX = 200;
+
+/** What the person typed in the search and which groups are open, kept across re-renders. */
+let query = "";
+const openGroups = new Set<string>();
+
+/** The controls of a site: a search box, then a group per template (the first template of
+ * each object's chain), each drawn only when opened; a search shows the objects it finds. */
+function renderMany(specs: ObjectSpec[], edit: (e: ControlEdit) => void): HTMLElement {
+  const box = make("div", "controls-many");
+  const search = make("input");
+  search.type = "search";
+  search.id = "controls-search";
+  search.placeholder = "Find an AOR or endpoint";
+  search.setAttribute("aria-label", "Find an AOR or endpoint");
+  search.value = query;
+  const found = make("div", "controls-found");
+  found.setAttribute("aria-live", "polite");
+  const groups = make("div", "controls-groups");
+  const draw = () => {
+    found.replaceChildren();
+    const q = query.trim().toLowerCase();
+    groups.hidden = q !== "";
+    if (!q) return;
+    const hits = specs.filter((s) => s.name.toLowerCase().includes(q) || s.templates.some((t) => t.name.toLowerCase().includes(q)));
+    const shown = hits.slice(0, FOUND_MAX);
+    found.append(make("p", "controls-count", hits.length === 0 ? `Nothing matches “${query.trim()}”.` : hits.length > shown.length ? `${hits.length} match; the first ${shown.length}:` : `${hits.length} match:`));
+    for (const spec of shown) found.append(renderObject(spec, edit));
+  };
+  search.addEventListener("input", () => {
+    query = search.value;
+    draw();
+  });
+  const byTemplate = new Map<string, ObjectSpec[]>();
+  for (const spec of specs) {
+    const key = spec.templates[0]?.name ?? "";
+    if (!byTemplate.has(key)) byTemplate.set(key, []);
+    byTemplate.get(key)!.push(spec);
   }
-  for (const ep of c.endpoints.slice(0, SHOWN)) {
-    const settings = [{ option: "rewrite_contact", setting: ep.rewrite_contact }];
-    root.append(renderObject({ section: "endpoint", name: ep.name, templates: ep.templates, settings }, edit));
+  for (const [template, members] of byTemplate) {
+    const details = make("details", "controls-template");
+    details.dataset.template = template;
+    const count = (kind: string, word: string) => {
+      const n = members.filter((m) => m.section === kind).length;
+      return n ? `${n} ${word}${n === 1 ? "" : "s"}` : "";
+    };
+    const what = [count("aor", "AOR"), count("endpoint", "endpoint")].filter(Boolean).join(", ");
+    details.append(make("summary", undefined, `${template ? `template ${template}` : "no template"} · ${what}`));
+    const fill = () => {
+      if (!details.open || details.childElementCount !== 1) return;
+      // A site's config can put thousands of objects in one group: draw the first GROUP_MAX.
+      for (const spec of members.slice(0, GROUP_MAX)) details.append(renderObject(spec, edit));
+      const rest = members.length - GROUP_MAX;
+      if (rest > 0) details.append(make("p", "controls-more", `and ${rest.toLocaleString("en")} more in this group, not listed here: find one with the box above, or set their options in the text.`));
+    };
+    details.addEventListener("toggle", () => {
+      if (details.open) openGroups.add(template);
+      else openGroups.delete(template);
+      fill();
+    });
+    details.open = openGroups.has(template);
+    fill();
+    groups.append(details);
   }
-  const more = [
-    c.aors.length > SHOWN ? `${(c.aors.length - SHOWN).toLocaleString("en")} more AORs` : "",
-    c.endpoints.length > SHOWN ? `${(c.endpoints.length - SHOWN).toLocaleString("en")} more endpoints` : "",
-  ].filter(Boolean);
-  if (more.length) root.append(make("p", "controls-more", `and ${more.join(" and ")}, not listed here: set their options in the text.`));
-  if (focused) document.getElementById(focused)?.focus();
+  box.append(search, found, groups);
+  draw();
+  return box;
 }

@@ -109,8 +109,8 @@ function targetChooser(spec: ObjectSpec, key: string): HTMLElement {
     ...spec.templates.map(
       (t): [string, string, string] => [
         t.name,
-        `template ${t.name} — ${sections(t.users.length)}`,
-        `changes [${t.name}] (line ${t.line}), used by ${t.users.map((u) => `[${u}]`).join(", ")}`,
+        `template ${t.name} — ${sections(t.user_count)}`,
+        `changes [${t.name}] (line ${t.line}), used by ${t.users.map((u) => `[${u}]`).join(", ")}${t.user_count > t.users.length ? ` and ${t.user_count - t.users.length} more` : ""}`,
       ],
     ),
   ];

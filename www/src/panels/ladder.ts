@@ -1,10 +1,10 @@
 // The SIP ladder around the cursor: a column per device, per NAT and for Asterisk; each message
 // an arrow from sender to receiver (passing its NAT); click → the full message text.
 
-import { clock, el } from "../render/format";
-import type { Trace, TraceRecord } from "../types";
+import { clock, el } from "../format";
+import type { DeviceSummary, TraceRecord } from "../types";
 import type { Ctx } from "./shared";
-import { isMessage, lastAtOrBefore, natOf } from "./shared";
+import { isMessage, natOf } from "./shared";
 
 const BEFORE = 7;
 const AFTER = 7;
@@ -14,14 +14,19 @@ interface Column {
   kind: "device" | "nat" | "asterisk";
 }
 
-function columns(trace: Trace, messages: TraceRecord[]): { cols: Column[]; nat: Map<string, string> } {
-  const nat = natOf(trace);
+/** Past this many phones, only those in the messages shown get a column. */
+const ALL_COLUMNS_UP_TO = 8;
+
+function columns(ctx: Ctx, messages: TraceRecord[]): { cols: Column[]; nat: Map<string, string> } {
+  const nat = natOf(ctx.run);
   const devices: string[] = [];
   const natNames = new Set(nat.values());
   const add = (d: string) => {
     if (d !== "asterisk" && !devices.includes(d) && !natNames.has(d)) devices.push(d);
   };
-  for (const d of trace.devices) add(d.device);
+  const phones: DeviceSummary[] = ctx.run.devices.length <= ALL_COLUMNS_UP_TO ? ctx.run.devices : [];
+  for (const d of phones) add(d.device);
+  for (const m of messages) if (!m.sip) add(m.devices[0] ?? "asterisk");
   for (const m of messages) {
     if (m.sip) {
       add(m.sip.from);
@@ -47,12 +52,13 @@ function ends(r: TraceRecord): [string, string] {
 
 function label(r: TraceRecord): string {
   if (r.sip) {
-    const fl = r.sip.first_line;
-    const resp = fl.match(/^SIP\/2\.0\s+(.*)$/);
-    if (resp) return resp[1]!;
-    const method = fl.split(" ")[0] ?? fl;
-    const exp = r.summary.match(/\(Expires (\d+)\)/);
-    return exp ? `${method} (Expires ${exp[1]})` : method;
+    // A response: its status line after "SIP/2.0 " (code and reason phrase).
+    if (r.sip.code !== null) return r.sip.first_line.slice("SIP/2.0 ".length);
+    const method = r.sip.method;
+    if (method === "OPTIONS") return "OPTIONS (qualify)";
+    // The request's own Expires header (a SIP field of the message shown, not a sentence).
+    const exp = /^Expires:\s*(\d+)/im.exec(r.sip.text)?.[1];
+    return exp !== undefined ? `${method} (Expires ${exp})` : method;
   }
   return "OPTIONS (qualify)";
 }
@@ -60,35 +66,54 @@ function label(r: TraceRecord): string {
 export class Ladder {
   private root: HTMLElement;
   private shownText: number | null = null;
+  private asked = 0;
 
   constructor(root: HTMLElement) {
     this.root = root;
   }
 
-  render(ctx: Ctx): void {
-    const trace = ctx.trace;
+  /** Asks for the messages around the cursor (and the one to show) and draws them. */
+  async render(ctx: Ctx): Promise<void> {
+    const ask = ++this.asked;
+    const around = BEFORE + AFTER;
+    try {
+      const w = await ctx.source.records({ filter: { messages: true }, around_ms: ctx.cursor, before: around, after: around });
+      const selected = ctx.selection?.type === "record" ? ctx.selection.index : null;
+      const show = this.shownText ?? selected;
+      const pick = show === null ? null : (w.items.find((i) => i.index === show)?.record ?? (await ctx.source.record(show)));
+      if (ask !== this.asked) return;
+      // The same window as ever: BEFORE messages before the first one after the cursor.
+      const k = w.at + 1;
+      const from = Math.max(0, Math.min(k - BEFORE, w.matched - around));
+      const to = Math.min(w.matched, from + around);
+      const shown = w.items.slice(from - w.first, to - w.first).map(({ record, index }) => [record, index] as [TraceRecord, number]);
+      this.draw(ctx, shown, { from, to, k, all: w.matched }, pick && (show === this.shownText || isMessage(pick)) ? [show!, pick] : null);
+    } catch {
+      // The run was replaced meanwhile: the next render asks the new one.
+    }
+  }
+
+  private draw(
+    ctx: Ctx,
+    shown: [TraceRecord, number][],
+    at: { from: number; to: number; k: number; all: number },
+    text: [number, TraceRecord] | null,
+  ): void {
     const root = this.root;
     const focused = (document.activeElement as HTMLElement | null)?.closest?.<HTMLElement>(".msg")?.dataset.record;
     const hadFocus = root.contains(document.activeElement);
     root.replaceChildren();
-    const all: [TraceRecord, number][] = [];
-    trace.records.forEach((r, i) => {
-      if (isMessage(r)) all.push([r, i]);
-    });
-    if (all.length === 0) {
+    if (at.all === 0) {
       root.append(el("p", "empty", "No messages in this run."));
       return;
     }
-    const { cols, nat } = columns(trace, all.map(([r]) => r));
-    const k = lastAtOrBefore(all, ctx.cursor, ([r]) => r.at_ms) + 1; // first message after the cursor
-    const from = Math.max(0, Math.min(k - BEFORE, all.length - BEFORE - AFTER));
-    const to = Math.min(all.length, from + BEFORE + AFTER);
-    const shown = all.slice(from, to);
+    const { from, to, k } = at;
+    const { cols, nat } = columns(ctx, shown.map(([r]) => r));
     root.append(
       el(
         "p",
         "panel-note",
-        `Messages ${from + 1}–${to} of ${all.length}, around ${clock(ctx.cursor)} (${clock(shown[0]![0].at_ms)} – ${clock(shown[shown.length - 1]![0].at_ms)}).`,
+        `Messages ${from + 1}–${to} of ${at.all}, around ${clock(ctx.cursor)} (${clock(shown[0]![0].at_ms)} – ${clock(shown[shown.length - 1]![0].at_ms)}).`,
       ),
     );
 
@@ -118,8 +143,9 @@ export class Ladder {
       b.type = "button";
       b.dataset.record = String(idx);
       if (r.sip) {
-        const code = r.sip.first_line.match(/^SIP\/2\.0\s+(\d)/)?.[1];
-        b.classList.add(code ? `resp-${code}xx` : "req");
+        const code = r.sip.code;
+        if (code !== null) b.classList.add(`resp-${Math.floor(code / 100)}xx`);
+        else b.classList.add("req", ...(r.sip.method === "OPTIONS" ? ["qualify"] : []));
       } else b.classList.add("req", "qualify");
       if (selected === idx) b.classList.add("selected");
       if (this.shownText === idx) b.setAttribute("aria-pressed", "true");
@@ -159,9 +185,8 @@ export class Ladder {
     // The message text.
     const pane = el("div", "sip-pane");
     pane.setAttribute("aria-live", "polite");
-    const show = this.shownText ?? (selected !== null && isMessage(trace.records[selected]!) ? selected : null);
-    if (show !== null && trace.records[show]) {
-      const r = trace.records[show]!;
+    if (text) {
+      const r = text[1];
       const h = el("div", "sip-pane-head");
       h.append(el("strong", undefined, `${clock(r.at_ms)} · ${ends(r).join(" → ")}`));
       const close = el("button", "tl-btn sip-close", "Close");

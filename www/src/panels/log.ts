@@ -1,9 +1,9 @@
 // The event log: Asterisk's own log lines and, under each decision, the plain explanation;
 // filter by device, AOR and kind; the record at the cursor is highlighted; click → cursor.
 
-import { isRejection, rejectionCode } from "../render/events";
-import { clock, el } from "../render/format";
-import type { TraceRecord } from "../types";
+import { isRejection, rejectionCode } from "./records";
+import { clock, el } from "../format";
+import type { RecordFilter, RecordKind, RecordWindow, TraceRecord } from "../types";
 import type { Ctx } from "./shared";
 import { concernsBinding, lastAtOrBefore } from "./shared";
 
@@ -20,9 +20,9 @@ export class LogPanel {
   private kind: HTMLSelectElement;
   private text: HTMLInputElement;
   private ctx: Ctx | null = null;
-  private items: Map<number, HTMLLIElement> = new Map();
-  private shown: [TraceRecord, number][] = [];
-  private range: [number, number] = [0, 0];
+  private items: Map<number, [HTMLLIElement, TraceRecord]> = new Map();
+  private shown: RecordWindow | null = null;
+  private asked = 0;
   private current: HTMLLIElement | null = null;
 
   constructor(root: HTMLElement) {
@@ -72,16 +72,13 @@ export class LogPanel {
   }
 
   update(ctx: Ctx): void {
-    const changedTrace = this.ctx?.trace !== ctx.trace;
+    const changedRun = this.ctx?.run !== ctx.run;
     this.ctx = ctx;
-    if (changedTrace) {
-      const t = ctx.trace;
-      const devices = [...new Set([...t.devices.map((d) => d.device), ...t.records.flatMap((r) => r.devices)])];
-      const aors = [...new Set(t.records.map((r) => r.aor).filter((a): a is string => !!a))];
-      const kinds = [...new Set(t.records.map((r) => r.kind))];
-      this.fill(this.device, "all devices", devices);
-      this.fill(this.aor, "all AORs", aors);
-      this.fill(this.kind, "all kinds", kinds);
+    if (changedRun) {
+      const run = ctx.run;
+      this.fill(this.device, "all devices", run.device_names);
+      this.fill(this.aor, "all AORs", run.aors);
+      this.fill(this.kind, "all kinds", run.kinds);
       this.refilter();
     } else {
       this.mark();
@@ -97,69 +94,66 @@ export class LogPanel {
     this.refilter();
   }
 
+  /** Asks for the matching records around the cursor (the worker filters) and draws them. */
   private refilter(): void {
     const ctx = this.ctx;
     if (!ctx) return;
-    const device = this.device.value;
-    const aor = this.aor.value;
-    const kind = this.kind.value;
-    const text = this.text.value.trim().toLowerCase();
-    this.shown = [];
-    ctx.trace.records.forEach((r, i) => {
-      if (device && !r.devices.includes(device) && r.actor !== device) return;
-      if (aor && r.aor !== aor) return;
-      if (kind && r.kind !== kind) return;
-      if (text && !`${r.summary}\n${r.log ?? ""}\n${r.why ?? ""}\n${r.actor}`.toLowerCase().includes(text)) return;
-      this.shown.push([r, i]);
-    });
-    this.range = [-1, -1];
-    this.draw();
+    const filter: RecordFilter = {
+      device: this.device.value,
+      aor: this.aor.value,
+      text: this.text.value.trim(),
+      ...(this.kind.value ? { kind: this.kind.value as RecordKind } : {}),
+    };
+    const ask = ++this.asked;
+    ctx.source.records({ filter, around_ms: ctx.cursor, before: WINDOW / 2, after: WINDOW / 2 }).then(
+      (w) => {
+        if (ask !== this.asked || ctx !== this.ctx) return;
+        this.shown = w;
+        this.draw();
+      },
+      () => {},
+    );
   }
 
   private draw(): void {
     const ctx = this.ctx!;
-    const total = this.shown.length;
-    const at = lastAtOrBefore(this.shown, ctx.cursor, ([r]) => r.at_ms);
-    let from = 0;
-    let to = total;
-    if (total > WINDOW) {
-      from = Math.max(0, Math.min(at - WINDOW / 2, total - WINDOW));
-      to = from + WINDOW;
-    }
-    this.range = [from, to];
+    const w = this.shown!;
     this.items.clear();
     this.list.replaceChildren();
-    const all = ctx.trace.records.length;
-    this.note.textContent =
-      total === all ? `${all} records` : `${total} of ${all} records match`;
-    if (total > WINDOW) this.note.textContent += ` (showing ${from + 1}–${to}, around the cursor)`;
-    if (total === 0) {
+    const from = w.first;
+    const to = w.first + w.items.length;
+    this.note.textContent = w.matched === w.total ? `${w.total} records` : `${w.matched} of ${w.total} records match`;
+    if (w.matched > w.items.length) this.note.textContent += ` (showing ${from + 1}–${to}, around the cursor)`;
+    if (w.matched === 0) {
       this.list.append(el("li", "empty", "No record matches these filters."));
     }
-    for (let k = from; k < to; k++) {
-      const [r, i] = this.shown[k]!;
-      const li = renderRecord(r, i, (idx) => {
-        ctx.setCursor(ctx.trace.records[idx]!.at_ms, "log");
-        ctx.select({ type: "record", index: idx }, "log");
+    for (const { record, index } of w.items) {
+      const li = renderRecord(record, index, () => {
+        ctx.setCursor(record.at_ms, "log");
+        ctx.select({ type: "record", index }, "log");
       });
-      this.items.set(i, li);
+      this.items.set(index, [li, record]);
       this.list.append(li);
     }
     this.current = null;
     this.mark();
   }
 
-  /** Highlight the record at the cursor and the selection. */
+  /** Highlight the record at the cursor and the selection (asking for more when the cursor
+   * leaves the records drawn). */
   mark(): void {
     const ctx = this.ctx;
-    if (!ctx) return;
-    const at = lastAtOrBefore(this.shown, ctx.cursor, ([r]) => r.at_ms);
-    if (this.shown.length > WINDOW && (at < this.range[0] || at >= this.range[1])) {
-      this.draw();
+    const w = this.shown;
+    if (!ctx || !w) return;
+    const items = w.items;
+    const at = lastAtOrBefore(items, ctx.cursor, (i) => i.record.at_ms);
+    const moreBefore = w.first > 0 && at < 0;
+    const moreAfter = w.first + items.length < w.matched && at === items.length - 1;
+    if (moreBefore || moreAfter) {
+      this.refilter();
       return;
     }
-    const idx = at >= 0 ? this.shown[at]![1] : -1;
-    const next = this.items.get(idx) ?? null;
+    const next = at >= 0 ? (this.items.get(items[at]!.index)?.[0] ?? null) : null;
     if (next !== this.current) {
       this.current?.classList.remove("current");
       this.current?.removeAttribute("aria-current");
@@ -169,9 +163,8 @@ export class LogPanel {
       if (next && !this.root.hidden) this.scrollTo(next);
     }
     const sel = ctx.selection;
-    const binding = sel?.type === "binding" ? ctx.trace.bindings[sel.index] : undefined;
-    for (const [i, li] of this.items) {
-      const r = ctx.trace.records[i]!;
+    const binding = sel?.type === "binding" ? ctx.run.bindings[sel.index] : undefined;
+    for (const [i, [li, r]] of this.items) {
       const on = (sel?.type === "record" && sel.index === i) || (binding !== undefined && concernsBinding(r, binding));
       li.classList.toggle("selected", on);
     }

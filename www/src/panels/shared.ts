@@ -1,13 +1,16 @@
 // What the views share: the selection, names for how a binding ended, and lookups that only
 // read the Trace (nothing here decides registrar policy).
 
-import type { BindingLife, Trace, TraceRecord } from "../types";
+import type { RunSource } from "../source";
+import type { BindingLife, RunView, TraceRecord } from "../types";
 
 export type Selection = { type: "binding"; index: number } | { type: "record"; index: number } | null;
 
 /** Callbacks the panels and the timeline use to talk to the views. */
 export interface Ctx {
-  trace: Trace;
+  /** The run on screen (without its records: ask `source`). */
+  run: RunView;
+  source: RunSource;
   cursor: number;
   selection: Selection;
   setCursor(ms: number, from?: string): void;
@@ -52,24 +55,19 @@ export function reach(state: string): { label: string; cls: string } {
   return REACH[state] ?? { label: state, cls: "other" };
 }
 
-/** A message on the wire: a SIP record, or a qualify OPTIONS ping (which has no text). */
+/** A message on the wire: a REGISTER, its answer, or Asterisk's qualify OPTIONS. */
 export function isMessage(r: TraceRecord): boolean {
-  return r.sip !== null || (r.kind === "qualify" && r.summary.startsWith("OPTIONS "));
+  return r.sip !== null;
 }
 
 /** A registrar change record about this binding (added, refreshed, removed). */
 export function concernsBinding(r: TraceRecord, b: BindingLife): boolean {
-  return r.kind === "change" && r.aor === b.aor && r.summary.includes(b.uri);
+  return r.kind === "change" && r.aor === b.aor && r.uri === b.uri;
 }
 
-/** The devices behind each NAT, read from the NAT records (actor = NAT, devices = phones). */
-export function natOf(trace: Trace): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const r of trace.records) {
-    if (r.kind !== "nat") continue;
-    for (const d of r.devices) if (!out.has(d)) out.set(d, r.actor);
-  }
-  return out;
+/** The NAT each device is behind. */
+export function natOf(run: RunView): Map<string, string> {
+  return new Map(run.nat_of);
 }
 
 /** Index of the last record at or before `t` (−1 if none) in a time-ordered list. */

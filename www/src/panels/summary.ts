@@ -2,9 +2,13 @@
 // unreachable, time not registered, 403s). Each troubled phone's incidents open on demand; each
 // incident moves the cursor to where it started. Everything is read from typed fields.
 
-import { clock, duration, el } from "../render/format";
-import type { DeviceSummary } from "../types";
+import { clock, duration, el } from "../format";
+import type { DeviceSummary, RunView } from "../types";
 import type { Ctx } from "./shared";
+
+/** What the summary reads: the run's headline and phones, and a way to move the cursor (the
+ * compare view hands whole traces). */
+export type SummaryCtx = Pick<Ctx, "setCursor"> & { run: Pick<RunView, "title" | "lesson" | "version" | "end_ms" | "devices"> };
 
 /** Past this many phones, the ones reachable throughout fold into one line. */
 const FOLD_GOOD_AFTER = 8;
@@ -16,7 +20,7 @@ function troubled(d: DeviceSummary): boolean {
   return d.incidents.length > 0 || d.gave_up || d.rejections_403 > 0 || d.wanted_ms === 0;
 }
 
-function deviceLine(d: DeviceSummary, ctx: Ctx): HTMLLIElement {
+function deviceLine(d: DeviceSummary, ctx: SummaryCtx): HTMLLIElement {
   const bad = troubled(d);
   const item = el("li", `summary-line ${bad ? "bad" : "good"}`);
   item.dataset.device = d.device;
@@ -44,8 +48,8 @@ function deviceLine(d: DeviceSummary, ctx: Ctx): HTMLLIElement {
   return item;
 }
 
-export function renderSummary(root: HTMLElement, ctx: Ctx): void {
-  const trace = ctx.trace;
+export function renderSummary(root: HTMLElement, ctx: SummaryCtx): void {
+  const trace = ctx.run;
   root.replaceChildren();
   const head = el("div", "summary-head");
   if (trace.title) head.append(el("h2", "summary-title", trace.title));
@@ -94,7 +98,7 @@ function siteTotals(all: DeviceSummary[], bad: DeviceSummary[]): HTMLParagraphEl
 }
 
 /** The other troubled phones, drawn only when opened (a site can have thousands). */
-function moreTroubled(rest: DeviceSummary[], ctx: Ctx): HTMLLIElement {
+function moreTroubled(rest: DeviceSummary[], ctx: SummaryCtx): HTMLLIElement {
   const item = el("li", "summary-line bad summary-more");
   const icon = el("span", "summary-icon", "✕");
   icon.setAttribute("aria-hidden", "true");

@@ -1,6 +1,6 @@
 // Time axis helpers: nice tick steps and labels (m:ss / h:mm:ss).
 
-import { clock } from "../render/format";
+import { clock } from "../format";
 
 const STEPS_MS = [
   100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000,

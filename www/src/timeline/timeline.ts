@@ -3,10 +3,11 @@
 // per AOR against max_contacts; a cursor to drag, play, zoom and fit. It draws the Trace and
 // decides nothing.
 
-import { clock } from "../render/format";
+import { clock } from "../format";
 import type { Ctx } from "../panels/shared";
 import { ENDINGS, REACH, ending, reach } from "../panels/shared";
-import type { Trace, TraceRecord } from "../types";
+import type { MarkerKey, MarkerRow, RunView } from "../types";
+import { GROUP_AFTER, type GroupBy, groupsOf, indexOf, MAX_LANES, matching, troubleCounts, troubleOf } from "./groups";
 import { preciseClock, tickLabel, tickStep, ticks } from "./scale";
 
 const NS = "http://www.w3.org/2000/svg";
@@ -43,11 +44,13 @@ const LANE_PER_BINDING = 40;
 
 /** The binding lanes of an AOR: one per binding (labelled device :port), or, for big runs, the
  * bindings of each device packed into as few lanes as do not overlap. */
-function lanesOf(trace: Trace, aor: string): Lane[] {
-  const idx: number[] = [];
-  trace.bindings.forEach((b, i) => {
-    if (b.aor === aor) idx.push(i);
-  });
+function lanesOf(trace: RunView, aor: string, only?: number[]): Lane[] {
+  const idx: number[] = only ?? [];
+  if (!only) {
+    trace.bindings.forEach((b, i) => {
+      if (b.aor === aor) idx.push(i);
+    });
+  }
   if (trace.bindings.length <= LANE_PER_BINDING) {
     return idx.map((i) => {
       const b = trace.bindings[i]!;
@@ -90,28 +93,35 @@ function textWidth(text: string): number {
   return text.length * 6.6;
 }
 
-interface MarkerRow {
-  key: string;
-  label: string;
-  shape: "diamond" | "square" | "triangle" | "circle" | "cross" | "ring";
-  match: (r: TraceRecord) => boolean;
-}
+type Shape = "diamond" | "square" | "triangle" | "circle" | "cross" | "ring";
 
-/** The marker rows, each a kind of event with its own shape (colour is not the only signal). */
-const MARKER_ROWS: MarkerRow[] = [
-  { key: "rejected", label: "403", shape: "cross", match: (r) => r.change === "rejected" },
-  { key: "nat-forgot", label: "NAT forgot", shape: "diamond", match: (r) => r.nat?.kind === "forgot" },
-  { key: "nat", label: "NAT", shape: "diamond", match: (r) => r.kind === "nat" && r.nat?.kind !== "forgot" },
-  { key: "connection", label: "Connection", shape: "square", match: (r) => r.kind === "connection" },
-  { key: "asterisk", label: "Asterisk", shape: "triangle", match: (r) => r.kind === "asterisk" },
-  { key: "dial", label: "Dial", shape: "circle", match: (r) => r.kind === "dial" },
-  {
-    key: "qualify",
-    label: "Qualify",
-    shape: "ring",
-    match: (r) => r.kind === "qualify" && !r.summary.startsWith("OPTIONS "),
-  },
-];
+/** The marker rows (which record goes on which row is decided in Rust, queries.rs), each a
+ * kind of event with its own shape (colour is not the only signal). */
+const MARKER_ROWS: Record<MarkerKey, { label: string; shape: Shape }> = {
+  rejected: { label: "403", shape: "cross" },
+  "nat-forgot": { label: "NAT forgot", shape: "diamond" },
+  nat: { label: "NAT", shape: "diamond" },
+  connection: { label: "Connection", shape: "square" },
+  asterisk: { label: "Asterisk", shape: "triangle" },
+  dial: { label: "Dial", shape: "circle" },
+  qualify: { label: "Qualify", shape: "ring" },
+};
+
+/** Up to this many markers per row are drawn; more show as counts per slice of the window. */
+const MAX_MARKERS = 400;
+const MARKER_BUCKETS = 120;
+
+/** What the drawing helpers of render() share. */
+interface Painter {
+  body: SVGGElement;
+  labels: SVGGElement;
+  section(title: string): void;
+  rowLabel(text: string, cy: number, title?: string): void;
+  width: number;
+  narrow: boolean;
+  y(): number;
+  down(dy: number): void;
+}
 
 export class Timeline {
   readonly root: HTMLElement;
@@ -140,7 +150,17 @@ export class Timeline {
   /** Set while playing at a speed other than the menu's (autoplay). */
   private speedOverride: number | null = null;
   private lastTick = 0;
-  private eventTimes: number[] = [];
+  /** The marker rows for `markersFor` (asked of the run when the window changes). */
+  private markers: MarkerRow[] = [];
+  private markersFor = "";
+  private markersAsked = "";
+  /** Site size: how lanes are grouped, which groups are open, the filter. */
+  private groupBy: GroupBy = "nat";
+  private open = new Set<string>();
+  private filter = "";
+  private filterBox: HTMLElement;
+  private filterInput: HTMLInputElement;
+  private groupSel: HTMLSelectElement;
   private dragging = false;
   private moved = false;
 
@@ -176,7 +196,34 @@ export class Timeline {
     const panRight = this.button("›", "Show later", () => this.pan(0.5));
     const zoomGroup = html("div", "tl-group");
     zoomGroup.append(panLeft, zoomOut, zoomIn, fit, panRight);
-    bar.append(group, this.readout, zoomGroup);
+    this.filterBox = html("div", "tl-group tl-find");
+    const findLabel = html("label", "tl-find-label");
+    findLabel.append(html("span", "sr-only", "Find a device"));
+    this.filterInput = html("input");
+    this.filterInput.type = "search";
+    this.filterInput.placeholder = "Find a device, AOR or NAT";
+    this.filterInput.addEventListener("input", () => {
+      this.filter = this.filterInput.value.trim().toLowerCase();
+      this.render();
+    });
+    findLabel.append(this.filterInput);
+    const groupLabel = html("label", "tl-group-by");
+    groupLabel.append(html("span", undefined, "Group by "));
+    this.groupSel = html("select");
+    for (const [value, text] of [["nat", "NAT"], ["aor", "AOR"]] as const) {
+      const o = html("option", undefined, text);
+      o.value = value;
+      this.groupSel.append(o);
+    }
+    this.groupSel.addEventListener("change", () => {
+      this.groupBy = this.groupSel.value as GroupBy;
+      this.open.clear();
+      this.render();
+    });
+    groupLabel.append(this.groupSel);
+    this.filterBox.append(findLabel, groupLabel);
+    this.filterBox.hidden = true;
+    bar.append(group, this.readout, zoomGroup, this.filterBox);
 
     this.frame = html("div", "tl-frame");
     this.frame.tabIndex = 0;
@@ -252,21 +299,14 @@ export class Timeline {
   }
 
   setCtx(ctx: Ctx): void {
-    const first = this.ctx === null || this.ctx.trace !== ctx.trace;
+    const first = this.ctx === null || this.ctx.run !== ctx.run;
     this.ctx = ctx;
     if (first) {
-      const times = new Set<number>();
-      for (const r of ctx.trace.records) times.add(r.at_ms);
-      for (const b of ctx.trace.bindings) {
-        times.add(b.added_ms);
-        if (b.removed_ms !== null) times.add(b.removed_ms);
-      }
-      times.add(0);
-      times.add(ctx.trace.end_ms);
-      this.eventTimes = [...times].sort((a, b) => a - b);
-      const end = Math.max(1, ctx.trace.end_ms);
+      const end = Math.max(1, ctx.run.end_ms);
       if (this.fitted || this.view[1] > end) this.view = [0, end];
-      this.frame.setAttribute("aria-valuemax", String(ctx.trace.end_ms));
+      this.frame.setAttribute("aria-valuemax", String(ctx.run.end_ms));
+      this.markersFor = "";
+      this.markersAsked = "";
     }
     this.render();
   }
@@ -287,8 +327,11 @@ export class Timeline {
   render(): void {
     const ctx = this.ctx;
     if (!ctx) return;
-    const trace = ctx.trace;
+    const trace = ctx.run;
     const width = Math.max(300, Math.floor(this.frame.clientWidth || 800));
+    this.askMarkers(width);
+    const big = this.isBig(trace);
+    this.filterBox.hidden = !big;
     this.width = width;
     const narrow = width < 560;
     this.labelW = narrow ? 78 : 136;
@@ -353,23 +396,25 @@ export class Timeline {
     const grid = svg("g", {}, "tl-grid");
     body.append(grid);
 
+    const paint: Painter = { body, labels, section, rowLabel, width, narrow, y: () => y, down: (dy: number) => (y += dy) };
+    if (big) this.drawLost(paint);
+
     // Event markers.
-    const rows = MARKER_ROWS.map((row) => ({
-      row,
-      items: trace.records.map((r, i) => [r, i] as const).filter(([r]) => row.match(r)),
-    })).filter((r) => r.items.length > 0);
-    if (rows.length > 0) {
+    if (this.markers.length > 0) {
       section("Events");
-      for (const { row, items } of rows) {
+      for (const row of this.markers) {
+        const { label, shape } = MARKER_ROWS[row.key as MarkerKey];
         const cy = y + ROW / 2;
-        rowLabel(row.label, cy);
+        rowLabel(label, cy);
         body.append(svg("line", { x1: this.labelW, x2: width - 14, y1: cy, y2: cy }, "tl-rowline"));
-        for (const [r, i] of items) {
+        if (row.counts) this.drawDensity(body, row, y, ROW);
+        for (const { record: r, index: i } of row.items ?? []) {
           const x = this.x(r.at_ms);
-          const m = this.marker(row.shape, x, cy, `tl-marker m-${row.key}`);
+          const m = this.marker(shape, x, cy, `tl-marker m-${row.key}`);
           m.dataset.record = String(i);
+          m.dataset.at = String(r.at_ms);
           m.dataset.tip = `${preciseClock(r.at_ms)} · ${r.actor} · ${r.summary}`;
-          m.setAttribute("aria-label", `${clock(r.at_ms)} ${row.label}: ${r.summary}`);
+          m.setAttribute("aria-label", `${clock(r.at_ms)} ${label}: ${r.summary}`);
           if (ctx.selection?.type === "record" && ctx.selection.index === i) m.classList.add("selected");
           body.append(m);
         }
@@ -378,9 +423,11 @@ export class Timeline {
       y += GAP;
     }
 
+    if (big) this.drawGroups(paint);
+
     // Binding lanes, grouped by AOR.
     const aors = [...new Set(trace.bindings.map((b) => b.aor))];
-    if (trace.bindings.length > 0) {
+    if (!big && trace.bindings.length > 0) {
       // A heading per AOR, or for many AORs one heading and the AOR in each lane's label.
       const many = aors.length > 4;
       if (many) section("Bindings");
@@ -389,51 +436,7 @@ export class Timeline {
         for (const lane of lanesOf(trace, aor)) {
           const text = narrow ? lane.short : lane.label;
           rowLabel(many && !narrow ? `${aor} · ${text}` : text, y + LANE / 2, lane.title);
-          for (const i of lane.items) {
-            const b = trace.bindings[i]!;
-            const end = b.removed_ms ?? trace.end_ms;
-            const x0 = this.x(b.added_ms);
-            const x1 = Math.max(x0 + 2, this.x(end));
-            const top = y + 1;
-            const e = ending(b.ended_by);
-            const g = svg("g", {}, `tl-binding end-${e.cls}`);
-            g.dataset.binding = String(i);
-            const tip =
-              `${aor} · ${b.uri}\n` +
-              `device: ${b.device ?? "unknown"} · added ${preciseClock(b.added_ms)}` +
-              (b.removed_ms !== null ? ` · removed ${preciseClock(b.removed_ms)}` : "") +
-              `\n${e.label} · ${b.refreshes} refresh${b.refreshes === 1 ? "" : "es"}`;
-            g.dataset.tip = tip;
-            g.append(svg("rect", { x: x0, y: top, width: x1 - x0, height: LANE - 2, rx: 3 }, "tl-bar"));
-            g.append(
-              svg("rect", {
-                x: x0,
-                y: top,
-                width: x1 - x0,
-                height: LANE - 2,
-                rx: 3,
-                fill: `url(#${this.id}-p-${e.cls})`,
-              }, "tl-bar-pattern"),
-            );
-            // The end: an open arrow if still present, a stop bar otherwise.
-            if (b.removed_ms === null) {
-              g.append(svg("path", { d: `M${x1 - 1} ${top} l6 ${(LANE - 2) / 2} l-6 ${(LANE - 2) / 2}z` }, "tl-end"));
-            } else {
-              g.append(svg("rect", { x: x1 - 3, y: top - 2, width: 3, height: LANE + 2 }, "tl-end"));
-            }
-            const long = `${e.short}${b.refreshes ? ` · ${b.refreshes}↻` : ""}`;
-            if (x1 - x0 > textWidth(e.short) + 12) {
-              const label = svg("text", { x: x0 + 6, y: top + LANE / 2 + 2.5 }, "tl-bar-text");
-              label.textContent = x1 - x0 > textWidth(long) + 12 ? long : e.short;
-              g.append(label);
-            } else if (lane.items.length === 1 && width - 14 - x1 > textWidth(e.short) + 12) {
-              const label = svg("text", { x: x1 + 9, y: top + LANE / 2 + 2.5 }, "tl-bar-text outside");
-              label.textContent = e.short;
-              g.append(label);
-            }
-            if (ctx.selection?.type === "binding" && ctx.selection.index === i) g.classList.add("selected");
-            body.append(g);
-          }
+          for (const i of lane.items) body.append(this.bindingBar(i, y, LANE, lane.items.length === 1));
           y += LANE + 3;
         }
       }
@@ -442,51 +445,29 @@ export class Timeline {
 
     // Device lanes.
     const devices = [...new Set(trace.reachability.map((s) => s.device))];
-    if (devices.length > 0) {
+    if (!big && devices.length > 0) {
       section("Devices");
       for (const device of devices) {
-        rowLabel(device, y + LANE / 2);
-        for (const sp of trace.reachability) {
-          if (sp.device !== device || sp.to_ms <= sp.from_ms) continue;
-          const x0 = this.x(sp.from_ms);
-          const x1 = Math.max(x0 + 1, this.x(sp.to_ms));
-          const r = reach(sp.state);
-          const g = svg("g", {}, `tl-span reach-${r.cls}`);
-          g.dataset.tip = `${device}: ${r.label} ${preciseClock(sp.from_ms)} – ${preciseClock(sp.to_ms)}`;
-          g.dataset.device = device;
-          g.dataset.state = sp.state;
-          g.append(svg("rect", { x: x0, y: y + 1, width: x1 - x0, height: LANE - 2 }, "tl-bar"));
-          g.append(
-            svg("rect", {
-              x: x0,
-              y: y + 1,
-              width: x1 - x0,
-              height: LANE - 2,
-              fill: `url(#${this.id}-p-${r.cls})`,
-            }, "tl-bar-pattern"),
-          );
-          if (x1 - x0 > textWidth(r.label) + 10) {
-            const label = svg("text", { x: x0 + 5, y: y + LANE / 2 + 3.5 }, "tl-bar-text");
-            label.textContent = r.label;
-            g.append(label);
-          }
-          body.append(g);
-        }
-        y += LANE + 3;
+        this.deviceLane(paint, device);
       }
       y += GAP;
     }
 
-    // Binding count per AOR against max_contacts.
+    // Binding count per AOR against max_contacts (at size: the AORs the filter found, ≤ 10).
     // Grouped in one pass (a filter per AOR was quadratic in the number of AORs).
-    const countsByAor = new Map<string, Trace["counts"]>();
+    const found = big ? matching(trace, this.filter) : null;
+    const countsByAor = new Map<string, RunView["counts"]>();
     for (const c of trace.counts) {
       const list = countsByAor.get(c.aor);
       if (list) list.push(c);
       else countsByAor.set(c.aor, [c]);
     }
-    // An AOR that never held a binding is a flat line at 0: at site size (12,500 AORs, two
-    // phones) drawing those rows took seconds per run. They are counted instead.
+    if (big) {
+      const wanted = new Set(found !== null && found.size <= 10 ? [...found].map((d) => indexOf(trace).aorOf.get(d)) : []);
+      for (const aor of [...countsByAor.keys()]) if (!wanted.has(aor)) countsByAor.delete(aor);
+    }
+    // An AOR that never held a binding is a flat line at 0: with a site's config and few phones
+    // (12,500 AORs, two phones) drawing those rows took seconds per run. They are counted instead.
     const idle = [...countsByAor].filter(([, pts]) => pts.every((p) => p.bindings === 0));
     const foldIdle = idle.length > IDLE_AORS_DRAWN;
     if (foldIdle) for (const [aor] of idle) countsByAor.delete(aor);
@@ -580,7 +561,222 @@ export class Timeline {
     this.renderList(trace);
   }
 
-  private marker(shape: MarkerRow["shape"], x: number, cy: number, cls: string): SVGGElement {
+  /** Asks the run for the marker rows of the visible window (once per window and width);
+   * draws again when they arrive. */
+  private askMarkers(width: number): void {
+    const ctx = this.ctx;
+    if (!ctx) return;
+    const [a, b] = this.view;
+    const key = `${Math.round(a)}-${Math.round(b)}-${width}`;
+    if (key === this.markersFor || key === this.markersAsked) return;
+    this.markersAsked = key;
+    ctx.source.markers(a, b, MARKER_BUCKETS, MAX_MARKERS).then(
+      (rows) => {
+        if (this.ctx !== ctx || this.markersAsked !== key) return;
+        this.markers = rows;
+        this.markersFor = key;
+        this.render();
+      },
+      () => {},
+    );
+  }
+
+  private isBig(run: RunView): boolean {
+    return new Set(run.reachability.map((s) => s.device)).size > GROUP_AFTER;
+  }
+
+  /** A row of many markers drawn as bars: how many fall in each slice of the window. */
+  private drawDensity(body: SVGGElement, row: MarkerRow, top: number, h: number): void {
+    const label = MARKER_ROWS[row.key as MarkerKey].label;
+    this.bars(body, row.counts ?? [], top, h, `tl-density m-${row.key}`, (n, from, to) => `${n} × ${label} ${preciseClock(from)} – ${preciseClock(to)} (zoom in to see each)`);
+  }
+
+  /** The top row at site size: how many phones had lost their registration, over time. */
+  private drawLost(p: Painter): void {
+    const run = this.ctx!.run;
+    const H = 34;
+    const buckets = Math.max(20, Math.floor((p.width - this.labelW - 14) / 4));
+    const counts = troubleCounts(indexOf(run).trouble, this.view[0], this.view[1], buckets);
+    const most = Math.max(...counts);
+    p.section("Phones in trouble");
+    const top = p.y();
+    p.rowLabel(`${most} at most`, top + H / 2, "Phones unreachable, not registered or given up, at each moment");
+    this.bars(p.body, counts, top, H, "tl-lost", (n, from, to) => `${n} phone${n === 1 ? "" : "s"} in trouble ${preciseClock(from)} – ${preciseClock(to)}`);
+    p.down(H + 6);
+  }
+
+  /** Bars of counts over the window's slices. */
+  private bars(body: SVGElement, counts: number[], top: number, h: number, cls: string, tip: (n: number, from: number, to: number) => string): void {
+    const g = svg("g", {}, cls);
+    const most = Math.max(1, ...counts);
+    const [a, b] = this.view;
+    const slice = (b - a) / counts.length;
+    counts.forEach((n, k) => {
+      if (n === 0) return;
+      const x0 = this.x(a + k * slice);
+      const x1 = this.x(a + (k + 1) * slice);
+      const bh = Math.max(1.5, ((h - 4) * n) / most);
+      const bar = svg("rect", { x: x0, y: top + h - 2 - bh, width: Math.max(1, x1 - x0), height: bh }, "tl-count-bar");
+      bar.dataset.tip = tip(n, Math.round(a + k * slice), Math.round(a + (k + 1) * slice));
+      g.append(bar);
+    });
+    body.append(g);
+  }
+
+  /** Lanes at site size: a row per group (NAT or AOR) with its trouble strip, opened on click
+   * (or when the filter finds a phone in it), then each phone's lane and its bindings. */
+  private drawGroups(p: Painter): void {
+    const run = this.ctx!.run;
+    const found = matching(run, this.filter);
+    const groups = groupsOf(run, this.groupBy);
+    const LANE = 18;
+    let lanes = 0;
+    let hidden = 0;
+    p.section(this.filter ? `Phones matching “${this.filter}”` : `Phones by ${this.groupBy === "nat" ? "NAT" : "AOR"}`);
+    for (const group of groups) {
+      const phones = found ? group.devices.filter((d) => found.has(d)) : group.devices;
+      if (phones.length === 0) continue;
+      const open = found !== null || this.open.has(group.key);
+      if (lanes >= MAX_LANES) {
+        hidden += phones.length;
+        continue;
+      }
+      this.groupRow(p, group.key, `${open ? "▾" : "▸"} ${group.label}`, phones, open);
+      lanes++;
+      if (!open) continue;
+      const index = indexOf(run);
+      for (const device of phones) {
+        if (lanes >= MAX_LANES) {
+          hidden++;
+          continue;
+        }
+        this.deviceLane(p, device, "  ");
+        lanes++;
+        const mine = index.bindingsOf.get(device) ?? [];
+        const aor = index.aorOf.get(device) ?? "";
+        for (const lane of mine.length ? lanesOf(run, aor, [...mine]) : []) {
+          p.rowLabel(`    ${aor} binding`, p.y() + LANE / 2, lane.title);
+          for (const i of lane.items) p.body.append(this.bindingBar(i, p.y(), LANE, lane.items.length === 1));
+          p.down(LANE + 3);
+          lanes++;
+        }
+      }
+    }
+    if (found && found.size === 0) {
+      p.rowLabel("no phone matches", p.y() + LANE / 2);
+      p.down(LANE + 3);
+    }
+    if (hidden > 0) {
+      const t = svg("text", { x: this.labelW, y: p.y() + 13 }, "tl-sublabel tl-more");
+      t.textContent = `${hidden} more phone${hidden === 1 ? "" : "s"} not drawn: find them with the box above`;
+      p.labels.append(t);
+      p.down(20);
+    }
+    p.down(5);
+  }
+
+  /** A group's row: its name (a button that opens or closes it) and a strip of how many of
+   * its phones were in trouble over time. */
+  private groupRow(p: Painter, key: string, text: string, phones: string[], open: boolean): void {
+    const run = this.ctx!.run;
+    const H = 20;
+    const top = p.y();
+    const troubled = new Set(run.devices.filter((d) => d.incidents.length > 0 || d.gave_up).map((d) => d.device));
+    const bad = phones.filter((d) => troubled.has(d)).length;
+    const toggle = svg("g", { tabindex: 0, role: "button", "aria-expanded": String(open) }, "tl-group-toggle");
+    toggle.dataset.group = key;
+    const label = svg("text", { x: 8, y: top + H / 2 + 4 }, "tl-group-label");
+    label.textContent = `${text} · ${phones.length} phone${phones.length === 1 ? "" : "s"}${bad ? `, ${bad} in trouble` : ""}`;
+    toggle.append(svg("rect", { x: 0, y: top, width: p.width - 14, height: H }, "tl-group-bg"));
+    const flip = () => {
+      if (this.open.has(key)) this.open.delete(key);
+      else this.open.add(key);
+      this.render();
+      this.frame.querySelector<SVGGElement>(`[data-group="${CSS.escape(key)}"]`)?.focus();
+    };
+    toggle.addEventListener("click", flip);
+    toggle.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" || e.key === " ") {
+        e.preventDefault();
+        e.stopPropagation();
+        flip();
+      }
+    });
+    // The strip is part of the toggle (a click anywhere on the row opens it), the name on top.
+    const buckets = Math.max(20, Math.floor((p.width - this.labelW - 14) / 4));
+    const counts = troubleCounts(troubleOf(run, phones), this.view[0], this.view[1], buckets);
+    this.bars(toggle, counts, top, H, "tl-lost tl-group-strip", (n, from, to) => `${n} of ${phones.length} in trouble ${preciseClock(from)} – ${preciseClock(to)}`);
+    toggle.append(label);
+    p.labels.append(toggle);
+    p.down(H + 3);
+  }
+
+  /** One phone's lane: its reachability, span by span. */
+  private deviceLane(p: Painter, device: string, indent = ""): void {
+    const LANE = 18;
+    const y = p.y();
+    p.rowLabel(`${indent}${device}`, y + LANE / 2);
+    for (const sp of indexOf(this.ctx!.run).spansOf.get(device) ?? []) {
+      if (sp.to_ms <= sp.from_ms) continue;
+      const x0 = this.x(sp.from_ms);
+      const x1 = Math.max(x0 + 1, this.x(sp.to_ms));
+      const r = reach(sp.state);
+      const g = svg("g", {}, `tl-span reach-${r.cls}`);
+      g.dataset.tip = `${device}: ${r.label} ${preciseClock(sp.from_ms)} – ${preciseClock(sp.to_ms)}`;
+      g.dataset.device = device;
+      g.dataset.state = sp.state;
+      g.append(svg("rect", { x: x0, y: y + 1, width: x1 - x0, height: LANE - 2 }, "tl-bar"));
+      g.append(svg("rect", { x: x0, y: y + 1, width: x1 - x0, height: LANE - 2, fill: `url(#${this.id}-p-${r.cls})` }, "tl-bar-pattern"));
+      if (x1 - x0 > textWidth(r.label) + 10) {
+        const label = svg("text", { x: x0 + 5, y: y + LANE / 2 + 3.5 }, "tl-bar-text");
+        label.textContent = r.label;
+        g.append(label);
+      }
+      p.body.append(g);
+    }
+    p.down(LANE + 3);
+  }
+
+  /** One binding's bar, styled by how it ended. */
+  private bindingBar(i: number, y: number, LANE: number, alone: boolean): SVGGElement {
+    const ctx = this.ctx!;
+    const trace = ctx.run;
+    const b = trace.bindings[i]!;
+    const end = b.removed_ms ?? trace.end_ms;
+    const x0 = this.x(b.added_ms);
+    const x1 = Math.max(x0 + 2, this.x(end));
+    const top = y + 1;
+    const e = ending(b.ended_by);
+    const g = svg("g", {}, `tl-binding end-${e.cls}`);
+    g.dataset.binding = String(i);
+    g.dataset.tip =
+      `${b.aor} · ${b.uri}\n` +
+      `device: ${b.device ?? "unknown"} · added ${preciseClock(b.added_ms)}` +
+      (b.removed_ms !== null ? ` · removed ${preciseClock(b.removed_ms)}` : "") +
+      `\n${e.label} · ${b.refreshes} refresh${b.refreshes === 1 ? "" : "es"}`;
+    g.append(svg("rect", { x: x0, y: top, width: x1 - x0, height: LANE - 2, rx: 3 }, "tl-bar"));
+    g.append(svg("rect", { x: x0, y: top, width: x1 - x0, height: LANE - 2, rx: 3, fill: `url(#${this.id}-p-${e.cls})` }, "tl-bar-pattern"));
+    // The end: an open arrow if still present, a stop bar otherwise.
+    if (b.removed_ms === null) {
+      g.append(svg("path", { d: `M${x1 - 1} ${top} l6 ${(LANE - 2) / 2} l-6 ${(LANE - 2) / 2}z` }, "tl-end"));
+    } else {
+      g.append(svg("rect", { x: x1 - 3, y: top - 2, width: 3, height: LANE + 2 }, "tl-end"));
+    }
+    const long = `${e.short}${b.refreshes ? ` · ${b.refreshes}↻` : ""}`;
+    if (x1 - x0 > textWidth(e.short) + 12) {
+      const label = svg("text", { x: x0 + 6, y: top + LANE / 2 + 2.5 }, "tl-bar-text");
+      label.textContent = x1 - x0 > textWidth(long) + 12 ? long : e.short;
+      g.append(label);
+    } else if (alone && this.width - 14 - x1 > textWidth(e.short) + 12) {
+      const label = svg("text", { x: x1 + 9, y: top + LANE / 2 + 2.5 }, "tl-bar-text outside");
+      label.textContent = e.short;
+      g.append(label);
+    }
+    if (ctx.selection?.type === "binding" && ctx.selection.index === i) g.classList.add("selected");
+    return g;
+  }
+
+  private marker(shape: Shape, x: number, cy: number, cls: string): SVGGElement {
     const g = svg("g", { transform: `translate(${x} ${cy})` }, cls);
     const r = 6;
     switch (shape) {
@@ -651,7 +847,7 @@ export class Timeline {
     return out;
   }
 
-  private renderLegend(trace: Trace): void {
+  private renderLegend(trace: RunView): void {
     this.legend.replaceChildren();
     const used = new Set(trace.bindings.map((b) => ending(b.ended_by).cls));
     const states = new Set(trace.reachability.map((s) => reach(s.state).cls));
@@ -678,7 +874,7 @@ export class Timeline {
   }
 
   /** A text alternative of the lanes for screen readers. */
-  private renderList(trace: Trace): void {
+  private renderList(trace: RunView): void {
     this.srList.replaceChildren();
     const h = html("p", undefined, "Timeline as a list");
     const list = html("ul");
@@ -694,14 +890,14 @@ export class Timeline {
     for (const sp of trace.reachability) {
       list.append(html("li", undefined, `${sp.device} ${reach(sp.state).label} from ${clock(sp.from_ms)} to ${clock(sp.to_ms)}`));
     }
-    for (const r of trace.records) {
-      if (r.change === "rejected") list.append(html("li", undefined, `${clock(r.at_ms)} 403: ${r.summary}`));
+    for (const { record: r } of this.markers.find((m) => m.key === "rejected")?.items ?? []) {
+      list.append(html("li", undefined, `${clock(r.at_ms)} 403: ${r.summary}`));
     }
     this.srList.append(h, list);
   }
 
-  private describe(trace: Trace): string {
-    const rej = trace.records.filter((r) => r.change === "rejected").length;
+  private describe(trace: RunView): string {
+    const rej = this.markers.find((m) => m.key === "rejected")?.total ?? 0;
     return (
       `Timeline from 0:00 to ${clock(trace.end_ms)}: ${trace.bindings.length} binding${trace.bindings.length === 1 ? "" : "s"}, ` +
       `${new Set(trace.reachability.map((s) => s.device)).size} devices, ${rej} rejected REGISTER${rej === 1 ? "" : "s"}.`
@@ -731,9 +927,9 @@ export class Timeline {
       const tx = Number(t.dataset.x);
       t.style.visibility = inView && Math.abs(tx - (x + shift)) < w / 2 + 16 ? "hidden" : "";
     }
-    this.readout.textContent = `${clock(c)} / ${clock(ctx.trace.end_ms)}`;
+    this.readout.textContent = `${clock(c)} / ${clock(ctx.run.end_ms)}`;
     this.frame.setAttribute("aria-valuenow", String(c));
-    this.frame.setAttribute("aria-valuetext", `${clock(c)} of ${clock(ctx.trace.end_ms)}`);
+    this.frame.setAttribute("aria-valuetext", `${clock(c)} of ${clock(ctx.run.end_ms)}`);
   }
 
   /** Keeps the cursor in view when zoomed (playing, jumping). */
@@ -745,7 +941,7 @@ export class Timeline {
     if (c < a || c > b) {
       const span = b - a;
       let na = c - span * 0.1;
-      na = Math.max(0, Math.min(na, ctx.trace.end_ms - span));
+      na = Math.max(0, Math.min(na, ctx.run.end_ms - span));
       this.view = [na, na + span];
       this.render();
     } else {
@@ -757,7 +953,7 @@ export class Timeline {
   private zoom(factor: number, around?: number): void {
     const ctx = this.ctx;
     if (!ctx) return;
-    const end = Math.max(1, ctx.trace.end_ms);
+    const end = Math.max(1, ctx.run.end_ms);
     const [a, b] = this.view;
     const center = around ?? (ctx.cursor >= a && ctx.cursor <= b ? ctx.cursor : (a + b) / 2);
     const span = Math.min(end, Math.max(200, (b - a) * factor));
@@ -775,7 +971,7 @@ export class Timeline {
     if (!ctx) return;
     const [a, b] = this.view;
     const span = b - a;
-    const na = Math.max(0, Math.min(a + span * fraction, ctx.trace.end_ms - span));
+    const na = Math.max(0, Math.min(a + span * fraction, ctx.run.end_ms - span));
     this.view = [na, na + span];
     this.render();
   }
@@ -783,27 +979,21 @@ export class Timeline {
   fit(): void {
     const ctx = this.ctx;
     if (!ctx) return;
-    this.view = [0, Math.max(1, ctx.trace.end_ms)];
+    this.view = [0, Math.max(1, ctx.run.end_ms)];
     this.fitted = true;
     this.render();
   }
 
+  /** To the next (or previous) moment something happened, asked of the run. */
   private jump(dir: number): void {
     const ctx = this.ctx;
     if (!ctx) return;
-    const c = ctx.cursor;
-    const times = this.eventTimes;
-    let target = c;
-    if (dir > 0) target = times.find((t) => t > c) ?? ctx.trace.end_ms;
-    else {
-      for (let i = times.length - 1; i >= 0; i--)
-        if (times[i]! < c) {
-          target = times[i]!;
-          break;
-        }
-      if (target === c) target = 0;
-    }
-    ctx.setCursor(target, "timeline");
+    ctx.source.step(ctx.cursor, dir).then(
+      (target) => {
+        if (this.ctx === ctx) ctx.setCursor(target, "timeline");
+      },
+      () => {},
+    );
   }
 
   private onKey(e: KeyboardEvent): void {
@@ -823,7 +1013,7 @@ export class Timeline {
         ctx.setCursor(0, "timeline");
         break;
       case "End":
-        ctx.setCursor(ctx.trace.end_ms, "timeline");
+        ctx.setCursor(ctx.run.end_ms, "timeline");
         break;
       case " ":
         this.togglePlay();
@@ -846,11 +1036,13 @@ export class Timeline {
         break;
       case "Enter": {
         // Select the record at (or just before) the cursor.
-        let idx = -1;
-        ctx.trace.records.forEach((r, i) => {
-          if (r.at_ms <= ctx.cursor) idx = i;
-        });
-        if (idx >= 0) ctx.select({ type: "record", index: idx }, "timeline");
+        ctx.source.records({ around_ms: ctx.cursor, before: 1, after: 0 }).then(
+          (w) => {
+            const last = w.items[w.items.length - 1];
+            if (last && this.ctx === ctx) ctx.select({ type: "record", index: last.index }, "timeline");
+          },
+          () => {},
+        );
         break;
       }
       default:
@@ -896,6 +1088,8 @@ export class Timeline {
     const ctx = this.ctx;
     if (this.pinchStep(e)) return;
     if (!ctx || e.button !== 0) return;
+    // A group's row is a button of its own (its click opens or closes the group).
+    if ((e.target as Element).closest("[data-group]")) return;
     const x = this.pointX(e);
     if (x < this.labelW - 4) return;
     this.dragging = true;
@@ -942,7 +1136,7 @@ export class Timeline {
     const bind = el?.closest<SVGElement>("[data-binding]");
     if (rec) {
       const i = Number(rec.dataset.record);
-      ctx.setCursor(ctx.trace.records[i]!.at_ms, "timeline");
+      ctx.setCursor(Number(rec.dataset.at), "timeline");
       ctx.select({ type: "record", index: i }, "timeline");
     } else if (bind) {
       ctx.select({ type: "binding", index: Number(bind.dataset.binding) }, "timeline");
@@ -970,7 +1164,7 @@ export class Timeline {
     const [a, b] = this.view;
     const span = b - a;
     const d = ((e.shiftKey ? e.deltaY || e.deltaX : e.deltaX) / (this.width - this.labelW)) * span;
-    const na = Math.max(0, Math.min(a + d, ctx.trace.end_ms - span));
+    const na = Math.max(0, Math.min(a + d, ctx.run.end_ms - span));
     this.view = [na, na + span];
     this.render();
   }
@@ -984,14 +1178,14 @@ export class Timeline {
   playFor(ms: number): void {
     const ctx = this.ctx;
     if (!ctx || this.playing) return;
-    this.speedOverride = Math.max(1, ctx.trace.end_ms / Math.max(1000, ms));
+    this.speedOverride = Math.max(1, ctx.run.end_ms / Math.max(1000, ms));
     this.play();
   }
 
   play(): void {
     const ctx = this.ctx;
     if (!ctx || this.playing) return;
-    if (ctx.cursor >= ctx.trace.end_ms) ctx.setCursor(0, "play");
+    if (ctx.cursor >= ctx.run.end_ms) ctx.setCursor(0, "play");
     this.playing = true;
     this.playBtn.textContent = "❚❚ Pause";
     this.playBtn.setAttribute("aria-label", "Pause");
@@ -1002,8 +1196,8 @@ export class Timeline {
       this.lastTick = now;
       const speed = this.speedOverride ?? (Number(this.speedSel.value) || 1);
       const next = this.ctx.cursor + dt * speed;
-      if (next >= this.ctx.trace.end_ms) {
-        this.ctx.setCursor(this.ctx.trace.end_ms, "play");
+      if (next >= this.ctx.run.end_ms) {
+        this.ctx.setCursor(this.ctx.run.end_ms, "play");
         this.pause();
         return;
       }

@@ -3,6 +3,8 @@
 //! registrar's parser decides the values; this only says where they are
 //! written, so an edit lands on the line that really decides them.
 
+use std::collections::HashMap;
+
 /// One `key = value` line of a section (line index into the scenario text).
 #[derive(Debug, Clone)]
 pub(super) struct Item {
@@ -24,6 +26,9 @@ pub(super) struct Section {
 #[derive(Debug)]
 pub(super) struct Conf {
     pub sections: Vec<Section>,
+    /// Every section's index by name, in text order: a site has thousands of sections, and a
+    /// template lookup must not scan them all.
+    by_name: HashMap<String, Vec<usize>>,
 }
 
 /// Deeper template chains are loops (the registrar reports them).
@@ -103,13 +108,18 @@ impl Conf {
                 sections[c].items.push(Item { key, line: i });
             }
         }
-        Conf { sections }
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, s) in sections.iter().enumerate() {
+            by_name.entry(s.name.clone()).or_default().push(i);
+        }
+        Conf { sections, by_name }
     }
 
     /// The category a `[x](name)` at section `idx` inherits from: the latest one
     /// of that name above it (what Asterisk's config loader does).
     fn parent(&self, idx: usize, name: &str) -> Option<usize> {
-        self.sections[..idx].iter().rposition(|s| s.name == name)
+        let all = self.by_name.get(name)?;
+        all[..all.partition_point(|&i| i < idx)].last().copied()
     }
 
     /// Where `key` is decided for section `idx`: its own last line, else the
@@ -143,10 +153,12 @@ impl Conf {
 
     /// The section Asterisk builds object `name` of type `kind` from (the last one).
     pub fn object(&self, name: &str, kind: &str, lines: &[&str]) -> Option<usize> {
-        (0..self.sections.len()).rev().find(|&i| {
-            let s = &self.sections[i];
-            !s.template && s.name == name && self.kind(i, lines).as_deref() == Some(kind)
-        })
+        self.by_name
+            .get(name)?
+            .iter()
+            .rev()
+            .copied()
+            .find(|&i| !self.sections[i].template && self.kind(i, lines).as_deref() == Some(kind))
     }
 
     /// Every category in the template chain of `idx` (nearest first), without `idx`.
@@ -170,10 +182,15 @@ impl Conf {
         }
     }
 
-    /// The non-template sections whose chain includes `tpl`: who a template edit reaches.
-    pub fn users(&self, tpl: usize) -> Vec<usize> {
-        (0..self.sections.len())
-            .filter(|&i| !self.sections[i].template && self.chain(i).contains(&tpl))
-            .collect()
+    /// Every template's users: the non-template sections whose chain includes it (who a
+    /// template edit reaches), all in one pass over the sections.
+    pub fn all_users(&self) -> HashMap<usize, Vec<usize>> {
+        let mut out: HashMap<usize, Vec<usize>> = HashMap::new();
+        for i in (0..self.sections.len()).filter(|&i| !self.sections[i].template) {
+            for t in self.chain(i) {
+                out.entry(t).or_default().push(i);
+            }
+        }
+        out
     }
 }

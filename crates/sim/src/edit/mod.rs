@@ -14,11 +14,13 @@ use serde::Serialize;
 pub enum Source {
     /// Written in the object's own section.
     Section { line: u32 },
-    /// Inherited from template `name`, which the sections `users` use.
+    /// Inherited from template `name`, which `user_count` sections use (the first
+    /// [`USERS_LISTED`] of them in `users`).
     Template {
         name: String,
         line: u32,
         users: Vec<String>,
+        user_count: usize,
     },
     /// Not written anywhere: Asterisk's default.
     Default,
@@ -35,9 +37,15 @@ pub struct Setting<T> {
 pub struct TemplateRef {
     pub name: String,
     pub line: u32,
-    /// Every non-template section that inherits from it (what changing it affects).
+    /// The non-template sections that inherit from it (what changing it affects): the first
+    /// [`USERS_LISTED`], and how many in all. A site's template has thousands of users, and
+    /// every object names its templates: listing them all would be quadratic.
     pub users: Vec<String>,
+    pub user_count: usize,
 }
+
+/// How many of a template's users are named.
+pub const USERS_LISTED: usize = 10;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AorControls {
@@ -69,6 +77,8 @@ pub struct Controls {
 struct Doc<'a> {
     lines: Vec<&'a str>,
     conf: Conf,
+    /// Each template's users, found once.
+    users: std::collections::HashMap<usize, Vec<usize>>,
 }
 
 impl<'a> Doc<'a> {
@@ -76,13 +86,20 @@ impl<'a> Doc<'a> {
         let lines: Vec<&str> = text.lines().collect();
         let block = conf_block(&lines)?;
         let conf = Conf::read(&lines, block.0, block.1);
-        Some((Doc { lines, conf }, block))
+        let users = conf.all_users();
+        Some((Doc { lines, conf, users }, block))
     }
 
     fn names(&self, idx: &[usize]) -> Vec<String> {
         idx.iter()
             .map(|&i| self.conf.sections[i].name.clone())
             .collect()
+    }
+
+    /// The first users of template `t` and how many there are.
+    fn users_of(&self, t: usize) -> (Vec<String>, usize) {
+        let all = self.users.get(&t).map_or(&[][..], |v| &v[..]);
+        (self.names(&all[..all.len().min(USERS_LISTED)]), all.len())
     }
 
     /// Where `option` of the object in section `idx` is decided.
@@ -92,11 +109,15 @@ impl<'a> Doc<'a> {
             Some((at, item)) if at == idx => Source::Section {
                 line: item.line as u32 + 1,
             },
-            Some((at, item)) => Source::Template {
-                name: self.conf.sections[at].name.clone(),
-                line: item.line as u32 + 1,
-                users: self.names(&self.conf.users(at)),
-            },
+            Some((at, item)) => {
+                let (users, user_count) = self.users_of(at);
+                Source::Template {
+                    name: self.conf.sections[at].name.clone(),
+                    line: item.line as u32 + 1,
+                    users,
+                    user_count,
+                }
+            }
         }
     }
 
@@ -104,10 +125,14 @@ impl<'a> Doc<'a> {
         self.conf
             .chain(idx)
             .into_iter()
-            .map(|t| TemplateRef {
-                name: self.conf.sections[t].name.clone(),
-                line: self.conf.sections[t].header as u32 + 1,
-                users: self.names(&self.conf.users(t)),
+            .map(|t| {
+                let (users, user_count) = self.users_of(t);
+                TemplateRef {
+                    name: self.conf.sections[t].name.clone(),
+                    line: self.conf.sections[t].header as u32 + 1,
+                    users,
+                    user_count,
+                }
             })
             .collect()
     }
@@ -199,7 +224,7 @@ pub fn edit_option(
                 .into_iter()
                 .find(|&i| doc.conf.sections[i].name == t)
                 .ok_or_else(|| format!("[{name}] does not use a template named '{t}'"))?;
-            (idx, doc.names(&doc.conf.users(idx)))
+            (idx, doc.names(doc.users.get(&idx).map_or(&[][..], |v| v)))
         }
     };
     let (lines, at) = write_option(&doc.lines, &doc.conf.sections[target], option, value);
@@ -393,7 +418,8 @@ mod tests {
             Source::Template {
                 name: "aor-tpl".into(),
                 line: 4,
-                users: users.clone()
+                users: users.clone(),
+                user_count: 3,
             }
         );
         assert_eq!(a101.remove_existing.source, Source::Default);
@@ -402,7 +428,8 @@ mod tests {
             vec![TemplateRef {
                 name: "aor-tpl".into(),
                 line: 2,
-                users
+                users,
+                user_count: 3,
             }]
         );
         let a102 = c.aors.iter().find(|a| a.name == "102").unwrap();

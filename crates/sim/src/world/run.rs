@@ -157,6 +157,7 @@ struct Cursor {
 
 /// How far a run has come: for a progress bar (and a cancel button between steps).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Progress {
     /// Simulated time reached.
     pub at_ms: SimMs,
