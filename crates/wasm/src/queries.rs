@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use aorlab_sim as sim;
 use sim::{
-    BindingChange, BindingLife, ContactRow, CountPoint, DeviceSummary, Record, RecordKind, Span,
-    Trace,
+    BindingChange, BindingLife, ContactRow, CountPoint, DeviceSummary, Record, RecordKind,
+    RoutineKind, Span, Trace,
 };
 
 /// Everything the views draw without asking again: the trace minus its records and states,
@@ -35,6 +35,11 @@ pub struct RunView<'a> {
     pub device_names: Vec<&'a str>,
     pub aors: Vec<&'a str>,
     pub kinds: Vec<RecordKind>,
+    /// Routine exchanges counted instead of written as records (sites over
+    /// `Trace::routine.above_devices` phones; docs/world.md "At scale"): successful qualify
+    /// exchanges and refreshes. Both 0 when nothing was counted.
+    pub routine_qualify: u64,
+    pub routine_refresh: u64,
 }
 
 /// A filter over records (the log's device / AOR / kind / text, the ladder's messages).
@@ -245,7 +250,17 @@ impl Finished {
                 kinds.push(r.kind);
             }
         }
+        let routine = |k: RoutineKind| -> u64 {
+            t.routine
+                .exchanges
+                .iter()
+                .filter(|e| e.kind == k)
+                .map(|e| e.count)
+                .sum()
+        };
         RunView {
+            routine_qualify: routine(RoutineKind::Qualify),
+            routine_refresh: routine(RoutineKind::Refresh),
             title: &t.title,
             lesson: &t.lesson,
             version: &t.version,

@@ -130,7 +130,7 @@ function renderMany(specs: ObjectSpec[], edit: (e: ControlEdit) => void): HTMLEl
     details.dataset.template = template;
     const count = (kind: string, word: string) => {
       const n = members.filter((m) => m.section === kind).length;
-      return n ? `${n} ${word}${n === 1 ? "" : "s"}` : "";
+      return n ? `${n.toLocaleString("en")} ${word}${n === 1 ? "" : "s"}` : "";
     };
     const what = [count("aor", "AOR"), count("endpoint", "endpoint")].filter(Boolean).join(", ");
     details.append(make("summary", undefined, `${template ? `template ${template}` : "no template"} · ${what}`));

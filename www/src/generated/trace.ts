@@ -168,7 +168,13 @@ nat_of: Array<[string, string]>,
 /**
  * For the log's filters: every device, AOR and record kind that occurs.
  */
-device_names: Array<string>, aors: Array<string>, kinds: Array<RecordKind>, };
+device_names: Array<string>, aors: Array<string>, kinds: Array<RecordKind>, 
+/**
+ * Routine exchanges counted instead of written as records (sites over
+ * `Trace::routine.above_devices` phones; docs/world.md "At scale"): successful qualify
+ * exchanges and refreshes. Both 0 when nothing was counted.
+ */
+routine_qualify: number, routine_refresh: number, };
 
 export type Indexed = { index: number, record: Record, };
 

@@ -124,6 +124,12 @@ export class LogPanel {
     const to = w.first + w.items.length;
     this.note.textContent = w.matched === w.total ? `${w.total} records` : `${w.matched} of ${w.total} records match`;
     if (w.matched > w.items.length) this.note.textContent += ` (showing ${from + 1}–${to}, around the cursor)`;
+    // At site size the engine counts routine exchanges instead of writing each (docs/world.md).
+    const { routine_qualify: q, routine_refresh: r } = ctx.run;
+    if (q + r > 0) {
+      const parts = [q ? `${q.toLocaleString("en")} qualify OPTIONS answered as before` : "", r ? `${r.toLocaleString("en")} routine refreshes` : ""];
+      this.note.textContent += ` · not listed: ${parts.filter(Boolean).join(" and ")} (counted, as on every site over 50 phones; the first of each per phone and every one that differs are listed)`;
+    }
     if (w.matched === 0) {
       this.list.append(el("li", "empty", "No record matches these filters."));
     }
