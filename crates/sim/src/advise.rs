@@ -345,8 +345,10 @@ fn candidates(text: &str, sc: &Scenario, troubled: &[&str]) -> Vec<Job> {
             )]));
         }
     }
+    // Only upgrades: going back to an older (often end-of-life) branch is not advice an admin
+    // can take, even where an old release happens to behave better in the simulation.
     for b in aorlab_registrar::BRANCHES {
-        if b.major != sc.profile.major {
+        if b.major > sc.profile.major {
             out.push(job(vec![format!("asterisk={}", b.major)]));
         }
     }
