@@ -4,8 +4,10 @@
 
 use crate::scenario::{Nat, NatBehaviour, NatRefresh, SimMs};
 use aorlab_registrar::Protocol;
-use std::collections::{BTreeMap, HashMap};
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+use std::cell::Cell;
 use std::net::IpAddr;
+use std::rc::Rc;
 
 /// Inside address, inside port, protocol, and — for address-dependent mapping
 /// (RFC 4787 REQ-1 not met) — the remote IP the mapping was made for.
@@ -23,12 +25,17 @@ pub(crate) struct Mapping {
 #[derive(Debug)]
 pub(crate) struct NatState {
     pub spec: Nat,
-    pub map: BTreeMap<MapKey, Mapping>,
+    /// Live mappings (hashed: looked up for every packet; nothing iterates them
+    /// into the trace).
+    pub map: HashMap<MapKey, Mapping>,
     /// Public port → the mappings holding it (the reverse map: an answer to a
     /// public port finds its inside address at once).
     by_port: HashMap<u16, Vec<MapKey>>,
     pub public: IpAddr,
     pub next_port: u16,
+    /// Ticks whenever a mapping appears, moves or goes (shared with the world,
+    /// whose routing cache is valid while it stands still).
+    moved: Rc<Cell<u64>>,
 }
 
 /// Lowest and highest public port handed out (deterministic, wraps around).
@@ -39,11 +46,22 @@ impl NatState {
     pub fn new(spec: Nat, public: IpAddr, first_port: u16) -> NatState {
         NatState {
             spec,
-            map: BTreeMap::new(),
-            by_port: HashMap::new(),
+            map: HashMap::default(),
+            by_port: HashMap::default(),
             public,
             next_port: first_port,
+            moved: Rc::default(),
         }
+    }
+
+    /// Count this NAT's mapping changes on `clock` (the world's routing clock).
+    pub fn with_route_clock(mut self, clock: Rc<Cell<u64>>) -> NatState {
+        self.moved = clock;
+        self
+    }
+
+    fn moved(&self) {
+        self.moved.set(self.moved.get() + 1);
     }
 
     /// RFC 4787 REQ-5 (UDP) or RFC 5382 REQ-5 (TCP established) idle timeout.
@@ -78,6 +96,7 @@ impl NatState {
             return (p, false);
         }
         let p = self.allocate();
+        self.moved();
         self.map.insert(
             k,
             Mapping {
@@ -119,6 +138,7 @@ impl NatState {
     /// A new public port for an existing inside address (a NAT "rebinding").
     pub fn rebind(&mut self, k: MapKey, now: SimMs) -> (Option<u16>, u16) {
         let p = self.allocate();
+        self.moved();
         let old = self.map.insert(
             k,
             Mapping {
@@ -146,17 +166,19 @@ impl NatState {
     /// Forget one mapping.
     pub fn remove(&mut self, k: &MapKey) -> Option<Mapping> {
         let m = self.map.remove(k)?;
+        self.moved();
         self.unindex(m.public_port, k);
         Some(m)
     }
 
     /// Forget every mapping of an inside address and port (a closed connection's).
     pub fn forget_inside(&mut self, ip: IpAddr, port: u16, proto: Protocol) {
+        // Rare (a connection closes): a pass over this NAT's mappings is fine.
         let keys: Vec<MapKey> = self
             .map
-            .range((ip, port, proto, None)..)
-            .take_while(|(k, _)| k.0 == ip && k.1 == port && k.2 == proto)
-            .map(|(k, _)| *k)
+            .keys()
+            .filter(|k| k.0 == ip && k.1 == port && k.2 == proto)
+            .copied()
             .collect();
         for k in keys {
             self.remove(&k);
@@ -173,6 +195,7 @@ impl NatState {
     }
 
     pub fn reboot(&mut self) {
+        self.moved();
         self.map.clear();
         self.by_port.clear();
         self.next_port = self.next_port.wrapping_add(1000).clamp(PORT_LO, PORT_HI);

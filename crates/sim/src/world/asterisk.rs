@@ -111,12 +111,12 @@ impl World {
         }
         let answered = target.is_some_and(|i| self.devs[i].spec.answers_options);
         let quiet = self.qualify_is_routine(&q.contact_id, target, answered);
-        let devices: Vec<String> = target
-            .map(|i| self.devs[i].spec.name.clone())
-            .into_iter()
-            .collect();
         let n = self.random();
         if !quiet {
+            let devices: Vec<String> = target
+                .map(|i| self.devs[i].spec.name.clone())
+                .into_iter()
+                .collect();
             let user = Uri::parse(&q.request_uri)
                 .ok()
                 .and_then(|u| u.user)
@@ -170,9 +170,9 @@ impl World {
         let proto = self.devs[i].spec.protocol;
         if let Some((resp, until)) = self.answered.get(&branch) {
             if *until >= self.now {
-                let resp = resp.clone();
+                let resp = Rc::clone(resp);
                 self.flush(tx_id);
-                self.schedule(self.now + DELAY_MS, Ev::Reply(tx_id, Box::new(resp), src));
+                self.schedule(self.now + DELAY_MS, Ev::Reply(tx_id, resp, src));
                 return;
             }
         }
@@ -186,7 +186,7 @@ impl World {
         let transport = Some(format!("transport-{}", proto.as_str()));
         let rx = Received::new(msg, src.clone(), proto, conn, transport);
         let out = self.reg.on_register(self.abs(), &rx);
-        let resp = out.response.as_ref().map(|r| r.to_message());
+        let resp = out.response.as_ref().map(|r| Rc::new(r.to_message()));
         // A refresh in flight stays held only if the decision is one refresh.
         let held = self.routine.is_held(tx_id);
         let refresh_only = matches!(out.changes.as_slice(), [c] if c.kind == ChangeKind::Refreshed)
@@ -201,9 +201,10 @@ impl World {
                 self.forget_answers();
                 let until = self.now + TIMER_F;
                 self.answered_until.push(Reverse((until, branch.clone())));
-                self.answered.insert(branch, (resp.clone(), until));
+                self.answered.insert(branch, (Rc::clone(&resp), until));
             }
-            let first = resp.to_text().lines().next().unwrap_or("").to_string();
+            let text = resp.to_text();
+            let first = text.lines().next().unwrap_or("").to_string();
             let name = self.devs[i].spec.name.clone();
             let r = self.record(
                 RecordKind::Sip,
@@ -214,13 +215,13 @@ impl World {
                 from: "asterisk".into(),
                 to: name.clone(),
                 first_line: first,
-                text: resp.to_text(),
+                text,
                 method: "REGISTER".into(),
                 code: Some(code),
             });
             r.code = Some(code);
             r.devices = vec![name];
-            self.schedule(self.now + DELAY_MS, Ev::Reply(tx_id, Box::new(resp), src));
+            self.schedule(self.now + DELAY_MS, Ev::Reply(tx_id, resp, src));
         }
         self.routine.holding = None;
         if held && !refresh_only {
@@ -249,8 +250,8 @@ impl World {
             self.activity = true;
         }
         if ok {
-            let uri = self.reg.binding(&id).map(|b| b.uri.clone());
-            if let Some(i) = uri.and_then(|u| self.route_uri(&u)) {
+            let target = self.reg.binding(&id).and_then(|b| self.route_uri(&b.uri));
+            if let Some(i) = target {
                 // The answer goes out through the NAT: it refreshes the mapping.
                 let src = self.source_of(i);
                 if quiet {

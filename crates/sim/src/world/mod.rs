@@ -11,10 +11,15 @@ use aorlab_registrar::{
     Registrar, Status,
 };
 use aorlab_sip::{Contact, Message, Uri};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap};
 use std::net::{IpAddr, Ipv4Addr};
+use std::rc::Rc;
+
+/// Hash maps on the per-event path: foldhash's fixed state (fast, and seedless,
+/// so native and wasm behave the same; nothing iterates them into the trace).
+pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 mod asterisk;
 mod network;
@@ -53,7 +58,8 @@ enum Ev {
     Arrive(usize, u64, Addr),
     Retransmit(u64),
     TimerF(u64),
-    Reply(u64, Box<Message>, Addr),
+    /// The answer is shared with the stateful copy kept for retransmissions.
+    Reply(u64, Rc<Message>, Addr),
     Refresh(usize, u64),
     Retry(usize, u64),
     KeepAlive(usize, u64),
@@ -117,10 +123,15 @@ pub struct World {
     owner: HashMap<String, HashMap<String, usize>>,
     spans: Vec<Span>,
     /// Stateful 200s Asterisk keeps for retransmissions: branch → (response, until).
-    answered: BTreeMap<String, (Message, SimMs)>,
+    answered: HashMap<String, (Rc<Message>, SimMs)>,
     /// (until, branch) of `answered`, to forget them when their time is over.
     answered_until: BinaryHeap<Reverse<(SimMs, String)>>,
-    uri_cache: RefCell<HashMap<String, Option<Target>>>,
+    /// Stored URI → its target, and the device it reached when the routing
+    /// clock last stood at the given tick.
+    uri_cache: RefCell<HashMap<String, (Option<Target>, Cell<(u64, Option<usize>)>)>>,
+    /// Ticks whenever anything a route depends on moves: a NAT mapping appears
+    /// or goes, a device opens or closes a connection, moves, goes on or offline.
+    route_clock: Rc<Cell<u64>>,
     budget: u64,
 }
 
@@ -130,6 +141,7 @@ impl World {
             .with_seed(sc.seed)
             .with_systemname(&sc.systemname);
         let mut rng = sc.seed.wrapping_mul(0x2545_f491_4f6c_dd1d) | 1;
+        let route_clock: Rc<Cell<u64>> = Rc::default();
         let nats: Vec<NatState> = sc
             .nats
             .iter()
@@ -143,6 +155,7 @@ impl World {
                     20000 + (rng % 30000) as u16
                 };
                 NatState::new(n.clone(), ip_of(&n.public_ip), first)
+                    .with_route_clock(Rc::clone(&route_clock))
             })
             .collect();
         let devs = sc
@@ -187,15 +200,15 @@ impl World {
             .enumerate()
             .map(|(i, n)| (n.clone(), i))
             .collect();
-        let mut by_nat_ip: HashMap<(usize, IpAddr), Vec<usize>> = HashMap::new();
-        let mut by_ip: HashMap<IpAddr, Vec<usize>> = HashMap::new();
+        let mut by_nat_ip: HashMap<(usize, IpAddr), Vec<usize>> = HashMap::default();
+        let mut by_ip: HashMap<IpAddr, Vec<usize>> = HashMap::default();
         for (i, d) in devs.iter().enumerate() {
             match d.nat {
                 Some(ni) => by_nat_ip.entry((ni, d.ip_addr)).or_default().push(i),
                 None => by_ip.entry(d.ip_addr).or_default().push(i),
             }
         }
-        let mut nat_by_public: HashMap<IpAddr, Vec<usize>> = HashMap::new();
+        let mut nat_by_public: HashMap<IpAddr, Vec<usize>> = HashMap::default();
         for (ni, n) in nats.iter().enumerate() {
             nat_by_public.entry(n.public).or_default().push(ni);
         }
@@ -227,15 +240,16 @@ impl World {
             by_ip,
             nat_by_public,
             lives: Vec::new(),
-            open_lives: HashMap::new(),
+            open_lives: HashMap::default(),
             counts: Vec::new(),
-            last_count: HashMap::new(),
+            last_count: HashMap::default(),
             reach: vec![None; n],
-            owner: HashMap::new(),
+            owner: HashMap::default(),
             spans: Vec::new(),
-            answered: BTreeMap::new(),
+            answered: HashMap::default(),
             answered_until: BinaryHeap::new(),
-            uri_cache: RefCell::new(HashMap::new()),
+            uri_cache: RefCell::new(HashMap::default()),
+            route_clock,
             budget: WORK_BUDGET,
         };
         for i in 0..w.devs.len() {

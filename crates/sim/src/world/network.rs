@@ -26,15 +26,16 @@ impl World {
         self.devs[i].nat
     }
 
-    pub(super) fn asterisk_ip() -> IpAddr {
-        ip_of(ASTERISK_IP)
+    /// [`ASTERISK_IP`] as an address (a test holds the two together).
+    pub(super) const fn asterisk_ip() -> IpAddr {
+        IpAddr::V4(Ipv4Addr::new(198, 51, 100, 10))
     }
 
     /// Device `i`'s mapping key in its NAT, for its current socket.
     pub(super) fn map_key(&self, ni: usize, i: usize) -> MapKey {
         let d = &self.devs[i];
         self.nats[ni].key(
-            ip_of(&d.ip),
+            d.ip_addr,
             self.local_port(i),
             d.spec.protocol,
             Self::asterisk_ip(),
@@ -185,7 +186,7 @@ impl World {
     /// (the first device wins a shared address). Built once per evaluation so bulk
     /// look-ups stay O(1) each.
     pub(super) fn route_index(&self) -> HashMap<Target, usize> {
-        let mut idx = HashMap::new();
+        let mut idx = HashMap::default();
         for i in 0..self.devs.len() {
             if let Some(t) = self.target_of(i) {
                 idx.entry(t).or_insert(i);
@@ -199,22 +200,28 @@ impl World {
     /// devices by their own address, and a NAT's public port → mapping → the
     /// devices at its inside address.
     pub(super) fn route_target(&self, t: Target) -> Option<usize> {
-        let direct = self.by_ip.get(&t.0).into_iter().flatten().copied();
-        let natted = self
-            .nat_by_public
-            .get(&t.0)
-            .into_iter()
-            .flatten()
-            .flat_map(|&ni| {
-                self.nats[ni]
-                    .keys_at(t.1)
-                    .iter()
-                    .flat_map(move |k| self.inside(ni, k.0).iter().copied())
-            });
-        direct
-            .chain(natted)
-            .filter(|&i| self.target_of(i) == Some(t))
-            .min()
+        // Plain loops: this runs for every OPTIONS and every answer.
+        let mut best: Option<usize> = None;
+        let mut consider = |i: usize| {
+            if best.is_none_or(|b| i < b) && self.target_of(i) == Some(t) {
+                best = Some(i);
+            }
+        };
+        if let Some(direct) = self.by_ip.get(&t.0) {
+            for &i in direct {
+                consider(i);
+            }
+        }
+        if let Some(nats) = self.nat_by_public.get(&t.0) {
+            for &ni in nats {
+                for k in self.nats[ni].keys_at(t.1) {
+                    for &i in self.inside(ni, k.0) {
+                        consider(i);
+                    }
+                }
+            }
+        }
+        best
     }
 
     /// Devices behind NAT `ni` at private address `ip`, lowest index first.
@@ -237,6 +244,7 @@ impl World {
         index.push(i);
         index.sort_unstable();
         self.devs[i].ip_addr = ip;
+        self.routes_moved();
     }
 
     /// Which device (if any) a packet to `addr` over `proto` reaches right now.
@@ -247,7 +255,7 @@ impl World {
 
     /// Host, port and reliability of a stored URI (parsed once, then cached).
     pub(super) fn uri_target(&self, uri: &str) -> Option<Target> {
-        if let Some(t) = self.uri_cache.borrow().get(uri) {
+        if let Some((t, _)) = self.uri_cache.borrow().get(uri) {
             return *t;
         }
         let t = Uri::parse(uri)
@@ -267,16 +275,39 @@ impl World {
                 )
             })
             .and_then(|(ip, port, r)| Some((ip?, port, r)));
-        self.uri_cache.borrow_mut().insert(uri.to_string(), t);
+        // u64::MAX: no route cached yet.
+        let route = Cell::new((u64::MAX, None));
+        self.uri_cache
+            .borrow_mut()
+            .insert(uri.to_string(), (t, route));
         t
+    }
+
+    /// Something a route depends on moved (a device's connection, address or
+    /// presence; NAT mappings tick the clock themselves).
+    pub(super) fn routes_moved(&self) {
+        self.route_clock.set(self.route_clock.get() + 1);
     }
 
     pub(super) fn route_uri_in(&self, idx: &HashMap<Target, usize>, uri: &str) -> Option<usize> {
         idx.get(&self.uri_target(uri)?).copied()
     }
 
+    /// The device a stored URI leads to now. Asked for every OPTIONS and every
+    /// change: the answer is cached per URI while nothing a route depends on moved.
     pub(super) fn route_uri(&self, uri: &str) -> Option<usize> {
-        self.route_target(self.uri_target(uri)?)
+        let t = self.uri_target(uri)?;
+        let now = self.route_clock.get();
+        let cache = self.uri_cache.borrow();
+        let cell = &cache.get(uri)?.1;
+        let (at, dev) = cell.get();
+        if at == now {
+            debug_assert_eq!(dev, self.route_target(t), "stale route for {uri}");
+            return dev;
+        }
+        let dev = self.route_target(t);
+        cell.set((now, dev));
+        dev
     }
 
     pub(super) fn ensure_conn(&mut self, i: usize) {
@@ -285,6 +316,7 @@ impl World {
             self.next_conn += 1;
             let port = 40000 + (id % 20000) as u16;
             self.devs[i].conn = Some((id, port));
+            self.routes_moved();
             self.conns.insert(id, i);
             let name = self.devs[i].spec.name.clone();
             let proto = self.devs[i].spec.protocol.as_str().to_uppercase();
@@ -299,6 +331,7 @@ impl World {
 
     pub(super) fn close_conn(&mut self, i: usize, why: &str, tell_asterisk: bool) {
         if let Some((id, port)) = self.devs[i].conn.take() {
+            self.routes_moved();
             self.conns.remove(&id);
             self.devs[i].conn_dead = false;
             self.devs[i].cause = Some(Cause::ConnectionClosed { why: why.into() });
@@ -340,6 +373,11 @@ impl World {
 mod tests {
     use super::super::testing::*;
     use super::*;
+
+    #[test]
+    fn asterisk_address_is_its_text() {
+        assert_eq!(World::asterisk_ip(), ip_of(ASTERISK_IP));
+    }
 
     #[test]
     fn a_registered_phone_is_reached_through_its_nat_mapping() {

@@ -170,7 +170,7 @@ impl World {
     }
 
     /// `src`: the address the NAT gave the packet when it left the phone.
-    pub(super) fn reply(&mut self, tx_id: u64, resp: Message, dst: Addr) {
+    pub(super) fn reply(&mut self, tx_id: u64, resp: &Message, dst: Addr) {
         let Some(tx) = self.txs.get(&tx_id) else {
             return;
         };

@@ -95,7 +95,11 @@ impl World {
             return false;
         }
         let by = target.filter(|_| answered);
-        let before = self.routine.last_qualify.insert(id.to_string(), by);
+        // Insert without allocating the id again: a contact is qualified all day.
+        let before = match self.routine.last_qualify.get_mut(id) {
+            Some(v) => Some(std::mem::replace(v, by)),
+            None => self.routine.last_qualify.insert(id.to_string(), by),
+        };
         let routine = by.is_some() && before == Some(by);
         if let (true, Some(i)) = (routine, by) {
             self.routine.count(i, RoutineKind::Qualify, self.now);

@@ -15,7 +15,7 @@ impl World {
             Ev::Arrive(i, tx, src) => self.arrive(i, tx, src),
             Ev::Retransmit(tx_id) => self.retransmit(tx_id),
             Ev::TimerF(tx_id) => self.timer_f(tx_id),
-            Ev::Reply(tx, resp, dst) => self.reply(tx, *resp, dst),
+            Ev::Reply(tx, resp, dst) => self.reply(tx, &resp, dst),
             Ev::Refresh(i, gen) | Ev::Retry(i, gen) => self.refresh(i, gen),
             Ev::KeepAlive(i, gen) => self.keepalive_due(i, gen),
             Ev::Tick => {

@@ -53,6 +53,7 @@ impl World {
                     self.new_identity(i);
                     self.devs[i].gen += 1;
                     self.devs[i].online = true;
+                    self.routes_moved();
                     self.devs[i].wants = true;
                     self.devs[i].gave_up = false;
                     self.devs[i].retry_ms = None;
@@ -73,6 +74,7 @@ impl World {
                     self.readdress(i, ip_of(&ip));
                     self.devs[i].ip = ip;
                     self.devs[i].port = port;
+                    self.routes_moved();
                     if self.devs[i].wants {
                         self.devs[i].gen += 1;
                         self.send_register(i, Kind::Register);
@@ -82,6 +84,7 @@ impl World {
             Action::Offline { devices } => {
                 for i in self.device_names(&devices) {
                     self.devs[i].online = false;
+                    self.routes_moved();
                     self.devs[i].gen += 1;
                     let name = self.devs[i].spec.name.clone();
                     let r = self.record(RecordKind::Device, &name, "goes offline".into());
@@ -91,6 +94,7 @@ impl World {
             Action::Online { devices } => {
                 for i in self.device_names(&devices) {
                     self.devs[i].online = true;
+                    self.routes_moved();
                     let name = self.devs[i].spec.name.clone();
                     let r = self.record(RecordKind::Device, &name, "comes back online".into());
                     r.devices = vec![name];

@@ -29,7 +29,7 @@ pub(super) struct Watch {
     /// runs out, in absolute ms.
     expiries: BinaryHeap<Reverse<(u64, u32)>>,
     /// Each AOR's rows as last written: URI → (row, its target).
-    rows: HashMap<String, BTreeMap<String, (Row, Option<Target>)>>,
+    rows: HashMap<String, AorRows>,
     /// (AOR, URI) each device's REGISTERs made (mirror of `World::owner`).
     pub owned_by: Vec<BTreeSet<(String, String)>>,
     /// What the last evaluation looked at (for the work budget).
@@ -56,6 +56,46 @@ impl Watch {
     }
 }
 
+/// One AOR's rows by URI, sorted by URI (an AOR holds a few rows: a sorted
+/// vector costs one allocation where a map costs a node per AOR and event).
+#[derive(Default)]
+pub(super) struct AorRows(Vec<(String, (Row, Option<Target>))>);
+
+impl AorRows {
+    /// Rows in the order written, a later row for the same URI replacing an earlier one.
+    fn from_written(mut rows: Vec<(String, (Row, Option<Target>))>) -> AorRows {
+        // Stable: rows for one URI stay in written order; keep the last of each run.
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out: Vec<(String, (Row, Option<Target>))> = Vec::with_capacity(rows.len());
+        for r in rows {
+            match out.last_mut() {
+                Some(last) if last.0 == r.0 => *last = r,
+                _ => out.push(r),
+            }
+        }
+        AorRows(out)
+    }
+
+    pub fn get(&self, uri: &str) -> Option<&(Row, Option<Target>)> {
+        self.0
+            .binary_search_by(|(u, _)| u.as_str().cmp(uri))
+            .ok()
+            .map(|k| &self.0[k].1)
+    }
+
+    fn contains_key(&self, uri: &str) -> bool {
+        self.get(uri).is_some()
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &(Row, Option<Target>)> {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// Interns names and writes row changes with periodic checkpoints.
 pub(super) struct StateBook {
     pub log: StateLog,
@@ -74,8 +114,8 @@ impl StateBook {
                 statics_by_id,
                 ..StateLog::default()
             },
-            aor_ix: HashMap::new(),
-            uri_ix: HashMap::new(),
+            aor_ix: HashMap::default(),
+            uri_ix: HashMap::default(),
             current: BTreeMap::new(),
             since_checkpoint: 0,
         }
@@ -230,10 +270,10 @@ impl World {
     /// write what moved.
     fn reread_aor(&mut self, aor: &str, check: &mut BTreeSet<usize>) {
         let now = self.abs();
-        let mut fresh: BTreeMap<String, (Row, Option<Target>)> = BTreeMap::new();
+        let mut fresh = Vec::new();
         for b in self.reg.bindings_of(aor).filter(|b| !b.is_expired(now)) {
             let target = self.uri_target(&b.uri);
-            fresh.insert(
+            fresh.push((
                 b.uri.clone(),
                 (
                     Row {
@@ -245,13 +285,13 @@ impl World {
                     },
                     target,
                 ),
-            );
+            ));
         }
         if let Some(a) = self.reg.config().aors.get(aor) {
             for c in &a.contacts {
                 let id = aorlab_registrar::static_id(aor, c);
                 let target = self.uri_target(c);
-                fresh.insert(
+                fresh.push((
                     c.clone(),
                     (
                         Row {
@@ -263,12 +303,16 @@ impl World {
                         },
                         target,
                     ),
-                );
+                ));
             }
         }
-        self.watch.work += 1 + fresh.len() as u64;
-        let old = self.watch.rows.remove(aor).unwrap_or_default();
-        for (uri, (row, target)) in &old {
+        let fresh = AorRows::from_written(fresh);
+        self.watch.work += 1 + fresh.0.len() as u64;
+        let (key, old) = match self.watch.rows.remove_entry(aor) {
+            Some((k, rows)) => (k, rows),
+            None => (aor.to_string(), AorRows::default()),
+        };
+        for (uri, (row, target)) in &old.0 {
             if fresh.get(uri).is_some_and(|(r, _)| r == row) {
                 continue;
             }
@@ -279,7 +323,7 @@ impl World {
                 }
             }
         }
-        for (uri, (row, target)) in &fresh {
+        for (uri, (row, target)) in &fresh.0 {
             let before = old.get(uri);
             if before.is_some_and(|(r, _)| r == row) {
                 continue;
@@ -296,7 +340,7 @@ impl World {
             }
         }
         if !fresh.is_empty() {
-            self.watch.rows.insert(aor.to_string(), fresh);
+            self.watch.rows.insert(key, fresh);
         }
     }
 
