@@ -115,7 +115,16 @@ export type Note =
   | { kind: "nothing_helps" }
   | { kind: "none_removes_every_lost" }
   | { kind: "none_clears_unreachable" }
-  | { kind: "nat_forgets_idle"; device: string; nat: string; idle_s: number };
+  | {
+      kind: "nat_forgets_idle";
+      devices: string[];
+      nats: string[];
+      idle_s: number;
+      /** The AORs' qualify_frequency when it is already below idle_s. */
+      qualify_s: number | null;
+      /** An Asterisk restart or crash inside the silence the NAT forgot in. */
+      outage_at_ms: number | null;
+    };
 
 export interface Advice {
   before: Outcome;
