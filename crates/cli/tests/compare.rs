@@ -148,6 +148,36 @@ fn a_stale_spell_after_a_restart_is_blamed_on_the_restart_not_on_qualify() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A change's cost in traffic is on the record: maximum_expiration=60 makes nat-403's
+/// phones refresh about every 30 s instead of every 150 s, and the requests say so.
+#[test]
+fn the_requests_figure_shows_what_a_shorter_expiry_costs() {
+    let c = json(&[
+        "compare",
+        "--preset",
+        "nat-403",
+        "--set",
+        "aor.alice.maximum_expiration=60",
+        "--json",
+    ]);
+    let (a, b) = (
+        c["a"]["total"]["requests"].as_u64().unwrap(),
+        c["b"]["total"]["requests"].as_u64().unwrap(),
+    );
+    assert!(a > 0 && b > 4 * a, "A {a} requests, B {b}");
+    let (_, out, _) = aorlab(&[
+        "compare",
+        "--preset",
+        "nat-403",
+        "--set",
+        "aor.alice.maximum_expiration=60",
+    ]);
+    assert!(
+        out.contains(&format!("SIP requests (REGISTER, OPTIONS): {b}")),
+        "{out}"
+    );
+}
+
 #[test]
 fn a_scenario_with_every_setting_right_says_so() {
     let (code, out, _) = aorlab(&["advise", "--preset", "three-phones"]);

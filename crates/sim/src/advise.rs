@@ -810,7 +810,7 @@ fn with_keepalives(text: &str, sc: &Scenario, names: &[String], every_s: u64) ->
 /// Before → after in words, for one suggestion.
 pub fn figures_line(b: &Figures, a: &Figures) -> String {
     format!(
-        "not registered {} → {}, unreachable {} → {}, 403s {} → {}, gave up {} → {}, stale bindings at end {} → {}",
+        "not registered {} → {}, unreachable {} → {}, 403s {} → {}, gave up {} → {}, stale bindings at end {} → {}, requests {} → {}",
         format_duration(b.not_registered_ms),
         format_duration(a.not_registered_ms),
         format_duration(b.unreachable_ms),
@@ -820,7 +820,9 @@ pub fn figures_line(b: &Figures, a: &Figures) -> String {
         b.gave_up,
         a.gave_up,
         b.stale_bindings_at_end,
-        a.stale_bindings_at_end
+        a.stale_bindings_at_end,
+        b.requests,
+        a.requests
     )
 }
 

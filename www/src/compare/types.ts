@@ -13,6 +13,8 @@ export interface Figures {
   gave_up: number;
   dials_ringing_nobody: number;
   stale_bindings_at_end: number;
+  /** SIP requests between the phones and Asterisk (REGISTER, OPTIONS). */
+  requests: number;
 }
 
 export interface PhoneFigures extends Figures {
@@ -55,7 +57,8 @@ export type Figure =
   | "rejections403"
   | "gave_up"
   | "dials_ringing_nobody"
-  | "stale_bindings_at_end";
+  | "stale_bindings_at_end"
+  | "requests";
 
 export interface Trade {
   figure: Figure;

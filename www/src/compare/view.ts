@@ -278,6 +278,7 @@ export class CompareView {
     const totals = [
       ["stale bindings ring nobody at the end", comparison.a.total.stale_bindings_at_end, comparison.b.total.stale_bindings_at_end],
       ["dials ring nobody", comparison.a.total.dials_ringing_nobody, comparison.b.total.dials_ringing_nobody],
+      ["SIP requests (REGISTER, OPTIONS)", comparison.a.total.requests, comparison.b.total.requests],
     ] as const;
     for (const [what, x, y] of totals) {
       if (x !== y) this.diffs.append(el("li", "cmp-diff", `A: ${x} ${what}; B: ${y}`));

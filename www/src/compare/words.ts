@@ -26,6 +26,7 @@ export const FIGURES: { figure: Figure; key: keyof Figures; label: string; time:
   { figure: "gave_up", key: "gave_up", label: "gave up", time: false },
   { figure: "dials_ringing_nobody", key: "dials_ringing_nobody", label: "dials ringing nobody", time: false },
   { figure: "stale_bindings_at_end", key: "stale_bindings_at_end", label: "stale bindings at the end", time: false },
+  { figure: "requests", key: "requests", label: "SIP requests (REGISTER, OPTIONS)", time: false },
 ];
 
 export function figureValue(f: (typeof FIGURES)[number], v: number): string {
