@@ -460,7 +460,8 @@ async function start(): Promise<void> {
   window.addEventListener("hashchange", () => comparePanel!.openLink(location.hash.replace(/^#/, "")));
 
   await runNow();
-  comparePanel.openLink(hashAtStart);
+  // A two-sided link wins; else Compare comes back as it was left (B kept across reloads).
+  if (!comparePanel.openLink(hashAtStart)) comparePanel.restore();
   // Open on the link's moment, else on the end of the run (the outcome).
   if (trace) views.setCursor(first.t ?? trace.end_ms);
   document.body.dataset.firstRenderMs = performance.now().toFixed(0);

@@ -71,6 +71,36 @@ describe("compare and advise", () => {
     await context.close();
   });
 
+  test("a reload keeps Compare and B as they were; Close forgets B", async () => {
+    const { page, context, problems } = await openPage(browser, server.url);
+    await ready(page);
+    await loadPreset(page, "nat-403");
+    await page.locator("#open-compare").click();
+    let n = await compared(page);
+    const max = page.locator("#cmp-control-alice-max_contacts");
+    await max.fill("3");
+    await max.press("Tab");
+    await compared(page, n);
+    // B edited by hand too: the text is what comes back.
+    await page.locator(".cmp-b-details > summary").click();
+    await page.locator("#cmp-b-text").press("End");
+    await page.locator("#cmp-b-text").pressSequentially("\n# kept across reloads\n");
+    await page.reload();
+    await ready(page);
+    await page.locator("#compare:not([hidden])").waitFor();
+    await compared(page);
+    assert.match(await page.locator("#cmp-b-text").inputValue(), /max_contacts = 3/);
+    assert.match(await page.locator("#cmp-b-text").inputValue(), /# kept across reloads/);
+    assert.match(await page.locator("#cmp-changes").textContent(), /its own text/);
+    assert.ok((await differences(page)).includes("B removes desk's lost registration (gave up) 4:49–30:00"));
+    await page.locator("#cmp-close").click();
+    await page.reload();
+    await ready(page);
+    assert.ok(await page.locator("#compare").isHidden());
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test("Compare on a site: B's controls are grouped by template; one edit on the template changes every phone", async () => {
     const { page, context, problems } = await openPage(browser, server.url);
     await ready(page);

@@ -5,6 +5,7 @@
 
 import { type ControlEdit, ControlsState, renderControls } from "../controls/index";
 import { el } from "../format";
+import { store } from "../share/index";
 import { renderSummary, type SummaryCtx } from "../panels/summary";
 import type { Trace } from "../types";
 import type { Sim } from "../wasm";
@@ -15,6 +16,18 @@ import type { Answer, Compared } from "./types";
 import { differenceText } from "./words";
 
 const DEBOUNCE_MS = 300;
+/** Where B is kept across reloads (localStorage; removed when Compare is closed). */
+export const KEPT_B = "aorlab.compare.b";
+/** A hand-edited B longer than this is not kept (localStorage holds about 5 M characters
+ * for the whole page, and the editor's draft comes first); B made by changes always is. */
+const KEPT_TEXT_MAX = 256 * 1024;
+
+/** B as kept: its text when short enough, and the changes it was made with (null: edited by
+ * hand). Without the text, B is rebuilt from A and the changes. */
+export interface KeptB {
+  changes: string[] | null;
+  text?: string;
+}
 
 export interface CompareDeps {
   sim: Sim;
@@ -77,6 +90,7 @@ export class CompareView {
       this.b = this.textBox.value;
       this.changes = null;
       this.describeChanges();
+      this.keep();
       this.schedule();
     });
     const textDetails = el("details", "cmp-b-details");
@@ -123,7 +137,15 @@ export class CompareView {
     this.textBox.value = this.b;
     this.renderControls();
     this.describeChanges();
+    this.keep();
     void this.compare();
+  }
+
+  /** Keeps B for the next visit: its changes, or its text when edited by hand. */
+  private keep(): void {
+    const kept: KeptB = { changes: this.changes };
+    if (this.b.length <= KEPT_TEXT_MAX) kept.text = this.b;
+    store.set(KEPT_B, JSON.stringify(kept));
   }
 
   /** A changed in the editor: compare again (B keeps its own text). */
@@ -139,9 +161,10 @@ export class CompareView {
 
   private describeChanges(): void {
     const c = this.changes;
+    const unkept = c === null && this.b.length > KEPT_TEXT_MAX ? " It is too long to keep across a reload: copy the two-sided link to keep it." : "";
     this.changesLine.textContent =
       c === null
-        ? "B: its own text (edited)."
+        ? `B: its own text (edited).${unkept}`
         : c.length === 0
           ? "B is the same as A: change something below."
           : `B: ${c.join(", ")}`;
@@ -152,6 +175,7 @@ export class CompareView {
     this.textBox.value = text;
     if (this.changes !== null) this.changes = [...this.changes.filter((c) => c.split("=")[0] !== change.split("=")[0]), change];
     this.describeChanges();
+    this.keep();
     this.renderControls();
     this.schedule();
   }
