@@ -1,7 +1,9 @@
 //! The trace a run produces, and what is derived from it for people.
 
 use crate::scenario::SimMs;
-pub use crate::state_log::{Checkpoint, EndpointsAt, Row, RowChange, StateLog};
+pub use crate::state_log::{
+    Checkpoint, DialEntry, EndpointsAt, Row, RowChange, StateIndex, StateLog, StateWindow,
+};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
