@@ -205,6 +205,28 @@ fn state_at_end_is_the_final_state(t: &Trace) -> Result<(), String> {
     Ok(())
 }
 
+/// Every SIP message's typed `expires` is the Expires header of its text (requests; `None`
+/// for responses), so the page reads the field and never the text.
+fn expires_fields_are_the_headers(t: &Trace) -> Result<(), String> {
+    for r in &t.records {
+        let Some(sip) = &r.sip else { continue };
+        let header = aorlab_sip::Message::parse(&sip.text)
+            .ok()
+            .and_then(|m| m.headers.expires()?.ok());
+        let want = if sip.code.is_some() { None } else { header };
+        if sip.expires != want {
+            return Err(format!(
+                "{} at {} ms: expires {:?}, the text says {want:?}",
+                sip.first_line, r.at_ms, sip.expires
+            ));
+        }
+        if sip.code.is_none() && sip.method == "REGISTER" && sip.expires.is_none() {
+            return Err(format!("REGISTER at {} ms has no Expires", r.at_ms));
+        }
+    }
+    Ok(())
+}
+
 /// The page's windowed state (`StateIndex::window`) is `state_at`'s state filtered and cut:
 /// at every change, just before it and at every expiry, with no filter and with filters on an
 /// AOR, a URI, a device and an endpoint, at limits from 0 to all.
@@ -294,6 +316,7 @@ proptest! {
             state_at_is_the_replay(&trace),
             state_at_end_is_the_final_state(&trace),
             windows_are_state_at_cut(&trace),
+            expires_fields_are_the_headers(&trace),
         ] {
             prop_assert!(check.is_ok(), "{}\n--- scenario ---\n{text}", check.unwrap_err());
         }
