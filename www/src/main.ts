@@ -100,7 +100,11 @@ async function runNow(panic = false): Promise<void> {
   const reply = await worker.run(text, { panic, controls: !isQuick(text), onProgress: (p) => showProgress((latest = p)) });
   window.clearTimeout(showSoon);
   if (reply.kind === "superseded") return;
-  if ((reply.kind === "done") && reply.controls) showControls({ ...reply.controls, releases: sim.releases }, false);
+  if ((reply.kind === "done") && reply.controls) {
+    showControls({ ...reply.controls, releases: sim.releases }, false);
+    // A big text's result is drawn in a second task, so a key pressed meanwhile echoes first.
+    await new Promise((r) => window.setTimeout(r, 0));
+  }
   progressBox.hidden = true;
   document.body.dataset.runs = String(++runs);
   if (reply.kind === "cancelled") {
