@@ -100,7 +100,11 @@ async function runNow(panic = false): Promise<void> {
   const reply = await worker.run(text, { panic, controls: !isQuick(text), onProgress: (p) => showProgress((latest = p)) });
   window.clearTimeout(showSoon);
   if (reply.kind === "superseded") return;
-  if ((reply.kind === "done") && reply.controls) showControls({ ...reply.controls, releases: sim.releases }, false);
+  if ((reply.kind === "done") && reply.controls) {
+    showControls({ ...reply.controls, releases: sim.releases }, false);
+    // A big text's result is drawn in a second task, so a key pressed meanwhile echoes first.
+    await new Promise((r) => window.setTimeout(r, 0));
+  }
   progressBox.hidden = true;
   document.body.dataset.runs = String(++runs);
   if (reply.kind === "cancelled") {
@@ -460,7 +464,8 @@ async function start(): Promise<void> {
   window.addEventListener("hashchange", () => comparePanel!.openLink(location.hash.replace(/^#/, "")));
 
   await runNow();
-  comparePanel.openLink(hashAtStart);
+  // A two-sided link wins; else Compare comes back as it was left (B kept across reloads).
+  if (!comparePanel.openLink(hashAtStart)) comparePanel.restore();
   // Open on the link's moment, else on the end of the run (the outcome).
   if (trace) views.setCursor(first.t ?? trace.end_ms);
   document.body.dataset.firstRenderMs = performance.now().toFixed(0);

@@ -1,6 +1,8 @@
 //! Incidents and the per-phone summary: a pass over the finished reachability
 //! spans, not code inside the event loop.
 
+use std::collections::HashMap;
+
 use crate::duration::{clock, format_duration};
 use crate::scenario::SimMs;
 use crate::trace::{Cause, DeviceSummary, Incident, Reach, Span};
@@ -16,10 +18,15 @@ pub(crate) struct PhoneFacts<'a> {
 
 /// `spans` in any order; the result is worst first (most time in trouble), then by name.
 pub(crate) fn summarize(phones: &[PhoneFacts], spans: &[Span], until: SimMs) -> Vec<DeviceSummary> {
+    // One pass over the spans, grouped by phone: a site has thousands of both.
+    let mut by_phone: HashMap<&str, Vec<&Span>> = HashMap::with_capacity(phones.len());
+    for sp in spans {
+        by_phone.entry(sp.device.as_str()).or_default().push(sp);
+    }
     let mut out: Vec<DeviceSummary> = phones
         .iter()
         .map(|p| {
-            let mine = spans.iter().filter(|s| s.device == p.name);
+            let mine = by_phone.get(p.name).map_or(&[][..], Vec::as_slice);
             let mut s = DeviceSummary {
                 device: p.name.to_string(),
                 reachable_ms: 0,

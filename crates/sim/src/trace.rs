@@ -1,7 +1,9 @@
 //! The trace a run produces, and what is derived from it for people.
 
 use crate::scenario::SimMs;
-pub use crate::state_log::{Checkpoint, EndpointsAt, Row, RowChange, StateLog};
+pub use crate::state_log::{
+    Checkpoint, DialEntry, EndpointsAt, Row, RowChange, StateIndex, StateLog, StateWindow,
+};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -15,6 +17,20 @@ pub struct SipText {
     pub method: String,
     /// A response's status code (`None` for a request).
     pub code: Option<u16>,
+    /// A request's Expires header (seconds), `None` when it has none, and for responses.
+    pub expires: Option<u32>,
+}
+
+impl SipText {
+    /// The Expires header of a message's text, read by the SIP parser (`None` when it has
+    /// none, or a value that is not a number).
+    pub fn expires_header(text: &str) -> Option<u32> {
+        aorlab_sip::Message::parse(text)
+            .ok()?
+            .headers
+            .expires()?
+            .ok()
+    }
 }
 
 /// What a record is about.

@@ -45,7 +45,11 @@ method: string,
 /**
  * A response's status code (`None` for a request).
  */
-code: number | null, };
+code: number | null, 
+/**
+ * A request's Expires header (seconds), `None` when it has none, and for responses.
+ */
+expires: number | null, };
 
 export type NatEvent = { "kind": "mapped", device: string, private: string, public_port: number, protocol: string, } | { "kind": "forgot", device: string, private: string, public_port: number, protocol: string, idle_ms: number, } | { "kind": "reboot" } | { "kind": "rebind", device: string, old_port: number | null, new_port: number, };
 

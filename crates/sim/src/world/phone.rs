@@ -147,6 +147,7 @@ impl World {
             text: text.clone(),
             method: "REGISTER".into(),
             code: None,
+            expires: Some(expires),
         });
         r.devices = vec![name];
         self.maybe_hold(tx_id, i, kind);
@@ -409,6 +410,7 @@ impl World {
             from: name.clone(),
             to: "asterisk".into(),
             first_line: text.lines().next().unwrap_or("").to_string(),
+            expires: SipText::expires_header(&text),
             text,
             method: "REGISTER".into(),
             code: None,
