@@ -72,6 +72,9 @@ enum Ev {
     /// NAT `usize`'s mapping may have been idle since the given time: forget it.
     NatExpire(usize, MapKey, SimMs),
 }
+/// (routing clock tick, device reached then) of a stored URI.
+type CachedRoute = Cell<(u64, Option<usize>)>;
+
 pub struct World {
     sc: Scenario,
     now: SimMs,
@@ -128,7 +131,7 @@ pub struct World {
     answered_until: BinaryHeap<Reverse<(SimMs, String)>>,
     /// Stored URI → its target, and the device it reached when the routing
     /// clock last stood at the given tick.
-    uri_cache: RefCell<HashMap<String, (Option<Target>, Cell<(u64, Option<usize>)>)>>,
+    uri_cache: RefCell<HashMap<String, (Option<Target>, CachedRoute)>>,
     /// Ticks whenever anything a route depends on moves: a NAT mapping appears
     /// or goes, a device opens or closes a connection, moves, goes on or offline.
     route_clock: Rc<Cell<u64>>,
