@@ -80,7 +80,10 @@ pub fn pj_strtoi_validate(s: &str, min: i64, max: i64) -> Option<i64> {
 /// Escape every byte outside `allowed`.
 pub fn escape(s: &str, allowed: fn(u8) -> bool, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    for &c in s.as_bytes() {
+    // Usually nothing needs escaping: copy the text in one piece.
+    let clean = s.bytes().take_while(|&c| allowed(c)).count();
+    out.push_str(&s[..clean]);
+    for &c in &s.as_bytes()[clean..] {
         if allowed(c) {
             out.push(c as char);
         } else {
