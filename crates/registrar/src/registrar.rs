@@ -483,15 +483,21 @@ impl Registrar {
 
     /// Set a binding's (or static contact's) qualify status.
     pub(crate) fn put_status(&mut self, id: &str, status: (Status, Option<f64>)) {
-        if let Some(aor) = aor_of_id(id) {
-            if !self.all_dirty && !self.dirty_aors.contains(aor) {
-                self.dirty_aors.insert(aor.to_string());
+        // Availability reads the status only: a new RTT alone changes nothing.
+        let moved = match self.status.get_mut(id) {
+            Some(s) => {
+                let moved = s.0 != status.0;
+                *s = status;
+                moved
             }
-        }
-        match self.status.get_mut(id) {
-            Some(s) => *s = status,
             None => {
                 self.status.insert(id.to_string(), status);
+                true
+            }
+        };
+        if let Some(aor) = aor_of_id(id).filter(|_| moved) {
+            if !self.all_dirty && !self.dirty_aors.contains(aor) {
+                self.dirty_aors.insert(aor.to_string());
             }
         }
     }
@@ -726,31 +732,29 @@ impl Registrar {
             return Vec::new();
         };
         let timeout_ms = (a.qualify_timeout * 1000.0).round() as u64;
-        // The stored URIs' parses are kept with their rows.
-        let mut uris: Vec<(String, String, Option<Arc<aorlab_sip::Uri>>)> = self
+        // The stored URIs' OPTIONS Request-URIs are kept with their rows.
+        let mut uris: Vec<(String, String, String)> = self
             .store
             .rows_of(aor)
             .filter(|r| only.is_none_or(|ids| ids.contains(&r.id)))
-            .map(|r| (r.b.id.clone(), r.b.uri.clone(), r.parsed()))
+            .map(|r| (r.b.id.clone(), r.b.uri.clone(), r.options_uri().to_string()))
             .collect();
         for s in &a.contacts {
             let id = crate::binding::static_id(aor, s);
             if only.is_none_or(|ids| ids.iter().any(|x| **x == *id)) {
-                uris.push((id, s.clone(), aorlab_sip::Uri::parse(s).ok().map(Arc::new)));
+                let request_uri = aorlab_sip::Uri::parse(s)
+                    .map(|u| options_request_uri(&u).print(UriContext::RequestUri))
+                    .unwrap_or_else(|_| s.clone());
+                uris.push((id, s.clone(), request_uri));
             }
         }
         uris.into_iter()
-            .map(|(id, uri, parsed)| {
-                let request_uri = parsed
-                    .map(|u| options_request_uri(&u).print(UriContext::RequestUri))
-                    .unwrap_or_else(|| uri.clone());
-                QualifyRequest {
-                    aor: aor.to_string(),
-                    contact_id: id,
-                    uri,
-                    request_uri,
-                    timeout_ms,
-                }
+            .map(|(id, uri, request_uri)| QualifyRequest {
+                aor: aor.to_string(),
+                contact_id: id,
+                uri,
+                request_uri,
+                timeout_ms,
             })
             .collect()
     }

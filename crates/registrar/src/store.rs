@@ -45,9 +45,22 @@ pub(crate) struct Row {
     /// it on every REGISTER; the result never changes for a row (its id is the
     /// AOR and the URI's md5), so it is kept with the row.
     parsed: OnceLock<Option<Arc<Uri>>>,
+    /// Where qualify's OPTIONS go (the stored URI without x-ast-orig-host),
+    /// printed on the first qualify: it never changes for a row either.
+    options_uri: OnceLock<String>,
 }
 
 impl Row {
+    /// The Request-URI of this binding's OPTIONS.
+    pub(crate) fn options_uri(&self) -> &str {
+        self.options_uri.get_or_init(|| match self.parsed() {
+            Some(u) => {
+                crate::nat::options_request_uri(&u).print(aorlab_sip::UriContext::RequestUri)
+            }
+            None => self.b.uri.clone(),
+        })
+    }
+
     /// The stored URI parsed (`None` if it does not parse).
     pub(crate) fn parsed(&self) -> Option<Arc<Uri>> {
         self.parsed
@@ -99,13 +112,13 @@ impl Store {
             }
         }
         self.by_id.insert(id.clone(), slot);
-        let parsed = OnceLock::new();
         self.rows[slot as usize] = Some(Row {
             n,
             b,
             id,
             uri,
-            parsed,
+            parsed: OnceLock::new(),
+            options_uri: OnceLock::new(),
         });
     }
 
