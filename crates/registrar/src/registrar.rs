@@ -663,18 +663,17 @@ impl Registrar {
             }
         }
         let due = self.next_qualify.due(now);
-        for aor in due {
+        for (ix, aor) in due {
             let freq = self
                 .aors
-                .get(&aor)
+                .get(&*aor)
                 .map(|a| a.qualify_frequency)
                 .unwrap_or(0);
             if freq == 0 {
-                self.next_qualify.remove(&aor);
+                self.next_qualify.remove_ix(ix);
                 continue;
             }
-            self.next_qualify
-                .insert(aor.clone(), now + freq as u64 * 1000);
+            self.next_qualify.insert_ix(ix, now + freq as u64 * 1000);
             out.qualify.extend(self.qualify_aor(now, &aor, None));
         }
         self.update_endpoint_states(now, &mut out);

@@ -230,58 +230,83 @@ impl Monitors {
     }
 }
 
-/// Each qualified AOR's next OPTIONS time, with a time-ordered index.
+/// Each qualified AOR's next OPTIONS time, with a time-ordered index. AOR
+/// names are interned: the queue orders (time, number), so a tick compares
+/// integers, and re-arming a timer allocates nothing.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct QualifyTimers {
-    by_aor: FastMap<String, Millis>,
-    queue: BTreeSet<(Millis, String)>,
+    names: Vec<Arc<str>>,
+    ix: FastMap<Arc<str>, u32>,
+    /// By interned number.
+    at: Vec<Option<Millis>>,
+    queue: BTreeSet<(Millis, u32)>,
 }
 
 impl QualifyTimers {
-    pub(crate) fn insert(&mut self, aor: String, at: Millis) {
-        if let Some(old) = self.by_aor.insert(aor.clone(), at) {
-            self.queue.remove(&(old, aor.clone()));
+    fn intern(&mut self, aor: &str) -> u32 {
+        if let Some(&i) = self.ix.get(aor) {
+            return i;
         }
-        self.queue.insert((at, aor));
+        let i = self.names.len() as u32;
+        let name: Arc<str> = Arc::from(aor);
+        self.names.push(name.clone());
+        self.ix.insert(name, i);
+        self.at.push(None);
+        i
+    }
+    pub(crate) fn insert(&mut self, aor: String, at: Millis) {
+        let i = self.intern(&aor);
+        self.insert_ix(i, at);
+    }
+    /// Re-arm the timer of an AOR `due` returned.
+    pub(crate) fn insert_ix(&mut self, i: u32, at: Millis) {
+        if let Some(old) = self.at[i as usize].replace(at) {
+            self.queue.remove(&(old, i));
+        }
+        self.queue.insert((at, i));
     }
     pub(crate) fn remove(&mut self, aor: &str) {
-        if let Some(old) = self.by_aor.remove(aor) {
-            self.queue.remove(&(old, aor.to_string()));
+        if let Some(&i) = self.ix.get(aor) {
+            self.remove_ix(i);
+        }
+    }
+    pub(crate) fn remove_ix(&mut self, i: u32) {
+        if let Some(old) = self.at[i as usize].take() {
+            self.queue.remove(&(old, i));
         }
     }
     pub(crate) fn contains_key(&self, aor: &str) -> bool {
-        self.by_aor.contains_key(aor)
+        self.ix
+            .get(aor)
+            .is_some_and(|&i| self.at[i as usize].is_some())
     }
     pub(crate) fn clear(&mut self) {
-        self.by_aor.clear();
+        self.at.iter_mut().for_each(|t| *t = None);
         self.queue.clear();
     }
     pub(crate) fn retain(&mut self, keep: impl Fn(&str) -> bool) {
-        let gone: Vec<String> = self.by_aor.keys().filter(|a| !keep(a)).cloned().collect();
-        for a in gone {
-            self.remove(&a);
+        for i in 0..self.names.len() as u32 {
+            if self.at[i as usize].is_some() && !keep(&self.names[i as usize]) {
+                self.remove_ix(i);
+            }
         }
     }
     /// The earliest timer.
     pub(crate) fn next(&self) -> Option<Millis> {
         self.queue.first().map(|(t, _)| *t)
     }
-    /// The AORs due at `now`, in AOR name order.
-    pub(crate) fn due(&self, now: Millis) -> Vec<String> {
-        due_by(&self.queue, now)
+    /// The AORs due at `now` (number and name), in AOR name order (the order
+    /// Asterisk walks its containers), not by time.
+    pub(crate) fn due(&self, now: Millis) -> Vec<(u32, Arc<str>)> {
+        let mut due: Vec<(u32, Arc<str>)> = self
+            .queue
+            .iter()
+            .take_while(|(t, _)| *t <= now)
+            .map(|&(_, i)| (i, self.names[i as usize].clone()))
+            .collect();
+        due.sort_unstable_by(|a, b| a.1.cmp(&b.1));
+        due
     }
-}
-
-/// The names queued at or before `limit`, sorted by name (the order Asterisk
-/// walks its containers), not by time.
-fn due_by(queue: &BTreeSet<(u64, String)>, limit: u64) -> Vec<String> {
-    let mut names: Vec<String> = queue
-        .iter()
-        .take_while(|(t, _)| *t <= limit)
-        .map(|(_, n)| n.clone())
-        .collect();
-    names.sort();
-    names
 }
 
 /// The AOR part of a contact id (`<aor>;@<md5>` or `<aor>@@<md5>`).
@@ -367,9 +392,18 @@ mod tests {
         q.insert("a".into(), 7);
         q.insert("b".into(), 9);
         assert_eq!(q.next(), Some(7));
-        assert_eq!(q.due(9), vec!["a".to_string(), "b".to_string()]);
+        let names = |v: Vec<(u32, Arc<str>)>| {
+            v.into_iter()
+                .map(|(_, n)| n.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(q.due(9)), vec!["a".to_string(), "b".to_string()]);
+        assert_eq!(names(q.due(8)), vec!["a".to_string()]);
         q.retain(|a| a != "a");
-        assert_eq!(q.due(9), vec!["b".to_string()]);
+        assert!(!q.contains_key("a") && q.contains_key("b"));
+        assert_eq!(names(q.due(9)), vec!["b".to_string()]);
+        q.clear();
+        assert_eq!(q.next(), None);
     }
 
     #[test]
