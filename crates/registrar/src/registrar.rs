@@ -766,19 +766,17 @@ impl Registrar {
         result: QualifyResult,
     ) -> Outcome {
         let mut out = Outcome::default();
-        let (aor, uri, two_xx_only) = if let Some(b) = self.store.get(contact_id) {
-            let only = self.aors.get(&b.aor).is_some_and(|a| a.qualify_2xx_only);
-            (b.aor.clone(), b.uri.clone(), only)
-        } else if let Some((aor, uri)) = self.find_static(contact_id) {
-            let only = self.aors.get(&aor).is_some_and(|a| a.qualify_2xx_only);
-            (aor, uri, only)
+        // The AOR and URI are copied only for the line a status change logs.
+        let two_xx_only = |aor: &str| self.aors.get(aor).is_some_and(|a| a.qualify_2xx_only);
+        let only = if let Some(b) = self.store.get(contact_id) {
+            two_xx_only(&b.aor)
+        } else if let Some((aor, _)) = self.find_static(contact_id) {
+            two_xx_only(&aor)
         } else {
             return out; // deleted meanwhile
         };
         let (status, rtt) = match result {
-            QualifyResult::Answered { code, rtt_ms }
-                if !two_xx_only || (200..300).contains(&code) =>
-            {
+            QualifyResult::Answered { code, rtt_ms } if !only || (200..300).contains(&code) => {
                 (Status::Reachable, Some(rtt_ms))
             }
             _ => (Status::Unreachable, None),
@@ -786,6 +784,10 @@ impl Registrar {
         let before = self.status_of(contact_id);
         self.put_status(contact_id, (status, rtt));
         if before != status {
+            let (aor, uri) = match self.store.get(contact_id) {
+                Some(b) => (b.aor.clone(), b.uri.clone()),
+                None => self.find_static(contact_id).unwrap_or_default(),
+            };
             let rtt_txt = rtt
                 .map(|r| format!("{r:.3}"))
                 .unwrap_or_else(|| "0.000".into());
