@@ -6,18 +6,30 @@
 //! fuzzer (bytes from libFuzzer), proptest (a byte vector) and [`from_seed`] (bytes from a
 //! fixed xorshift stream, the same on every target, used by the native = wasm check).
 
+use aorlab_registrar::Profile;
 use arbitrary::Result;
 pub use arbitrary::Unstructured;
 use std::fmt::Write;
+use std::sync::OnceLock;
 
 /// How big a generated world may get (keeps a run well under the fuzzer's 1 s per input).
 pub const MAX_AORS: usize = 4;
 pub const MAX_DEVICES: usize = 8;
 pub const MAX_EVENTS: usize = 24;
 
-const VERSIONS: &[&str] = &[
-    "13.17", "13.18", "16", "16.8", "16.22", "18", "18.8", "20", "22",
-];
+/// The releases a scenario may name: the registrar's list of every release where its
+/// behaviour changes and each branch's latest (issue 11: one list of Asterisk versions), so a
+/// milestone added there is generated here too. Built once; the order is the registrar's
+/// (ascending), so a seed still gives the same text everywhere.
+fn releases() -> &'static [String] {
+    static RELEASES: OnceLock<Vec<String>> = OnceLock::new();
+    RELEASES.get_or_init(|| {
+        Profile::milestones()
+            .into_iter()
+            .map(|m| m.version)
+            .collect()
+    })
+}
 const TRANSPORTS: &[&str] = &["udp", "udp", "tcp", "tls", "ws", "wss"];
 
 /// A scenario for `seed`: the same text on every platform (the byte stream is explicit).
@@ -38,7 +50,7 @@ pub fn from_seed(seed: u64) -> String {
 /// A scenario from the choices in `u` (running out of bytes just picks the smallest options).
 pub fn scenario(u: &mut Unstructured) -> Result<String> {
     let mut s = String::new();
-    let version = pick(u, VERSIONS)?;
+    let version = &releases()[u.choose_index(releases().len())?];
     writeln!(s, "asterisk {version}").ok();
     writeln!(s, "seed {}", u.int_in_range(0..=99u32)?).ok();
     let aors = u.int_in_range(1..=MAX_AORS)?;
