@@ -138,7 +138,7 @@ export function mountViews(root: HTMLElement, opts: ViewsOptions = {}): Views {
   function drawAtCursor(): void {
     if (!trace) return;
     const c = ctx();
-    if (current === "contacts") void contacts.render(c);
+    if (current === "contacts") void contacts.render(c, true);
     if (current === "ladder") void ladder.render(c);
     if (current === "log") log.update(c);
   }
@@ -177,7 +177,10 @@ export function mountViews(root: HTMLElement, opts: ViewsOptions = {}): Views {
     if (!trace) return;
     timeline.setCtxQuiet(ctx());
     timeline.follow();
-    schedule();
+    // The contacts are asked for at once (the worker answers in a millisecond or two); the
+    // other panels redraw at the next frame.
+    if (current === "contacts") void contacts.render(ctx());
+    else schedule();
     opts.onCursor?.(cursorMs);
   }
 

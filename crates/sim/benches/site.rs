@@ -5,7 +5,7 @@
 //! keeps criterion's ten samples within minutes; the cost is linear in time, and
 //! README's table of whole days comes from the release CLI on the same scenarios.
 
-use aorlab_sim::{parse, site_scenario, SiteSpec, World};
+use aorlab_sim::{parse, site_scenario, SiteSpec, StateIndex, World};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 
@@ -40,7 +40,8 @@ fn site(c: &mut Criterion) {
 }
 
 /// Moving the page's cursor: the state at a time of a 2,000-phone hour, from the
-/// state log (checkpoint + changes, `pjsip show contacts` and dial strings made).
+/// state log (checkpoint + changes, `pjsip show contacts` and dial strings made), and the
+/// windowed state the page asks for (`StateIndex::window`).
 fn state_at(c: &mut Criterion) {
     let text = site_scenario(&SiteSpec {
         phones: 2_000,
@@ -55,6 +56,16 @@ fn state_at(c: &mut Criterion) {
     g.sample_size(20);
     g.bench_function("2000 phones, mid-hour", |b| {
         b.iter(|| t.state_at(black_box(1_800_000)).contacts.len())
+    });
+    // What the page asks on a cursor move: 25 rows and 8 dial strings (no filter).
+    let index = StateIndex::new(&t.state_log);
+    g.bench_function("2000 phones, mid-hour, page window", |b| {
+        b.iter(|| {
+            index
+                .window(&t.state_log, black_box(1_800_000), "", 25)
+                .contacts
+                .len()
+        })
     });
     g.finish();
 }

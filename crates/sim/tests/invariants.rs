@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aorlab_sim::{run_text, BindingChange, Trace};
+use aorlab_sim::{run_text, BindingChange, StateIndex, Trace};
 use proptest::prelude::*;
 
 fn scenario_from(bytes: &[u8]) -> String {
@@ -205,6 +205,103 @@ fn state_at_end_is_the_final_state(t: &Trace) -> Result<(), String> {
     Ok(())
 }
 
+/// Every SIP message's typed `expires` is the Expires header of its text (requests; `None`
+/// for responses), so the page reads the field and never the text.
+fn expires_fields_are_the_headers(t: &Trace) -> Result<(), String> {
+    for r in &t.records {
+        let Some(sip) = &r.sip else { continue };
+        let header = aorlab_sip::Message::parse(&sip.text)
+            .ok()
+            .and_then(|m| m.headers.expires()?.ok());
+        let want = if sip.code.is_some() { None } else { header };
+        if sip.expires != want {
+            return Err(format!(
+                "{} at {} ms: expires {:?}, the text says {want:?}",
+                sip.first_line, r.at_ms, sip.expires
+            ));
+        }
+        if sip.code.is_none() && sip.method == "REGISTER" && sip.expires.is_none() {
+            return Err(format!("REGISTER at {} ms has no Expires", r.at_ms));
+        }
+    }
+    Ok(())
+}
+
+/// The page's windowed state (`StateIndex::window`) is `state_at`'s state filtered and cut:
+/// at every change, just before it and at every expiry, with no filter and with filters on an
+/// AOR, a URI, a device and an endpoint, at limits from 0 to all.
+fn windows_are_state_at_cut(t: &Trace) -> Result<(), String> {
+    let index = StateIndex::new(&t.state_log);
+    let log = &t.state_log;
+    let mut moments: Vec<u64> = vec![0, t.end_ms];
+    for c in &log.changes {
+        moments.extend([c.at_ms, c.at_ms.saturating_sub(1)]);
+        moments.extend(c.row.as_ref().and_then(|r| r.expires_at_ms));
+    }
+    moments.sort_unstable();
+    moments.dedup();
+    let mut filters = vec![String::new()];
+    filters.extend(log.aors.first().map(|a| a.to_lowercase()));
+    filters.extend(log.uris.last().map(|u| u.to_lowercase()));
+    filters.extend(log.devices.first().map(|d| d.to_lowercase()));
+    filters.push("no-such-thing".into());
+    for &at in &moments {
+        let s = t.state_at(at);
+        for f in &filters {
+            let has = |x: &str| f.is_empty() || x.to_lowercase().contains(f.as_str());
+            let contacts: Vec<_> = s
+                .contacts
+                .iter()
+                .filter(|c| has(&c.aor) || has(&c.uri) || c.reaches.as_deref().is_some_and(has))
+                .cloned()
+                .collect();
+            let dial: Vec<_> = s.dial.iter().filter(|(e, _)| has(e)).collect();
+            for limit in [0, 1, 3, usize::MAX] {
+                let w = index.window(log, at, f, limit);
+                let want: Vec<_> = contacts.iter().take(limit).cloned().collect();
+                let whole = f.is_empty() && s.contacts.len() <= limit;
+                let dial_want: Vec<_> = dial
+                    .iter()
+                    .take(limit)
+                    .map(|(e, v)| {
+                        let targets: Vec<_> = s
+                            .dial_targets
+                            .iter()
+                            .filter(|d| &d.endpoint == e)
+                            .cloned()
+                            .collect();
+                        (e.clone(), v.clone(), targets)
+                    })
+                    .collect();
+                let dial_have: Vec<_> = w
+                    .dial
+                    .iter()
+                    .map(|d| (d.endpoint.clone(), d.value.clone(), d.targets.clone()))
+                    .collect();
+                let problem = if w.contacts != want {
+                    "contacts"
+                } else if w.contacts_total != s.contacts.len() {
+                    "contacts_total"
+                } else if w.contacts_matched != contacts.len() {
+                    "contacts_matched"
+                } else if dial_have != dial_want {
+                    "dial"
+                } else if w.dial_total != s.dial.len() || w.dial_matched != dial.len() {
+                    "dial counts"
+                } else if w.show_contacts != whole.then(|| s.show_contacts.clone()) {
+                    "show_contacts"
+                } else {
+                    continue;
+                };
+                return Err(format!(
+                    "window at {at} ms, filter {f:?}, limit {limit}: {problem} differ\n{w:#?}\n{s:#?}"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(config())]
 
@@ -218,6 +315,8 @@ proptest! {
             at_most_max_contacts(&trace, &text),
             state_at_is_the_replay(&trace),
             state_at_end_is_the_final_state(&trace),
+            windows_are_state_at_cut(&trace),
+            expires_fields_are_the_headers(&trace),
         ] {
             prop_assert!(check.is_ok(), "{}\n--- scenario ---\n{text}", check.unwrap_err());
         }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use ts_rs::TS;
 
-use crate::queries::{DialEntry, Indexed, MarkerRow, RecordWindow, RunView, StateWindow};
+use crate::queries::{Indexed, MarkerRow, RecordWindow, RunView};
 use aorlab_sim as sim;
 
 fn file() -> PathBuf {
@@ -25,6 +25,7 @@ fn declarations() -> String {
         sim::EndedBy::decl(),
         sim::SipText::decl(),
         sim::NatEvent::decl(),
+        sim::PhoneEvent::decl(),
         sim::Record::decl(),
         sim::Cause::decl(),
         sim::Reach::decl(),
@@ -38,8 +39,8 @@ fn declarations() -> String {
         RunView::decl(),
         Indexed::decl(),
         RecordWindow::decl(),
-        DialEntry::decl(),
-        StateWindow::decl(),
+        sim::DialEntry::decl(),
+        sim::StateWindow::decl(),
         MarkerRow::decl(),
     ];
     let mut out = String::from(

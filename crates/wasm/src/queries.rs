@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use aorlab_sim as sim;
 use sim::{
-    BindingChange, BindingLife, ContactRow, CountPoint, DeviceSummary, Record, RecordKind,
-    RoutineKind, Span, Trace,
+    BindingChange, BindingLife, CountPoint, DeviceSummary, Record, RecordKind, RoutineKind, Span,
+    Trace,
 };
 
 /// Everything the views draw without asking again: the trace minus its records and states,
@@ -83,30 +83,7 @@ pub struct RecordWindow<'a> {
     pub at: i64,
 }
 
-/// The contacts at a moment, windowed: at most `limit` rows and dial entries that match.
-#[derive(Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub struct StateWindow {
-    pub at_ms: u64,
-    pub contacts: Vec<ContactRow>,
-    pub contacts_total: usize,
-    pub contacts_matched: usize,
-    pub dial: Vec<DialEntry>,
-    pub dial_total: usize,
-    pub dial_matched: usize,
-    /// `pjsip show contacts`, only when every contact is shown (a site's is megabytes).
-    pub show_contacts: Option<String>,
-}
-
-/// PJSIP_DIAL_CONTACTS for one endpoint: the string, and the bindings it dials (with the
-/// device each reaches), from the registrar.
-#[derive(Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub struct DialEntry {
-    pub endpoint: String,
-    pub value: String,
-    pub targets: Vec<sim::DialTarget>,
-}
+pub use sim::StateWindow;
 
 /// One marker row of the timeline: its records in the window, or, when there are too many to
 /// draw, how many fall in each of `buckets` equal slices of the window.
@@ -187,6 +164,7 @@ pub struct Finished {
     moments: Vec<u64>,
     /// The last filter asked for and its matches (the log asks again on every cursor move).
     cached: Option<(RecordFilter, Vec<u32>)>,
+    state_index: sim::StateIndex,
 }
 
 impl Finished {
@@ -211,6 +189,7 @@ impl Finished {
         moments.sort_unstable();
         moments.dedup();
         Finished {
+            state_index: sim::StateIndex::new(&trace.state_log),
             trace,
             until_ms,
             messages,
@@ -389,48 +368,11 @@ impl Finished {
     }
 
     /// The contacts and dial strings at `t`: those whose AOR, URI or device contains
-    /// `filter` (lower case), at most `limit` of each.
+    /// `filter` (lower case), at most `limit` of each (`StateIndex::window`: the cost is the
+    /// rows shown, not the site's size).
     pub fn state_at(&self, t: u64, filter: &str, limit: usize) -> StateWindow {
-        let s = self.trace.state_at(t);
-        let has = |x: &str| filter.is_empty() || x.to_lowercase().contains(filter);
-        let contacts_total = s.contacts.len();
-        let dial_total = s.dial.len();
-        let all_shown = filter.is_empty() && contacts_total <= limit;
-        let show_contacts = all_shown.then(|| s.show_contacts.clone());
-        let mut contacts: Vec<ContactRow> = s
-            .contacts
-            .into_iter()
-            .filter(|c| has(&c.aor) || has(&c.uri) || c.reaches.as_deref().is_some_and(has))
-            .collect();
-        let contacts_matched = contacts.len();
-        contacts.truncate(limit);
-        let mut targets: std::collections::HashMap<String, Vec<sim::DialTarget>> =
-            std::collections::HashMap::new();
-        for t in s.dial_targets {
-            targets.entry(t.endpoint.clone()).or_default().push(t);
-        }
-        let mut dial: Vec<DialEntry> = s
-            .dial
-            .into_iter()
-            .filter(|(e, _)| has(e))
-            .map(|(endpoint, value)| DialEntry {
-                targets: targets.remove(&endpoint).unwrap_or_default(),
-                endpoint,
-                value,
-            })
-            .collect();
-        let dial_matched = dial.len();
-        dial.truncate(limit);
-        StateWindow {
-            at_ms: t,
-            contacts,
-            contacts_total,
-            contacts_matched,
-            dial,
-            dial_total,
-            dial_matched,
-            show_contacts,
-        }
+        self.state_index
+            .window(&self.trace.state_log, t, filter, limit)
     }
 }
 

@@ -42,20 +42,41 @@ export class ContactsPanel {
 
   private onFilter: (() => void) | null = null;
 
-  /** Asks for the state at the cursor and draws it (a later ask wins over an earlier one). */
-  render(ctx: Ctx): Promise<void> {
-    this.onFilter = () => void this.render(ctx);
+  /** Asks for the state at the cursor and draws it. One question at a time: moves made while
+   * one is out are folded into the next, asked as soon as the answer is drawn, so a drag
+   * never queues stale questions in the worker (a filter change asks at once; the later ask
+   * wins). */
+  render(ctx: Ctx, now = false): Promise<void> {
+    this.onFilter = () => void this.render(this.latest ?? ctx, true);
+    this.latest = ctx;
+    if (this.out && !now) {
+      this.again = true;
+      return this.out;
+    }
     const ask = ++this.asked;
     const filter = this.filter.value.trim();
-    return ctx.source.stateAt(ctx.cursor, filter, rowsFor(ctx)).then(
+    this.again = false;
+    const out = ctx.source.stateAt(ctx.cursor, filter, rowsFor(ctx)).then(
       (state) => {
-        if (ask !== this.asked) return;
-        this.draw(ctx, state, filter);
-        this.drawn(state.at_ms);
+        if (ask === this.asked) {
+          this.draw(ctx, state, filter);
+          this.drawn(state.at_ms);
+        }
       },
       () => {},
     );
+    this.out = out.finally(() => {
+      if (this.out !== settled) return;
+      this.out = null;
+      if (this.again && this.latest) void this.render(this.latest);
+    });
+    const settled = this.out;
+    return this.out;
   }
+
+  private out: Promise<void> | null = null;
+  private again = false;
+  private latest: Ctx | null = null;
 
   private draw(ctx: Ctx, state: StateWindow, filter: string): void {
     const n = state.contacts_total;

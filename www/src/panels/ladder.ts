@@ -56,9 +56,9 @@ function label(r: TraceRecord): string {
     if (r.sip.code !== null) return r.sip.first_line.slice("SIP/2.0 ".length);
     const method = r.sip.method;
     if (method === "OPTIONS") return "OPTIONS (qualify)";
-    // The request's own Expires header (a SIP field of the message shown, not a sentence).
-    const exp = /^Expires:\s*(\d+)/im.exec(r.sip.text)?.[1];
-    return exp !== undefined ? `${method} (Expires ${exp})` : method;
+    // The request's own Expires header, a typed field of the message record.
+    const exp = r.sip.expires;
+    return exp !== null ? `${method} (Expires ${exp})` : method;
   }
   return "OPTIONS (qualify)";
 }

@@ -73,7 +73,12 @@ export function renderSummary(root: HTMLElement, ctx: SummaryCtx): void {
     const details = el("details", "summary-details");
     details.append(el("summary", "summary-text", `${good.length} more phones reachable throughout`));
     const names = el("ul", "summary-incidents");
-    for (const d of good) names.append(el("li", undefined, d.line));
+    // Drawn when opened: a site has thousands.
+    details.addEventListener("toggle", () => {
+      if (details.open && names.childElementCount === 0) {
+        for (const d of good) names.append(el("li", undefined, d.line));
+      }
+    });
     details.append(names);
     item.append(icon, details);
     list.append(item);

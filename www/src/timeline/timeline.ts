@@ -55,8 +55,8 @@ function lanesOf(trace: RunView, aor: string, only?: number[]): Lane[] {
     return idx.map((i) => {
       const b = trace.bindings[i]!;
       const who = b.device ?? "?";
-      const port = b.uri.match(/@(?:\[[^\]]*\]|[^:;>]+):(\d+)/)?.[1];
-      return { label: port ? `${who} :${port}` : who, short: who, title: `${aor} · ${b.uri}`, items: [i] };
+      const port = b.port;
+      return { label: port !== null ? `${who} :${port}` : who, short: who, title: `${aor} · ${b.uri}`, items: [i] };
     });
   }
   const lanes: (Lane & { ends: number })[] = [];
@@ -122,6 +122,9 @@ interface Painter {
   y(): number;
   down(dy: number): void;
 }
+
+/** Items of each kind in the screen-reader list of the lanes. */
+const SR_ITEMS = 300;
 
 export class Timeline {
   readonly root: HTMLElement;
@@ -873,12 +876,20 @@ export class Timeline {
     if (states.size) this.legend.append(groupD);
   }
 
-  /** A text alternative of the lanes for screen readers. */
+  /** A text alternative of the lanes for screen readers: the first SR_ITEMS bindings and
+   * spans (a site has thousands; the event log lists them all), made again only when the run
+   * or its 403s change, not on every zoom. */
   private renderList(trace: RunView): void {
+    const rejected = this.markers.find((m) => m.key === "rejected")?.items ?? [];
+    if (this.srListOf?.trace === trace && this.srListOf.rejected === rejected.length) return;
+    this.srListOf = { trace, rejected: rejected.length };
     this.srList.replaceChildren();
     const h = html("p", undefined, "Timeline as a list");
     const list = html("ul");
-    for (const b of trace.bindings) {
+    const more = (n: number, what: string) => {
+      if (n > 0) list.append(html("li", undefined, `and ${n} more ${what} (the event log lists every one)`));
+    };
+    for (const b of trace.bindings.slice(0, SR_ITEMS)) {
       list.append(
         html(
           "li",
@@ -887,14 +898,19 @@ export class Timeline {
         ),
       );
     }
-    for (const sp of trace.reachability) {
+    more(trace.bindings.length - SR_ITEMS, "bindings");
+    for (const sp of trace.reachability.slice(0, SR_ITEMS)) {
       list.append(html("li", undefined, `${sp.device} ${reach(sp.state).label} from ${clock(sp.from_ms)} to ${clock(sp.to_ms)}`));
     }
-    for (const { record: r } of this.markers.find((m) => m.key === "rejected")?.items ?? []) {
+    more(trace.reachability.length - SR_ITEMS, "device states");
+    for (const { record: r } of rejected.slice(0, SR_ITEMS)) {
       list.append(html("li", undefined, `${clock(r.at_ms)} 403: ${r.summary}`));
     }
+    more(rejected.length - SR_ITEMS, "403s");
     this.srList.append(h, list);
   }
+
+  private srListOf: { trace: RunView; rejected: number } | null = null;
 
   private describe(trace: RunView): string {
     const rej = this.markers.find((m) => m.key === "rejected")?.total ?? 0;

@@ -141,6 +141,7 @@ impl World {
                 text,
                 method: "OPTIONS".into(),
                 code: None,
+                expires: None,
             });
             r.uri = Some(q.uri.clone());
             r.devices = devices;
@@ -217,6 +218,7 @@ impl World {
                 text: resp.to_text(),
                 method: "REGISTER".into(),
                 code: Some(code),
+                expires: None,
             });
             r.code = Some(code);
             r.devices = vec![name];
@@ -269,6 +271,7 @@ impl World {
                     text: format!("SIP/2.0 200 OK\r\nCSeq: 1 OPTIONS\r\nUser-Agent: aorlab-{name}\r\nContent-Length: 0\r\n\r\n"),
                     method: "OPTIONS".into(),
                     code: Some(200),
+                    expires: None,
                 });
                 r.code = Some(200);
                 r.devices = vec![name];
