@@ -7,6 +7,7 @@ import { type ControlEdit, renderControls } from "./controls/index";
 import { describeEdit } from "./controls/objects";
 import { renderDiagnosticList } from "./editor/diagnostics";
 import { loadDraft, saveDraft } from "./editor/draft";
+import { setAsteriskVersions } from "./editor/language";
 import { mountImport } from "./import/index";
 import { createEditor, type PlacedDiagnostic, type ScenarioEditor } from "./editor/index";
 import { AddressBar, copyText, embedCode, pageUrl, store } from "./share/index";
@@ -380,6 +381,7 @@ async function start(): Promise<void> {
   status.textContent = "loading…";
   const module = await compileModule();
   sim = await loadSim(module);
+  setAsteriskVersions(sim.releases.map((r) => r.value));
   worker = new SimWorker(module);
   byId<HTMLElement>("version").textContent = `aorlab ${sim.version}`;
 
@@ -464,7 +466,8 @@ async function start(): Promise<void> {
   window.addEventListener("hashchange", () => comparePanel!.openLink(location.hash.replace(/^#/, "")));
 
   await runNow();
-  comparePanel.openLink(hashAtStart);
+  // A two-sided link wins; else Compare comes back as it was left (B kept across reloads).
+  if (!comparePanel.openLink(hashAtStart)) comparePanel.restore();
   // Open on the link's moment, else on the end of the run (the outcome).
   if (trace) views.setCursor(first.t ?? trace.end_ms);
   document.body.dataset.firstRenderMs = performance.now().toFixed(0);

@@ -54,6 +54,8 @@ export interface AorControls {
   max_contacts: Setting<number>;
   remove_existing: Setting<boolean>;
   remove_unavailable: Setting<boolean>;
+  qualify_frequency: Setting<number>;
+  maximum_expiration: Setting<number>;
   templates: TemplateRef[];
 }
 

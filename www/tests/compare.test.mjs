@@ -39,7 +39,7 @@ describe("compare and advise", () => {
     // The page says what it does.
     assert.match(await page.locator(".cmp-what").textContent(), /scenario as written \(A/);
 
-    const max = page.locator("#cmp-aor-alice-max_contacts");
+    const max = page.locator("#cmp-control-alice-max_contacts");
     await max.fill("3");
     await max.press("Tab");
     n = await compared(page, n);
@@ -62,11 +62,74 @@ describe("compare and advise", () => {
     assert.match(await page.locator(".cmp-at-cursor").textContent(), /desk: A gave up, B reachable/);
 
     // The version switch for B.
-    await page.locator("#cmp-version").selectOption("20");
+    await page.locator("#cmp-control-version").selectOption("20");
     await compared(page, n);
     assert.match(await page.locator("#cmp-changes").textContent(), /asterisk=20/);
     assert.match(await page.locator("#cmp-status").textContent(), /B: Asterisk 20 /);
     await page.locator("#compare").screenshot({ path: screenshotPath("compare") });
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test("a reload keeps Compare and B as they were; Close forgets B", async () => {
+    const { page, context, problems } = await openPage(browser, server.url);
+    await ready(page);
+    await loadPreset(page, "nat-403");
+    await page.locator("#open-compare").click();
+    let n = await compared(page);
+    const max = page.locator("#cmp-control-alice-max_contacts");
+    await max.fill("3");
+    await max.press("Tab");
+    await compared(page, n);
+    // B edited by hand too: the text is what comes back.
+    await page.locator(".cmp-b-details > summary").click();
+    await page.locator("#cmp-b-text").press("End");
+    await page.locator("#cmp-b-text").pressSequentially("\n# kept across reloads\n");
+    await page.reload();
+    await ready(page);
+    await page.locator("#compare:not([hidden])").waitFor();
+    await compared(page);
+    assert.match(await page.locator("#cmp-b-text").inputValue(), /max_contacts = 3/);
+    assert.match(await page.locator("#cmp-b-text").inputValue(), /# kept across reloads/);
+    assert.match(await page.locator("#cmp-changes").textContent(), /its own text/);
+    assert.ok((await differences(page)).includes("B removes desk's lost registration (gave up) 4:49–30:00"));
+    await page.locator("#cmp-close").click();
+    await page.reload();
+    await ready(page);
+    assert.ok(await page.locator("#compare").isHidden());
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test("Compare on a site: B's controls are grouped by template; one edit on the template changes every phone", async () => {
+    const { page, context, problems } = await openPage(browser, server.url);
+    await ready(page);
+    const site = aorlabCli(["gen", "site", "--phones", "12", "--nats", "3", "--hours", "1"]);
+    await page.evaluate((t) => window.aorlab.setText(t), site);
+    await page.locator("#open-compare").click();
+    let n = await compared(page);
+    // 12 AORs and 12 endpoints: a search box and one group per template, not 24 fieldsets.
+    const search = page.locator("#cmp-controls-search");
+    assert.ok(await search.isVisible());
+    assert.equal(await page.locator("#cmp-controls fieldset").count(), 0);
+    assert.match(await page.locator("#cmp-controls .controls-template").first().textContent(), /template phone-ep · 12 endpoints|template phone-aor · 12 AORs/);
+    // The page's own controls are untouched by B's (their own ids and search).
+    assert.equal(await page.locator("#controls-search").inputValue(), "");
+    await search.click();
+    await page.keyboard.type("p00003");
+    const qualify = page.locator("#cmp-control-p00003-qualify_frequency");
+    await qualify.waitFor();
+    assert.equal(await qualify.inputValue(), "60");
+    assert.match(await page.locator("#cmp-control-p00003-qualify_frequency-source").textContent(), /from template phone-aor/);
+    // Edit the template, not the one AOR: every phone's qualify changes.
+    await page.locator("#cmp-target-p00003-aor-phone-aor").check();
+    await qualify.fill("30");
+    await qualify.press("Tab");
+    n = await compared(page, n);
+    assert.match(await page.locator("#cmp-changes").textContent(), /aor\.phone-aor\.qualify_frequency=30/);
+    assert.match(await page.locator("#cmp-b-text").inputValue(), /\[phone-aor\]\(!\)\ntype = aor\n(.*\n)*qualify_frequency = 30/);
+    assert.match(await text(page), /qualify_frequency = 60/);
+    await page.locator("#compare").screenshot({ path: screenshotPath("compare-site") });
     assert.deepEqual(problems, []);
     await context.close();
   });

@@ -56,8 +56,8 @@ fn render_outcome(label: &str, o: &Outcome) -> String {
         ));
     }
     s.push_str(&format!(
-        "  stale bindings at the end: {}; dials ringing nobody: {}\n",
-        o.total.stale_bindings_at_end, o.total.dials_ringing_nobody
+        "  stale bindings at the end: {}; dials ringing nobody: {}; SIP requests (REGISTER, OPTIONS): {}\n",
+        o.total.stale_bindings_at_end, o.total.dials_ringing_nobody, o.total.requests
     ));
     s
 }

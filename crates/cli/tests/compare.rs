@@ -68,7 +68,8 @@ fn remove_existing_advice_names_qualify_or_keepalives_for_stale_spells() {
     assert!(
         notes
             .iter()
-            .any(|n| n.starts_with("evict is unreachable") && n.contains("keep-alives")),
+            .any(|n| n.starts_with("evict and refuse are unreachable")
+                && n.contains("keep-alives")),
         "{notes:?}"
     );
     let registrar_only = |s: &Value| {
@@ -106,6 +107,75 @@ fn remove_existing_advice_names_qualify_or_keepalives_for_stale_spells() {
     let phone = &adv["phone_side"][0];
     assert!(phone["change"].as_str().unwrap().contains("keepalive"));
     assert_eq!(phone["after"]["unreachable_ms"], 0);
+}
+
+/// With qualify already below the NAT's timeout, a stale spell after Asterisk's restart
+/// comes from the restart's silence: the note says so, and does not offer a shorter
+/// qualify_frequency (the phones already have one); keep-alives do fix it.
+#[test]
+fn a_stale_spell_after_a_restart_is_blamed_on_the_restart_not_on_qualify() {
+    let dir = std::env::temp_dir().join(format!("aorlab-restart-note-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("restart.aorlab");
+    let aors: String = ["a1", "a2"]
+        .iter()
+        .map(|a| format!("[{a}](phone-ep)\naors = {a}\n[{a}](phone-aor)\n"))
+        .collect();
+    std::fs::write(
+        &file,
+        format!(
+            "title restart gap\nasterisk 22\nseed 1\npjsip.conf {{\n[phone-ep](!)\ntype = endpoint\nrewrite_contact = yes\n[phone-aor](!)\ntype = aor\nmax_contacts = 2\nremove_existing = yes\nqualify_frequency = 60\n{aors}}}\nnat n1 public 203.0.113.1 udp-timeout 120s\ndevice a1 a1 udp 10.2.0.2:5060 behind n1 expires 600\ndevice a2 a2 udp 10.2.0.3:5060 behind n1 expires 600\nat 0s register a1 a2\nat 20m50s asterisk restart graceful down 20s\nuntil 40m\n"
+        ),
+    )
+    .unwrap();
+    let adv = json(&["advise", file.to_str().unwrap(), "--json"]);
+    let note = adv["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "nat_forgets_idle")
+        .expect("a NAT note");
+    assert_eq!(note["qualify_s"], 60, "{note}");
+    assert_eq!(note["outage_at_ms"], 1_250_000, "{note}");
+    assert_eq!(note["nats"], serde_json::json!(["n1"]));
+    let text = note["text"].as_str().unwrap();
+    assert!(
+        text.contains("around Asterisk's restart at 20:50"),
+        "{text}"
+    );
+    assert!(!text.contains("qualify_frequency below"), "{text}");
+    assert_eq!(adv["phone_side"][0]["after"]["unreachable_ms"], 0);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A change's cost in traffic is on the record: maximum_expiration=60 makes nat-403's
+/// phones refresh about every 30 s instead of every 150 s, and the requests say so.
+#[test]
+fn the_requests_figure_shows_what_a_shorter_expiry_costs() {
+    let c = json(&[
+        "compare",
+        "--preset",
+        "nat-403",
+        "--set",
+        "aor.alice.maximum_expiration=60",
+        "--json",
+    ]);
+    let (a, b) = (
+        c["a"]["total"]["requests"].as_u64().unwrap(),
+        c["b"]["total"]["requests"].as_u64().unwrap(),
+    );
+    assert!(a > 0 && b > 4 * a, "A {a} requests, B {b}");
+    let (_, out, _) = aorlab(&[
+        "compare",
+        "--preset",
+        "nat-403",
+        "--set",
+        "aor.alice.maximum_expiration=60",
+    ]);
+    assert!(
+        out.contains(&format!("SIP requests (REGISTER, OPTIONS): {b}")),
+        "{out}"
+    );
 }
 
 #[test]

@@ -11,9 +11,10 @@
 use crate::compare::{
     apply_sets, differences, outcome, spells, Difference, Figures, Outcome, Spells, Trade,
 };
+use crate::duration::clock;
 use crate::edit::controls;
 use crate::format_duration;
-use crate::scenario::{KeepAlive, Scenario};
+use crate::scenario::{Action, KeepAlive, Scenario, SimMs};
 use crate::trace::Cause;
 use crate::{parse, run_text};
 use serde::{Deserialize, Serialize};
@@ -61,6 +62,11 @@ pub struct QuietPhone {
     pub device: String,
     pub nat: String,
     pub idle_s: u64,
+    /// Its AOR's qualify_frequency, when that alone would keep the mapping (below `idle_s`).
+    pub qualify_s: Option<u64>,
+    /// When Asterisk went down (restart or crash) inside the silence that let the NAT
+    /// forget: its outage, not the settings, made the gap.
+    pub outage_at_ms: Option<SimMs>,
 }
 
 /// The scenario as written, measured.
@@ -119,11 +125,15 @@ pub enum NoteKind {
     NoneRemovesEveryLost,
     /// No setting tried removes all the unreachable time.
     NoneClearsUnreachable,
-    /// No registrar option fixes this phone's stale spells; traffic through the NAT does.
+    /// No registrar option fixes these phones' stale spells; traffic through the NAT does.
+    /// One note per cause: the NATs' idle timeout, and whether qualify already runs more
+    /// often than that (then an Asterisk outage, or nothing known, made the silence).
     NatForgetsIdle {
-        device: String,
-        nat: String,
+        devices: Vec<String>,
+        nats: Vec<String>,
         idle_s: u64,
+        qualify_s: Option<u64>,
+        outage_at_ms: Option<SimMs>,
     },
 }
 
@@ -141,9 +151,13 @@ impl From<NoteKind> for Note {
             NoteKind::NothingHelps => "no Asterisk setting tried makes any figure better".into(),
             NoteKind::NoneRemovesEveryLost => "no Asterisk setting tried removes every lost registration".into(),
             NoteKind::NoneClearsUnreachable => "no pjsip.conf setting tried removes all the time phones are unreachable (stale bindings)".into(),
-            NoteKind::NatForgetsIdle { device, nat, idle_s } => format!(
-                "{device} is unreachable between refreshes because {nat} forgets idle mappings after {idle_s} s; no registrar option (max_contacts, remove_existing, remove_unavailable, rewrite_contact) changes that; only traffic through the NAT more often than every {idle_s} s does: keep-alives on the phone, or qualify_frequency below {idle_s} s"
-            ),
+            NoteKind::NatForgetsIdle {
+                devices,
+                nats,
+                idle_s,
+                qualify_s,
+                outage_at_ms,
+            } => nat_note_text(devices, nats, *idle_s, *qualify_s, *outage_at_ms),
         };
         Note { what, text }
     }
@@ -162,6 +176,51 @@ pub struct Advice {
     pub notes: Vec<Note>,
     /// Scenario runs made (the scenario as written included).
     pub runs: u32,
+}
+
+/// "p1", "p1 and p2", "p1, p2 and p3", "16 phones (p1, p2, p3, …)".
+fn phones_words(devices: &[String]) -> String {
+    match devices {
+        [] => String::new(),
+        [one] => one.clone(),
+        [a, b] => format!("{a} and {b}"),
+        [a, b, c] => format!("{a}, {b} and {c}"),
+        [a, b, c, ..] => format!("{} phones ({a}, {b}, {c}, …)", devices.len()),
+    }
+}
+
+fn nat_note_text(
+    devices: &[String],
+    nats: &[String],
+    idle_s: u64,
+    qualify_s: Option<u64>,
+    outage_at_ms: Option<SimMs>,
+) -> String {
+    let who = phones_words(devices);
+    let nats = nats.join(", ");
+    let one = devices.len() == 1;
+    let (is, forgets) = (
+        if one { "is" } else { "are" },
+        if nats.contains(", ") {
+            "forget"
+        } else {
+            "forgets"
+        },
+    );
+    let no_option = "no registrar option (max_contacts, remove_existing, remove_unavailable, rewrite_contact) changes that";
+    match (qualify_s, outage_at_ms) {
+        (Some(q), Some(at)) => format!(
+            "{who} lost {} NAT mapping around Asterisk's restart at {}: qualify runs every {q} s, but from the last OPTIONS before the restart to the first after it more than {idle_s} s passed, and {nats} {forgets} idle mappings after {idle_s} s; {no_option}; only traffic the phone itself sends (keep-alives more often than every {idle_s} s) keeps a mapping through an outage, and a shorter registration interval shortens the stale time",
+            if one { "its" } else { "their" },
+            clock(at)
+        ),
+        (Some(q), None) => format!(
+            "{who} {is} unreachable because {nats} {forgets} idle mappings after {idle_s} s, although qualify runs every {q} s (no OPTIONS reached the phone for that long); {no_option}; only traffic the phone itself sends more often than every {idle_s} s (keep-alives) keeps the mapping"
+        ),
+        (None, _) => format!(
+            "{who} {is} unreachable between refreshes because {nats} {forgets} idle mappings after {idle_s} s; {no_option}; only traffic through the NAT more often than every {idle_s} s does: keep-alives on the phone, or qualify_frequency below {idle_s} s"
+        ),
+    }
 }
 
 fn flipped(b: bool) -> &'static str {
@@ -361,23 +420,84 @@ fn keys(j: &Job) -> Vec<&str> {
     j.set.iter().filter_map(|s| s.split('=').next()).collect()
 }
 
-/// Phones whose stale spells come from a NAT forgetting idle mappings.
-fn quiet_phones(t: &crate::Trace) -> Vec<QuietPhone> {
+/// Phones whose stale spells come from a NAT forgetting idle mappings (the first
+/// such spell of each phone).
+fn quiet_phones(t: &crate::Trace, sc: &Scenario) -> Vec<QuietPhone> {
     let mut quiet: Vec<QuietPhone> = Vec::new();
     for d in &t.devices {
-        for i in &d.incidents {
-            if let Cause::MappingForgotten { nat, idle_ms, .. } = &i.cause {
-                if !quiet.iter().any(|q| q.device == d.device) {
-                    quiet.push(QuietPhone {
-                        device: d.device.clone(),
-                        nat: nat.clone(),
-                        idle_s: *idle_ms / 1000,
-                    });
-                }
-            }
+        let first = d.incidents.iter().find_map(|i| match &i.cause {
+            Cause::MappingForgotten { nat, idle_ms, .. } => Some((i.start_ms, nat, *idle_ms)),
+            _ => None,
+        });
+        if let Some((forgot_ms, nat, idle_ms)) = first {
+            let qualify_s = qualify_s(sc, &d.device).filter(|&q| q * 1000 < idle_ms);
+            quiet.push(QuietPhone {
+                device: d.device.clone(),
+                nat: nat.clone(),
+                idle_s: idle_ms / 1000,
+                qualify_s,
+                outage_at_ms: qualify_s
+                    .and_then(|_| outage_in(sc, forgot_ms - idle_ms.min(forgot_ms), forgot_ms)),
+            });
         }
     }
     quiet
+}
+
+/// The qualify_frequency (s) of the AOR a device registers to, if it qualifies.
+fn qualify_s(sc: &Scenario, device: &str) -> Option<u64> {
+    let user = &sc.devices.iter().find(|d| d.name == device)?.user;
+    let aor = sc.config.aors.get(user).or_else(|| {
+        let e = sc.config.endpoints.get(user)?;
+        e.aors.iter().find_map(|a| sc.config.aors.get(a))
+    })?;
+    (aor.qualify_frequency > 0).then_some(u64::from(aor.qualify_frequency))
+}
+
+/// An Asterisk restart or crash whose time down overlaps `from..to`.
+fn outage_in(sc: &Scenario, from: SimMs, to: SimMs) -> Option<SimMs> {
+    sc.events.iter().find_map(|e| match e.action {
+        Action::Restart { down_ms, .. } if e.at <= to && e.at + down_ms >= from => Some(e.at),
+        _ => None,
+    })
+}
+
+/// One note per cause, the phones (and their NATs) listed together.
+fn nat_notes(quiet: &[QuietPhone]) -> Vec<NoteKind> {
+    let mut notes: Vec<NoteKind> = Vec::new();
+    for q in quiet {
+        let same = notes.iter_mut().find(|n| match n {
+            NoteKind::NatForgetsIdle {
+                idle_s,
+                qualify_s,
+                outage_at_ms,
+                ..
+            } => (*idle_s, *qualify_s, *outage_at_ms) == (q.idle_s, q.qualify_s, q.outage_at_ms),
+            _ => false,
+        });
+        match same {
+            Some(NoteKind::NatForgetsIdle { devices, nats, .. }) => {
+                devices.push(q.device.clone());
+                if !nats.contains(&q.nat) {
+                    nats.push(q.nat.clone());
+                }
+            }
+            _ => notes.push(NoteKind::NatForgetsIdle {
+                devices: vec![q.device.clone()],
+                nats: vec![q.nat.clone()],
+                idle_s: q.idle_s,
+                qualify_s: q.qualify_s,
+                outage_at_ms: q.outage_at_ms,
+            }),
+        }
+    }
+    for n in &mut notes {
+        if let NoteKind::NatForgetsIdle { devices, nats, .. } = n {
+            devices.sort();
+            nats.sort();
+        }
+    }
+    notes
 }
 
 /// Run the scenario as written and list the first round: every single change,
@@ -387,7 +507,7 @@ pub fn start(text: &str) -> Result<Start, String> {
     let base = run_text(text).map_err(|_| "the scenario does not run".to_string())?;
     let outcome = outcome(&base);
     let already_right = outcome.total.all_clear();
-    let quiet = quiet_phones(&base);
+    let quiet = quiet_phones(&base, &sc);
     let mut jobs = Vec::new();
     if !already_right {
         let troubled: Vec<&str> = base
@@ -637,15 +757,8 @@ pub fn conclude(base: &Baseline, measured: &[Measured]) -> Advice {
     if before.unreachable_ms > 0 && !all.iter().any(|m| m.figures.unreachable_ms == 0) {
         advice.notes.push(NoteKind::NoneClearsUnreachable.into());
     }
-    for q in &base.quiet {
-        advice.notes.push(
-            NoteKind::NatForgetsIdle {
-                device: q.device.clone(),
-                nat: q.nat.clone(),
-                idle_s: q.idle_s,
-            }
-            .into(),
-        );
+    for n in nat_notes(&base.quiet) {
+        advice.notes.push(n.into());
     }
     advice
 }
@@ -697,7 +810,7 @@ fn with_keepalives(text: &str, sc: &Scenario, names: &[String], every_s: u64) ->
 /// Before → after in words, for one suggestion.
 pub fn figures_line(b: &Figures, a: &Figures) -> String {
     format!(
-        "not registered {} → {}, unreachable {} → {}, 403s {} → {}, gave up {} → {}, stale bindings at end {} → {}",
+        "not registered {} → {}, unreachable {} → {}, 403s {} → {}, gave up {} → {}, stale bindings at end {} → {}, requests {} → {}",
         format_duration(b.not_registered_ms),
         format_duration(a.not_registered_ms),
         format_duration(b.unreachable_ms),
@@ -707,7 +820,9 @@ pub fn figures_line(b: &Figures, a: &Figures) -> String {
         b.gave_up,
         a.gave_up,
         b.stale_bindings_at_end,
-        a.stale_bindings_at_end
+        a.stale_bindings_at_end,
+        b.requests,
+        a.requests
     )
 }
 

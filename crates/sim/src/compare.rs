@@ -8,6 +8,7 @@ use crate::scenario::SimMs;
 use crate::trace::{Reach, RecordKind, Trace};
 use aorlab_registrar::config::options;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// Section types a `--set` may name (the ones the registrar reads options of).
 const TYPES: &[&str] = &["aor", "endpoint", "global", "transport"];
@@ -132,6 +133,10 @@ pub struct Figures {
     pub dials_ringing_nobody: u32,
     /// Bindings at the end that lead to no phone (a call would ring them for nothing).
     pub stale_bindings_at_end: u32,
+    /// SIP requests between the phones and Asterisk: REGISTERs (retransmissions too),
+    /// Asterisk's OPTIONS, the phones' OPTIONS pings. What a change costs in traffic:
+    /// never a reason to suggest it, listed as a trade when it grows by a quarter or more.
+    pub requests: u64,
 }
 
 impl Figures {
@@ -159,7 +164,7 @@ impl Figures {
     }
 
     /// Each figure with its name, in the order they are listed.
-    fn named(&self) -> [(Figure, u64); 6] {
+    fn named(&self) -> [(Figure, u64); 7] {
         [
             (Figure::NotRegistered, self.not_registered_ms),
             (Figure::Unreachable, self.unreachable_ms),
@@ -173,6 +178,7 @@ impl Figures {
                 Figure::StaleBindingsAtEnd,
                 u64::from(self.stale_bindings_at_end),
             ),
+            (Figure::Requests, self.requests),
         ]
     }
 
@@ -181,7 +187,11 @@ impl Figures {
         self.named()
             .into_iter()
             .zip(base.named())
-            .filter(|((_, a), (_, b))| a > b)
+            .filter(|((f, a), (_, b))| match f {
+                // A few more requests (a retry) is not a trade; a quarter more is.
+                Figure::Requests => a * 4 >= b * 5 && a > b,
+                _ => a > b,
+            })
             .map(|((figure, after), (_, before))| Trade {
                 figure,
                 before,
@@ -202,6 +212,7 @@ pub enum Figure {
     GaveUp,
     DialsRingingNobody,
     StaleBindingsAtEnd,
+    Requests,
 }
 
 impl Figure {
@@ -218,6 +229,7 @@ impl Figure {
             Figure::GaveUp => "phones giving up",
             Figure::DialsRingingNobody => "dials ringing nobody",
             Figure::StaleBindingsAtEnd => "stale bindings at the end",
+            Figure::Requests => "SIP requests (REGISTER, OPTIONS)",
         }
     }
 
@@ -260,8 +272,33 @@ pub struct Outcome {
     pub phones: Vec<PhoneFigures>,
 }
 
+/// Requests per phone (the written SIP requests it sent or was sent, plus the routine
+/// exchanges counted instead of written, one request each), and all of them (OPTIONS
+/// to a binding that leads nowhere included).
+fn requests_per_phone(t: &Trace) -> (HashMap<&str, u64>, u64) {
+    let mut n: HashMap<&str, u64> = HashMap::new();
+    let mut all = 0;
+    for r in &t.records {
+        let request = matches!(r.kind, RecordKind::Sip | RecordKind::Qualify)
+            && r.sip.as_ref().is_some_and(|s| s.code.is_none());
+        if !request {
+            continue;
+        }
+        all += 1;
+        for d in &r.devices {
+            *n.entry(d.as_str()).or_default() += 1;
+        }
+    }
+    for c in &t.routine.exchanges {
+        *n.entry(c.device.as_str()).or_default() += c.count;
+        all += c.count;
+    }
+    (n, all)
+}
+
 pub fn outcome(t: &Trace) -> Outcome {
     let mut total = Figures::default();
+    let (requests, all_requests) = requests_per_phone(t);
     let phones: Vec<PhoneFigures> = t
         .devices
         .iter()
@@ -272,6 +309,7 @@ pub fn outcome(t: &Trace) -> Outcome {
                 unreachable_ms: d.unreachable_ms,
                 rejections_403: d.rejections_403,
                 gave_up: u32::from(d.gave_up),
+                requests: requests.get(d.device.as_str()).copied().unwrap_or(0),
                 ..Figures::default()
             },
         })
@@ -282,6 +320,7 @@ pub fn outcome(t: &Trace) -> Outcome {
         total.rejections_403 += p.figures.rejections_403;
         total.gave_up += p.figures.gave_up;
     }
+    total.requests = all_requests;
     total.dials_ringing_nobody = t
         .records
         .iter()
@@ -480,6 +519,26 @@ mod tests {
     use super::*;
 
     const TPL: &str = "pjsip.conf {\n[aor-tpl](!)\ntype=aor\nmax_contacts=1\n\n[101](aor-tpl)\n[102](aor-tpl)\n}\nuntil 1m\n";
+
+    #[test]
+    fn more_requests_is_a_trade_only_from_a_quarter_more() {
+        let base = Figures {
+            requests: 100,
+            ..Figures::default()
+        };
+        let at = |requests| Figures {
+            requests,
+            ..Figures::default()
+        };
+        assert!(at(124).worse_than(&base).is_empty(), "a retry or two");
+        let t = at(125).worse_than(&base);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].figure, Figure::Requests);
+        assert_eq!(t[0].text, "SIP requests (REGISTER, OPTIONS) 100 → 125");
+        assert!(at(50).worse_than(&base).is_empty());
+        // Traffic alone never ranks a change: it is not in the key.
+        assert_eq!(at(50).key(), base.key());
+    }
 
     #[test]
     fn set_overrides_in_the_section_and_leaves_the_template() {

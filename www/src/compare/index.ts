@@ -7,7 +7,8 @@ import { AdviseView } from "./advise";
 import { Pool, workersForThisMachine } from "./pool";
 import { applySets, sideB } from "./sim";
 import { STYLE } from "./style";
-import { CompareView } from "./view";
+import { store } from "../share/index";
+import { CompareView, KEPT_B, type KeptB } from "./view";
 
 export interface CompareMountDeps {
   sim: Sim;
@@ -23,6 +24,8 @@ export interface ComparePanel {
   textChanged(): void;
   /** Opens Compare when `fragment` is a two-sided link; says whether it was. */
   openLink(fragment: string): boolean;
+  /** Reopens Compare with the B kept from the last visit, if it was open then. */
+  restore(): void;
 }
 
 export function mountCompare(root: HTMLElement, deps: CompareMountDeps): ComparePanel {
@@ -90,6 +93,23 @@ export function mountCompare(root: HTMLElement, deps: CompareMountDeps): Compare
       panel.openCompare(b, null);
       return true;
     },
+    restore() {
+      const raw = store.get(KEPT_B);
+      if (raw === null) return;
+      let kept: KeptB;
+      try {
+        kept = JSON.parse(raw) as KeptB;
+      } catch {
+        return;
+      }
+      if (typeof kept.text === "string") return panel.openCompare(kept.text, kept.changes ?? null);
+      if (Array.isArray(kept.changes)) {
+        const b = applySets(deps.textA(), kept.changes);
+        if (b.ok) return panel.openCompare(b.value, kept.changes);
+      }
+      // Too long to have been kept, or its changes no longer apply to A: B starts as A.
+      panel.openCompare();
+    },
   };
 
   const advise = new AdviseView(adviseBox, {
@@ -109,6 +129,11 @@ export function mountCompare(root: HTMLElement, deps: CompareMountDeps): Compare
   close.addEventListener("click", () => {
     advise.cancel();
     root.hidden = true;
+    try {
+      window.localStorage.removeItem(KEPT_B);
+    } catch {
+      // No storage: nothing was kept.
+    }
   });
   return panel;
 }

@@ -11,7 +11,7 @@ export const STYLE = `
 .cmp-tabs .tab[aria-selected="true"] { color: var(--text); background: var(--panel); border-color: var(--border); box-shadow: inset 0 3px 0 var(--accent); }
 .cmp-tabs .cmp-close { margin: 0 0 0.3rem auto; }
 .cmp-what, .adv-what { color: var(--muted); font-size: 0.9rem; margin: 0.2rem 0 0.6rem; max-width: 70rem; }
-.cmp-controls { display: flex; flex-wrap: wrap; gap: 0.4rem 1rem; font-size: 0.88rem; }
+.cmp-controls { font-size: 0.88rem; }
 .cmp-control { display: inline-flex; align-items: center; gap: 0.25rem; }
 .cmp-changes { font-weight: 600; margin: 0.4rem 0; }
 .cmp-b-text { width: 100%; box-sizing: border-box; min-height: 10rem; font-family: ui-monospace, monospace; font-size: 0.82rem; background: var(--code-bg); color: var(--text); border: 1px solid var(--border); border-radius: 6px; }

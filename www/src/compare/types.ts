@@ -13,6 +13,8 @@ export interface Figures {
   gave_up: number;
   dials_ringing_nobody: number;
   stale_bindings_at_end: number;
+  /** SIP requests between the phones and Asterisk (REGISTER, OPTIONS). */
+  requests: number;
 }
 
 export interface PhoneFigures extends Figures {
@@ -55,7 +57,8 @@ export type Figure =
   | "rejections403"
   | "gave_up"
   | "dials_ringing_nobody"
-  | "stale_bindings_at_end";
+  | "stale_bindings_at_end"
+  | "requests";
 
 export interface Trade {
   figure: Figure;
@@ -115,7 +118,16 @@ export type Note =
   | { kind: "nothing_helps" }
   | { kind: "none_removes_every_lost" }
   | { kind: "none_clears_unreachable" }
-  | { kind: "nat_forgets_idle"; device: string; nat: string; idle_s: number };
+  | {
+      kind: "nat_forgets_idle";
+      devices: string[];
+      nats: string[];
+      idle_s: number;
+      /** The AORs' qualify_frequency when it is already below idle_s. */
+      qualify_s: number | null;
+      /** An Asterisk restart or crash inside the silence the NAT forgot in. */
+      outage_at_ms: number | null;
+    };
 
 export interface Advice {
   before: Outcome;

@@ -3,7 +3,9 @@
 // B is changed with its own quick controls (the same edit logic as the page's), the version
 // menu, or by editing its text. Both runs happen in a worker; typing never waits.
 
+import { type ControlEdit, ControlsState, renderControls } from "../controls/index";
 import { el } from "../format";
+import { store } from "../share/index";
 import { renderSummary, type SummaryCtx } from "../panels/summary";
 import type { Trace } from "../types";
 import type { Sim } from "../wasm";
@@ -14,6 +16,18 @@ import type { Answer, Compared } from "./types";
 import { differenceText } from "./words";
 
 const DEBOUNCE_MS = 300;
+/** Where B is kept across reloads (localStorage; removed when Compare is closed). */
+export const KEPT_B = "aorlab.compare.b";
+/** A hand-edited B longer than this is not kept (localStorage holds about 5 M characters
+ * for the whole page, and the editor's draft comes first); B made by changes always is. */
+const KEPT_TEXT_MAX = 256 * 1024;
+
+/** B as kept: its text when short enough, and the changes it was made with (null: edited by
+ * hand). Without the text, B is rebuilt from A and the changes. */
+export interface KeptB {
+  changes: string[] | null;
+  text?: string;
+}
 
 export interface CompareDeps {
   sim: Sim;
@@ -43,7 +57,8 @@ export class CompareView {
   private again = false;
   private timer: number | null = null;
   private lanes: PairedLanes;
-  private controls = el("div", "cmp-controls");
+  private controls = el("div", "controls cmp-controls");
+  private controlsState = new ControlsState("cmp-", "B: Asterisk");
   private changesLine = el("p", "cmp-changes");
   private textBox = el("textarea", "cmp-b-text");
   private status = el("p", "cmp-status");
@@ -75,6 +90,7 @@ export class CompareView {
       this.b = this.textBox.value;
       this.changes = null;
       this.describeChanges();
+      this.keep();
       this.schedule();
     });
     const textDetails = el("details", "cmp-b-details");
@@ -121,7 +137,15 @@ export class CompareView {
     this.textBox.value = this.b;
     this.renderControls();
     this.describeChanges();
+    this.keep();
     void this.compare();
+  }
+
+  /** Keeps B for the next visit: its changes, or its text when edited by hand. */
+  private keep(): void {
+    const kept: KeptB = { changes: this.changes };
+    if (this.b.length <= KEPT_TEXT_MAX) kept.text = this.b;
+    store.set(KEPT_B, JSON.stringify(kept));
   }
 
   /** A changed in the editor: compare again (B keeps its own text). */
@@ -137,9 +161,10 @@ export class CompareView {
 
   private describeChanges(): void {
     const c = this.changes;
+    const unkept = c === null && this.b.length > KEPT_TEXT_MAX ? " It is too long to keep across a reload: copy the two-sided link to keep it." : "";
     this.changesLine.textContent =
       c === null
-        ? "B: its own text (edited)."
+        ? `B: its own text (edited).${unkept}`
         : c.length === 0
           ? "B is the same as A: change something below."
           : `B: ${c.join(", ")}`;
@@ -150,70 +175,31 @@ export class CompareView {
     this.textBox.value = text;
     if (this.changes !== null) this.changes = [...this.changes.filter((c) => c.split("=")[0] !== change.split("=")[0]), change];
     this.describeChanges();
+    this.keep();
     this.renderControls();
     this.schedule();
   }
 
-  /** B's quick controls: the Asterisk version, per AOR and endpoint the registrar's options. */
-  private renderControls(): void {
+  /** B's quick controls: the page's controls (version, per AOR and endpoint the registrar's
+   * options, grouped by template and searchable on a site), editing B's text. */
+  private renderControls(force = true): void {
     const c = this.deps.sim.controls(this.b);
-    const box = this.controls;
-    box.replaceChildren();
-    const version = el("label", "cmp-control");
-    version.append(el("span", undefined, "B: Asterisk "));
-    const select = el("select");
-    select.id = "cmp-version";
-    for (const r of c.releases ?? []) {
-      const o = el("option", undefined, r.latest_of_branch ? `${r.value} (${r.release})` : r.value);
-      o.value = r.value;
-      o.selected = r.value === c.version;
-      select.append(o);
+    renderControls(this.controls, { ...c, releases: this.deps.sim.releases }, (e) => this.controlEdit(e), force, this.controlsState);
+  }
+
+  private controlEdit(e: ControlEdit): void {
+    if (e.kind === "version") {
+      this.edited(this.deps.sim.setVersion(this.b, e.value), `asterisk=${e.value}`);
+      return;
     }
-    if (![...select.options].some((o) => o.selected)) {
-      const o = el("option", undefined, c.version);
-      o.value = c.version;
-      o.selected = true;
-      select.prepend(o);
+    const out = this.deps.sim.editOption(this.b, e.section, e.name, e.template, e.option, e.value);
+    if (!out.ok) {
+      this.status.textContent = `Could not change B's ${e.option}: ${out.problem}`;
+      this.status.dataset.state = "error";
+      this.renderControls();
+      return;
     }
-    select.addEventListener("change", () => this.edited(this.deps.sim.setVersion(this.b, select.value), `asterisk=${select.value}`));
-    version.append(select);
-    box.append(version);
-    const option = (kind: "aor" | "endpoint", name: string, opt: string, value: number | boolean) => {
-      const label = el("label", "cmp-control");
-      label.append(el("span", undefined, `${name} ${opt} `));
-      const input = el("input");
-      input.id = `cmp-${kind}-${name}-${opt}`.replace(/[^A-Za-z0-9_-]/g, "_");
-      input.dataset.option = opt;
-      input.dataset.name = name;
-      if (typeof value === "boolean") {
-        input.type = "checkbox";
-        input.checked = value;
-      } else {
-        input.type = "number";
-        input.min = "0";
-        input.value = String(value);
-        input.style.width = "4.5em";
-      }
-      input.addEventListener("change", () => {
-        const v = input.type === "checkbox" ? (input.checked ? "yes" : "no") : input.value.trim();
-        const out = this.deps.sim.editOption(this.b, kind, name, undefined, opt, v);
-        if (!out.ok) {
-          this.status.textContent = `Could not change B's ${opt}: ${out.problem}`;
-          this.status.dataset.state = "error";
-          this.renderControls();
-          return;
-        }
-        this.edited(out.text, `${kind}.${name}.${opt}=${v}`);
-      });
-      label.append(input);
-      box.append(label);
-    };
-    for (const a of c.aors) {
-      option("aor", a.name, "max_contacts", a.max_contacts.value);
-      option("aor", a.name, "remove_existing", a.remove_existing.value);
-      option("aor", a.name, "remove_unavailable", a.remove_unavailable.value);
-    }
-    for (const e of c.endpoints) option("endpoint", e.name, "rewrite_contact", e.rewrite_contact.value);
+    this.edited(out.text, `${e.section}.${e.template ?? e.name}.${e.option}=${e.value}`);
   }
 
   private async compare(): Promise<void> {
@@ -278,6 +264,7 @@ export class CompareView {
     const totals = [
       ["stale bindings ring nobody at the end", comparison.a.total.stale_bindings_at_end, comparison.b.total.stale_bindings_at_end],
       ["dials ring nobody", comparison.a.total.dials_ringing_nobody, comparison.b.total.dials_ringing_nobody],
+      ["SIP requests (REGISTER, OPTIONS)", comparison.a.total.requests, comparison.b.total.requests],
     ] as const;
     for (const [what, x, y] of totals) {
       if (x !== y) this.diffs.append(el("li", "cmp-diff", `A: ${x} ${what}; B: ${y}`));

@@ -26,6 +26,7 @@ export const FIGURES: { figure: Figure; key: keyof Figures; label: string; time:
   { figure: "gave_up", key: "gave_up", label: "gave up", time: false },
   { figure: "dials_ringing_nobody", key: "dials_ringing_nobody", label: "dials ringing nobody", time: false },
   { figure: "stale_bindings_at_end", key: "stale_bindings_at_end", label: "stale bindings at the end", time: false },
+  { figure: "requests", key: "requests", label: "SIP requests (REGISTER, OPTIONS)", time: false },
 ];
 
 export function figureValue(f: (typeof FIGURES)[number], v: number): string {
@@ -48,10 +49,42 @@ export function noteText(n: Note): string {
     case "none_clears_unreachable":
       return "No pjsip.conf setting tried removes all the time phones are unreachable (stale bindings).";
     case "nat_forgets_idle":
-      return (
-        `${n.device} is unreachable between refreshes because ${n.nat} forgets idle mappings after ${n.idle_s} s. ` +
-        `No registrar option (max_contacts, remove_existing, remove_unavailable, rewrite_contact) changes that; ` +
-        `only traffic through the NAT more often than every ${n.idle_s} s does: keep-alives on the phone, or qualify_frequency below ${n.idle_s} s.`
-      );
+      return natNote(n);
   }
+}
+
+/** "p1", "p1 and p2", "p1, p2 and p3", "16 phones (p1, p2, p3, …)": as the CLI says it. */
+function phones(devices: string[]): string {
+  if (devices.length <= 1) return devices[0] ?? "";
+  if (devices.length === 2) return `${devices[0]} and ${devices[1]}`;
+  if (devices.length === 3) return `${devices[0]}, ${devices[1]} and ${devices[2]}`;
+  return `${devices.length} phones (${devices.slice(0, 3).join(", ")}, …)`;
+}
+
+function natNote(n: Extract<Note, { kind: "nat_forgets_idle" }>): string {
+  const who = phones(n.devices);
+  const one = n.devices.length === 1;
+  const nats = n.nats.join(", ");
+  const forgets = n.nats.length > 1 ? "forget" : "forgets";
+  const noOption =
+    "No registrar option (max_contacts, remove_existing, remove_unavailable, rewrite_contact) changes that";
+  if (n.qualify_s !== null && n.outage_at_ms !== null) {
+    return (
+      `${who} lost ${one ? "its" : "their"} NAT mapping around Asterisk's restart at ${clock(n.outage_at_ms)}: ` +
+      `qualify runs every ${n.qualify_s} s, but from the last OPTIONS before the restart to the first after it more than ${n.idle_s} s passed, ` +
+      `and ${nats} ${forgets} idle mappings after ${n.idle_s} s. ${noOption}; only traffic the phone itself sends ` +
+      `(keep-alives more often than every ${n.idle_s} s) keeps a mapping through an outage, and a shorter registration interval shortens the stale time.`
+    );
+  }
+  if (n.qualify_s !== null) {
+    return (
+      `${who} ${one ? "is" : "are"} unreachable because ${nats} ${forgets} idle mappings after ${n.idle_s} s, ` +
+      `although qualify runs every ${n.qualify_s} s (no OPTIONS reached the phone for that long). ${noOption}; ` +
+      `only traffic the phone itself sends more often than every ${n.idle_s} s (keep-alives) keeps the mapping.`
+    );
+  }
+  return (
+    `${who} ${one ? "is" : "are"} unreachable between refreshes because ${nats} ${forgets} idle mappings after ${n.idle_s} s. ` +
+    `${noOption}; only traffic through the NAT more often than every ${n.idle_s} s does: keep-alives on the phone, or qualify_frequency below ${n.idle_s} s.`
+  );
 }

@@ -18,8 +18,24 @@ export interface OptionEdit {
   source: Source;
 }
 
-/** Where edits of each object go, kept across re-renders: object key → template or "". */
-const targets = new Map<string, string>();
+/** What one set of controls remembers across re-renders. The page's controls and Compare's
+ * B have one each, so their ids, searches, open groups and edit targets never mix. */
+export class ControlsState {
+  /** The JSON of the controls last drawn (nothing changed: nothing to draw). */
+  lastKey = "";
+  /** What the person typed in the search box. */
+  query = "";
+  /** Template groups the person opened. */
+  readonly openGroups = new Set<string>();
+  /** Where edits of each object go: object key → template or "". */
+  readonly targets = new Map<string, string>();
+  /** `idPrefix` starts every element id ("" for the page's, "cmp-" for B's);
+   * `versionLabel` names the release menu. */
+  constructor(
+    readonly idPrefix: string,
+    readonly versionLabel: string,
+  ) {}
+}
 
 function make<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string) {
   const node = document.createElement(tag);
@@ -48,12 +64,14 @@ export interface ObjectSpec {
   section: "aor" | "endpoint";
   name: string;
   templates: TemplateRef[];
-  settings: { option: string; setting: Setting<number> | Setting<boolean> }[];
+  /** `max`: the largest value the number input offers (seconds for the expiry options). */
+  settings: { option: string; setting: Setting<number> | Setting<boolean>; max?: number }[];
 }
 
 /** One fieldset for an AOR or endpoint. */
-export function renderObject(spec: ObjectSpec, edit: (e: OptionEdit) => void): HTMLElement {
+export function renderObject(spec: ObjectSpec, edit: (e: OptionEdit) => void, state: ControlsState): HTMLElement {
   const key = `${spec.section}:${spec.name}`;
+  const targets = state.targets;
   const target = () => {
     const t = targets.get(key);
     return t && spec.templates.some((x) => x.name === t) ? t : undefined;
@@ -61,8 +79,8 @@ export function renderObject(spec: ObjectSpec, edit: (e: OptionEdit) => void): H
   const group = make("fieldset", "control-group");
   group.dataset[spec.section] = spec.name;
   group.append(make("legend", undefined, `${spec.section === "aor" ? "AOR" : "endpoint"} ${spec.name}`));
-  for (const { option, setting } of spec.settings) {
-    const id = `control-${spec.name}-${option}`;
+  for (const { option, setting, max } of spec.settings) {
+    const id = `${state.idPrefix}control-${spec.name}-${option}`;
     const send = (value: string) =>
       edit({ kind: "option", name: spec.name, section: spec.section, option, value, template: target(), source: setting.source });
     const item = make("div", "control-item");
@@ -72,7 +90,7 @@ export function renderObject(spec: ObjectSpec, edit: (e: OptionEdit) => void): H
     if (typeof setting.value === "number") {
       input.type = "number";
       input.min = "0";
-      input.max = "100";
+      input.max = String(max ?? 100);
       input.value = String(setting.value);
       input.setAttribute("aria-label", `${option} of ${spec.section === "aor" ? "AOR" : "endpoint"} ${spec.name}`);
       input.addEventListener("change", () => {
@@ -93,12 +111,13 @@ export function renderObject(spec: ObjectSpec, edit: (e: OptionEdit) => void): H
     item.append(label, from);
     group.append(item);
   }
-  if (spec.templates.length) group.append(targetChooser(spec, key));
+  if (spec.templates.length) group.append(targetChooser(spec, key, state));
   return group;
 }
 
 /** "Change in: ( ) [101] only  ( ) template aor-tpl — 3 sections". */
-function targetChooser(spec: ObjectSpec, key: string): HTMLElement {
+function targetChooser(spec: ObjectSpec, key: string, state: ControlsState): HTMLElement {
+  const targets = state.targets;
   const box = make("div", "control-target");
   box.setAttribute("role", "radiogroup");
   box.setAttribute("aria-label", `Where edits of ${spec.name} go`);
@@ -119,9 +138,9 @@ function targetChooser(spec: ObjectSpec, key: string): HTMLElement {
     label.title = title;
     const radio = make("input");
     radio.type = "radio";
-    radio.name = `target-${key}`;
+    radio.name = `${state.idPrefix}target-${key}`;
     radio.value = value;
-    radio.id = `target-${spec.name}-${spec.section}-${value || "section"}`;
+    radio.id = `${state.idPrefix}target-${spec.name}-${spec.section}-${value || "section"}`;
     radio.checked = value === current || (!spec.templates.some((t) => t.name === current) && value === "");
     radio.addEventListener("change", () => {
       if (radio.checked) targets.set(key, value);

@@ -55,6 +55,11 @@ pub struct AorControls {
     pub max_contacts: Setting<u32>,
     pub remove_existing: Setting<bool>,
     pub remove_unavailable: Setting<bool>,
+    /// Seconds between Asterisk's OPTIONS to each contact (0: never): what keeps a NAT's
+    /// mapping alive from Asterisk's side, and what Advise suggests most often.
+    pub qualify_frequency: Setting<u32>,
+    /// The longest registration Asterisk grants: a phone asking for more refreshes sooner.
+    pub maximum_expiration: Setting<u32>,
     pub templates: Vec<TemplateRef>,
 }
 
@@ -173,6 +178,8 @@ pub fn controls(text: &str) -> Controls {
             max_contacts: doc.setting(idx, "max_contacts", x.max_contacts),
             remove_existing: doc.setting(idx, "remove_existing", x.remove_existing),
             remove_unavailable: doc.setting(idx, "remove_unavailable", x.remove_unavailable),
+            qualify_frequency: doc.setting(idx, "qualify_frequency", x.qualify_frequency),
+            maximum_expiration: doc.setting(idx, "maximum_expiration", x.maximum_expiration),
             templates: idx.map(|i| doc.templates(i)).unwrap_or_default(),
         });
     }

@@ -17,7 +17,6 @@ impl World {
             Action::Register { devices } => {
                 for i in self.device_names(&devices) {
                     self.devs[i].wants = true;
-                    self.devs[i].gave_up = false;
                     self.devs[i].retry_ms = None;
                     self.devs[i].phase = Phase::Registering;
                     self.start_keepalive(i);
@@ -49,12 +48,12 @@ impl World {
                         "reboots (new Call-ID, new connection, new rinstance)".into(),
                     );
                     r.devices = vec![name];
+                    r.phone = Some(PhoneEvent::Resumed);
                     self.close_conn(i, "device reboot", true);
                     self.new_identity(i);
                     self.devs[i].gen += 1;
                     self.devs[i].online = true;
                     self.devs[i].wants = true;
-                    self.devs[i].gave_up = false;
                     self.devs[i].retry_ms = None;
                     self.devs[i].phase = Phase::Registering;
                     self.start_keepalive(i);
@@ -92,11 +91,12 @@ impl World {
                 for i in self.device_names(&devices) {
                     self.devs[i].online = true;
                     let name = self.devs[i].spec.name.clone();
+                    let wants = self.devs[i].wants;
                     let r = self.record(RecordKind::Device, &name, "comes back online".into());
                     r.devices = vec![name];
-                    if self.devs[i].wants {
+                    if wants {
+                        r.phone = Some(PhoneEvent::Resumed);
                         self.devs[i].gen += 1;
-                        self.devs[i].gave_up = false;
                         if self.devs[i].phase == Phase::GaveUp {
                             self.devs[i].phase = Phase::Registering;
                         }
