@@ -12,7 +12,9 @@ use crate::{build, setup, util};
 pub fn size(rest: &[String]) -> Result<(), String> {
     let top = match rest {
         [] => 25,
-        [flag, n] if flag == "--top" => n.parse().map_err(|_| format!("--top {n}: not a number"))?,
+        [flag, n] if flag == "--top" => {
+            n.parse().map_err(|_| format!("--top {n}: not a number"))?
+        }
         _ => return Err("usage: cargo xtask size [--top N]".into()),
     };
     let built = build::build()?;
@@ -47,11 +49,17 @@ pub fn size(rest: &[String]) -> Result<(), String> {
     for (k, n) in crates.iter().take(top) {
         println!("  {:>9}  {:>5.1} %  {k}", util::size(*n), pct(*n));
     }
-    println!("\nCode by family (functions with one path, type parameters dropped; copies = instances):");
+    println!(
+        "\nCode by family (functions with one path, type parameters dropped; copies = instances):"
+    );
     let mut families: Vec<_> = by_family.into_iter().collect();
     families.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(&b.0)));
     for (k, (n, copies)) in families.iter().take(top) {
-        println!("  {:>9}  {:>5.1} %  {copies:>4} ×  {k}", util::size(*n), pct(*n));
+        println!(
+            "  {:>9}  {:>5.1} %  {copies:>4} ×  {k}",
+            util::size(*n),
+            pct(*n)
+        );
     }
     println!("\nLargest functions:");
     let mut functions = module.functions;
@@ -107,7 +115,9 @@ fn read(bytes: &[u8]) -> Result<Module, String> {
         .enumerate()
         .map(|(i, len)| {
             let index = imported + i as u32;
-            let name = names.remove(&index).unwrap_or_else(|| format!("func[{index}]"));
+            let name = names
+                .remove(&index)
+                .unwrap_or_else(|| format!("func[{index}]"));
             (name, len)
         })
         .collect();
@@ -169,7 +179,10 @@ mod tests {
     fn families_drop_type_parameters_and_hashes() {
         // _ZN5alloc11collections5btree3map25BTreeMap$LT$K$C$V$C$A$GT$6insert17h0123456789abcdefE
         let m = "_ZN5alloc11collections5btree3map25BTreeMap$LT$K$C$V$C$A$GT$6insert17h0123456789abcdefE";
-        assert_eq!(family(m), "alloc::collections::btree::map::BTreeMap::insert");
+        assert_eq!(
+            family(m),
+            "alloc::collections::btree::map::BTreeMap::insert"
+        );
         assert_eq!(family("not_mangled"), "not_mangled");
     }
 }
