@@ -7,6 +7,7 @@ import { type ControlEdit, renderControls } from "./controls/index";
 import { describeEdit } from "./controls/objects";
 import { renderDiagnosticList } from "./editor/diagnostics";
 import { loadDraft, saveDraft } from "./editor/draft";
+import { setAsteriskVersions } from "./editor/language";
 import { mountImport } from "./import/index";
 import { createEditor, type PlacedDiagnostic, type ScenarioEditor } from "./editor/index";
 import { AddressBar, copyText, embedCode, pageUrl, store } from "./share/index";
@@ -380,6 +381,7 @@ async function start(): Promise<void> {
   status.textContent = "loading…";
   const module = await compileModule();
   sim = await loadSim(module);
+  setAsteriskVersions(sim.releases.map((r) => r.value));
   worker = new SimWorker(module);
   byId<HTMLElement>("version").textContent = `aorlab ${sim.version}`;
 

@@ -172,6 +172,28 @@ describe("playground shell", () => {
     await context.close();
   });
 
+  test("completion after `asterisk` offers the registrar's own release list", async () => {
+    const { page, context, problems } = await openPage(browser, server.url);
+    await ready(page);
+    await page.evaluate(() => window.aorlab.setText("title t\n\nuntil 1m\n"));
+    await page.locator(".cm-content").click();
+    await page.keyboard.press("Control+Home");
+    await page.keyboard.press("ArrowDown");
+    // The version menu of the quick controls, before typing (the text's own version is added
+    // to it when it is not a known release).
+    const menu = await page.locator("#control-version option").evaluateAll((os) => os.map((o) => o.value));
+    await page.keyboard.type("asterisk 2");
+    const offered = page.locator(".cm-tooltip-autocomplete li");
+    await offered.first().waitFor({ state: "visible" });
+    const labels = await offered.allTextContents();
+    // The same values as that menu (one list, from Rust).
+    const starting = menu.filter((v) => v.startsWith("2"));
+    assert.ok(starting.length >= 3, menu.join(" "));
+    for (const v of starting) assert.ok(labels.includes(v), `${v} not offered: ${labels.join(" ")}`);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test("a panic inside wasm is shown and the page keeps working", async () => {
     const { page, context } = await openPage(browser, server.url);
     await ready(page);

@@ -1,19 +1,60 @@
-//! Incidents and the per-phone summary: a pass over the finished reachability
-//! spans, not code inside the event loop.
+//! Incidents and the per-phone summary: a pass over the finished trace (its
+//! reachability spans and the phones' typed records), not code inside the event loop.
 
 use std::collections::HashMap;
 
 use crate::duration::{clock, format_duration};
 use crate::scenario::SimMs;
-use crate::trace::{Cause, DeviceSummary, Incident, Reach, Span};
+use crate::trace::{Cause, DeviceSummary, Incident, PhoneEvent, Reach, Record, RecordKind, Span};
 
-/// What the world knows about a phone besides its spans.
+/// What a phone's records say besides its spans.
+#[derive(Debug, Default, Clone, PartialEq)]
 pub(crate) struct PhoneFacts<'a> {
     pub name: &'a str,
+    /// 403 answers it received (a failed REGISTER's record).
     pub rejections_403: u32,
+    /// It gave up and has not started again (no reboot, no coming back online, no REGISTER
+    /// asking for a binding since).
     pub gave_up: bool,
     /// When it first sent a REGISTER (`None`: never).
     pub first_wanted: Option<SimMs>,
+}
+
+/// The facts of each of `phones` (in that order), read from the records.
+pub(crate) fn phone_facts<'a>(records: &[Record], phones: &[&'a str]) -> Vec<PhoneFacts<'a>> {
+    let index: HashMap<&str, usize> = phones.iter().enumerate().map(|(i, p)| (*p, i)).collect();
+    let mut facts: Vec<PhoneFacts> = phones
+        .iter()
+        .map(|name| PhoneFacts {
+            name,
+            ..PhoneFacts::default()
+        })
+        .collect();
+    for r in records {
+        let Some(f) = index.get(r.actor.as_str()).map(|&i| &mut facts[i]) else {
+            continue;
+        };
+        match r.phone {
+            Some(PhoneEvent::Failed { code, gave_up }) => {
+                f.rejections_403 += u32::from(code == Some(403));
+                f.gave_up |= gave_up;
+            }
+            Some(PhoneEvent::Resumed) => f.gave_up = false,
+            None => {}
+        }
+        let register = r.kind == RecordKind::Sip
+            && r.sip
+                .as_ref()
+                .is_some_and(|s| s.method == "REGISTER" && s.code.is_none() && s.from == r.actor);
+        if register {
+            f.first_wanted.get_or_insert(r.at_ms);
+            // Asking for a binding again (not an unregister) ends giving up.
+            if r.sip.as_ref().and_then(|s| s.expires) != Some(0) {
+                f.gave_up = false;
+            }
+        }
+    }
+    facts
 }
 
 /// `spans` in any order; the result is worst first (most time in trouble), then by name.
@@ -164,6 +205,91 @@ mod tests {
             state,
             cause,
         }
+    }
+
+    fn rec(at_ms: SimMs, actor: &str, phone: Option<PhoneEvent>, register: Option<u32>) -> Record {
+        Record {
+            at_ms,
+            kind: if register.is_some() {
+                RecordKind::Sip
+            } else {
+                RecordKind::Device
+            },
+            actor: actor.into(),
+            summary: String::new(),
+            log: None,
+            why: None,
+            sip: register.map(|expires| crate::trace::SipText {
+                from: actor.into(),
+                to: "asterisk".into(),
+                first_line: String::new(),
+                text: String::new(),
+                method: "REGISTER".into(),
+                code: None,
+                expires: Some(expires),
+            }),
+            change: None,
+            aor: None,
+            devices: vec![actor.into()],
+            nat: None,
+            uri: None,
+            code: None,
+            phone,
+        }
+    }
+
+    #[test]
+    fn facts_come_from_the_phones_records() {
+        let failed = |code, gave_up| Some(PhoneEvent::Failed { code, gave_up });
+        let records = vec![
+            rec(5_000, "desk", None, Some(300)),
+            rec(5_040, "desk", failed(Some(403), false), None),
+            rec(35_000, "desk", None, Some(300)),
+            rec(35_040, "desk", failed(Some(403), true), None),
+            // An unregister is not trying again.
+            rec(40_000, "desk", None, Some(0)),
+            rec(9_000, "soft", None, Some(300)),
+            rec(9_040, "soft", failed(Some(404), true), None),
+            rec(60_000, "soft", Some(PhoneEvent::Resumed), None),
+            rec(70_000, "roam", failed(None, true), None),
+            // A REGISTER asking for a binding again (it roamed) ends giving up.
+            rec(80_000, "roam", None, Some(300)),
+        ];
+        let f = phone_facts(&records, &["desk", "soft", "roam", "idle"]);
+        assert_eq!(
+            f[0],
+            PhoneFacts {
+                name: "desk",
+                rejections_403: 2,
+                gave_up: true,
+                first_wanted: Some(5_000)
+            }
+        );
+        assert_eq!(
+            f[1],
+            PhoneFacts {
+                name: "soft",
+                rejections_403: 0,
+                gave_up: false,
+                first_wanted: Some(9_000)
+            }
+        );
+        assert_eq!(
+            f[2],
+            PhoneFacts {
+                name: "roam",
+                rejections_403: 0,
+                gave_up: false,
+                first_wanted: Some(80_000)
+            }
+        );
+        assert_eq!(
+            f[3],
+            PhoneFacts {
+                name: "idle",
+                ..PhoneFacts::default()
+            }
+        );
     }
 
     #[test]

@@ -286,7 +286,7 @@ impl StateIndex {
     fn row_at<'a>(&self, log: &'a StateLog, k: u32, t: SimMs) -> Option<&'a Row> {
         let of = &self.changes_of[k as usize];
         let n = of.partition_point(|&c| log.changes[c as usize].at_ms <= t);
-        let c = &log.changes[of[n.checked_sub(1)? as usize] as usize];
+        let c = &log.changes[of[n.checked_sub(1)?] as usize];
         c.row
             .as_ref()
             .filter(|r| r.expires_at_ms.is_none_or(|e| e > t))

@@ -155,6 +155,22 @@ pub struct Record {
     pub uri: Option<String>,
     /// A refusal's status code (rejected changes), or a SIP response's.
     pub code: Option<u16>,
+    /// What a phone's own record means for its registration (the summary counts these).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub phone: Option<PhoneEvent>,
+}
+
+/// A phone's turn that the per-phone summary is built from, typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PhoneEvent {
+    /// Its REGISTER failed: a final error response (`code`) or no answer (`None`, Timer F);
+    /// `gave_up` when its policy is to stop trying.
+    Failed { code: Option<u16>, gave_up: bool },
+    /// It starts trying again after a reboot or coming back online.
+    Resumed,
 }
 
 /// Something a NAT box did, with the numbers (the page reads these, not the summary).
@@ -291,6 +307,8 @@ pub struct State {
 pub struct BindingLife {
     pub aor: String,
     pub uri: String,
+    /// The port in `uri` when it names one (the page labels lanes "desk :48908" with it).
+    pub port: Option<u16>,
     pub device: Option<String>,
     pub added_ms: SimMs,
     /// `None` while it still exists at the end.

@@ -25,6 +25,7 @@ fn declarations() -> String {
         sim::EndedBy::decl(),
         sim::SipText::decl(),
         sim::NatEvent::decl(),
+        sim::PhoneEvent::decl(),
         sim::Record::decl(),
         sim::Cause::decl(),
         sim::Reach::decl(),

@@ -5,7 +5,6 @@
 // found with a search box. The page's controls and Compare's B are two uses of this module,
 // each with its own ControlsState.
 
-import { ASTERISK_VERSIONS } from "../editor/language";
 import type { Controls } from "../wasm";
 import { ControlsState, type ObjectSpec, type OptionEdit, renderObject } from "./objects";
 
@@ -50,7 +49,6 @@ export function renderControls(
     const head = r.latest_of_branch ? `${r.value} (latest, ${r.release})` : r.value;
     return [r.value, what ? `${head}: ${what}` : head];
   });
-  if (menu.length === 0) for (const v of ASTERISK_VERSIONS) menu.push([v, v]);
   if (!menu.some(([v]) => v === c.version)) menu.unshift([c.version, c.version]);
   for (const [v, label] of menu) {
     const option = make("option", undefined, label);

@@ -74,7 +74,14 @@ const ATOMS = new Set([
   "rebind",
 ]);
 
-export const ASTERISK_VERSIONS = ["13.17", "13.18", "16.8", "16.22", "18", "20", "22"];
+/** The releases `asterisk` completes to: the registrar's own list (asterisk_releases() in wasm,
+ * every release where registrar behaviour changes and each branch's latest), set once the
+ * module is loaded. Empty until then: there is no second list to drift from the first. */
+export const ASTERISK_VERSIONS: string[] = [];
+
+export function setAsteriskVersions(values: string[]): void {
+  ASTERISK_VERSIONS.splice(0, ASTERISK_VERSIONS.length, ...values);
+}
 
 interface State {
   conf: boolean;

@@ -53,6 +53,8 @@ expires: number | null, };
 
 export type NatEvent = { "kind": "mapped", device: string, private: string, public_port: number, protocol: string, } | { "kind": "forgot", device: string, private: string, public_port: number, protocol: string, idle_ms: number, } | { "kind": "reboot" } | { "kind": "rebind", device: string, old_port: number | null, new_port: number, };
 
+export type PhoneEvent = { "kind": "failed", code: number | null, gave_up: boolean, } | { "kind": "resumed" };
+
 export type Record = { at_ms: number, kind: RecordKind, actor: string, summary: string, 
 /**
  * Asterisk's own log line, when there is one.
@@ -77,7 +79,11 @@ uri: string | null,
 /**
  * A refusal's status code (rejected changes), or a SIP response's.
  */
-code: number | null, };
+code: number | null, 
+/**
+ * What a phone's own record means for its registration (the summary counts these).
+ */
+phone?: PhoneEvent, };
 
 export type Cause = { "kind": "mapping_forgotten", nat: string, private: string, public_port: number, protocol: string, idle_ms: number, } | { "kind": "nat_reboot", nat: string, } | { "kind": "nat_rebind", nat: string, new_port: number, } | { "kind": "connection_closed", why: string, } | { "kind": "moved", address: string, } | { "kind": "rejected", code: number, reason: string, } | { "kind": "no_answer" } | { "kind": "binding_removed", reason: string, } | { "kind": "unknown" };
 
@@ -100,7 +106,11 @@ export type DialTarget = { endpoint: string, aor: string, uri: string,
  */
 reaches: string | null, };
 
-export type BindingLife = { aor: string, uri: string, device: string | null, added_ms: number, 
+export type BindingLife = { aor: string, uri: string, 
+/**
+ * The port in `uri` when it names one (the page labels lanes "desk :48908" with it).
+ */
+port: number | null, device: string | null, added_ms: number, 
 /**
  * `None` while it still exists at the end.
  */

@@ -2,7 +2,7 @@
 //! one Asterisk, exchanging real SIP text. Virtual milliseconds; no wall clock.
 
 use crate::duration::clock;
-use crate::incidents::{state_words, summarize, PhoneFacts};
+use crate::incidents::{phone_facts, state_words, summarize};
 use crate::nat::{MapKey, NatState};
 use crate::scenario::*;
 use crate::trace::*;
@@ -183,8 +183,6 @@ impl World {
                 ka_gen: 0,
                 retry_ms: None,
                 wants: false,
-                gave_up: false,
-                rejections: 0,
                 boots: 0,
                 last_failure: None,
                 phase: Phase::Idle,
@@ -193,7 +191,6 @@ impl World {
                 failures: 0,
                 public_port: None,
                 conn_dead: false,
-                first_wanted: None,
             })
             .collect::<Vec<_>>();
         let n = devs.len();
@@ -340,6 +337,7 @@ impl World {
             nat: None,
             uri: None,
             code: None,
+            phone: None,
         };
         let seq = self
             .record_seq

@@ -57,8 +57,6 @@ pub(super) struct DevState {
     pub(super) ka_gen: u64,
     pub(super) retry_ms: Option<SimMs>,
     pub(super) wants: bool,
-    pub(super) gave_up: bool,
-    pub(super) rejections: u32,
     pub(super) boots: u32,
     pub(super) last_failure: Option<String>,
     pub(super) phase: Phase,
@@ -72,7 +70,6 @@ pub(super) struct DevState {
     pub(super) public_port: Option<u16>,
     /// The NAT forgot this TCP connection: the next packet gets a reset.
     pub(super) conn_dead: bool,
-    pub(super) first_wanted: Option<SimMs>,
 }
 
 impl World {
@@ -96,7 +93,6 @@ impl World {
             return;
         }
         self.reset_dead_conn(i);
-        self.devs[i].first_wanted.get_or_insert(self.now);
         self.ensure_conn(i);
         let src = self.source_of(i);
         let d = &mut self.devs[i];
@@ -255,7 +251,6 @@ impl World {
             }
             self.schedule(self.now + wait, Ev::Refresh(i, gen));
         } else {
-            self.devs[i].rejections += u32::from(code == 403);
             self.devs[i].last_failure =
                 Some(format!("{code} {}", aorlab_registrar::reason_phrase(code)));
             let reason = self.devs[i]
@@ -268,17 +263,17 @@ impl World {
                 i,
                 policy,
                 &format!("got {code} {}", aorlab_registrar::reason_phrase(code)),
+                Some(code),
             );
         }
     }
 
-    pub(super) fn fail(&mut self, i: usize, policy: Failure, what: &str) {
+    pub(super) fn fail(&mut self, i: usize, policy: Failure, what: &str, code: Option<u16>) {
         let name = self.devs[i].spec.name.clone();
         self.devs[i].gen += 1;
         let gen = self.devs[i].gen;
         match policy {
             Failure::GiveUp => {
-                self.devs[i].gave_up = true;
                 self.devs[i].phase = Phase::GaveUp;
                 let r = self.record(
                     RecordKind::Device,
@@ -287,6 +282,10 @@ impl World {
                 );
                 r.why = Some(format!("{name} is configured to give up after a failure; it stays unregistered until rebooted."));
                 r.devices = vec![name];
+                r.phone = Some(PhoneEvent::Failed {
+                    code,
+                    gave_up: true,
+                });
             }
             Failure::Retry { .. } | Failure::Backoff { .. } => {
                 self.devs[i].phase = Phase::Failed;
@@ -300,6 +299,10 @@ impl World {
                     ),
                 );
                 r.devices = vec![name];
+                r.phone = Some(PhoneEvent::Failed {
+                    code,
+                    gave_up: false,
+                });
                 self.schedule(self.now + wait, Ev::Retry(i, gen));
             }
         }
@@ -433,7 +436,7 @@ impl World {
         self.devs[i].last_failure = Some("no answer".into());
         self.devs[i].cause = Some(Cause::NoAnswer);
         let policy = self.devs[i].spec.on_timeout;
-        self.fail(i, policy, "no answer within 32 s (Timer F)");
+        self.fail(i, policy, "no answer within 32 s (Timer F)", None);
     }
 
     /// A refresh or retry timer fires (unless a newer timer replaced it).

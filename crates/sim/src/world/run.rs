@@ -112,16 +112,10 @@ impl World {
         }
         self.spans
             .sort_by(|a, b| a.device.cmp(&b.device).then(a.from_ms.cmp(&b.from_ms)));
-        let phones: Vec<PhoneFacts> = self
-            .devs
-            .iter()
-            .map(|d| PhoneFacts {
-                name: &d.spec.name,
-                rejections_403: d.rejections,
-                gave_up: d.gave_up,
-                first_wanted: d.first_wanted,
-            })
-            .collect();
+        // The per-phone summary is read from the trace itself: the spans and the phones'
+        // typed records (incidents.rs), not from the world's own state.
+        let names: Vec<&str> = self.devs.iter().map(|d| d.spec.name.as_str()).collect();
+        let phones = phone_facts(&self.records, &names);
         let devices = summarize(&phones, &self.spans, until);
         let summary = devices.iter().map(|d| d.line.clone()).collect();
         let routine = self.routine.summary(&self.book.log.devices);

@@ -17,7 +17,6 @@ impl World {
             Action::Register { devices } => {
                 for i in self.device_names(&devices) {
                     self.devs[i].wants = true;
-                    self.devs[i].gave_up = false;
                     self.devs[i].retry_ms = None;
                     self.devs[i].phase = Phase::Registering;
                     self.start_keepalive(i);
@@ -49,13 +48,13 @@ impl World {
                         "reboots (new Call-ID, new connection, new rinstance)".into(),
                     );
                     r.devices = vec![name];
+                    r.phone = Some(PhoneEvent::Resumed);
                     self.close_conn(i, "device reboot", true);
                     self.new_identity(i);
                     self.devs[i].gen += 1;
                     self.devs[i].online = true;
                     self.routes_moved();
                     self.devs[i].wants = true;
-                    self.devs[i].gave_up = false;
                     self.devs[i].retry_ms = None;
                     self.devs[i].phase = Phase::Registering;
                     self.start_keepalive(i);
@@ -96,11 +95,12 @@ impl World {
                     self.devs[i].online = true;
                     self.routes_moved();
                     let name = self.devs[i].spec.name.clone();
+                    let wants = self.devs[i].wants;
                     let r = self.record(RecordKind::Device, &name, "comes back online".into());
                     r.devices = vec![name];
-                    if self.devs[i].wants {
+                    if wants {
+                        r.phone = Some(PhoneEvent::Resumed);
                         self.devs[i].gen += 1;
-                        self.devs[i].gave_up = false;
                         if self.devs[i].phase == Phase::GaveUp {
                             self.devs[i].phase = Phase::Registering;
                         }
