@@ -8,7 +8,9 @@ fn main() {
         [flag, seed] if flag == "--seed" => aorlab_gen::from_seed(seed.parse().expect("a number")),
         [path] => {
             let bytes = std::fs::read(path).expect("a readable file");
-            aorlab_gen::scenario(&mut aorlab_gen::Unstructured::new(&bytes)).expect("never fails")
+            let size = aorlab_gen::fuzz_size(&bytes);
+            aorlab_gen::scenario_sized(&mut aorlab_gen::Unstructured::new(&bytes), size)
+                .expect("never fails")
         }
         _ => {
             eprintln!("usage: scenario FILE | --seed N");

@@ -6,18 +6,63 @@
 //! fuzzer (bytes from libFuzzer), proptest (a byte vector) and [`from_seed`] (bytes from a
 //! fixed xorshift stream, the same on every target, used by the native = wasm check).
 
+use aorlab_registrar::Profile;
 use arbitrary::Result;
 pub use arbitrary::Unstructured;
 use std::fmt::Write;
+use std::sync::OnceLock;
 
 /// How big a generated world may get (keeps a run well under the fuzzer's 1 s per input).
 pub const MAX_AORS: usize = 4;
 pub const MAX_DEVICES: usize = 8;
 pub const MAX_EVENTS: usize = 24;
 
-const VERSIONS: &[&str] = &[
-    "13.17", "13.18", "16", "16.8", "16.22", "18", "18.8", "20", "22",
-];
+/// The bounds of one generated world: how many AORs, phones and timeline events at most, the
+/// longest gap between two events and the longest quiet time after the last one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size {
+    pub aors: usize,
+    pub devices: usize,
+    pub events: usize,
+    pub gap_s: u32,
+    pub tail_s: u32,
+}
+
+impl Size {
+    /// What [`scenario`] generates: up to [`MAX_AORS`], [`MAX_DEVICES`], [`MAX_EVENTS`], ten
+    /// minutes between events and an hour after the last.
+    pub const FULL: Size = Size {
+        aors: MAX_AORS,
+        devices: MAX_DEVICES,
+        events: MAX_EVENTS,
+        gap_s: 600,
+        tail_s: 3600,
+    };
+    /// A short world (two AORs, two phones, four events, two minutes after the last): the
+    /// same kinds of choices at a twentieth of the records, for the `pipeline` fuzz target's
+    /// executions per second.
+    pub const SMALL: Size = Size {
+        aors: 2,
+        devices: 2,
+        events: 4,
+        gap_s: 60,
+        tail_s: 120,
+    };
+}
+
+/// The releases a scenario may name: the registrar's list of every release where its
+/// behaviour changes and each branch's latest (issue 11: one list of Asterisk versions), so a
+/// milestone added there is generated here too. Built once; the order is the registrar's
+/// (ascending), so a seed still gives the same text everywhere.
+fn releases() -> &'static [String] {
+    static RELEASES: OnceLock<Vec<String>> = OnceLock::new();
+    RELEASES.get_or_init(|| {
+        Profile::milestones()
+            .into_iter()
+            .map(|m| m.version)
+            .collect()
+    })
+}
 const TRANSPORTS: &[&str] = &["udp", "udp", "tcp", "tls", "ws", "wss"];
 
 /// A scenario for `seed`: the same text on every platform (the byte stream is explicit).
@@ -35,13 +80,31 @@ pub fn from_seed(seed: u64) -> String {
     scenario(&mut Unstructured::new(&bytes)).expect("the generator never fails on bytes")
 }
 
+/// One fuzz input in this many (by its last byte) stands for a [`Size::FULL`] world.
+pub const FULL_EVERY: u8 = 16;
+
+/// The size the `pipeline` fuzz target (and the `scenario` example) gives the world of an
+/// input: [`Size::FULL`] when its last byte is a multiple of [`FULL_EVERY`], else
+/// [`Size::SMALL`].
+pub fn fuzz_size(data: &[u8]) -> Size {
+    match data.last() {
+        Some(b) if b % FULL_EVERY == 0 => Size::FULL,
+        _ => Size::SMALL,
+    }
+}
+
 /// A scenario from the choices in `u` (running out of bytes just picks the smallest options).
 pub fn scenario(u: &mut Unstructured) -> Result<String> {
+    scenario_sized(u, Size::FULL)
+}
+
+/// A scenario from the choices in `u`, within `size`.
+pub fn scenario_sized(u: &mut Unstructured, size: Size) -> Result<String> {
     let mut s = String::new();
-    let version = pick(u, VERSIONS)?;
+    let version = &releases()[u.choose_index(releases().len())?];
     writeln!(s, "asterisk {version}").ok();
     writeln!(s, "seed {}", u.int_in_range(0..=99u32)?).ok();
-    let aors = u.int_in_range(1..=MAX_AORS)?;
+    let aors = u.int_in_range(1..=size.aors.max(1))?;
     pjsip_conf(u, &mut s, aors, "pjsip.conf {")?;
     let nats = u.int_in_range(0..=2usize)?;
     for n in 0..nats {
@@ -51,18 +114,23 @@ pub fn scenario(u: &mut Unstructured) -> Result<String> {
         }
         s.push('\n');
     }
-    let devices = u.int_in_range(1..=MAX_DEVICES)?;
+    let devices = u.int_in_range(1..=size.devices.max(1))?;
     for d in 0..devices {
         device(u, &mut s, d, aors, nats)?;
     }
-    let events = u.int_in_range(0..=MAX_EVENTS)?;
+    let events = u.int_in_range(0..=size.events)?;
     let mut t = 0u32;
     writeln!(s, "at 0s register {}", names(0..devices)).ok();
     for _ in 0..events {
-        t += u.int_in_range(0..=600u32)?;
+        t += u.int_in_range(0..=size.gap_s)?;
         event(u, &mut s, t, devices, aors, nats)?;
     }
-    writeln!(s, "until {}s", t + u.int_in_range(60..=3600u32)?).ok();
+    writeln!(
+        s,
+        "until {}s",
+        t + u.int_in_range(60..=size.tail_s.max(60))?
+    )
+    .ok();
     Ok(s)
 }
 

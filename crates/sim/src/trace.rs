@@ -307,6 +307,8 @@ pub struct State {
 pub struct BindingLife {
     pub aor: String,
     pub uri: String,
+    /// The port in `uri` when it names one (the page labels lanes "desk :48908" with it).
+    pub port: Option<u16>,
     pub device: Option<String>,
     pub added_ms: SimMs,
     /// `None` while it still exists at the end.

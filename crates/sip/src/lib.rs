@@ -28,6 +28,7 @@
 mod compare;
 mod error;
 mod escape;
+mod exercise;
 mod header;
 mod message;
 mod param;
@@ -35,6 +36,7 @@ mod uri;
 
 pub use compare::{uri_eq, UriMismatch};
 pub use error::ParseError;
+pub use exercise::{exercise, exercise_fragment};
 pub use header::{
     parse_contact_values, parse_via_values, pj_strtoul_u32, Contact, ContactValue, NameAddr, Via,
 };

@@ -1,14 +1,14 @@
 //! Fuzz-style robustness test: random bytes and mutations of valid messages are fed
 //! to `Message::parse`, every header accessor, `Uri::parse` and the printers. No
-//! input may panic; a panic is reported with the exact input that caused it.
+//! input may panic (and a parsed message must print, parse back and print the same:
+//! `aorlab_sip::exercise`, shared with the fuzz target); a panic is reported with the exact
+//! input that caused it.
 //!
 //! Deterministic (fixed-seed xorshift RNG, no extra dependencies) and bounded in
 //! time: each test stops after its case budget or ~1 s, whichever comes first
 //! (`AORLAB_FUZZ_SECS=N` for a longer, unlimited run).
 
-use aorlab_sip::{
-    parse_contact_values, parse_via_values, uri_eq, Message, NameAddr, Uri, UriContext,
-};
+use aorlab_sip::{exercise, exercise_fragment, Message};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
@@ -168,64 +168,17 @@ fn mutate(rng: &mut Rng, base: &[u8]) -> Vec<u8> {
     v
 }
 
-/// Everything a registrar may call on a parsed message.
-fn exercise_message(text: &str) {
-    let Ok(m) = Message::parse(text) else { return };
-    let h = &m.headers;
-    if let Ok(cs) = h.contacts() {
-        for c in cs {
-            let s = c.to_string();
-            let _ = parse_contact_values(&s);
-            if let aorlab_sip::Contact::Addr(v) = c {
-                let _ = v.expires();
-                let _ = v.expires_pjsip();
-                let _ = v.param("q");
-                for ctx in [UriContext::Contact, UriContext::Other, UriContext::FromTo] {
-                    let p = v.addr.uri.print(ctx);
-                    if let Ok(back) = Uri::parse(&p) {
-                        let _ = uri_eq(&back, &v.addr.uri);
-                    }
-                }
-                let _ = uri_eq(&v.addr.uri, &v.addr.uri);
-            }
-        }
-    }
-    if let Ok(vias) = h.vias() {
-        for mut v in vias {
-            let _ = (v.branch(), v.received(), v.rport());
-            v.set_param("received", Some("192.0.2.99"));
-            v.set_param("rport", Some("5060"));
-            let _ = parse_via_values(&v.to_string());
-        }
-    }
-    let _ = h.from().map(|(a, _)| a.to_string());
-    let _ = h.to().map(|(a, _)| a.to_string());
-    let _ = (h.expires(), h.expires_pjsip(), h.cseq(), h.call_id());
-    let _ = (h.user_agent(), h.path(), h.supported());
-    let printed = m.to_text();
-    let _ = Message::parse(&printed);
-    if let Some(u) = m.request_uri() {
-        let _ = u.print(UriContext::RequestUri);
-    }
-}
-
-fn exercise_fragments(text: &str) {
-    let _ = Uri::parse(text).map(|u| u.print(UriContext::Contact));
-    let _ = Uri::parse_bare(text);
-    let _ = NameAddr::parse_with_params(text);
-    let _ = parse_contact_values(text);
-    let _ = parse_via_values(text);
-}
-
 fn check(input: &[u8]) {
     let text = String::from_utf8_lossy(input).into_owned();
     let r = catch_unwind(AssertUnwindSafe(|| {
-        exercise_message(&text);
-        exercise_fragments(&text);
+        if let Ok(m) = Message::parse(&text) {
+            exercise(&m);
+        }
+        exercise_fragment(&text);
         // also every line on its own, as a header value
         for line in text.split("\r\n") {
             if let Some((_, v)) = line.split_once(':') {
-                exercise_fragments(v.trim());
+                exercise_fragment(v.trim());
             }
         }
     }));

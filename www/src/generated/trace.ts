@@ -106,7 +106,11 @@ export type DialTarget = { endpoint: string, aor: string, uri: string,
  */
 reaches: string | null, };
 
-export type BindingLife = { aor: string, uri: string, device: string | null, added_ms: number, 
+export type BindingLife = { aor: string, uri: string, 
+/**
+ * The port in `uri` when it names one (the page labels lanes "desk :48908" with it).
+ */
+port: number | null, device: string | null, added_ms: number, 
 /**
  * `None` while it still exists at the end.
  */

@@ -55,8 +55,8 @@ function lanesOf(trace: RunView, aor: string, only?: number[]): Lane[] {
     return idx.map((i) => {
       const b = trace.bindings[i]!;
       const who = b.device ?? "?";
-      const port = b.uri.match(/@(?:\[[^\]]*\]|[^:;>]+):(\d+)/)?.[1];
-      return { label: port ? `${who} :${port}` : who, short: who, title: `${aor} · ${b.uri}`, items: [i] };
+      const port = b.port;
+      return { label: port !== null ? `${who} :${port}` : who, short: who, title: `${aor} · ${b.uri}`, items: [i] };
     });
   }
   const lanes: (Lane & { ends: number })[] = [];

@@ -7,6 +7,8 @@ use super::model::{Aor, Config, Endpoint, IdentifyBy, Protocol, Transport};
 use super::options::{self, OptionKind};
 use serde::Serialize;
 
+mod templates;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -296,68 +298,6 @@ fn by_name(sections: &[Section]) -> ByName<'_> {
     m
 }
 
-fn resolve_items(
-    sections: &[Section],
-    names: &ByName,
-    idx: usize,
-    depth: usize,
-    d: &mut Diags,
-) -> Vec<Item> {
-    let s = &sections[idx];
-    let mut items = Vec::new();
-    if depth > 16 {
-        d.error(
-            s.line,
-            1,
-            format!("template chain of [{}] is too deep (a loop?)", s.name),
-            None,
-        );
-        return items;
-    }
-    for (t, line) in &s.inherits {
-        let above = names.get(t.as_str()).and_then(|ix| {
-            let n = ix.partition_point(|&i| i < idx);
-            n.checked_sub(1).map(|k| ix[k])
-        });
-        match above {
-            Some(ti) => items.extend(resolve_items(sections, names, ti, depth + 1, d)),
-            None => {
-                let hint = options::nearest(
-                    t,
-                    sections
-                        .iter()
-                        .filter(|x| x.template)
-                        .map(|x| x.name.as_str()),
-                )
-                .map(|n| format!("did you mean '{n}'?"))
-                .or_else(|| {
-                    Some("a template must be defined above its use, e.g. [base](!)".into())
-                });
-                d.error(
-                    *line,
-                    1,
-                    format!(
-                        "[{}] uses template '{t}', which is not defined above it",
-                        s.name
-                    ),
-                    hint,
-                );
-            }
-        }
-    }
-    for it in &s.items {
-        // `+=` with nothing earlier in the section itself extends an inherited value.
-        if it.append {
-            if let Some(prev) = items.iter_mut().rev().find(|i| i.key == it.key) {
-                prev.value.push_str(&it.value);
-                continue;
-            }
-        }
-        items.push(it.clone());
-    }
-    items
-}
-
 fn parse_bool(v: &str) -> Option<bool> {
     match v.to_ascii_lowercase().as_str() {
         "yes" | "true" | "y" | "t" | "1" | "on" => Some(true),
@@ -380,6 +320,7 @@ pub fn parse_pjsip_conf(text: &str) -> (Config, Vec<ConfigDiagnostic>) {
     let sections = lex(text, &mut d);
     let mut cfg = Config::default();
     let names = by_name(&sections);
+    let mut templates = templates::Templates::new(&sections, &names);
     let mut seen: std::collections::HashSet<(&str, String)> = Default::default();
     // Where each refused AOR was refused, for the problems that follow from it.
     let mut refused_aors: std::collections::BTreeMap<String, (u32, u32)> = Default::default();
@@ -391,7 +332,7 @@ pub fn parse_pjsip_conf(text: &str) -> (Config, Vec<ConfigDiagnostic>) {
         if s.template {
             continue;
         }
-        let items = resolve_items(&sections, &names, idx, 0, &mut d);
+        let items = templates.items(idx, &mut d);
         let Some(type_item) = items.iter().rev().find(|i| i.key == "type") else {
             d.error(
                 s.line,

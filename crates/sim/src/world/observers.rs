@@ -170,6 +170,7 @@ impl World {
                 self.lives.push(BindingLife {
                     aor: c.aor.clone(),
                     uri: c.uri.clone(),
+                    port: Uri::parse(&c.uri).ok().and_then(|u| u.port),
                     device,
                     added_ms: self.now,
                     removed_ms: None,
