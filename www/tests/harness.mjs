@@ -145,9 +145,13 @@ export async function openPage(browser, url, options = {}) {
   page.on("console", (message) => {
     if (message.type() === "error") problems.push(`console error: ${message.text()}`);
   });
-  page.on("requestfailed", (request) =>
-    problems.push(`request failed: ${request.url()} ${request.failure()?.errorText ?? ""}`),
-  );
+  page.on("requestfailed", (request) => {
+    const why = request.failure()?.errorText ?? "";
+    // A run superseded by an edit terminates its worker; on a loaded machine that can happen
+    // while the new worker's script is still loading, which aborts that load: expected.
+    if (/\/worker\.js$/.test(request.url()) && why === "net::ERR_ABORTED") return;
+    problems.push(`request failed: ${request.url()} ${why}`);
+  });
   const responses = [];
   page.on("response", (response) => responses.push(response));
   // A loaded 2-core machine (builds alongside) can take a while to fire "load".

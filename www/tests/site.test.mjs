@@ -54,7 +54,9 @@ describe("the page at site size", () => {
     test(`a site of ${phones} phones reads in a screen (screenshot)`, async () => {
       const { page, context, problems } = await openPage(browser, server.url);
       await ready(page);
-      await pasteAndRun(page, await siteText(phones, phones > 100 ? 20 : 2, phones > 100 ? 24 : 1), 120_000);
+      // The whole day takes 50 s in the worker on a quiet 2-core machine and three times that
+      // while other builds run: the wait is for the run, not a speed check (www/bench measures).
+      await pasteAndRun(page, await siteText(phones, phones > 100 ? 20 : 2, phones > 100 ? 24 : 1), 400_000);
       await page.locator(".summary-title", { hasText: `A site: ${phones} phones` }).waitFor();
       // Ten phones keep a lane each; two thousand are grouped per NAT (and, for phones whose NAT
       // has not been seen yet, "no NAT"), folded: the timeline stays short.

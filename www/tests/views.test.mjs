@@ -183,6 +183,12 @@ describe("views", () => {
     await page.locator(".panel-ladder .msg").first().waitFor({ state: "visible" });
     const heads = await page.locator(".ladder-col").allInnerTexts();
     assert.deepEqual(heads, ["desk", "soft", "NAT home", "Asterisk"]);
+    // A REGISTER's label carries its Expires (the record's typed field), the same number as
+    // the header in its text.
+    const register = page.locator(".panel-ladder .msg", { hasText: /REGISTER \(Expires \d+\)/ }).first();
+    const labelled = /REGISTER \(Expires (\d+)\)/.exec(await register.innerText())[1];
+    await register.click();
+    assert.match(await page.locator(".sip-text").innerText(), new RegExp(`^Expires: ${labelled}$`, "m"));
     const forbidden = page.locator(".panel-ladder .msg", { hasText: "403 Forbidden" });
     await forbidden.click();
     const text = await page.locator(".sip-text").innerText();
