@@ -137,15 +137,16 @@ describe("compare and advise", () => {
   test("Advise: progress, Cancel while typing, run again, open a suggestion in Compare", async () => {
     const { page, context, problems } = await openPage(browser, server.url);
     await ready(page);
-    // A site big enough that advising takes a while: 20 phones behind 4 NATs for 2 hours.
-    const site = aorlabCli(["gen", "site", "--phones", "20", "--nats", "4", "--hours", "2"]);
+    // A site big enough that advising takes a while (longer than typing a line, even on a fast
+    // machine): 200 phones behind 4 NATs for a day.
+    const site = aorlabCli(["gen", "site", "--phones", "200", "--nats", "4", "--hours", "24"]);
     await page.evaluate((t) => window.aorlab.setText(t), site);
     await page.locator("#open-advise").click();
     assert.match(await page.locator(".adv-what").textContent(), /runs this scenario again/);
     await page.locator("#advise-start").click();
     await page.locator("#advise-progress").waitFor({ state: "visible" });
     await page.waitForFunction(() => Number(document.querySelector("#advise-view")?.dataset.finished ?? 0) >= 1, null, {
-      timeout: 30_000,
+      timeout: 90_000,
     });
     assert.match(await page.locator("#advise-status").textContent(), /of \d+ runs · \d+ workers?/);
     await page.locator("#compare").screenshot({ path: screenshotPath("advise-running") });
@@ -175,6 +176,9 @@ describe("compare and advise", () => {
     assert.equal(await first.getAttribute("data-fixes"), "true");
     assert.match(await first.textContent(), /removes every lost registration/);
     assert.match(await first.locator(".adv-figures").textContent(), /403s 1 → 0/);
+    // What it costs in traffic is said beside it, and is not a problem it "trades" for.
+    assert.match(await first.locator(".adv-traffic").textContent(), /^Costs ×[\d.]+ the SIP requests \(REGISTER, OPTIONS\): \d+ → \d+\.$/);
+    assert.equal(await first.locator(".adv-trades").count(), 0);
     // A change that ends the 403 but leaves desk unreachable longer says it trades.
     assert.ok((await page.locator("#advise-suggestions .adv-trade").count()) > 0);
     assert.match(await page.locator("#advise-notes").textContent(), /desk is unreachable between refreshes because home forgets idle mappings after 60 s/);

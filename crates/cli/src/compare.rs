@@ -2,7 +2,9 @@
 
 use crate::run::{load, print_diagnostics};
 use aorlab_sim::advise::{advise_with, figures_line, measure, Advice, Job, Measured};
-use aorlab_sim::compare::{apply_sets, compare, summary_lines, Comparison, Outcome};
+use aorlab_sim::compare::{
+    apply_sets, compare, summary_lines, traffic_factor, Comparison, Outcome,
+};
 use aorlab_sim::{format_duration, run_text};
 
 /// FILE (or --preset NAME), --json and every --set.
@@ -115,6 +117,12 @@ pub fn render_advice(a: &Advice) -> String {
         if !g.trades.is_empty() {
             let t: Vec<&str> = g.trades.iter().map(|t| t.text.as_str()).collect();
             s.push_str(&format!("     trades: worse {}\n", t.join(", ")));
+        }
+        if let Some(x) = traffic_factor(&g.before, &g.after) {
+            s.push_str(&format!(
+                "     costs: SIP requests ×{x:.1} ({} → {})\n",
+                g.before.requests, g.after.requests
+            ));
         }
         let lines = summary_lines(&g.differences);
         for d in lines.iter().take(DIFFERENCES_SHOWN) {

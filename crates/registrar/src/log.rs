@@ -20,7 +20,7 @@ enum Body {
     /// `res_pjsip_registrar.c`'s line for a binding added or refreshed.
     Contact {
         refreshed: bool,
-        uri: String,
+        uri: Arc<str>,
         aor: Arc<Aor>,
         expires: u32,
     },
@@ -31,7 +31,7 @@ impl LogText {
         LogText(Body::Printed(text))
     }
     /// `Added contact '…' to AOR '…' with expiration of N seconds` (VERBOSE).
-    pub(crate) fn added(uri: String, aor: &Arc<Aor>, expires: u32) -> LogText {
+    pub(crate) fn added(uri: Arc<str>, aor: &Arc<Aor>, expires: u32) -> LogText {
         LogText(Body::Contact {
             refreshed: false,
             uri,
@@ -40,7 +40,7 @@ impl LogText {
         })
     }
     /// `Refreshed contact '…' on AOR '…' with new expiration of N seconds` (DEBUG).
-    pub(crate) fn refreshed(uri: String, aor: &Arc<Aor>, expires: u32) -> LogText {
+    pub(crate) fn refreshed(uri: Arc<str>, aor: &Arc<Aor>, expires: u32) -> LogText {
         LogText(Body::Contact {
             refreshed: true,
             uri,

@@ -426,13 +426,12 @@ impl Profile {
 
     /// Whether this release has a behaviour (the table's answer).
     pub fn has(self, b: Behaviour) -> bool {
-        TABLE
-            .iter()
-            .filter(|s| s.behaviour == b)
-            .flat_map(|s| s.first.iter())
-            .any(|&(major, minor, patch, _)| {
+        // One row per behaviour (a test checks it): stop at it.
+        TABLE.iter().find(|s| s.behaviour == b).is_some_and(|s| {
+            s.first.iter().any(|&(major, minor, patch, _)| {
                 major == self.major && self >= Profile::new(major, minor, patch)
             })
+        })
     }
 
     /// The releases a version menu should offer: every branch's latest, and
@@ -549,6 +548,17 @@ impl Profile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_behaviour_has_one_row() {
+        for (i, a) in TABLE.iter().enumerate() {
+            assert!(
+                TABLE[i + 1..].iter().all(|b| b.behaviour != a.behaviour),
+                "{:?} has two rows: `has` reads only the first",
+                a.behaviour
+            );
+        }
+    }
 
     #[test]
     fn versions_parse() {

@@ -8,11 +8,11 @@ use crate::log::{LogLine, LogText};
 use crate::nat::options_request_uri;
 use crate::profile::Profile;
 use crate::response::Response;
-use crate::store::{aor_of_id, FastMap, Monitors, QualifyTimers, Store};
+use crate::store::{aor_of_id, FastMap, FastSet, Monitors, QualifyTimers, Store};
 use crate::time::Millis;
 use aorlab_sip::UriContext;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// An OPTIONS Asterisk wants to send now.
@@ -86,7 +86,7 @@ pub struct Registrar {
     /// astdb: survives restarts.
     pub(crate) store: Store,
     /// In memory: qualify status and last RTT.
-    pub(crate) status: BTreeMap<String, (Status, Option<f64>)>,
+    pub(crate) status: FastMap<String, (Status, Option<f64>)>,
     /// In memory: bindings tied to a connection.
     pub(crate) monitors: Monitors,
     pub(crate) up: bool,
@@ -96,18 +96,18 @@ pub struct Registrar {
     /// When Asterisk last booted (the first qualify of each AOR is spread after it).
     pub(crate) booted_at: Millis,
     /// In memory: endpoints currently "Reachable" (persistent endpoint state).
-    pub(crate) endpoint_up: BTreeMap<String, bool>,
+    pub(crate) endpoint_up: FastMap<String, bool>,
     /// Bindings that reads (dial, CLI) deleted since `take_read_changes`.
     pub(crate) read_changes: Vec<Change>,
     /// The endpoints (config keys) naming each AOR, for the endpoint state.
-    aor_endpoints: HashMap<String, Vec<String>>,
+    aor_endpoints: FastMap<String, Vec<String>>,
     /// The configuration's endpoints and AORs by name, shared with each
     /// REGISTER's work instead of copied into it.
     pub(crate) endpoints: FastMap<String, Arc<Endpoint>>,
     pub(crate) aors: FastMap<String, Arc<Aor>>,
     /// AORs whose availability may have changed since the last endpoint update;
     /// `all_dirty` after boot and reload, when every endpoint is checked.
-    dirty_aors: BTreeSet<String>,
+    dirty_aors: FastSet<String>,
     all_dirty: bool,
     /// In memory: unidentified requests counted per source IP (the distributor's).
     pub(crate) unidentified: BTreeMap<String, crate::register::Unidentified>,
@@ -125,19 +125,19 @@ impl Registrar {
             systemname: String::new(),
             server: format!("Asterisk PBX {profile}").into(),
             store: Store::default(),
-            status: BTreeMap::new(),
+            status: FastMap::default(),
             monitors: Monitors::default(),
             up: false,
             next_sweep: None,
             next_qualify: QualifyTimers::default(),
             rng: 0x9e37_79b9_7f4a_7c15,
             booted_at: now,
-            endpoint_up: BTreeMap::new(),
+            endpoint_up: FastMap::default(),
             read_changes: Vec::new(),
-            aor_endpoints: HashMap::new(),
+            aor_endpoints: FastMap::default(),
             endpoints: FastMap::default(),
             aors: FastMap::default(),
-            dirty_aors: BTreeSet::new(),
+            dirty_aors: FastSet::default(),
             all_dirty: true,
             unidentified: BTreeMap::new(),
         };
@@ -483,11 +483,23 @@ impl Registrar {
 
     /// Set a binding's (or static contact's) qualify status.
     pub(crate) fn put_status(&mut self, id: &str, status: (Status, Option<f64>)) {
-        if let Some(aor) = aor_of_id(id) {
-            let aor = aor.to_string();
-            self.touch_aor(&aor);
+        // Availability reads the status only: a new RTT alone changes nothing.
+        let moved = match self.status.get_mut(id) {
+            Some(s) => {
+                let moved = s.0 != status.0;
+                *s = status;
+                moved
+            }
+            None => {
+                self.status.insert(id.to_string(), status);
+                true
+            }
+        };
+        if let Some(aor) = aor_of_id(id).filter(|_| moved) {
+            if !self.all_dirty && !self.dirty_aors.contains(aor) {
+                self.dirty_aors.insert(aor.to_string());
+            }
         }
-        self.status.insert(id.to_string(), status);
     }
 
     fn index_endpoints(&mut self) {
@@ -559,7 +571,7 @@ impl Registrar {
     /// An AOR is available while it has a contact (qualify off) or a Reachable
     /// contact (qualify on); static contacts count too.
     fn aor_available(&self, aor: &str) -> bool {
-        let Some(a) = self.config.aors.get(aor) else {
+        let Some(a) = self.aors.get(aor) else {
             return false;
         };
         let reachable = |id: &str| self.status_of(id) == Status::Reachable;
@@ -579,31 +591,38 @@ impl Registrar {
     /// (all of them after boot or reload), in endpoint order as Asterisk would
     /// log them: the others cannot have flipped.
     pub(crate) fn update_endpoint_states(&mut self, now: Millis, out: &mut Outcome) {
-        let keys: Vec<String> = if std::mem::take(&mut self.all_dirty) {
+        let endpoints: Vec<Arc<Endpoint>> = if std::mem::take(&mut self.all_dirty) {
             self.dirty_aors.clear();
-            self.config.endpoints.keys().cloned().collect()
+            self.config
+                .endpoints
+                .keys()
+                .filter_map(|k| self.endpoints.get(k).cloned())
+                .collect()
         } else if self.dirty_aors.is_empty() {
             return;
         } else {
-            let touched: BTreeSet<&String> = self
+            let mut keys: Vec<&String> = self
                 .dirty_aors
                 .iter()
                 .filter_map(|a| self.aor_endpoints.get(a))
                 .flatten()
                 .collect();
-            let keys = touched.into_iter().cloned().collect();
+            // endpoint order, as Asterisk would log them
+            keys.sort_unstable();
+            keys.dedup();
+            let eps = keys
+                .into_iter()
+                .filter_map(|k| self.endpoints.get(k).cloned())
+                .collect();
             self.dirty_aors.clear();
-            keys
+            eps
         };
-        for key in keys {
-            let Some(e) = self.config.endpoints.get(&key) else {
-                continue;
-            };
+        for e in endpoints {
             let up = e.aors.iter().any(|a| self.aor_available(a));
-            let name = e.name.clone();
-            let was = self.endpoint_up.get(&name).copied().unwrap_or(false);
+            let was = self.endpoint_up.get(&e.name).copied().unwrap_or(false);
             if up != was {
-                self.endpoint_up.insert(name.clone(), up);
+                self.endpoint_up.insert(e.name.clone(), up);
+                let name = &e.name;
                 out.line(
                     now,
                     verbose(
@@ -644,19 +663,17 @@ impl Registrar {
             }
         }
         let due = self.next_qualify.due(now);
-        for aor in due {
+        for (ix, aor) in due {
             let freq = self
-                .config
                 .aors
-                .get(&aor)
+                .get(&*aor)
                 .map(|a| a.qualify_frequency)
                 .unwrap_or(0);
             if freq == 0 {
-                self.next_qualify.remove(&aor);
+                self.next_qualify.remove_ix(ix);
                 continue;
             }
-            self.next_qualify
-                .insert(aor.clone(), now + freq as u64 * 1000);
+            self.next_qualify.insert_ix(ix, now + freq as u64 * 1000);
             out.qualify.extend(self.qualify_aor(now, &aor, None));
         }
         self.update_endpoint_states(now, &mut out);
@@ -708,35 +725,35 @@ impl Registrar {
         &mut self,
         _now: Millis,
         aor: &str,
-        only: Option<&[String]>,
+        only: Option<&[Arc<str>]>,
     ) -> Vec<QualifyRequest> {
-        let Some(a) = self.config.aors.get(aor) else {
+        let Some(a) = self.aors.get(aor) else {
             return Vec::new();
         };
         let timeout_ms = (a.qualify_timeout * 1000.0).round() as u64;
-        let mut uris: Vec<(String, String)> = self
+        // The stored URIs' OPTIONS Request-URIs are kept with their rows.
+        let mut uris: Vec<(String, String, String)> = self
             .store
-            .of_aor(aor)
-            .map(|b| (b.id.clone(), b.uri.clone()))
+            .rows_of(aor)
+            .filter(|r| only.is_none_or(|ids| ids.contains(&r.id)))
+            .map(|r| (r.b.id.clone(), r.b.uri.clone(), r.options_uri().to_string()))
             .collect();
         for s in &a.contacts {
-            uris.push((crate::binding::static_id(aor, s), s.clone()));
-        }
-        if let Some(ids) = only {
-            uris.retain(|(id, _)| ids.contains(id));
+            let id = crate::binding::static_id(aor, s);
+            if only.is_none_or(|ids| ids.iter().any(|x| **x == *id)) {
+                let request_uri = aorlab_sip::Uri::parse(s)
+                    .map(|u| options_request_uri(&u).print(UriContext::RequestUri))
+                    .unwrap_or_else(|_| s.clone());
+                uris.push((id, s.clone(), request_uri));
+            }
         }
         uris.into_iter()
-            .map(|(id, uri)| {
-                let request_uri = aorlab_sip::Uri::parse(&uri)
-                    .map(|u| options_request_uri(&u).print(UriContext::RequestUri))
-                    .unwrap_or_else(|_| uri.clone());
-                QualifyRequest {
-                    aor: aor.to_string(),
-                    contact_id: id,
-                    uri,
-                    request_uri,
-                    timeout_ms,
-                }
+            .map(|(id, uri, request_uri)| QualifyRequest {
+                aor: aor.to_string(),
+                contact_id: id,
+                uri,
+                request_uri,
+                timeout_ms,
             })
             .collect()
     }
@@ -749,27 +766,17 @@ impl Registrar {
         result: QualifyResult,
     ) -> Outcome {
         let mut out = Outcome::default();
-        let (aor, uri, two_xx_only) = if let Some(b) = self.store.get(contact_id) {
-            let only = self
-                .config
-                .aors
-                .get(&b.aor)
-                .is_some_and(|a| a.qualify_2xx_only);
-            (b.aor.clone(), b.uri.clone(), only)
-        } else if let Some((aor, uri)) = self.find_static(contact_id) {
-            let only = self
-                .config
-                .aors
-                .get(&aor)
-                .is_some_and(|a| a.qualify_2xx_only);
-            (aor, uri, only)
+        // The AOR and URI are copied only for the line a status change logs.
+        let two_xx_only = |aor: &str| self.aors.get(aor).is_some_and(|a| a.qualify_2xx_only);
+        let only = if let Some(b) = self.store.get(contact_id) {
+            two_xx_only(&b.aor)
+        } else if let Some((aor, _)) = self.find_static(contact_id) {
+            two_xx_only(&aor)
         } else {
             return out; // deleted meanwhile
         };
         let (status, rtt) = match result {
-            QualifyResult::Answered { code, rtt_ms }
-                if !two_xx_only || (200..300).contains(&code) =>
-            {
+            QualifyResult::Answered { code, rtt_ms } if !only || (200..300).contains(&code) => {
                 (Status::Reachable, Some(rtt_ms))
             }
             _ => (Status::Unreachable, None),
@@ -777,6 +784,10 @@ impl Registrar {
         let before = self.status_of(contact_id);
         self.put_status(contact_id, (status, rtt));
         if before != status {
+            let (aor, uri) = match self.store.get(contact_id) {
+                Some(b) => (b.aor.clone(), b.uri.clone()),
+                None => self.find_static(contact_id).unwrap_or_default(),
+            };
             let rtt_txt = rtt
                 .map(|r| format!("{r:.3}"))
                 .unwrap_or_else(|| "0.000".into());
@@ -802,7 +813,7 @@ impl Registrar {
 
     /// The static contact with this id: `<aor>@@<md5>` names its AOR.
     pub(crate) fn find_static(&self, id: &str) -> Option<(String, String)> {
-        let a = self.config.aors.get(aor_of_id(id)?)?;
+        let a = self.aors.get(aor_of_id(id)?)?;
         a.contacts
             .iter()
             .find(|c| crate::binding::static_id(&a.name, c) == id)

@@ -13,68 +13,125 @@ use std::sync::{Arc, OnceLock};
 /// A hash map for the per-decision look-ups: foldhash's fixed (seedless, so
 /// deterministic) hasher costs a fraction of SipHash on short string keys.
 pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+pub(crate) type FastSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
 
-/// astdb's `registrar/contact/<id>` rows, with the indexes a decision reads:
-/// point reads by id and one AOR's rows are hash look-ups (a tree of 10,000
-/// string keys costs a cache miss per compared key), the id order is kept for
-/// whole-store reads, and an expiry index keyed by numbers.
+/// astdb's `registrar/contact/<id>` rows, with the indexes a decision reads.
+/// Rows live in a slab; every index holds the row's slot, so reading one AOR's
+/// rows is one hash look-up and a walk of its (small) id-ordered map, with no
+/// string hashing per row. Ids and URIs are shared (`Arc<str>`) between the
+/// indexes and each REGISTER's working set instead of copied.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Store {
-    by_id: FastMap<String, Row>,
+    rows: Vec<Option<Row>>,
+    free: Vec<u32>,
+    by_id: FastMap<Arc<str>, u32>,
     /// Every id in id order (the order astdb lists them).
-    order: BTreeSet<String>,
+    order: BTreeMap<Arc<str>, u32>,
     /// Each AOR's ids in id order.
-    by_aor: FastMap<String, BTreeSet<String>>,
-    /// (stored expiration in whole seconds, row number) → id.
-    by_expiry: BTreeMap<(u64, u64), String>,
+    by_aor: FastMap<String, BTreeMap<Arc<str>, u32>>,
+    /// (stored expiration in whole seconds, row number) → slot.
+    by_expiry: BTreeMap<(u64, u64), u32>,
     next_row: u64,
 }
 
 #[derive(Debug, Clone)]
-struct Row {
+pub(crate) struct Row {
     /// Its key in `by_expiry` with the expiration: unique per row.
     n: u64,
-    b: Binding,
+    pub(crate) b: Binding,
+    pub(crate) id: Arc<str>,
+    pub(crate) uri: Arc<str>,
     /// The stored URI parsed, on the first read that needs it. Asterisk parses
     /// it on every REGISTER; the result never changes for a row (its id is the
     /// AOR and the URI's md5), so it is kept with the row.
     parsed: OnceLock<Option<Arc<Uri>>>,
+    /// Where qualify's OPTIONS go (the stored URI without x-ast-orig-host),
+    /// printed on the first qualify: it never changes for a row either.
+    options_uri: OnceLock<String>,
+}
+
+impl Row {
+    /// The Request-URI of this binding's OPTIONS.
+    pub(crate) fn options_uri(&self) -> &str {
+        self.options_uri.get_or_init(|| match self.parsed() {
+            Some(u) => {
+                crate::nat::options_request_uri(&u).print(aorlab_sip::UriContext::RequestUri)
+            }
+            None => self.b.uri.clone(),
+        })
+    }
+
+    /// The stored URI parsed (`None` if it does not parse).
+    pub(crate) fn parsed(&self) -> Option<Arc<Uri>> {
+        self.parsed
+            .get_or_init(|| Uri::parse(&self.b.uri).ok().map(Arc::new))
+            .clone()
+    }
 }
 
 impl Store {
+    fn row(&self, slot: u32) -> Option<&Row> {
+        self.rows.get(slot as usize).and_then(Option::as_ref)
+    }
     pub(crate) fn get(&self, id: &str) -> Option<&Binding> {
-        self.by_id.get(id).map(|r| &r.b)
+        self.by_id.get(id).and_then(|&s| self.row(s)).map(|r| &r.b)
     }
     pub(crate) fn contains_key(&self, id: &str) -> bool {
         self.by_id.contains_key(id)
     }
     /// Every binding in id order.
     pub(crate) fn values(&self) -> impl Iterator<Item = &Binding> {
-        self.order.iter().filter_map(|id| self.get(id))
+        self.order
+            .values()
+            .filter_map(|&s| self.row(s))
+            .map(|r| &r.b)
     }
 
     pub(crate) fn insert(&mut self, b: Binding) {
         self.remove(&b.id);
         let n = self.next_row;
         self.next_row += 1;
-        self.by_expiry.insert((b.expiration, n), b.id.clone());
-        self.order.insert(b.id.clone());
-        self.by_aor
-            .entry(b.aor.clone())
-            .or_default()
-            .insert(b.id.clone());
-        let parsed = OnceLock::new();
-        self.by_id.insert(b.id.clone(), Row { n, b, parsed });
+        let id: Arc<str> = Arc::from(b.id.as_str());
+        let uri: Arc<str> = Arc::from(b.uri.as_str());
+        let slot = match self.free.pop() {
+            Some(s) => s,
+            None => {
+                self.rows.push(None);
+                (self.rows.len() - 1) as u32
+            }
+        };
+        self.by_expiry.insert((b.expiration, n), slot);
+        self.order.insert(id.clone(), slot);
+        match self.by_aor.get_mut(b.aor.as_str()) {
+            Some(ids) => {
+                ids.insert(id.clone(), slot);
+            }
+            None => {
+                self.by_aor
+                    .insert(b.aor.clone(), BTreeMap::from([(id.clone(), slot)]));
+            }
+        }
+        self.by_id.insert(id.clone(), slot);
+        self.rows[slot as usize] = Some(Row {
+            n,
+            b,
+            id,
+            uri,
+            parsed: OnceLock::new(),
+            options_uri: OnceLock::new(),
+        });
     }
 
     pub(crate) fn remove(&mut self, id: &str) -> Option<Binding> {
-        let Row { n, b, .. } = self.by_id.remove(id)?;
+        let slot = self.by_id.remove(id)?;
+        let Row { n, b, .. } = self.rows.get_mut(slot as usize)?.take()?;
+        self.free.push(slot);
         self.by_expiry.remove(&(b.expiration, n));
         self.order.remove(id);
-        if let Some(ids) = self.by_aor.get_mut(&b.aor) {
+        if let Some(ids) = self.by_aor.get_mut(b.aor.as_str()) {
             ids.remove(id);
             if ids.is_empty() {
-                self.by_aor.remove(&b.aor);
+                self.by_aor.remove(b.aor.as_str());
             }
         }
         Some(b)
@@ -83,57 +140,45 @@ impl Store {
     /// Change a stored binding in place (the expiry index follows; the id and
     /// AOR do not change).
     pub(crate) fn update(&mut self, id: &str, f: impl FnOnce(&mut Binding)) {
-        let Some(Row { n, b, .. }) = self.by_id.get_mut(id) else {
+        let Some(&slot) = self.by_id.get(id) else {
+            return;
+        };
+        let Some(Some(Row { n, b, .. })) = self.rows.get_mut(slot as usize) else {
             return;
         };
         let before = b.expiration;
         f(b);
-        if b.expiration != before {
-            if let Some(id) = self.by_expiry.remove(&(before, *n)) {
-                self.by_expiry.insert((b.expiration, *n), id);
-            }
+        if b.expiration != before && self.by_expiry.remove(&(before, *n)).is_some() {
+            self.by_expiry.insert((b.expiration, *n), slot);
         }
+    }
+
+    /// One AOR's rows in id order.
+    pub(crate) fn rows_of<'a>(&'a self, aor: &str) -> impl Iterator<Item = &'a Row> + 'a {
+        self.by_aor
+            .get(aor)
+            .into_iter()
+            .flat_map(|ids| ids.values())
+            .filter_map(|&s| self.row(s))
     }
 
     /// One AOR's bindings in id order.
     pub(crate) fn of_aor<'a>(&'a self, aor: &str) -> impl Iterator<Item = &'a Binding> + 'a {
-        self.by_aor
-            .get(aor)
-            .into_iter()
-            .flatten()
-            .filter_map(|id| self.get(id))
-    }
-
-    /// One AOR's bindings in id order, each with its stored URI parsed
-    /// (`None` if it does not parse).
-    pub(crate) fn of_aor_parsed<'a>(
-        &'a self,
-        aor: &str,
-    ) -> impl Iterator<Item = (&'a Binding, Option<Arc<Uri>>)> + 'a {
-        self.by_aor
-            .get(aor)
-            .into_iter()
-            .flatten()
-            .filter_map(|id| self.by_id.get(id))
-            .map(|r| {
-                let parsed = r
-                    .parsed
-                    .get_or_init(|| Uri::parse(&r.b.uri).ok().map(Arc::new));
-                (&r.b, parsed.clone())
-            })
+        self.rows_of(aor).map(|r| &r.b)
     }
 
     /// Ids of the bindings whose stored expiry (× 1000) is at or before
     /// `limit_ms`, in id order (the order Asterisk deletes them).
     pub(crate) fn expiring_by(&self, limit_ms: Millis) -> Vec<String> {
         let limit = limit_ms / 1000;
-        let mut ids: Vec<String> = self
+        let mut ids: Vec<&Arc<str>> = self
             .by_expiry
             .range(..=(limit, u64::MAX))
-            .map(|(_, id)| id.clone())
+            .filter_map(|(_, &s)| self.row(s))
+            .map(|r| &r.id)
             .collect();
-        ids.sort();
-        ids
+        ids.sort_unstable();
+        ids.into_iter().map(|id| id.to_string()).collect()
     }
 
     /// The earliest stored expiration (whole seconds).
@@ -145,8 +190,8 @@ impl Store {
 /// The transport monitor's binding → connection ties, with the reverse index.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Monitors {
-    by_id: BTreeMap<String, ConnId>,
-    by_conn: HashMap<ConnId, BTreeSet<String>>,
+    by_id: FastMap<String, ConnId>,
+    by_conn: FastMap<ConnId, BTreeSet<String>>,
 }
 
 impl Monitors {
@@ -185,58 +230,83 @@ impl Monitors {
     }
 }
 
-/// Each qualified AOR's next OPTIONS time, with a time-ordered index.
+/// Each qualified AOR's next OPTIONS time, with a time-ordered index. AOR
+/// names are interned: the queue orders (time, number), so a tick compares
+/// integers, and re-arming a timer allocates nothing.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct QualifyTimers {
-    by_aor: BTreeMap<String, Millis>,
-    queue: BTreeSet<(Millis, String)>,
+    names: Vec<Arc<str>>,
+    ix: FastMap<Arc<str>, u32>,
+    /// By interned number.
+    at: Vec<Option<Millis>>,
+    queue: BTreeSet<(Millis, u32)>,
 }
 
 impl QualifyTimers {
-    pub(crate) fn insert(&mut self, aor: String, at: Millis) {
-        if let Some(old) = self.by_aor.insert(aor.clone(), at) {
-            self.queue.remove(&(old, aor.clone()));
+    fn intern(&mut self, aor: &str) -> u32 {
+        if let Some(&i) = self.ix.get(aor) {
+            return i;
         }
-        self.queue.insert((at, aor));
+        let i = self.names.len() as u32;
+        let name: Arc<str> = Arc::from(aor);
+        self.names.push(name.clone());
+        self.ix.insert(name, i);
+        self.at.push(None);
+        i
+    }
+    pub(crate) fn insert(&mut self, aor: String, at: Millis) {
+        let i = self.intern(&aor);
+        self.insert_ix(i, at);
+    }
+    /// Re-arm the timer of an AOR `due` returned.
+    pub(crate) fn insert_ix(&mut self, i: u32, at: Millis) {
+        if let Some(old) = self.at[i as usize].replace(at) {
+            self.queue.remove(&(old, i));
+        }
+        self.queue.insert((at, i));
     }
     pub(crate) fn remove(&mut self, aor: &str) {
-        if let Some(old) = self.by_aor.remove(aor) {
-            self.queue.remove(&(old, aor.to_string()));
+        if let Some(&i) = self.ix.get(aor) {
+            self.remove_ix(i);
+        }
+    }
+    pub(crate) fn remove_ix(&mut self, i: u32) {
+        if let Some(old) = self.at[i as usize].take() {
+            self.queue.remove(&(old, i));
         }
     }
     pub(crate) fn contains_key(&self, aor: &str) -> bool {
-        self.by_aor.contains_key(aor)
+        self.ix
+            .get(aor)
+            .is_some_and(|&i| self.at[i as usize].is_some())
     }
     pub(crate) fn clear(&mut self) {
-        self.by_aor.clear();
+        self.at.iter_mut().for_each(|t| *t = None);
         self.queue.clear();
     }
     pub(crate) fn retain(&mut self, keep: impl Fn(&str) -> bool) {
-        let gone: Vec<String> = self.by_aor.keys().filter(|a| !keep(a)).cloned().collect();
-        for a in gone {
-            self.remove(&a);
+        for i in 0..self.names.len() as u32 {
+            if self.at[i as usize].is_some() && !keep(&self.names[i as usize]) {
+                self.remove_ix(i);
+            }
         }
     }
     /// The earliest timer.
     pub(crate) fn next(&self) -> Option<Millis> {
         self.queue.first().map(|(t, _)| *t)
     }
-    /// The AORs due at `now`, in AOR name order.
-    pub(crate) fn due(&self, now: Millis) -> Vec<String> {
-        due_by(&self.queue, now)
+    /// The AORs due at `now` (number and name), in AOR name order (the order
+    /// Asterisk walks its containers), not by time.
+    pub(crate) fn due(&self, now: Millis) -> Vec<(u32, Arc<str>)> {
+        let mut due: Vec<(u32, Arc<str>)> = self
+            .queue
+            .iter()
+            .take_while(|(t, _)| *t <= now)
+            .map(|&(_, i)| (i, self.names[i as usize].clone()))
+            .collect();
+        due.sort_unstable_by(|a, b| a.1.cmp(&b.1));
+        due
     }
-}
-
-/// The names queued at or before `limit`, sorted by name (the order Asterisk
-/// walks its containers), not by time.
-fn due_by(queue: &BTreeSet<(u64, String)>, limit: u64) -> Vec<String> {
-    let mut names: Vec<String> = queue
-        .iter()
-        .take_while(|(t, _)| *t <= limit)
-        .map(|(_, n)| n.clone())
-        .collect();
-    names.sort();
-    names
 }
 
 /// The AOR part of a contact id (`<aor>;@<md5>` or `<aor>@@<md5>`).
@@ -322,9 +392,18 @@ mod tests {
         q.insert("a".into(), 7);
         q.insert("b".into(), 9);
         assert_eq!(q.next(), Some(7));
-        assert_eq!(q.due(9), vec!["a".to_string(), "b".to_string()]);
+        let names = |v: Vec<(u32, Arc<str>)>| {
+            v.into_iter()
+                .map(|(_, n)| n.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(q.due(9)), vec!["a".to_string(), "b".to_string()]);
+        assert_eq!(names(q.due(8)), vec!["a".to_string()]);
         q.retain(|a| a != "a");
-        assert_eq!(q.due(9), vec!["b".to_string()]);
+        assert!(!q.contains_key("a") && q.contains_key("b"));
+        assert_eq!(names(q.due(9)), vec!["b".to_string()]);
+        q.clear();
+        assert_eq!(q.next(), None);
     }
 
     #[test]

@@ -4,28 +4,52 @@
 //! `pj_val_to_hex_digit`). pjsip's print sets all contain '%' itself, so a '%' is
 //! never re-escaped: `;x=a%2541` parses to `a%41` and prints as `;x=a%41`.
 
-fn is_unreserved(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&c)
+/// A set of bytes as a 256-entry table: printing a URI tests every byte.
+const fn byte_set(extra: &[u8]) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric();
+        c += 1;
+    }
+    let unreserved = b"-_.!~*'()";
+    let mut i = 0;
+    while i < unreserved.len() {
+        t[unreserved[i] as usize] = true;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        t[extra[i] as usize] = true;
+        i += 1;
+    }
+    t
 }
+
+static USER: [bool; 256] = byte_set(b"&=+$,;?/%");
+static PASSWORD: [bool; 256] = byte_set(b"&=+$,%");
+static PARAM: [bool; 256] = byte_set(b"[]/:&+$%");
+static HEADER: [bool; 256] = byte_set(b"[]/?:+$%");
 
 /// pjsip `USER_SPEC`: the user part (RFC 3261 `user-unreserved`, plus '%').
 pub fn is_user_char(c: u8) -> bool {
-    is_unreserved(c) || b"&=+$,;?/%".contains(&c)
+    USER[c as usize]
 }
 
 /// pjsip `PASSWD_SPEC`.
 pub fn is_password_char(c: u8) -> bool {
-    is_unreserved(c) || b"&=+$,%".contains(&c)
+    PASSWORD[c as usize]
 }
 
 /// pjsip `PARAM_CHAR_SPEC`: URI parameter names and values (`paramchar`).
 pub fn is_param_char(c: u8) -> bool {
-    is_unreserved(c) || b"[]/:&+$%".contains(&c)
+    PARAM[c as usize]
 }
 
 /// pjsip `HDR_CHAR_SPEC`: URI header names and values (`hnv-unreserved`).
 pub fn is_header_char(c: u8) -> bool {
-    is_unreserved(c) || b"[]/?:+$%".contains(&c)
+    HEADER[c as usize]
 }
 
 /// Decode `%XX` sequences like `pj_str_unescape`: a malformed escape (`%4`, `%zz`)
@@ -80,7 +104,10 @@ pub fn pj_strtoi_validate(s: &str, min: i64, max: i64) -> Option<i64> {
 /// Escape every byte outside `allowed`.
 pub fn escape(s: &str, allowed: fn(u8) -> bool, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    for &c in s.as_bytes() {
+    // Usually nothing needs escaping: copy the text in one piece.
+    let clean = s.bytes().take_while(|&c| allowed(c)).count();
+    out.push_str(&s[..clean]);
+    for &c in &s.as_bytes()[clean..] {
         if allowed(c) {
             out.push(c as char);
         } else {
@@ -94,6 +121,17 @@ pub fn escape(s: &str, allowed: fn(u8) -> bool, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_sets_are_pjsips() {
+        let unreserved = |c: u8| c.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&c);
+        for c in 0..=255u8 {
+            assert_eq!(is_user_char(c), unreserved(c) || b"&=+$,;?/%".contains(&c));
+            assert_eq!(is_password_char(c), unreserved(c) || b"&=+$,%".contains(&c));
+            assert_eq!(is_param_char(c), unreserved(c) || b"[]/:&+$%".contains(&c));
+            assert_eq!(is_header_char(c), unreserved(c) || b"[]/?:+$%".contains(&c));
+        }
+    }
 
     #[test]
     fn strtoi_like_pjsip() {

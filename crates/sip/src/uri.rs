@@ -39,6 +39,24 @@ impl fmt::Display for Host {
     }
 }
 
+/// `n` in decimal, without a temporary `String`.
+fn push_u32(out: &mut String, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(d as char);
+    }
+}
+
 /// Where a URI is printed; pjsip leaves out some parameters depending on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UriContext {
@@ -134,10 +152,16 @@ impl Uri {
             }
             out.push('@');
         }
-        out.push_str(&self.host.to_string());
+        if self.host.is_ipv6() {
+            out.push('[');
+            out.push_str(&self.host.0);
+            out.push(']');
+        } else {
+            out.push_str(&self.host.0);
+        }
         if let Some(port) = self.port.filter(|p| *p != 0) {
             out.push(':');
-            out.push_str(&port.to_string());
+            push_u32(&mut out, port.into());
         }
         let pair = |out: &mut String, name: &str, v: &Option<String>| {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
@@ -161,7 +185,7 @@ impl Uri {
         if let Some(ttl) = self.ttl_param {
             if ctx != UriContext::FromTo && ctx != UriContext::Routing {
                 out.push_str(";ttl=");
-                out.push_str(&ttl.to_string());
+                push_u32(&mut out, ttl);
             }
         }
         if let Some(m) = self.maddr_param.as_deref().filter(|m| !m.is_empty()) {

@@ -3,6 +3,7 @@
 //! ```text
 //! cargo xtask build                       release wasm + page into www/dist
 //! cargo xtask types                       www/src/generated/*.ts from the Rust types
+//! cargo xtask size [--top N]              where the playground's wasm bytes go
 //! cargo xtask serve [--port 8080] [--host 127.0.0.1] [--watch] [--no-build]
 //! cargo xtask test [STEP…]                everything CI runs (installs what is missing)
 //! cargo xtask fuzz [--seconds N] [--runs N] [--timeout S] [--merge] [TARGET…]   coverage-guided fuzzing (stable)
@@ -12,6 +13,7 @@ mod build;
 mod fuzz;
 mod serve;
 mod setup;
+mod size;
 mod test;
 mod util;
 
@@ -25,6 +27,9 @@ commands:
                         (writing the generated TypeScript types first)
   types                 write www/src/generated/*.ts from the Rust types (ts-rs);
                         the Rust tests fail while the committed files differ
+  size                  build, then show where the playground's wasm bytes go:
+                        code by crate, by generic family, largest functions
+      --top <n>         lines in each list                                 [25]
   serve                 build, then serve www/dist (default http://127.0.0.1:8080/)
       --port <n>        port to listen on (0 picks a free one)            [8080]
       --host <addr>     address to bind                                   [127.0.0.1]
@@ -54,6 +59,7 @@ fn main() -> ExitCode {
     let result = match command.as_str() {
         "build" => no_options(rest).and_then(|()| build::build().map(|_| ())),
         "types" => no_options(rest).and_then(|()| build::types()),
+        "size" => size::size(rest),
         "serve" => serve::Options::parse(rest).and_then(serve::serve),
         "test" => test::test(rest),
         "fuzz" => fuzz::Options::parse(rest).and_then(fuzz::fuzz),

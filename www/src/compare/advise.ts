@@ -7,7 +7,7 @@ import { el } from "../format";
 import type { Pool, WorkReply } from "./pool";
 import { conclude, nextRound } from "./sim";
 import type { Advice, Answer, Job, Measured, Start, Suggestion } from "./types";
-import { differenceText, FIGURES, figureValue, noteText, tradeText } from "./words";
+import { differenceText, FIGURES, figureValue, noteText, tradeText, trafficText } from "./words";
 
 /** Difference lines shown per suggestion before "and N more". */
 const DIFFS_SHOWN = 4;
@@ -219,6 +219,8 @@ export class AdviseView {
     head.append(open);
     li.append(head, el("p", "adv-figures", this.figures(s.before, s.after)));
     if (s.trades.length) li.append(el("p", "adv-trade", `Worse: ${s.trades.map(tradeText).join("; ")}`));
+    const traffic = trafficText(s.before, s.after);
+    if (traffic) li.append(el("p", "adv-traffic", traffic));
     const diffs = el("ul", "adv-diffs");
     for (const d of s.differences.slice(0, DIFFS_SHOWN)) diffs.append(el("li", `cmp-${d.change}`, differenceText(d, end)));
     if (s.differences.length > DIFFS_SHOWN) diffs.append(el("li", undefined, `… and ${s.differences.length - DIFFS_SHOWN} more (Compare lists them all)`));

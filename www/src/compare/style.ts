@@ -56,7 +56,8 @@ export const STYLE = `
 .adv-fixes { color: var(--ok); background: var(--ok-bg); }
 .adv-trades { color: var(--warn); border: 1px solid var(--warn); }
 .adv-compare { margin-left: auto; }
-.adv-figures, .adv-trade { margin: 0.2rem 0; font-size: 0.88rem; }
+.adv-figures, .adv-trade, .adv-traffic { margin: 0.2rem 0; font-size: 0.88rem; }
+.adv-traffic { color: var(--muted); }
 .adv-trade { color: var(--warn); }
 .adv-diffs { margin: 0.1rem 0; font-size: 0.84rem; color: var(--muted); }
 .adv-phone { border-left: 4px solid var(--accent); padding-left: 0.5rem; }

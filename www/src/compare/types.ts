@@ -57,8 +57,7 @@ export type Figure =
   | "rejections403"
   | "gave_up"
   | "dials_ringing_nobody"
-  | "stale_bindings_at_end"
-  | "requests";
+  | "stale_bindings_at_end";
 
 export interface Trade {
   figure: Figure;

@@ -60,7 +60,7 @@ impl Registrar {
 
     /// `Contact: *` with `Expires: 0`: every dynamic binding goes; the loop ends.
     fn remove_all(&mut self, job: &mut Job, out: &mut Outcome) {
-        let ids: Vec<String> = job
+        let ids: Vec<Arc<str>> = job
             .work
             .iter()
             .filter(|w| !w.is_static)
@@ -99,9 +99,10 @@ impl Registrar {
             .last()
             .map(|v| (v.host.clone(), v.port.unwrap_or(0)))
             .unwrap_or_default();
-        let id = dynamic_id(&aor.name, &uri_text);
+        let id_text = dynamic_id(&aor.name, &uri_text);
+        let id: Arc<str> = Arc::from(id_text.as_str());
         self.store.insert(Binding {
-            id: id.clone(),
+            id: id_text,
             aor: aor.name.clone(),
             uri: uri_text.clone(),
             expiration: (exp_ms / 1000) as u64,
@@ -123,14 +124,15 @@ impl Registrar {
         self.put_status(&id, (Status::NonQualified, None));
         if prune_on_boot {
             if let Some(conn) = rx.conn() {
-                self.monitors.insert(id.clone(), conn);
+                self.monitors.insert(id.to_string(), conn);
             }
         }
-        let log = Some(LogText::added(uri_text.clone(), aor, e));
-        out.change(change(job, ChangeKind::Added, uri_text.clone(), e, log));
+        let uri: Arc<str> = Arc::from(uri_text.as_str());
+        let log = Some(LogText::added(uri.clone(), aor, e));
+        out.change(change(job, ChangeKind::Added, uri_text, e, log));
         let w = Work {
             id: id.clone(),
-            uri: uri_text,
+            uri,
             parsed: Some(Arc::new(v.addr.uri.clone())),
             exp_ms,
             is_static: false,
@@ -163,8 +165,20 @@ impl Registrar {
                 b.reg_server = systemname.clone();
             }
         });
-        let log = Some(LogText::refreshed(uri_text.to_string(), aor, e));
-        out.change(change(job, ChangeKind::Refreshed, f.uri.clone(), e, log));
+        // The line names the Contact as sent; the change, the binding as stored.
+        let line_uri = if *uri_text == *f.uri {
+            f.uri.clone()
+        } else {
+            Arc::from(uri_text)
+        };
+        let log = Some(LogText::refreshed(line_uri, aor, e));
+        out.change(change(
+            job,
+            ChangeKind::Refreshed,
+            f.uri.to_string(),
+            e,
+            log,
+        ));
         job.touched.push(f.id.clone());
         let w = Work {
             exp_ms,

@@ -19,7 +19,7 @@ impl Registrar {
         }
         let now = job.req.now;
         if !self.profile.evicts_soonest_expiring() {
-            let doomed: Vec<String> = job
+            let doomed: Vec<std::sync::Arc<str>> = job
                 .work
                 .iter()
                 .filter(|w| !w.is_static && !job.touched.contains(&w.id))

@@ -27,20 +27,20 @@ impl Registrar {
         // changes, so it is parsed once per binding and kept.
         let mut work: Vec<Work> = self
             .store
-            .of_aor_parsed(&aor.name)
-            .map(|(b, parsed)| Work {
-                id: b.id.clone(),
-                uri: b.uri.clone(),
-                parsed,
-                exp_ms: b.expiration as i64 * 1000,
+            .rows_of(&aor.name)
+            .map(|r| Work {
+                id: r.id.clone(),
+                uri: r.uri.clone(),
+                parsed: r.parsed(),
+                exp_ms: r.b.expiration as i64 * 1000,
                 is_static: false,
                 fresh: false,
             })
             .collect();
         for s in &aor.contacts {
             work.push(Work {
-                id: static_id(&aor.name, s),
-                uri: s.clone(),
+                id: static_id(&aor.name, s).into(),
+                uri: s.as_str().into(),
                 parsed: Uri::parse(s).ok().map(Arc::new),
                 exp_ms: 0,
                 is_static: true,

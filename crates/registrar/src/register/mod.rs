@@ -57,8 +57,8 @@ type Step<T> = Result<T, Box<Rejection>>;
 /// A binding in the working set of one REGISTER.
 #[derive(Debug, Clone)]
 struct Work {
-    id: String,
-    uri: String,
+    id: Arc<str>,
+    uri: Arc<str>,
     /// Shared with the registrar's cache of parsed stored URIs.
     parsed: Option<Arc<Uri>>,
     /// Exact expiration in ms (whole seconds × 1000 for rows read from astdb).
@@ -96,9 +96,9 @@ struct Job<'a> {
     /// The Path header, when the AOR supports it.
     path: Option<String>,
     /// Bindings this REGISTER added, refreshed or removed.
-    touched: Vec<String>,
+    touched: Vec<Arc<str>>,
     /// Bindings this REGISTER added.
-    new_ids: Vec<String>,
+    new_ids: Vec<Arc<str>>,
 }
 
 impl Job<'_> {
@@ -198,7 +198,7 @@ impl Registrar {
 fn find_match(work: &[Work], uri: &Uri, printed: &str) -> Option<usize> {
     work.iter().position(|w| {
         !w.is_static
-            && (w.uri == printed || w.parsed.as_ref().is_some_and(|p| uri_eq(uri, p).is_ok()))
+            && (*w.uri == *printed || w.parsed.as_ref().is_some_and(|p| uri_eq(uri, p).is_ok()))
     })
 }
 

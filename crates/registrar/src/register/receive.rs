@@ -149,12 +149,13 @@ impl Registrar {
         let user = req.from.uri.user.as_deref().unwrap_or_default();
         let host = req.from.uri.host.as_str();
         let eps = &self.endpoints;
-        eps.get(&format!("{user}@{host}"))
+        let mut key = KeyBuf::default();
+        eps.get(key.join(user, host))
             .or_else(|| {
                 self.config
                     .domain_aliases
                     .get(host)
-                    .and_then(|target| eps.get(&format!("{user}@{target}")))
+                    .and_then(|target| eps.get(key.join(user, target)))
             })
             .or_else(|| eps.get(user))
             .cloned()
@@ -181,6 +182,37 @@ impl Registrar {
                 );
             }
         }
+    }
+}
+
+/// `user@host` for a look-up, built on the stack when it is short (it almost
+/// always is): identification runs for every REGISTER.
+struct KeyBuf {
+    buf: [u8; 128],
+    long: String,
+}
+
+impl Default for KeyBuf {
+    fn default() -> KeyBuf {
+        KeyBuf {
+            buf: [0; 128],
+            long: String::new(),
+        }
+    }
+}
+
+impl KeyBuf {
+    fn join(&mut self, user: &str, host: &str) -> &str {
+        let n = user.len() + 1 + host.len();
+        if n > self.buf.len() {
+            self.long = format!("{user}@{host}");
+            return &self.long;
+        }
+        self.buf[..user.len()].copy_from_slice(user.as_bytes());
+        self.buf[user.len()] = b'@';
+        self.buf[user.len() + 1..n].copy_from_slice(host.as_bytes());
+        // two `str`s and an ASCII '@': always UTF-8
+        std::str::from_utf8(&self.buf[..n]).unwrap_or_default()
     }
 }
 
