@@ -1,4 +1,4 @@
-//! `cargo xtask build`: the release wasm, its JS glue, and the page bundle, into www/dist.
+//! `cargo xtask build`: the wasm (profile `wasm`), its JS glue, and the page bundle, into www/dist.
 
 use std::fs;
 use std::io::Write;
@@ -53,6 +53,9 @@ pub fn types() -> Result<(), String> {
         .env("AORLAB_WRITE_TYPES", "1"))
 }
 
+/** The Cargo profile of the page's wasm (size first; native builds use `release`). */
+pub const WASM_PROFILE: &str = "wasm";
+
 pub fn build() -> Result<Built, String> {
     let start = Instant::now();
     setup::wasm_target()?;
@@ -60,7 +63,7 @@ pub fn build() -> Result<Built, String> {
     // 0. The page's types, generated from the Rust types it receives.
     types()?;
 
-    // 1. The wasm module, release profile (size-tuned in the root Cargo.toml).
+    // 1. The wasm module, `wasm` profile (the release profile tuned for size, root Cargo.toml).
     run(util::cargo().args([
         "build",
         "--package",
@@ -68,13 +71,15 @@ pub fn build() -> Result<Built, String> {
         // The capture import: its own module, fetched only when someone imports.
         "--package",
         "aorlab-import-wasm",
-        "--release",
+        "--profile",
+        WASM_PROFILE,
         "--target",
         setup::WASM_TARGET,
     ]))?;
     let input = util::target_dir()
         .join(setup::WASM_TARGET)
-        .join("release/aorlab_wasm.wasm");
+        .join(WASM_PROFILE)
+        .join("aorlab_wasm.wasm");
 
     // 2. The JS glue, as `wasm-bindgen --target web` would write it.
     let dist = util::dist();

@@ -20,7 +20,8 @@ pub fn size(rest: &[String]) -> Result<(), String> {
     let built = build::build()?;
     let path = util::target_dir()
         .join(setup::WASM_TARGET)
-        .join("release/aorlab_wasm.wasm");
+        .join(build::WASM_PROFILE)
+        .join("aorlab_wasm.wasm");
     let bytes = fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let module = read(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     let code: usize = module.functions.iter().map(|f| f.1).sum();
