@@ -3,7 +3,7 @@
 //!
 //! Bounded so one input costs a fraction of a millisecond, not a second. Most inputs stand for
 //! a short world ([`aorlab_gen::Size::SMALL`]: two AORs, two phones, four events, minutes);
-//! one in 16, picked by the last byte (`aorlab_gen::fuzz_size`), for a full one (four AORs, eight phones, 24
+//! one in 32, picked by the last byte (`aorlab_gen::fuzz_size`), for a full one (four AORs, eight phones, 24
 //! events, hours). Every world runs with a work budget of [`WORK`] (the simulation's own
 //! deterministic guard, see `World::with_work_budget`; the page allows 15 M): a world with
 //! 1 s keep-alives or a 1 % refresh is cut there, with the "simulation stopped" warning,
@@ -14,8 +14,9 @@
 
 use libfuzzer_sys::fuzz_target;
 
-/// Binding-and-device re-evaluations one input may cost (≈ 300 records of a full world).
-const WORK: u64 = 2_000;
+/// Binding-and-device re-evaluations one input may cost (≈ 100 records of a full world, 40 of
+/// a short one).
+const WORK: u64 = 300;
 
 /// Inputs whose first byte is a multiple of this also run their text a second time.
 const TWICE_EVERY: u8 = 16;

@@ -81,7 +81,7 @@ pub fn from_seed(seed: u64) -> String {
 }
 
 /// One fuzz input in this many (by its last byte) stands for a [`Size::FULL`] world.
-pub const FULL_EVERY: u8 = 16;
+pub const FULL_EVERY: u8 = 32;
 
 /// The size the `pipeline` fuzz target (and the `scenario` example) gives the world of an
 /// input: [`Size::FULL`] when its last byte is a multiple of [`FULL_EVERY`], else

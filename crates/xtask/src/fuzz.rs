@@ -37,7 +37,7 @@ pub const TARGETS: &[(&str, &str, u32, u32)] = &[
     ),
     (
         "pipeline",
-        "generated scenario (mostly short worlds) → parse → run (work budget 2,000) → trace → JSON",
+        "generated scenario (mostly short worlds) → parse → run (work budget 300) → trace → JSON",
         4_096,
         1_024,
     ),
