@@ -71,3 +71,34 @@ fn unknown_device_names_get_a_hint_only_for_the_first_hundred() {
         Some("declare it with a 'device' line")
     );
 }
+
+/// The quick controls look each option up through the templates. On the fuzzer's
+/// `[c](c,c,…)` chains (each section listing the one before it eight times) an option no
+/// section sets was searched once per path, 8^15 of them: the page's controls never came
+/// back. Each template is now searched once per depth. (The registrar reports the chain:
+/// Asterisk copies every listing, so it reads only the first 1,000 options.)
+#[test]
+fn quick_controls_of_a_template_fan_out_come_back() {
+    let mut conf = String::from("[c](!)\ntype = aor\n\n");
+    for _ in 0..14 {
+        conf += "[c](!,c,c,c,c,c,c,c,c)\n\n";
+    }
+    conf += "[alice](c)\n\n[alice]\ntype = endpoint\naors = alice\n";
+    let text = format!("asterisk 22\npjsip.conf {{\n{conf}}}\nuntil 1m\n");
+    let c = aorlab_sim::edit::controls(&text);
+    let alice = c
+        .aors
+        .iter()
+        .find(|a| a.name == "alice")
+        .expect("alice's controls");
+    // Nothing sets max_contacts: Asterisk's default (0), found after searching every template.
+    assert_eq!(alice.max_contacts.value, 0);
+    assert!(matches!(
+        alice.max_contacts.source,
+        aorlab_sim::edit::Source::Default
+    ));
+    let edited =
+        aorlab_sim::edit::edit_option(&text, "aor", "alice", Some("c"), "max_contacts", "3")
+            .expect("the template edit");
+    assert!(edited.text.contains("max_contacts = 3"));
+}

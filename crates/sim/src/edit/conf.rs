@@ -125,10 +125,22 @@ impl Conf {
     /// Where `key` is decided for section `idx`: its own last line, else the
     /// last template in its chain (later templates win over earlier ones).
     pub fn lookup(&self, idx: usize, key: &str) -> Option<(usize, &Item)> {
-        self.lookup_depth(idx, key, 0)
+        self.lookup_depth(idx, key, 0, &mut HashMap::new())
     }
 
-    fn lookup_depth(&self, idx: usize, key: &str, depth: usize) -> Option<(usize, &Item)> {
+    /// `failed`: sections already searched without finding `key`, with the smallest depth
+    /// they were searched from (searched again from as deep or deeper, they fail again).
+    /// Without it a `[c](c,c,…)` chain is walked once per path: k^16 of them.
+    fn lookup_depth(
+        &self,
+        idx: usize,
+        key: &str,
+        depth: usize,
+        failed: &mut HashMap<usize, usize>,
+    ) -> Option<(usize, &Item)> {
+        if failed.get(&idx).is_some_and(|&d| d <= depth) {
+            return None;
+        }
         let s = &self.sections[idx];
         if let Some(it) = s.items.iter().rev().find(|i| i.key == key) {
             return Some((idx, it));
@@ -136,10 +148,14 @@ impl Conf {
         if depth >= MAX_DEPTH {
             return None;
         }
-        s.inherits.iter().rev().find_map(|t| {
+        let found = s.inherits.iter().rev().find_map(|t| {
             let p = self.parent(idx, t)?;
-            self.lookup_depth(p, key, depth + 1)
-        })
+            self.lookup_depth(p, key, depth + 1, failed)
+        });
+        if found.is_none() {
+            failed.insert(idx, depth);
+        }
+        found
     }
 
     /// The object type of section `idx`, its own `type` or an inherited one.
