@@ -10,7 +10,7 @@ import { loadDraft, saveDraft } from "./editor/draft";
 import { setAsteriskVersions } from "./editor/language";
 import { mountImport } from "./import/index";
 import { createEditor, type PlacedDiagnostic, type ScenarioEditor } from "./editor/index";
-import { AddressBar, copyText, embedCode, pageUrl, store } from "./share/index";
+import { AddressBar, copyText, embedCode, isOwnAddress, pageUrl, store } from "./share/index";
 import { clock } from "./format";
 import type { Progress, RunView } from "./types";
 import { mountViews, type PanelName, type Views } from "./views";
@@ -358,6 +358,9 @@ function initialText(saved: string | null): { text: string; t: number | null; pa
   const hash = location.hash.replace(/^#/, "");
   if (hash) {
     const decoded = sim.decodeLink(hash);
+    // The page's own address after a reload: the draft is at least as new (it is saved at every
+    // edit; the address follows at most once a second), so a quick reload keeps the last edit.
+    if (isOwnAddress(hash) && saved !== null && saved !== decoded.text) return { text: saved, t: null, panel: null };
     if (saved !== null && saved !== decoded.text) store.set(PREVIOUS_KEY, saved);
     const restore: [string, () => void][] =
       saved !== null && saved !== decoded.text ? [["Open my previous text", () => editor.replace(saved)]] : [];

@@ -125,6 +125,25 @@ describe("share links and embeds", () => {
     }
   });
 
+  test("a reload right after an edit keeps the edit (the address bar lags the text by up to a second)", async () => {
+    const { page, context, problems } = await openPage(browser, server.url);
+    await ready(page);
+    await page.locator(".cm-content").click();
+    await page.keyboard.press("Control+Home");
+    await page.keyboard.type("# first line\n");
+    await page.waitForFunction(() => location.hash.startsWith("#v1."), null, { timeout: 5000 });
+    const followed = await page.evaluate(() => location.hash);
+    // Type again and reload at once: the address still holds the text before this line.
+    await page.keyboard.type("# typed just before the reload\n");
+    assert.equal(await page.evaluate(() => location.hash), followed);
+    await page.reload();
+    await ready(page);
+    assert.match(await text(page), /^# first line\n# typed just before the reload\n/);
+    assert.ok(await page.locator("#notice").isHidden());
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test("a link keeps the saved text recoverable", async () => {
     const { page, context, problems } = await openPage(browser, server.url);
     await ready(page);

@@ -51,6 +51,20 @@ export async function copyText(text: string): Promise<boolean> {
   }
 }
 
+/** Where this tab remembers the last fragment the page itself wrote into the address bar. */
+const OWN_ADDRESS = "aorlab.address.own";
+
+/** Whether `fragment` is one this tab's page wrote itself (following its own text), not a link
+ * someone opened: the address lags the text by up to a second, so after a quick reload the
+ * saved draft is newer than such a fragment. */
+export function isOwnAddress(fragment: string): boolean {
+  try {
+    return fragment !== "" && window.sessionStorage.getItem(OWN_ADDRESS) === fragment;
+  } catch {
+    return false;
+  }
+}
+
 /** Keeps the address bar on the newest link, at most about once a second. */
 export class AddressBar {
   private timer: number | null = null;
@@ -77,6 +91,7 @@ export class AddressBar {
     try {
       // No fragment (a text too long for a link): no stale link either.
       history.replaceState(history.state, "", fragment ? `#${fragment}` : `${location.pathname}${location.search}`);
+      window.sessionStorage.setItem(OWN_ADDRESS, fragment);
     } catch {
       // A sandboxed or odd context may refuse; the Copy link button still works.
     }
