@@ -58,6 +58,8 @@ type Step<T> = Result<T, Box<Rejection>>;
 #[derive(Debug, Clone)]
 struct Work {
     id: Arc<str>,
+    /// Where the store held it when loaded (a hint: the row is checked).
+    slot: u32,
     uri: Arc<str>,
     /// Shared with the registrar's cache of parsed stored URIs.
     parsed: Option<Arc<Uri>>,
