@@ -52,7 +52,7 @@ impl Registrar {
                 Some(f) => {
                     let now = job.req.now;
                     self.remove_binding(now, &f.id, Why::Request, Some(REGISTRAR_C), out);
-                    job.touched.push(f.id);
+                    job.touch(f.id);
                 }
             }
         }
@@ -69,7 +69,7 @@ impl Registrar {
             .collect();
         for id in ids {
             self.remove_binding(job.req.now, &id, Why::Request, Some(REGISTRAR_C), out);
-            job.touched.push(id);
+            job.touch(id);
         }
         job.work.retain(|w| w.is_static);
         job.existing = None;
@@ -141,7 +141,7 @@ impl Registrar {
             fresh: true,
         };
         insert_in_order(job.sorted, &mut job.work, w);
-        job.touched.push(id.clone());
+        job.touch(id.clone());
         job.new_ids.push(id);
     }
 
@@ -181,7 +181,7 @@ impl Registrar {
             e,
             log,
         ));
-        job.touched.push(f.id.clone());
+        job.touch(f.id.clone());
         let w = Work {
             exp_ms,
             fresh: true,

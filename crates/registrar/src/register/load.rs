@@ -73,6 +73,7 @@ impl Registrar {
         }
         let permanent = aor.contacts.len() as i64;
         let existing_dynamic = work.iter().filter(|w| !w.is_static).count() as u32;
+        let tracks_touched = aor.remove_existing && !self.profile.evicts_soonest_expiring();
         Job {
             req,
             endpoint,
@@ -85,6 +86,7 @@ impl Registrar {
             existing: None,
             path: None,
             touched: Vec::new(),
+            tracks_touched,
             new_ids: Vec::new(),
         }
     }

@@ -97,13 +97,20 @@ struct Job<'a> {
     existing: Option<Vec<Work>>,
     /// The Path header, when the AOR supports it.
     path: Option<String>,
-    /// Bindings this REGISTER added, refreshed or removed.
+    /// Bindings this REGISTER added, refreshed or removed: kept only where
+    /// remove_existing reads them (≤13.17), see [`Job::touch`].
     touched: Vec<Arc<str>>,
+    tracks_touched: bool,
     /// Bindings this REGISTER added.
     new_ids: Vec<Arc<str>>,
 }
 
 impl Job<'_> {
+    fn touch(&mut self, id: Arc<str>) {
+        if self.tracks_touched {
+            self.touched.push(id);
+        }
+    }
     fn ep(&self) -> &str {
         &self.endpoint.name
     }
