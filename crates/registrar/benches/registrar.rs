@@ -144,38 +144,9 @@ fn site_refresh(c: &mut Criterion) {
     g.finish();
 }
 
-/// The same refreshes, each REGISTER received just before its decision (as
-/// in a server or the world: it was parsed a moment ago, so it is in the
-/// cache). `site_refresh` reads 10,000 REGISTERs parsed long before, cold.
-/// The copies are made outside the timed part, 64 at a time.
-fn site_refresh_fresh(c: &mut Criterion) {
-    let mut g = c.benchmark_group("refresh, one binding per AOR, REGISTER just received");
-    g.throughput(Throughput::Elements(1));
-    for n in [100usize, 1_000, 10_000] {
-        let (mut r, regs) = site(n);
-        let mut i = 0u64;
-        let mut next = 0usize;
-        g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
-            // `_ref`: the copies are dropped outside the timed part too.
-            b.iter_batched_ref(
-                || {
-                    next = (next + 1) % regs.len();
-                    regs[next].clone()
-                },
-                |rx| {
-                    i += 1;
-                    black_box(r.on_register(T0 + 60_000 + i, rx))
-                },
-                criterion::BatchSize::NumIterations(64),
-            )
-        });
-    }
-    g.finish();
-}
-
 criterion_group! {
     name = benches;
     config = cpu_time();
-    targets = one_aor, site_refresh, site_refresh_fresh
+    targets = one_aor, site_refresh
 }
 criterion_main!(benches);
