@@ -672,7 +672,7 @@ impl Registrar {
         for (ix, aor) in due {
             let freq = self
                 .aors
-                .get(&*aor)
+                .get(&aor)
                 .map(|a| a.qualify_frequency)
                 .unwrap_or(0);
             if freq == 0 {
