@@ -92,7 +92,11 @@ fn main() -> ExitCode {
         Some(cmd @ ("run" | "check" | "presets" | "link" | "compare" | "advise" | "gen")) => {
             let r = match cmd {
                 "gen" => aorlab_cli::gen::main_gen(&args[1..]),
-                "run" => aorlab_cli::run::main_run(&args[1..]),
+                "run" => match aorlab_cli::run::main_run(&args[1..], &mut std::io::stdout()) {
+                    Ok(None) => return ExitCode::SUCCESS,
+                    Ok(Some(s)) => Ok(s),
+                    Err(e) => Err(e),
+                },
                 "compare" => aorlab_cli::compare::main_compare(&args[1..]),
                 "advise" => aorlab_cli::compare::main_advise(&args[1..]),
                 "link" => aorlab_cli::run::main_link(&args[1..]),

@@ -22,6 +22,94 @@ pub(crate) struct Mapping {
     pub peers: Vec<IpAddr>,
 }
 
+/// The idle checks of a NAT's mappings, coalesced: one pending queue entry per
+/// mapping instead of one per packet.
+///
+/// The world used to schedule one check per packet at `last + timeout` (ordered by
+/// the event sequence number taken when the packet passed), each a no-op unless the
+/// mapping's `last_ms` still equalled its `last`. A mapping's `last_ms` only moves
+/// forward and every check is scheduled with the `last_ms` it just set, so only the
+/// earliest check carrying the latest `last` can ever act. This keeps that one —
+/// (latest `last`, its due time, the sequence number of its first scheduling) — and
+/// one armed queue entry per key; when the armed entry comes due for a check that
+/// has since been superseded, it is re-armed at the newer check's own (time,
+/// sequence), so the check runs at exactly the place in the event order the
+/// per-packet scheme gave it.
+#[derive(Debug, Default)]
+pub(crate) struct IdleChecks(HashMap<MapKey, IdleCheck>);
+
+#[derive(Debug, Clone, Copy)]
+struct IdleCheck {
+    /// The latest `last` a check was scheduled with, when it is due, and the
+    /// sequence number of the first check scheduled with it.
+    last: SimMs,
+    due: (SimMs, u64),
+    /// The (time, sequence) of the queue entry pending for this key.
+    armed: (SimMs, u64),
+}
+
+/// What an armed idle-check entry does when it comes due.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum IdleDue {
+    /// Run the idle check for a mapping last refreshed at this time.
+    Check(SimMs),
+    /// Superseded: arm a new entry at this (time, sequence).
+    Rearm(SimMs, u64),
+    /// Not an armed entry (never happens; kept harmless).
+    Stale,
+}
+
+impl IdleChecks {
+    /// A check for `k` idle since `last`, due at `at`, scheduled as sequence
+    /// number `seq`. Returns the (time, sequence) of a queue entry to push, or
+    /// `None` when an armed entry already covers it.
+    pub fn note(&mut self, k: MapKey, last: SimMs, at: SimMs, seq: u64) -> Option<(SimMs, u64)> {
+        use std::collections::hash_map::Entry;
+        match self.0.entry(k) {
+            Entry::Vacant(v) => {
+                v.insert(IdleCheck {
+                    last,
+                    due: (at, seq),
+                    armed: (at, seq),
+                });
+                Some((at, seq))
+            }
+            Entry::Occupied(mut o) => {
+                let c = o.get_mut();
+                // An equal `last`: the earlier check acts first, the later is a no-op.
+                if last > c.last {
+                    c.last = last;
+                    c.due = (at, seq);
+                }
+                None
+            }
+        }
+    }
+
+    /// The armed entry of `k` at (`at`, `seq`) came due.
+    pub fn fire(&mut self, k: &MapKey, at: SimMs, seq: u64) -> IdleDue {
+        let Some(c) = self.0.get_mut(k) else {
+            return IdleDue::Stale;
+        };
+        if c.armed != (at, seq) {
+            return IdleDue::Stale;
+        }
+        if c.due == c.armed {
+            let last = c.last;
+            self.0.remove(k);
+            return IdleDue::Check(last);
+        }
+        c.armed = c.due;
+        IdleDue::Rearm(c.due.0, c.due.1)
+    }
+
+    /// Keys with an armed entry (for tests).
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct NatState {
     pub spec: Nat,
@@ -36,6 +124,9 @@ pub(crate) struct NatState {
     /// Ticks whenever a mapping appears, moves or goes (shared with the world,
     /// whose routing cache is valid while it stands still).
     moved: Rc<Cell<u64>>,
+    /// Pending idle checks (they outlive a reboot: a check scheduled before it
+    /// may still meet a mapping made again at the same instant).
+    pub checks: IdleChecks,
 }
 
 /// Lowest and highest public port handed out (deterministic, wraps around).
@@ -51,6 +142,7 @@ impl NatState {
             public,
             next_port: first_port,
             moved: Rc::default(),
+            checks: IdleChecks::default(),
         }
     }
 
@@ -283,6 +375,26 @@ mod tests {
         assert!(both.inbound(&k, ast, 30_000));
         assert!(both.expire(&k, 0, 60_000).is_none(), "inbound refreshed");
         assert!(both.lookup(&k, 60_000).is_some());
+    }
+
+    #[test]
+    fn idle_checks_keep_one_entry_per_mapping_and_act_at_the_latest_checks_place() {
+        let n = nat(NatRefresh::Outbound, NatBehaviour::EndpointIndependent);
+        let k = key(&n);
+        let mut c = IdleChecks::default();
+        // Packets at 0 s (seq 1), 0 s again (seq 2), 30 s (seq 7); timeout 60 s.
+        assert_eq!(c.note(k, 0, 60_000, 1), Some((60_000, 1)));
+        assert_eq!(c.note(k, 0, 60_000, 2), None, "covered by the armed entry");
+        assert_eq!(c.note(k, 30_000, 90_000, 7), None);
+        assert_eq!(c.len(), 1);
+        // The entry armed for (60 s, 1) is superseded: re-armed at the 30 s packet's place.
+        assert_eq!(c.fire(&k, 60_000, 1), IdleDue::Rearm(90_000, 7));
+        assert_eq!(c.fire(&k, 60_000, 1), IdleDue::Stale, "no longer armed");
+        assert_eq!(c.fire(&k, 90_000, 7), IdleDue::Check(30_000));
+        assert_eq!(c.len(), 0, "gone once checked");
+        // A check after that arms a new entry.
+        assert_eq!(c.note(k, 95_000, 155_000, 9), Some((155_000, 9)));
+        assert_eq!(c.fire(&k, 155_000, 9), IdleDue::Check(95_000));
     }
 
     #[test]

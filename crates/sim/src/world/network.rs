@@ -52,8 +52,7 @@ impl World {
         let key = self.map_key(ni, i);
         let now = self.now;
         let (p, created) = self.nats[ni].outbound(key, Self::asterisk_ip(), now);
-        let timeout = self.nats[ni].timeout(key.2);
-        self.schedule(now + timeout, Ev::NatExpire(ni, key, now));
+        self.schedule_idle_check(ni, key, now);
         if created {
             let (ip, dev) = (self.devs[i].ip.clone(), self.devs[i].spec.name.clone());
             let proto = key.2.as_str();
@@ -86,13 +85,38 @@ impl World {
         if self.nats[ni].inbound(&key, Self::asterisk_ip(), now)
             && self.nats[ni].spec.refresh == NatRefresh::Both
         {
-            let timeout = self.nats[ni].timeout(key.2);
-            self.schedule(now + timeout, Ev::NatExpire(ni, key, now));
+            self.schedule_idle_check(ni, key, now);
         }
     }
 
+    /// The mapping `key` of NAT `ni` was refreshed at `last`: check at `last` +
+    /// its timeout whether it is still idle. Takes a sequence number like any
+    /// scheduled event, but queues an entry only if none is armed for the key.
+    pub(super) fn schedule_idle_check(&mut self, ni: usize, key: MapKey, last: SimMs) {
+        self.seq += 1;
+        let at = last + self.nats[ni].timeout(key.2);
+        match self.nats[ni].checks.note(key, last, at, self.seq) {
+            Some((at, seq)) => self.push_event(at, seq, Ev::NatExpire(ni, key, seq)),
+            None => self.uncounted += 1,
+        }
+    }
+
+    /// NAT `ni`'s armed idle check for `key` (queued as `seq`) came due. `false`:
+    /// it was only re-armed (not an event of its own).
+    pub(super) fn idle_check_due(&mut self, ni: usize, key: MapKey, seq: u64) -> bool {
+        match self.nats[ni].checks.fire(&key, self.now, seq) {
+            IdleDue::Check(last) => self.nat_expire(ni, key, last),
+            IdleDue::Rearm(at, seq) => {
+                self.push_event(at, seq, Ev::NatExpire(ni, key, seq));
+                return false;
+            }
+            IdleDue::Stale => {}
+        }
+        true
+    }
+
     /// A mapping idle since `last` times out, unless traffic refreshed it.
-    pub(super) fn nat_expire(&mut self, ni: usize, key: MapKey, last: SimMs) {
+    fn nat_expire(&mut self, ni: usize, key: MapKey, last: SimMs) {
         let now = self.now;
         // Asterisk's CRLF keep-alives on connections (keep_alive_interval, every
         // N s on every connection) are inbound traffic: with `refresh both` they
@@ -104,8 +128,7 @@ impl World {
             if let Some(m) = nat.map.get_mut(&key) {
                 if m.last_ms == last && tick > last {
                     m.last_ms = tick;
-                    let at = tick + nat.timeout(key.2);
-                    self.schedule(at, Ev::NatExpire(ni, key, tick));
+                    self.schedule_idle_check(ni, key, tick);
                     return;
                 }
             }
