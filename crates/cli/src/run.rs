@@ -170,6 +170,9 @@ pub fn main_run(
         let written = serde_json::to_writer_pretty(&mut w, &t).map_err(std::io::Error::from);
         // A closed pipe (`| head`) is not an error worth a panic or a message.
         let _ = written.and_then(|()| writeln!(w)).and_then(|()| w.flush());
+        // The process ends next: freeing a whole day's records one by one would
+        // only cost time (about 1.5 % of a 10,000-phone run).
+        std::mem::forget(t);
         return Ok(None);
     }
     let mut s = String::new();

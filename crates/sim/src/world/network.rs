@@ -80,11 +80,13 @@ impl World {
         let Some(ni) = self.nat_index(i) else {
             return;
         };
+        // Only `refresh both` lets an inbound packet change anything.
+        if self.nats[ni].spec.refresh != NatRefresh::Both {
+            return;
+        }
         let key = self.map_key(ni, i);
         let now = self.now;
-        if self.nats[ni].inbound(&key, Self::asterisk_ip(), now)
-            && self.nats[ni].spec.refresh == NatRefresh::Both
-        {
+        if self.nats[ni].inbound(&key, Self::asterisk_ip(), now) {
             self.schedule_idle_check(ni, key, now);
         }
     }
@@ -278,8 +280,14 @@ impl World {
 
     /// Host, port and reliability of a stored URI (parsed once, then cached).
     pub(super) fn uri_target(&self, uri: &str) -> Option<Target> {
-        if let Some((t, _)) = self.uri_cache.borrow().get(uri) {
-            return *t;
+        self.uri_entry(uri, |t, _| t)
+    }
+
+    /// `f` applied to a stored URI's cached target and route cell (the URI parsed
+    /// and cached the first time it is seen): one look-up per question.
+    fn uri_entry<R>(&self, uri: &str, f: impl FnOnce(Option<Target>, &CachedRoute) -> R) -> R {
+        if let Some((t, route)) = self.uri_cache.borrow().get(uri) {
+            return f(*t, route);
         }
         let t = Uri::parse(uri)
             .ok()
@@ -300,10 +308,11 @@ impl World {
             .and_then(|(ip, port, r)| Some((ip?, port, r)));
         // u64::MAX: no route cached yet.
         let route = Cell::new((u64::MAX, None));
+        let r = f(t, &route);
         self.uri_cache
             .borrow_mut()
             .insert(uri.to_string(), (t, route));
-        t
+        r
     }
 
     /// Something a route depends on moved (a device's connection, address or
@@ -319,18 +328,18 @@ impl World {
     /// The device a stored URI leads to now. Asked for every OPTIONS and every
     /// change: the answer is cached per URI while nothing a route depends on moved.
     pub(super) fn route_uri(&self, uri: &str) -> Option<usize> {
-        let t = self.uri_target(uri)?;
         let now = self.route_clock.get();
-        let cache = self.uri_cache.borrow();
-        let cell = &cache.get(uri)?.1;
-        let (at, dev) = cell.get();
-        if at == now {
-            debug_assert_eq!(dev, self.route_target(t), "stale route for {uri}");
-            return dev;
-        }
-        let dev = self.route_target(t);
-        cell.set((now, dev));
-        dev
+        self.uri_entry(uri, |t, cell| {
+            let t = t?;
+            let (at, dev) = cell.get();
+            if at == now {
+                debug_assert_eq!(dev, self.route_target(t), "stale route for {uri}");
+                return dev;
+            }
+            let dev = self.route_target(t);
+            cell.set((now, dev));
+            dev
+        })
     }
 
     pub(super) fn ensure_conn(&mut self, i: usize) {
