@@ -51,8 +51,11 @@ impl World {
         };
         let key = self.map_key(ni, i);
         let now = self.now;
-        let (p, created) = self.nats[ni].outbound(key, Self::asterisk_ip(), now);
-        self.schedule_idle_check(ni, key, now);
+        // The packet's idle check takes its sequence number, as an event would.
+        self.seq += 1;
+        let out = self.nats[ni].outbound(key, Self::asterisk_ip(), now, self.seq);
+        self.arm_idle_check(ni, key, out.arm);
+        let (p, created) = (out.port, out.created);
         if created {
             let (ip, dev) = (self.devs[i].ip.clone(), self.devs[i].spec.name.clone());
             let proto = key.2.as_str();
@@ -96,8 +99,13 @@ impl World {
     /// scheduled event, but queues an entry only if none is armed for the key.
     pub(super) fn schedule_idle_check(&mut self, ni: usize, key: MapKey, last: SimMs) {
         self.seq += 1;
-        let at = last + self.nats[ni].timeout(key.2);
-        match self.nats[ni].checks.note(key, last, at, self.seq) {
+        let arm = self.nats[ni].note_check(&key, last, self.seq);
+        self.arm_idle_check(ni, key, arm);
+    }
+
+    /// Queue the idle check's entry, or count the check it covers.
+    fn arm_idle_check(&mut self, ni: usize, key: MapKey, arm: Option<(SimMs, u64)>) {
+        match arm {
             Some((at, seq)) => self.push_event(at, seq, Ev::NatExpire(ni, key, seq)),
             None => self.uncounted += 1,
         }
@@ -106,7 +114,7 @@ impl World {
     /// NAT `ni`'s armed idle check for `key` (queued as `seq`) came due. `false`:
     /// it was only re-armed (not an event of its own).
     pub(super) fn idle_check_due(&mut self, ni: usize, key: MapKey, seq: u64) -> bool {
-        match self.nats[ni].checks.fire(&key, self.now, seq) {
+        match self.nats[ni].fire_check(&key, self.now, seq) {
             IdleDue::Check(last) => self.nat_expire(ni, key, last),
             IdleDue::Rearm(at, seq) => {
                 self.push_event(at, seq, Ev::NatExpire(ni, key, seq));
