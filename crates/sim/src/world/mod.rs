@@ -25,6 +25,7 @@ mod asterisk;
 mod network;
 mod observers;
 mod phone;
+mod queue;
 mod routine;
 mod run;
 mod script;
@@ -80,7 +81,7 @@ pub struct World {
     sc: Scenario,
     now: SimMs,
     seq: u64,
-    queue: BinaryHeap<Reverse<(SimMs, u64, usize)>>,
+    queue: queue::Queue,
     events: Vec<Option<Ev>>,
     /// Slots of `events` free for reuse.
     free_slots: Vec<usize>,
@@ -222,7 +223,7 @@ impl World {
             sc,
             now: 0,
             seq: 0,
-            queue: BinaryHeap::new(),
+            queue: queue::Queue::default(),
             events: Vec::new(),
             free_slots: Vec::new(),
             reg,
@@ -309,7 +310,7 @@ impl World {
                 self.events.len() - 1
             }
         };
-        self.queue.push(Reverse((at, seq, slot)));
+        self.queue.push(at, seq, slot);
     }
 
     fn schedule_tick(&mut self) {
@@ -412,7 +413,7 @@ until 10m
     /// Handle every event up to and including `t` (observers included).
     pub fn run_until(text: &str, t: SimMs) -> Run {
         let mut run = world(text).start(Vec::new());
-        while run.world.queue.peek().is_some_and(|r| r.0 .0 <= t) {
+        while run.world.queue.peek().is_some_and(|(at, _)| at <= t) {
             run.advance(1);
         }
         run

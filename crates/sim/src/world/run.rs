@@ -59,7 +59,7 @@ impl World {
     /// Handle one popped event and write down what it changed. `false`: the run
     /// is over (queue empty, past `until`).
     fn step(&mut self, run: &mut Cursor) -> bool {
-        let Some(Reverse((at, _, idx))) = self.queue.pop() else {
+        let Some((at, _, idx)) = self.queue.pop() else {
             return false;
         };
         if at > run.until {
