@@ -13,7 +13,7 @@ use aorlab_registrar::{
 use aorlab_sip::{Contact, Message, Uri};
 use std::cell::{Cell, RefCell};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr};
 use std::rc::Rc;
 
@@ -129,8 +129,9 @@ pub struct World {
     spans: Vec<Span>,
     /// Stateful 200s Asterisk keeps for retransmissions: branch → (response, until).
     answered: HashMap<String, (Rc<Message>, SimMs)>,
-    /// (until, branch) of `answered`, to forget them when their time is over.
-    answered_until: BinaryHeap<Reverse<(SimMs, String)>>,
+    /// (until, branch) of `answered`, to forget them when their time is over. A
+    /// queue in time order: every `until` is its answer's time plus Timer F.
+    answered_until: VecDeque<(SimMs, String)>,
     /// Stored URI → its target, and the device it reached when the routing
     /// clock last stood at the given tick.
     uri_cache: RefCell<HashMap<String, (Option<Target>, CachedRoute)>>,
@@ -253,7 +254,7 @@ impl World {
             owner: HashMap::default(),
             spans: Vec::new(),
             answered: HashMap::default(),
-            answered_until: BinaryHeap::new(),
+            answered_until: VecDeque::new(),
             uri_cache: RefCell::new(HashMap::default()),
             route_clock,
             budget: WORK_BUDGET,
