@@ -14,7 +14,7 @@ import { AddressBar, copyText, embedCode, isOwnAddress, pageUrl, store } from ".
 import { clock } from "./format";
 import type { Progress, RunView } from "./types";
 import { mountViews, type PanelName, type Views } from "./views";
-import { compileModule, loadSim, type Sim, SimWorker } from "./wasm";
+import { compileModule, type Controls, loadSim, type Sim, SimWorker } from "./wasm";
 
 const WRAP_KEY = "aorlab.editor.wrap";
 const TAB_KEY = "aorlab.editor.tab-indents";
@@ -101,8 +101,8 @@ async function runNow(panic = false): Promise<void> {
   const reply = await worker.run(text, { panic, controls: !isQuick(text), onProgress: (p) => showProgress((latest = p)) });
   window.clearTimeout(showSoon);
   if (reply.kind === "superseded") return;
-  if ((reply.kind === "done") && reply.controls) {
-    showControls({ ...reply.controls, releases: sim.releases }, false);
+  if ((reply.kind === "done") && reply.controlsJson !== undefined) {
+    showControlsJson(reply.controlsJson);
     // A big text's result is drawn in a second task, so a key pressed meanwhile echoes first.
     await new Promise((r) => window.setTimeout(r, 0));
   }
@@ -210,6 +210,12 @@ function followAddress(): void {
 
 function showControls(controls: ReturnType<Sim["controls"]>, force: boolean): void {
   renderControls(byId("controls"), controls, applyControl, force);
+}
+
+/** A long text's controls as the worker read them (JSON): parsed and drawn only when they
+ * differ from what is shown (the text is the key). */
+function showControlsJson(json: string): void {
+  renderControls(byId("controls"), () => ({ ...(JSON.parse(json) as Controls), releases: sim.releases }), applyControl, false, undefined, json);
 }
 
 function refreshControls(force = false): void {

@@ -165,7 +165,7 @@ export async function loadSim(module?: WebAssembly.Module): Promise<Sim> {
 
 /** What a run in the worker gives back. */
 export type RunReply =
-  | { kind: "done"; view: RunView; source: RunSource; ms: number; controls?: Controls }
+  | { kind: "done"; view: RunView; source: RunSource; ms: number; controlsJson?: string }
   | { kind: "problems"; diagnostics: Diagnostic[]; ms: number }
   | { kind: "crash"; message: string }
   | { kind: "cancelled" }
@@ -284,7 +284,7 @@ export class SimWorker {
     if (!busy || busy.id !== msg.id) return;
     this.busy = null;
     const { outcome, ms } = msg;
-    const controls = msg.controls ? { controls: msg.controls as Controls } : {};
+    const controls = msg.controlsJson !== undefined ? { controlsJson: msg.controlsJson } : {};
     if (outcome.ok) {
       // The new run is shown; the old shown worker lets go of its trace and waits as the spare.
       if (this.shown) {

@@ -19,7 +19,7 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: "progress"; id: number; progress: Progress }
-  | { type: "result"; id: number; outcome: { ok: true; view: unknown } | { ok: false; diagnostics: unknown }; ms: number; controls?: unknown }
+  | { type: "result"; id: number; outcome: { ok: true; view: unknown } | { ok: false; diagnostics: unknown }; ms: number; controlsJson?: string }
   | { type: "answer"; q: number; value?: unknown; error?: string }
   | { type: "crash"; id?: number; message: string };
 
@@ -41,7 +41,10 @@ function post(message: FromWorker): void {
 }
 
 function run(id: number, text: string, withControls = false): void {
-  const read = withControls ? { controls: controls(text) as unknown } : {};
+  // As JSON text: a site's controls are hundreds of thousands of small objects, and a string
+  // crosses to the page in one copy where an object graph is rebuilt on the page's thread; the
+  // page compares it with what it shows and parses it only when it changed.
+  const read = withControls ? { controlsJson: JSON.stringify(controls(text)) } : {};
   const started = performance.now();
   const next = new Session(text);
   const problems = next.problems();

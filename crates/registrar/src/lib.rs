@@ -6,6 +6,7 @@ mod binding;
 mod change;
 pub mod config;
 mod log;
+mod names;
 mod nat;
 mod profile;
 mod received;

@@ -5,6 +5,7 @@ use crate::binding::{Binding, ConnId, Status};
 use crate::change::{verbose, AorRead, Change, ChangeKind, Why};
 use crate::config::{Aor, Config, Endpoint};
 use crate::log::{LogLine, LogText};
+use crate::names::NameMap;
 use crate::nat::options_request_uri;
 use crate::profile::Profile;
 use crate::response::Response;
@@ -100,11 +101,14 @@ pub struct Registrar {
     /// Bindings that reads (dial, CLI) deleted since `take_read_changes`.
     pub(crate) read_changes: Vec<Change>,
     /// The endpoints (config keys) naming each AOR, for the endpoint state.
-    aor_endpoints: FastMap<String, Vec<String>>,
+    aor_endpoints: NameMap<Vec<String>>,
     /// The configuration's endpoints and AORs by name, shared with each
     /// REGISTER's work instead of copied into it.
-    pub(crate) endpoints: FastMap<String, Arc<Endpoint>>,
-    pub(crate) aors: FastMap<String, Arc<Aor>>,
+    pub(crate) endpoints: NameMap<Arc<Endpoint>>,
+    pub(crate) aors: NameMap<Arc<Aor>>,
+    /// Whether an endpoint's name has an '@': only then can identification's
+    /// `user@domain` look-ups find one.
+    pub(crate) endpoint_name_has_at: bool,
     /// AORs whose availability may have changed since the last endpoint update;
     /// `all_dirty` after boot and reload, when every endpoint is checked.
     dirty_aors: FastSet<String>,
@@ -134,9 +138,10 @@ impl Registrar {
             booted_at: now,
             endpoint_up: FastMap::default(),
             read_changes: Vec::new(),
-            aor_endpoints: FastMap::default(),
-            endpoints: FastMap::default(),
-            aors: FastMap::default(),
+            aor_endpoints: NameMap::default(),
+            endpoints: NameMap::default(),
+            aors: NameMap::default(),
+            endpoint_name_has_at: false,
             dirty_aors: FastSet::default(),
             all_dirty: true,
             unidentified: BTreeMap::new(),
@@ -507,17 +512,18 @@ impl Registrar {
         self.endpoints = c
             .endpoints
             .iter()
-            .map(|(k, e)| (k.clone(), Arc::new(e.clone())))
+            .map(|(k, e)| (k.as_str(), Arc::new(e.clone())))
             .collect();
+        self.endpoint_name_has_at = c.endpoints.keys().any(|k| k.contains('@'));
         self.aors = c
             .aors
             .iter()
-            .map(|(k, a)| (k.clone(), Arc::new(a.clone())))
+            .map(|(k, a)| (k.as_str(), Arc::new(a.clone())))
             .collect();
         self.aor_endpoints.clear();
         for (key, e) in &self.config.endpoints {
             for a in &e.aors {
-                let eps = self.aor_endpoints.entry(a.clone()).or_default();
+                let eps = self.aor_endpoints.get_or_insert_with(a, Vec::new);
                 if eps.last() != Some(key) {
                     eps.push(key.clone());
                 }
@@ -666,7 +672,7 @@ impl Registrar {
         for (ix, aor) in due {
             let freq = self
                 .aors
-                .get(&*aor)
+                .get(&aor)
                 .map(|a| a.qualify_frequency)
                 .unwrap_or(0);
             if freq == 0 {
@@ -735,6 +741,7 @@ impl Registrar {
         let mut uris: Vec<(String, String, String)> = self
             .store
             .rows_of(aor)
+            .map(|(_, r)| r)
             .filter(|r| only.is_none_or(|ids| ids.contains(&r.id)))
             .map(|r| (r.b.id.clone(), r.b.uri.clone(), r.options_uri().to_string()))
             .collect();

@@ -5,6 +5,7 @@
 //! (binding id, AOR name), so the indexes never change an output.
 
 use crate::binding::{Binding, ConnId};
+use crate::names::NameMap;
 use crate::time::Millis;
 use aorlab_sip::Uri;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -27,8 +28,8 @@ pub(crate) struct Store {
     by_id: FastMap<Arc<str>, u32>,
     /// Every id in id order (the order astdb lists them).
     order: BTreeMap<Arc<str>, u32>,
-    /// Each AOR's ids in id order.
-    by_aor: FastMap<String, BTreeMap<Arc<str>, u32>>,
+    /// Each AOR's rows (slots) in id order.
+    by_aor: NameMap<Slots>,
     /// (stored expiration in whole seconds, row number) → slot.
     by_expiry: BTreeMap<(u64, u64), u32>,
     next_row: u64,
@@ -102,15 +103,12 @@ impl Store {
         };
         self.by_expiry.insert((b.expiration, n), slot);
         self.order.insert(id.clone(), slot);
-        match self.by_aor.get_mut(b.aor.as_str()) {
-            Some(ids) => {
-                ids.insert(id.clone(), slot);
-            }
-            None => {
-                self.by_aor
-                    .insert(b.aor.clone(), BTreeMap::from([(id.clone(), slot)]));
-            }
-        }
+        let rows = &self.rows;
+        let slots = self.by_aor.get_or_insert_with(&b.aor, Slots::default);
+        let at = slots
+            .as_slice()
+            .partition_point(|&s| rows[s as usize].as_ref().is_some_and(|r| r.id < id));
+        slots.insert(at, slot);
         self.by_id.insert(id.clone(), slot);
         self.rows[slot as usize] = Some(Row {
             n,
@@ -129,8 +127,8 @@ impl Store {
         self.by_expiry.remove(&(b.expiration, n));
         self.order.remove(id);
         if let Some(ids) = self.by_aor.get_mut(b.aor.as_str()) {
-            ids.remove(id);
-            if ids.is_empty() {
+            ids.remove(slot);
+            if ids.as_slice().is_empty() {
                 self.by_aor.remove(b.aor.as_str());
             }
         }
@@ -138,10 +136,18 @@ impl Store {
     }
 
     /// Change a stored binding in place (the expiry index follows; the id and
-    /// AOR do not change).
-    pub(crate) fn update(&mut self, id: &str, f: impl FnOnce(&mut Binding)) {
-        let Some(&slot) = self.by_id.get(id) else {
-            return;
+    /// AOR do not change). `slot` is where the caller read it (`Row::slot`),
+    /// used when the row there still is that id (no hash look-up).
+    pub(crate) fn update(&mut self, id: &Arc<str>, slot: u32, f: impl FnOnce(&mut Binding)) {
+        let here = self
+            .row(slot)
+            .is_some_and(|r| Arc::ptr_eq(&r.id, id) || *r.id == **id);
+        let slot = match here {
+            true => slot,
+            false => match self.by_id.get(&**id) {
+                Some(&s) => s,
+                None => return,
+            },
         };
         let Some(Some(Row { n, b, .. })) = self.rows.get_mut(slot as usize) else {
             return;
@@ -153,18 +159,19 @@ impl Store {
         }
     }
 
-    /// One AOR's rows in id order.
-    pub(crate) fn rows_of<'a>(&'a self, aor: &str) -> impl Iterator<Item = &'a Row> + 'a {
+    /// One AOR's rows in id order, with their slots.
+    pub(crate) fn rows_of<'a>(&'a self, aor: &str) -> impl Iterator<Item = (u32, &'a Row)> + 'a {
         self.by_aor
             .get(aor)
-            .into_iter()
-            .flat_map(|ids| ids.values())
-            .filter_map(|&s| self.row(s))
+            .map(Slots::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|&s| self.row(s).map(|r| (s, r)))
     }
 
     /// One AOR's bindings in id order.
     pub(crate) fn of_aor<'a>(&'a self, aor: &str) -> impl Iterator<Item = &'a Binding> + 'a {
-        self.rows_of(aor).map(|r| &r.b)
+        self.rows_of(aor).map(|(_, r)| &r.b)
     }
 
     /// Ids of the bindings whose stored expiry (× 1000) is at or before
@@ -184,6 +191,58 @@ impl Store {
     /// The earliest stored expiration (whole seconds).
     pub(crate) fn first_expiration(&self) -> Option<u64> {
         self.by_expiry.first_key_value().map(|((e, _), _)| *e)
+    }
+}
+
+/// One AOR's slots in id order, inline while they are few (an AOR holds one
+/// or two bindings, mostly): reading them costs no look-up beyond the AOR's.
+#[derive(Debug, Clone)]
+pub(crate) enum Slots {
+    Inline(u8, [u32; 5]),
+    Heap(Vec<u32>),
+}
+
+impl Default for Slots {
+    fn default() -> Slots {
+        Slots::Inline(0, [0; 5])
+    }
+}
+
+impl Slots {
+    fn as_slice(&self) -> &[u32] {
+        match self {
+            Slots::Inline(n, a) => &a[..*n as usize],
+            Slots::Heap(v) => v,
+        }
+    }
+    fn insert(&mut self, at: usize, slot: u32) {
+        match self {
+            Slots::Inline(n, a) if (*n as usize) < a.len() => {
+                a.copy_within(at..*n as usize, at + 1);
+                a[at] = slot;
+                *n += 1;
+            }
+            Slots::Inline(n, a) => {
+                let mut v = a[..*n as usize].to_vec();
+                v.insert(at, slot);
+                *self = Slots::Heap(v);
+            }
+            Slots::Heap(v) => v.insert(at, slot),
+        }
+    }
+    fn remove(&mut self, slot: u32) {
+        let Some(at) = self.as_slice().iter().position(|&s| s == slot) else {
+            return;
+        };
+        match self {
+            Slots::Inline(n, a) => {
+                a.copy_within(at + 1..*n as usize, at);
+                *n -= 1;
+            }
+            Slots::Heap(v) => {
+                v.remove(at);
+            }
+        }
     }
 }
 
@@ -355,6 +414,34 @@ mod tests {
     }
 
     #[test]
+    fn an_aors_rows_stay_in_id_order_past_the_inline_slots() {
+        let mut s = Store::default();
+        let uris: Vec<String> = (0..9).map(|i| format!("sip:{i}@h")).collect();
+        for u in &uris {
+            s.insert(binding("a", u, 10));
+        }
+        s.insert(binding("b", "sip:x@h", 10));
+        let ids = |s: &Store| s.of_aor("a").map(|b| b.id.clone()).collect::<Vec<_>>();
+        let mut want: Vec<String> = uris
+            .iter()
+            .map(|u| crate::binding::dynamic_id("a", u))
+            .collect();
+        want.sort();
+        assert_eq!(ids(&s), want);
+        for gone in [want[0].clone(), want[4].clone(), want[8].clone()] {
+            s.remove(&gone);
+            want.retain(|w| *w != gone);
+        }
+        assert_eq!(ids(&s), want);
+        // a refresh through a stale slot hint still finds its row by id
+        let (slot, _) = s.rows_of("b").next().unwrap();
+        let id: Arc<str> = Arc::from(want[0].as_str());
+        s.update(&id, slot, |b| b.expiration = 99);
+        assert_eq!(s.get(&want[0]).map(|b| b.expiration), Some(99));
+        assert_eq!(s.of_aor("b").next().map(|b| b.expiration), Some(10));
+    }
+
+    #[test]
     fn expiry_index_follows_updates_and_removals() {
         let mut s = Store::default();
         let b1 = binding("a", "sip:1@h", 10);
@@ -364,7 +451,7 @@ mod tests {
         s.insert(b2);
         assert_eq!(s.first_expiration(), Some(10));
         assert_eq!(s.expiring_by(10_000), vec![id1.clone()]);
-        s.update(&id1, |b| b.expiration = 30);
+        s.update(&Arc::from(id1.as_str()), u32::MAX, |b| b.expiration = 30);
         assert_eq!(s.first_expiration(), Some(20));
         assert_eq!(s.expiring_by(30_999), {
             let mut v = vec![id1.clone(), id2.clone()];

@@ -27,14 +27,20 @@ const pageControls = new ControlsState("", "Asterisk");
  * an edit that was refused puts the inputs back to what the text says). */
 export function renderControls(
   root: HTMLElement,
-  c: Controls,
+  controls: Controls | (() => Controls),
   edit: (e: ControlEdit) => void,
   force = false,
   state: ControlsState = pageControls,
+  /** What identifies these controls, when the caller has it already (the worker's JSON);
+   * `controls` is then read only when the key changed. */
+  known?: string,
 ): void {
-  const key = JSON.stringify(c);
+  const read = () => (typeof controls === "function" ? controls() : controls);
+  let c = typeof controls === "function" ? undefined : controls;
+  const key = known ?? JSON.stringify((c ??= read()));
   if (!force && key === state.lastKey && root.childElementCount > 0) return;
   state.lastKey = key;
+  c ??= read();
   const focused = document.activeElement?.id;
   root.replaceChildren();
 

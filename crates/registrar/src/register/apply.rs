@@ -25,7 +25,8 @@ impl Registrar {
                 Contact::Addr(_) => continue,
             };
             let e = expiration_for(&job.aor, job.req.contact_expires[i], job.req.header_expires);
-            let uri_text = job.req.printed[i].clone().unwrap_or_default();
+            // Read by no later stage: taken, not copied.
+            let uri_text = job.req.printed[i].take().unwrap_or_default();
             let found = find_match(&job.work, &v.addr.uri, &uri_text).map(|k| job.work.remove(k));
             // `ao2_unlink(existing_contacts, contact)` matches by object: only a
             // binding as loaded leaves the list, not one this REGISTER re-created.
@@ -51,7 +52,7 @@ impl Registrar {
                 Some(f) => {
                     let now = job.req.now;
                     self.remove_binding(now, &f.id, Why::Request, Some(REGISTRAR_C), out);
-                    job.touched.push(f.id);
+                    job.touch(f.id);
                 }
             }
         }
@@ -68,7 +69,7 @@ impl Registrar {
             .collect();
         for id in ids {
             self.remove_binding(job.req.now, &id, Why::Request, Some(REGISTRAR_C), out);
-            job.touched.push(id);
+            job.touch(id);
         }
         job.work.retain(|w| w.is_static);
         job.existing = None;
@@ -132,6 +133,7 @@ impl Registrar {
         out.change(change(job, ChangeKind::Added, uri_text, e, log));
         let w = Work {
             id: id.clone(),
+            slot: u32::MAX,
             uri,
             parsed: Some(Arc::new(v.addr.uri.clone())),
             exp_ms,
@@ -139,7 +141,7 @@ impl Registrar {
             fresh: true,
         };
         insert_in_order(job.sorted, &mut job.work, w);
-        job.touched.push(id.clone());
+        job.touch(id.clone());
         job.new_ids.push(id);
     }
 
@@ -150,7 +152,7 @@ impl Registrar {
         let exp_ms = now as i64 + e as i64 * 1000;
         let user_agent = job.req.rx.parsed.user_agent.as_deref();
         let (path, systemname) = (&job.path, &self.systemname);
-        self.store.update(&f.id, |b| {
+        self.store.update(&f.id, f.slot, |b| {
             b.expiration = (exp_ms / 1000) as u64;
             b.qualify_frequency = aor.qualify_frequency;
             b.authenticate_qualify = aor.authenticate_qualify;
@@ -179,7 +181,7 @@ impl Registrar {
             e,
             log,
         ));
-        job.touched.push(f.id.clone());
+        job.touch(f.id.clone());
         let w = Work {
             exp_ms,
             fresh: true,

@@ -30,7 +30,12 @@ impl Registrar {
         // `existing_contacts`: with remove_existing, the non-static bindings as loaded,
         // taken *before* the remove_unavailable pre-pass (so a binding that pass
         // evicts stays a candidate of the post-pass, as in Asterisk).
-        job.existing = (job.aor.remove_existing && !old_rules)
+        // The post-pass counts what is left of them plus `updated + added`: when
+        // even all of them fit within max_contacts it cannot evict, so the list
+        // is not built (a routine refresh).
+        let may_evict =
+            job.existing_dynamic as i64 + t.updated + t.added > job.aor.max_contacts as i64;
+        job.existing = (job.aor.remove_existing && !old_rules && may_evict)
             .then(|| job.work.iter().filter(|w| !w.is_static).cloned().collect());
         // `contact_count` is a signed int compared with the unsigned max_contacts:
         // a negative count (more removals than bindings) is huge, so over the limit.

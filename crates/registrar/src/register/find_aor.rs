@@ -17,6 +17,16 @@ pub fn find_aor_name(
     aors: &[String],
     aliases: &std::collections::BTreeMap<String, String>,
 ) -> Option<String> {
+    find_aor_in(user, domain, aors, aliases).map(str::to_string)
+}
+
+/// [`find_aor_name`], borrowing the name from `aors`.
+fn find_aor_in<'a>(
+    user: &str,
+    domain: &str,
+    aors: &'a [String],
+    aliases: &std::collections::BTreeMap<String, String>,
+) -> Option<&'a str> {
     // `a == format!("{user}@{domain}")`, without building the string.
     let is = |a: &str, domain: &str| {
         a.len() == user.len() + 1 + domain.len()
@@ -25,17 +35,17 @@ pub fn find_aor_name(
             && a.ends_with(domain)
     };
     if let Some(a) = aors.iter().find(|a| !a.is_empty() && is(a, domain)) {
-        return Some(a.clone());
+        return Some(a);
     }
     if let Some(target) = aliases.get(domain) {
         if let Some(a) = aors.iter().find(|a| !a.is_empty() && is(a, target)) {
-            return Some(a.clone());
+            return Some(a);
         }
     }
     if user.is_empty() {
         return None;
     }
-    aors.iter().find(|a| *a == user).cloned()
+    aors.iter().find(|a| *a == user).map(String::as_str)
 }
 
 impl Registrar {
@@ -63,9 +73,9 @@ impl Registrar {
             return Err(refuse_for(416, ep, "", &req.to.uri.to_string(), why, log));
         }
         let aor_name = self.resolve_aor(endpoint, &req.to.uri, req.rx.request());
-        let aor = aor_name.as_ref().and_then(|n| self.aors.get(n)).cloned();
+        let aor = aor_name.and_then(|n| self.aors.get(n)).cloned();
         let Some(aor) = aor else {
-            let shown = aor_name.unwrap_or_default();
+            let shown = aor_name.unwrap_or_default().to_string();
             let log = warning(
                 REGISTRAR_C,
                 format!("AOR '{shown}' not found for endpoint '{ep}'{from_src}"),
@@ -91,12 +101,12 @@ impl Registrar {
     }
 
     /// `find_registrar_aor`.
-    fn resolve_aor(
+    fn resolve_aor<'e>(
         &self,
-        endpoint: &Endpoint,
+        endpoint: &'e Endpoint,
         to: &Uri,
         req: &aorlab_sip::Message,
-    ) -> Option<String> {
+    ) -> Option<&'e str> {
         let mut user = to.user.as_deref().unwrap_or_default();
         if self.config.global.ignore_uri_user_options {
             if let Some(i) = user.find(';') {
@@ -111,7 +121,7 @@ impl Registrar {
         } else {
             &no_aliases
         };
-        let by_to = || find_aor_name(user, to.host.as_str(), &endpoint.aors, aliases);
+        let by_to = || find_aor_in(user, to.host.as_str(), &endpoint.aors, aliases);
         let by_auth = || {
             req.headers.all("Authorization").find_map(|h| {
                 // the scheme compares case-insensitively (`pj_stricmp2(scheme, "digest")`)
@@ -127,7 +137,7 @@ impl Registrar {
                             .then(|| v.trim().trim_matches('"').to_string())
                     })
                 };
-                find_aor_name(
+                find_aor_in(
                     &field("username")?,
                     &field("realm").unwrap_or_default(),
                     &endpoint.aors,

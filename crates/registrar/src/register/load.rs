@@ -4,7 +4,7 @@
 use super::receive::Request;
 use super::{Job, Tally, Work};
 use crate::binding::static_id;
-use crate::change::AorRead;
+use crate::change::{AorRead, Why};
 use crate::config::{Aor, Endpoint};
 use crate::registrar::{Outcome, Registrar};
 use aorlab_sip::Uri;
@@ -21,25 +21,39 @@ impl Registrar {
         out: &mut Outcome,
     ) -> Job<'a> {
         let now = req.now;
-        self.prune_expired(now, Some(&aor.name), AorRead::Register, out);
+        // One walk of the AOR's rows: the expired ones are deleted first (as
+        // `prune_expired` does), the others are the working set. Stored URIs are
+        // re-parsed by Asterisk on every REGISTER; the result never changes, so
+        // it is parsed once per binding and kept.
+        let mut work: Vec<Work> = Vec::new();
+        let mut expired: Vec<(Arc<str>, u64)> = Vec::new();
+        for (slot, r) in self.store.rows_of(&aor.name) {
+            if r.b.is_expired(now) {
+                expired.push((r.id.clone(), r.b.expiration * 1000));
+            } else {
+                work.push(Work {
+                    id: r.id.clone(),
+                    slot,
+                    uri: r.uri.clone(),
+                    parsed: r.parsed(),
+                    exp_ms: r.b.expiration as i64 * 1000,
+                    is_static: false,
+                    fresh: false,
+                });
+            }
+        }
+        for (id, expired_at) in expired {
+            let why = Why::ExpiredOnRead {
+                read: AorRead::Register,
+                expired_at,
+            };
+            self.remove_binding(now, &id, why, None, out);
+        }
         self.update_endpoint_states(now, out);
-        // Stored URIs are re-parsed by Asterisk on every REGISTER; the result never
-        // changes, so it is parsed once per binding and kept.
-        let mut work: Vec<Work> = self
-            .store
-            .rows_of(&aor.name)
-            .map(|r| Work {
-                id: r.id.clone(),
-                uri: r.uri.clone(),
-                parsed: r.parsed(),
-                exp_ms: r.b.expiration as i64 * 1000,
-                is_static: false,
-                fresh: false,
-            })
-            .collect();
         for s in &aor.contacts {
             work.push(Work {
                 id: static_id(&aor.name, s).into(),
+                slot: u32::MAX,
                 uri: s.as_str().into(),
                 parsed: Uri::parse(s).ok().map(Arc::new),
                 exp_ms: 0,
@@ -59,6 +73,7 @@ impl Registrar {
         }
         let permanent = aor.contacts.len() as i64;
         let existing_dynamic = work.iter().filter(|w| !w.is_static).count() as u32;
+        let tracks_touched = aor.remove_existing && !self.profile.evicts_soonest_expiring();
         Job {
             req,
             endpoint,
@@ -71,6 +86,7 @@ impl Registrar {
             existing: None,
             path: None,
             touched: Vec::new(),
+            tracks_touched,
             new_ids: Vec::new(),
         }
     }

@@ -58,6 +58,8 @@ type Step<T> = Result<T, Box<Rejection>>;
 #[derive(Debug, Clone)]
 struct Work {
     id: Arc<str>,
+    /// Where the store held it when loaded (a hint: the row is checked).
+    slot: u32,
     uri: Arc<str>,
     /// Shared with the registrar's cache of parsed stored URIs.
     parsed: Option<Arc<Uri>>,
@@ -95,13 +97,20 @@ struct Job<'a> {
     existing: Option<Vec<Work>>,
     /// The Path header, when the AOR supports it.
     path: Option<String>,
-    /// Bindings this REGISTER added, refreshed or removed.
+    /// Bindings this REGISTER added, refreshed or removed: kept only where
+    /// remove_existing reads them (≤13.17), see [`Job::touch`].
     touched: Vec<Arc<str>>,
+    tracks_touched: bool,
     /// Bindings this REGISTER added.
     new_ids: Vec<Arc<str>>,
 }
 
 impl Job<'_> {
+    fn touch(&mut self, id: Arc<str>) {
+        if self.tracks_touched {
+            self.touched.push(id);
+        }
+    }
     fn ep(&self) -> &str {
         &self.endpoint.name
     }

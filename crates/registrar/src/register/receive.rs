@@ -150,11 +150,13 @@ impl Registrar {
         let host = req.from.uri.host.as_str();
         let eps = &self.endpoints;
         let mut key = KeyBuf::default();
-        eps.get(key.join(user, host))
+        // The `user@…` keys can only name an endpoint whose name has an '@'.
+        let with_at = self.endpoint_name_has_at;
+        (with_at.then(|| eps.get(key.join(user, host))).flatten())
             .or_else(|| {
-                self.config
-                    .domain_aliases
-                    .get(host)
+                with_at
+                    .then(|| self.config.domain_aliases.get(host))
+                    .flatten()
                     .and_then(|target| eps.get(key.join(user, target)))
             })
             .or_else(|| eps.get(user))

@@ -94,13 +94,14 @@ impl Registrar {
         // res_pjsip_path (`path_outgoing_response`) looks at the response's contact,
         // the first of the working set: none → neither Supported nor Path; a
         // static one or one without a path → Supported only.
-        let first = work.first();
-        let path_first = first
-            .filter(|w| !w.is_static)
-            .and_then(|w| self.store.get(&w.id))
-            .map(|b| b.path.clone())
-            .filter(|p| !p.is_empty());
-        let path = (aor.support_path && first.is_some()).then_some(path_first);
+        let first = work.first().filter(|_| aor.support_path);
+        let path = first.map(|w| {
+            Some(w)
+                .filter(|w| !w.is_static)
+                .and_then(|w| self.store.get(&w.id))
+                .map(|b| b.path.clone())
+                .filter(|p| !p.is_empty())
+        });
         Response::ok(
             now,
             &self.server,
