@@ -1,5 +1,7 @@
 //! `aorlab run` / `check` / `presets`: scenario text to readable output.
 
+use std::io::Write;
+
 use aorlab_sim::{
     clock, parse, parse_duration, run_text, BindingChange, Diagnostic, RecordKind, Severity, Trace,
     PRESETS,
@@ -101,7 +103,16 @@ pub fn render_state(t: &Trace, at: u64) -> String {
     s
 }
 
-pub fn main_run(args: &[String]) -> Result<String, (u8, String)> {
+/// What `aorlab run` was asked for.
+struct RunArgs {
+    json: bool,
+    verbose: bool,
+    at: Option<u64>,
+    name: String,
+    text: String,
+}
+
+fn run_args(args: &[String]) -> Result<RunArgs, (u8, String)> {
     let mut json = false;
     let mut verbose = false;
     let mut at: Option<u64> = None;
@@ -136,23 +147,43 @@ pub fn main_run(args: &[String]) -> Result<String, (u8, String)> {
     }
     let (name, text) = load(preset, file)?;
     let text = aorlab_sim::compare::apply_sets(&text, &sets).map_err(|e| (2, e))?;
-    match run_text(&text) {
-        Ok(t) => {
-            let mut out = String::new();
-            if !t.warnings.is_empty() {
-                out.push_str(&print_diagnostics(&name, &t.warnings));
-            }
-            if json {
-                return Ok(serde_json::to_string_pretty(&t).expect("trace serializes"));
-            }
-            out.push_str(&match at {
-                Some(at) => render_state(&t, at),
-                None => render_timeline(&t, verbose),
-            });
-            Ok(out)
-        }
-        Err(d) => Err((1, print_diagnostics(&name, &d))),
+    Ok(RunArgs {
+        json,
+        verbose,
+        at,
+        name,
+        text,
+    })
+}
+
+/// `aorlab run`: the trace as JSON (`--json`, written straight to `out`: a whole
+/// site's JSON is hundreds of MB, so it is never held as one string), or a
+/// readable timeline / state returned as text.
+pub fn main_run(
+    args: &[String],
+    out: &mut dyn std::io::Write,
+) -> Result<Option<String>, (u8, String)> {
+    let a = run_args(args)?;
+    let t = run_text(&a.text).map_err(|d| (1, print_diagnostics(&a.name, &d)))?;
+    if a.json {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
+        let written = serde_json::to_writer_pretty(&mut w, &t).map_err(std::io::Error::from);
+        // A closed pipe (`| head`) is not an error worth a panic or a message.
+        let _ = written.and_then(|()| writeln!(w)).and_then(|()| w.flush());
+        // The process ends next: freeing a whole day's records one by one would
+        // only cost time (about 1.5 % of a 10,000-phone run).
+        std::mem::forget(t);
+        return Ok(None);
     }
+    let mut s = String::new();
+    if !t.warnings.is_empty() {
+        s.push_str(&print_diagnostics(&a.name, &t.warnings));
+    }
+    s.push_str(&match a.at {
+        Some(at) => render_state(&t, at),
+        None => render_timeline(&t, a.verbose),
+    });
+    Ok(Some(s))
 }
 
 pub fn main_check(args: &[String]) -> Result<String, (u8, String)> {

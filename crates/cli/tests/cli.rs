@@ -52,6 +52,16 @@ fn json_is_byte_identical_across_runs() {
 }
 
 #[test]
+fn streamed_json_is_the_pretty_printed_trace_and_one_newline() {
+    // `run --json` writes the trace straight to stdout (a whole site's is hundreds
+    // of MB): the bytes are what printing one pretty string gave.
+    let (code, out, _) = aorlab(&["run", "--preset", "nat-403", "--json"]);
+    assert_eq!(code, 0);
+    let t = aorlab_sim::run_text(aorlab_sim::preset("nat-403").unwrap().text).unwrap();
+    assert_eq!(out, serde_json::to_string_pretty(&t).unwrap() + "\n");
+}
+
+#[test]
 fn state_at_a_time() {
     let (code, out, _) = aorlab(&["run", "--preset", "three-phones", "--at", "2m"]);
     assert_eq!(code, 0);

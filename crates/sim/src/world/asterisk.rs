@@ -201,7 +201,7 @@ impl World {
             if code == 200 {
                 self.forget_answers();
                 let until = self.now + TIMER_F;
-                self.answered_until.push(Reverse((until, branch.clone())));
+                self.answered_until.push_back((until, branch.clone()));
                 self.answered.insert(branch, (Rc::clone(&resp), until));
             }
             let text = resp.to_text();
@@ -235,10 +235,10 @@ impl World {
     fn forget_answers(&mut self) {
         while self
             .answered_until
-            .peek()
-            .is_some_and(|Reverse((until, _))| *until < self.now)
+            .front()
+            .is_some_and(|(until, _)| *until < self.now)
         {
-            if let Some(Reverse((until, branch))) = self.answered_until.pop() {
+            if let Some((until, branch)) = self.answered_until.pop_front() {
                 if self.answered.get(&branch).is_some_and(|(_, u)| *u == until) {
                     self.answered.remove(&branch);
                 }

@@ -3,7 +3,7 @@
 
 use crate::duration::clock;
 use crate::incidents::{phone_facts, state_words, summarize};
-use crate::nat::{MapKey, NatState};
+use crate::nat::{IdleDue, MapKey, NatState};
 use crate::scenario::*;
 use crate::trace::*;
 use aorlab_registrar::{
@@ -13,7 +13,7 @@ use aorlab_registrar::{
 use aorlab_sip::{Contact, Message, Uri};
 use std::cell::{Cell, RefCell};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr};
 use std::rc::Rc;
 
@@ -25,6 +25,7 @@ mod asterisk;
 mod network;
 mod observers;
 mod phone;
+mod queue;
 mod routine;
 mod run;
 mod script;
@@ -69,8 +70,9 @@ enum Ev {
     AsteriskUp,
     /// A binding may have timed out: re-evaluate who is reachable.
     NatCheck,
-    /// NAT `usize`'s mapping may have been idle since the given time: forget it.
-    NatExpire(usize, MapKey, SimMs),
+    /// NAT `usize`'s mapping may have been idle too long: its armed idle check
+    /// (queued as this sequence number; see `nat::IdleChecks`).
+    NatExpire(usize, MapKey, u64),
 }
 /// (routing clock tick, device reached then) of a stored URI.
 type CachedRoute = Cell<(u64, Option<usize>)>;
@@ -79,7 +81,7 @@ pub struct World {
     sc: Scenario,
     now: SimMs,
     seq: u64,
-    queue: BinaryHeap<Reverse<(SimMs, u64, usize)>>,
+    queue: queue::Queue,
     events: Vec<Option<Ev>>,
     /// Slots of `events` free for reuse.
     free_slots: Vec<usize>,
@@ -127,8 +129,9 @@ pub struct World {
     spans: Vec<Span>,
     /// Stateful 200s Asterisk keeps for retransmissions: branch → (response, until).
     answered: HashMap<String, (Rc<Message>, SimMs)>,
-    /// (until, branch) of `answered`, to forget them when their time is over.
-    answered_until: BinaryHeap<Reverse<(SimMs, String)>>,
+    /// (until, branch) of `answered`, to forget them when their time is over. A
+    /// queue in time order: every `until` is its answer's time plus Timer F.
+    answered_until: VecDeque<(SimMs, String)>,
     /// Stored URI → its target, and the device it reached when the routing
     /// clock last stood at the given tick.
     uri_cache: RefCell<HashMap<String, (Option<Target>, CachedRoute)>>,
@@ -136,6 +139,10 @@ pub struct World {
     /// or goes, a device opens or closes a connection, moves, goes on or offline.
     route_clock: Rc<Cell<u64>>,
     budget: u64,
+    /// Idle checks coalesced into an armed one (no queue entry of their own): still
+    /// counted against the work budget, once, when scheduled, so the budget
+    /// measures about what it did when each was an event.
+    uncounted: u64,
 }
 
 impl World {
@@ -217,7 +224,7 @@ impl World {
             sc,
             now: 0,
             seq: 0,
-            queue: BinaryHeap::new(),
+            queue: queue::Queue::default(),
             events: Vec::new(),
             free_slots: Vec::new(),
             reg,
@@ -247,10 +254,11 @@ impl World {
             owner: HashMap::default(),
             spans: Vec::new(),
             answered: HashMap::default(),
-            answered_until: BinaryHeap::new(),
+            answered_until: VecDeque::new(),
             uri_cache: RefCell::new(HashMap::default()),
             route_clock,
             budget: WORK_BUDGET,
+            uncounted: 0,
         };
         for i in 0..w.devs.len() {
             w.new_identity(i);
@@ -285,6 +293,12 @@ impl World {
 
     fn schedule(&mut self, at: SimMs, ev: Ev) {
         self.seq += 1;
+        self.push_event(at, self.seq, ev);
+    }
+
+    /// Queue `ev` at (`at`, `seq`): a sequence number taken earlier keeps an
+    /// event's place among others at the same instant.
+    fn push_event(&mut self, at: SimMs, seq: u64, ev: Ev) {
         // Slots of handled events are reused: memory follows what is pending, not
         // everything ever scheduled.
         let slot = match self.free_slots.pop() {
@@ -297,7 +311,7 @@ impl World {
                 self.events.len() - 1
             }
         };
-        self.queue.push(Reverse((at, self.seq, slot)));
+        self.queue.push(at, seq, slot);
     }
 
     fn schedule_tick(&mut self) {
@@ -400,7 +414,7 @@ until 10m
     /// Handle every event up to and including `t` (observers included).
     pub fn run_until(text: &str, t: SimMs) -> Run {
         let mut run = world(text).start(Vec::new());
-        while run.world.queue.peek().is_some_and(|r| r.0 .0 <= t) {
+        while run.world.queue.peek().is_some_and(|(at, _)| at <= t) {
             run.advance(1);
         }
         run

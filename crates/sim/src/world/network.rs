@@ -51,9 +51,11 @@ impl World {
         };
         let key = self.map_key(ni, i);
         let now = self.now;
-        let (p, created) = self.nats[ni].outbound(key, Self::asterisk_ip(), now);
-        let timeout = self.nats[ni].timeout(key.2);
-        self.schedule(now + timeout, Ev::NatExpire(ni, key, now));
+        // The packet's idle check takes its sequence number, as an event would.
+        self.seq += 1;
+        let out = self.nats[ni].outbound(key, Self::asterisk_ip(), now, self.seq);
+        self.arm_idle_check(ni, key, out.arm);
+        let (p, created) = (out.port, out.created);
         if created {
             let (ip, dev) = (self.devs[i].ip.clone(), self.devs[i].spec.name.clone());
             let proto = key.2.as_str();
@@ -81,18 +83,50 @@ impl World {
         let Some(ni) = self.nat_index(i) else {
             return;
         };
+        // Only `refresh both` lets an inbound packet change anything.
+        if self.nats[ni].spec.refresh != NatRefresh::Both {
+            return;
+        }
         let key = self.map_key(ni, i);
         let now = self.now;
-        if self.nats[ni].inbound(&key, Self::asterisk_ip(), now)
-            && self.nats[ni].spec.refresh == NatRefresh::Both
-        {
-            let timeout = self.nats[ni].timeout(key.2);
-            self.schedule(now + timeout, Ev::NatExpire(ni, key, now));
+        if self.nats[ni].inbound(&key, Self::asterisk_ip(), now) {
+            self.schedule_idle_check(ni, key, now);
         }
     }
 
+    /// The mapping `key` of NAT `ni` was refreshed at `last`: check at `last` +
+    /// its timeout whether it is still idle. Takes a sequence number like any
+    /// scheduled event, but queues an entry only if none is armed for the key.
+    pub(super) fn schedule_idle_check(&mut self, ni: usize, key: MapKey, last: SimMs) {
+        self.seq += 1;
+        let arm = self.nats[ni].note_check(&key, last, self.seq);
+        self.arm_idle_check(ni, key, arm);
+    }
+
+    /// Queue the idle check's entry, or count the check it covers.
+    fn arm_idle_check(&mut self, ni: usize, key: MapKey, arm: Option<(SimMs, u64)>) {
+        match arm {
+            Some((at, seq)) => self.push_event(at, seq, Ev::NatExpire(ni, key, seq)),
+            None => self.uncounted += 1,
+        }
+    }
+
+    /// NAT `ni`'s armed idle check for `key` (queued as `seq`) came due. `false`:
+    /// it was only re-armed (not an event of its own).
+    pub(super) fn idle_check_due(&mut self, ni: usize, key: MapKey, seq: u64) -> bool {
+        match self.nats[ni].fire_check(&key, self.now, seq) {
+            IdleDue::Check(last) => self.nat_expire(ni, key, last),
+            IdleDue::Rearm(at, seq) => {
+                self.push_event(at, seq, Ev::NatExpire(ni, key, seq));
+                return false;
+            }
+            IdleDue::Stale => {}
+        }
+        true
+    }
+
     /// A mapping idle since `last` times out, unless traffic refreshed it.
-    pub(super) fn nat_expire(&mut self, ni: usize, key: MapKey, last: SimMs) {
+    fn nat_expire(&mut self, ni: usize, key: MapKey, last: SimMs) {
         let now = self.now;
         // Asterisk's CRLF keep-alives on connections (keep_alive_interval, every
         // N s on every connection) are inbound traffic: with `refresh both` they
@@ -104,8 +138,7 @@ impl World {
             if let Some(m) = nat.map.get_mut(&key) {
                 if m.last_ms == last && tick > last {
                     m.last_ms = tick;
-                    let at = tick + nat.timeout(key.2);
-                    self.schedule(at, Ev::NatExpire(ni, key, tick));
+                    self.schedule_idle_check(ni, key, tick);
                     return;
                 }
             }
@@ -255,8 +288,14 @@ impl World {
 
     /// Host, port and reliability of a stored URI (parsed once, then cached).
     pub(super) fn uri_target(&self, uri: &str) -> Option<Target> {
-        if let Some((t, _)) = self.uri_cache.borrow().get(uri) {
-            return *t;
+        self.uri_entry(uri, |t, _| t)
+    }
+
+    /// `f` applied to a stored URI's cached target and route cell (the URI parsed
+    /// and cached the first time it is seen): one look-up per question.
+    fn uri_entry<R>(&self, uri: &str, f: impl FnOnce(Option<Target>, &CachedRoute) -> R) -> R {
+        if let Some((t, route)) = self.uri_cache.borrow().get(uri) {
+            return f(*t, route);
         }
         let t = Uri::parse(uri)
             .ok()
@@ -277,10 +316,11 @@ impl World {
             .and_then(|(ip, port, r)| Some((ip?, port, r)));
         // u64::MAX: no route cached yet.
         let route = Cell::new((u64::MAX, None));
+        let r = f(t, &route);
         self.uri_cache
             .borrow_mut()
             .insert(uri.to_string(), (t, route));
-        t
+        r
     }
 
     /// Something a route depends on moved (a device's connection, address or
@@ -296,18 +336,18 @@ impl World {
     /// The device a stored URI leads to now. Asked for every OPTIONS and every
     /// change: the answer is cached per URI while nothing a route depends on moved.
     pub(super) fn route_uri(&self, uri: &str) -> Option<usize> {
-        let t = self.uri_target(uri)?;
         let now = self.route_clock.get();
-        let cache = self.uri_cache.borrow();
-        let cell = &cache.get(uri)?.1;
-        let (at, dev) = cell.get();
-        if at == now {
-            debug_assert_eq!(dev, self.route_target(t), "stale route for {uri}");
-            return dev;
-        }
-        let dev = self.route_target(t);
-        cell.set((now, dev));
-        dev
+        self.uri_entry(uri, |t, cell| {
+            let t = t?;
+            let (at, dev) = cell.get();
+            if at == now {
+                debug_assert_eq!(dev, self.route_target(t), "stale route for {uri}");
+                return dev;
+            }
+            let dev = self.route_target(t);
+            cell.set((now, dev));
+            dev
+        })
     }
 
     pub(super) fn ensure_conn(&mut self, i: usize) {

@@ -20,7 +20,9 @@ pub const ROUTINE_ABOVE_DEVICES: usize = 50;
 #[derive(Default)]
 pub(super) struct Routine {
     pub on: bool,
-    counts: BTreeMap<(usize, RoutineKind), (u64, SimMs, SimMs)>,
+    /// Per phone, per kind (qualify, refresh): (count, first, last). Indexed, not
+    /// a map: counted for every routine exchange; read in (phone, kind) order.
+    counts: Vec<[Option<(u64, SimMs, SimMs)>; 2]>,
     /// Contact id → the phone that answered its last OPTIONS (None: nobody did).
     last_qualify: HashMap<String, Option<usize>>,
     /// Phones whose first refresh is already written in full.
@@ -36,6 +38,7 @@ impl Routine {
         Routine {
             on: devices > ROUTINE_ABOVE_DEVICES,
             kept_refresh: vec![false; devices],
+            counts: vec![[None; 2]; devices],
             ..Routine::default()
         }
     }
@@ -59,7 +62,7 @@ impl Routine {
     }
 
     fn count(&mut self, dev: usize, kind: RoutineKind, at: SimMs) {
-        let c = self.counts.entry((dev, kind)).or_insert((0, at, at));
+        let c = self.counts[dev][kind as usize].get_or_insert((0, at, at));
         c.0 += 1;
         c.2 = at;
     }
@@ -71,12 +74,20 @@ impl Routine {
             exchanges: self
                 .counts
                 .iter()
-                .map(|(&(d, kind), &(count, first_ms, last_ms))| RoutineCount {
-                    device: names[d].clone(),
-                    kind,
-                    count,
-                    first_ms,
-                    last_ms,
+                .enumerate()
+                .flat_map(|(d, kinds)| {
+                    [RoutineKind::Qualify, RoutineKind::Refresh]
+                        .into_iter()
+                        .filter_map(move |kind| {
+                            let (count, first_ms, last_ms) = kinds[kind as usize]?;
+                            Some(RoutineCount {
+                                device: names[d].clone(),
+                                kind,
+                                count,
+                                first_ms,
+                                last_ms,
+                            })
+                        })
                 })
                 .collect(),
         }

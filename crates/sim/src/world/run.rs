@@ -8,7 +8,9 @@ use serde::Serialize;
 impl World {
     // ---------------------------------------------------------------- main loop
 
-    pub(super) fn handle(&mut self, ev: Ev) {
+    /// Let the event's actor handle it. `false`: it only stood in for a later
+    /// one (a re-armed idle check) and does not count as an event.
+    pub(super) fn handle(&mut self, ev: Ev) -> bool {
         match ev {
             Ev::Scenario(k) => self.scenario_event(k),
             Ev::Send(i, kind) => self.send_register(i, kind),
@@ -26,9 +28,10 @@ impl World {
             }
             Ev::OptionsDone(id, ok, rtt, quiet) => self.options_done(id, ok, rtt, quiet),
             Ev::NatCheck => {}
-            Ev::NatExpire(ni, key, last) => self.nat_expire(ni, key, last),
+            Ev::NatExpire(ni, key, seq) => return self.idle_check_due(ni, key, seq),
             Ev::AsteriskUp => self.asterisk_up(),
         }
+        true
     }
 
     /// Run to the end and produce the trace.
@@ -56,7 +59,7 @@ impl World {
     /// Handle one popped event and write down what it changed. `false`: the run
     /// is over (queue empty, past `until`).
     fn step(&mut self, run: &mut Cursor) -> bool {
-        let Some(Reverse((at, _, idx))) = self.queue.pop() else {
+        let Some((at, _, idx)) = self.queue.pop() else {
             return false;
         };
         if at > run.until {
@@ -72,7 +75,11 @@ impl World {
         let nrec = self.records.len();
         let recheck = matches!(ev, Ev::NatCheck);
         self.activity = false;
-        self.handle(ev);
+        if !self.handle(ev) {
+            run.events -= 1;
+            run.work -= 1;
+        }
+        run.work += std::mem::take(&mut self.uncounted);
         self.touch_recorded(nrec);
         // Nothing happened (a cancelled timer): nothing to re-evaluate.
         if !self.activity && !recheck {

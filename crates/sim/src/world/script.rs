@@ -166,8 +166,7 @@ impl World {
                     if let Some(ni) = self.nats.iter().position(|n| n.spec.name == nat) {
                         let key = self.map_key(ni, i);
                         let (old, p) = self.nats[ni].rebind(key, self.now);
-                        let timeout = self.nats[ni].timeout(key.2);
-                        self.schedule(self.now + timeout, Ev::NatExpire(ni, key, self.now));
+                        self.schedule_idle_check(ni, key, self.now);
                         self.devs[i].cause = Some(Cause::NatRebind {
                             nat: nat.clone(),
                             new_port: p,
