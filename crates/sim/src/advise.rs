@@ -14,7 +14,8 @@ use crate::compare::{
 use crate::duration::clock;
 use crate::edit::controls;
 use crate::format_duration;
-use crate::scenario::{Action, KeepAlive, Scenario, SimMs};
+use crate::incidents::Silences;
+use crate::scenario::{KeepAlive, Scenario, SimMs};
 use crate::trace::Cause;
 use crate::{parse, run_text};
 use serde::{Deserialize, Serialize};
@@ -423,43 +424,27 @@ fn keys(j: &Job) -> Vec<&str> {
 /// Phones whose stale spells come from a NAT forgetting idle mappings (the first
 /// such spell of each phone).
 fn quiet_phones(t: &crate::Trace, sc: &Scenario) -> Vec<QuietPhone> {
+    let silences = Silences::new(sc);
     let mut quiet: Vec<QuietPhone> = Vec::new();
     for d in &t.devices {
         let first = d.incidents.iter().find_map(|i| match &i.cause {
-            Cause::MappingForgotten { nat, idle_ms, .. } => Some((i.start_ms, nat, *idle_ms)),
+            Cause::MappingForgotten { nat, idle_ms, .. } => Some((i, nat, *idle_ms)),
             _ => None,
         });
-        if let Some((forgot_ms, nat, idle_ms)) = first {
-            let qualify_s = qualify_s(sc, &d.device).filter(|&q| q * 1000 < idle_ms);
+        if let Some((incident, nat, idle_ms)) = first {
             quiet.push(QuietPhone {
                 device: d.device.clone(),
                 nat: nat.clone(),
                 idle_s: idle_ms / 1000,
-                qualify_s,
-                outage_at_ms: qualify_s
-                    .and_then(|_| outage_in(sc, forgot_ms - idle_ms.min(forgot_ms), forgot_ms)),
+                qualify_s: silences
+                    .qualify_s(&d.device)
+                    .filter(|&q| q * 1000 < idle_ms),
+                // The same fact the incident states (incidents.rs).
+                outage_at_ms: incident.qualify_silenced.map(|q| q.restart_at_ms),
             });
         }
     }
     quiet
-}
-
-/// The qualify_frequency (s) of the AOR a device registers to, if it qualifies.
-fn qualify_s(sc: &Scenario, device: &str) -> Option<u64> {
-    let user = &sc.devices.iter().find(|d| d.name == device)?.user;
-    let aor = sc.config.aors.get(user).or_else(|| {
-        let e = sc.config.endpoints.get(user)?;
-        e.aors.iter().find_map(|a| sc.config.aors.get(a))
-    })?;
-    (aor.qualify_frequency > 0).then_some(u64::from(aor.qualify_frequency))
-}
-
-/// An Asterisk restart or crash whose time down overlaps `from..to`.
-fn outage_in(sc: &Scenario, from: SimMs, to: SimMs) -> Option<SimMs> {
-    sc.events.iter().find_map(|e| match e.action {
-        Action::Restart { down_ms, .. } if e.at <= to && e.at + down_ms >= from => Some(e.at),
-        _ => None,
-    })
 }
 
 /// One note per cause, the phones (and their NATs) listed together.

@@ -4,8 +4,10 @@
 use std::collections::HashMap;
 
 use crate::duration::{clock, format_duration};
-use crate::scenario::SimMs;
-use crate::trace::{Cause, DeviceSummary, Incident, PhoneEvent, Reach, Record, RecordKind, Span};
+use crate::scenario::{Action, Device, Scenario, SimMs};
+use crate::trace::{
+    Cause, DeviceSummary, Incident, PhoneEvent, QualifySilenced, Reach, Record, RecordKind, Span,
+};
 
 /// What a phone's records say besides its spans.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -57,8 +59,69 @@ pub(crate) fn phone_facts<'a>(records: &[Record], phones: &[&'a str]) -> Vec<Pho
     facts
 }
 
+/// What the scenario says about why a mapping went idle: Asterisk's outages and each phone's
+/// qualify interval. Built once per summary (a site has thousands of phones).
+pub(crate) struct Silences<'a> {
+    sc: &'a Scenario,
+    /// (went down, down for) of every restart and crash.
+    outages: Vec<(SimMs, SimMs)>,
+    devices: HashMap<&'a str, &'a Device>,
+}
+
+impl<'a> Silences<'a> {
+    pub fn new(sc: &'a Scenario) -> Silences<'a> {
+        let outages = (sc.events.iter())
+            .filter_map(|e| match e.action {
+                Action::Restart { down_ms, .. } => Some((e.at, down_ms)),
+                _ => None,
+            })
+            .collect();
+        let devices = sc.devices.iter().map(|d| (d.name.as_str(), d)).collect();
+        Silences {
+            sc,
+            outages,
+            devices,
+        }
+    }
+
+    /// The device's AOR's qualify_frequency in seconds (`None`: it does not qualify).
+    pub fn qualify_s(&self, device: &str) -> Option<u64> {
+        let user = &self.devices.get(device)?.user;
+        let config = &self.sc.config;
+        let aor = config.aors.get(user).or_else(|| {
+            let e = config.endpoints.get(user)?;
+            e.aors.iter().find_map(|a| config.aors.get(a))
+        })?;
+        (aor.qualify_frequency > 0).then_some(u64::from(aor.qualify_frequency))
+    }
+
+    /// When the Asterisk outage that made `device`'s mapping idle began: a restart or crash
+    /// overlapping the `idle_ms` before `forgot_ms`, for a phone whose qualify runs more often
+    /// than that (without the outage its OPTIONS would have kept the mapping open).
+    pub fn silenced(
+        &self,
+        device: &str,
+        forgot_ms: SimMs,
+        idle_ms: SimMs,
+    ) -> Option<QualifySilenced> {
+        let from = forgot_ms - idle_ms.min(forgot_ms);
+        let (restart_at_ms, _) =
+            *(self.outages.iter()).find(|&&(at, down)| at <= forgot_ms && at + down >= from)?;
+        let qualify_s = self.qualify_s(device).filter(|&q| q * 1000 < idle_ms)?;
+        Some(QualifySilenced {
+            restart_at_ms,
+            qualify_s,
+        })
+    }
+}
+
 /// `spans` in any order; the result is worst first (most time in trouble), then by name.
-pub(crate) fn summarize(phones: &[PhoneFacts], spans: &[Span], until: SimMs) -> Vec<DeviceSummary> {
+pub(crate) fn summarize(
+    phones: &[PhoneFacts],
+    spans: &[Span],
+    until: SimMs,
+    silences: &Silences,
+) -> Vec<DeviceSummary> {
     // One pass over the spans, grouped by phone: a site has thousands of both.
     let mut by_phone: HashMap<&str, Vec<&Span>> = HashMap::with_capacity(phones.len());
     for sp in spans {
@@ -88,7 +151,7 @@ pub(crate) fn summarize(phones: &[PhoneFacts], spans: &[Span], until: SimMs) -> 
                     _ => {}
                 }
                 if sp.state.is_trouble() {
-                    s.incidents.push(incident(sp, until));
+                    s.incidents.push(incident(sp, until, silences));
                 }
             }
             s.incidents.sort_by_key(|i| i.start_ms);
@@ -118,9 +181,15 @@ pub fn state_words(state: Reach) -> &'static str {
     }
 }
 
-fn incident(sp: &Span, until: SimMs) -> Incident {
+fn incident(sp: &Span, until: SimMs, silences: &Silences) -> Incident {
     let end_ms = (sp.to_ms < until).then_some(sp.to_ms);
     let cause = sp.cause.clone().unwrap_or(Cause::Unknown);
+    let qualify_silenced = match cause {
+        Cause::MappingForgotten { idle_ms, .. } => {
+            silences.silenced(&sp.device, sp.from_ms, idle_ms)
+        }
+        _ => None,
+    };
     let when = match end_ms {
         Some(e) => format!(
             "from {} to {} ({})",
@@ -135,18 +204,21 @@ fn incident(sp: &Span, until: SimMs) -> Incident {
     } else {
         ""
     };
-    Incident {
+    let mut incident = Incident {
         device: sp.device.clone(),
         start_ms: sp.from_ms,
         end_ms,
         state: sp.state,
-        text: format!(
-            "{when} {}{registered}: {}",
-            state_words(sp.state),
-            cause.text()
-        ),
+        text: String::new(),
         cause,
-    }
+        qualify_silenced,
+    };
+    incident.text = format!(
+        "{when} {}{registered}: {}",
+        state_words(sp.state),
+        incident.cause_text()
+    );
+    incident
 }
 
 fn line(s: &DeviceSummary) -> String {
@@ -179,14 +251,14 @@ fn line(s: &DeviceSummary) -> String {
             " — from {} {}: {}",
             clock(first.start_ms),
             state_words(first.state),
-            first.cause.text()
+            first.cause_text()
         ));
         if let Some(next) = s.incidents.iter().find(|i| i.state != first.state) {
             l.push_str(&format!(
                 "; from {} {}: {}",
                 clock(next.start_ms),
                 state_words(next.state),
-                next.cause.text()
+                next.cause_text()
             ));
         }
     }
@@ -332,7 +404,8 @@ mod tests {
                 first_wanted: Some(0),
             },
         ];
-        let s = summarize(&phones, &spans, 1_800_000);
+        let sc = scenario(30, "");
+        let s = summarize(&phones, &spans, 1_800_000, &Silences::new(&sc));
         assert_eq!(s[0].device, "desk", "worst first");
         assert_eq!(s[0].unreachable_ms, 229_000);
         assert_eq!(s[0].unregistered_ms, 1_511_000);
@@ -343,5 +416,76 @@ mod tests {
         assert_eq!(s[0].incidents.len(), 2);
         assert_eq!(s[0].incidents[1].end_ms, None);
         assert_eq!(s[1].line, "soft: reachable throughout");
+    }
+
+    /// desk and soft behind `home` (UDP mappings forgotten after 60 s idle); desk's AOR
+    /// qualifies every `qualify_s` (0: never), soft's never; `events` appended.
+    fn scenario(qualify_s: u32, events: &str) -> Scenario {
+        let text = format!(
+            "asterisk 22\npjsip.conf {{\n[desk]\ntype = endpoint\naors = desk\n\n[desk]\ntype = aor\nmax_contacts = 1\nqualify_frequency = {qualify_s}\n\n[soft]\ntype = endpoint\naors = soft\n\n[soft]\ntype = aor\nmax_contacts = 1\n}}\nnat home public 203.0.113.7 udp-timeout 60s\ndevice desk desk udp 192.168.1.10:5060 behind home\ndevice soft soft udp 192.168.1.11:5060 behind home\nat 0s register desk soft\n{events}until 30m\n"
+        );
+        crate::parse(&text).expect("parses").0
+    }
+
+    #[test]
+    fn a_restart_that_silenced_qualify_is_the_first_cause() {
+        let forgot = |device: &str| Span {
+            device: device.into(),
+            ..span(
+                60_000,
+                120_000,
+                Reach::Stale,
+                Some(Cause::MappingForgotten {
+                    nat: "home".into(),
+                    private: "192.168.1.10:5060".into(),
+                    public_port: 48908,
+                    protocol: "udp".into(),
+                    idle_ms: 60_000,
+                }),
+            )
+        };
+        let spans = [forgot("desk"), forgot("soft")];
+        let phones = ["desk", "soft"].map(|name| PhoneFacts {
+            name,
+            first_wanted: Some(0),
+            ..PhoneFacts::default()
+        });
+        let silenced = |sc: &Scenario, device: &str| {
+            let s = summarize(&phones, &spans, 1_800_000, &Silences::new(sc));
+            let d = s
+                .into_iter()
+                .find(|d| d.device == device)
+                .expect("summarised");
+            (d.incidents[0].qualify_silenced, d.line)
+        };
+        // Down from 0:30 to 0:50, inside the minute the mapping sat idle before 1:00.
+        let restart = "at 30s asterisk restart graceful down 20s\n";
+        let sc = scenario(30, restart);
+        let (desk, line) = silenced(&sc, "desk");
+        assert_eq!(
+            desk,
+            Some(QualifySilenced {
+                restart_at_ms: 30_000,
+                qualify_s: 30
+            })
+        );
+        assert_eq!(
+            line,
+            "desk: unreachable 1m — from 1:00 unreachable: Asterisk restarted at 0:30 and qualify (every 30 s) stopped, so home forgot the idle UDP mapping 192.168.1.10:5060 → :48908 after 60 s idle"
+        );
+        // soft does not qualify: its mapping would have gone idle anyway.
+        assert_eq!(silenced(&sc, "soft").0, None);
+        // Qualify every 90 s cannot keep a 60 s mapping open, restart or not.
+        assert_eq!(silenced(&scenario(90, restart), "desk").0, None);
+        // A restart after the mapping was forgotten is no cause; nor is no restart.
+        assert_eq!(
+            silenced(
+                &scenario(30, "at 70s asterisk restart graceful down 20s\n"),
+                "desk"
+            )
+            .0,
+            None
+        );
+        assert_eq!(silenced(&scenario(30, ""), "desk").0, None);
     }
 }

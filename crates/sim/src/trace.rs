@@ -1,5 +1,6 @@
 //! The trace a run produces, and what is derived from it for people.
 
+use crate::duration::clock;
 use crate::scenario::SimMs;
 pub use crate::state_log::{
     Checkpoint, DialEntry, EndpointsAt, Row, RowChange, StateIndex, StateLog, StateWindow,
@@ -413,8 +414,43 @@ pub struct Incident {
     /// stale (registered but unreachable), unregistered or gave_up.
     pub state: Reach,
     pub cause: Cause,
+    /// A forgotten mapping that qualify would have kept open, had Asterisk not been down: the
+    /// first cause is then the restart, not the NAT.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub qualify_silenced: Option<QualifySilenced>,
     /// "from 1:00 to 4:49 (3m 49s) unreachable: home forgot …"
     pub text: String,
+}
+
+/// Asterisk restarted (or crashed) within the idle time after which a NAT forgot a phone's
+/// mapping, and the phone's AOR qualifies more often than that idle time: the OPTIONS that kept
+/// the mapping open stopped while Asterisk was down and start again only up to one interval
+/// after it is up (res_pjsip/pjsip_options.c, `sip_options_determine_initial_qualify_time`: the
+/// first qualify at a random point of `qualify_frequency`, or of `max_initial_qualify_time`
+/// when that is shorter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct QualifySilenced {
+    /// When Asterisk went down.
+    pub restart_at_ms: SimMs,
+    /// The AOR's qualify_frequency.
+    pub qualify_s: u64,
+}
+
+impl Incident {
+    /// The first cause in a few words: the restart before the NAT when it silenced qualify.
+    pub fn cause_text(&self) -> String {
+        match self.qualify_silenced {
+            Some(q) => format!(
+                "Asterisk restarted at {} and qualify (every {} s) stopped, so {}",
+                clock(q.restart_at_ms),
+                q.qualify_s,
+                self.cause.text()
+            ),
+            None => self.cause.text(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -148,6 +148,11 @@ end_ms: number | null,
  */
 state: Reach, cause: Cause, 
 /**
+ * A forgotten mapping that qualify would have kept open, had Asterisk not been down: the
+ * first cause is then the restart, not the NAT.
+ */
+qualify_silenced?: QualifySilenced, 
+/**
  * "from 1:00 to 4:49 (3m 49s) unreachable: home forgot …"
  */
 text: string, };

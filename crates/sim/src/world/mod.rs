@@ -2,7 +2,7 @@
 //! one Asterisk, exchanging real SIP text. Virtual milliseconds; no wall clock.
 
 use crate::duration::clock;
-use crate::incidents::{phone_facts, state_words, summarize};
+use crate::incidents::{phone_facts, state_words, summarize, Silences};
 use crate::nat::{IdleDue, MapKey, NatState};
 use crate::scenario::*;
 use crate::trace::*;

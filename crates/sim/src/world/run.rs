@@ -123,7 +123,7 @@ impl World {
         // typed records (incidents.rs), not from the world's own state.
         let names: Vec<&str> = self.devs.iter().map(|d| d.spec.name.as_str()).collect();
         let phones = phone_facts(&self.records, &names);
-        let devices = summarize(&phones, &self.spans, until);
+        let devices = summarize(&phones, &self.spans, until, &Silences::new(&self.sc));
         let summary = devices.iter().map(|d| d.line.clone()).collect();
         let routine = self.routine.summary(&self.book.log.devices);
         Trace {
