@@ -44,6 +44,16 @@ pub fn chromium() -> Result<(), String> {
     apt_install(&["chromium", "chromium-driver"])
 }
 
+/// A C and a C++ compiler: the CLI's allocator (mimalloc) is C, and the fuzz step's libFuzzer
+/// (libfuzzer-sys) is C++, both built from source by their crates' build scripts.
+pub fn c_compilers() -> Result<(), String> {
+    if util::on_path("cc") && util::on_path("c++") {
+        return Ok(());
+    }
+    println!("xtask: no C/C++ compiler (cc, c++) on PATH; installing build-essential");
+    apt_install(&["build-essential"])
+}
+
 /// `npm ci` in www/ when node_modules is missing or older than package-lock.json.
 pub fn npm_packages() -> Result<(), String> {
     let www = util::www();

@@ -86,6 +86,7 @@ fn summary(
 
 fn setup_all() -> Result<(), String> {
     setup::wasm_target()?;
+    setup::c_compilers()?;
     setup::chromium()?;
     setup::npm_packages()
 }
