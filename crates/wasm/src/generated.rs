@@ -35,6 +35,7 @@ fn declarations() -> String {
         sim::Span::decl(),
         sim::CountPoint::decl(),
         sim::Incident::decl(),
+        sim::QualifySilenced::decl(),
         sim::DeviceSummary::decl(),
         RunView::decl(),
         Indexed::decl(),

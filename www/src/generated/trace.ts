@@ -157,6 +157,16 @@ qualify_silenced?: QualifySilenced,
  */
 text: string, };
 
+export type QualifySilenced = { 
+/**
+ * When Asterisk went down.
+ */
+restart_at_ms: number, 
+/**
+ * The AOR's qualify_frequency.
+ */
+qualify_s: number, };
+
 export type DeviceSummary = { device: string, reachable_ms: number, 
 /**
  * From its first REGISTER to the end.
