@@ -162,6 +162,28 @@ pub struct Record {
     pub phone: Option<PhoneEvent>,
 }
 
+impl Record {
+    /// A record with only its time, kind, actor and summary set.
+    pub fn new(at_ms: SimMs, kind: RecordKind, actor: &str, summary: String) -> Record {
+        Record {
+            at_ms,
+            kind,
+            actor: actor.to_string(),
+            summary,
+            log: None,
+            why: None,
+            sip: None,
+            change: None,
+            aor: None,
+            devices: Vec::new(),
+            nat: None,
+            uri: None,
+            code: None,
+            phone: None,
+        }
+    }
+}
+
 /// A phone's turn that the per-phone summary is built from, typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

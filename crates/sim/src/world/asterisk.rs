@@ -8,7 +8,7 @@ impl World {
     // ---------------------------------------------------------------- Asterisk side
 
     pub(super) fn apply_outcome(&mut self, out: Outcome, dev: Option<usize>) {
-        for c in &out.changes {
+        for c in out.changes {
             self.note_change(c, dev);
         }
         for q in out.qualify {
@@ -60,8 +60,8 @@ impl World {
         }
     }
 
-    pub(super) fn note_change(&mut self, c: &Change, dev: Option<usize>) {
-        self.note_owner(c, dev);
+    pub(super) fn note_change(&mut self, c: Change, dev: Option<usize>) {
+        self.note_owner(&c, dev);
         self.touch_aor(&c.aor);
         if let (ChangeKind::Added | ChangeKind::Refreshed, Some(e)) = (c.kind, c.expires) {
             // The binding stops counting the moment it expires, sweep or not.
@@ -69,39 +69,16 @@ impl World {
             self.schedule(at, Ev::NatCheck);
         }
         // A removal concerns the phone the binding leads to, not the one registering.
-        let routed = self
-            .route_uri(&c.uri)
-            .map(|i| self.devs[i].spec.name.clone());
-        let device = match c.kind {
-            ChangeKind::Removed => routed,
-            _ => dev.map(|i| self.devs[i].spec.name.clone()).or(routed),
+        let device = match (c.kind, dev) {
+            (ChangeKind::Removed, _) | (_, None) => self
+                .route_uri(&c.uri)
+                .map(|i| self.devs[i].spec.name.clone()),
+            (_, Some(i)) => Some(self.devs[i].spec.name.clone()),
         };
-        let (verb, kind) = match c.kind {
-            ChangeKind::Added => ("added", BindingChange::Added),
-            ChangeKind::Refreshed => ("refreshed", BindingChange::Refreshed),
-            ChangeKind::Removed => ("removed", BindingChange::Removed),
-            ChangeKind::Rejected => ("rejected", BindingChange::Rejected),
-            ChangeKind::Ignored => ("ignored", BindingChange::Ignored),
-        };
-        let reason = reason_label(&c.why);
-        let summary = match c.kind {
-            ChangeKind::Rejected => format!("REGISTER rejected for AOR '{}' ({reason})", c.aor),
-            ChangeKind::Added | ChangeKind::Refreshed => {
-                format!("binding {verb}: {} ({} s)", c.uri, c.expires.unwrap_or(0))
-            }
-            _ => format!("binding {verb}: {} ({reason})", c.uri),
-        };
-        let why = c.explain();
-        let log = c.log_line();
-        let r = self.record(RecordKind::Change, "asterisk", summary);
-        r.log = log;
-        r.why = Some(why);
-        r.change = Some(kind);
-        r.aor = Some(c.aor.clone());
-        r.uri = Some(c.uri.clone());
-        r.code = rejection_code(&c.why).filter(|_| c.kind == ChangeKind::Rejected);
-        r.devices = device.clone().into_iter().collect();
-        self.note_life(c, device);
+        let life_device = device.clone().filter(|_| c.kind == ChangeKind::Added);
+        self.note_life(&c, life_device);
+        let at_ms = self.now;
+        self.record_with(move || change_record(at_ms, &c, device));
     }
 
     pub(super) fn send_options(&mut self, q: QualifyRequest) {
@@ -159,11 +136,11 @@ impl World {
         }
     }
 
+    #[inline(never)]
     pub(super) fn arrive(&mut self, i: usize, tx_id: u64, src: Addr) {
         let Some(tx) = self.txs.get(&tx_id) else {
             return;
         };
-        let text = tx.text.clone();
         let branch = tx.branch.clone();
         if !self.reg.is_up() {
             return; // nobody answers
@@ -177,7 +154,7 @@ impl World {
                 return;
             }
         }
-        let Ok(msg) = Message::parse(&text) else {
+        let Some(Ok(msg)) = self.txs.get(&tx_id).map(|tx| Message::parse(&tx.text)) else {
             return;
         };
         let conn = self.devs[i]
@@ -204,25 +181,9 @@ impl World {
                 self.answered_until.push_back((until, branch.clone()));
                 self.answered.insert(branch, (Rc::clone(&resp), until));
             }
-            let text = resp.to_text();
-            let first = text.lines().next().unwrap_or("").to_string();
-            let name = self.devs[i].spec.name.clone();
-            let r = self.record(
-                RecordKind::Sip,
-                "asterisk",
-                format!("{} → {name} ({src})", first.trim_start_matches("SIP/2.0 ")),
-            );
-            r.sip = Some(SipText {
-                from: "asterisk".into(),
-                to: name.clone(),
-                first_line: first,
-                text,
-                method: "REGISTER".into(),
-                code: Some(code),
-                expires: None,
-            });
-            r.code = Some(code);
-            r.devices = vec![name];
+            let to = self.devs[i].spec.name.clone();
+            let (answer, at_ms, from) = (Rc::clone(&resp), self.now, src.clone());
+            self.record_with(move || answer_record(at_ms, &answer, to, &from));
             self.schedule(self.now + DELAY_MS, Ev::Reply(tx_id, resp, src));
         }
         self.routine.holding = None;
@@ -339,6 +300,55 @@ impl World {
 }
 
 /// When an Added/Refreshed change's grant runs out, in sim ms (whole stored seconds).
+/// The record of a binding change (`device`: the phone it concerns).
+fn change_record(at_ms: SimMs, c: &Change, device: Option<String>) -> Record {
+    let (verb, kind) = match c.kind {
+        ChangeKind::Added => ("added", BindingChange::Added),
+        ChangeKind::Refreshed => ("refreshed", BindingChange::Refreshed),
+        ChangeKind::Removed => ("removed", BindingChange::Removed),
+        ChangeKind::Rejected => ("rejected", BindingChange::Rejected),
+        ChangeKind::Ignored => ("ignored", BindingChange::Ignored),
+    };
+    let reason = reason_label(&c.why);
+    let summary = match c.kind {
+        ChangeKind::Rejected => format!("REGISTER rejected for AOR '{}' ({reason})", c.aor),
+        ChangeKind::Added | ChangeKind::Refreshed => {
+            format!("binding {verb}: {} ({} s)", c.uri, c.expires.unwrap_or(0))
+        }
+        _ => format!("binding {verb}: {} ({reason})", c.uri),
+    };
+    let mut r = Record::new(at_ms, RecordKind::Change, "asterisk", summary);
+    r.log = c.log_line();
+    r.why = Some(c.explain());
+    r.change = Some(kind);
+    r.aor = Some(c.aor.clone());
+    r.uri = Some(c.uri.clone());
+    r.code = rejection_code(&c.why).filter(|_| c.kind == ChangeKind::Rejected);
+    r.devices = device.into_iter().collect();
+    r
+}
+
+/// The record of Asterisk's answer to a REGISTER from `to`, sent to `dst`.
+fn answer_record(at_ms: SimMs, resp: &Message, to: String, dst: &Addr) -> Record {
+    let code = resp.status().unwrap_or(0);
+    let text = resp.to_text();
+    let first = text.lines().next().unwrap_or("").to_string();
+    let summary = format!("{} → {to} ({dst})", first.trim_start_matches("SIP/2.0 "));
+    let mut r = Record::new(at_ms, RecordKind::Sip, "asterisk", summary);
+    r.sip = Some(SipText {
+        from: "asterisk".into(),
+        to: to.clone(),
+        first_line: first,
+        text,
+        method: "REGISTER".into(),
+        code: Some(code),
+        expires: None,
+    });
+    r.code = Some(code);
+    r.devices = vec![to];
+    r
+}
+
 pub(super) fn grant_end(c: &Change) -> SimMs {
     ((c.at / 1000 + c.expires.unwrap_or(0) as u64) * 1000).saturating_sub(EPOCH_MS)
 }

@@ -337,34 +337,40 @@ impl World {
 
     fn record(&mut self, kind: RecordKind, actor: &str, summary: String) -> &mut Record {
         self.activity = true;
-        let r = Record {
-            at_ms: self.now,
-            kind,
-            actor: actor.to_string(),
-            summary,
-            log: None,
-            why: None,
-            sip: None,
-            change: None,
-            aor: None,
-            devices: Vec::new(),
-            nat: None,
-            uri: None,
-            code: None,
-            phone: None,
-        };
-        let seq = self
-            .record_seq
-            .last()
-            .map_or(0, |s| s + 1)
-            .max(self.next_record_seq);
-        self.next_record_seq = seq + 1;
+        let r = Record::new(self.now, kind, actor, summary);
+        let seq = self.take_record_seq();
         if let Some(tx) = self.routine.holding {
             return self.routine.hold(tx, seq, r);
         }
         self.records.push(r);
         self.record_seq.push(seq);
         self.records.last_mut().expect("just pushed")
+    }
+
+    /// Write the record `make` builds. While an exchange is held (possibly
+    /// routine), `make` runs only if the exchange is written after all: most
+    /// routine records are never formatted.
+    fn record_with(&mut self, make: impl FnOnce() -> Record + 'static) {
+        self.activity = true;
+        let seq = self.take_record_seq();
+        match self.routine.holding {
+            Some(tx) => self.routine.hold_later(tx, seq, Box::new(make)),
+            None => {
+                self.records.push(make());
+                self.record_seq.push(seq);
+            }
+        }
+    }
+
+    /// The place of the next record written (or held) in the order of writing.
+    fn take_record_seq(&mut self) -> u64 {
+        let seq = self
+            .record_seq
+            .last()
+            .map_or(0, |s| s + 1)
+            .max(self.next_record_seq);
+        self.next_record_seq = seq + 1;
+        seq
     }
 }
 

@@ -236,15 +236,16 @@ impl World {
             self.devs[i].phase = Phase::Registered;
             let held = self.routine.is_held(tx_id);
             self.routine.holding = held.then_some(tx_id);
-            let r = self.record(
-                RecordKind::Device,
-                &name,
-                format!(
+            let at_ms = self.now;
+            self.record_with(move || {
+                let what = format!(
                     "registered for {granted} s; refreshes in {}",
                     crate::duration::format_duration(wait)
-                ),
-            );
-            r.devices = vec![name];
+                );
+                let mut r = Record::new(at_ms, RecordKind::Device, &name, what);
+                r.devices = vec![name];
+                r
+            });
             self.routine.holding = None;
             if held {
                 self.settle_refresh(tx_id, i);

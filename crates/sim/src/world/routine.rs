@@ -17,6 +17,21 @@ use crate::trace::{RoutineCount, RoutineKind, RoutineSummary};
 /// Above this many devices routine exchanges are counted, not stored.
 pub const ROUTINE_ABOVE_DEVICES: usize = 50;
 
+/// A held record: made, or to be made only if the exchange is written.
+pub(super) enum Held {
+    Made(Record),
+    Later(Box<dyn FnOnce() -> Record>),
+}
+
+impl Held {
+    fn into_record(self) -> Record {
+        match self {
+            Held::Made(r) => r,
+            Held::Later(make) => make(),
+        }
+    }
+}
+
 #[derive(Default)]
 pub(super) struct Routine {
     pub on: bool,
@@ -28,7 +43,7 @@ pub(super) struct Routine {
     /// Phones whose first refresh is already written in full.
     kept_refresh: Vec<bool>,
     /// Records of REGISTER exchanges in flight that may be routine, by transaction.
-    held: HashMap<u64, Vec<(u64, Record)>>,
+    held: HashMap<u64, Vec<(u64, Held)>>,
     /// While set, `record` writes into this transaction's held records.
     pub holding: Option<u64>,
 }
@@ -57,8 +72,19 @@ impl Routine {
     /// Hold record `r` (written as the `seq`-th record) of transaction `tx`.
     pub fn hold(&mut self, tx: u64, seq: u64, r: Record) -> &mut Record {
         let v = self.held.entry(tx).or_default();
-        v.push((seq, r));
-        &mut v.last_mut().expect("just held").1
+        v.push((seq, Held::Made(r)));
+        match v.last_mut() {
+            Some((_, Held::Made(r))) => r,
+            _ => unreachable!("just held"),
+        }
+    }
+
+    /// Hold the record `make` would build (written as the `seq`-th record).
+    pub fn hold_later(&mut self, tx: u64, seq: u64, make: Box<dyn FnOnce() -> Record>) {
+        self.held
+            .entry(tx)
+            .or_default()
+            .push((seq, Held::Later(make)));
     }
 
     fn count(&mut self, dev: usize, kind: RoutineKind, at: SimMs) {
@@ -136,6 +162,7 @@ impl World {
             return;
         };
         for (seq, r) in held {
+            let r = r.into_record();
             for d in &r.devices {
                 if let Some(&i) = self.by_name.get(d) {
                     self.watch.dirty_devs.insert(i);

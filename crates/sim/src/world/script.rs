@@ -234,7 +234,7 @@ impl World {
                 let value = self.reg.dial_contacts(now, &endpoint, None, None);
                 // The read deleted the AOR's expired bindings: on the record first.
                 for c in self.reg.take_read_changes() {
-                    self.note_change(&c, None);
+                    self.note_change(c, None);
                 }
                 match value {
                     Ok(v) => {
