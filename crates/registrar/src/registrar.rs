@@ -19,13 +19,21 @@ use std::sync::Arc;
 /// An OPTIONS Asterisk wants to send now.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QualifyRequest {
-    pub aor: String,
-    pub contact_id: String,
+    pub aor: Arc<str>,
+    pub contact_id: Arc<str>,
     /// The stored URI.
-    pub uri: String,
+    pub uri: Arc<str>,
     /// Where the OPTIONS goes (x-ast-orig-host stripped).
-    pub request_uri: String,
+    pub request_uri: Arc<str>,
     pub timeout_ms: u64,
+}
+
+/// A contact's qualify status and round trip (ms) before and after an OPTIONS
+/// result ([`Registrar::on_qualify_answer`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StatusMove {
+    pub before: (Status, Option<f64>),
+    pub after: (Status, Option<f64>),
 }
 
 /// What one input produced.
@@ -737,32 +745,33 @@ impl Registrar {
             return Vec::new();
         };
         let timeout_ms = (a.qualify_timeout * 1000.0).round() as u64;
-        // The stored URIs' OPTIONS Request-URIs are kept with their rows.
-        let mut uris: Vec<(String, String, String)> = self
+        let aor: Arc<str> = Arc::from(aor);
+        let request = |contact_id, uri, request_uri| QualifyRequest {
+            aor: aor.clone(),
+            contact_id,
+            uri,
+            request_uri,
+            timeout_ms,
+        };
+        // The stored URIs' OPTIONS Request-URIs are kept with their rows; the
+        // strings are shared with the rows, not copied.
+        let mut out: Vec<QualifyRequest> = self
             .store
-            .rows_of(aor)
+            .rows_of(&aor)
             .map(|(_, r)| r)
             .filter(|r| only.is_none_or(|ids| ids.contains(&r.id)))
-            .map(|r| (r.b.id.clone(), r.b.uri.clone(), r.options_uri().to_string()))
+            .map(|r| request(r.id.clone(), r.uri.clone(), r.options_uri().clone()))
             .collect();
         for s in &a.contacts {
-            let id = crate::binding::static_id(aor, s);
+            let id = crate::binding::static_id(&aor, s);
             if only.is_none_or(|ids| ids.iter().any(|x| **x == *id)) {
                 let request_uri = aorlab_sip::Uri::parse(s)
                     .map(|u| options_request_uri(&u).print(UriContext::RequestUri))
                     .unwrap_or_else(|_| s.clone());
-                uris.push((id, s.clone(), request_uri));
+                out.push(request(id.into(), s.as_str().into(), request_uri.into()));
             }
         }
-        uris.into_iter()
-            .map(|(id, uri, request_uri)| QualifyRequest {
-                aor: aor.to_string(),
-                contact_id: id,
-                uri,
-                request_uri,
-                timeout_ms,
-            })
-            .collect()
+        out
     }
 
     /// The answer (or silence) to an OPTIONS sent for `contact_id`.
@@ -772,6 +781,18 @@ impl Registrar {
         contact_id: &str,
         result: QualifyResult,
     ) -> Outcome {
+        self.on_qualify_answer(now, contact_id, result).0
+    }
+
+    /// [`Registrar::on_qualify_result`], also saying how the contact's status and
+    /// round trip moved (`None`: the contact is gone, nothing moved): a caller
+    /// that follows statuses needs no look-ups before and after.
+    pub fn on_qualify_answer(
+        &mut self,
+        now: Millis,
+        contact_id: &str,
+        result: QualifyResult,
+    ) -> (Outcome, Option<StatusMove>) {
         let mut out = Outcome::default();
         // The AOR and URI are copied only for the line a status change logs.
         let two_xx_only = |aor: &str| self.aors.get(aor).is_some_and(|a| a.qualify_2xx_only);
@@ -780,7 +801,7 @@ impl Registrar {
         } else if let Some((aor, _)) = self.find_static(contact_id) {
             two_xx_only(&aor)
         } else {
-            return out; // deleted meanwhile
+            return (out, None); // deleted meanwhile
         };
         let (status, rtt) = match result {
             QualifyResult::Answered { code, rtt_ms } if !only || (200..300).contains(&code) => {
@@ -788,7 +809,12 @@ impl Registrar {
             }
             _ => (Status::Unreachable, None),
         };
-        let before = self.status_of(contact_id);
+        let was = self
+            .status
+            .get(contact_id)
+            .copied()
+            .unwrap_or((Status::NonQualified, None));
+        let before = was.0;
         self.put_status(contact_id, (status, rtt));
         if before != status {
             let (aor, uri) = match self.store.get(contact_id) {
@@ -810,7 +836,11 @@ impl Registrar {
             );
         }
         self.update_endpoint_states(now, &mut out);
-        out
+        let moved = StatusMove {
+            before: was,
+            after: (status, rtt),
+        };
+        (out, Some(moved))
     }
 
     /// Set a status directly (replay of recorded qualify results).

@@ -48,17 +48,17 @@ pub(crate) struct Row {
     parsed: OnceLock<Option<Arc<Uri>>>,
     /// Where qualify's OPTIONS go (the stored URI without x-ast-orig-host),
     /// printed on the first qualify: it never changes for a row either.
-    options_uri: OnceLock<String>,
+    options_uri: OnceLock<Arc<str>>,
 }
 
 impl Row {
     /// The Request-URI of this binding's OPTIONS.
-    pub(crate) fn options_uri(&self) -> &str {
+    pub(crate) fn options_uri(&self) -> &Arc<str> {
         self.options_uri.get_or_init(|| match self.parsed() {
-            Some(u) => {
-                crate::nat::options_request_uri(&u).print(aorlab_sip::UriContext::RequestUri)
-            }
-            None => self.b.uri.clone(),
+            Some(u) => crate::nat::options_request_uri(&u)
+                .print(aorlab_sip::UriContext::RequestUri)
+                .into(),
+            None => self.uri.clone(),
         })
     }
 

@@ -35,7 +35,7 @@ fn a_new_binding_qualifies_every_contact_of_the_aor_at_once() {
     let mut got: Vec<(String, String, u64)> = out
         .qualify
         .iter()
-        .map(|q| (q.uri.clone(), q.request_uri.clone(), q.timeout_ms))
+        .map(|q| (q.uri.to_string(), q.request_uri.to_string(), q.timeout_ms))
         .collect();
     got.sort();
     assert_eq!(
@@ -61,7 +61,7 @@ fn a_new_binding_qualifies_every_contact_of_the_aor_at_once() {
     assert!(out
         .qualify
         .iter()
-        .any(|q| q.contact_id == static_id("alice", "sip:desk@192.0.2.9:5060")));
+        .any(|q| *q.contact_id == *static_id("alice", "sip:desk@192.0.2.9:5060")));
     // a refresh does not qualify
     let out = p.ok(&reg("alice")
         .src("10.0.0.1:5060")

@@ -120,7 +120,7 @@ impl World {
                 code: None,
                 expires: None,
             });
-            r.uri = Some(q.uri.clone());
+            r.uri = Some(q.uri.to_string());
             r.devices = devices;
         }
         if answered {
@@ -136,7 +136,6 @@ impl World {
         }
     }
 
-    #[inline(never)]
     pub(super) fn arrive(&mut self, i: usize, tx_id: u64, src: Addr) {
         let Some(tx) = self.txs.get(&tx_id) else {
             return;
@@ -208,7 +207,7 @@ impl World {
     }
 
     /// Asterisk's OPTIONS to a contact was answered (or timed out).
-    pub(super) fn options_done(&mut self, id: String, ok: bool, rtt: SimMs, quiet: bool) {
+    pub(super) fn options_done(&mut self, id: Arc<str>, ok: bool, rtt: SimMs, quiet: bool) {
         if quiet {
             self.activity = true;
         }
@@ -243,7 +242,7 @@ impl World {
     }
 
     /// The registrar learns the OPTIONS result; a status that moves is written down.
-    fn qualify_result(&mut self, id: String, ok: bool, rtt: SimMs) {
+    fn qualify_result(&mut self, id: Arc<str>, ok: bool, rtt: SimMs) {
         let res = if ok {
             QualifyResult::Answered {
                 code: 200,
@@ -252,17 +251,17 @@ impl World {
         } else {
             QualifyResult::TimedOut
         };
-        let before = self.reg.status_of(&id);
-        let rtt_before = self.reg.rtt_of(&id);
-        let out = self.reg.on_qualify_result(self.abs(), &id, res);
-        let after = self.reg.status_of(&id);
+        let (out, moved) = self.reg.on_qualify_answer(self.abs(), &id, res);
+        let Some(StatusMove { before, after }) = moved else {
+            return; // the contact is gone: nothing moved
+        };
         // Its row's status (and RTT) may have moved.
-        if (before, rtt_before) != (after, self.reg.rtt_of(&id)) {
+        if before != after {
             if let Some(aor) = id.split_once(";@").or_else(|| id.split_once("@@")) {
                 self.touch_aor(aor.0);
             }
         }
-        if before != after {
+        if before.0 != after.0 {
             let uri = self
                 .reg
                 .binding(&id)
@@ -272,7 +271,7 @@ impl World {
             let r = self.record(
                 RecordKind::Qualify,
                 "asterisk",
-                format!("{uri} is now {}", after.label()),
+                format!("{uri} is now {}", after.0.label()),
             );
             r.log = line;
             r.uri = Some(uri);

@@ -8,7 +8,7 @@ use crate::scenario::*;
 use crate::trace::*;
 use aorlab_registrar::{
     Addr, Change, ChangeKind, Outcome, Protocol, QualifyRequest, QualifyResult, Received,
-    Registrar, Status,
+    Registrar, Status, StatusMove,
 };
 use aorlab_sip::{Contact, Message, Uri};
 use std::cell::{Cell, RefCell};
@@ -16,6 +16,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr};
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// Hash maps on the per-event path: foldhash's fixed state (fast, and seedless,
 /// so native and wasm behave the same; nothing iterates them into the trace).
@@ -66,7 +67,7 @@ enum Ev {
     KeepAlive(usize, u64),
     Tick,
     /// (contact id, answered, rtt, routine: counted, not written)
-    OptionsDone(String, bool, SimMs, bool),
+    OptionsDone(Arc<str>, bool, SimMs, bool),
     AsteriskUp,
     /// A binding may have timed out: re-evaluate who is reachable.
     NatCheck,
