@@ -6,7 +6,7 @@ use crate::binding::ConnId;
 use crate::config::Protocol;
 use crate::nat::Addr;
 use crate::response::ResponseHead;
-use aorlab_sip::{Contact, Message, NameAddr, Via};
+use aorlab_sip::{Checked, Contact, Message, NameAddr, Via};
 use std::sync::Arc;
 
 /// A REGISTER as the registrar receives it. Built by [`Received::new`], which
@@ -64,7 +64,26 @@ impl Received {
         conn: Option<ConnId>,
         transport: Option<String>,
     ) -> Received {
-        let parsed = Parsed::of(&request, &source);
+        let parsed = Parsed::of(&request, &source, None);
+        Received {
+            request,
+            source,
+            protocol,
+            conn,
+            transport,
+            parsed,
+        }
+    }
+    /// [`Received::new`] for a request read by [`Message::parse_checked`]: the
+    /// headers its validation parsed are not parsed again.
+    pub fn checked(
+        (request, checked): (Message, Checked),
+        source: Addr,
+        protocol: Protocol,
+        conn: Option<ConnId>,
+        transport: Option<String>,
+    ) -> Received {
+        let parsed = Parsed::of(&request, &source, Some(checked));
         Received {
             request,
             source,
@@ -92,12 +111,18 @@ impl Received {
 }
 
 impl Parsed {
-    fn of(req: &Message, source: &Addr) -> Parsed {
+    fn of(req: &Message, source: &Addr, checked: Option<Checked>) -> Parsed {
         let headers = &req.headers;
-        let vias = headers.vias().unwrap_or_default();
+        let (vias, read) = match checked {
+            Some(c) => (
+                c.vias.unwrap_or_default(),
+                read_checked(req, c.contacts, c.to, c.from),
+            ),
+            None => (headers.vias().unwrap_or_default(), read(req)),
+        };
         let src = format!("{}:{}", source.ip, source.port);
         Parsed {
-            read: read(req),
+            read,
             head: Arc::new(ResponseHead::of(req, &vias, source)),
             vias,
             user_agent: headers.user_agent().map(str::to_string),
@@ -115,10 +140,23 @@ impl Parsed {
 /// What pjsip parses before the registrar runs: Contacts, the Expires header,
 /// each Contact's `expires`, To and From. A syntax error is a 400 (its detail).
 fn read(req: &Message) -> Result<Read, String> {
-    let headers = &req.headers;
-    let contacts = headers
+    let contacts = req
+        .headers
         .contacts()
         .map_err(|e| format!("bad Contact header: {}", e.message))?;
+    read_checked(req, contacts, None, None)
+}
+
+type Named = (NameAddr, Vec<aorlab_sip::Param>);
+
+/// [`read`] with the Contacts (and the To and From, when given) already parsed.
+fn read_checked(
+    req: &Message,
+    contacts: Vec<Contact>,
+    to: Option<Named>,
+    from: Option<Named>,
+) -> Result<Read, String> {
+    let headers = &req.headers;
     // A non-numeric Expires header is a syntax error (400); a number is read as
     // pjsip stores it. A Contact's `;expires=` is read by `pj_strtoul`, so
     // `expires=abc` means 0 — an unregistration, as Asterisk sees it.
@@ -131,8 +169,10 @@ fn read(req: &Message) -> Result<Read, String> {
             Contact::Addr(v) => v.expires_pjsip(),
         })
         .collect();
-    let (to, _) = headers.to().map_err(|e| e.message)?;
-    let (from, _) = headers.from().map_err(|e| e.message)?;
+    let (to, _) = to.map_or_else(|| headers.to(), Ok).map_err(|e| e.message)?;
+    let (from, _) = from
+        .map_or_else(|| headers.from(), Ok)
+        .map_err(|e| e.message)?;
     Ok(Read {
         contacts,
         header_expires,

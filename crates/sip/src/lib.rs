@@ -40,6 +40,6 @@ pub use exercise::{exercise, exercise_fragment};
 pub use header::{
     parse_contact_values, parse_via_values, pj_strtoul_u32, Contact, ContactValue, NameAddr, Via,
 };
-pub use message::{Headers, Message, Request, Response, StartLine};
+pub use message::{Checked, Headers, Message, Request, Response, StartLine};
 pub use param::Param;
 pub use uri::{Host, Scheme, Uri, UriContext};

@@ -7,7 +7,18 @@ use crate::header::{
 };
 use crate::param::Param;
 use crate::uri::{Uri, UriContext};
+use std::borrow::Cow;
 use std::fmt;
+
+/// What validating a message parsed ([`Message::parse_checked`]): each as its
+/// `Headers` reader returns it (`None`: the header is absent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub vias: Option<Vec<Via>>,
+    pub from: Option<(NameAddr, Vec<Param>)>,
+    pub to: Option<(NameAddr, Vec<Param>)>,
+    pub contacts: Vec<Contact>,
+}
 
 /// Compact header forms (RFC 3261 §7.3.3) and their full names.
 const COMPACT: &[(&str, &str)] = &[
@@ -189,13 +200,20 @@ impl Message {
     /// start line is tolerated, and the body is cut to Content-Length (the rest of
     /// a datagram is ignored, RFC 3261 §18.3).
     pub fn parse(text: &str) -> Result<Message, ParseError> {
-        // Logical lines up to the first empty line; continuation lines are unfolded.
-        let mut lines: Vec<(usize, String)> = Vec::new();
+        Message::parse_checked(text).map(|(m, _)| m)
+    }
+
+    /// [`Message::parse`], also handing over the headers its validation parsed
+    /// (Via, From, To, Contact), so a reader needs not parse them again.
+    pub fn parse_checked(text: &str) -> Result<(Message, Checked), ParseError> {
+        // Logical lines up to the first empty line; continuation lines are unfolded
+        // (only they are copied).
+        let mut lines: Vec<(usize, Cow<str>)> = Vec::with_capacity(16);
         let mut off = 0;
         let mut body_off = text.len();
         let mut started = false;
         while off < text.len() {
-            let (raw, next) = match text[off..].find('\n') {
+            let (raw, next) = match memchr::memchr(b'\n', &text.as_bytes()[off..]) {
                 Some(n) => (&text[off..off + n], off + n + 1),
                 None => (&text[off..], text.len()),
             };
@@ -210,12 +228,11 @@ impl Message {
             }
             started = true;
             if (line.starts_with(' ') || line.starts_with('\t')) && lines.len() > 1 {
-                let last = lines.last_mut().expect("checked");
-                last.1.push(' ');
-                last.1
-                    .push_str(line.trim_matches(|c| c == ' ' || c == '\t'));
+                let last = lines.last_mut().expect("checked").1.to_mut();
+                last.push(' ');
+                last.push_str(line.trim_matches(|c| c == ' ' || c == '\t'));
             } else {
-                lines.push((off, line.to_string()));
+                lines.push((off, Cow::Borrowed(line)));
             }
             off = next;
         }
@@ -224,9 +241,9 @@ impl Message {
             return Err(ParseError::new(0, "empty message"));
         };
         let start = parse_start_line(first).map_err(|e| e.shifted(lines[0].0))?;
-        let mut headers = Headers::default();
+        let mut headers = Headers(Vec::with_capacity(lines.len() - 1));
         for (loff, line) in &lines[1..] {
-            let colon = line.find(':').ok_or_else(|| {
+            let colon = memchr::memchr(b':', line.as_bytes()).ok_or_else(|| {
                 ParseError::new(*loff, format!("header line without ':': '{}'", clip(line)))
             })?;
             let name = line[..colon].trim_end_matches([' ', '\t']);
@@ -240,11 +257,13 @@ impl Message {
                     format!("bad header name '{}'", clip(name)),
                 ));
             }
-            let full = COMPACT
-                .iter()
-                .find(|(c, _)| c.eq_ignore_ascii_case(name))
-                .map(|(_, f)| *f)
-                .unwrap_or(name);
+            let full = match name.len() {
+                1 => COMPACT
+                    .iter()
+                    .find(|(c, _)| c.eq_ignore_ascii_case(name))
+                    .map_or(name, |(_, f)| *f),
+                _ => name,
+            };
             headers.push(
                 full,
                 line[colon + 1..].trim_matches(|c| c == ' ' || c == '\t'),
@@ -255,11 +274,11 @@ impl Message {
             headers,
             body: body.to_string(),
         };
-        msg.validate(body_off)?;
-        Ok(msg)
+        let checked = msg.validate(body_off)?;
+        Ok((msg, checked))
     }
 
-    fn validate(&mut self, body_off: usize) -> Result<(), ParseError> {
+    fn validate(&mut self, body_off: usize) -> Result<Checked, ParseError> {
         let h = &self.headers;
         for single in ["Call-ID", "CSeq", "From", "To", "Max-Forwards"] {
             if h.all(single).nth(1).is_some() {
@@ -314,16 +333,25 @@ impl Message {
         if let Some(Err(e)) = h.expires() {
             return Err(ParseError::new(0, e));
         }
-        if h.get("Via").is_some() {
-            h.vias().map_err(|e| in_header(e, "Via"))?;
-        }
-        if h.get("From").is_some() {
-            h.from().map_err(|e| in_header(e, "From"))?;
-        }
-        if h.get("To").is_some() {
-            h.to().map_err(|e| in_header(e, "To"))?;
-        }
-        h.contacts().map_err(|e| in_header(e, "Contact"))?;
+        let vias = match h.get("Via") {
+            Some(_) => Some(h.vias().map_err(|e| in_header(e, "Via"))?),
+            None => None,
+        };
+        let from = match h.get("From") {
+            Some(_) => Some(h.from().map_err(|e| in_header(e, "From"))?),
+            None => None,
+        };
+        let to = match h.get("To") {
+            Some(_) => Some(h.to().map_err(|e| in_header(e, "To"))?),
+            None => None,
+        };
+        let contacts = h.contacts().map_err(|e| in_header(e, "Contact"))?;
+        let checked = Checked {
+            vias,
+            from,
+            to,
+            contacts,
+        };
         if let Some(method) = self.method() {
             for required in ["Via", "From", "To", "Call-ID", "CSeq"] {
                 if h.get(required).is_none() {
@@ -356,7 +384,7 @@ impl Message {
             }
             self.body.truncate(end);
         }
-        Ok(())
+        Ok(checked)
     }
 
     /// Print with CRLF line ends; Content-Length is (re)computed.

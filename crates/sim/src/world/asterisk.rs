@@ -153,7 +153,11 @@ impl World {
                 return;
             }
         }
-        let Some(Ok(msg)) = self.txs.get(&tx_id).map(|tx| Message::parse(&tx.text)) else {
+        let Some(Ok(msg)) = self
+            .txs
+            .get(&tx_id)
+            .map(|tx| Message::parse_checked(&tx.text))
+        else {
             return;
         };
         let conn = self.devs[i]
@@ -161,7 +165,7 @@ impl World {
             .map(|c| c.0)
             .filter(|_| proto.is_reliable());
         let transport = Some(format!("transport-{}", proto.as_str()));
-        let rx = Received::new(msg, src.clone(), proto, conn, transport);
+        let rx = Received::checked(msg, src.clone(), proto, conn, transport);
         let out = self.reg.on_register(self.abs(), &rx);
         let resp = out.response.as_ref().map(|r| Rc::new(r.to_message()));
         // A refresh in flight stays held only if the decision is one refresh.
