@@ -18,6 +18,9 @@ use crate::trace::{RoutineCount, RoutineKind, RoutineSummary};
 pub const ROUTINE_ABOVE_DEVICES: usize = 50;
 
 /// A held record: made, or to be made only if the exchange is written.
+// Not boxed: an exchange holds four records at most, briefly; a box would be
+// one more allocation per record.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum Held {
     Made(Record),
     Later(Box<dyn FnOnce() -> Record>),
