@@ -99,12 +99,11 @@ impl World {
         d.cseq += 1;
         let tx_id = self.next_tx;
         self.next_tx += 1;
-        let branch = format!(
-            "z9hG4bK{}x{tx_id}",
-            d.spec
-                .name
-                .replace(|c: char| !c.is_ascii_alphanumeric(), "")
-        );
+        let mut branch = String::with_capacity(32);
+        branch.push_str("z9hG4bK");
+        branch.extend(d.spec.name.chars().filter(char::is_ascii_alphanumeric));
+        branch.push('x');
+        branch.push_str(itoa::Buffer::new().format(tx_id));
         let proto = d.spec.protocol.pjsip_name();
         let via_port = if d.spec.protocol.is_reliable() {
             d.conn.map(|c| c.1).unwrap_or(d.port)
@@ -119,17 +118,8 @@ impl World {
             Kind::Unregister => (format!("<{}>", self.contact_uri(i)), 0),
             Kind::UnregisterAll => ("*".to_string(), 0),
         };
-        let d = &self.devs[i];
-        let text = format!(
-            "REGISTER sip:{ASTERISK_IP}:{ASTERISK_PORT} SIP/2.0\r\nVia: SIP/2.0/{proto} {}:{via_port};rport;branch={branch}\r\nMax-Forwards: 70\r\nFrom: <sip:{user}@{ASTERISK_IP}>;tag={tag}\r\nTo: <sip:{user}@{ASTERISK_IP}>\r\nCall-ID: {cid}\r\nCSeq: {cseq} REGISTER\r\nContact: {contact}\r\nExpires: {expires}\r\nUser-Agent: aorlab-{name}\r\nContent-Length: 0\r\n\r\n",
-            d.ip,
-            user = d.spec.user,
-            tag = d.tag,
-            cid = d.call_id,
-            cseq = d.cseq,
-            name = d.spec.name,
-        );
-        let name = d.spec.name.clone();
+        let text = register_text(&self.devs[i], proto, via_port, &branch, &contact, expires);
+        let name = self.devs[i].spec.name.clone();
         let what = match kind {
             Kind::Register => format!("REGISTER (Expires {expires}) from {src}"),
             Kind::Unregister => format!("REGISTER Expires 0 (unregister) from {src}"),
@@ -519,4 +509,39 @@ mod tests {
             );
         }
     }
+}
+
+/// The text of phone `d`'s REGISTER, appended piece by piece: formatted with
+/// `format!` it was a fifth of a refresh's cost.
+fn register_text(
+    d: &DevState,
+    proto: &str,
+    via_port: u16,
+    branch: &str,
+    contact: &str,
+    expires: u32,
+) -> String {
+    let (user, name) = (d.spec.user.as_str(), d.spec.name.as_str());
+    let (mut port, mut cseq, mut exp, mut here) = (
+        itoa::Buffer::new(),
+        itoa::Buffer::new(),
+        itoa::Buffer::new(),
+        itoa::Buffer::new(),
+    );
+    let asterisk = ASTERISK_IP;
+    let asterisk_port = here.format(ASTERISK_PORT);
+    let parts = [
+        "REGISTER sip:", asterisk, ":", asterisk_port, " SIP/2.0\r\nVia: SIP/2.0/", proto, " ",
+        &d.ip, ":", port.format(via_port), ";rport;branch=", branch,
+        "\r\nMax-Forwards: 70\r\nFrom: <sip:", user, "@", asterisk, ">;tag=", &d.tag,
+        "\r\nTo: <sip:", user, "@", asterisk, ">\r\nCall-ID: ", &d.call_id,
+        "\r\nCSeq: ", cseq.format(d.cseq), " REGISTER\r\nContact: ", contact,
+        "\r\nExpires: ", exp.format(expires), "\r\nUser-Agent: aorlab-", name,
+        "\r\nContent-Length: 0\r\n\r\n",
+    ];
+    let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        text.push_str(p);
+    }
+    text
 }
