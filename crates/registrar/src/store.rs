@@ -8,7 +8,8 @@ use crate::binding::{Binding, ConnId};
 use crate::names::NameMap;
 use crate::time::Millis;
 use aorlab_sip::Uri;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 use std::sync::{Arc, OnceLock};
 
 /// A hash map for the per-decision look-ups: foldhash's fixed (seedless, so
@@ -291,14 +292,17 @@ impl Monitors {
 
 /// Each qualified AOR's next OPTIONS time, with a time-ordered index. AOR
 /// names are interned: the queue orders (time, number), so a tick compares
-/// integers, and re-arming a timer allocates nothing.
+/// integers, and re-arming a timer allocates nothing. The queue is a heap whose
+/// entries are dropped lazily: an entry is live while its generation is the
+/// AOR's (re-arming or removing a timer only bumps the generation), and a stale
+/// entry is skipped when it reaches the top, so the top is always live.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct QualifyTimers {
     names: Vec<Arc<str>>,
     ix: FastMap<Arc<str>, u32>,
-    /// By interned number.
-    at: Vec<Option<Millis>>,
-    queue: BTreeSet<(Millis, u32)>,
+    /// By interned number: the armed time and the generation of its entry.
+    at: Vec<(Option<Millis>, u32)>,
+    queue: BinaryHeap<Reverse<(Millis, u32, u32)>>,
 }
 
 impl QualifyTimers {
@@ -310,7 +314,7 @@ impl QualifyTimers {
         let name: Arc<str> = Arc::from(aor);
         self.names.push(name.clone());
         self.ix.insert(name, i);
-        self.at.push(None);
+        self.at.push((None, 0));
         i
     }
     pub(crate) fn insert(&mut self, aor: String, at: Millis) {
@@ -319,10 +323,11 @@ impl QualifyTimers {
     }
     /// Re-arm the timer of an AOR `due` returned.
     pub(crate) fn insert_ix(&mut self, i: u32, at: Millis) {
-        if let Some(old) = self.at[i as usize].replace(at) {
-            self.queue.remove(&(old, i));
-        }
-        self.queue.insert((at, i));
+        let slot = &mut self.at[i as usize];
+        slot.1 = slot.1.wrapping_add(1);
+        slot.0 = Some(at);
+        self.queue.push(Reverse((at, i, slot.1)));
+        self.prune();
     }
     pub(crate) fn remove(&mut self, aor: &str) {
         if let Some(&i) = self.ix.get(aor) {
@@ -330,39 +335,62 @@ impl QualifyTimers {
         }
     }
     pub(crate) fn remove_ix(&mut self, i: u32) {
-        if let Some(old) = self.at[i as usize].take() {
-            self.queue.remove(&(old, i));
+        let slot = &mut self.at[i as usize];
+        if slot.0.take().is_some() {
+            slot.1 = slot.1.wrapping_add(1);
+            self.prune();
+        }
+    }
+    fn is_live(&self, (at, i, gen): (Millis, u32, u32)) -> bool {
+        self.at[i as usize] == (Some(at), gen)
+    }
+    /// Drop stale entries from the top.
+    fn prune(&mut self) {
+        while let Some(&Reverse(e)) = self.queue.peek() {
+            if self.is_live(e) {
+                break;
+            }
+            self.queue.pop();
         }
     }
     pub(crate) fn contains_key(&self, aor: &str) -> bool {
         self.ix
             .get(aor)
-            .is_some_and(|&i| self.at[i as usize].is_some())
+            .is_some_and(|&i| self.at[i as usize].0.is_some())
     }
     pub(crate) fn clear(&mut self) {
-        self.at.iter_mut().for_each(|t| *t = None);
+        for t in &mut self.at {
+            *t = (None, t.1.wrapping_add(1));
+        }
         self.queue.clear();
     }
     pub(crate) fn retain(&mut self, keep: impl Fn(&str) -> bool) {
         for i in 0..self.names.len() as u32 {
-            if self.at[i as usize].is_some() && !keep(&self.names[i as usize]) {
+            if self.at[i as usize].0.is_some() && !keep(&self.names[i as usize]) {
                 self.remove_ix(i);
             }
         }
     }
     /// The earliest timer.
     pub(crate) fn next(&self) -> Option<Millis> {
-        self.queue.first().map(|(t, _)| *t)
+        self.queue.peek().map(|Reverse((t, _, _))| *t)
     }
     /// The AORs due at `now` (number and name), in AOR name order (the order
-    /// Asterisk walks its containers), not by time.
-    pub(crate) fn due(&self, now: Millis) -> Vec<(u32, Arc<str>)> {
-        let mut due: Vec<(u32, Arc<str>)> = self
-            .queue
-            .iter()
-            .take_while(|(t, _)| *t <= now)
-            .map(|&(_, i)| (i, self.names[i as usize].clone()))
-            .collect();
+    /// Asterisk walks its containers), not by time. Their timers are disarmed:
+    /// the caller re-arms each (`insert_ix`) or leaves it off.
+    pub(crate) fn due(&mut self, now: Millis) -> Vec<(u32, Arc<str>)> {
+        let mut due: Vec<(u32, Arc<str>)> = Vec::new();
+        while let Some(&Reverse(e)) = self.queue.peek() {
+            if e.0 > now {
+                break;
+            }
+            self.queue.pop();
+            if self.is_live(e) {
+                self.at[e.1 as usize].0 = None;
+                due.push((e.1, self.names[e.1 as usize].clone()));
+            }
+        }
+        self.prune();
         due.sort_unstable_by(|a, b| a.1.cmp(&b.1));
         due
     }
@@ -378,6 +406,66 @@ pub(crate) fn aor_of_id(id: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The lazily pruned heap answers `next` and `due` exactly as a map of armed
+    /// times would, over a long random mix of arming, re-arming, removing,
+    /// clearing and ticks.
+    #[test]
+    fn qualify_timers_agree_with_a_plain_map_of_armed_times() {
+        let mut t = QualifyTimers::default();
+        let mut model: BTreeMap<String, Millis> = BTreeMap::new();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rnd = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut now = 0;
+        for step in 0..20_000 {
+            let name = format!("a{}", rnd(40));
+            match rnd(10) {
+                0..=3 => {
+                    let at = now + rnd(5_000);
+                    t.insert(name.clone(), at);
+                    model.insert(name.clone(), at);
+                }
+                4 => {
+                    t.remove(&name);
+                    model.remove(&name);
+                }
+                5 if step % 500 == 0 => {
+                    t.clear();
+                    model.clear();
+                }
+                _ => {
+                    now += rnd(700);
+                    let due: Vec<String> = t.due(now).iter().map(|(_, n)| n.to_string()).collect();
+                    let want: Vec<String> = model
+                        .iter()
+                        .filter(|(_, &at)| at <= now)
+                        .map(|(n, _)| n.clone())
+                        .collect();
+                    assert_eq!(due, want, "step {step}");
+                    // Re-arm half of them, leave the rest off (as a tick does).
+                    for (k, n) in due.iter().enumerate() {
+                        model.remove(n);
+                        if k % 2 == 0 {
+                            t.insert(n.clone(), now + 1_000);
+                            model.insert(n.clone(), now + 1_000);
+                        }
+                    }
+                }
+            }
+            assert_eq!(t.next(), model.values().min().copied(), "step {step}");
+            assert_eq!(t.contains_key(&name), model.contains_key(&name));
+        }
+        assert!(
+            t.queue.len() <= 4 * 40 + 64,
+            "stale entries are pruned: {}",
+            t.queue.len()
+        );
+    }
 
     fn binding(aor: &str, uri: &str, expiration: u64) -> Binding {
         Binding {
