@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 #[derive(Default)]
 pub(super) struct Watch {
     /// Devices that may have moved since the last evaluation.
-    pub dirty_devs: BTreeSet<usize>,
+    pub dirty_devs: Marks,
     /// AORs whose rows may have moved since the last evaluation.
     pub dirty_aors: BTreeSet<String>,
     /// Re-evaluate everything (start, restart, reload).
@@ -53,6 +53,29 @@ impl Watch {
 
     fn stored_at(&self, t: &Target) -> u32 {
         self.rows_at.get(t).map_or(0, |r| r.1)
+    }
+}
+
+/// Indexes marked since they were last read, read once in ascending order: a
+/// vector sorted when read costs less than a tree kept sorted at every mark.
+#[derive(Default)]
+pub(super) struct Marks(Vec<usize>);
+
+impl Marks {
+    pub fn insert(&mut self, i: usize) {
+        self.0.push(i);
+    }
+
+    pub fn extend(&mut self, it: impl IntoIterator<Item = usize>) {
+        self.0.extend(it);
+    }
+
+    /// Every index marked, ascending, once each; the marks are cleared.
+    pub fn take_sorted(&mut self) -> Vec<usize> {
+        let mut v = std::mem::take(&mut self.0);
+        v.sort_unstable();
+        v.dedup();
+        v
     }
 }
 
@@ -218,9 +241,9 @@ impl World {
             let name = self.book.log.aors[aor as usize].clone();
             self.touch_aor(&name);
         }
-        let mut check: BTreeSet<usize> = BTreeSet::new();
+        let mut check = Marks::default();
         let mut moved_targets: BTreeSet<Target> = BTreeSet::new();
-        for i in std::mem::take(&mut self.watch.dirty_devs) {
+        for i in self.watch.dirty_devs.take_sorted() {
             self.watch.work += 1;
             check.insert(i);
             let t = self.target_of(i);
@@ -259,7 +282,7 @@ impl World {
         for aor in &aors {
             self.reread_aor(aor, &mut check);
         }
-        for i in check {
+        for i in check.take_sorted() {
             let state = self.reach_of(i);
             self.set_reach(i, state);
         }
@@ -268,7 +291,7 @@ impl World {
 
     /// Read `aor`'s rows again from the registrar (one AOR, not the site) and
     /// write what moved.
-    fn reread_aor(&mut self, aor: &str, check: &mut BTreeSet<usize>) {
+    fn reread_aor(&mut self, aor: &str, check: &mut Marks) {
         let now = self.abs();
         let mut fresh = Vec::new();
         for b in self.reg.bindings_of(aor).filter(|b| !b.is_expired(now)) {
@@ -345,7 +368,7 @@ impl World {
     }
 
     /// A live row now points at `t`: the device there (and the row's owner) may change.
-    fn place(&mut self, t: Target, aor: &str, uri: &str, is_static: bool, c: &mut BTreeSet<usize>) {
+    fn place(&mut self, t: Target, aor: &str, uri: &str, is_static: bool, c: &mut Marks) {
         let e = self.watch.rows_at.entry(t).or_default();
         e.0.insert((aor.to_string(), uri.to_string()));
         e.1 += u32::from(!is_static);
@@ -353,14 +376,7 @@ impl World {
         c.extend(self.owner.get(aor).and_then(|m| m.get(uri)).copied());
     }
 
-    fn unplace(
-        &mut self,
-        t: &Target,
-        aor: &str,
-        uri: &str,
-        is_static: bool,
-        c: &mut BTreeSet<usize>,
-    ) {
+    fn unplace(&mut self, t: &Target, aor: &str, uri: &str, is_static: bool, c: &mut Marks) {
         if let Some(e) = self.watch.rows_at.get_mut(t) {
             e.0.remove(&(aor.to_string(), uri.to_string()));
             e.1 -= u32::from(!is_static);
