@@ -452,65 +452,6 @@ impl World {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::super::testing::*;
-    use super::*;
-
-    #[test]
-    fn a_phone_registers_and_schedules_its_refresh_from_the_granted_time() {
-        let run = run_until(NAT_PAIR, 1_000);
-        let w = &run.world;
-        let q = dev(w, "quiet");
-        assert_eq!(w.devs[q].phase, Phase::Registered);
-        assert_eq!(w.contact_uri(q), "sip:quiet@192.168.1.10:5060");
-        let line = w
-            .records
-            .iter()
-            .find(|r| r.kind == RecordKind::Device && r.actor == "quiet")
-            .expect("a device record");
-        // Asterisk grants what is left of the whole second it stored.
-        assert!(line.summary.starts_with("registered for 299 s"), "{line:?}");
-        let req = w
-            .records
-            .iter()
-            .find(|r| r.kind == RecordKind::Sip)
-            .unwrap();
-        let sip = req.sip.as_ref().unwrap();
-        assert_eq!((sip.method.as_str(), sip.code), ("REGISTER", None));
-        assert!(sip.text.contains("Expires: 300\r\n"));
-    }
-
-    #[test]
-    fn retry_waits_grow_by_the_backoff_up_to_the_maximum() {
-        let mut w = world(NAT_PAIR);
-        let policy = Failure::Retry {
-            after_ms: 60_000,
-            backoff: 2.0,
-            max_ms: 300_000,
-        };
-        let waits: Vec<SimMs> = (0..4).map(|_| w.retry_wait(0, policy)).collect();
-        assert_eq!(waits, [60_000, 120_000, 240_000, 300_000]);
-    }
-
-    #[test]
-    fn rfc5626_backoff_stays_between_half_and_all_of_the_window() {
-        let mut w = world(NAT_PAIR);
-        let policy = Failure::Backoff {
-            base_ms: 30_000,
-            max_ms: 1_800_000,
-        };
-        for n in 1..8u32 {
-            let window = (30_000u64 << n).min(1_800_000);
-            let wait = w.retry_wait(0, policy);
-            assert!(
-                wait >= window / 2 && wait <= window,
-                "{n}: {wait} of {window}"
-            );
-        }
-    }
-}
-
 /// The text of phone `d`'s REGISTER, appended piece by piece: formatted with
 /// `format!` it was a fifth of a refresh's cost.
 fn register_text(
@@ -570,4 +511,63 @@ fn register_text(
         text.push_str(p);
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    #[test]
+    fn a_phone_registers_and_schedules_its_refresh_from_the_granted_time() {
+        let run = run_until(NAT_PAIR, 1_000);
+        let w = &run.world;
+        let q = dev(w, "quiet");
+        assert_eq!(w.devs[q].phase, Phase::Registered);
+        assert_eq!(w.contact_uri(q), "sip:quiet@192.168.1.10:5060");
+        let line = w
+            .records
+            .iter()
+            .find(|r| r.kind == RecordKind::Device && r.actor == "quiet")
+            .expect("a device record");
+        // Asterisk grants what is left of the whole second it stored.
+        assert!(line.summary.starts_with("registered for 299 s"), "{line:?}");
+        let req = w
+            .records
+            .iter()
+            .find(|r| r.kind == RecordKind::Sip)
+            .unwrap();
+        let sip = req.sip.as_ref().unwrap();
+        assert_eq!((sip.method.as_str(), sip.code), ("REGISTER", None));
+        assert!(sip.text.contains("Expires: 300\r\n"));
+    }
+
+    #[test]
+    fn retry_waits_grow_by_the_backoff_up_to_the_maximum() {
+        let mut w = world(NAT_PAIR);
+        let policy = Failure::Retry {
+            after_ms: 60_000,
+            backoff: 2.0,
+            max_ms: 300_000,
+        };
+        let waits: Vec<SimMs> = (0..4).map(|_| w.retry_wait(0, policy)).collect();
+        assert_eq!(waits, [60_000, 120_000, 240_000, 300_000]);
+    }
+
+    #[test]
+    fn rfc5626_backoff_stays_between_half_and_all_of_the_window() {
+        let mut w = world(NAT_PAIR);
+        let policy = Failure::Backoff {
+            base_ms: 30_000,
+            max_ms: 1_800_000,
+        };
+        for n in 1..8u32 {
+            let window = (30_000u64 << n).min(1_800_000);
+            let wait = w.retry_wait(0, policy);
+            assert!(
+                wait >= window / 2 && wait <= window,
+                "{n}: {wait} of {window}"
+            );
+        }
+    }
 }
