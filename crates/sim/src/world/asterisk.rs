@@ -82,7 +82,7 @@ impl World {
     }
 
     pub(super) fn send_options(&mut self, q: QualifyRequest) {
-        let target = self.route_uri(&q.uri);
+        let target = self.route_shared_uri(&q.uri);
         if let Some(i) = target {
             self.inbound(i);
         }
@@ -126,12 +126,12 @@ impl World {
         if answered {
             self.schedule(
                 self.now + 2 * DELAY_MS,
-                Ev::OptionsDone(q.contact_id, true, 2 * DELAY_MS, quiet),
+                Ev::OptionsDone(q.contact_id, q.uri, true, 2 * DELAY_MS, quiet),
             );
         } else {
             self.schedule(
                 self.now + q.timeout_ms.max(1),
-                Ev::OptionsDone(q.contact_id, false, 0, quiet),
+                Ev::OptionsDone(q.contact_id, q.uri, false, 0, quiet),
             );
         }
     }
@@ -211,12 +211,22 @@ impl World {
     }
 
     /// Asterisk's OPTIONS to a contact was answered (or timed out).
-    pub(super) fn options_done(&mut self, id: Arc<str>, ok: bool, rtt: SimMs, quiet: bool) {
+    pub(super) fn options_done(
+        &mut self,
+        id: Arc<str>,
+        uri: &Arc<str>,
+        ok: bool,
+        rtt: SimMs,
+        quiet: bool,
+    ) {
         if quiet {
             self.activity = true;
         }
         if ok {
-            let target = self.reg.binding(&id).and_then(|b| self.route_uri(&b.uri));
+            // The binding is still stored (its id names its URI, so it is the
+            // same URI): the answer goes back where that URI leads now.
+            let stored = self.reg.binding(&id).is_some_and(|b| *b.uri == **uri);
+            let target = stored.then(|| self.route_shared_uri(uri)).flatten();
             if let Some(i) = target {
                 // The answer goes out through the NAT: it refreshes the mapping.
                 let src = self.source_of(i);

@@ -66,8 +66,8 @@ enum Ev {
     Retry(usize, u64),
     KeepAlive(usize, u64),
     Tick,
-    /// (contact id, answered, rtt, routine: counted, not written)
-    OptionsDone(Arc<str>, bool, SimMs, bool),
+    /// (contact id, its stored URI, answered, rtt, routine: counted, not written)
+    OptionsDone(Arc<str>, Arc<str>, bool, SimMs, bool),
     AsteriskUp,
     /// A binding may have timed out: re-evaluate who is reachable.
     NatCheck,
@@ -136,6 +136,10 @@ pub struct World {
     /// Stored URI → its target, and the device it reached when the routing
     /// clock last stood at the given tick.
     uri_cache: RefCell<HashMap<String, (Option<Target>, CachedRoute)>>,
+    /// Routes of URIs the registrar's store shares (`Arc<str>`), by the
+    /// allocation's address: found without hashing or comparing the text. Each
+    /// entry keeps its `Arc`, so the address cannot be reused by another URI.
+    shared_routes: RefCell<HashMap<usize, (Arc<str>, Option<Target>, CachedRoute)>>,
     /// Ticks whenever anything a route depends on moves: a NAT mapping appears
     /// or goes, a device opens or closes a connection, moves, goes on or offline.
     route_clock: Rc<Cell<u64>>,
@@ -257,6 +261,7 @@ impl World {
             answered: HashMap::default(),
             answered_until: VecDeque::new(),
             uri_cache: RefCell::new(HashMap::default()),
+            shared_routes: RefCell::new(HashMap::default()),
             route_clock,
             budget: WORK_BUDGET,
             uncounted: 0,

@@ -323,6 +323,31 @@ impl World {
         r
     }
 
+    /// [`World::route_uri`] for a URI as the registrar hands it out. A stored
+    /// binding's URI is shared with the store (one allocation for the binding's
+    /// life) and is found by its address; any other (a static contact's, made
+    /// afresh for each OPTIONS) goes by its text.
+    pub(super) fn route_shared_uri(&self, uri: &Arc<str>) -> Option<usize> {
+        if Arc::strong_count(uri) < 2 {
+            return self.route_uri(uri);
+        }
+        let key = Arc::as_ptr(uri) as *const u8 as usize;
+        let now = self.route_clock.get();
+        let mut routes = self.shared_routes.borrow_mut();
+        let (_, t, cell) = routes
+            .entry(key)
+            .or_insert_with(|| (Arc::clone(uri), self.uri_target(uri), Cell::new((u64::MAX, None))));
+        let t = (*t)?;
+        let (at, dev) = cell.get();
+        if at == now {
+            debug_assert_eq!(dev, self.route_target(t), "stale route for {uri}");
+            return dev;
+        }
+        let dev = self.route_target(t);
+        cell.set((now, dev));
+        dev
+    }
+
     /// Something a route depends on moved (a device's connection, address or
     /// presence; NAT mappings tick the clock themselves).
     pub(super) fn routes_moved(&self) {
