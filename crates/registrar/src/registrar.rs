@@ -13,6 +13,7 @@ use crate::store::{aor_of_id, FastMap, FastSet, Monitors, QualifyTimers, Store};
 use crate::time::Millis;
 use aorlab_sip::UriContext;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -495,17 +496,21 @@ impl Registrar {
     }
 
     /// Set a binding's (or static contact's) qualify status.
-    pub(crate) fn put_status(&mut self, id: &str, status: (Status, Option<f64>)) {
+    /// Returns what it was (`NonQualified`, no RTT, when it had none).
+    pub(crate) fn put_status(
+        &mut self,
+        id: &str,
+        status: (Status, Option<f64>),
+    ) -> (Status, Option<f64>) {
         // Availability reads the status only: a new RTT alone changes nothing.
-        let moved = match self.status.get_mut(id) {
+        let (was, moved) = match self.status.get_mut(id) {
             Some(s) => {
-                let moved = s.0 != status.0;
-                *s = status;
-                moved
+                let was = std::mem::replace(s, status);
+                (was, was.0 != status.0)
             }
             None => {
                 self.status.insert(id.to_string(), status);
-                true
+                ((Status::NonQualified, None), true)
             }
         };
         if let Some(aor) = aor_of_id(id).filter(|_| moved) {
@@ -513,6 +518,7 @@ impl Registrar {
                 self.dirty_aors.insert(aor.to_string());
             }
         }
+        was
     }
 
     fn index_endpoints(&mut self) {
@@ -795,27 +801,25 @@ impl Registrar {
     ) -> (Outcome, Option<StatusMove>) {
         let mut out = Outcome::default();
         // The AOR and URI are copied only for the line a status change logs.
-        let two_xx_only = |aor: &str| self.aors.get(aor).is_some_and(|a| a.qualify_2xx_only);
-        let only = if let Some(b) = self.store.get(contact_id) {
-            two_xx_only(&b.aor)
+        let aor: Cow<str> = if let Some(b) = self.store.get(contact_id) {
+            Cow::Borrowed(&b.aor)
         } else if let Some((aor, _)) = self.find_static(contact_id) {
-            two_xx_only(&aor)
+            Cow::Owned(aor)
         } else {
             return (out, None); // deleted meanwhile
         };
+        // qualify_2xx_only matters only for an answer that is not a 2xx.
+        let two_xx_only = || self.aors.get(&*aor).is_some_and(|a| a.qualify_2xx_only);
         let (status, rtt) = match result {
-            QualifyResult::Answered { code, rtt_ms } if !only || (200..300).contains(&code) => {
+            QualifyResult::Answered { code, rtt_ms }
+                if (200..300).contains(&code) || !two_xx_only() =>
+            {
                 (Status::Reachable, Some(rtt_ms))
             }
             _ => (Status::Unreachable, None),
         };
-        let was = self
-            .status
-            .get(contact_id)
-            .copied()
-            .unwrap_or((Status::NonQualified, None));
+        let was = self.put_status(contact_id, (status, rtt));
         let before = was.0;
-        self.put_status(contact_id, (status, rtt));
         if before != status {
             let (aor, uri) = match self.store.get(contact_id) {
                 Some(b) => (b.aor.clone(), b.uri.clone()),

@@ -573,7 +573,13 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(names(q.due(9)), vec!["a".to_string(), "b".to_string()]);
+        // Due timers are off until the caller re-arms them.
+        assert_eq!(q.next(), None);
+        assert!(!q.contains_key("a") && !q.contains_key("b"));
+        q.insert("a".into(), 7);
+        q.insert("b".into(), 9);
         assert_eq!(names(q.due(8)), vec!["a".to_string()]);
+        q.insert("a".into(), 7);
         q.retain(|a| a != "a");
         assert!(!q.contains_key("a") && q.contains_key("b"));
         assert_eq!(names(q.due(9)), vec!["b".to_string()]);

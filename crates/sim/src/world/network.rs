@@ -334,9 +334,13 @@ impl World {
         let key = Arc::as_ptr(uri) as *const u8 as usize;
         let now = self.route_clock.get();
         let mut routes = self.shared_routes.borrow_mut();
-        let (_, t, cell) = routes
-            .entry(key)
-            .or_insert_with(|| (Arc::clone(uri), self.uri_target(uri), Cell::new((u64::MAX, None))));
+        let (_, t, cell) = routes.entry(key).or_insert_with(|| {
+            (
+                Arc::clone(uri),
+                self.uri_target(uri),
+                Cell::new((u64::MAX, None)),
+            )
+        });
         let t = (*t)?;
         let (at, dev) = cell.get();
         if at == now {
