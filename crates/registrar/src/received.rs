@@ -64,15 +64,7 @@ impl Received {
         conn: Option<ConnId>,
         transport: Option<String>,
     ) -> Received {
-        let parsed = Parsed::of(&request, &source, None);
-        Received {
-            request,
-            source,
-            protocol,
-            conn,
-            transport,
-            parsed,
-        }
+        Received::arrived(request, None, source, protocol, conn, transport)
     }
     /// [`Received::new`] for a request read by [`Message::parse_checked`]: the
     /// headers its validation parsed are not parsed again.
@@ -83,7 +75,17 @@ impl Received {
         conn: Option<ConnId>,
         transport: Option<String>,
     ) -> Received {
-        let parsed = Parsed::of(&request, &source, Some(checked));
+        Received::arrived(request, Some(checked), source, protocol, conn, transport)
+    }
+    fn arrived(
+        request: Message,
+        checked: Option<Checked>,
+        source: Addr,
+        protocol: Protocol,
+        conn: Option<ConnId>,
+        transport: Option<String>,
+    ) -> Received {
+        let parsed = Parsed::of(&request, &source, checked);
         Received {
             request,
             source,

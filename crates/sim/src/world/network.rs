@@ -341,7 +341,19 @@ impl World {
                 Cell::new((u64::MAX, None)),
             )
         });
-        let t = (*t)?;
+        self.cached_route(uri, *t, cell, now)
+    }
+
+    /// The device target `t` (of `uri`) reaches at routing tick `now`, from
+    /// `cell` when it was filled at that tick.
+    fn cached_route(
+        &self,
+        uri: &str,
+        t: Option<Target>,
+        cell: &CachedRoute,
+        now: u64,
+    ) -> Option<usize> {
+        let t = t?;
         let (at, dev) = cell.get();
         if at == now {
             debug_assert_eq!(dev, self.route_target(t), "stale route for {uri}");
@@ -366,17 +378,7 @@ impl World {
     /// change: the answer is cached per URI while nothing a route depends on moved.
     pub(super) fn route_uri(&self, uri: &str) -> Option<usize> {
         let now = self.route_clock.get();
-        self.uri_entry(uri, |t, cell| {
-            let t = t?;
-            let (at, dev) = cell.get();
-            if at == now {
-                debug_assert_eq!(dev, self.route_target(t), "stale route for {uri}");
-                return dev;
-            }
-            let dev = self.route_target(t);
-            cell.set((now, dev));
-            dev
-        })
+        self.uri_entry(uri, |t, cell| self.cached_route(uri, t, cell, now))
     }
 
     pub(super) fn ensure_conn(&mut self, i: usize) {
