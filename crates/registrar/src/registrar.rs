@@ -809,7 +809,7 @@ impl Registrar {
             return (out, None); // deleted meanwhile
         };
         // qualify_2xx_only matters only for an answer that is not a 2xx.
-        let two_xx_only = || self.aors.get(&*aor).is_some_and(|a| a.qualify_2xx_only);
+        let two_xx_only = || self.aors.get(&aor).is_some_and(|a| a.qualify_2xx_only);
         let (status, rtt) = match result {
             QualifyResult::Answered { code, rtt_ms }
                 if (200..300).contains(&code) || !two_xx_only() =>
