@@ -77,6 +77,8 @@ enum Ev {
 }
 /// (routing clock tick, device reached then) of a stored URI.
 type CachedRoute = Cell<(u64, Option<usize>)>;
+/// A shared URI (kept, so its address stays its own), its target and route.
+type SharedRoute = (Arc<str>, Option<Target>, CachedRoute);
 
 pub struct World {
     sc: Scenario,
@@ -139,7 +141,7 @@ pub struct World {
     /// Routes of URIs the registrar's store shares (`Arc<str>`), by the
     /// allocation's address: found without hashing or comparing the text. Each
     /// entry keeps its `Arc`, so the address cannot be reused by another URI.
-    shared_routes: RefCell<HashMap<usize, (Arc<str>, Option<Target>, CachedRoute)>>,
+    shared_routes: RefCell<HashMap<usize, SharedRoute>>,
     /// Ticks whenever anything a route depends on moves: a NAT mapping appears
     /// or goes, a device opens or closes a connection, moves, goes on or offline.
     route_clock: Rc<Cell<u64>>,
