@@ -22,6 +22,12 @@ impl World {
         match c.kind {
             ChangeKind::Added | ChangeKind::Refreshed => {
                 if let Some(i) = dev {
+                    let mine = self.owner.get(&c.aor).and_then(|m| m.get(&c.uri));
+                    if mine == Some(&i) {
+                        // A refresh by its owner: nothing moves but the phone itself.
+                        self.watch.dirty_devs.insert(i);
+                        return;
+                    }
                     let before = self
                         .owner
                         .entry(c.aor.clone())

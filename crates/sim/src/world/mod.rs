@@ -120,7 +120,7 @@ pub struct World {
     nat_by_public: HashMap<IpAddr, Vec<usize>>,
     lives: Vec<BindingLife>,
     /// (AOR, URI) of each binding still alive → its index in `lives`.
-    open_lives: HashMap<(String, String), usize>,
+    open_lives: HashMap<String, HashMap<String, usize>>,
     counts: Vec<CountPoint>,
     /// Each AOR's last count point (bindings, max_contacts), so a new one is
     /// written only when it moves.

@@ -161,12 +161,14 @@ impl World {
     }
 
     /// A binding's life: opened by Added, extended by Refreshed, closed by Removed.
-    /// Open lives are indexed by (AOR, URI): a refresh finds its life at once.
+    /// Open lives are indexed by AOR, then URI: a refresh finds its life at once,
+    /// without building a key.
     pub(super) fn note_life(&mut self, c: &Change, device: Option<String>) {
-        let key = (c.aor.clone(), c.uri.clone());
         match c.kind {
             ChangeKind::Added => {
-                self.open_lives.insert(key, self.lives.len());
+                let k = self.lives.len();
+                let open = self.open_lives.entry(c.aor.clone()).or_default();
+                open.insert(c.uri.clone(), k);
                 self.lives.push(BindingLife {
                     aor: c.aor.clone(),
                     uri: c.uri.clone(),
@@ -182,14 +184,15 @@ impl World {
                 });
             }
             ChangeKind::Refreshed => {
-                if let Some(&k) = self.open_lives.get(&key) {
+                if let Some(&k) = self.open_lives.get(&c.aor).and_then(|m| m.get(&c.uri)) {
                     let l = &mut self.lives[k];
                     l.refreshes += 1;
                     l.expires_ms = grant_end(c);
                 }
             }
             ChangeKind::Removed => {
-                if let Some(k) = self.open_lives.remove(&key) {
+                let open = self.open_lives.get_mut(&c.aor);
+                if let Some(k) = open.and_then(|m| m.remove(&c.uri)) {
                     let l = &mut self.lives[k];
                     l.removed_ms = Some(self.now);
                     l.ended_by = ended_by(&c.why);
@@ -245,7 +248,7 @@ mod tests {
             .collect();
         // 0 at the start, 1 once added; refreshes do not add points.
         assert_eq!(quiet, [0, 1]);
-        let life = &w.lives[w.open_lives[&("chatty".to_string(), w.lives[1].uri.clone())]];
+        let life = &w.lives[w.open_lives["chatty"][&w.lives[1].uri]];
         assert!(life.refreshes >= 1, "{life:?}");
     }
 }
