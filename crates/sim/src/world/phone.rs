@@ -452,8 +452,9 @@ impl World {
     }
 }
 
-/// The text of phone `d`'s REGISTER, appended piece by piece: formatted with
-/// `format!` it was a fifth of a refresh's cost.
+/// The text of phone `d`'s REGISTER, appended piece by piece: an eleven-argument
+/// `format!` was most of the cost of sending a REGISTER (about 1.6 % of a
+/// 1,000-phone run under cachegrind).
 fn register_text(
     d: &DevState,
     proto: &str,
@@ -463,14 +464,14 @@ fn register_text(
     expires: u32,
 ) -> String {
     let (user, name) = (d.spec.user.as_str(), d.spec.name.as_str());
-    let (mut port, mut cseq, mut exp, mut here) = (
+    let (mut port, mut cseq, mut exp, mut listen) = (
         itoa::Buffer::new(),
         itoa::Buffer::new(),
         itoa::Buffer::new(),
         itoa::Buffer::new(),
     );
     let asterisk = ASTERISK_IP;
-    let asterisk_port = here.format(ASTERISK_PORT);
+    let asterisk_port = listen.format(ASTERISK_PORT);
     let parts = [
         "REGISTER sip:",
         asterisk,
