@@ -338,18 +338,33 @@ describe("the page as people use it", () => {
         assert.ok(content <= frameHeight + 2, `${id}: content ${content}px in a ${frameHeight}px frame`);
         if (id === "embed-nat-403") assert.ok(frameHeight > 760, `${id} is ${frameHeight}px tall: not capped`);
       }
-      await page.evaluate(() => window.scrollTo(0, document.getElementById("embed-nat-403").offsetTop - 120));
-      await page.waitForTimeout(200);
-      await page.screenshot({ path: screenshotPath(`docs-example-${width}`) });
-      await page.screenshot({ path: screenshotPath(`docs-example-${width}-full`), fullPage: true });
-
       // "Open in aorlab ↗" inside the sandboxed frame opens the playground with the scenario.
+      // The outer page is scrolled to the frame first, as a reader does: a sandboxed frame is
+      // cross-origin, and Chromium stops painting one that is off screen, so a click into it
+      // waits for a stable element that never comes (CI saw no popup once). Clicked before the
+      // screenshots, whose full-page capture resizes the viewport under the frames.
+      await page.evaluate(() => window.scrollTo(0, document.getElementById("embed-nat-403").offsetTop - 120));
       const link = page.frameLocator("#embed-nat-403").locator("#open-full");
-      const [opened] = await Promise.all([context.waitForEvent("page", { timeout: 15_000 }), link.click()]);
+      await link.evaluate((a) => new Promise((done, fail) => {
+        const until = Date.now() + 15_000;
+        const check = () => {
+          if (a.href.includes("#v1.")) done();
+          else if (Date.now() > until) fail(new Error(`the link still points at ${a.href}`));
+          else setTimeout(check, 50);
+        };
+        check();
+      }));
+      const [opened] = await Promise.all([context.waitForEvent("page", { timeout: 30_000 }), link.click()]);
       await opened.waitForLoadState("domcontentloaded");
       await opened.locator("body[data-ready=true]").waitFor({ timeout: 30_000 });
       assert.match(await opened.evaluate(() => window.aorlab.text()), /rewrite_contact/);
       assert.match(opened.url(), /\/#v1\./);
+      await opened.close();
+
+      await page.evaluate(() => window.scrollTo(0, document.getElementById("embed-nat-403").offsetTop - 120));
+      await page.waitForTimeout(200);
+      await page.screenshot({ path: screenshotPath(`docs-example-${width}`) });
+      await page.screenshot({ path: screenshotPath(`docs-example-${width}-full`), fullPage: true });
       assert.deepEqual(problems.filter((p) => !/favicon/.test(p)), []);
       await context.close();
     });

@@ -9,7 +9,9 @@ use crate::names::NameMap;
 use crate::nat::options_request_uri;
 use crate::profile::Profile;
 use crate::response::Response;
-use crate::store::{aor_of_id, FastMap, FastSet, Monitors, QualifyTimers, Store};
+use crate::store::{
+    aor_of_id, FastMap, FastSet, Monitors, Qualified, QualifyTimers, Store, NOT_QUALIFIED,
+};
 use crate::time::Millis;
 use aorlab_sip::UriContext;
 use serde::Serialize;
@@ -95,8 +97,9 @@ pub struct Registrar {
     pub(crate) server: Arc<str>,
     /// astdb: survives restarts.
     pub(crate) store: Store,
-    /// In memory: qualify status and last RTT.
-    pub(crate) status: FastMap<String, (Status, Option<f64>)>,
+    /// In memory: qualify status and last RTT of static contacts (and of ids
+    /// not stored, which a replay may set); a stored binding's is in its row.
+    pub(crate) status: FastMap<String, Qualified>,
     /// In memory: bindings tied to a connection.
     pub(crate) monitors: Monitors,
     pub(crate) up: bool,
@@ -201,13 +204,26 @@ impl Registrar {
         self.store.of_aor(aor)
     }
     pub fn status_of(&self, id: &str) -> Status {
-        self.status
-            .get(id)
-            .map(|s| s.0)
-            .unwrap_or(Status::NonQualified)
+        self.qualified(id).0
     }
     pub fn rtt_of(&self, id: &str) -> Option<f64> {
-        self.status.get(id).and_then(|s| s.1)
+        self.qualified(id).1
+    }
+    /// One AOR's stored bindings in id order (expired or not) with each one's
+    /// qualify status and last RTT, read with the row.
+    pub fn bindings_with_status<'a>(
+        &'a self,
+        aor: &'a str,
+    ) -> impl Iterator<Item = (&'a Binding, Status, Option<f64>)> + 'a {
+        self.store
+            .rows_of(aor)
+            .map(|(_, r)| (&r.b, r.status.0, r.status.1))
+    }
+    fn qualified(&self, id: &str) -> Qualified {
+        match self.store.get_row(id) {
+            Some(r) => r.status,
+            None => self.status.get(id).copied().unwrap_or(NOT_QUALIFIED),
+        }
     }
     /// The connection a binding is tied to, if any.
     pub fn monitor_of(&self, id: &str) -> Option<ConnId> {
@@ -259,6 +275,7 @@ impl Registrar {
         self.booted_at = now;
         self.unidentified.clear();
         self.status.clear();
+        self.store.forget_statuses();
         self.monitors.clear();
         if self.profile.has_transport_monitor() {
             let me = self.systemname.clone();
@@ -307,6 +324,7 @@ impl Registrar {
         self.endpoint_up.clear();
         self.all_dirty = true;
         self.status.clear();
+        self.store.forget_statuses();
         self.monitors.clear();
         self.next_sweep = None;
         self.next_qualify.clear();
@@ -497,20 +515,27 @@ impl Registrar {
 
     /// Set a binding's (or static contact's) qualify status.
     /// Returns what it was (`NonQualified`, no RTT, when it had none).
-    pub(crate) fn put_status(
-        &mut self,
-        id: &str,
-        status: (Status, Option<f64>),
-    ) -> (Status, Option<f64>) {
+    pub(crate) fn put_status(&mut self, id: &str, status: Qualified) -> Qualified {
+        let slot = self.store.slot_of(id);
+        self.put_status_at(slot, id, status)
+    }
+
+    /// [`Registrar::put_status`] where the caller already found the row's slot
+    /// (`None`: not stored, a static contact).
+    fn put_status_at(&mut self, slot: Option<u32>, id: &str, status: Qualified) -> Qualified {
+        let held = match slot {
+            Some(s) => self.store.status_at(s),
+            None => self.status.get_mut(id),
+        };
         // Availability reads the status only: a new RTT alone changes nothing.
-        let (was, moved) = match self.status.get_mut(id) {
+        let (was, moved) = match held {
             Some(s) => {
                 let was = std::mem::replace(s, status);
                 (was, was.0 != status.0)
             }
             None => {
                 self.status.insert(id.to_string(), status);
-                ((Status::NonQualified, None), true)
+                (NOT_QUALIFIED, true)
             }
         };
         if let Some(aor) = aor_of_id(id).filter(|_| moved) {
@@ -598,7 +623,9 @@ impl Registrar {
         if a.qualify_frequency == 0 {
             self.store.of_aor(aor).next().is_some() || !a.contacts.is_empty()
         } else {
-            self.store.of_aor(aor).any(|b| reachable(&b.id))
+            self.store
+                .rows_of(aor)
+                .any(|(_, r)| r.status.0 == Status::Reachable)
                 || a.contacts
                     .iter()
                     .any(|c| reachable(&crate::binding::static_id(aor, c)))
@@ -684,17 +711,13 @@ impl Registrar {
         }
         let due = self.next_qualify.due(now);
         for (ix, aor) in due {
-            let freq = self
-                .aors
-                .get(&aor)
-                .map(|a| a.qualify_frequency)
-                .unwrap_or(0);
-            if freq == 0 {
+            let Some(a) = self.aors.get(&aor).filter(|a| a.qualify_frequency > 0) else {
                 self.next_qualify.remove_ix(ix);
                 continue;
-            }
-            self.next_qualify.insert_ix(ix, now + freq as u64 * 1000);
-            out.qualify.extend(self.qualify_aor(now, &aor, None));
+            };
+            let next = now + a.qualify_frequency as u64 * 1000;
+            out.qualify.extend(self.qualify_requests(a, aor, None));
+            self.next_qualify.insert_ix(ix, next);
         }
         self.update_endpoint_states(now, &mut out);
         out
@@ -744,14 +767,23 @@ impl Registrar {
     pub(crate) fn qualify_aor(
         &mut self,
         _now: Millis,
-        aor: &str,
+        aor: Arc<str>,
         only: Option<&[Arc<str>]>,
     ) -> Vec<QualifyRequest> {
-        let Some(a) = self.aors.get(aor) else {
-            return Vec::new();
-        };
+        match self.aors.get(&aor) {
+            Some(a) => self.qualify_requests(a, aor, only),
+            None => Vec::new(),
+        }
+    }
+
+    /// [`Registrar::qualify_aor`] for an AOR already looked up.
+    fn qualify_requests(
+        &self,
+        a: &Aor,
+        aor: Arc<str>,
+        only: Option<&[Arc<str>]>,
+    ) -> Vec<QualifyRequest> {
         let timeout_ms = (a.qualify_timeout * 1000.0).round() as u64;
-        let aor: Arc<str> = Arc::from(aor);
         let request = |contact_id, uri, request_uri| QualifyRequest {
             aor: aor.clone(),
             contact_id,
@@ -801,8 +833,9 @@ impl Registrar {
     ) -> (Outcome, Option<StatusMove>) {
         let mut out = Outcome::default();
         // The AOR and URI are copied only for the line a status change logs.
-        let aor: Cow<str> = if let Some(b) = self.store.get(contact_id) {
-            Cow::Borrowed(&b.aor)
+        let slot = self.store.slot_of(contact_id);
+        let aor: Cow<str> = if let Some(r) = slot.and_then(|s| self.store.row_at(s)) {
+            Cow::Borrowed(&r.b.aor)
         } else if let Some((aor, _)) = self.find_static(contact_id) {
             Cow::Owned(aor)
         } else {
@@ -818,7 +851,7 @@ impl Registrar {
             }
             _ => (Status::Unreachable, None),
         };
-        let was = self.put_status(contact_id, (status, rtt));
+        let was = self.put_status_at(slot, contact_id, (status, rtt));
         let before = was.0;
         if before != status {
             let (aor, uri) = match self.store.get(contact_id) {

@@ -50,7 +50,17 @@ pub(crate) struct Row {
     /// Where qualify's OPTIONS go (the stored URI without x-ast-orig-host),
     /// printed on the first qualify: it never changes for a row either.
     options_uri: OnceLock<Arc<str>>,
+    /// Qualify status and last RTT (memory, not astdb: cleared when Asterisk
+    /// stops). Kept with the row so a qualify result, and an observer reading
+    /// the AOR, find it without a second look-up by id text.
+    pub(crate) status: Qualified,
 }
+
+/// A contact's qualify status and its last round trip (ms).
+pub(crate) type Qualified = (crate::binding::Status, Option<f64>);
+
+/// What a contact that was never qualified shows.
+pub(crate) const NOT_QUALIFIED: Qualified = (crate::binding::Status::NonQualified, None);
 
 impl Row {
     /// The Request-URI of this binding's OPTIONS.
@@ -76,20 +86,43 @@ impl Store {
         self.rows.get(slot as usize).and_then(Option::as_ref)
     }
     pub(crate) fn get(&self, id: &str) -> Option<&Binding> {
-        self.by_id.get(id).and_then(|&s| self.row(s)).map(|r| &r.b)
+        self.get_row(id).map(|r| &r.b)
+    }
+    pub(crate) fn get_row(&self, id: &str) -> Option<&Row> {
+        self.by_id.get(id).and_then(|&s| self.row(s))
+    }
+    /// Where the row with this id is (one look-up, for a caller that reads
+    /// and then changes it).
+    pub(crate) fn slot_of(&self, id: &str) -> Option<u32> {
+        self.by_id.get(id).copied()
+    }
+    pub(crate) fn row_at(&self, slot: u32) -> Option<&Row> {
+        self.row(slot)
+    }
+    /// The qualify status of the row at `slot`, to change in place.
+    pub(crate) fn status_at(&mut self, slot: u32) -> Option<&mut Qualified> {
+        Some(&mut self.rows.get_mut(slot as usize)?.as_mut()?.status)
+    }
+    /// Asterisk stopped or booted: every status is forgotten.
+    pub(crate) fn forget_statuses(&mut self) {
+        for r in self.rows.iter_mut().flatten() {
+            r.status = NOT_QUALIFIED;
+        }
     }
     pub(crate) fn contains_key(&self, id: &str) -> bool {
         self.by_id.contains_key(id)
     }
     /// Every binding in id order.
     pub(crate) fn values(&self) -> impl Iterator<Item = &Binding> {
-        self.order
-            .values()
-            .filter_map(|&s| self.row(s))
-            .map(|r| &r.b)
+        self.rows().map(|r| &r.b)
+    }
+    /// Every row in id order.
+    pub(crate) fn rows(&self) -> impl Iterator<Item = &Row> {
+        self.order.values().filter_map(|&s| self.row(s))
     }
 
-    pub(crate) fn insert(&mut self, b: Binding) {
+    /// Store `b` with `status` (a status known for its id before it was stored).
+    pub(crate) fn insert(&mut self, b: Binding, status: Qualified) {
         self.remove(&b.id);
         let n = self.next_row;
         self.next_row += 1;
@@ -118,6 +151,7 @@ impl Store {
             uri,
             parsed: OnceLock::new(),
             options_uri: OnceLock::new(),
+            status,
         });
     }
 
@@ -492,10 +526,10 @@ mod tests {
     #[test]
     fn of_aor_reads_only_that_aor_even_when_names_share_a_prefix() {
         let mut s = Store::default();
-        s.insert(binding("a", "sip:1@h", 10));
-        s.insert(binding("a;@x", "sip:2@h", 10));
-        s.insert(binding("ab", "sip:3@h", 10));
-        s.insert(binding("a", "sip:4@h", 10));
+        s.insert(binding("a", "sip:1@h", 10), NOT_QUALIFIED);
+        s.insert(binding("a;@x", "sip:2@h", 10), NOT_QUALIFIED);
+        s.insert(binding("ab", "sip:3@h", 10), NOT_QUALIFIED);
+        s.insert(binding("a", "sip:4@h", 10), NOT_QUALIFIED);
         let uris: Vec<&str> = s.of_aor("a").map(|b| b.uri.as_str()).collect();
         assert_eq!(uris.len(), 2);
         assert!(uris.contains(&"sip:1@h") && uris.contains(&"sip:4@h"));
@@ -506,9 +540,9 @@ mod tests {
         let mut s = Store::default();
         let uris: Vec<String> = (0..9).map(|i| format!("sip:{i}@h")).collect();
         for u in &uris {
-            s.insert(binding("a", u, 10));
+            s.insert(binding("a", u, 10), NOT_QUALIFIED);
         }
-        s.insert(binding("b", "sip:x@h", 10));
+        s.insert(binding("b", "sip:x@h", 10), NOT_QUALIFIED);
         let ids = |s: &Store| s.of_aor("a").map(|b| b.id.clone()).collect::<Vec<_>>();
         let mut want: Vec<String> = uris
             .iter()
@@ -535,8 +569,8 @@ mod tests {
         let b1 = binding("a", "sip:1@h", 10);
         let b2 = binding("b", "sip:2@h", 20);
         let (id1, id2) = (b1.id.clone(), b2.id.clone());
-        s.insert(b1);
-        s.insert(b2);
+        s.insert(b1, NOT_QUALIFIED);
+        s.insert(b2, NOT_QUALIFIED);
         assert_eq!(s.first_expiration(), Some(10));
         assert_eq!(s.expiring_by(10_000), vec![id1.clone()]);
         s.update(&Arc::from(id1.as_str()), u32::MAX, |b| b.expiration = 30);

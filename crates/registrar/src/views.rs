@@ -97,19 +97,20 @@ impl Registrar {
     /// The rows a read would show at `now`, without the read's side effect (the
     /// lazy deletion): for observers such as a timeline, not for Asterisk itself.
     pub fn rows_at(&self, now: Millis, aor: Option<&str>) -> Vec<ContactRow> {
-        let bindings: Box<dyn Iterator<Item = &crate::Binding>> = match aor {
-            Some(a) => Box::new(self.store.of_aor(a)),
-            None => Box::new(self.store.values()),
+        let bindings: Box<dyn Iterator<Item = &crate::store::Row>> = match aor {
+            Some(a) => Box::new(self.store.rows_of(a).map(|(_, r)| r)),
+            None => Box::new(self.store.rows()),
         };
         let mut rows: Vec<ContactRow> = bindings
-            .filter(|b| !b.is_expired(now))
-            .map(|b| ContactRow {
+            .filter(|r| !r.b.is_expired(now))
+            .map(|r| (&r.b, r.status))
+            .map(|(b, (status, rtt_ms))| ContactRow {
                 aor: b.aor.clone(),
                 id: b.id.clone(),
                 uri: b.uri.clone(),
                 expires_in_s: Some(b.expires_in_ms(now) / 1000),
-                status: self.status_of(&b.id),
-                rtt_ms: self.rtt_of(&b.id),
+                status,
+                rtt_ms,
                 is_static: false,
                 prune_on_boot: b.prune_on_boot,
                 endpoint: b.endpoint.clone(),

@@ -107,6 +107,58 @@ fn results_set_the_status() {
     assert!(out.log.is_empty());
 }
 
+/// Statuses are memory, not astdb: a restart forgets them, a removed binding
+/// takes its status along, and the same URI registered again starts over.
+/// The per-row view the observers read agrees with `status_of` throughout.
+#[test]
+fn a_status_lives_as_long_as_its_binding_and_its_asterisk() {
+    let mut p = pbx("qualify_frequency=60\ncontact=sip:desk@192.0.2.9:5060");
+    let phone = reg("alice")
+        .src("10.0.0.1:5060")
+        .c("sip:alice@10.0.0.1:5060");
+    p.ok(&phone);
+    let id = p.id_of("sip:alice@10.0.0.1:5060");
+    let desk = static_id("alice", "sip:desk@192.0.2.9:5060");
+    let answered = QualifyResult::Answered {
+        code: 200,
+        rtt_ms: 3.0,
+    };
+    p.r.on_qualify_result(p.now, &id, answered);
+    p.r.on_qualify_result(p.now, &desk, QualifyResult::TimedOut);
+    let rows = |p: &Pbx| -> Vec<(Status, Option<f64>)> {
+        p.r.bindings_with_status("alice")
+            .map(|(_, s, rtt)| (s, rtt))
+            .collect()
+    };
+    assert_eq!(rows(&p), [(Status::Reachable, Some(3.0))]);
+    assert_eq!(
+        (p.r.status_of(&id), p.r.rtt_of(&id)),
+        (Status::Reachable, Some(3.0))
+    );
+    assert_eq!(p.r.status_of(&desk), Status::Unreachable);
+
+    p.r.on_stop(p.now);
+    p.r.on_start(p.now);
+    assert_eq!(
+        rows(&p),
+        [(Status::NonQualified, None)],
+        "the binding stays, its status goes"
+    );
+    assert_eq!(p.r.status_of(&id), Status::NonQualified);
+    assert_eq!(p.r.status_of(&desk), Status::NonQualified);
+
+    p.r.on_qualify_result(p.now, &id, answered);
+    p.ok(&phone.clone().expires(0));
+    assert!(p.r.binding(&id).is_none());
+    assert_eq!(p.r.status_of(&id), Status::NonQualified);
+    p.ok(&phone);
+    assert_eq!(
+        rows(&p),
+        [(Status::NonQualified, None)],
+        "registered again: never qualified"
+    );
+}
+
 #[test]
 fn qualify_2xx_only_makes_other_answers_unreachable() {
     let mut p = pbx("qualify_frequency=60\nqualify_2xx_only=yes");

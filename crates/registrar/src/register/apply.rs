@@ -8,6 +8,7 @@ use crate::change::{verbose, Change, ChangeKind, Why};
 use crate::log::LogText;
 use crate::nat::will_survive_restart;
 use crate::registrar::{Outcome, Registrar};
+use crate::store::NOT_QUALIFIED;
 use aorlab_sip::{Contact, ContactValue};
 use std::sync::Arc;
 
@@ -102,7 +103,7 @@ impl Registrar {
             .unwrap_or_default();
         let id_text = dynamic_id(&aor.name, &uri_text);
         let id: Arc<str> = Arc::from(id_text.as_str());
-        self.store.insert(Binding {
+        let binding = Binding {
             id: id_text,
             aor: aor.name.clone(),
             uri: uri_text.clone(),
@@ -120,7 +121,11 @@ impl Registrar {
             authenticate_qualify: aor.authenticate_qualify,
             outbound_proxy: aor.outbound_proxy.clone(),
             created_at: now,
-        });
+        };
+        // A status a replay set for this id before it was stored comes along
+        // (the put just below replaces it, as it always did).
+        let known = self.status.remove(&*id).unwrap_or(NOT_QUALIFIED);
+        self.store.insert(binding, known);
         self.touch_aor(&aor.name);
         self.put_status(&id, (Status::NonQualified, None));
         if prune_on_boot {

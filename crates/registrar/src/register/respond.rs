@@ -18,11 +18,11 @@ impl Registrar {
         }
         let now = job.req.now;
         if self.profile.qualifies_whole_aor() {
-            out.qualify = self.qualify_aor(now, &aor.name, None);
+            out.qualify = self.qualify_aor(now, aor.name.as_str().into(), None);
             self.next_qualify
                 .insert(aor.name.clone(), now + aor.qualify_frequency as u64 * 1000);
         } else {
-            out.qualify = self.qualify_aor(now, &aor.name, Some(&job.new_ids));
+            out.qualify = self.qualify_aor(now, aor.name.as_str().into(), Some(&job.new_ids));
         }
     }
 

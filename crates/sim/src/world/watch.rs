@@ -294,7 +294,8 @@ impl World {
     fn reread_aor(&mut self, aor: &str, check: &mut Marks) {
         let now = self.abs();
         let mut fresh = Vec::new();
-        for b in self.reg.bindings_of(aor).filter(|b| !b.is_expired(now)) {
+        let live = self.reg.bindings_with_status(aor);
+        for (b, status, rtt) in live.filter(|(b, ..)| !b.is_expired(now)) {
             let target = self.uri_target(&b.uri);
             fresh.push((
                 b.uri.clone(),
@@ -302,8 +303,8 @@ impl World {
                     Row {
                         is_static: false,
                         expires_at_ms: Some(self.now + b.expires_in_ms(now).max(0) as SimMs),
-                        status: self.reg.status_of(&b.id),
-                        rtt_us: rtt_us(self.reg.rtt_of(&b.id)),
+                        status,
+                        rtt_us: rtt_us(rtt),
                         reaches: target.and_then(|t| self.watch.winner(&t)).map(|d| d as u32),
                     },
                     target,
