@@ -716,7 +716,7 @@ impl Registrar {
                 continue;
             };
             let next = now + a.qualify_frequency as u64 * 1000;
-            out.qualify.extend(self.qualify_requests(a, aor, None));
+            self.qualify_requests(a, aor, None, &mut out.qualify);
             self.next_qualify.insert_ix(ix, next);
         }
         self.update_endpoint_states(now, &mut out);
@@ -770,19 +770,22 @@ impl Registrar {
         aor: Arc<str>,
         only: Option<&[Arc<str>]>,
     ) -> Vec<QualifyRequest> {
-        match self.aors.get(&aor) {
-            Some(a) => self.qualify_requests(a, aor, only),
-            None => Vec::new(),
+        let mut out = Vec::new();
+        if let Some(a) = self.aors.get(&aor) {
+            self.qualify_requests(a, aor, only, &mut out);
         }
+        out
     }
 
-    /// [`Registrar::qualify_aor`] for an AOR already looked up.
+    /// [`Registrar::qualify_aor`] for an AOR already looked up, appended to `out`
+    /// (a tick qualifies many AORs into one list).
     fn qualify_requests(
         &self,
         a: &Aor,
         aor: Arc<str>,
         only: Option<&[Arc<str>]>,
-    ) -> Vec<QualifyRequest> {
+        out: &mut Vec<QualifyRequest>,
+    ) {
         let timeout_ms = (a.qualify_timeout * 1000.0).round() as u64;
         let request = |contact_id, uri, request_uri| QualifyRequest {
             aor: aor.clone(),
@@ -793,13 +796,13 @@ impl Registrar {
         };
         // The stored URIs' OPTIONS Request-URIs are kept with their rows; the
         // strings are shared with the rows, not copied.
-        let mut out: Vec<QualifyRequest> = self
-            .store
-            .rows_of(&aor)
-            .map(|(_, r)| r)
-            .filter(|r| only.is_none_or(|ids| ids.contains(&r.id)))
-            .map(|r| request(r.id.clone(), r.uri.clone(), r.options_uri().clone()))
-            .collect();
+        out.extend(
+            self.store
+                .rows_of(&aor)
+                .map(|(_, r)| r)
+                .filter(|r| only.is_none_or(|ids| ids.contains(&r.id)))
+                .map(|r| request(r.id.clone(), r.uri.clone(), r.options_uri().clone())),
+        );
         for s in &a.contacts {
             let id = crate::binding::static_id(&aor, s);
             if only.is_none_or(|ids| ids.iter().any(|x| **x == *id)) {
@@ -809,7 +812,6 @@ impl Registrar {
                 out.push(request(id.into(), s.as_str().into(), request_uri.into()));
             }
         }
-        out
     }
 
     /// The answer (or silence) to an OPTIONS sent for `contact_id`.

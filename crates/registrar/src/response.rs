@@ -5,6 +5,7 @@ use crate::binding::uri_md5;
 use crate::nat::{restore_orig_host, Addr};
 use crate::time::{http_date, Millis};
 use aorlab_sip::{Message, Param, Uri, UriContext, Via};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// One Contact of a 200 OK.
@@ -179,6 +180,31 @@ impl Response {
         &self.contacts
     }
 
+    /// The Expires header (a 200 OK's only).
+    pub fn expires(&self) -> Option<u32> {
+        self.expires.filter(|_| self.code == 200)
+    }
+    /// A 200 OK's Contacts as sent (x-ast-orig-host restored where the release
+    /// does), each with its `expires` parameter: what the phone reads, without
+    /// printing and parsing the message.
+    pub fn contacts_as_sent(&self) -> impl Iterator<Item = (Cow<'_, Uri>, Option<i64>)> + '_ {
+        let listed = if self.code == 200 {
+            &self.contacts[..]
+        } else {
+            &[]
+        };
+        listed.iter().map(|c| (self.uri_as_sent(c), c.expires))
+    }
+    fn uri_as_sent<'a>(&self, c: &'a ResponseContact) -> Cow<'a, Uri> {
+        if self.restore_orig_host {
+            let mut uri = Uri::clone(&c.uri);
+            restore_orig_host(&mut uri);
+            Cow::Owned(uri)
+        } else {
+            Cow::Borrowed(&c.uri)
+        }
+    }
+
     /// The response as Asterisk sends it.
     pub fn to_message(&self) -> Message {
         let mut m = Message::response(self.code, reason_phrase(self.code));
@@ -213,13 +239,7 @@ impl Response {
     }
 
     fn contact_value(&self, c: &ResponseContact) -> String {
-        let printed = if self.restore_orig_host {
-            let mut uri = Uri::clone(&c.uri);
-            restore_orig_host(&mut uri);
-            uri.print(UriContext::Contact)
-        } else {
-            c.uri.print(UriContext::Contact)
-        };
+        let printed = self.uri_as_sent(c).print(UriContext::Contact);
         let mut v = String::with_capacity(printed.len() + 20);
         v.push('<');
         v.push_str(&printed);

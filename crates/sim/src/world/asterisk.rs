@@ -172,18 +172,18 @@ impl World {
             .filter(|_| proto.is_reliable());
         let transport = Some(format!("transport-{}", proto.as_str()));
         let rx = Received::checked(msg, src.clone(), proto, conn, transport);
-        let out = self.reg.on_register(self.abs(), &rx);
-        let resp = out.response.as_ref().map(|r| Rc::new(r.to_message()));
+        let mut out = self.reg.on_register(self.abs(), &rx);
+        let resp = out.response.take().map(|r| Rc::new(Answer::new(r)));
         // A refresh in flight stays held only if the decision is one refresh.
         let held = self.routine.is_held(tx_id);
         let refresh_only = matches!(out.changes.as_slice(), [c] if c.kind == ChangeKind::Refreshed)
             && out.qualify.is_empty()
-            && resp.as_ref().is_some_and(|r| r.status() == Some(200));
+            && resp.as_ref().is_some_and(|r| r.status() == 200);
         self.routine.holding = held.then_some(tx_id);
         self.watch.dirty_devs.insert(i);
         self.apply_outcome(out, Some(i));
         if let Some(resp) = resp {
-            let code = resp.status().unwrap_or(0);
+            let code = resp.status();
             if code == 200 {
                 self.forget_answers();
                 let until = self.now + TIMER_F;
@@ -192,7 +192,7 @@ impl World {
             }
             let to = self.devs[i].spec.name.clone();
             let (answer, at_ms, from) = (Rc::clone(&resp), self.now, src.clone());
-            self.record_with(move || answer_record(at_ms, &answer, to, &from));
+            self.record_with(move || answer_record(at_ms, answer.message(), to, &from));
             self.schedule(self.now + DELAY_MS, Ev::Reply(tx_id, resp, src));
         }
         self.routine.holding = None;

@@ -10,7 +10,7 @@ use aorlab_registrar::{
     Addr, Change, ChangeKind, Outcome, Protocol, QualifyRequest, QualifyResult, Received,
     Registrar, Status, StatusMove,
 };
-use aorlab_sip::{Contact, Message, Uri};
+use aorlab_sip::{Message, Uri};
 use std::cell::{Cell, RefCell};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
@@ -52,6 +52,31 @@ pub const DELAY_MS: SimMs = 20;
 const T1: SimMs = 500;
 const T2: SimMs = 4000;
 const TIMER_F: SimMs = 64 * T1;
+/// Asterisk's answer to a REGISTER: the registrar's typed response, which the
+/// phone reads, printed as SIP only when a record shows it (a routine refresh's
+/// answer is never printed).
+#[derive(Debug)]
+pub(super) struct Answer {
+    response: aorlab_registrar::Response,
+    message: std::cell::OnceCell<Message>,
+}
+
+impl Answer {
+    fn new(response: aorlab_registrar::Response) -> Answer {
+        Answer {
+            response,
+            message: std::cell::OnceCell::new(),
+        }
+    }
+    fn status(&self) -> u16 {
+        self.response.status()
+    }
+    /// The answer as sent, printed on first use.
+    fn message(&self) -> &Message {
+        self.message.get_or_init(|| self.response.to_message())
+    }
+}
+
 #[derive(Debug)]
 enum Ev {
     Scenario(usize),
@@ -61,7 +86,7 @@ enum Ev {
     Retransmit(u64),
     TimerF(u64),
     /// The answer is shared with the stateful copy kept for retransmissions.
-    Reply(u64, Rc<Message>, Addr),
+    Reply(u64, Rc<Answer>, Addr),
     Refresh(usize, u64),
     Retry(usize, u64),
     KeepAlive(usize, u64),
@@ -131,7 +156,7 @@ pub struct World {
     owner: HashMap<String, HashMap<String, usize>>,
     spans: Vec<Span>,
     /// Stateful 200s Asterisk keeps for retransmissions: branch → (response, until).
-    answered: HashMap<String, (Rc<Message>, SimMs)>,
+    answered: HashMap<String, (Rc<Answer>, SimMs)>,
     /// (until, branch) of `answered`, to forget them when their time is over. A
     /// queue in time order: every `until` is its answer's time plus Timer F.
     answered_until: VecDeque<(SimMs, String)>,

@@ -76,15 +76,38 @@ impl World {
     // ---------------------------------------------------------------- devices
 
     pub(super) fn contact_uri(&self, i: usize) -> String {
+        let mut s = String::with_capacity(64);
+        self.push_contact_uri(i, &mut s);
+        s
+    }
+
+    /// [`World::contact_uri`] appended to `s` (a REGISTER is sent for every
+    /// refresh: pieces appended, not formatted).
+    fn push_contact_uri(&self, i: usize, s: &mut String) {
         let d = &self.devs[i];
-        let mut s = format!("sip:{}@{}:{}", d.spec.user, d.ip, self.local_port(i));
+        s.push_str("sip:");
+        s.push_str(&d.spec.user);
+        s.push('@');
+        s.push_str(&d.ip);
+        s.push(':');
+        s.push_str(itoa::Buffer::new().format(self.local_port(i)));
         if d.spec.protocol != Protocol::Udp {
-            s.push_str(&format!(";transport={}", d.spec.protocol.as_str()));
+            s.push_str(";transport=");
+            s.push_str(d.spec.protocol.as_str());
         }
         s.push_str(&d.spec.contact_params);
         if d.spec.rinstance {
-            s.push_str(&format!(";rinstance={}", d.rinstance));
+            s.push_str(";rinstance=");
+            s.push_str(&d.rinstance);
         }
+    }
+
+    /// The Contact header's value: `<contact URI>`.
+    fn contact_header(&self, i: usize) -> String {
+        let mut s = String::with_capacity(64);
+        s.push('<');
+        self.push_contact_uri(i, &mut s);
+        s.push('>');
         s
     }
 
@@ -111,32 +134,26 @@ impl World {
             d.port
         };
         let (contact, expires) = match kind {
-            Kind::Register => (
-                format!("<{}>", self.contact_uri(i)),
-                self.devs[i].spec.expires,
-            ),
-            Kind::Unregister => (format!("<{}>", self.contact_uri(i)), 0),
+            Kind::Register => (self.contact_header(i), self.devs[i].spec.expires),
+            Kind::Unregister => (self.contact_header(i), 0),
             Kind::UnregisterAll => ("*".to_string(), 0),
         };
         let text = register_text(&self.devs[i], proto, via_port, &branch, &contact, expires);
         let name = self.devs[i].spec.name.clone();
-        let what = match kind {
-            Kind::Register => format!("REGISTER (Expires {expires}) from {src}"),
-            Kind::Unregister => format!("REGISTER Expires 0 (unregister) from {src}"),
-            Kind::UnregisterAll => format!("REGISTER Contact: * (unregister all) from {src}"),
-        };
-        let r = self.record(RecordKind::Sip, &name, what);
-        r.sip = Some(SipText {
-            from: name.clone(),
-            to: "asterisk".into(),
-            first_line: format!("REGISTER sip:{ASTERISK_IP}:{ASTERISK_PORT} SIP/2.0"),
-            text: text.clone(),
-            method: "REGISTER".into(),
-            code: None,
-            expires: Some(expires),
-        });
-        r.devices = vec![name];
-        self.maybe_hold(tx_id, i, kind);
+        let (at_ms, sent, from) = (self.now, text.clone(), src.clone());
+        let make = move || register_record(at_ms, name, kind, expires, &from, sent);
+        if self.routine.holding.is_none() && self.may_be_routine(i, kind) {
+            // Held from the start: built only if the exchange is written after all.
+            self.routine.holding = Some(tx_id);
+            self.record_with(make);
+            self.routine.holding = None;
+        } else {
+            self.activity = true;
+            let seq = self.take_record_seq();
+            self.records.push(make());
+            self.record_seq.push(seq);
+            self.maybe_hold(tx_id, i, kind);
+        }
         self.txs.insert(
             tx_id,
             Tx {
@@ -157,7 +174,7 @@ impl World {
     }
 
     /// `src`: the address the NAT gave the packet when it left the phone.
-    pub(super) fn reply(&mut self, tx_id: u64, resp: &Message, dst: Addr) {
+    pub(super) fn reply(&mut self, tx_id: u64, resp: &Answer, dst: Addr) {
         let Some(tx) = self.txs.get(&tx_id) else {
             return;
         };
@@ -182,7 +199,7 @@ impl World {
             t.done = true;
         }
         self.inbound(i);
-        let code = resp.status().unwrap_or(0);
+        let code = resp.status();
         if code != 200 || kind != Kind::Register {
             self.flush(tx_id);
         }
@@ -206,18 +223,18 @@ impl World {
             let mine = self.contact_uri(i);
             let mine = Uri::parse(&mine).ok();
             let mut granted: Option<u32> = None;
-            for c in resp.headers.contacts().unwrap_or_default() {
-                if let (Contact::Addr(v), Some(m)) = (c, &mine) {
-                    if aorlab_sip::uri_eq(&v.addr.uri, m).is_ok() {
-                        granted = v
-                            .param("expires")
-                            .and_then(|p| p.value.as_deref())
-                            .and_then(|e| e.parse().ok());
-                    }
+            // The typed answer is what the text says: each Contact as sent with
+            // its expires parameter (a negative one reads as none, as in text).
+            for (uri, expires) in resp.response.contacts_as_sent() {
+                if mine
+                    .as_ref()
+                    .is_some_and(|m| aorlab_sip::uri_eq(&uri, m).is_ok())
+                {
+                    granted = expires.and_then(|e| u32::try_from(e).ok());
                 }
             }
             let granted = granted
-                .or_else(|| resp.headers.expires().and_then(|e| e.ok()))
+                .or_else(|| resp.response.expires())
                 .unwrap_or(self.devs[i].spec.expires);
             let wait = match self.devs[i].spec.refresh {
                 Refresh::Before { ms } => (granted as u64 * 1000).saturating_sub(ms).max(1000),
@@ -450,6 +467,34 @@ impl World {
             self.schedule(self.now + every, Ev::KeepAlive(i, gen));
         }
     }
+}
+
+/// The record of a REGISTER the phone sends.
+fn register_record(
+    at_ms: SimMs,
+    name: String,
+    kind: Kind,
+    expires: u32,
+    src: &Addr,
+    text: String,
+) -> Record {
+    let what = match kind {
+        Kind::Register => format!("REGISTER (Expires {expires}) from {src}"),
+        Kind::Unregister => format!("REGISTER Expires 0 (unregister) from {src}"),
+        Kind::UnregisterAll => format!("REGISTER Contact: * (unregister all) from {src}"),
+    };
+    let mut r = Record::new(at_ms, RecordKind::Sip, &name, what);
+    r.sip = Some(SipText {
+        from: name.clone(),
+        to: "asterisk".into(),
+        first_line: format!("REGISTER sip:{ASTERISK_IP}:{ASTERISK_PORT} SIP/2.0"),
+        text,
+        method: "REGISTER".into(),
+        code: None,
+        expires: Some(expires),
+    });
+    r.devices = vec![name];
+    r
 }
 
 /// The text of phone `d`'s REGISTER, appended piece by piece: an eleven-argument

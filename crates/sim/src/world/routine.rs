@@ -9,7 +9,8 @@
 //! - a refresh: a REGISTER from a registered phone whose decision is one
 //!   `refreshed` change and whose 200 OK reaches the phone (REGISTER, 200 OK,
 //!   change and the phone's "registered for" line are held while in flight and
-//!   written at their places if the exchange turns out otherwise).
+//!   written at their places if the exchange turns out otherwise; each is held
+//!   as the closure that makes it, so a routine refresh formats none of them).
 
 use super::*;
 use crate::trace::{RoutineCount, RoutineKind, RoutineSummary};
@@ -149,10 +150,16 @@ impl World {
         routine
     }
 
+    /// Whether phone `i` sending `kind` starts an exchange that may be routine:
+    /// a refresh by a registered phone.
+    pub(super) fn may_be_routine(&self, i: usize, kind: Kind) -> bool {
+        self.routine.on && kind == Kind::Register && self.devs[i].phase == Phase::Registered
+    }
+
     /// A REGISTER from a registered phone starts: hold its records until the
     /// exchange shows whether it is routine.
     pub(super) fn maybe_hold(&mut self, tx: u64, i: usize, kind: Kind) {
-        if self.routine.on && kind == Kind::Register && self.devs[i].phase == Phase::Registered {
+        if self.may_be_routine(i, kind) {
             if let (Some(r), Some(seq)) = (self.records.pop(), self.record_seq.pop()) {
                 self.routine.hold(tx, seq, r);
             }
