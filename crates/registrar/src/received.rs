@@ -122,7 +122,10 @@ impl Parsed {
             ),
             None => (headers.vias().unwrap_or_default(), read(req)),
         };
-        let src = format!("{}:{}", source.ip, source.port);
+        let mut src = String::with_capacity(source.ip.len() + 6);
+        src.push_str(&source.ip);
+        src.push(':');
+        src.push_str(itoa::Buffer::new().format(source.port));
         Parsed {
             read,
             head: Arc::new(ResponseHead::of(req, &vias, source)),
@@ -133,7 +136,7 @@ impl Parsed {
             supports_path: headers
                 .get("Supported")
                 .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("path"))),
-            from_src: format!(" ({src})"),
+            from_src: [" (", &src, ")"].concat(),
             src,
         }
     }

@@ -57,7 +57,7 @@ impl ResponseHead {
                 headers.push(("To", t.to_string()));
             } else {
                 let tag = vias.first().and_then(|v| v.branch()).unwrap_or("z9hG4bK");
-                headers.push(("To", format!("{t};tag={tag}")));
+                headers.push(("To", [t, ";tag=", tag].concat()));
             }
         }
         if let Some(c) = h.get("CSeq") {
@@ -72,7 +72,7 @@ fn response_via(v: &Via, source: &Addr, top: bool) -> Via {
     let mut v = v.clone();
     if top {
         if v.rport().is_some() {
-            v.set_param("rport", Some(&source.port.to_string()));
+            v.set_param("rport", Some(itoa::Buffer::new().format(source.port)));
         }
         v.set_param("received", Some(&source.ip));
     }
