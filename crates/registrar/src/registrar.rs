@@ -29,6 +29,26 @@ pub struct QualifyRequest {
     /// Where the OPTIONS goes (x-ast-orig-host stripped).
     pub request_uri: Arc<str>,
     pub timeout_ms: u64,
+    /// Where the registrar held the binding when it asked: handed back with
+    /// the result, it finds the row without a look-up by id (a hint only).
+    #[serde(skip)]
+    pub row: RowHint,
+}
+
+/// Where a stored binding's row was (see [`QualifyRequest::row`]). A hint: the
+/// row there is used only if it still holds the same id, else the id is looked
+/// up; a static contact has none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowHint(u32);
+
+impl RowHint {
+    pub const NONE: RowHint = RowHint(u32::MAX);
+}
+
+impl Default for RowHint {
+    fn default() -> RowHint {
+        RowHint::NONE
+    }
 }
 
 /// A contact's qualify status and round trip (ms) before and after an OPTIONS
@@ -198,6 +218,16 @@ impl Registrar {
     /// One stored binding by id (expired or not).
     pub fn binding(&self, id: &str) -> Option<&Binding> {
         self.store.get(id)
+    }
+    /// Whether the binding a qualify request was for is still stored with the
+    /// URI it was qualified at (the same `Arc` while its row lives; its text
+    /// otherwise), found by the request's row hint.
+    pub fn still_stored(&self, id: &Arc<str>, row: RowHint, uri: &Arc<str>) -> bool {
+        let r = self
+            .store
+            .slot_hinted(id, row.0)
+            .and_then(|s| self.store.row_at(s));
+        r.is_some_and(|r| Arc::ptr_eq(&r.uri, uri) || *r.uri == **uri)
     }
     /// One AOR's stored bindings in id order (expired or not): no pass over the site.
     pub fn bindings_of<'a>(&'a self, aor: &'a str) -> impl Iterator<Item = &'a Binding> + 'a {
@@ -787,21 +817,24 @@ impl Registrar {
         out: &mut Vec<QualifyRequest>,
     ) {
         let timeout_ms = (a.qualify_timeout * 1000.0).round() as u64;
-        let request = |contact_id, uri, request_uri| QualifyRequest {
+        let request = |contact_id, uri, request_uri, row| QualifyRequest {
             aor: aor.clone(),
             contact_id,
             uri,
             request_uri,
             timeout_ms,
+            row,
         };
         // The stored URIs' OPTIONS Request-URIs are kept with their rows; the
         // strings are shared with the rows, not copied.
         out.extend(
             self.store
                 .rows_of(&aor)
-                .map(|(_, r)| r)
-                .filter(|r| only.is_none_or(|ids| ids.contains(&r.id)))
-                .map(|r| request(r.id.clone(), r.uri.clone(), r.options_uri().clone())),
+                .filter(|(_, r)| only.is_none_or(|ids| ids.contains(&r.id)))
+                .map(|(slot, r)| {
+                    let (id, uri) = (r.id.clone(), r.uri.clone());
+                    request(id, uri, r.options_uri().clone(), RowHint(slot))
+                }),
         );
         for s in &a.contacts {
             let id = crate::binding::static_id(&aor, s);
@@ -809,7 +842,8 @@ impl Registrar {
                 let request_uri = aorlab_sip::Uri::parse(s)
                     .map(|u| options_request_uri(&u).print(UriContext::RequestUri))
                     .unwrap_or_else(|_| s.clone());
-                out.push(request(id.into(), s.as_str().into(), request_uri.into()));
+                let (id, uri) = (id.into(), s.as_str().into());
+                out.push(request(id, uri, request_uri.into(), RowHint::NONE));
             }
         }
     }
@@ -833,9 +867,33 @@ impl Registrar {
         contact_id: &str,
         result: QualifyResult,
     ) -> (Outcome, Option<StatusMove>) {
+        let slot = self.store.slot_of(contact_id);
+        self.qualify_answer_at(now, contact_id, slot, result)
+    }
+
+    /// [`Registrar::on_qualify_answer`] for the request's contact and row hint
+    /// (the result of a [`QualifyRequest`]): no look-up by id while the row is
+    /// where it was.
+    pub fn on_qualify_answer_at(
+        &mut self,
+        now: Millis,
+        contact_id: &Arc<str>,
+        row: RowHint,
+        result: QualifyResult,
+    ) -> (Outcome, Option<StatusMove>) {
+        let slot = self.store.slot_hinted(contact_id, row.0);
+        self.qualify_answer_at(now, contact_id, slot, result)
+    }
+
+    fn qualify_answer_at(
+        &mut self,
+        now: Millis,
+        contact_id: &str,
+        slot: Option<u32>,
+        result: QualifyResult,
+    ) -> (Outcome, Option<StatusMove>) {
         let mut out = Outcome::default();
         // The AOR and URI are copied only for the line a status change logs.
-        let slot = self.store.slot_of(contact_id);
         let aor: Cow<str> = if let Some(r) = slot.and_then(|s| self.store.row_at(s)) {
             Cow::Borrowed(&r.b.aor)
         } else if let Some((aor, _)) = self.find_static(contact_id) {

@@ -96,6 +96,14 @@ impl Store {
     pub(crate) fn slot_of(&self, id: &str) -> Option<u32> {
         self.by_id.get(id).copied()
     }
+    /// [`Store::slot_of`], trying `hint` first: the row there is taken if it
+    /// holds this id (the same `Arc`, or the same text), with no hashing.
+    pub(crate) fn slot_hinted(&self, id: &Arc<str>, hint: u32) -> Option<u32> {
+        match self.row(hint) {
+            Some(r) if Arc::ptr_eq(&r.id, id) || *r.id == **id => Some(hint),
+            _ => self.slot_of(id),
+        }
+    }
     pub(crate) fn row_at(&self, slot: u32) -> Option<&Row> {
         self.row(slot)
     }

@@ -159,6 +159,44 @@ fn a_status_lives_as_long_as_its_binding_and_its_asterisk() {
     );
 }
 
+/// A qualify request's row hint is only a hint: when its binding is gone and
+/// another one took its row, the answer changes nothing, and the other binding
+/// keeps its own status.
+#[test]
+fn a_row_hint_never_lands_on_another_binding() {
+    let mut p = pbx("qualify_frequency=60");
+    let a = reg("alice")
+        .src("10.0.0.1:5060")
+        .c("sip:alice@10.0.0.1:5060");
+    let out = p.ok(&a);
+    let q = out
+        .qualify
+        .first()
+        .expect("a new binding is qualified")
+        .clone();
+    assert!(p.r.still_stored(&q.contact_id, q.row, &q.uri));
+    // The binding goes; another takes its place in the store.
+    p.ok(&a.clone().expires(0));
+    p.ok(&reg("alice")
+        .src("10.0.0.2:5060")
+        .c("sip:alice@10.0.0.2:5060"));
+    let other = p.id_of("sip:alice@10.0.0.2:5060");
+    assert!(!p.r.still_stored(&q.contact_id, q.row, &q.uri));
+    let (out, moved) =
+        p.r.on_qualify_answer_at(p.now, &q.contact_id, q.row, QualifyResult::TimedOut);
+    assert_eq!(moved, None, "the contact is gone: nothing moved");
+    assert!(out.log.is_empty());
+    assert_eq!(p.r.status_of(&other), Status::NonQualified);
+    // The same URI registered again has a new row: the old hint still finds it by id.
+    p.ok(&a);
+    assert!(p.r.still_stored(&q.contact_id, q.row, &q.uri));
+    let (_, moved) =
+        p.r.on_qualify_answer_at(p.now, &q.contact_id, q.row, QualifyResult::TimedOut);
+    assert!(moved.is_some());
+    assert_eq!(p.r.status_of(&q.contact_id), Status::Unreachable);
+    assert_eq!(p.r.status_of(&other), Status::NonQualified);
+}
+
 #[test]
 fn qualify_2xx_only_makes_other_answers_unreachable() {
     let mut p = pbx("qualify_frequency=60\nqualify_2xx_only=yes");

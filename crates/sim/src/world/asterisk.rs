@@ -132,12 +132,12 @@ impl World {
         if answered {
             self.schedule(
                 self.now + 2 * DELAY_MS,
-                Ev::OptionsDone(q.contact_id, q.uri, true, 2 * DELAY_MS, quiet),
+                Ev::OptionsDone(q.contact_id, q.uri, true, 2 * DELAY_MS, quiet, q.row),
             );
         } else {
             self.schedule(
                 self.now + q.timeout_ms.max(1),
-                Ev::OptionsDone(q.contact_id, q.uri, false, 0, quiet),
+                Ev::OptionsDone(q.contact_id, q.uri, false, 0, quiet, q.row),
             );
         }
     }
@@ -224,6 +224,7 @@ impl World {
         ok: bool,
         rtt: SimMs,
         quiet: bool,
+        row: RowHint,
     ) {
         if quiet {
             self.activity = true;
@@ -231,13 +232,13 @@ impl World {
         if ok {
             // The binding is still stored (its id names its URI, so it is the
             // same URI): the answer goes back where that URI leads now.
-            let stored = self.reg.binding(&id).is_some_and(|b| *b.uri == **uri);
+            let stored = self.reg.still_stored(&id, row, uri);
             let target = stored.then(|| self.route_shared_uri(uri)).flatten();
             if let Some(i) = target {
                 // The answer goes out through the NAT: it refreshes the mapping.
                 let src = self.source_of(i);
                 if quiet {
-                    return self.qualify_result(id, ok, rtt);
+                    return self.qualify_result(id, row, ok, rtt);
                 }
                 let name = self.devs[i].spec.name.clone();
                 let r = self.record(
@@ -258,11 +259,11 @@ impl World {
                 r.devices = vec![name];
             }
         }
-        self.qualify_result(id, ok, rtt);
+        self.qualify_result(id, row, ok, rtt);
     }
 
     /// The registrar learns the OPTIONS result; a status that moves is written down.
-    fn qualify_result(&mut self, id: Arc<str>, ok: bool, rtt: SimMs) {
+    fn qualify_result(&mut self, id: Arc<str>, row: RowHint, ok: bool, rtt: SimMs) {
         let res = if ok {
             QualifyResult::Answered {
                 code: 200,
@@ -271,7 +272,7 @@ impl World {
         } else {
             QualifyResult::TimedOut
         };
-        let (out, moved) = self.reg.on_qualify_answer(self.abs(), &id, res);
+        let (out, moved) = self.reg.on_qualify_answer_at(self.abs(), &id, row, res);
         let Some(StatusMove { before, after }) = moved else {
             return; // the contact is gone: nothing moved
         };

@@ -8,7 +8,7 @@ use crate::scenario::*;
 use crate::trace::*;
 use aorlab_registrar::{
     Addr, Change, ChangeKind, Outcome, Protocol, QualifyRequest, QualifyResult, Received,
-    Registrar, Status, StatusMove,
+    Registrar, RowHint, Status, StatusMove,
 };
 use aorlab_sip::{Message, Uri};
 use std::cell::{Cell, RefCell};
@@ -91,8 +91,9 @@ enum Ev {
     Retry(usize, u64),
     KeepAlive(usize, u64),
     Tick,
-    /// (contact id, its stored URI, answered, rtt, routine: counted, not written)
-    OptionsDone(Arc<str>, Arc<str>, bool, SimMs, bool),
+    /// (contact id, its stored URI, answered, rtt, routine: counted, not written,
+    /// where the registrar held the binding)
+    OptionsDone(Arc<str>, Arc<str>, bool, SimMs, bool, RowHint),
     AsteriskUp,
     /// A binding may have timed out: re-evaluate who is reachable.
     NatCheck,

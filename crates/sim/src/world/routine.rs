@@ -36,6 +36,27 @@ impl Held {
     }
 }
 
+/// A contact id as a map key, compared by address first: the registrar hands
+/// out one `Arc` for a binding's whole life, so a look-up rarely reads the
+/// stored key's text (a binding stored again, with a new `Arc`, still matches
+/// by text: the map means what a map by id text means).
+#[derive(Debug, Clone)]
+pub(super) struct ContactKey(Arc<str>);
+
+impl PartialEq for ContactKey {
+    fn eq(&self, other: &ContactKey) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || *self.0 == *other.0
+    }
+}
+
+impl Eq for ContactKey {}
+
+impl std::hash::Hash for ContactKey {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.0.hash(h)
+    }
+}
+
 #[derive(Default)]
 pub(super) struct Routine {
     pub on: bool,
@@ -43,7 +64,7 @@ pub(super) struct Routine {
     /// a map: counted for every routine exchange; read in (phone, kind) order.
     counts: Vec<[Option<(u64, SimMs, SimMs)>; 2]>,
     /// Contact id → the phone that answered its last OPTIONS (None: nobody did).
-    last_qualify: HashMap<String, Option<usize>>,
+    last_qualify: HashMap<ContactKey, Option<usize>>,
     /// Phones whose first refresh is already written in full.
     kept_refresh: Vec<bool>,
     /// Records of REGISTER exchanges in flight that may be routine, by transaction.
@@ -128,7 +149,7 @@ impl World {
     /// Is this OPTIONS (to `target`, answered or not) routine? Remembers who answered.
     pub(super) fn qualify_is_routine(
         &mut self,
-        id: &str,
+        id: &Arc<str>,
         target: Option<usize>,
         answered: bool,
     ) -> bool {
@@ -136,10 +157,10 @@ impl World {
             return false;
         }
         let by = target.filter(|_| answered);
-        // Insert without allocating the id again: a contact is qualified all day.
-        let before = match self.routine.last_qualify.get_mut(id) {
+        let key = ContactKey(Arc::clone(id));
+        let before = match self.routine.last_qualify.get_mut(&key) {
             Some(v) => Some(std::mem::replace(v, by)),
-            None => self.routine.last_qualify.insert(id.to_string(), by),
+            None => self.routine.last_qualify.insert(key, by),
         };
         let routine = by.is_some() && before == Some(by);
         if let (true, Some(i)) = (routine, by) {

@@ -26,7 +26,9 @@ impl World {
                     self.apply_outcome(out, None);
                 }
             }
-            Ev::OptionsDone(id, uri, ok, rtt, quiet) => self.options_done(id, &uri, ok, rtt, quiet),
+            Ev::OptionsDone(id, uri, ok, rtt, quiet, row) => {
+                self.options_done(id, &uri, ok, rtt, quiet, row)
+            }
             Ev::NatCheck => {}
             Ev::NatExpire(ni, key, seq) => return self.idle_check_due(ni, key, seq),
             Ev::AsteriskUp => self.asterisk_up(),
