@@ -129,8 +129,8 @@ impl Store {
         self.order.values().filter_map(|&s| self.row(s))
     }
 
-    /// Store `b` with `status` (a status known for its id before it was stored).
-    pub(crate) fn insert(&mut self, b: Binding, status: Qualified) {
+    /// Store `b`, not yet qualified.
+    pub(crate) fn insert(&mut self, b: Binding) {
         self.remove(&b.id);
         let n = self.next_row;
         self.next_row += 1;
@@ -159,7 +159,7 @@ impl Store {
             uri,
             parsed: OnceLock::new(),
             options_uri: OnceLock::new(),
-            status,
+            status: NOT_QUALIFIED,
         });
     }
 
@@ -534,10 +534,10 @@ mod tests {
     #[test]
     fn of_aor_reads_only_that_aor_even_when_names_share_a_prefix() {
         let mut s = Store::default();
-        s.insert(binding("a", "sip:1@h", 10), NOT_QUALIFIED);
-        s.insert(binding("a;@x", "sip:2@h", 10), NOT_QUALIFIED);
-        s.insert(binding("ab", "sip:3@h", 10), NOT_QUALIFIED);
-        s.insert(binding("a", "sip:4@h", 10), NOT_QUALIFIED);
+        s.insert(binding("a", "sip:1@h", 10));
+        s.insert(binding("a;@x", "sip:2@h", 10));
+        s.insert(binding("ab", "sip:3@h", 10));
+        s.insert(binding("a", "sip:4@h", 10));
         let uris: Vec<&str> = s.of_aor("a").map(|b| b.uri.as_str()).collect();
         assert_eq!(uris.len(), 2);
         assert!(uris.contains(&"sip:1@h") && uris.contains(&"sip:4@h"));
@@ -548,9 +548,9 @@ mod tests {
         let mut s = Store::default();
         let uris: Vec<String> = (0..9).map(|i| format!("sip:{i}@h")).collect();
         for u in &uris {
-            s.insert(binding("a", u, 10), NOT_QUALIFIED);
+            s.insert(binding("a", u, 10));
         }
-        s.insert(binding("b", "sip:x@h", 10), NOT_QUALIFIED);
+        s.insert(binding("b", "sip:x@h", 10));
         let ids = |s: &Store| s.of_aor("a").map(|b| b.id.clone()).collect::<Vec<_>>();
         let mut want: Vec<String> = uris
             .iter()
@@ -577,8 +577,8 @@ mod tests {
         let b1 = binding("a", "sip:1@h", 10);
         let b2 = binding("b", "sip:2@h", 20);
         let (id1, id2) = (b1.id.clone(), b2.id.clone());
-        s.insert(b1, NOT_QUALIFIED);
-        s.insert(b2, NOT_QUALIFIED);
+        s.insert(b1);
+        s.insert(b2);
         assert_eq!(s.first_expiration(), Some(10));
         assert_eq!(s.expiring_by(10_000), vec![id1.clone()]);
         s.update(&Arc::from(id1.as_str()), u32::MAX, |b| b.expiration = 30);

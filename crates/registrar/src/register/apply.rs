@@ -3,12 +3,11 @@
 
 use super::validate::expiration_for;
 use super::{find_match, insert_in_order, Job, Work, REGISTRAR_C};
-use crate::binding::{dynamic_id, Binding, Status};
+use crate::binding::{dynamic_id, Binding};
 use crate::change::{verbose, Change, ChangeKind, Why};
 use crate::log::LogText;
 use crate::nat::will_survive_restart;
 use crate::registrar::{Outcome, Registrar};
-use crate::store::NOT_QUALIFIED;
 use aorlab_sip::{Contact, ContactValue};
 use std::sync::Arc;
 
@@ -122,12 +121,11 @@ impl Registrar {
             outbound_proxy: aor.outbound_proxy.clone(),
             created_at: now,
         };
-        // A status a replay set for this id before it was stored comes along
-        // (the put just below replaces it, as it always did).
-        let known = self.status.remove(&*id).unwrap_or(NOT_QUALIFIED);
-        self.store.insert(binding, known);
+        // A new binding was never qualified, whatever a replay set for its id
+        // before it was stored; its row starts NonQualified.
+        self.status.remove(&*id);
+        self.store.insert(binding);
         self.touch_aor(&aor.name);
-        self.put_status(&id, (Status::NonQualified, None));
         if prune_on_boot {
             if let Some(conn) = rx.conn() {
                 self.monitors.insert(id.to_string(), conn);

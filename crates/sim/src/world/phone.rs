@@ -142,18 +142,13 @@ impl World {
         let name = self.devs[i].spec.name.clone();
         let (at_ms, sent, from) = (self.now, text.clone(), src.clone());
         let make = move || register_record(at_ms, name, kind, expires, &from, sent);
-        if self.routine.holding.is_none() && self.may_be_routine(i, kind) {
-            // Held from the start: built only if the exchange is written after all.
-            self.routine.holding = Some(tx_id);
-            self.record_with(make);
-            self.routine.holding = None;
-        } else {
-            self.activity = true;
-            let seq = self.take_record_seq();
-            self.records.push(make());
-            self.record_seq.push(seq);
-            self.maybe_hold(tx_id, i, kind);
-        }
+        // A refresh that may be routine is held from its first record, as the
+        // recipe that makes it: built only if the exchange is written after all.
+        // (No other exchange is held while a phone sends: holds last one step.)
+        debug_assert!(self.routine.holding.is_none());
+        self.routine.holding = self.may_be_routine(i, kind).then_some(tx_id);
+        self.record_with(make);
+        self.routine.holding = None;
         self.txs.insert(
             tx_id,
             Tx {

@@ -177,16 +177,6 @@ impl World {
         self.routine.on && kind == Kind::Register && self.devs[i].phase == Phase::Registered
     }
 
-    /// A REGISTER from a registered phone starts: hold its records until the
-    /// exchange shows whether it is routine.
-    pub(super) fn maybe_hold(&mut self, tx: u64, i: usize, kind: Kind) {
-        if self.may_be_routine(i, kind) {
-            if let (Some(r), Some(seq)) = (self.records.pop(), self.record_seq.pop()) {
-                self.routine.hold(tx, seq, r);
-            }
-        }
-    }
-
     /// The exchange turned out otherwise: write its held records at their places.
     pub(super) fn flush(&mut self, tx: u64) {
         let Some(held) = self.routine.held.remove(&tx) else {
