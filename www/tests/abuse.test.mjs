@@ -172,7 +172,7 @@ describe("the page under abuse", () => {
     const big = lines.join("\n");
     assert.ok(lines.length >= 100_000, `${lines.length} lines`);
     await pasteAll(page, context, big);
-    assert.match(await page.locator("#status").innerText(), /events until/, "the long scenario ran");
+    assert.match(await page.locator("#status").innerText(), /records until/, "the long scenario ran");
 
     const times = await typeAtEnd(page, "lines-100k", "# and one more");
     t.diagnostic(`typing echo in a 100,000-line text (ms): ${times.join(" ")}`);
