@@ -2,6 +2,7 @@
 //! answers (keeping stateful 200s for retransmissions), sends qualify OPTIONS,
 //! and stops and starts.
 
+use super::last_read::LastRead;
 use super::*;
 
 impl World {
@@ -159,20 +160,16 @@ impl World {
                 return;
             }
         }
-        let Some(Ok(msg)) = self
-            .txs
-            .get(&tx_id)
-            .map(|tx| Message::parse_checked(&tx.text))
-        else {
-            return;
-        };
         let conn = self.devs[i]
             .conn
             .map(|c| c.0)
             .filter(|_| proto.is_reliable());
-        let transport = Some(format!("transport-{}", proto.as_str()));
-        let rx = Received::checked(msg, src.clone(), proto, conn, transport);
+        let Some(rx) = self.read_register(i, tx_id, &src, proto, conn) else {
+            return;
+        };
         let mut out = self.reg.on_register(self.abs(), &rx);
+        let tx = &self.txs[&tx_id];
+        self.last_read[i] = LastRead::of(&tx.text, &tx.branch, rx);
         let resp = out.response.take().map(|r| Rc::new(Answer::new(r)));
         // A refresh in flight stays held only if the decision is one refresh.
         let held = self.routine.is_held(tx_id);
@@ -199,6 +196,35 @@ impl World {
         if held && !refresh_only {
             self.flush(tx_id);
         }
+    }
+
+    /// Transaction `tx_id`'s REGISTER from phone `i` as the registrar receives it:
+    /// read from the phone's last one when only its branch and CSeq moved, else
+    /// parsed (`None`: it does not parse; nobody answers).
+    fn read_register(
+        &self,
+        i: usize,
+        tx_id: u64,
+        src: &Addr,
+        proto: Protocol,
+        conn: Option<u64>,
+    ) -> Option<Received> {
+        let tx = self.txs.get(&tx_id)?;
+        let transport = transport_name(proto);
+        if let Some(last) = &self.last_read[i] {
+            let from = (src, proto, conn, Some(transport));
+            if let Some(rx) = last.reread(&tx.text, &tx.branch, tx.cseq, from) {
+                return Some(rx);
+            }
+        }
+        let msg = Message::parse_checked(&tx.text).ok()?;
+        Some(Received::checked(
+            msg,
+            src.clone(),
+            proto,
+            conn,
+            Some(transport.to_string()),
+        ))
     }
 
     /// Stateful answers whose time is over are gone (they would never be resent).
@@ -236,10 +262,11 @@ impl World {
             let target = stored.then(|| self.route_shared_uri(uri)).flatten();
             if let Some(i) = target {
                 // The answer goes out through the NAT: it refreshes the mapping.
-                let src = self.source_of(i);
                 if quiet {
+                    self.send_out(i);
                     return self.qualify_result(id, row, ok, rtt);
                 }
+                let src = self.source_of(i);
                 let name = self.devs[i].spec.name.clone();
                 let r = self.record(
                     RecordKind::Sip,
@@ -367,6 +394,18 @@ fn answer_record(at_ms: SimMs, resp: &Message, to: String, dst: &Addr) -> Record
     r.code = Some(code);
     r.devices = vec![to];
     r
+}
+
+/// The `[transport]` section a REGISTER over `proto` arrives through (the
+/// world's Asterisk has one per protocol).
+fn transport_name(proto: Protocol) -> &'static str {
+    match proto {
+        Protocol::Udp => "transport-udp",
+        Protocol::Tcp => "transport-tcp",
+        Protocol::Tls => "transport-tls",
+        Protocol::Ws => "transport-ws",
+        Protocol::Wss => "transport-wss",
+    }
 }
 
 pub(super) fn grant_end(c: &Change) -> SimMs {

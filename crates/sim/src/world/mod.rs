@@ -23,6 +23,7 @@ use std::sync::Arc;
 pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 mod asterisk;
+mod last_read;
 mod network;
 mod observers;
 mod phone;
@@ -158,6 +159,8 @@ pub struct World {
     spans: Vec<Span>,
     /// Stateful 200s Asterisk keeps for retransmissions: branch → (response, until).
     answered: HashMap<String, (Rc<Answer>, SimMs)>,
+    /// Each phone's last REGISTER as Asterisk read it (a refresh is read from it).
+    last_read: Vec<Option<last_read::LastRead>>,
     /// (until, branch) of `answered`, to forget them when their time is over. A
     /// queue in time order: every `until` is its answer's time plus Timer F.
     answered_until: VecDeque<(SimMs, String)>,
@@ -287,6 +290,7 @@ impl World {
             owner: HashMap::default(),
             spans: Vec::new(),
             answered: HashMap::default(),
+            last_read: (0..n).map(|_| None).collect(),
             answered_until: VecDeque::new(),
             uri_cache: RefCell::new(HashMap::default()),
             shared_routes: RefCell::new(HashMap::default()),

@@ -45,10 +45,19 @@ impl World {
     /// The address Asterisk sees for a packet device `i` sends now: an outbound
     /// packet creates or refreshes its NAT mapping (RFC 4787 REQ-6).
     pub(super) fn source_of(&mut self, i: usize) -> Addr {
+        match self.send_out(i) {
+            Some((ni, p)) => Addr::new(&self.nats[ni].spec.public_ip, p),
+            None => Addr::new(&self.devs[i].ip, self.local_port(i)),
+        }
+    }
+
+    /// A packet leaves device `i`: its NAT mapping is created or refreshed (RFC
+    /// 4787 REQ-6). `Some((NAT, public port))` behind a NAT; `None` when the phone
+    /// is on a public address. [`World::source_of`] without the address built (a
+    /// routine answer to OPTIONS only refreshes the mapping).
+    pub(super) fn send_out(&mut self, i: usize) -> Option<(usize, u16)> {
         let port = self.local_port(i);
-        let Some(ni) = self.nat_index(i) else {
-            return Addr::new(&self.devs[i].ip.clone(), port);
-        };
+        let ni = self.nat_index(i)?;
         let key = self.map_key(ni, i);
         let now = self.now;
         // The packet's idle check takes its sequence number, as an event would.
@@ -74,7 +83,7 @@ impl World {
                 protocol: proto.to_string(),
             });
         }
-        Addr::new(&self.nats[ni].spec.public_ip, p)
+        Some((ni, p))
     }
 
     /// A packet from Asterisk reaches device `i` through its NAT: with `refresh

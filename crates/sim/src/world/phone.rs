@@ -16,6 +16,8 @@ pub(super) struct Tx {
     pub(super) kind: Kind,
     pub(super) text: String,
     pub(super) branch: String,
+    /// The CSeq number in `text`.
+    pub(super) cseq: u32,
     pub(super) started: SimMs,
     pub(super) next_retrans: SimMs,
     pub(super) done: bool,
@@ -156,6 +158,7 @@ impl World {
                 kind,
                 text,
                 branch,
+                cseq: self.devs[i].cseq,
                 started: self.now,
                 next_retrans: T1,
                 done: false,
