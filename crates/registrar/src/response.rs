@@ -4,7 +4,7 @@
 use crate::binding::uri_md5;
 use crate::nat::{restore_orig_host, Addr};
 use crate::time::{http_date, Millis};
-use aorlab_sip::{Message, Param, Uri, UriContext, Via};
+use aorlab_sip::{Message, Uri, UriContext, Via};
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -42,7 +42,7 @@ impl ResponseHead {
     pub(crate) fn of(req: &Message, vias: &[Via], source: &Addr) -> ResponseHead {
         let mut headers = Vec::with_capacity(vias.len() + 4);
         for (i, v) in vias.iter().enumerate() {
-            headers.push(("Via", response_via(v, source, i == 0).to_string()));
+            headers.push(("Via", response_via(v, source, i == 0)));
         }
         let h = &req.headers;
         if let Some(c) = h.get("Call-ID") {
@@ -67,30 +67,44 @@ impl ResponseHead {
     }
 }
 
-/// pjsip prints Via parameters in a fixed order: ttl, rport, maddr, received, branch, others.
-fn response_via(v: &Via, source: &Addr, top: bool) -> Via {
-    let mut v = v.clone();
+/// A request Via as the response carries it: on the top one `rport` takes the
+/// source port (when the request asked for it) and `received` the source IP;
+/// pjsip prints the parameters in a fixed order: ttl, rport, maddr, received,
+/// branch, then the others (a repeated one of the five only once).
+fn response_via(v: &Via, source: &Addr, top: bool) -> String {
+    let mut port = itoa::Buffer::new();
+    let port = port.format(source.port);
+    // (name as written, value), with the top Via's two replaced or added.
+    let mut params: Vec<(&str, Option<&str>)> = v
+        .params
+        .iter()
+        .map(|p| (p.name.as_str(), p.value.as_deref()))
+        .collect();
     if top {
-        if v.rport().is_some() {
-            v.set_param("rport", Some(itoa::Buffer::new().format(source.port)));
+        if let Some(p) = params
+            .iter_mut()
+            .find(|p| p.0.eq_ignore_ascii_case("rport"))
+        {
+            p.1 = Some(port);
         }
-        v.set_param("received", Some(&source.ip));
-    }
-    let order = ["ttl", "rport", "maddr", "received", "branch"];
-    let mut params: Vec<Param> = Vec::new();
-    for name in order {
-        if let Some(p) = v.params.iter().find(|p| p.name.eq_ignore_ascii_case(name)) {
-            params.push(p.clone());
+        match params
+            .iter_mut()
+            .find(|p| p.0.eq_ignore_ascii_case("received"))
+        {
+            Some(p) => p.1 = Some(&source.ip),
+            None => params.push(("received", Some(&source.ip))),
         }
     }
-    params.extend(
-        v.params
-            .iter()
-            .filter(|p| !order.iter().any(|o| p.name.eq_ignore_ascii_case(o)))
-            .cloned(),
-    );
-    v.params = params;
-    v
+    const ORDER: [&str; 5] = ["ttl", "rport", "maddr", "received", "branch"];
+    let first = ORDER
+        .iter()
+        .filter_map(|o| params.iter().find(|p| p.0.eq_ignore_ascii_case(o)));
+    let rest = params
+        .iter()
+        .filter(|p| !ORDER.iter().any(|o| p.0.eq_ignore_ascii_case(o)));
+    let mut out = String::with_capacity(96);
+    v.push_with_params(first.chain(rest).copied(), &mut out);
+    out
 }
 
 /// The registrar's answer to one REGISTER, as values: the code, the request's

@@ -13,18 +13,32 @@ fn print_params(
     unquoted: fn(u8) -> bool,
     f: &mut fmt::Formatter<'_>,
 ) -> fmt::Result {
+    let mut out = String::new();
     for p in params {
-        write!(f, ";{}", p.name)?;
-        if let Some(v) = &p.value {
-            let needs_quotes = v.is_empty() || !v.bytes().all(unquoted);
-            if needs_quotes {
-                write!(f, "=\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))?;
-            } else {
-                write!(f, "={v}")?;
-            }
-        }
+        push_param(&p.name, p.value.as_deref(), unquoted, &mut out);
     }
-    Ok(())
+    f.write_str(&out)
+}
+
+/// `;name` or `;name=value` appended to `out`, the value quoted (with `\` and
+/// `"` escaped) when empty or when it holds a byte outside `unquoted`.
+fn push_param(name: &str, value: Option<&str>, unquoted: fn(u8) -> bool, out: &mut String) {
+    out.push(';');
+    out.push_str(name);
+    let Some(v) = value else { return };
+    if v.is_empty() || !v.bytes().all(unquoted) {
+        out.push_str("=\"");
+        for c in v.chars() {
+            if matches!(c, '\\' | '"') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+    } else {
+        out.push('=');
+        out.push_str(v);
+    }
 }
 
 fn is_lws(c: u8) -> bool {
@@ -438,18 +452,44 @@ impl Via {
     }
 }
 
-impl fmt::Display for Via {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SIP/2.0/{} ", self.transport)?;
+impl Via {
+    /// This Via as [`Display`](fmt::Display) prints it, but with `params` (name,
+    /// value) in place of its own, appended to `out`: a response prints each
+    /// request Via with its parameters reordered and two of them replaced.
+    pub fn push_with_params<'a>(
+        &self,
+        params: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+        out: &mut String,
+    ) {
+        out.push_str("SIP/2.0/");
+        out.push_str(&self.transport);
+        out.push(' ');
         if self.host.contains(':') {
-            write!(f, "[{}]", self.host)?;
+            out.push('[');
+            out.push_str(&self.host);
+            out.push(']');
         } else {
-            f.write_str(&self.host)?;
+            out.push_str(&self.host);
         }
         if let Some(p) = self.port {
-            write!(f, ":{p}")?;
+            out.push(':');
+            out.push_str(itoa::Buffer::new().format(p));
         }
-        print_params(&self.params, is_via_value_char, f)
+        for (name, value) in params {
+            push_param(name, value, is_via_value_char, out);
+        }
+    }
+}
+
+impl fmt::Display for Via {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::with_capacity(64);
+        let own = self
+            .params
+            .iter()
+            .map(|p| (p.name.as_str(), p.value.as_deref()));
+        self.push_with_params(own, &mut out);
+        f.write_str(&out)
     }
 }
 
