@@ -21,13 +21,23 @@ pub struct Received {
     pub(crate) parsed: Parsed,
 }
 
-/// What pjsip parsed from the REGISTER before the registrar runs.
+/// What pjsip parsed from the REGISTER before the registrar runs. The parts a
+/// resend does not change are shared with it ([`Received::resent`]); the
+/// registrar reads them through `Deref`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Parsed {
-    /// Contacts, Expires, To and From; `Err` holds the 400's detail.
-    pub(crate) read: Result<Read, String>,
     /// Every Via, top first (empty when one does not parse).
     pub(crate) vias: Vec<Via>,
+    /// The request's part of every response (Vias, Call-ID, From, To, CSeq).
+    pub(crate) head: Arc<ResponseHead>,
+    same: Arc<Unchanged>,
+}
+
+/// The part of [`Parsed`] a resend (new branch, new CSeq) leaves as it was.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Unchanged {
+    /// Contacts, Expires, To and From; `Err` holds the 400's detail.
+    pub(crate) read: Result<Read, String>,
     pub(crate) user_agent: Option<String>,
     pub(crate) call_id: String,
     /// The Path headers joined as Asterisk stores them.
@@ -38,8 +48,13 @@ pub(crate) struct Parsed {
     pub(crate) src: String,
     /// `" (<src>)"`, as the releases that name the source print it.
     pub(crate) from_src: String,
-    /// The request's part of every response (Vias, Call-ID, From, To, CSeq).
-    pub(crate) head: Arc<ResponseHead>,
+}
+
+impl std::ops::Deref for Parsed {
+    type Target = Unchanged;
+    fn deref(&self) -> &Unchanged {
+        &self.same
+    }
 }
 
 /// Contacts, Expires, To and From as pjsip reads them.
@@ -103,7 +118,7 @@ impl Received {
     /// the form `N REGISTER`: then parse the new text.
     pub fn resent(&self, branch: &str, cseq: u32) -> Option<Received> {
         let mut vias = self.parsed.vias.clone();
-        let old = vias.first()?.branch()?;
+        let old = self.parsed.vias.first()?.branch()?;
         let mut request = self.request.clone();
         let headers = &mut request.headers.0;
         let via = headers
@@ -121,7 +136,8 @@ impl Received {
         cs.1.push_str(itoa::Buffer::new().format(cseq));
         cs.1.push_str(" REGISTER");
         vias[0].set_param("branch", Some(branch));
-        let head = Arc::new(ResponseHead::of(&request, &vias, &self.source));
+        let head = self.parsed.head.resent(&request, old, branch);
+        let head = head.unwrap_or_else(|| ResponseHead::of(&request, &vias, &self.source));
         Some(Received {
             request,
             source: self.source.clone(),
@@ -130,8 +146,8 @@ impl Received {
             transport: self.transport.clone(),
             parsed: Parsed {
                 vias,
-                head,
-                ..self.parsed.clone()
+                head: Arc::new(head),
+                same: Arc::clone(&self.parsed.same),
             },
         })
     }
@@ -167,10 +183,8 @@ impl Parsed {
         src.push_str(&source.ip);
         src.push(':');
         src.push_str(itoa::Buffer::new().format(source.port));
-        Parsed {
+        let same = Unchanged {
             read,
-            head: Arc::new(ResponseHead::of(req, &vias, source)),
-            vias,
             user_agent: headers.user_agent().map(str::to_string),
             call_id: headers.call_id().unwrap_or("").to_string(),
             path: headers.path(),
@@ -179,6 +193,11 @@ impl Parsed {
                 .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("path"))),
             from_src: [" (", &src, ")"].concat(),
             src,
+        };
+        Parsed {
+            head: Arc::new(ResponseHead::of(req, &vias, source)),
+            vias,
+            same: Arc::new(same),
         }
     }
 }
@@ -242,4 +261,43 @@ fn read_checked(
         to,
         from,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn received(branch: &str, cseq: u32, to: &str) -> Received {
+        let text = format!(
+            "REGISTER sip:198.51.100.10 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.5:5060;rport;branch={branch};x=1, SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKproxy\r\nFrom: <sip:alice@198.51.100.10>;tag=f1\r\nTo: {to}\r\nCall-ID: c1\r\nCSeq: {cseq} REGISTER\r\nContact: <sip:alice@10.0.0.5:5060>\r\nExpires: 600\r\nContent-Length: 0\r\n\r\n"
+        );
+        let m = Message::parse_checked(&text).unwrap();
+        let src = Addr::new("203.0.113.7", 20001);
+        Received::checked(m, src, Protocol::Udp, None, Some("transport-udp".into()))
+    }
+
+    #[test]
+    fn a_resent_register_equals_the_parse_of_its_new_text() {
+        for to in [
+            "<sip:alice@198.51.100.10>",
+            "<sip:alice@198.51.100.10>;tag=t9",
+        ] {
+            let first = received("z9hG4bK1", 1, to);
+            for (branch, cseq) in [("z9hG4bK2", 2), ("z9hG4bKlonger-one.2", 1000)] {
+                let again = first.resent(branch, cseq).expect("the phone's shape");
+                assert_eq!(again, received(branch, cseq, to), "{to} {branch}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_branch_that_prints_quoted_still_gives_the_parse() {
+        // A branch outside the plain characters: the head is built afresh.
+        let first = received("z9hG4bK1", 1, "<sip:alice@198.51.100.10>");
+        let again = first.resent("z9hG4bK[2]", 2).unwrap();
+        assert_eq!(
+            again,
+            received("z9hG4bK[2]", 2, "<sip:alice@198.51.100.10>")
+        );
+    }
 }

@@ -52,18 +52,58 @@ impl ResponseHead {
             headers.push(("From", f.to_string()));
         }
         if let Some(t) = h.get("To") {
-            // pjsip answers with a To tag; for REGISTER it is the top branch.
-            if t.contains(";tag=") {
-                headers.push(("To", t.to_string()));
-            } else {
-                let tag = vias.first().and_then(|v| v.branch()).unwrap_or("z9hG4bK");
-                headers.push(("To", [t, ";tag=", tag].concat()));
-            }
+            let branch = vias.first().and_then(|v| v.branch());
+            headers.push(("To", to_with_tag(t, branch)));
         }
         if let Some(c) = h.get("CSeq") {
             headers.push(("CSeq", c.to_string()));
         }
         ResponseHead { headers }
+    }
+
+    /// This head for `req`, the same request resent with the top Via's branch
+    /// `new` instead of `old` and a new CSeq: the top Via's printed branch, the To
+    /// tag made from it and the CSeq replaced, nothing printed again. `None` when
+    /// a branch would print quoted or under another spelling of its name: then
+    /// build it with [`ResponseHead::of`].
+    pub(crate) fn resent(&self, req: &Message, old: &str, new: &str) -> Option<ResponseHead> {
+        let plain = |b: &str| {
+            !b.is_empty()
+                && b.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&c))
+        };
+        if !plain(old) || !plain(new) {
+            return None;
+        }
+        let mut headers = self.headers.clone();
+        let (_, via) = headers.iter_mut().find(|(n, _)| *n == "Via")?;
+        let pat = [";branch=", old].concat();
+        let at = via.find(&pat)?;
+        let end = at + pat.len();
+        // Exactly one such text (a quoted parameter value could hold another).
+        if via[end..].contains(&pat) || !matches!(via.as_bytes().get(end), None | Some(b';')) {
+            return None;
+        }
+        via.replace_range(at + ";branch=".len()..end, new);
+        let h = &req.headers;
+        for (name, value) in headers.iter_mut() {
+            match *name {
+                "To" => *value = to_with_tag(h.get("To")?, Some(new)),
+                "CSeq" => *value = h.get("CSeq")?.to_string(),
+                _ => {}
+            }
+        }
+        Some(ResponseHead { headers })
+    }
+}
+
+/// The response's To: the request's, with a tag when it had none. pjsip tags a
+/// REGISTER's answer with its top branch.
+fn to_with_tag(to: &str, top_branch: Option<&str>) -> String {
+    if to.contains(";tag=") {
+        to.to_string()
+    } else {
+        [to, ";tag=", top_branch.unwrap_or("z9hG4bK")].concat()
     }
 }
 

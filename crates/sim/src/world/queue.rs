@@ -17,6 +17,10 @@ pub(super) struct Queue {
     /// The smallest key popped or found so far: every key held is at least this.
     last: u128,
     buckets: Vec<Vec<(u128, usize)>>,
+    /// Bit `i` set: bucket `i` may hold keys (bucket 0 is checked directly).
+    /// Finds the first bucket in use without scanning the empty ones: keys differ
+    /// from `last` in their time, so they sit in buckets above 64.
+    used: [u64; 3],
 }
 
 impl Default for Queue {
@@ -24,6 +28,7 @@ impl Default for Queue {
         Queue {
             last: 0,
             buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
+            used: [0; 3],
         }
     }
 }
@@ -41,7 +46,20 @@ impl Queue {
     pub fn push(&mut self, at: SimMs, seq: u64, slot: usize) {
         let k = key(at, seq);
         debug_assert!(k >= self.last, "the queue only moves forward");
-        self.buckets[bucket(k, self.last)].push((k, slot));
+        let b = bucket(k, self.last);
+        self.buckets[b].push((k, slot));
+        self.used[b / 64] |= 1 << (b % 64);
+    }
+
+    /// The lowest bucket above 0 marked as in use.
+    fn first_used(&self) -> Option<usize> {
+        let low = self.used[0] & !1;
+        if low != 0 {
+            return Some(low.trailing_zeros() as usize);
+        }
+        (1..3)
+            .find(|&w| self.used[w] != 0)
+            .map(|w| w * 64 + self.used[w].trailing_zeros() as usize)
     }
 
     /// Make bucket 0 hold the smallest key, if there is any.
@@ -49,14 +67,18 @@ impl Queue {
         if !self.buckets[0].is_empty() {
             return true;
         }
-        let Some(i) = self.buckets.iter().position(|b| !b.is_empty()) else {
+        let Some(i) = self.first_used() else {
             return false;
         };
+        self.used[i / 64] &= !(1 << (i % 64));
         let mut b = std::mem::take(&mut self.buckets[i]);
+        debug_assert!(!b.is_empty(), "a bucket marked in use holds keys");
         self.last = b.iter().map(|e| e.0).min().expect("not empty");
         // Relative to the new `last`, every key of bucket `i` lands below `i`.
         for e in b.drain(..) {
-            self.buckets[bucket(e.0, self.last)].push(e);
+            let to = bucket(e.0, self.last);
+            self.buckets[to].push(e);
+            self.used[to / 64] |= 1 << (to % 64);
         }
         self.buckets[i] = b;
         true
