@@ -206,10 +206,10 @@ impl Parsed {
 /// made `;branch=new`.
 fn with_branch(value: &str, old: &str, new: &str) -> Option<String> {
     let pat = [";branch=", old].concat();
-    let at = value.find(&pat)?;
+    let at = aorlab_sip::find(value, &pat)?;
     let end = at + pat.len();
     // In the first Via of the header (a later one's branch is not the top one).
-    if value[..at].contains(',') {
+    if value.as_bytes()[..at].contains(&b',') {
         return None;
     }
     if !matches!(value.as_bytes().get(end), None | Some(b';' | b',' | b' ')) {

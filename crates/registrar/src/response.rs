@@ -78,10 +78,12 @@ impl ResponseHead {
         let mut headers = self.headers.clone();
         let (_, via) = headers.iter_mut().find(|(n, _)| *n == "Via")?;
         let pat = [";branch=", old].concat();
-        let at = via.find(&pat)?;
+        let at = aorlab_sip::find(via, &pat)?;
         let end = at + pat.len();
         // Exactly one such text (a quoted parameter value could hold another).
-        if via[end..].contains(&pat) || !matches!(via.as_bytes().get(end), None | Some(b';')) {
+        if aorlab_sip::find(&via[end..], &pat).is_some()
+            || !matches!(via.as_bytes().get(end), None | Some(b';'))
+        {
             return None;
         }
         via.replace_range(at + ";branch=".len()..end, new);

@@ -32,6 +32,7 @@ mod exercise;
 mod header;
 mod message;
 mod param;
+mod search;
 mod uri;
 
 pub use compare::{uri_eq, UriMismatch};
@@ -42,4 +43,5 @@ pub use header::{
 };
 pub use message::{Checked, Headers, Message, Request, Response, StartLine};
 pub use param::Param;
+pub use search::find;
 pub use uri::{Host, Scheme, Uri, UriContext};

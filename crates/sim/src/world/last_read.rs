@@ -23,12 +23,12 @@ impl LastRead {
     /// text does not have the phone's shape (the branch ends its Via, the CSeq
     /// header follows it).
     pub fn of(text: &str, branch: &str, rx: Received) -> Option<LastRead> {
-        let b0 = text.find(";branch=")? + ";branch=".len();
+        let b0 = aorlab_sip::find(text, ";branch=")? + ";branch=".len();
         let b1 = b0 + branch.len();
         if text.get(b0..b1)? != branch || !text[b1..].starts_with("\r\n") {
             return None;
         }
-        let c0 = b1 + text[b1..].find("\r\nCSeq: ")? + "\r\nCSeq: ".len();
+        let c0 = b1 + aorlab_sip::find(&text[b1..], "\r\nCSeq: ")? + "\r\nCSeq: ".len();
         let digits = text[c0..].bytes().take_while(u8::is_ascii_digit).count();
         if digits == 0 {
             return None;
