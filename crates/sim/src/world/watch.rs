@@ -15,7 +15,7 @@ pub(super) struct Watch {
     /// Devices that may have moved since the last evaluation.
     pub dirty_devs: Marks,
     /// AORs whose rows may have moved since the last evaluation.
-    pub dirty_aors: BTreeSet<String>,
+    dirty_aors: AorMarks,
     /// Re-evaluate everything (start, restart, reload).
     pub all: bool,
     /// Where each device can be reached now.
@@ -53,6 +53,44 @@ impl Watch {
 
     fn stored_at(&self, t: &Target) -> u32 {
         self.rows_at.get(t).map_or(0, |r| r.1)
+    }
+}
+
+/// AORs marked since they were last read, by a number of their own (not the
+/// state book's: marking must not change the order the book names AORs in),
+/// read once each in name order.
+#[derive(Default)]
+struct AorMarks {
+    ix: HashMap<String, u32>,
+    names: Vec<Rc<str>>,
+    marked: Vec<u32>,
+}
+
+impl AorMarks {
+    fn insert(&mut self, aor: &str) {
+        let i = match self.ix.get(aor) {
+            Some(&i) => i,
+            None => {
+                let i = self.names.len() as u32;
+                self.ix.insert(aor.to_string(), i);
+                self.names.push(Rc::from(aor));
+                i
+            }
+        };
+        self.marked.push(i);
+    }
+
+    /// Every AOR marked, in name order, once each; the marks are cleared.
+    fn take_sorted(&mut self) -> Vec<Rc<str>> {
+        let mut v = std::mem::take(&mut self.marked);
+        v.sort_unstable();
+        v.dedup();
+        let mut names: Vec<Rc<str>> = v
+            .iter()
+            .map(|&i| Rc::clone(&self.names[i as usize]))
+            .collect();
+        names.sort_unstable();
+        names
     }
 }
 
@@ -215,9 +253,7 @@ impl World {
     }
 
     pub(super) fn touch_aor(&mut self, aor: &str) {
-        if !self.watch.dirty_aors.contains(aor) {
-            self.watch.dirty_aors.insert(aor.to_string());
-        }
+        self.watch.dirty_aors.insert(aor);
     }
 
     /// Bring the observers up to `now`: targets, rows, reachability, counts, state.
@@ -228,7 +264,9 @@ impl World {
             self.watch.dirty_devs.extend(0..self.devs.len());
             let aors: Vec<String> = self.reg.config().aors.keys().cloned().collect();
             let stored: Vec<String> = self.watch.rows.keys().cloned().collect();
-            self.watch.dirty_aors.extend(aors.into_iter().chain(stored));
+            for a in aors.iter().chain(&stored) {
+                self.watch.dirty_aors.insert(a);
+            }
             self.note_endpoints();
         }
         while let Some(Reverse((t, _))) = self.watch.expiries.peek() {
@@ -278,7 +316,7 @@ impl World {
                 }
             }
         }
-        let aors = std::mem::take(&mut self.watch.dirty_aors);
+        let aors = self.watch.dirty_aors.take_sorted();
         for aor in &aors {
             self.reread_aor(aor, &mut check);
         }
@@ -420,8 +458,8 @@ impl World {
 
     /// A count point for every AOR (of `aors`) whose live binding count or limit
     /// moved, in AOR name order.
-    fn note_counts(&mut self, aors: &BTreeSet<String>) {
-        for name in aors {
+    fn note_counts(&mut self, aors: &[Rc<str>]) {
+        for name in aors.iter().map(|a| &**a) {
             let Some(a) = self.reg.config().aors.get(name) else {
                 continue;
             };
@@ -437,10 +475,10 @@ impl World {
                 .get(name)
                 .is_some_and(|&(b, m)| b == n && m == max);
             if !same {
-                self.last_count.insert(name.clone(), (n, max));
+                self.last_count.insert(name.to_string(), (n, max));
                 self.counts.push(CountPoint {
                     at_ms: self.now,
-                    aor: name.clone(),
+                    aor: name.to_string(),
                     bindings: n,
                     max_contacts: max,
                 });
