@@ -195,8 +195,8 @@ impl StateBook {
         i
     }
 
-    /// Row `uri` of `aor` is now `row` (or gone).
-    pub fn set(&mut self, at_ms: SimMs, aor: &str, uri: &str, row: Option<Row>) {
+    /// Row `uri` of `aor` is now `row` (or gone). Returns the AOR's number.
+    pub fn set(&mut self, at_ms: SimMs, aor: &str, uri: &str, row: Option<Row>) -> u32 {
         let (a, u) = (self.aor(aor), self.uri(uri));
         match &row {
             Some(r) => self.current.insert((a, u), r.clone()),
@@ -222,6 +222,7 @@ impl StateBook {
                     .collect(),
             });
         }
+        a
     }
 }
 
@@ -331,10 +332,18 @@ impl World {
     /// write what moved.
     fn reread_aor(&mut self, aor: &str, check: &mut Marks) {
         let now = self.abs();
+        let (key, old) = match self.watch.rows.remove_entry(aor) {
+            Some((k, rows)) => (k, rows),
+            None => (aor.to_string(), AorRows::default()),
+        };
         let mut fresh = Vec::new();
         let live = self.reg.bindings_with_status(aor);
         for (b, status, rtt) in live.filter(|(b, ..)| !b.is_expired(now)) {
-            let target = self.uri_target(&b.uri);
+            // A row written before has its URI's target (a URI's target is its text's).
+            let target = match old.get(&b.uri) {
+                Some((_, t)) => *t,
+                None => self.uri_target(&b.uri),
+            };
             fresh.push((
                 b.uri.clone(),
                 (
@@ -370,10 +379,6 @@ impl World {
         }
         let fresh = AorRows::from_written(fresh);
         self.watch.work += 1 + fresh.0.len() as u64;
-        let (key, old) = match self.watch.rows.remove_entry(aor) {
-            Some((k, rows)) => (k, rows),
-            None => (aor.to_string(), AorRows::default()),
-        };
         for (uri, (row, target)) in &old.0 {
             if fresh.get(uri).is_some_and(|(r, _)| r == row) {
                 continue;
@@ -390,9 +395,8 @@ impl World {
             if before.is_some_and(|(r, _)| r == row) {
                 continue;
             }
-            self.book.set(self.now, aor, uri, Some(row.clone()));
+            let a = self.book.set(self.now, aor, uri, Some(row.clone()));
             if let Some(e) = row.expires_at_ms {
-                let a = self.book.aor(aor);
                 self.watch.expiries.push(Reverse((e + EPOCH_MS, a)));
             }
             if before.is_none() {
