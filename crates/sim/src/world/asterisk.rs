@@ -18,22 +18,46 @@ impl World {
         self.schedule_tick();
     }
 
+    /// The phone that made binding `uri` of `aor`, if the world saw it.
+    pub(super) fn owner_of(&self, aor: &str, uri: &str) -> Option<usize> {
+        self.slots.get(aor).and_then(|m| m.get(uri)).and_then(|s| s.owner)
+    }
+
+    /// A refresh by the phone that made the binding: nothing moves but the phone
+    /// and the life's grant, found with one look-up. `false`: not such a refresh.
+    fn refreshed_by_owner(&mut self, c: &Change, dev: Option<usize>) -> bool {
+        let Some(i) = dev.filter(|_| c.kind == ChangeKind::Refreshed) else {
+            return false;
+        };
+        let slot = self.slots.get(&c.aor).and_then(|m| m.get(&c.uri)).copied();
+        let Some(slot) = slot.filter(|s| s.owner == Some(i)) else {
+            return false;
+        };
+        self.watch.dirty_devs.insert(i);
+        if let Some(k) = slot.life {
+            self.lives[k].refreshes += 1;
+            self.lives[k].expires_ms = grant_end(c);
+        }
+        true
+    }
+
     /// Who made each binding, and what a removal or refusal means for that phone.
     pub(super) fn note_owner(&mut self, c: &Change, dev: Option<usize>) {
         match c.kind {
             ChangeKind::Added | ChangeKind::Refreshed => {
                 if let Some(i) = dev {
-                    let mine = self.owner.get(&c.aor).and_then(|m| m.get(&c.uri));
-                    if mine == Some(&i) {
+                    if self.owner_of(&c.aor, &c.uri) == Some(i) {
                         // A refresh by its owner: nothing moves but the phone itself.
                         self.watch.dirty_devs.insert(i);
                         return;
                     }
-                    let before = self
-                        .owner
+                    let slot = self
+                        .slots
                         .entry(c.aor.clone())
                         .or_default()
-                        .insert(c.uri.clone(), i);
+                        .entry(c.uri.clone())
+                        .or_default();
+                    let before = slot.owner.replace(i);
                     let key = (c.aor.clone(), c.uri.clone());
                     if let Some(b) = before.filter(|&b| b != i) {
                         self.watch.owned_by[b].remove(&key);
@@ -44,7 +68,8 @@ impl World {
                 }
             }
             ChangeKind::Removed => {
-                let owner = self.owner.get_mut(&c.aor).and_then(|m| m.remove(&c.uri));
+                let slot = self.slots.get_mut(&c.aor).and_then(|m| m.get_mut(&c.uri));
+                let owner = slot.and_then(|s| s.owner.take());
                 if let Some(o) = owner {
                     self.watch.owned_by[o].remove(&(c.aor.clone(), c.uri.clone()));
                     self.watch.dirty_devs.insert(o);
@@ -68,7 +93,10 @@ impl World {
     }
 
     pub(super) fn note_change(&mut self, c: Change, dev: Option<usize>) {
-        self.note_owner(&c, dev);
+        let refresh = self.refreshed_by_owner(&c, dev);
+        if !refresh {
+            self.note_owner(&c, dev);
+        }
         self.touch_aor(&c.aor);
         if let (ChangeKind::Added | ChangeKind::Refreshed, Some(e)) = (c.kind, c.expires) {
             // The binding stops counting the moment it expires, sweep or not.
@@ -83,7 +111,9 @@ impl World {
             (_, Some(i)) => Some(self.devs[i].spec.name.clone()),
         };
         let life_device = device.clone().filter(|_| c.kind == ChangeKind::Added);
-        self.note_life(&c, life_device);
+        if !refresh {
+            self.note_life(&c, life_device);
+        }
         let at_ms = self.now;
         self.record_with(move || change_record(at_ms, &c, device));
     }

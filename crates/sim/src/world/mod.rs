@@ -102,6 +102,15 @@ enum Ev {
     /// (queued as this sequence number; see `nat::IdleChecks`).
     NatExpire(usize, MapKey, u64),
 }
+/// What the world keeps of one stored binding.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct Slot {
+    /// The phone whose REGISTER made (or last refreshed) it.
+    owner: Option<usize>,
+    /// Its life's index in `World::lives`, while open.
+    life: Option<usize>,
+}
+
 /// (routing clock tick, device reached then) of a stored URI.
 type CachedRoute = Cell<(u64, Option<usize>)>;
 /// A shared URI (kept, so its address stays its own), its target and route.
@@ -146,16 +155,15 @@ pub struct World {
     /// Public IP → NATs.
     nat_by_public: HashMap<IpAddr, Vec<usize>>,
     lives: Vec<BindingLife>,
-    /// (AOR, URI) of each binding still alive → its index in `lives`.
-    open_lives: HashMap<String, HashMap<String, usize>>,
+    /// Each stored binding the world knows, by AOR, then URI (look-ups borrow
+    /// instead of allocating): the phone whose REGISTER made it and its open life.
+    /// One look-up serves both on a refresh.
+    slots: HashMap<String, HashMap<String, Slot>>,
     counts: Vec<CountPoint>,
     /// Each AOR's last count point (bindings, max_contacts), so a new one is
     /// written only when it moves.
     last_count: HashMap<String, (u32, u32)>,
     reach: Vec<Option<(SimMs, Reach, Option<Cause>)>>,
-    /// (aor, stored URI) → the phone whose REGISTER made the binding.
-    /// Keyed by AOR, then URI, so look-ups borrow instead of allocating.
-    owner: HashMap<String, HashMap<String, usize>>,
     spans: Vec<Span>,
     /// Stateful 200s Asterisk keeps for retransmissions: branch → (response, until).
     answered: HashMap<String, (Rc<Answer>, SimMs)>,
@@ -283,11 +291,10 @@ impl World {
             by_ip,
             nat_by_public,
             lives: Vec::new(),
-            open_lives: HashMap::default(),
+            slots: HashMap::default(),
             counts: Vec::new(),
             last_count: HashMap::default(),
             reach: vec![None; n],
-            owner: HashMap::default(),
             spans: Vec::new(),
             answered: HashMap::default(),
             last_read: (0..n).map(|_| None).collect(),

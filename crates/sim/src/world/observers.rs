@@ -139,7 +139,7 @@ impl World {
         for b in self.reg.bindings().filter(|b| !b.is_expired(now)) {
             if let Some(i) = self.route_uri_in(&idx, &b.uri) {
                 reached[i] = true;
-            } else if let Some(&j) = self.owner.get(&b.aor).and_then(|m| m.get(&b.uri)) {
+            } else if let Some(j) = self.owner_of(&b.aor, &b.uri) {
                 owns[j] = true;
             }
         }
@@ -167,8 +167,8 @@ impl World {
         match c.kind {
             ChangeKind::Added => {
                 let k = self.lives.len();
-                let open = self.open_lives.entry(c.aor.clone()).or_default();
-                open.insert(c.uri.clone(), k);
+                let open = self.slots.entry(c.aor.clone()).or_default();
+                open.entry(c.uri.clone()).or_default().life = Some(k);
                 self.lives.push(BindingLife {
                     aor: c.aor.clone(),
                     uri: c.uri.clone(),
@@ -184,15 +184,24 @@ impl World {
                 });
             }
             ChangeKind::Refreshed => {
-                if let Some(&k) = self.open_lives.get(&c.aor).and_then(|m| m.get(&c.uri)) {
+                let slot = self.slots.get(&c.aor).and_then(|m| m.get(&c.uri));
+                if let Some(k) = slot.and_then(|s| s.life) {
                     let l = &mut self.lives[k];
                     l.refreshes += 1;
                     l.expires_ms = grant_end(c);
                 }
             }
             ChangeKind::Removed => {
-                let open = self.open_lives.get_mut(&c.aor);
-                if let Some(k) = open.and_then(|m| m.remove(&c.uri)) {
+                let open = self.slots.get_mut(&c.aor);
+                let k = open.and_then(|m| {
+                    let life = m.get_mut(&c.uri).and_then(|s| s.life.take());
+                    // Owner and life both gone: so is the slot.
+                    if m.get(&c.uri).is_some_and(|s| *s == Slot::default()) {
+                        m.remove(&c.uri);
+                    }
+                    life
+                });
+                if let Some(k) = k {
                     let l = &mut self.lives[k];
                     l.removed_ms = Some(self.now);
                     l.ended_by = ended_by(&c.why);
@@ -248,7 +257,7 @@ mod tests {
             .collect();
         // 0 at the start, 1 once added; refreshes do not add points.
         assert_eq!(quiet, [0, 1]);
-        let life = &w.lives[w.open_lives["chatty"][&w.lives[1].uri]];
+        let life = &w.lives[w.slots["chatty"][&w.lives[1].uri].life.unwrap()];
         assert!(life.refreshes >= 1, "{life:?}");
     }
 }

@@ -312,7 +312,7 @@ impl World {
             if let Some((rows, _)) = self.watch.rows_at.get(t) {
                 for (aor, uri) in rows.clone() {
                     self.watch.work += 1;
-                    check.extend(self.owner.get(&aor).and_then(|m| m.get(&uri)).copied());
+                    check.extend(self.owner_of(&aor, &uri));
                     self.touch_aor(&aor);
                 }
             }
@@ -416,7 +416,7 @@ impl World {
         e.0.insert((aor.to_string(), uri.to_string()));
         e.1 += u32::from(!is_static);
         c.extend(self.watch.winner(&t));
-        c.extend(self.owner.get(aor).and_then(|m| m.get(uri)).copied());
+        c.extend(self.owner_of(aor, uri));
     }
 
     fn unplace(&mut self, t: &Target, aor: &str, uri: &str, is_static: bool, c: &mut Marks) {
@@ -428,7 +428,7 @@ impl World {
             }
         }
         c.extend(self.watch.winner(t));
-        c.extend(self.owner.get(aor).and_then(|m| m.get(uri)).copied());
+        c.extend(self.owner_of(aor, uri));
     }
 
     /// Phone `i`'s state now, from Asterisk's bindings and the phone's own view.
