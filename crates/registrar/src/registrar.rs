@@ -208,6 +208,11 @@ impl Registrar {
     pub fn config(&self) -> &Config {
         &self.config
     }
+    /// The AOR `name` as configured: `config().aors` by a hash look-up (that map
+    /// is ordered by name, a walk of string compares on a site).
+    pub fn aor(&self, name: &str) -> Option<&Aor> {
+        self.aors.get(name).map(|a| &**a)
+    }
     pub fn is_up(&self) -> bool {
         self.up
     }

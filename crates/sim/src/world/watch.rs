@@ -358,7 +358,7 @@ impl World {
                 ),
             ));
         }
-        if let Some(a) = self.reg.config().aors.get(aor) {
+        if let Some(a) = self.reg.aor(aor) {
             for c in &a.contacts {
                 let id = aorlab_registrar::static_id(aor, c);
                 let target = self.uri_target(c);
@@ -464,7 +464,7 @@ impl World {
     /// moved, in AOR name order.
     fn note_counts(&mut self, aors: &[Rc<str>]) {
         for name in aors.iter().map(|a| &**a) {
-            let Some(a) = self.reg.config().aors.get(name) else {
+            let Some(a) = self.reg.aor(name) else {
                 continue;
             };
             let max = a.max_contacts;
