@@ -7,18 +7,59 @@ use crate::config::Protocol;
 use crate::nat::Addr;
 use crate::response::ResponseHead;
 use aorlab_sip::{Checked, Contact, Message, NameAddr, Via};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A REGISTER as the registrar receives it. Built by [`Received::new`], which
 /// reads the headers the registrar needs once; the fields are read-only.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Received {
-    request: Message,
+    /// The request as first read; a resend ([`Received::resent`]) shares it and
+    /// keeps its own top Via and CSeq in `resend`.
+    request: Arc<Message>,
+    resend: Option<Resend>,
     source: Addr,
     protocol: Protocol,
     conn: Option<ConnId>,
     transport: Option<String>,
     pub(crate) parsed: Parsed,
+}
+
+/// What a resend changed in the request it shares: its first Via header's value
+/// and its CSeq number; the whole message is built only if someone asks.
+#[derive(Debug, Clone)]
+struct Resend {
+    via: String,
+    cseq: u32,
+    message: OnceLock<Message>,
+}
+
+impl PartialEq for Received {
+    fn eq(&self, other: &Received) -> bool {
+        self.request() == other.request()
+            && self.source == other.source
+            && self.protocol == other.protocol
+            && self.conn == other.conn
+            && self.transport == other.transport
+            && self.parsed == other.parsed
+    }
+}
+
+/// The first Via header and the CSeq header of a request's headers.
+fn via_and_cseq(headers: &mut [(String, String)]) -> (Option<&mut String>, Option<&mut String>) {
+    let (mut via, mut cseq) = (None, None);
+    for (n, v) in headers.iter_mut() {
+        if via.is_none() && (n.eq_ignore_ascii_case("via") || n.eq_ignore_ascii_case("v")) {
+            via = Some(v);
+        } else if cseq.is_none() && n.eq_ignore_ascii_case("cseq") {
+            cseq = Some(v);
+        }
+    }
+    (via, cseq)
+}
+
+/// `N REGISTER`, a REGISTER's CSeq header value.
+fn cseq_value(n: u32) -> String {
+    [itoa::Buffer::new().format(n), " REGISTER"].concat()
 }
 
 /// What pjsip parsed from the REGISTER before the registrar runs. The parts a
@@ -102,7 +143,8 @@ impl Received {
     ) -> Received {
         let parsed = Parsed::of(&request, &source, checked);
         Received {
-            request,
+            request: Arc::new(request),
+            resend: None,
             source,
             protocol,
             conn,
@@ -117,29 +159,42 @@ impl Received {
     /// request does not carry a `;branch=` in its first Via header and a CSeq of
     /// the form `N REGISTER`: then parse the new text.
     pub fn resent(&self, branch: &str, cseq: u32) -> Option<Received> {
-        let mut vias = self.parsed.vias.clone();
         let old = self.parsed.vias.first()?.branch()?;
-        let mut request = self.request.clone();
-        let headers = &mut request.headers.0;
-        let via = headers
-            .iter_mut()
-            .find(|(n, _)| n.eq_ignore_ascii_case("via") || n.eq_ignore_ascii_case("v"))?;
-        via.1 = with_branch(&via.1, old, branch)?;
-        let cs = headers
-            .iter_mut()
-            .find(|(n, _)| n.eq_ignore_ascii_case("cseq"))?;
+        let base = &self.request.headers.0;
+        let first_via = |(n, _): &&(String, String)| {
+            n.eq_ignore_ascii_case("via") || n.eq_ignore_ascii_case("v")
+        };
+        let via_now = match &self.resend {
+            Some(r) => r.via.as_str(),
+            None => base.iter().find(first_via)?.1.as_str(),
+        };
+        let via = with_branch(via_now, old, branch)?;
+        let cs = base.iter().find(|(n, _)| n.eq_ignore_ascii_case("cseq"))?;
         let n = cs.1.strip_suffix(" REGISTER")?;
         if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        cs.1.clear();
-        cs.1.push_str(itoa::Buffer::new().format(cseq));
-        cs.1.push_str(" REGISTER");
+        let mut vias = self.parsed.vias.clone();
         vias[0].set_param("branch", Some(branch));
-        let head = self.parsed.head.resent(&request, old, branch);
-        let head = head.unwrap_or_else(|| ResponseHead::of(&request, &vias, &self.source));
+        let cseq_text = cseq_value(cseq);
+        let to = self.request.headers.get("To");
+        let head = match self.parsed.head.resent(to, &cseq_text, old, branch) {
+            Some(h) => h,
+            None => {
+                let mut request = (*self.request).clone();
+                let (v, c) = via_and_cseq(&mut request.headers.0);
+                *v? = via.clone();
+                *c? = cseq_text;
+                ResponseHead::of(&request, &vias, &self.source)
+            }
+        };
         Some(Received {
-            request,
+            request: Arc::clone(&self.request),
+            resend: Some(Resend {
+                via,
+                cseq,
+                message: OnceLock::new(),
+            }),
             source: self.source.clone(),
             protocol: self.protocol,
             conn: self.conn,
@@ -152,9 +207,31 @@ impl Received {
         })
     }
 
+    /// The request as received (a resend's top Via and CSeq included).
     pub fn request(&self) -> &Message {
+        let Some(r) = &self.resend else {
+            return &self.request;
+        };
+        r.message.get_or_init(|| {
+            let mut m = (*self.request).clone();
+            let (via, cseq) = via_and_cseq(&mut m.headers.0);
+            if let Some(v) = via {
+                v.clone_from(&r.via);
+            }
+            if let Some(c) = cseq {
+                *c = cseq_value(r.cseq);
+            }
+            m
+        })
+    }
+
+    /// The request as first read, for what a resend leaves as it was (the
+    /// Request-URI, Authorization): its top Via and CSeq may be an earlier
+    /// send's. Saves building a resend's whole message.
+    pub(crate) fn unchanged_request(&self) -> &Message {
         &self.request
     }
+
     pub fn source(&self) -> &Addr {
         &self.source
     }

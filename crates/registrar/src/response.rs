@@ -61,12 +61,19 @@ impl ResponseHead {
         ResponseHead { headers }
     }
 
-    /// This head for `req`, the same request resent with the top Via's branch
-    /// `new` instead of `old` and a new CSeq: the top Via's printed branch, the To
-    /// tag made from it and the CSeq replaced, nothing printed again. `None` when
+    /// This head for the same request resent with the top Via's branch `new`
+    /// instead of `old` and the CSeq value `cseq` (`to`: the request's To): the
+    /// top Via's printed branch, the To tag made from it and the CSeq replaced,
+    /// nothing printed again. `None` when
     /// a branch would print quoted or under another spelling of its name: then
     /// build it with [`ResponseHead::of`].
-    pub(crate) fn resent(&self, req: &Message, old: &str, new: &str) -> Option<ResponseHead> {
+    pub(crate) fn resent(
+        &self,
+        to: Option<&str>,
+        cseq: &str,
+        old: &str,
+        new: &str,
+    ) -> Option<ResponseHead> {
         let plain = |b: &str| {
             !b.is_empty()
                 && b.bytes()
@@ -87,11 +94,10 @@ impl ResponseHead {
             return None;
         }
         via.replace_range(at + ";branch=".len()..end, new);
-        let h = &req.headers;
         for (name, value) in headers.iter_mut() {
             match *name {
-                "To" => *value = to_with_tag(h.get("To")?, Some(new)),
-                "CSeq" => *value = h.get("CSeq")?.to_string(),
+                "To" => *value = to_with_tag(to?, Some(new)),
+                "CSeq" => *value = cseq.to_string(),
                 _ => {}
             }
         }

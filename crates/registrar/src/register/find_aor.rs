@@ -72,7 +72,7 @@ impl Registrar {
             };
             return Err(refuse_for(416, ep, "", &req.to.uri.to_string(), why, log));
         }
-        let aor_name = self.resolve_aor(endpoint, &req.to.uri, req.rx.request());
+        let aor_name = self.resolve_aor(endpoint, &req.to.uri, req.rx.unchanged_request());
         let aor = aor_name.and_then(|n| self.aors.get(n)).cloned();
         let Some(aor) = aor else {
             let shown = aor_name.unwrap_or_default().to_string();

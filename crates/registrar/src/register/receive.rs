@@ -78,7 +78,7 @@ impl Registrar {
     /// Then (13.18+ with `x-ast-orig-host`) the Contacts lose that parameter.
     pub(super) fn message_filter(&self, req: &mut Request) -> Step<()> {
         if self.profile.rejects_non_sip_contact() {
-            let m = req.rx.request();
+            let m = req.rx.unchanged_request();
             let ruri_ok = m.request_uri().is_none_or(|u| u.is_sip());
             let bad = if !ruri_ok {
                 Some(("Request-URI", m.request_uri().map(|u| u.to_string())))

@@ -20,7 +20,10 @@ impl World {
 
     /// The phone that made binding `uri` of `aor`, if the world saw it.
     pub(super) fn owner_of(&self, aor: &str, uri: &str) -> Option<usize> {
-        self.slots.get(aor).and_then(|m| m.get(uri)).and_then(|s| s.owner)
+        self.slots
+            .get(aor)
+            .and_then(|m| m.get(uri))
+            .and_then(|s| s.owner)
     }
 
     /// A refresh by the phone that made the binding: nothing moves but the phone
