@@ -19,9 +19,38 @@ pub(crate) struct Mapping {
     /// When a packet last refreshed it.
     pub last_ms: SimMs,
     /// Remote IPs the inside has sent to (address-dependent filtering admits only these).
-    pub peers: Vec<IpAddr>,
+    pub peers: Peers,
     /// Its pending idle check (kept here: a packet refreshes both in one look-up).
     check: Option<IdleCheck>,
+}
+
+/// The remote IPs a mapping was used for. Phones send to one Asterisk: the
+/// first is kept in the mapping itself, so a packet refreshing it reads no
+/// other memory.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Peers {
+    first: Option<IpAddr>,
+    more: Vec<IpAddr>,
+}
+
+impl Peers {
+    fn of(ip: IpAddr) -> Peers {
+        Peers {
+            first: Some(ip),
+            more: Vec::new(),
+        }
+    }
+
+    pub fn contains(&self, ip: &IpAddr) -> bool {
+        self.first.as_ref() == Some(ip) || self.more.contains(ip)
+    }
+
+    fn push(&mut self, ip: IpAddr) {
+        match self.first {
+            None => self.first = Some(ip),
+            Some(_) => self.more.push(ip),
+        }
+    }
 }
 
 /// A mapping's idle check, coalesced: one pending queue entry per mapping
@@ -205,7 +234,7 @@ impl NatState {
             Mapping {
                 public_port: p,
                 last_ms: now,
-                peers: vec![remote],
+                peers: Peers::of(remote),
                 check,
             },
         );
@@ -286,7 +315,7 @@ impl NatState {
             Mapping {
                 public_port: p,
                 last_ms: now,
-                peers: Vec::new(),
+                peers: Peers::default(),
                 check,
             },
         );
