@@ -152,12 +152,14 @@ impl Received {
             parsed,
         }
     }
+
     /// This REGISTER sent again as a new transaction, as a phone refreshes: the
     /// same request with the top Via's `branch` and the CSeq number replaced, read
-    /// from this one instead of parsed again (parsing was most of the cost of a
-    /// refresh). The result equals what parsing the new text gives. `None` when the
-    /// request does not carry a `;branch=` in its first Via header and a CSeq of
-    /// the form `N REGISTER`: then parse the new text.
+    /// from this one instead of parsed again (parsing was a large part of a
+    /// refresh's cost). For a text that is this one's with only those two changed
+    /// (the caller checks the text: `world/last_read.rs`), the result equals what
+    /// parsing it gives. `None` when the request does not carry a `;branch=` in its
+    /// first Via header and a CSeq of the form `N REGISTER`: then parse the text.
     pub fn resent(&self, branch: &str, cseq: u32) -> Option<Received> {
         let old = self.parsed.vias.first()?.branch()?;
         let base = &self.request.headers.0;
