@@ -75,7 +75,7 @@ pub(crate) struct Parsed {
 }
 
 /// The part of [`Parsed`] a resend (new branch, new CSeq) leaves as it was.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub(crate) struct Unchanged {
     /// Contacts, Expires, To and From; `Err` holds the 400's detail.
     pub(crate) read: Result<Read, String>,
@@ -89,6 +89,52 @@ pub(crate) struct Unchanged {
     pub(crate) src: String,
     /// `" (<src>)"`, as the releases that name the source print it.
     pub(crate) from_src: String,
+    /// What a resend needs of the headers, copied so it reads no others; `None`
+    /// when the request cannot be resent ([`Received::resent`]).
+    resend_from: Option<ResendFrom>,
+}
+
+impl PartialEq for Unchanged {
+    /// Not `resend_from`: it copies headers of the first send, which the compared
+    /// requests hold (a resend's top Via is its own).
+    fn eq(&self, o: &Unchanged) -> bool {
+        self.read == o.read
+            && self.user_agent == o.user_agent
+            && self.call_id == o.call_id
+            && self.path == o.path
+            && self.supports_path == o.supports_path
+            && self.src == o.src
+            && self.from_src == o.from_src
+    }
+}
+
+/// The first Via header's value and the To header's, of a request whose CSeq
+/// is `N REGISTER`.
+#[derive(Debug)]
+struct ResendFrom {
+    first_via: String,
+    to: Option<String>,
+}
+
+impl ResendFrom {
+    fn of(req: &Message) -> Option<ResendFrom> {
+        let mut headers = req.headers.0.iter();
+        let first_via =
+            headers.find(|(n, _)| n.eq_ignore_ascii_case("via") || n.eq_ignore_ascii_case("v"))?;
+        let cseq = req
+            .headers
+            .0
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("cseq"))?;
+        let n = cseq.1.strip_suffix(" REGISTER")?;
+        if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some(ResendFrom {
+            first_via: first_via.1.clone(),
+            to: req.headers.get("To").map(str::to_string),
+        })
+    }
 }
 
 impl std::ops::Deref for Parsed {
@@ -161,26 +207,23 @@ impl Received {
     /// parsing it gives. `None` when the request does not carry a `;branch=` in its
     /// first Via header and a CSeq of the form `N REGISTER`: then parse the text.
     pub fn resent(&self, branch: &str, cseq: u32) -> Option<Received> {
+        // Read from copies kept at the first parse: the message's own headers
+        // are separate allocations, cold by the time the phone refreshes.
+        let from = self.parsed.same.resend_from.as_ref()?;
         let old = self.parsed.vias.first()?.branch()?;
-        let base = &self.request.headers.0;
-        let first_via = |(n, _): &&(String, String)| {
-            n.eq_ignore_ascii_case("via") || n.eq_ignore_ascii_case("v")
-        };
         let via_now = match &self.resend {
             Some(r) => r.via.as_str(),
-            None => base.iter().find(first_via)?.1.as_str(),
+            None => from.first_via.as_str(),
         };
         let via = with_branch(via_now, old, branch)?;
-        let cs = base.iter().find(|(n, _)| n.eq_ignore_ascii_case("cseq"))?;
-        let n = cs.1.strip_suffix(" REGISTER")?;
-        if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
         let mut vias = self.parsed.vias.clone();
         vias[0].set_param("branch", Some(branch));
         let cseq_text = cseq_value(cseq);
-        let to = self.request.headers.get("To");
-        let head = match self.parsed.head.resent(to, &cseq_text, old, branch) {
+        let head = match self
+            .parsed
+            .head
+            .resent(from.to.as_deref(), &cseq_text, old, branch)
+        {
             Some(h) => h,
             None => {
                 let mut request = (*self.request).clone();
@@ -272,6 +315,7 @@ impl Parsed {
                 .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("path"))),
             from_src: [" (", &src, ")"].concat(),
             src,
+            resend_from: ResendFrom::of(req),
         };
         Parsed {
             head: Arc::new(ResponseHead::of(req, &vias, source)),
