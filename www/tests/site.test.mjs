@@ -103,7 +103,11 @@ describe("the page at site size", () => {
     await frame.screenshot({ path: screenshotPath("site-200-timeline-found") });
     // Over 50 phones routine exchanges are counted, not listed: the event log says how many.
     await page.locator(".tab", { hasText: "Event log" }).click();
-    const note = await page.locator(".panel-log .log-note").innerText();
+    // The note is written when the worker's first window of records arrives, as a reader
+    // sees it a moment after the tab opens: wait for it rather than read it at once.
+    const notes = page.locator(".panel-log .log-note", { hasText: /not listed/ });
+    await notes.waitFor({ timeout: 15_000 });
+    const note = await notes.innerText();
     assert.match(note, /not listed: [\d,]+ qualify OPTIONS answered as before and [\d,]+ routine refreshes \(counted/);
     assert.deepEqual(problems, []);
     await context.close();
