@@ -44,16 +44,14 @@ impl PartialEq for Received {
     }
 }
 
-/// The first Via header and the CSeq header of a request's headers.
-fn via_and_cseq(headers: &mut [(String, String)]) -> (Option<&mut String>, Option<&mut String>) {
-    let (mut via, mut cseq) = (None, None);
-    for (n, v) in headers.iter_mut() {
-        if via.is_none() && (n.eq_ignore_ascii_case("via") || n.eq_ignore_ascii_case("v")) {
-            via = Some(v);
-        } else if cseq.is_none() && n.eq_ignore_ascii_case("cseq") {
-            cseq = Some(v);
-        }
-    }
+/// Where the first Via header and the CSeq header sit among a request's headers.
+fn via_and_cseq(headers: &[(String, String)]) -> (Option<usize>, Option<usize>) {
+    let via = headers
+        .iter()
+        .position(|(n, _)| n.eq_ignore_ascii_case("via") || n.eq_ignore_ascii_case("v"));
+    let cseq = headers
+        .iter()
+        .position(|(n, _)| n.eq_ignore_ascii_case("cseq"));
     (via, cseq)
 }
 
@@ -118,14 +116,9 @@ struct ResendFrom {
 
 impl ResendFrom {
     fn of(req: &Message) -> Option<ResendFrom> {
-        let mut headers = req.headers.0.iter();
-        let first_via =
-            headers.find(|(n, _)| n.eq_ignore_ascii_case("via") || n.eq_ignore_ascii_case("v"))?;
-        let cseq = req
-            .headers
-            .0
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case("cseq"))?;
+        let headers = &req.headers.0;
+        let (via, cseq) = via_and_cseq(headers);
+        let (first_via, cseq) = (&headers[via?], &headers[cseq?]);
         let n = cseq.1.strip_suffix(" REGISTER")?;
         if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
             return None;
@@ -227,9 +220,9 @@ impl Received {
             Some(h) => h,
             None => {
                 let mut request = (*self.request).clone();
-                let (v, c) = via_and_cseq(&mut request.headers.0);
-                *v? = via.clone();
-                *c? = cseq_text;
+                let (v, c) = via_and_cseq(&request.headers.0);
+                request.headers.0[v?].1.clone_from(&via);
+                request.headers.0[c?].1 = cseq_text;
                 ResponseHead::of(&request, &vias, &self.source)
             }
         };
@@ -259,12 +252,12 @@ impl Received {
         };
         r.message.get_or_init(|| {
             let mut m = (*self.request).clone();
-            let (via, cseq) = via_and_cseq(&mut m.headers.0);
+            let (via, cseq) = via_and_cseq(&m.headers.0);
             if let Some(v) = via {
-                v.clone_from(&r.via);
+                m.headers.0[v].1.clone_from(&r.via);
             }
             if let Some(c) = cseq {
-                *c = cseq_value(r.cseq);
+                m.headers.0[c].1 = cseq_value(r.cseq);
             }
             m
         })
