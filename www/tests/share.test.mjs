@@ -144,6 +144,29 @@ describe("share links and embeds", () => {
     await context.close();
   });
 
+  test("a reload that races the address bar's write keeps the edit", async () => {
+    // The reload reads the address as it was (the older text) while the page, unloading,
+    // writes the newer one: the address is then one the tab wrote earlier, not someone's link.
+    // CI once reloaded in that window and opened the older text as if from a link.
+    const { page, context, problems } = await openPage(browser, server.url);
+    await ready(page);
+    await page.waitForFunction(() => location.hash.startsWith("#v1."), null, { timeout: 5000 });
+    const demo = await page.evaluate(() => location.href);
+    await page.locator(".cm-content").click();
+    await page.keyboard.press("Control+Home");
+    await page.keyboard.type("# older\n");
+    await page.waitForFunction((h) => location.href !== h, demo, { timeout: 5000 });
+    const older = await page.evaluate(() => location.href);
+    await page.keyboard.type("# newer\n");
+    await page.waitForFunction((h) => location.href !== h, older, { timeout: 5000 });
+    await page.goto(older);
+    await ready(page);
+    assert.match(await text(page), /^# older\n# newer\n/);
+    assert.ok(await page.locator("#notice").isHidden());
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test("a link keeps the saved text recoverable", async () => {
     const { page, context, problems } = await openPage(browser, server.url);
     await ready(page);

@@ -51,17 +51,52 @@ export async function copyText(text: string): Promise<boolean> {
   }
 }
 
-/** Where this tab remembers the last fragment the page itself wrote into the address bar. */
+/** Where this tab remembers the fragments the page itself wrote into the address bar (as
+ * digests, newest last). */
 const OWN_ADDRESS = "aorlab.address.own";
+/** How many of this tab's own fragments are remembered. */
+const OWN_KEPT = 32;
+
+/** A short digest of a fragment (FNV-1a, 32 bits, twice with different seeds): the list stays
+ * small however long the links are, and a collision would need two 64-bit matches. */
+function digest(fragment: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ fragment.length;
+  for (let i = 0; i < fragment.length; i++) {
+    const c = fragment.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x0100019d);
+  }
+  return (a >>> 0).toString(36) + "." + (b >>> 0).toString(36);
+}
+
+function ownDigests(): string[] {
+  try {
+    const kept = JSON.parse(window.sessionStorage.getItem(OWN_ADDRESS) ?? "[]") as unknown;
+    return Array.isArray(kept) ? kept.filter((d): d is string => typeof d === "string") : [];
+  } catch {
+    return [];
+  }
+}
 
 /** Whether `fragment` is one this tab's page wrote itself (following its own text), not a link
  * someone opened: the address lags the text by up to a second, so after a quick reload the
- * saved draft is newer than such a fragment. */
+ * saved draft is newer than such a fragment. Any of the tab's recent fragments counts, not
+ * only the last: a write that lands while the reload is already under way (the timer fired
+ * during unload) must not make the address the reload used look like a stranger's link. */
 export function isOwnAddress(fragment: string): boolean {
+  return fragment !== "" && ownDigests().includes(digest(fragment));
+}
+
+function rememberOwn(fragment: string): void {
+  if (fragment === "") return;
+  const d = digest(fragment);
+  const kept = ownDigests().filter((k) => k !== d);
+  kept.push(d);
   try {
-    return fragment !== "" && window.sessionStorage.getItem(OWN_ADDRESS) === fragment;
+    window.sessionStorage.setItem(OWN_ADDRESS, JSON.stringify(kept.slice(-OWN_KEPT)));
   } catch {
-    return false;
+    // No session storage: every address reads as a link someone opened (the safe side).
   }
 }
 
@@ -91,7 +126,7 @@ export class AddressBar {
     try {
       // No fragment (a text too long for a link): no stale link either.
       history.replaceState(history.state, "", fragment ? `#${fragment}` : `${location.pathname}${location.search}`);
-      window.sessionStorage.setItem(OWN_ADDRESS, fragment);
+      rememberOwn(fragment);
     } catch {
       // A sandboxed or odd context may refuse; the Copy link button still works.
     }
