@@ -57,8 +57,8 @@ const OWN_ADDRESS = "aorlab.address.own";
 /** How many of this tab's own fragments are remembered. */
 const OWN_KEPT = 32;
 
-/** A short digest of a fragment (FNV-1a, 32 bits, twice with different seeds): the list stays
- * small however long the links are, and a collision would need two 64-bit matches. */
+/** A short digest of a fragment (two 32-bit FNV-1a-style hashes with different primes, 64 bits
+ * in all): the list stays small however long the links are. */
 function digest(fragment: string): string {
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ fragment.length;
