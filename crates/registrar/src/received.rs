@@ -55,6 +55,20 @@ fn via_and_cseq(headers: &[(String, String)]) -> (Option<usize>, Option<usize>) 
     (via, cseq)
 }
 
+/// `request` with its first Via header's value and its CSeq header's replaced
+/// (a resend's message; a resendable request has both headers).
+fn with_via_and_cseq(request: &Message, via: &str, cseq: String) -> Message {
+    let mut m = request.clone();
+    let (v, c) = via_and_cseq(&m.headers.0);
+    if let Some(v) = v {
+        via.clone_into(&mut m.headers.0[v].1);
+    }
+    if let Some(c) = c {
+        m.headers.0[c].1 = cseq;
+    }
+    m
+}
+
 /// `N REGISTER`, a REGISTER's CSeq header value.
 fn cseq_value(n: u32) -> String {
     [itoa::Buffer::new().format(n), " REGISTER"].concat()
@@ -219,10 +233,7 @@ impl Received {
         {
             Some(h) => h,
             None => {
-                let mut request = (*self.request).clone();
-                let (v, c) = via_and_cseq(&request.headers.0);
-                request.headers.0[v?].1.clone_from(&via);
-                request.headers.0[c?].1 = cseq_text;
+                let request = with_via_and_cseq(&self.request, &via, cseq_text);
                 ResponseHead::of(&request, &vias, &self.source)
             }
         };
@@ -250,17 +261,8 @@ impl Received {
         let Some(r) = &self.resend else {
             return &self.request;
         };
-        r.message.get_or_init(|| {
-            let mut m = (*self.request).clone();
-            let (via, cseq) = via_and_cseq(&m.headers.0);
-            if let Some(v) = via {
-                m.headers.0[v].1.clone_from(&r.via);
-            }
-            if let Some(c) = cseq {
-                m.headers.0[c].1 = cseq_value(r.cseq);
-            }
-            m
-        })
+        r.message
+            .get_or_init(|| with_via_and_cseq(&self.request, &r.via, cseq_value(r.cseq)))
     }
 
     /// The request as first read, for what a resend leaves as it was (the

@@ -38,8 +38,7 @@ impl World {
         };
         self.watch.dirty_devs.insert(i);
         if let Some(k) = slot.life {
-            self.lives[k].refreshes += 1;
-            self.lives[k].expires_ms = grant_end(c);
+            self.life_refreshed(k, c);
         }
         true
     }

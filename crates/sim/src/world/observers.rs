@@ -160,6 +160,14 @@ impl World {
             .collect()
     }
 
+    /// Life `k` was refreshed by `c`: one more refresh, and it now ends where `c`'s
+    /// grant does.
+    pub(super) fn life_refreshed(&mut self, k: usize, c: &Change) {
+        let l = &mut self.lives[k];
+        l.refreshes += 1;
+        l.expires_ms = grant_end(c);
+    }
+
     /// A binding's life: opened by Added, extended by Refreshed, closed by Removed.
     /// Open lives are indexed by AOR, then URI: a refresh finds its life at once,
     /// without building a key.
@@ -186,9 +194,7 @@ impl World {
             ChangeKind::Refreshed => {
                 let slot = self.slots.get(&c.aor).and_then(|m| m.get(&c.uri));
                 if let Some(k) = slot.and_then(|s| s.life) {
-                    let l = &mut self.lives[k];
-                    l.refreshes += 1;
-                    l.expires_ms = grant_end(c);
+                    self.life_refreshed(k, c);
                 }
             }
             ChangeKind::Removed => {
