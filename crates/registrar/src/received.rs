@@ -5,9 +5,10 @@
 use crate::binding::ConnId;
 use crate::config::Protocol;
 use crate::nat::Addr;
+use crate::register::Resolved;
 use crate::response::ResponseHead;
 use aorlab_sip::{Checked, Contact, Message, NameAddr, Via};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// A REGISTER as the registrar receives it. Built by [`Received::new`], which
 /// reads the headers the registrar needs once; the fields are read-only.
@@ -104,6 +105,32 @@ pub(crate) struct Unchanged {
     /// What a resend needs of the headers, copied so it reads no others; `None`
     /// when the request cannot be resent ([`Received::resent`]).
     resend_from: Option<ResendFrom>,
+    /// What registrars decided about this request before reading any binding,
+    /// by configuration generation: the same for every resend, so a refresh does
+    /// not identify its endpoint, find its AOR and rewrite its Contacts again.
+    resolved: Mutex<Vec<(u64, Arc<Resolved>)>>,
+}
+
+/// How many configurations' [`Resolved`] one request keeps (a page compares two).
+const RESOLVED_KEPT: usize = 4;
+
+impl Unchanged {
+    /// What the registrar with configuration `generation` resolved, if it did.
+    pub(crate) fn resolved(&self, generation: u64) -> Option<Arc<Resolved>> {
+        let kept = self.resolved.lock().unwrap_or_else(|e| e.into_inner());
+        kept.iter()
+            .find(|(g, _)| *g == generation)
+            .map(|(_, r)| Arc::clone(r))
+    }
+
+    /// Keep what the registrar with configuration `generation` resolved.
+    pub(crate) fn keep_resolved(&self, generation: u64, r: Arc<Resolved>) {
+        let mut kept = self.resolved.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.len() == RESOLVED_KEPT {
+            kept.remove(0);
+        }
+        kept.push((generation, r));
+    }
 }
 
 impl PartialEq for Unchanged {
@@ -311,6 +338,7 @@ impl Parsed {
             from_src: [" (", &src, ")"].concat(),
             src,
             resend_from: ResendFrom::of(req),
+            resolved: Mutex::new(Vec::new()),
         };
         Parsed {
             head: Arc::new(ResponseHead::of(req, &vias, source)),

@@ -141,12 +141,21 @@ pub struct Registrar {
     /// Whether an endpoint's name has an '@': only then can identification's
     /// `user@domain` look-ups find one.
     pub(crate) endpoint_name_has_at: bool,
+    /// This configuration's number, new at every (re)load: what a request keeps
+    /// of a decision (`Unchanged::resolved`) is valid while it is the same.
+    pub(crate) generation: u64,
     /// AORs whose availability may have changed since the last endpoint update;
     /// `all_dirty` after boot and reload, when every endpoint is checked.
     dirty_aors: FastSet<String>,
     all_dirty: bool,
     /// In memory: unidentified requests counted per source IP (the distributor's).
     pub(crate) unidentified: BTreeMap<String, crate::register::Unidentified>,
+}
+
+/// A configuration number no registrar has had in this process.
+fn next_generation() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl Registrar {
@@ -174,6 +183,7 @@ impl Registrar {
             endpoints: NameMap::default(),
             aors: NameMap::default(),
             endpoint_name_has_at: false,
+            generation: 0,
             dirty_aors: FastSet::default(),
             all_dirty: true,
             unidentified: BTreeMap::new(),
@@ -582,6 +592,7 @@ impl Registrar {
     }
 
     fn index_endpoints(&mut self) {
+        self.generation = next_generation();
         let c = &self.config;
         self.endpoints = c
             .endpoints

@@ -9,7 +9,7 @@ use crate::names::NameMap;
 use crate::time::Millis;
 use aorlab_sip::Uri;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, VecDeque};
 use std::sync::{Arc, OnceLock};
 
 /// A hash map for the per-decision look-ups: foldhash's fixed (seedless, so
@@ -31,8 +31,14 @@ pub(crate) struct Store {
     order: BTreeMap<Arc<str>, u32>,
     /// Each AOR's rows (slots) in id order.
     by_aor: NameMap<Slots>,
-    /// (stored expiration in whole seconds, row number) → slot.
-    by_expiry: BTreeMap<(u64, u64), u32>,
+    /// Stored expiration in whole seconds → (row number, slot) armed for it,
+    /// dropped lazily; see [`Store::settle`].
+    by_expiry: BTreeMap<u64, VecDeque<(u64, u32)>>,
+    /// How many entries `by_expiry` holds, armed or not.
+    expiry_entries: usize,
+    /// Each slot's (row number, expiration) as armed, beside the rows so that
+    /// checking an entry reads no row.
+    armed: Vec<(u64, u64)>,
     next_row: u64,
 }
 
@@ -55,6 +61,9 @@ pub(crate) struct Row {
     /// the AOR, find it without a second look-up by id text.
     pub(crate) status: Qualified,
 }
+
+/// An `armed` entry for an empty slot.
+const DISARMED: (u64, u64) = (u64::MAX, u64::MAX);
 
 /// A contact's qualify status and its last round trip (ms).
 pub(crate) type Qualified = (crate::binding::Status, Option<f64>);
@@ -143,7 +152,7 @@ impl Store {
                 (self.rows.len() - 1) as u32
             }
         };
-        self.by_expiry.insert((b.expiration, n), slot);
+        self.arm(b.expiration, n, slot);
         self.order.insert(id.clone(), slot);
         let rows = &self.rows;
         let slots = self.by_aor.get_or_insert_with(&b.aor, Slots::default);
@@ -161,13 +170,15 @@ impl Store {
             options_uri: OnceLock::new(),
             status: NOT_QUALIFIED,
         });
+        self.settle();
     }
 
     pub(crate) fn remove(&mut self, id: &str) -> Option<Binding> {
         let slot = self.by_id.remove(id)?;
-        let Row { n, b, .. } = self.rows.get_mut(slot as usize)?.take()?;
+        let Row { b, .. } = self.rows.get_mut(slot as usize)?.take()?;
         self.free.push(slot);
-        self.by_expiry.remove(&(b.expiration, n));
+        self.armed[slot as usize] = DISARMED;
+        self.settle();
         self.order.remove(id);
         if let Some(ids) = self.by_aor.get_mut(b.aor.as_str()) {
             ids.remove(slot);
@@ -197,8 +208,69 @@ impl Store {
         };
         let before = b.expiration;
         f(b);
-        if b.expiration != before && self.by_expiry.remove(&(before, *n)).is_some() {
-            self.by_expiry.insert((b.expiration, *n), slot);
+        if b.expiration != before {
+            let (e, n) = (b.expiration, *n);
+            self.arm(e, n, slot);
+            self.settle();
+        }
+    }
+
+    /// Row `n` in `slot` now expires at `expiration`: an entry in its second's
+    /// bucket (an entry for its earlier expiration stays, disarmed).
+    fn arm(&mut self, expiration: u64, n: u64, slot: u32) {
+        let i = slot as usize;
+        if self.armed.len() <= i {
+            self.armed.resize(i + 1, DISARMED);
+        }
+        self.armed[i] = (n, expiration);
+        self.by_expiry
+            .entry(expiration)
+            .or_default()
+            .push_back((n, slot));
+        self.expiry_entries += 1;
+    }
+
+    /// Whether an entry of `expiration`'s bucket still stands for its row.
+    fn is_armed(&self, expiration: u64, (n, slot): (u64, u32)) -> bool {
+        self.armed.get(slot as usize) == Some(&(n, expiration))
+    }
+
+    /// The expiry index drops entries lazily, as a refresh or a removal leaves
+    /// them: a refresh appends to its new second's bucket instead of finding the
+    /// old entry (a tree keyed by binding costs cache misses at every level).
+    /// Disarmed entries leave the front of the first bucket here, so its first
+    /// entry is always armed; the index is rebuilt from the rows when disarmed
+    /// entries outnumber armed ones by far.
+    fn settle(&mut self) {
+        while let Some(mut first) = self.by_expiry.first_entry() {
+            let e = *first.key();
+            while let Some(&entry) = first.get().front() {
+                if self.armed.get(entry.1 as usize) == Some(&(entry.0, e)) {
+                    break;
+                }
+                first.get_mut().pop_front();
+                self.expiry_entries -= 1;
+            }
+            if !first.get().is_empty() {
+                break;
+            }
+            first.remove();
+        }
+        if self.expiry_entries > 4 * self.by_id.len() + 64 {
+            self.rebuild_expiry();
+        }
+    }
+
+    /// `by_expiry` with armed entries only, in row order within a second.
+    fn rebuild_expiry(&mut self) {
+        let mut armed: Vec<(u64, u64, u32)> = (self.rows.iter().enumerate())
+            .filter_map(|(slot, r)| Some((r.as_ref()?.b.expiration, r.as_ref()?.n, slot as u32)))
+            .collect();
+        armed.sort_unstable();
+        self.by_expiry.clear();
+        self.expiry_entries = armed.len();
+        for (e, n, slot) in armed {
+            self.by_expiry.entry(e).or_default().push_back((n, slot));
         }
     }
 
@@ -221,19 +293,29 @@ impl Store {
     /// `limit_ms`, in id order (the order Asterisk deletes them).
     pub(crate) fn expiring_by(&self, limit_ms: Millis) -> Vec<String> {
         let limit = limit_ms / 1000;
-        let mut ids: Vec<&Arc<str>> = self
-            .by_expiry
-            .range(..=(limit, u64::MAX))
-            .filter_map(|(_, &s)| self.row(s))
+        let mut slots: Vec<u32> = (self.by_expiry.range(..=limit))
+            .flat_map(|(&e, entries)| {
+                (entries.iter())
+                    .filter(move |&&entry| self.is_armed(e, entry))
+                    .map(|&(_, slot)| slot)
+            })
+            .collect();
+        // A row back at an expiration it had before is in its bucket twice.
+        slots.sort_unstable();
+        slots.dedup();
+        let mut ids: Vec<&Arc<str>> = slots
+            .iter()
+            .filter_map(|&s| self.row(s))
             .map(|r| &r.id)
             .collect();
         ids.sort_unstable();
         ids.into_iter().map(|id| id.to_string()).collect()
     }
 
-    /// The earliest stored expiration (whole seconds).
+    /// The earliest stored expiration (whole seconds): the first bucket's
+    /// first entry is armed (see [`Store::settle`]).
     pub(crate) fn first_expiration(&self) -> Option<u64> {
-        self.by_expiry.first_key_value().map(|((e, _), _)| *e)
+        self.by_expiry.keys().next().copied()
     }
 }
 
@@ -591,6 +673,35 @@ mod tests {
         s.remove(&id2);
         assert_eq!(s.expiring_by(29_999), Vec::<String>::new());
         assert_eq!(s.first_expiration(), Some(30));
+    }
+
+    #[test]
+    fn the_lazy_expiry_index_stays_small_and_lists_a_row_once() {
+        let mut s = Store::default();
+        let b = binding("a", "sip:1@h", 10);
+        let other = binding("b", "sip:2@h", 5_000);
+        let id: Arc<str> = Arc::from(b.id.as_str());
+        s.insert(b);
+        s.insert(other);
+        // A refresh leaves its old entry behind; they never pile up.
+        for e in 11..10_000 {
+            s.update(&id, u32::MAX, |b| b.expiration = e);
+            assert!(
+                s.expiry_entries <= 4 * 2 + 64,
+                "{} entries",
+                s.expiry_entries
+            );
+        }
+        assert_eq!(s.first_expiration(), Some(5_000));
+        assert_eq!(s.expiring_by(9_998_999).len(), 1, "only b by 9,998 s");
+        // Back to an expiration it had before: armed twice, listed once.
+        s.update(&id, u32::MAX, |b| b.expiration = 7_000);
+        s.update(&id, u32::MAX, |b| b.expiration = 8_000);
+        s.update(&id, u32::MAX, |b| b.expiration = 7_000);
+        assert_eq!(s.expiring_by(7_000_000).len(), 2);
+        s.remove(&id);
+        assert_eq!(s.expiring_by(u64::MAX).len(), 1);
+        assert_eq!(s.first_expiration(), Some(5_000));
     }
 
     #[test]

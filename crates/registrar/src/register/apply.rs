@@ -14,8 +14,8 @@ use std::sync::Arc;
 impl Registrar {
     pub(super) fn apply(&mut self, job: &mut Job, out: &mut Outcome) {
         // The Contacts are read while the working set changes.
-        let contacts = std::mem::take(&mut job.req.contacts);
-        for (i, c) in contacts.iter().enumerate() {
+        let res = Arc::clone(&job.res);
+        for (i, c) in res.contacts.iter().enumerate() {
             let v = match c {
                 Contact::Star => {
                     self.remove_all(job, out);
@@ -24,9 +24,12 @@ impl Registrar {
                 Contact::Addr(v) if v.addr.uri.is_sip() => v,
                 Contact::Addr(_) => continue,
             };
-            let e = expiration_for(&job.aor, job.req.contact_expires[i], job.req.header_expires);
-            // Read by no later stage: taken, not copied.
-            let uri_text = job.req.printed[i].take().unwrap_or_default();
+            let e = expiration_for(
+                &job.res.aor,
+                job.req.contact_expires[i],
+                job.req.header_expires,
+            );
+            let uri_text = res.printed[i].clone().unwrap_or_default();
             let found = find_match(&job.work, &v.addr.uri, &uri_text).map(|k| job.work.remove(k));
             // `ao2_unlink(existing_contacts, contact)` matches by object: only a
             // binding as loaded leaves the list, not one this REGISTER re-created.
@@ -41,7 +44,7 @@ impl Registrar {
                         REGISTRAR_C,
                         format!(
                             "Attempted to remove non-existent contact '{uri_text}' from AOR '{}' by request",
-                            job.aor.name
+                            job.res.aor.name
                         ),
                     );
                     let log = log.map(LogText::printed);
@@ -56,7 +59,6 @@ impl Registrar {
                 }
             }
         }
-        job.req.contacts = contacts;
     }
 
     /// `Contact: *` with `Expires: 0`: every dynamic binding goes; the loop ends.
@@ -85,14 +87,14 @@ impl Registrar {
         e: u32,
         out: &mut Outcome,
     ) {
-        let (now, rx, aor) = (job.req.now, job.req.rx, &job.aor);
+        let (now, rx, aor) = (job.req.now, job.req.rx, &job.res.aor);
         let exp_ms = now as i64 + e as i64 * 1000;
         let prune_on_boot = self.profile.has_transport_monitor()
             && !will_survive_restart(
                 &v.addr.uri,
                 rx.source(),
                 rx.protocol(),
-                job.endpoint.rewrite_contact,
+                job.res.endpoint.rewrite_contact,
             );
         let parsed = &rx.parsed;
         let (via_addr, via_port) = parsed
@@ -112,7 +114,7 @@ impl Registrar {
             via_addr,
             via_port,
             call_id: parsed.call_id.clone(),
-            endpoint: job.endpoint.name.clone(),
+            endpoint: job.res.endpoint.name.clone(),
             reg_server: self.systemname.clone(),
             prune_on_boot,
             qualify_frequency: aor.qualify_frequency,
@@ -151,7 +153,7 @@ impl Registrar {
     /// The binding with the same URI gets the new expiration (and the AOR's
     /// qualify settings, the Path, the User-Agent, this system's name).
     fn refresh(&mut self, job: &mut Job, f: Work, uri_text: &str, e: u32, out: &mut Outcome) {
-        let (now, aor) = (job.req.now, &job.aor);
+        let (now, aor) = (job.req.now, &job.res.aor);
         let exp_ms = now as i64 + e as i64 * 1000;
         let user_agent = job.req.rx.parsed.user_agent.as_deref();
         let (path, systemname) = (&job.path, &self.systemname);
@@ -199,8 +201,8 @@ fn change(job: &Job, kind: ChangeKind, uri: String, e: u32, log: Option<LogText>
     Change {
         at: job.req.now,
         kind,
-        aor: job.aor.name.clone(),
-        endpoint: job.endpoint.name.clone(),
+        aor: job.res.aor.name.clone(),
+        endpoint: job.res.endpoint.name.clone(),
         uri,
         expires: Some(e),
         why: Why::Request,

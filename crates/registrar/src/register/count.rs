@@ -17,12 +17,12 @@ impl Registrar {
         let mut contact_count = if old_rules {
             // ≤13.17: `*` deletions were not counted, and counts were clamped.
             (t.added - t.deleted).max(0)
-                + if job.aor.remove_existing {
+                + if job.res.aor.remove_existing {
                     0
                 } else {
                     job.existing_dynamic as i64
                 }
-        } else if job.aor.remove_existing {
+        } else if job.res.aor.remove_existing {
             (t.updated + t.added - t.deleted).max(0)
         } else {
             count_of(job)
@@ -34,15 +34,15 @@ impl Registrar {
         // even all of them fit within max_contacts it cannot evict, so the list
         // is not built (a routine refresh).
         let may_evict =
-            job.existing_dynamic as i64 + t.updated + t.added > job.aor.max_contacts as i64;
-        job.existing = (job.aor.remove_existing && !old_rules && may_evict)
+            job.existing_dynamic as i64 + t.updated + t.added > job.res.aor.max_contacts as i64;
+        job.existing = (job.res.aor.remove_existing && !old_rules && may_evict)
             .then(|| job.work.iter().filter(|w| !w.is_static).cloned().collect());
         // `contact_count` is a signed int compared with the unsigned max_contacts:
         // a negative count (more removals than bindings) is huge, so over the limit.
-        let max = job.aor.max_contacts;
+        let max = job.res.aor.max_contacts;
         let over = |count: i64| count as i32 as u32 > max;
         if over(contact_count)
-            && job.aor.remove_unavailable
+            && job.res.aor.remove_unavailable
             && self.profile.has_remove_unavailable()
         {
             let unavail: Vec<_> = job
@@ -53,9 +53,9 @@ impl Registrar {
                 .collect();
             if !over(contact_count - unavail.len() as i64) {
                 let to_remove = (contact_count - max as i64) as usize;
-                let chosen = self.pick_excess(&unavail, to_remove, &job.aor);
+                let chosen = self.pick_excess(&unavail, to_remove, &job.res.aor);
                 let count = job.count(contact_count);
-                let remove_existing = job.aor.remove_existing;
+                let remove_existing = job.res.aor.remove_existing;
                 self.evict(
                     now,
                     job,
@@ -80,11 +80,11 @@ impl Registrar {
                     "Registration attempt from endpoint '{}'{} to AOR '{}' will exceed max contacts of {}",
                     job.ep(),
                     job.req.from_src,
-                    job.aor.name,
+                    job.res.aor.name,
                     max
                 ),
             );
-            let first_uri = job.req.contacts.iter().find_map(|c| match c {
+            let first_uri = job.res.contacts.iter().find_map(|c| match c {
                 Contact::Addr(v) => Some(v.addr.uri.print(UriContext::Contact)),
                 _ => None,
             });

@@ -14,7 +14,7 @@ impl Registrar {
     /// REGISTER did not touch (silently); 13.18+ drops the soonest-expiring of
     /// the bindings as loaded until the AOR is within max_contacts.
     pub(super) fn remove_existing(&mut self, job: &mut Job, out: &mut Outcome) {
-        if !job.aor.remove_existing {
+        if !job.res.aor.remove_existing {
             return;
         }
         let now = job.req.now;
@@ -31,10 +31,10 @@ impl Registrar {
             }
         } else if let Some(ex) = job.existing.take() {
             let n = ex.len() as i64 + job.tally.updated + job.tally.added;
-            let max = job.aor.max_contacts as i64;
+            let max = job.res.aor.max_contacts as i64;
             if n > max {
                 let untouched = ex.len() as u32;
-                let chosen = self.pick_excess(&ex, (n - max) as usize, &job.aor);
+                let chosen = self.pick_excess(&ex, (n - max) as usize, &job.res.aor);
                 let count = Count {
                     untouched: Some(untouched),
                     ..job.count(n)
@@ -96,7 +96,7 @@ impl Registrar {
                         REGISTRAR_C,
                         format!(
                             "Removed contact '{}' from AOR '{}' due to {reason}",
-                            c.uri, job.aor.name
+                            c.uri, job.res.aor.name
                         ),
                     ),
                 );

@@ -2,10 +2,9 @@
 //! (lazy expiry), then the REGISTER works on its own container of them.
 
 use super::receive::Request;
-use super::{Job, Tally, Work};
+use super::{Job, Resolved, Tally, Work};
 use crate::binding::static_id;
 use crate::change::{AorRead, Why};
-use crate::config::{Aor, Endpoint};
 use crate::registrar::{Outcome, Registrar};
 use aorlab_sip::Uri;
 use std::sync::Arc;
@@ -16,11 +15,11 @@ impl Registrar {
     pub(super) fn load<'a>(
         &mut self,
         req: Request<'a>,
-        endpoint: Arc<Endpoint>,
-        aor: Arc<Aor>,
+        res: Arc<Resolved>,
         out: &mut Outcome,
     ) -> Job<'a> {
         let now = req.now;
+        let aor = &*res.aor;
         // One walk of the AOR's rows: the expired ones are deleted first (as
         // `prune_expired` does), the others are the working set. Stored URIs are
         // re-parsed by Asterisk on every REGISTER; the result never changes, so
@@ -76,8 +75,7 @@ impl Registrar {
         let tracks_touched = aor.remove_existing && !self.profile.evicts_soonest_expiring();
         Job {
             req,
-            endpoint,
-            aor,
+            res,
             work,
             sorted,
             permanent,

@@ -82,8 +82,8 @@ struct Tally {
 /// stages decided so far.
 struct Job<'a> {
     req: Request<'a>,
-    endpoint: Arc<Endpoint>,
-    aor: Arc<Aor>,
+    /// The endpoint, the AOR and the rewritten Contacts.
+    res: Arc<Resolved>,
     /// The AOR's contacts in the REGISTER's container order.
     work: Vec<Work>,
     /// Whether the container is sorted by id (sorcery sorts: 20.16/21.11/22.6/23.0+).
@@ -112,7 +112,7 @@ impl Job<'_> {
         }
     }
     fn ep(&self) -> &str {
-        &self.endpoint.name
+        &self.res.endpoint.name
     }
     /// The numbers behind a max_contacts decision, with `count` compared.
     fn count(&self, count: i64) -> Count {
@@ -122,8 +122,8 @@ impl Job<'_> {
             updated: self.tally.updated as u32,
             deleted: self.tally.deleted as u32,
             count,
-            max_contacts: self.aor.max_contacts,
-            remove_existing: self.aor.remove_existing,
+            max_contacts: self.res.aor.max_contacts,
+            remove_existing: self.res.aor.remove_existing,
             untouched: None,
         }
     }
@@ -131,7 +131,7 @@ impl Job<'_> {
     fn reject(&self, code: u16, uri: &str, why: Why, log: Option<String>) -> Box<Rejection> {
         Box::new(Rejection {
             code,
-            aor: self.aor.name.clone(),
+            aor: self.res.aor.name.clone(),
             endpoint: self.ep().to_string(),
             uri: uri.to_string(),
             why,
@@ -173,23 +173,20 @@ impl Registrar {
 
     /// The pipeline.
     fn register(&mut self, now: Millis, rx: &Received, out: &mut Outcome) -> Step<()> {
-        let mut req = receive::read_request(now, rx, self.profile)?;
-        self.message_filter(&mut req)?;
-        self.transport_rewrites(&mut req);
-        let endpoint = match self.identify_endpoint(&req) {
-            Ok(e) => {
+        let req = receive::read_request(now, rx, self.profile)?;
+        // Kept only once the message filter passed it: the filter reads the
+        // request and the release alone, so it would pass it again.
+        let res = match rx.parsed.resolved(self.generation) {
+            Some(res) => {
                 self.forget_unidentified(&req);
-                e
+                res
             }
-            Err(mut r) => {
-                r.log = self.unidentified_notice(&req);
-                return Err(r);
+            None => {
+                self.message_filter(&req)?;
+                self.resolve(&req)?
             }
         };
-        self.nat_rewrite(&endpoint, &mut req);
-        req.printed = printed_contacts(&req.contacts);
-        let aor = self.find_aor(&req, &endpoint)?;
-        let mut job = self.load(req, endpoint, aor, out);
+        let mut job = self.load(req, res, out);
         self.validate_contacts(&mut job)?;
         self.validate_path(&mut job)?;
         self.check_max_contacts(&mut job, out)?;
@@ -198,6 +195,50 @@ impl Registrar {
         self.qualify_new(&job, out);
         out.response = Some(self.ok_response(&job, out));
         Ok(())
+    }
+}
+
+/// What a registrar configuration decides about a REGISTER before reading any
+/// binding: a function of the request (its source and transport included) and
+/// the configuration alone, so it is kept with the request for its resends
+/// (`Unchanged::resolved`, by [`Registrar`]'s configuration generation).
+#[derive(Debug)]
+pub(crate) struct Resolved {
+    endpoint: Arc<Endpoint>,
+    aor: Arc<Aor>,
+    /// The Contacts after the transport's and `res_pjsip_nat`'s rewrites.
+    contacts: Vec<Contact>,
+    /// Each of them printed as stored (`None` for a `*` or a non-SIP URI).
+    printed: Vec<Option<String>>,
+}
+
+impl Registrar {
+    /// Identification, the Contacts' rewrites and the AOR, in Asterisk's order;
+    /// kept with the request when all three succeed.
+    fn resolve(&mut self, req: &Request) -> Step<Arc<Resolved>> {
+        let endpoint = match self.identify_endpoint(req) {
+            Ok(e) => {
+                self.forget_unidentified(req);
+                e
+            }
+            Err(mut r) => {
+                r.log = self.unidentified_notice(req);
+                return Err(r);
+            }
+        };
+        let contacts = self.rewritten_contacts(req, &endpoint);
+        let printed = printed_contacts(&contacts);
+        let aor = self.find_aor(req, &endpoint)?;
+        let res = Arc::new(Resolved {
+            endpoint,
+            aor,
+            contacts,
+            printed,
+        });
+        req.rx
+            .parsed
+            .keep_resolved(self.generation, Arc::clone(&res));
+        Ok(res)
     }
 }
 

@@ -18,10 +18,10 @@ use std::sync::Arc;
 pub(super) struct Request<'a> {
     pub(super) now: Millis,
     pub(super) rx: &'a Received,
-    pub(super) contacts: Vec<Contact>,
-    /// Each Contact printed as stored, once the rewrites are done (see
-    /// `printed_contacts`); empty before.
-    pub(super) printed: Vec<Option<String>>,
+    /// The Contacts as parsed, before any rewrite (see [`Resolved`]).
+    ///
+    /// [`Resolved`]: super::Resolved
+    pub(super) contacts: &'a [Contact],
     pub(super) header_expires: Option<u32>,
     /// Each Contact's `;expires=` (`None` for a `*`).
     pub(super) contact_expires: &'a [Option<u32>],
@@ -57,8 +57,7 @@ pub(super) fn read_request(now: Millis, rx: &Received, profile: Profile) -> Step
     Ok(Request {
         now,
         rx,
-        contacts: read.contacts.clone(),
-        printed: Vec::new(),
+        contacts: &read.contacts,
         header_expires: read.header_expires,
         contact_expires: &read.contact_expires,
         to: &read.to,
@@ -75,8 +74,8 @@ pub(super) fn read_request(now: Millis, rx: &Received, profile: Profile) -> Step
 impl Registrar {
     /// `on_rx_process_uris`: Request-URI, From, To, then every Contact must be
     /// sip:/sips: (a `*` passes), else a stateless 416 before any endpoint lookup.
-    /// Then (13.18+ with `x-ast-orig-host`) the Contacts lose that parameter.
-    pub(super) fn message_filter(&self, req: &mut Request) -> Step<()> {
+    /// (Its removal of `x-ast-orig-host` is in [`Registrar::rewritten_contacts`].)
+    pub(super) fn message_filter(&self, req: &Request) -> Step<()> {
         if self.profile.rejects_non_sip_contact() {
             let m = req.rx.unchanged_request();
             let ruri_ok = m.request_uri().is_none_or(|u| u.is_sip());
@@ -107,21 +106,30 @@ impl Registrar {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// The Contacts as the registrar stores them: the message filter's removal
+    /// of `x-ast-orig-host` (13.18+), the transport's rewrites, then
+    /// `res_pjsip_nat`'s for `endpoint`. Identification reads none of them.
+    pub(super) fn rewritten_contacts(&self, req: &Request, endpoint: &Endpoint) -> Vec<Contact> {
+        let mut contacts = req.contacts.to_vec();
         if self.profile.has_orig_host() {
-            for c in req.contacts.iter_mut() {
+            for c in contacts.iter_mut() {
                 if let Contact::Addr(v) = c {
                     strip_x_ast_params(&mut v.addr.uri);
                 }
             }
         }
-        Ok(())
+        self.transport_rewrites(req.rx, &mut contacts);
+        self.nat_rewrite(endpoint, req.rx, &mut contacts);
+        contacts
     }
 
     /// `on_rx_process_symmetric_transport` and `websocket_on_rx_msg`: the first
     /// Contact header only, if it is a SIP URI (not a `*`).
-    pub(super) fn transport_rewrites(&self, req: &mut Request) {
-        let rx = req.rx;
-        let first = req.contacts.first_mut().and_then(|c| match c {
+    fn transport_rewrites(&self, rx: &Received, contacts: &mut [Contact]) {
+        let first = contacts.first_mut().and_then(|c| match c {
             Contact::Addr(v) if v.addr.uri.is_sip() => Some(&mut v.addr.uri),
             _ => None,
         });
@@ -170,18 +178,13 @@ impl Registrar {
     }
 
     /// `res_pjsip_nat`: rewrite_contact on the first Contact.
-    pub(super) fn nat_rewrite(&self, endpoint: &Endpoint, req: &mut Request) {
+    fn nat_rewrite(&self, endpoint: &Endpoint, rx: &Received, contacts: &mut [Contact]) {
         if !endpoint.rewrite_contact {
             return;
         }
-        if let Some(Contact::Addr(v)) = req.contacts.first_mut() {
+        if let Some(Contact::Addr(v)) = contacts.first_mut() {
             if v.addr.uri.is_sip() {
-                rewrite_contact(
-                    &mut v.addr.uri,
-                    req.rx.source(),
-                    req.rx.protocol(),
-                    self.profile,
-                );
+                rewrite_contact(&mut v.addr.uri, rx.source(), rx.protocol(), self.profile);
             }
         }
     }

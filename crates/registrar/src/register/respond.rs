@@ -12,7 +12,7 @@ impl Registrar {
     /// A new binding makes the AOR qualify all its contacts at once (before
     /// 13.22: only the new binding is qualified).
     pub(super) fn qualify_new(&mut self, job: &Job, out: &mut Outcome) {
-        let aor = &job.aor;
+        let aor = &job.res.aor;
         if job.new_ids.is_empty() || aor.qualify_frequency == 0 {
             return;
         }
@@ -28,7 +28,7 @@ impl Registrar {
 
     /// The 200 OK, its warnings logged into `out`.
     pub(super) fn ok_response(&self, job: &Job, out: &mut Outcome) -> Response {
-        let (now, rx, aor, work) = (job.req.now, job.req.rx, &job.aor, &job.work);
+        let (now, rx, aor, work) = (job.req.now, job.req.rx, &job.res.aor, &job.work);
         let header_expires = job.req.header_expires;
         // `registrar_add_contact` skips (with a warning) what does not parse as sip(s).
         for w in work

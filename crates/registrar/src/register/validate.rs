@@ -41,8 +41,8 @@ impl Registrar {
         let req = &job.req;
         let mut tally = job.tally;
         let mut invalid: Option<String> = None;
-        for (i, c) in req.contacts.iter().enumerate() {
-            let e = expiration_for(&job.aor, req.contact_expires[i], req.header_expires);
+        for (i, c) in job.res.contacts.iter().enumerate() {
+            let e = expiration_for(&job.res.aor, req.contact_expires[i], req.header_expires);
             match c {
                 Contact::Star => {
                     if e != 0 || previous_star.is_some() {
@@ -69,7 +69,7 @@ impl Registrar {
                     if !v.addr.uri.is_sip() {
                         continue;
                     }
-                    let printed = req.printed[i].as_deref().unwrap_or_default();
+                    let printed = job.res.printed[i].as_deref().unwrap_or_default();
                     if printed.len() >= MAX_URL_SIZE {
                         invalid = Some(format!(
                             "Contact URI is {} characters, more than pjsip's {MAX_URL_SIZE}",
@@ -111,7 +111,7 @@ impl Registrar {
     /// it) needs `path` in the first `Supported:` header, else 420.
     pub(super) fn validate_path(&self, job: &mut Job) -> Step<()> {
         let parsed = &job.req.rx.parsed;
-        let path = if job.aor.support_path {
+        let path = if job.res.aor.support_path {
             parsed.path.clone()
         } else {
             None
