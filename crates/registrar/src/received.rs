@@ -78,10 +78,13 @@ fn cseq_value(n: u32) -> String {
 /// What pjsip parsed from the REGISTER before the registrar runs. The parts a
 /// resend does not change are shared with it ([`Received::resent`]); the
 /// registrar reads them through `Deref`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub(crate) struct Parsed {
-    /// Every Via, top first (empty when one does not parse).
-    pub(crate) vias: Vec<Via>,
+    /// Every Via as first read, top first (empty when one does not parse),
+    /// shared by the resends; a resend's own top branch is `branch`.
+    vias: Arc<[Via]>,
+    /// A resend's top Via branch (`None`: the one in `vias`).
+    branch: Option<String>,
     /// The request's part of every response (Vias, Call-ID, From, To, CSeq).
     pub(crate) head: Arc<ResponseHead>,
     same: Arc<Unchanged>,
@@ -244,14 +247,12 @@ impl Received {
         // Read from copies kept at the first parse: the message's own headers
         // are separate allocations, cold by the time the phone refreshes.
         let from = self.parsed.same.resend_from.as_ref()?;
-        let old = self.parsed.vias.first()?.branch()?;
+        let old = self.parsed.top_branch()?;
         let via_now = match &self.resend {
             Some(r) => r.via.as_str(),
             None => from.first_via.as_str(),
         };
         let via = with_branch(via_now, old, branch)?;
-        let mut vias = self.parsed.vias.clone();
-        vias[0].set_param("branch", Some(branch));
         let cseq_text = cseq_value(cseq);
         let head = match self
             .parsed
@@ -261,6 +262,8 @@ impl Received {
             Some(h) => h,
             None => {
                 let request = with_via_and_cseq(&self.request, &via, cseq_text);
+                let mut vias = self.parsed.vias.to_vec();
+                vias[0].set_param("branch", Some(branch));
                 ResponseHead::of(&request, &vias, &self.source)
             }
         };
@@ -276,7 +279,8 @@ impl Received {
             conn: self.conn,
             transport: self.transport.clone(),
             parsed: Parsed {
-                vias,
+                vias: Arc::clone(&self.parsed.vias),
+                branch: Some(branch.to_string()),
                 head: Arc::new(head),
                 same: Arc::clone(&self.parsed.same),
             },
@@ -342,9 +346,39 @@ impl Parsed {
         };
         Parsed {
             head: Arc::new(ResponseHead::of(req, &vias, source)),
-            vias,
+            vias: vias.into(),
+            branch: None,
             same: Arc::new(same),
         }
+    }
+
+    /// The top Via's branch as this send carries it.
+    fn top_branch(&self) -> Option<&str> {
+        match &self.branch {
+            Some(b) => Some(b),
+            None => self.vias.first()?.branch(),
+        }
+    }
+
+    /// The bottom Via, the sender's own: its host and port are every send's
+    /// (only the top one's branch changes).
+    pub(crate) fn last_via(&self) -> Option<&Via> {
+        self.vias.last()
+    }
+
+    /// Every Via as this send carries them.
+    fn vias(&self) -> Vec<Via> {
+        let mut vias = self.vias.to_vec();
+        if let (Some(b), Some(top)) = (&self.branch, vias.first_mut()) {
+            top.set_param("branch", Some(b));
+        }
+        vias
+    }
+}
+
+impl PartialEq for Parsed {
+    fn eq(&self, o: &Parsed) -> bool {
+        self.head == o.head && self.same == o.same && self.vias() == o.vias()
     }
 }
 

@@ -29,8 +29,8 @@ impl Registrar {
                 job.req.contact_expires[i],
                 job.req.header_expires,
             );
-            let uri_text = res.printed[i].clone().unwrap_or_default();
-            let found = find_match(&job.work, &v.addr.uri, &uri_text).map(|k| job.work.remove(k));
+            let uri_text = res.printed[i].as_deref().unwrap_or_default();
+            let found = find_match(&job.work, &v.addr.uri, uri_text).map(|k| job.work.remove(k));
             // `ao2_unlink(existing_contacts, contact)` matches by object: only a
             // binding as loaded leaves the list, not one this REGISTER re-created.
             if let (Some(f), Some(ex)) = (&found, job.existing.as_mut()) {
@@ -48,10 +48,16 @@ impl Registrar {
                         ),
                     );
                     let log = log.map(LogText::printed);
-                    out.change(change(job, ChangeKind::Ignored, uri_text, 0, log));
+                    out.change(change(
+                        job,
+                        ChangeKind::Ignored,
+                        uri_text.to_string(),
+                        0,
+                        log,
+                    ));
                 }
-                None => self.add(job, v, uri_text, e, out),
-                Some(f) if e > 0 => self.refresh(job, f, &uri_text, e, out),
+                None => self.add(job, v, uri_text.to_string(), e, out),
+                Some(f) if e > 0 => self.refresh(job, f, uri_text, e, out),
                 Some(f) => {
                     let now = job.req.now;
                     self.remove_binding(now, &f.id, Why::Request, Some(REGISTRAR_C), out);
@@ -98,8 +104,7 @@ impl Registrar {
             );
         let parsed = &rx.parsed;
         let (via_addr, via_port) = parsed
-            .vias
-            .last()
+            .last_via()
             .map(|v| (v.host.clone(), v.port.unwrap_or(0)))
             .unwrap_or_default();
         let id_text = dynamic_id(&aor.name, &uri_text);
