@@ -150,6 +150,8 @@ pub struct Registrar {
     all_dirty: bool,
     /// In memory: unidentified requests counted per source IP (the distributor's).
     pub(crate) unidentified: BTreeMap<String, crate::register::Unidentified>,
+    /// A REGISTER's working set buffer, kept empty between decisions.
+    pub(crate) spare_work: Vec<crate::register::Work>,
 }
 
 /// A configuration number no registrar has had in this process.
@@ -187,6 +189,7 @@ impl Registrar {
             dirty_aors: FastSet::default(),
             all_dirty: true,
             unidentified: BTreeMap::new(),
+            spare_work: Vec::new(),
         };
         r.index_endpoints();
         r.boot(now);

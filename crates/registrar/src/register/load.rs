@@ -24,7 +24,8 @@ impl Registrar {
         // `prune_expired` does), the others are the working set. Stored URIs are
         // re-parsed by Asterisk on every REGISTER; the result never changes, so
         // it is parsed once per binding and kept.
-        let mut work: Vec<Work> = Vec::new();
+        // The last REGISTER's buffer, emptied: no allocation per decision.
+        let mut work: Vec<Work> = std::mem::take(&mut self.spare_work);
         let mut expired: Vec<(Arc<str>, u64)> = Vec::new();
         for (slot, r) in self.store.rows_of(&aor.name) {
             if r.b.is_expired(now) {

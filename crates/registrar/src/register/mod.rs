@@ -56,7 +56,7 @@ type Step<T> = Result<T, Box<Rejection>>;
 
 /// A binding in the working set of one REGISTER.
 #[derive(Debug, Clone)]
-struct Work {
+pub(crate) struct Work {
     id: Arc<str>,
     /// Where the store held it when loaded (a hint: the row is checked).
     slot: u32,
@@ -194,6 +194,9 @@ impl Registrar {
         self.remove_existing(&mut job, out);
         self.qualify_new(&job, out);
         out.response = Some(self.ok_response(&job, out));
+        let mut spare = job.work;
+        spare.clear();
+        self.spare_work = spare;
         Ok(())
     }
 }
