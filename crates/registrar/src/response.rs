@@ -8,6 +8,9 @@ use aorlab_sip::{Message, Uri, UriContext, Via};
 use std::borrow::Cow;
 use std::sync::Arc;
 
+/// A 200 OK's Contacts, inline while they are few.
+pub(crate) type Contacts = smallvec::SmallVec<[ResponseContact; 2]>;
+
 /// One Contact of a 200 OK.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResponseContact {
@@ -165,7 +168,7 @@ pub struct Response {
     /// When it was sent (the 200 OK's Date).
     at: Millis,
     /// The 200 OK's Contacts, in order.
-    contacts: Vec<ResponseContact>,
+    contacts: Contacts,
     /// 13.18+: the Contacts lose the x-ast-orig-host parameter again.
     restore_orig_host: bool,
     /// The 200 OK's Expires header.
@@ -199,7 +202,7 @@ impl Response {
             code,
             head: head.clone(),
             at: now,
-            contacts: Vec::new(),
+            contacts: Contacts::new(),
             restore_orig_host: false,
             expires: None,
             path: None,
@@ -213,7 +216,7 @@ impl Response {
         now: Millis,
         server: &Arc<str>,
         head: &Arc<ResponseHead>,
-        contacts: Vec<ResponseContact>,
+        contacts: Contacts,
         restore_orig_host: bool,
         expires: Option<u32>,
         path: Option<Option<String>>,

@@ -6,7 +6,7 @@ use super::validate::expiration_for;
 use super::Job;
 use crate::change::warning;
 use crate::registrar::{Outcome, Registrar};
-use crate::response::{Response, ResponseContact};
+use crate::response::{Contacts, Response, ResponseContact};
 
 impl Registrar {
     /// A new binding makes the AOR qualify all its contacts at once (before
@@ -46,7 +46,7 @@ impl Registrar {
                 ),
             );
         }
-        let listed: Vec<ResponseContact> = work
+        let listed: Contacts = work
             .iter()
             .filter_map(|w| {
                 let uri = w.parsed.clone()?;
