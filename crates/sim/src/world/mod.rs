@@ -160,9 +160,6 @@ pub struct World {
     /// One look-up serves both on a refresh.
     slots: HashMap<String, HashMap<String, Slot>>,
     counts: Vec<CountPoint>,
-    /// Each AOR's last count point (bindings, max_contacts), so a new one is
-    /// written only when it moves.
-    last_count: HashMap<String, (u32, u32)>,
     reach: Vec<Option<(SimMs, Reach, Option<Cause>)>>,
     spans: Vec<Span>,
     /// Stateful 200s Asterisk keeps for retransmissions: branch → (response, until).
@@ -293,7 +290,6 @@ impl World {
             lives: Vec::new(),
             slots: HashMap::default(),
             counts: Vec::new(),
-            last_count: HashMap::default(),
             reach: vec![None; n],
             spans: Vec::new(),
             answered: HashMap::default(),

@@ -28,8 +28,12 @@ pub(super) struct Watch {
     /// (expiration, AOR index in the state book): when a stored binding's grant
     /// runs out, in absolute ms.
     expiries: BinaryHeap<Reverse<(u64, u32)>>,
-    /// Each AOR's rows as last written: URI → (row, its target).
-    rows: HashMap<String, AorRows>,
+    /// Each AOR's rows as last written (URI → (row, its target)), by the AOR's
+    /// mark number: a look-up by name happens once, when the AOR is marked.
+    rows: Vec<AorRows>,
+    /// Each AOR's last count point (bindings, max_contacts), by mark number, so
+    /// a new one is written only when it moves.
+    last_count: Vec<Option<(u32, u32)>>,
     /// (AOR, URI) each device's REGISTERs made (mirror of `World::owner`).
     pub owned_by: Vec<BTreeSet<(String, String)>>,
     /// What the last evaluation looked at (for the work budget).
@@ -54,6 +58,14 @@ impl Watch {
     fn stored_at(&self, t: &Target) -> u32 {
         self.rows_at.get(t).map_or(0, |r| r.1)
     }
+
+    /// `aor`'s rows as last written, if it has any.
+    fn rows_of(&self, aor: &str) -> Option<&AorRows> {
+        self.dirty_aors
+            .ix
+            .get(aor)
+            .and_then(|&k| self.rows.get(k as usize))
+    }
 }
 
 /// AORs marked since they were last read, by a number of their own (not the
@@ -68,7 +80,13 @@ struct AorMarks {
 
 impl AorMarks {
     fn insert(&mut self, aor: &str) {
-        let i = match self.ix.get(aor) {
+        let i = self.number(aor);
+        self.marked.push(i);
+    }
+
+    /// `aor`'s own number (given on first sight).
+    fn number(&mut self, aor: &str) -> u32 {
+        match self.ix.get(aor) {
             Some(&i) => i,
             None => {
                 let i = self.names.len() as u32;
@@ -76,18 +94,17 @@ impl AorMarks {
                 self.names.push(Rc::from(aor));
                 i
             }
-        };
-        self.marked.push(i);
+        }
     }
 
-    /// Every AOR marked, in name order, once each; the marks are cleared.
-    fn take_sorted(&mut self) -> Vec<Rc<str>> {
+    /// Every AOR marked (name, number), in name order, once each; the marks are cleared.
+    fn take_sorted(&mut self) -> Vec<(Rc<str>, u32)> {
         let mut v = std::mem::take(&mut self.marked);
         v.sort_unstable();
         v.dedup();
-        let mut names: Vec<Rc<str>> = v
+        let mut names: Vec<(Rc<str>, u32)> = v
             .iter()
-            .map(|&i| Rc::clone(&self.names[i as usize]))
+            .map(|&i| (Rc::clone(&self.names[i as usize]), i))
             .collect();
         names.sort_unstable();
         names
@@ -264,9 +281,14 @@ impl World {
         if std::mem::take(&mut self.watch.all) {
             self.watch.dirty_devs.extend(0..self.devs.len());
             let aors: Vec<String> = self.reg.config().aors.keys().cloned().collect();
-            let stored: Vec<String> = self.watch.rows.keys().cloned().collect();
-            for a in aors.iter().chain(&stored) {
+            for a in &aors {
                 self.watch.dirty_aors.insert(a);
+            }
+            // AORs no longer configured may still hold rows.
+            for (k, rows) in self.watch.rows.iter().enumerate() {
+                if !rows.is_empty() {
+                    self.watch.dirty_aors.marked.push(k as u32);
+                }
             }
             self.note_endpoints();
         }
@@ -318,8 +340,8 @@ impl World {
             }
         }
         let aors = self.watch.dirty_aors.take_sorted();
-        for aor in &aors {
-            self.reread_aor(aor, &mut check);
+        for (aor, k) in &aors {
+            self.reread_aor(aor, *k, &mut check);
         }
         for i in check.take_sorted() {
             let state = self.reach_of(i);
@@ -330,12 +352,13 @@ impl World {
 
     /// Read `aor`'s rows again from the registrar (one AOR, not the site) and
     /// write what moved.
-    fn reread_aor(&mut self, aor: &str, check: &mut Marks) {
+    fn reread_aor(&mut self, aor: &str, k: u32, check: &mut Marks) {
         let now = self.abs();
-        let (key, old) = match self.watch.rows.remove_entry(aor) {
-            Some((k, rows)) => (k, rows),
-            None => (aor.to_string(), AorRows::default()),
-        };
+        let k = k as usize;
+        if self.watch.rows.len() <= k {
+            self.watch.rows.resize_with(k + 1, AorRows::default);
+        }
+        let old = std::mem::take(&mut self.watch.rows[k]);
         let mut fresh = Vec::new();
         let live = self.reg.bindings_with_status(aor);
         for (b, status, rtt) in live.filter(|(b, ..)| !b.is_expired(now)) {
@@ -405,9 +428,7 @@ impl World {
                 }
             }
         }
-        if !fresh.is_empty() {
-            self.watch.rows.insert(key, fresh);
-        }
+        self.watch.rows[k] = fresh;
     }
 
     /// A live row now points at `t`: the device there (and the row's owner) may change.
@@ -440,8 +461,7 @@ impl World {
         let owns = || {
             self.watch.owned_by[i].iter().any(|(aor, uri)| {
                 self.watch
-                    .rows
-                    .get(aor)
+                    .rows_of(aor)
                     .and_then(|r| r.get(uri))
                     .is_some_and(|(row, t)| {
                         !row.is_static && t.and_then(|t| self.watch.winner(&t)).is_none()
@@ -462,8 +482,9 @@ impl World {
 
     /// A count point for every AOR (of `aors`) whose live binding count or limit
     /// moved, in AOR name order.
-    fn note_counts(&mut self, aors: &[Rc<str>]) {
-        for name in aors.iter().map(|a| &**a) {
+    fn note_counts(&mut self, aors: &[(Rc<str>, u32)]) {
+        for (name, k) in aors {
+            let (name, k) = (&**name, *k as usize);
             let Some(a) = self.reg.aor(name) else {
                 continue;
             };
@@ -471,15 +492,15 @@ impl World {
             let n = self
                 .watch
                 .rows
-                .get(name)
+                .get(k)
                 .map_or(0, |r| r.values().filter(|(r, _)| !r.is_static).count())
                 as u32;
-            let same = self
-                .last_count
-                .get(name)
-                .is_some_and(|&(b, m)| b == n && m == max);
-            if !same {
-                self.last_count.insert(name.to_string(), (n, max));
+            if self.watch.last_count.len() <= k {
+                self.watch.last_count.resize(k + 1, None);
+            }
+            let last = &mut self.watch.last_count[k];
+            if *last != Some((n, max)) {
+                *last = Some((n, max));
                 self.counts.push(CountPoint {
                     at_ms: self.now,
                     aor: name.to_string(),
