@@ -26,8 +26,12 @@ pub struct QualifyRequest {
     pub contact_id: Arc<str>,
     /// The stored URI.
     pub uri: Arc<str>,
-    /// Where the OPTIONS goes (x-ast-orig-host stripped).
-    pub request_uri: Arc<str>,
+    /// Where the OPTIONS goes (x-ast-orig-host stripped), when it was worked out
+    /// with the request: a static contact's. A stored binding's is read when
+    /// asked for ([`Registrar::qualify_request_uri`]): at scale most OPTIONS are
+    /// counted, not printed, and the row's copy is a cold line to touch.
+    #[serde(skip)]
+    request_uri: Option<Arc<str>>,
     pub timeout_ms: u64,
     /// Where the registrar held the binding when it asked: handed back with
     /// the result, it finds the row without a look-up by id (a hint only).
@@ -850,10 +854,7 @@ impl Registrar {
             self.store
                 .rows_of(&aor)
                 .filter(|(_, r)| only.is_none_or(|ids| ids.contains(&r.id)))
-                .map(|(slot, r)| {
-                    let (id, uri) = (r.id.clone(), r.uri.clone());
-                    request(id, uri, r.options_uri().clone(), RowHint(slot))
-                }),
+                .map(|(slot, r)| request(r.id.clone(), r.uri.clone(), None, RowHint(slot))),
         );
         for s in &a.contacts {
             let id = crate::binding::static_id(&aor, s);
@@ -862,9 +863,21 @@ impl Registrar {
                     .map(|u| options_request_uri(&u).print(UriContext::RequestUri))
                     .unwrap_or_else(|_| s.clone());
                 let (id, uri) = (id.into(), s.as_str().into());
-                out.push(request(id, uri, request_uri.into(), RowHint::NONE));
+                out.push(request(id, uri, Some(request_uri.into()), RowHint::NONE));
             }
         }
+    }
+
+    /// Where the OPTIONS of `q` goes (x-ast-orig-host stripped). Ask before the
+    /// registrar handles anything else: the binding is read where it was.
+    pub fn qualify_request_uri(&self, q: &QualifyRequest) -> Arc<str> {
+        if let Some(u) = &q.request_uri {
+            return Arc::clone(u);
+        }
+        let at_hint = self.store.row_at(q.row.0).filter(|r| r.id == q.contact_id);
+        at_hint
+            .or_else(|| self.store.get_row(&q.contact_id))
+            .map_or_else(|| Arc::clone(&q.uri), |r| Arc::clone(r.options_uri()))
     }
 
     /// The answer (or silence) to an OPTIONS sent for `contact_id`.

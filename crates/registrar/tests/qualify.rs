@@ -35,7 +35,13 @@ fn a_new_binding_qualifies_every_contact_of_the_aor_at_once() {
     let mut got: Vec<(String, String, u64)> = out
         .qualify
         .iter()
-        .map(|q| (q.uri.to_string(), q.request_uri.to_string(), q.timeout_ms))
+        .map(|q| {
+            (
+                q.uri.to_string(),
+                p.r.qualify_request_uri(q).to_string(),
+                q.timeout_ms,
+            )
+        })
         .collect();
     got.sort();
     assert_eq!(

@@ -129,17 +129,18 @@ impl World {
         let quiet = self.qualify_is_routine(&q.contact_id, target, answered);
         let n = self.random();
         if !quiet {
+            let request_uri = self.reg.qualify_request_uri(&q);
             let devices: Vec<String> = target
                 .map(|i| self.devs[i].spec.name.clone())
                 .into_iter()
                 .collect();
-            let user = Uri::parse(&q.request_uri)
+            let user = Uri::parse(&request_uri)
                 .ok()
                 .and_then(|u| u.user)
                 .unwrap_or_default();
             let text = format!(
                 "OPTIONS {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {ASTERISK_IP}:{ASTERISK_PORT};rport;branch=z9hG4bKPj{n:016x}\r\nFrom: <sip:{user}@{ASTERISK_IP}>;tag={tag:08x}\r\nTo: <{ruri}>\r\nContact: <sip:{user}@{ASTERISK_IP}:{ASTERISK_PORT}>\r\nCall-ID: {cid:016x}\r\nCSeq: {cseq} OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
-                ruri = q.request_uri,
+                ruri = request_uri,
                 tag = (n >> 32) as u32,
                 cid = n.rotate_left(21),
                 cseq = n % 60000 + 1,
@@ -148,12 +149,12 @@ impl World {
             let r = self.record(
                 RecordKind::Qualify,
                 "asterisk",
-                format!("OPTIONS {} ({}) → {to}", q.request_uri, q.aor),
+                format!("OPTIONS {} ({}) → {to}", request_uri, q.aor),
             );
             r.sip = Some(SipText {
                 from: "asterisk".into(),
                 to,
-                first_line: format!("OPTIONS {} SIP/2.0", q.request_uri),
+                first_line: format!("OPTIONS {} SIP/2.0", request_uri),
                 text,
                 method: "OPTIONS".into(),
                 code: None,
