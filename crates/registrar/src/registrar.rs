@@ -874,9 +874,8 @@ impl Registrar {
         if let Some(u) = &q.request_uri {
             return Arc::clone(u);
         }
-        let at_hint = self.store.row_at(q.row.0).filter(|r| r.id == q.contact_id);
-        at_hint
-            .or_else(|| self.store.get_row(&q.contact_id))
+        (self.store.slot_hinted(&q.contact_id, q.row.0))
+            .and_then(|s| self.store.row_at(s))
             .map_or_else(|| Arc::clone(&q.uri), |r| Arc::clone(r.options_uri()))
     }
 
