@@ -10,7 +10,7 @@ use crate::nat::options_request_uri;
 use crate::profile::Profile;
 use crate::response::Response;
 use crate::store::{
-    aor_of_id, FastMap, FastSet, Monitors, Qualified, QualifyTimers, Store, NOT_QUALIFIED,
+    aor_of_id, AorIx, FastMap, Monitors, Qualified, QualifyTimers, Store, NOT_QUALIFIED,
 };
 use crate::time::Millis;
 use aorlab_sip::UriContext;
@@ -136,21 +136,26 @@ pub struct Registrar {
     pub(crate) endpoint_up: FastMap<String, bool>,
     /// Bindings that reads (dial, CLI) deleted since `take_read_changes`.
     pub(crate) read_changes: Vec<Change>,
-    /// The endpoints (config keys) naming each AOR, for the endpoint state.
-    aor_endpoints: NameMap<Vec<String>>,
+    /// The endpoints (config keys) naming each AOR, by AOR number, for the
+    /// endpoint state.
+    aor_endpoints: Vec<Vec<String>>,
     /// The configuration's endpoints and AORs by name, shared with each
     /// REGISTER's work instead of copied into it.
     pub(crate) endpoints: NameMap<Arc<Endpoint>>,
     pub(crate) aors: NameMap<Arc<Aor>>,
+    /// The same AORs by their number in the store (`None`: not configured).
+    pub(crate) aor_at: Vec<Option<Arc<Aor>>>,
     /// Whether an endpoint's name has an '@': only then can identification's
     /// `user@domain` look-ups find one.
     pub(crate) endpoint_name_has_at: bool,
     /// This configuration's number, new at every (re)load: what a request keeps
     /// of a decision (`Unchanged::resolved`) is valid while it is the same.
     pub(crate) generation: u64,
-    /// AORs whose availability may have changed since the last endpoint update;
-    /// `all_dirty` after boot and reload, when every endpoint is checked.
-    dirty_aors: FastSet<String>,
+    /// AORs (by number) whose availability may have changed since the last
+    /// endpoint update, each once (`dirty_mark`); `all_dirty` after boot and
+    /// reload, when every endpoint is checked.
+    dirty_aors: Vec<AorIx>,
+    dirty_mark: Vec<bool>,
     all_dirty: bool,
     /// In memory: unidentified requests counted per source IP (the distributor's).
     pub(crate) unidentified: BTreeMap<String, crate::register::Unidentified>,
@@ -185,12 +190,14 @@ impl Registrar {
             booted_at: now,
             endpoint_up: FastMap::default(),
             read_changes: Vec::new(),
-            aor_endpoints: NameMap::default(),
+            aor_endpoints: Vec::new(),
             endpoints: NameMap::default(),
             aors: NameMap::default(),
+            aor_at: Vec::new(),
             endpoint_name_has_at: false,
             generation: 0,
-            dirty_aors: FastSet::default(),
+            dirty_aors: Vec::new(),
+            dirty_mark: Vec::new(),
             all_dirty: true,
             unidentified: BTreeMap::new(),
             spare_work: Vec::new(),
@@ -365,7 +372,8 @@ impl Registrar {
             } as u64
                 * 1000;
             let delay = 1 + self.random() % spread.max(1);
-            self.next_qualify.insert(name, now + delay);
+            let ix = self.store.intern_aor(&name);
+            self.next_qualify.insert_ix(ix, now + delay);
         }
     }
 
@@ -456,22 +464,24 @@ impl Registrar {
                 .map(|a| (a.name.clone(), a.qualify_frequency))
                 .collect();
             for (name, freq) in aors {
+                let ix = self.store.intern_aor(&name);
                 if freq == 0 {
-                    self.next_qualify.remove(&name);
-                } else if !self.next_qualify.contains_key(&name) {
+                    self.next_qualify.remove_ix(ix);
+                } else if !self.next_qualify.contains_ix(ix) {
                     let spread = match spread_max {
                         0 => freq,
                         m => m.min(freq),
                     } as u64
                         * 1000;
                     let delay = 1 + self.random() % spread.max(1);
-                    self.next_qualify.insert(name, now + delay);
+                    self.next_qualify.insert_ix(ix, now + delay);
                 } else if old_freq.get(&name) != Some(&freq) {
-                    self.next_qualify.insert(name, now + freq as u64 * 1000);
+                    self.next_qualify.insert_ix(ix, now + freq as u64 * 1000);
                 }
             }
-            let aors = &self.config.aors;
-            self.next_qualify.retain(|n| aors.contains_key(n));
+            let aors = &self.aor_at;
+            self.next_qualify
+                .retain(|ix| aors.get(ix as usize).is_some_and(Option::is_some));
         }
         let gone: Vec<String> = self
             .store
@@ -553,15 +563,29 @@ impl Registrar {
     pub(crate) fn delete(&mut self, id: &str) -> Option<Binding> {
         self.status.remove(id);
         self.monitors.remove(id);
-        let b = self.store.remove(id)?;
-        self.touch_aor(&b.aor);
+        let (b, ix) = self.store.remove(id)?;
+        self.touch_aor(ix);
         Some(b)
     }
 
-    /// The AOR's availability may have changed (a binding or a status did).
-    pub(crate) fn touch_aor(&mut self, aor: &str) {
-        if !self.all_dirty && !self.dirty_aors.contains(aor) {
-            self.dirty_aors.insert(aor.to_string());
+    /// AOR `ix`'s availability may have changed (a binding or a status did).
+    pub(crate) fn touch_aor(&mut self, ix: AorIx) {
+        if self.all_dirty {
+            return;
+        }
+        let i = ix as usize;
+        if self.dirty_mark.len() <= i {
+            self.dirty_mark.resize(i + 1, false);
+        }
+        if !std::mem::replace(&mut self.dirty_mark[i], true) {
+            self.dirty_aors.push(ix);
+        }
+    }
+
+    /// Forget the AORs marked by [`Registrar::touch_aor`].
+    fn clear_dirty(&mut self) {
+        for ix in self.dirty_aors.drain(..) {
+            self.dirty_mark[ix as usize] = false;
         }
     }
 
@@ -590,9 +614,13 @@ impl Registrar {
                 (NOT_QUALIFIED, true)
             }
         };
-        if let Some(aor) = aor_of_id(id).filter(|_| moved) {
-            if !self.all_dirty && !self.dirty_aors.contains(aor) {
-                self.dirty_aors.insert(aor.to_string());
+        if moved {
+            let ix = match slot.and_then(|s| self.store.row_at(s)) {
+                Some(r) => Some(r.aor),
+                None => aor_of_id(id).map(|a| self.store.intern_aor(a)),
+            };
+            if let Some(ix) = ix {
+                self.touch_aor(ix);
             }
         }
         was
@@ -612,10 +640,23 @@ impl Registrar {
             .iter()
             .map(|(k, a)| (k.as_str(), Arc::new(a.clone())))
             .collect();
+        self.aor_at.clear();
+        for (k, a) in &self.config.aors {
+            let ix = self.store.intern_aor(k) as usize;
+            if self.aor_at.len() <= ix {
+                self.aor_at.resize(ix + 1, None);
+            }
+            self.aor_at[ix] = self.aors.get(k).cloned();
+            debug_assert_eq!(self.aor_at[ix].as_ref().map(|x| &x.name), Some(&a.name));
+        }
         self.aor_endpoints.clear();
         for (key, e) in &self.config.endpoints {
             for a in &e.aors {
-                let eps = self.aor_endpoints.get_or_insert_with(a, Vec::new);
+                let ix = self.store.intern_aor(a) as usize;
+                if self.aor_endpoints.len() <= ix {
+                    self.aor_endpoints.resize_with(ix + 1, Vec::new);
+                }
+                let eps = &mut self.aor_endpoints[ix];
                 if eps.last() != Some(key) {
                     eps.push(key.clone());
                 }
@@ -669,16 +710,18 @@ impl Registrar {
     /// An AOR is available while it has a contact (qualify off) or a Reachable
     /// contact (qualify on); static contacts count too.
     fn aor_available(&self, aor: &str) -> bool {
-        let Some(a) = self.aors.get(aor) else {
+        let Some(ix) = self.store.aor_ix(aor) else {
+            return false;
+        };
+        let Some(a) = self.aor_at.get(ix as usize).and_then(Option::as_ref) else {
             return false;
         };
         let reachable = |id: &str| self.status_of(id) == Status::Reachable;
+        let mut rows = self.store.rows_of_ix(ix);
         if a.qualify_frequency == 0 {
-            self.store.of_aor(aor).next().is_some() || !a.contacts.is_empty()
+            rows.next().is_some() || !a.contacts.is_empty()
         } else {
-            self.store
-                .rows_of(aor)
-                .any(|(_, r)| r.status.0 == Status::Reachable)
+            rows.any(|(_, r)| r.status.0 == Status::Reachable)
                 || a.contacts
                     .iter()
                     .any(|c| reachable(&crate::binding::static_id(aor, c)))
@@ -692,7 +735,7 @@ impl Registrar {
     /// log them: the others cannot have flipped.
     pub(crate) fn update_endpoint_states(&mut self, now: Millis, out: &mut Outcome) {
         let endpoints: Vec<Arc<Endpoint>> = if std::mem::take(&mut self.all_dirty) {
-            self.dirty_aors.clear();
+            self.clear_dirty();
             self.config
                 .endpoints
                 .keys()
@@ -704,7 +747,7 @@ impl Registrar {
             let mut keys: Vec<&String> = self
                 .dirty_aors
                 .iter()
-                .filter_map(|a| self.aor_endpoints.get(a))
+                .filter_map(|&a| self.aor_endpoints.get(a as usize))
                 .flatten()
                 .collect();
             // endpoint order, as Asterisk would log them
@@ -714,7 +757,7 @@ impl Registrar {
                 .into_iter()
                 .filter_map(|k| self.endpoints.get(k).cloned())
                 .collect();
-            self.dirty_aors.clear();
+            self.clear_dirty();
             eps
         };
         for e in endpoints {
@@ -762,14 +805,15 @@ impl Registrar {
                     .then(|| at + interval.max(1) * ((now - at) / interval.max(1) + 1));
             }
         }
-        let due = self.next_qualify.due(now);
+        let due = self.next_qualify.due(now, &self.store);
         for (ix, aor) in due {
-            let Some(a) = self.aors.get(&aor).filter(|a| a.qualify_frequency > 0) else {
+            let a = self.aor_at.get(ix as usize).and_then(Option::as_ref);
+            let Some(a) = a.filter(|a| a.qualify_frequency > 0) else {
                 self.next_qualify.remove_ix(ix);
                 continue;
             };
             let next = now + a.qualify_frequency as u64 * 1000;
-            self.qualify_requests(a, aor, None, &mut out.qualify);
+            self.qualify_requests(a, (ix, aor), None, &mut out.qualify);
             self.next_qualify.insert_ix(ix, next);
         }
         self.update_endpoint_states(now, &mut out);
@@ -824,8 +868,10 @@ impl Registrar {
         only: Option<&[Arc<str>]>,
     ) -> Vec<QualifyRequest> {
         let mut out = Vec::new();
-        if let Some(a) = self.aors.get(&aor) {
-            self.qualify_requests(a, aor, only, &mut out);
+        let ix = self.store.aor_ix(&aor);
+        let a = ix.and_then(|ix| self.aor_at.get(ix as usize)?.as_ref());
+        if let (Some(a), Some(ix)) = (a, ix) {
+            self.qualify_requests(a, (ix, aor), only, &mut out);
         }
         out
     }
@@ -835,7 +881,7 @@ impl Registrar {
     fn qualify_requests(
         &self,
         a: &Aor,
-        aor: Arc<str>,
+        (ix, aor): (AorIx, Arc<str>),
         only: Option<&[Arc<str>]>,
         out: &mut Vec<QualifyRequest>,
     ) {
@@ -852,7 +898,7 @@ impl Registrar {
         // strings are shared with the rows, not copied.
         out.extend(
             self.store
-                .rows_of(&aor)
+                .rows_of_ix(ix)
                 .filter(|(_, r)| only.is_none_or(|ids| ids.contains(&r.id)))
                 .map(|(slot, r)| request(r.id.clone(), r.uri.clone(), None, RowHint(slot))),
         );

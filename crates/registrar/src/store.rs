@@ -15,7 +15,10 @@ use std::sync::{Arc, OnceLock};
 /// A hash map for the per-decision look-ups: foldhash's fixed (seedless, so
 /// deterministic) hasher costs a fraction of SipHash on short string keys.
 pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
-pub(crate) type FastSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
+
+/// An AOR's number in the store (dense, from 0): what a REGISTER's resolved
+/// AOR, the qualify timers and the endpoint-state marks hold instead of its name.
+pub(crate) type AorIx = u32;
 
 /// astdb's `registrar/contact/<id>` rows, with the indexes a decision reads.
 /// Rows live in a slab; every index holds the row's slot, so reading one AOR's
@@ -29,8 +32,14 @@ pub(crate) struct Store {
     by_id: FastMap<Arc<str>, u32>,
     /// Every id in id order (the order astdb lists them).
     order: BTreeMap<Arc<str>, u32>,
-    /// Each AOR's rows (slots) in id order.
-    by_aor: NameMap<Slots>,
+    /// Each AOR's number ([`AorIx`]), given the first time a binding or a
+    /// configuration names it and kept for the process (astdb outlives a
+    /// restart, and so do these numbers).
+    aor_ix: NameMap<AorIx>,
+    aor_names: Vec<Arc<str>>,
+    /// Each AOR's rows (slots) in id order, by AOR number: a decision that
+    /// knows its AOR's number reads them with no hashing.
+    by_aor: Vec<Slots>,
     /// Stored expiration in whole seconds → (row number, slot) armed for it,
     /// dropped lazily; see [`Store::settle`].
     by_expiry: BTreeMap<u64, VecDeque<(u64, u32)>>,
@@ -47,6 +56,8 @@ pub(crate) struct Row {
     /// Its key in `by_expiry` with the expiration: unique per row.
     n: u64,
     pub(crate) b: Binding,
+    /// Its AOR's number.
+    pub(crate) aor: AorIx,
     pub(crate) id: Arc<str>,
     pub(crate) uri: Arc<str>,
     /// The stored URI parsed, on the first read that needs it. Asterisk parses
@@ -138,8 +149,8 @@ impl Store {
         self.order.values().filter_map(|&s| self.row(s))
     }
 
-    /// Store `b`, not yet qualified.
-    pub(crate) fn insert(&mut self, b: Binding) {
+    /// Store `b`, not yet qualified; returns its AOR's number.
+    pub(crate) fn insert(&mut self, b: Binding) -> AorIx {
         self.remove(&b.id);
         let n = self.next_row;
         self.next_row += 1;
@@ -154,8 +165,9 @@ impl Store {
         };
         self.arm(b.expiration, n, slot);
         self.order.insert(id.clone(), slot);
+        let ix = self.intern_aor(&b.aor);
         let rows = &self.rows;
-        let slots = self.by_aor.get_or_insert_with(&b.aor, Slots::default);
+        let slots = &mut self.by_aor[ix as usize];
         let at = slots
             .as_slice()
             .partition_point(|&s| rows[s as usize].as_ref().is_some_and(|r| r.id < id));
@@ -164,6 +176,7 @@ impl Store {
         self.rows[slot as usize] = Some(Row {
             n,
             b,
+            aor: ix,
             id,
             uri,
             parsed: OnceLock::new(),
@@ -171,22 +184,19 @@ impl Store {
             status: NOT_QUALIFIED,
         });
         self.settle();
+        ix
     }
 
-    pub(crate) fn remove(&mut self, id: &str) -> Option<Binding> {
+    /// Delete the row with this id: the binding and its AOR's number.
+    pub(crate) fn remove(&mut self, id: &str) -> Option<(Binding, AorIx)> {
         let slot = self.by_id.remove(id)?;
-        let Row { b, .. } = self.rows.get_mut(slot as usize)?.take()?;
+        let Row { b, aor, .. } = self.rows.get_mut(slot as usize)?.take()?;
         self.free.push(slot);
         self.armed[slot as usize] = DISARMED;
         self.settle();
         self.order.remove(id);
-        if let Some(ids) = self.by_aor.get_mut(b.aor.as_str()) {
-            ids.remove(slot);
-            if ids.as_slice().is_empty() {
-                self.by_aor.remove(b.aor.as_str());
-            }
-        }
-        Some(b)
+        self.by_aor[aor as usize].remove(slot);
+        Some((b, aor))
     }
 
     /// Change a stored binding in place (the expiry index follows; the id and
@@ -276,12 +286,38 @@ impl Store {
 
     /// One AOR's rows in id order, with their slots.
     pub(crate) fn rows_of<'a>(&'a self, aor: &str) -> impl Iterator<Item = (u32, &'a Row)> + 'a {
-        self.by_aor
-            .get(aor)
+        self.rows_of_ix(self.aor_ix.get(aor).copied().unwrap_or(AorIx::MAX))
+    }
+
+    /// [`Store::rows_of`] by the AOR's number (none for an unknown number).
+    pub(crate) fn rows_of_ix<'a>(&'a self, ix: AorIx) -> impl Iterator<Item = (u32, &'a Row)> + 'a {
+        (self.by_aor.get(ix as usize))
             .map(Slots::as_slice)
             .unwrap_or_default()
             .iter()
             .filter_map(|&s| self.row(s).map(|r| (s, r)))
+    }
+
+    /// `aor`'s number, given now if it has none yet.
+    pub(crate) fn intern_aor(&mut self, aor: &str) -> AorIx {
+        if let Some(&ix) = self.aor_ix.get(aor) {
+            return ix;
+        }
+        let ix = self.aor_names.len() as AorIx;
+        self.aor_ix.insert(aor, ix);
+        self.aor_names.push(Arc::from(aor));
+        self.by_aor.push(Slots::default());
+        ix
+    }
+
+    /// `aor`'s number, if it has one.
+    pub(crate) fn aor_ix(&self, aor: &str) -> Option<AorIx> {
+        self.aor_ix.get(aor).copied()
+    }
+
+    /// The name of AOR number `ix`.
+    pub(crate) fn aor_name(&self, ix: AorIx) -> &Arc<str> {
+        &self.aor_names[ix as usize]
     }
 
     /// One AOR's bindings in id order.
@@ -414,58 +450,42 @@ impl Monitors {
     }
 }
 
-/// Each qualified AOR's next OPTIONS time, with a time-ordered index. AOR
-/// names are interned: the queue orders (time, number), so a tick compares
-/// integers, and re-arming a timer allocates nothing. The queue is a heap whose
-/// entries are dropped lazily: an entry is live while its generation is the
-/// AOR's (re-arming or removing a timer only bumps the generation), and a stale
-/// entry is skipped when it reaches the top, so the top is always live.
+/// Each qualified AOR's next OPTIONS time, with a time-ordered index, by the
+/// AOR's number in the [`Store`] ([`AorIx`]): the queue orders (time, number),
+/// so a tick compares integers, and re-arming a timer allocates nothing. The
+/// queue is a heap whose entries are dropped lazily: an entry is live while its
+/// generation is the AOR's (re-arming or removing a timer only bumps the
+/// generation), and a stale entry is skipped when it reaches the top, so the
+/// top is always live.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct QualifyTimers {
-    names: Vec<Arc<str>>,
-    ix: FastMap<Arc<str>, u32>,
-    /// By interned number: the armed time and the generation of its entry.
+    /// By AOR number: the armed time and the generation of its entry.
     at: Vec<(Option<Millis>, u32)>,
-    queue: BinaryHeap<Reverse<(Millis, u32, u32)>>,
+    queue: BinaryHeap<Reverse<(Millis, AorIx, u32)>>,
 }
 
 impl QualifyTimers {
-    fn intern(&mut self, aor: &str) -> u32 {
-        if let Some(&i) = self.ix.get(aor) {
-            return i;
+    /// Arm (or re-arm) AOR `i`'s timer for `at`.
+    pub(crate) fn insert_ix(&mut self, i: AorIx, at: Millis) {
+        if self.at.len() <= i as usize {
+            self.at.resize(i as usize + 1, (None, 0));
         }
-        let i = self.names.len() as u32;
-        let name: Arc<str> = Arc::from(aor);
-        self.names.push(name.clone());
-        self.ix.insert(name, i);
-        self.at.push((None, 0));
-        i
-    }
-    pub(crate) fn insert(&mut self, aor: String, at: Millis) {
-        let i = self.intern(&aor);
-        self.insert_ix(i, at);
-    }
-    /// Re-arm the timer of an AOR `due` returned.
-    pub(crate) fn insert_ix(&mut self, i: u32, at: Millis) {
         let slot = &mut self.at[i as usize];
         slot.1 = slot.1.wrapping_add(1);
         slot.0 = Some(at);
         self.queue.push(Reverse((at, i, slot.1)));
         self.prune();
     }
-    pub(crate) fn remove(&mut self, aor: &str) {
-        if let Some(&i) = self.ix.get(aor) {
-            self.remove_ix(i);
-        }
-    }
-    pub(crate) fn remove_ix(&mut self, i: u32) {
-        let slot = &mut self.at[i as usize];
+    pub(crate) fn remove_ix(&mut self, i: AorIx) {
+        let Some(slot) = self.at.get_mut(i as usize) else {
+            return;
+        };
         if slot.0.take().is_some() {
             slot.1 = slot.1.wrapping_add(1);
             self.prune();
         }
     }
-    fn is_live(&self, (at, i, gen): (Millis, u32, u32)) -> bool {
+    fn is_live(&self, (at, i, gen): (Millis, AorIx, u32)) -> bool {
         self.at[i as usize] == (Some(at), gen)
     }
     /// Drop stale entries from the top.
@@ -477,10 +497,8 @@ impl QualifyTimers {
             self.queue.pop();
         }
     }
-    pub(crate) fn contains_key(&self, aor: &str) -> bool {
-        self.ix
-            .get(aor)
-            .is_some_and(|&i| self.at[i as usize].0.is_some())
+    pub(crate) fn contains_ix(&self, i: AorIx) -> bool {
+        self.at.get(i as usize).is_some_and(|t| t.0.is_some())
     }
     pub(crate) fn clear(&mut self) {
         for t in &mut self.at {
@@ -488,9 +506,10 @@ impl QualifyTimers {
         }
         self.queue.clear();
     }
-    pub(crate) fn retain(&mut self, keep: impl Fn(&str) -> bool) {
-        for i in 0..self.names.len() as u32 {
-            if self.at[i as usize].0.is_some() && !keep(&self.names[i as usize]) {
+    /// Disarm every timer whose AOR `keep` refuses.
+    pub(crate) fn retain(&mut self, keep: impl Fn(AorIx) -> bool) {
+        for i in 0..self.at.len() as AorIx {
+            if self.at[i as usize].0.is_some() && !keep(i) {
                 self.remove_ix(i);
             }
         }
@@ -499,11 +518,11 @@ impl QualifyTimers {
     pub(crate) fn next(&self) -> Option<Millis> {
         self.queue.peek().map(|Reverse((t, _, _))| *t)
     }
-    /// The AORs due at `now` (number and name), in AOR name order (the order
-    /// Asterisk walks its containers), not by time. Their timers are disarmed:
-    /// the caller re-arms each (`insert_ix`) or leaves it off.
-    pub(crate) fn due(&mut self, now: Millis) -> Vec<(u32, Arc<str>)> {
-        let mut due: Vec<(u32, Arc<str>)> = Vec::new();
+    /// The AORs due at `now` (number and name, named by `store`), in AOR name
+    /// order (the order Asterisk walks its containers), not by time. Their
+    /// timers are disarmed: the caller re-arms each (`insert_ix`) or leaves it off.
+    pub(crate) fn due(&mut self, now: Millis, store: &Store) -> Vec<(AorIx, Arc<str>)> {
+        let mut due: Vec<(AorIx, Arc<str>)> = Vec::new();
         while let Some(&Reverse(e)) = self.queue.peek() {
             if e.0 > now {
                 break;
@@ -511,7 +530,7 @@ impl QualifyTimers {
             self.queue.pop();
             if self.is_live(e) {
                 self.at[e.1 as usize].0 = None;
-                due.push((e.1, self.names[e.1 as usize].clone()));
+                due.push((e.1, store.aor_name(e.1).clone()));
             }
         }
         self.prune();
@@ -537,6 +556,7 @@ mod tests {
     #[test]
     fn qualify_timers_agree_with_a_plain_map_of_armed_times() {
         let mut t = QualifyTimers::default();
+        let mut names = Store::default();
         let mut model: BTreeMap<String, Millis> = BTreeMap::new();
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
         let mut rnd = |n: u64| {
@@ -548,14 +568,15 @@ mod tests {
         let mut now = 0;
         for step in 0..20_000 {
             let name = format!("a{}", rnd(40));
+            let ix = names.intern_aor(&name);
             match rnd(10) {
                 0..=3 => {
                     let at = now + rnd(5_000);
-                    t.insert(name.clone(), at);
+                    t.insert_ix(ix, at);
                     model.insert(name.clone(), at);
                 }
                 4 => {
-                    t.remove(&name);
+                    t.remove_ix(ix);
                     model.remove(&name);
                 }
                 5 if step % 500 == 0 => {
@@ -564,7 +585,11 @@ mod tests {
                 }
                 _ => {
                     now += rnd(700);
-                    let due: Vec<String> = t.due(now).iter().map(|(_, n)| n.to_string()).collect();
+                    let due: Vec<String> = t
+                        .due(now, &names)
+                        .iter()
+                        .map(|(_, n)| n.to_string())
+                        .collect();
                     let want: Vec<String> = model
                         .iter()
                         .filter(|(_, &at)| at <= now)
@@ -575,14 +600,14 @@ mod tests {
                     for (k, n) in due.iter().enumerate() {
                         model.remove(n);
                         if k % 2 == 0 {
-                            t.insert(n.clone(), now + 1_000);
+                            t.insert_ix(names.intern_aor(n), now + 1_000);
                             model.insert(n.clone(), now + 1_000);
                         }
                     }
                 }
             }
             assert_eq!(t.next(), model.values().min().copied(), "step {step}");
-            assert_eq!(t.contains_key(&name), model.contains_key(&name));
+            assert_eq!(t.contains_ix(ix), model.contains_key(&name));
         }
         assert!(
             t.queue.len() <= 4 * 40 + 64,
@@ -715,27 +740,31 @@ mod tests {
         m.remove("y");
         assert!(m.of_conn(1).is_empty());
 
+        // Timers by AOR number, due in AOR name order ("b" is numbered first).
+        let mut st = Store::default();
+        let (b, a) = (st.intern_aor("b"), st.intern_aor("a"));
+        assert_eq!((b, a, st.intern_aor("b")), (0, 1, 0), "one number per name");
         let mut q = QualifyTimers::default();
-        q.insert("b".into(), 5);
-        q.insert("a".into(), 7);
-        q.insert("b".into(), 9);
+        q.insert_ix(b, 5);
+        q.insert_ix(a, 7);
+        q.insert_ix(b, 9);
         assert_eq!(q.next(), Some(7));
         let names = |v: Vec<(u32, Arc<str>)>| {
             v.into_iter()
                 .map(|(_, n)| n.to_string())
                 .collect::<Vec<_>>()
         };
-        assert_eq!(names(q.due(9)), vec!["a".to_string(), "b".to_string()]);
+        assert_eq!(names(q.due(9, &st)), vec!["a".to_string(), "b".to_string()]);
         // Due timers are off until the caller re-arms them.
         assert_eq!(q.next(), None);
-        assert!(!q.contains_key("a") && !q.contains_key("b"));
-        q.insert("a".into(), 7);
-        q.insert("b".into(), 9);
-        assert_eq!(names(q.due(8)), vec!["a".to_string()]);
-        q.insert("a".into(), 7);
-        q.retain(|a| a != "a");
-        assert!(!q.contains_key("a") && q.contains_key("b"));
-        assert_eq!(names(q.due(9)), vec!["b".to_string()]);
+        assert!(!q.contains_ix(a) && !q.contains_ix(b));
+        q.insert_ix(a, 7);
+        q.insert_ix(b, 9);
+        assert_eq!(names(q.due(8, &st)), vec!["a".to_string()]);
+        q.insert_ix(a, 7);
+        q.retain(|i| i != a);
+        assert!(!q.contains_ix(a) && q.contains_ix(b));
+        assert_eq!(names(q.due(9, &st)), vec!["b".to_string()]);
         q.clear();
         assert_eq!(q.next(), None);
     }

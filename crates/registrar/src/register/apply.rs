@@ -131,8 +131,8 @@ impl Registrar {
         // A new binding was never qualified, whatever a replay set for its id
         // before it was stored; its row starts NonQualified.
         self.status.remove(&*id);
-        self.store.insert(binding);
-        self.touch_aor(&aor.name);
+        let ix = self.store.insert(binding);
+        self.touch_aor(ix);
         if prune_on_boot {
             if let Some(conn) = rx.conn() {
                 self.monitors.insert(id.to_string(), conn);

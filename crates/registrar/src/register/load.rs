@@ -27,7 +27,7 @@ impl Registrar {
         // The last REGISTER's buffer, emptied: no allocation per decision.
         let mut work: Vec<Work> = std::mem::take(&mut self.spare_work);
         let mut expired: Vec<(Arc<str>, u64)> = Vec::new();
-        for (slot, r) in self.store.rows_of(&aor.name) {
+        for (slot, r) in self.store.rows_of_ix(res.aor_ix) {
             if r.b.is_expired(now) {
                 expired.push((r.id.clone(), r.b.expiration * 1000));
             } else {

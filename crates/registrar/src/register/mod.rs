@@ -209,6 +209,8 @@ impl Registrar {
 pub(crate) struct Resolved {
     endpoint: Arc<Endpoint>,
     aor: Arc<Aor>,
+    /// The AOR's number in the store: its rows are read with no look-up by name.
+    aor_ix: crate::store::AorIx,
     /// The Contacts after the transport's and `res_pjsip_nat`'s rewrites.
     contacts: Vec<Contact>,
     /// Each of them printed as stored (`None` for a `*` or a non-SIP URI).
@@ -232,9 +234,11 @@ impl Registrar {
         let contacts = self.rewritten_contacts(req, &endpoint);
         let printed = printed_contacts(&contacts);
         let aor = self.find_aor(req, &endpoint)?;
+        let aor_ix = self.store.intern_aor(&aor.name);
         let res = Arc::new(Resolved {
             endpoint,
             aor,
+            aor_ix,
             contacts,
             printed,
         });

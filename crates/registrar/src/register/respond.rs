@@ -20,7 +20,7 @@ impl Registrar {
         if self.profile.qualifies_whole_aor() {
             out.qualify = self.qualify_aor(now, aor.name.as_str().into(), None);
             self.next_qualify
-                .insert(aor.name.clone(), now + aor.qualify_frequency as u64 * 1000);
+                .insert_ix(job.res.aor_ix, now + aor.qualify_frequency as u64 * 1000);
         } else {
             out.qualify = self.qualify_aor(now, aor.name.as_str().into(), Some(&job.new_ids));
         }
