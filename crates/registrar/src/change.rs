@@ -3,6 +3,7 @@
 use crate::log::LogText;
 use crate::time::{log_timestamp, Millis};
 use serde::Serialize;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -96,10 +97,12 @@ pub enum Why {
 pub struct Change {
     pub at: Millis,
     pub kind: ChangeKind,
-    pub aor: String,
-    pub endpoint: String,
+    /// Names and URI are shared with the registrar's own copies (a refresh
+    /// makes a change on every REGISTER; copying three strings was most of it).
+    pub aor: Arc<str>,
+    pub endpoint: Arc<str>,
     /// The stored URI (or the URI the request named).
-    pub uri: String,
+    pub uri: Arc<str>,
     /// Granted seconds for Added/Refreshed.
     pub expires: Option<u32>,
     pub why: Why,

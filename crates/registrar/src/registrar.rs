@@ -530,9 +530,9 @@ impl Registrar {
         out.change(Change {
             at: now,
             kind: ChangeKind::Removed,
-            aor: b.aor,
-            endpoint: b.endpoint,
-            uri: b.uri,
+            aor: b.aor.into(),
+            endpoint: b.endpoint.into(),
+            uri: b.uri.into(),
             expires: None,
             why,
             log: log.map(LogText::printed),

@@ -91,11 +91,7 @@ fn contacts_are_applied_in_message_order() {
         .c("sip:c@10.0.0.3")
         .ce("sip:a@10.0.0.1", 60)
         .ce("sip:zz@10.0.0.4", 0));
-    let seq: Vec<_> = out
-        .changes
-        .iter()
-        .map(|c| (c.kind, c.uri.as_str()))
-        .collect();
+    let seq: Vec<_> = out.changes.iter().map(|c| (c.kind, &*c.uri)).collect();
     assert_eq!(
         seq,
         [

@@ -185,11 +185,7 @@ fn prepass_quirk_a_refreshed_unreachable_binding_is_evicted_then_recreated() {
     p.ok(&reg("alice").c(A).c(B));
     mark(&mut p, A, QualifyResult::TimedOut);
     let out = p.ok(&reg("alice").c(A).c(C));
-    let kinds: Vec<_> = out
-        .changes
-        .iter()
-        .map(|c| (c.kind, c.uri.as_str()))
-        .collect();
+    let kinds: Vec<_> = out.changes.iter().map(|c| (c.kind, &*c.uri)).collect();
     assert_eq!(
         kinds,
         [
@@ -257,11 +253,7 @@ fn classification_uses_the_pre_register_state_so_delete_and_readd_passes_max() {
     let mut p = Pbx::new(&alice("max_contacts=3"));
     p.ok(&reg("alice").c(A).c(B).c(C));
     let out = p.ok(&reg("alice").c(D).ce(A, 0).c(A));
-    let seq: Vec<_> = out
-        .changes
-        .iter()
-        .map(|c| (c.kind, c.uri.as_str()))
-        .collect();
+    let seq: Vec<_> = out.changes.iter().map(|c| (c.kind, &*c.uri)).collect();
     assert_eq!(
         seq,
         [

@@ -164,7 +164,7 @@ fn check(
         .iter()
         .filter(|c| matches!(c.kind, ChangeKind::Added | ChangeKind::Refreshed))
     {
-        granted.insert(c.uri.as_str(), c.expires.unwrap() as i64);
+        granted.insert(&*c.uri, c.expires.unwrap() as i64);
     }
     for (uri, g) in granted {
         if !stored.iter().any(|x| x == uri) {

@@ -51,7 +51,7 @@ impl Registrar {
                     out.change(change(
                         job,
                         ChangeKind::Ignored,
-                        uri_text.to_string(),
+                        Arc::from(uri_text),
                         0,
                         log,
                     ));
@@ -140,7 +140,7 @@ impl Registrar {
         }
         let uri: Arc<str> = Arc::from(uri_text.as_str());
         let log = Some(LogText::added(uri.clone(), aor, e));
-        out.change(change(job, ChangeKind::Added, uri_text, e, log));
+        out.change(change(job, ChangeKind::Added, uri.clone(), e, log));
         let w = Work {
             id: id.clone(),
             slot: u32::MAX,
@@ -184,13 +184,7 @@ impl Registrar {
             Arc::from(uri_text)
         };
         let log = Some(LogText::refreshed(line_uri, aor, e));
-        out.change(change(
-            job,
-            ChangeKind::Refreshed,
-            f.uri.to_string(),
-            e,
-            log,
-        ));
+        out.change(change(job, ChangeKind::Refreshed, f.uri.clone(), e, log));
         job.touch(f.id.clone());
         let w = Work {
             exp_ms,
@@ -202,12 +196,12 @@ impl Registrar {
 }
 
 /// A change this REGISTER made by request.
-fn change(job: &Job, kind: ChangeKind, uri: String, e: u32, log: Option<LogText>) -> Change {
+fn change(job: &Job, kind: ChangeKind, uri: Arc<str>, e: u32, log: Option<LogText>) -> Change {
     Change {
         at: job.req.now,
         kind,
-        aor: job.res.aor.name.clone(),
-        endpoint: job.res.endpoint.name.clone(),
+        aor: job.res.aor_name.clone(),
+        endpoint: job.res.endpoint_name.clone(),
         uri,
         expires: Some(e),
         why: Why::Request,

@@ -152,9 +152,9 @@ impl Registrar {
             out.change(Change {
                 at: now,
                 kind: ChangeKind::Rejected,
-                aor: r.aor,
-                endpoint: r.endpoint,
-                uri: r.uri,
+                aor: r.aor.into(),
+                endpoint: r.endpoint.into(),
+                uri: r.uri.into(),
                 expires: None,
                 why: r.why,
                 log: r.log.map(crate::log::LogText::printed),
@@ -211,6 +211,9 @@ pub(crate) struct Resolved {
     aor: Arc<Aor>,
     /// The AOR's number in the store: its rows are read with no look-up by name.
     aor_ix: crate::store::AorIx,
+    /// The AOR's and the endpoint's names, shared by each change recorded.
+    aor_name: Arc<str>,
+    endpoint_name: Arc<str>,
     /// The Contacts after the transport's and `res_pjsip_nat`'s rewrites.
     contacts: Vec<Contact>,
     /// Each of them printed as stored (`None` for a `*` or a non-SIP URI).
@@ -236,6 +239,8 @@ impl Registrar {
         let aor = self.find_aor(req, &endpoint)?;
         let aor_ix = self.store.intern_aor(&aor.name);
         let res = Arc::new(Resolved {
+            aor_name: Arc::clone(self.store.aor_name(aor_ix)),
+            endpoint_name: endpoint.name.as_str().into(),
             endpoint,
             aor,
             aor_ix,

@@ -172,7 +172,7 @@ pub fn changes(o: &Outcome, kind: ChangeKind) -> Vec<&Change> {
 pub fn removed_uris(o: &Outcome) -> Vec<String> {
     changes(o, ChangeKind::Removed)
         .into_iter()
-        .map(|c| c.uri.clone())
+        .map(|c| c.uri.to_string())
         .collect()
 }
 

@@ -401,8 +401,8 @@ fn change_record(at_ms: SimMs, c: &Change, device: Option<String>) -> Record {
     r.log = c.log_line();
     r.why = Some(c.explain());
     r.change = Some(kind);
-    r.aor = Some(c.aor.clone());
-    r.uri = Some(c.uri.clone());
+    r.aor = Some(c.aor.to_string());
+    r.uri = Some(c.uri.to_string());
     r.code = rejection_code(&c.why).filter(|_| c.kind == ChangeKind::Rejected);
     r.devices = device.into_iter().collect();
     r

@@ -158,7 +158,7 @@ pub struct World {
     /// Each stored binding the world knows, by AOR, then URI (look-ups borrow
     /// instead of allocating): the phone whose REGISTER made it and its open life.
     /// One look-up serves both on a refresh.
-    slots: HashMap<String, HashMap<String, Slot>>,
+    slots: HashMap<Arc<str>, HashMap<Arc<str>, Slot>>,
     counts: Vec<CountPoint>,
     reach: Vec<Option<(SimMs, Reach, Option<Cause>)>>,
     spans: Vec<Span>,

@@ -178,8 +178,8 @@ impl World {
                 let open = self.slots.entry(c.aor.clone()).or_default();
                 open.entry(c.uri.clone()).or_default().life = Some(k);
                 self.lives.push(BindingLife {
-                    aor: c.aor.clone(),
-                    uri: c.uri.clone(),
+                    aor: c.aor.to_string(),
+                    uri: c.uri.to_string(),
                     port: Uri::parse(&c.uri).ok().and_then(|u| u.port),
                     device,
                     added_ms: self.now,
@@ -263,7 +263,7 @@ mod tests {
             .collect();
         // 0 at the start, 1 once added; refreshes do not add points.
         assert_eq!(quiet, [0, 1]);
-        let life = &w.lives[w.slots["chatty"][&w.lives[1].uri].life.unwrap()];
+        let life = &w.lives[w.slots["chatty"][w.lives[1].uri.as_str()].life.unwrap()];
         assert!(life.refreshes >= 1, "{life:?}");
     }
 }

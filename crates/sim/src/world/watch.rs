@@ -35,7 +35,7 @@ pub(super) struct Watch {
     /// a new one is written only when it moves.
     last_count: Vec<Option<(u32, u32)>>,
     /// (AOR, URI) each device's REGISTERs made (mirror of `World::owner`).
-    pub owned_by: Vec<BTreeSet<(String, String)>>,
+    pub owned_by: Vec<BTreeSet<(Arc<str>, Arc<str>)>>,
     /// What the last evaluation looked at (for the work budget).
     pub work: u64,
 }
