@@ -635,20 +635,19 @@ impl Registrar {
             .map(|(k, e)| (k.as_str(), Arc::new(e.clone())))
             .collect();
         self.endpoint_name_has_at = c.endpoints.keys().any(|k| k.contains('@'));
-        self.aors = c
-            .aors
-            .iter()
-            .map(|(k, a)| (k.as_str(), Arc::new(a.clone())))
-            .collect();
+        // Each AOR once, shared by the look-up by name and the one by number.
+        let mut by_name = Vec::with_capacity(c.aors.len());
         self.aor_at.clear();
-        for (k, a) in &self.config.aors {
+        for (k, a) in &c.aors {
             let ix = self.store.intern_aor(k) as usize;
             if self.aor_at.len() <= ix {
                 self.aor_at.resize(ix + 1, None);
             }
-            self.aor_at[ix] = self.aors.get(k).cloned();
-            debug_assert_eq!(self.aor_at[ix].as_ref().map(|x| &x.name), Some(&a.name));
+            let a = Arc::new(a.clone());
+            self.aor_at[ix] = Some(Arc::clone(&a));
+            by_name.push((k.as_str(), a));
         }
+        self.aors = by_name.into_iter().collect();
         self.aor_endpoints.clear();
         for (key, e) in &self.config.endpoints {
             for a in &e.aors {
@@ -861,16 +860,10 @@ impl Registrar {
     /// `only` when given. Qualify keeps its own list of the AOR's contacts
     /// (`pjsip_options.c`): it reads nothing, so it deletes nothing, and an
     /// expired binding the sweep has not reached yet is still qualified.
-    pub(crate) fn qualify_aor(
-        &mut self,
-        _now: Millis,
-        aor: Arc<str>,
-        only: Option<&[Arc<str>]>,
-    ) -> Vec<QualifyRequest> {
+    pub(crate) fn qualify_aor(&self, ix: AorIx, only: Option<&[Arc<str>]>) -> Vec<QualifyRequest> {
         let mut out = Vec::new();
-        let ix = self.store.aor_ix(&aor);
-        let a = ix.and_then(|ix| self.aor_at.get(ix as usize)?.as_ref());
-        if let (Some(a), Some(ix)) = (a, ix) {
+        if let Some(a) = self.aor_at.get(ix as usize).and_then(Option::as_ref) {
+            let aor = Arc::clone(self.store.aor_name(ix));
             self.qualify_requests(a, (ix, aor), only, &mut out);
         }
         out

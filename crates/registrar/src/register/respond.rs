@@ -18,11 +18,11 @@ impl Registrar {
         }
         let now = job.req.now;
         if self.profile.qualifies_whole_aor() {
-            out.qualify = self.qualify_aor(now, aor.name.as_str().into(), None);
+            out.qualify = self.qualify_aor(job.res.aor_ix, None);
             self.next_qualify
                 .insert_ix(job.res.aor_ix, now + aor.qualify_frequency as u64 * 1000);
         } else {
-            out.qualify = self.qualify_aor(now, aor.name.as_str().into(), Some(&job.new_ids));
+            out.qualify = self.qualify_aor(job.res.aor_ix, Some(&job.new_ids));
         }
     }
 
