@@ -286,7 +286,7 @@ impl Store {
 
     /// One AOR's rows in id order, with their slots.
     pub(crate) fn rows_of<'a>(&'a self, aor: &str) -> impl Iterator<Item = (u32, &'a Row)> + 'a {
-        self.rows_of_ix(self.aor_ix.get(aor).copied().unwrap_or(AorIx::MAX))
+        self.rows_of_ix(self.aor_ix(aor).unwrap_or(AorIx::MAX))
     }
 
     /// [`Store::rows_of`] by the AOR's number (none for an unknown number).
