@@ -167,7 +167,9 @@ pub fn main_run(
     let t = run_text(&a.text).map_err(|d| (1, print_diagnostics(&a.name, &d)))?;
     if a.json {
         let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
-        let written = serde_json::to_writer_pretty(&mut w, &t).map_err(std::io::Error::from);
+        // Compact, not indented: a 2,000-phone day is 72 MB instead of 128 MB, and
+        // the indenting writer was about 4 % of a 500-phone day's instructions.
+        let written = serde_json::to_writer(&mut w, &t).map_err(std::io::Error::from);
         // A closed pipe (`| head`) is not an error worth a panic or a message.
         let _ = written.and_then(|()| writeln!(w)).and_then(|()| w.flush());
         // The process ends next: freeing a whole day's records one by one would
