@@ -129,6 +129,8 @@ pub struct Registrar {
     pub(crate) up: bool,
     pub(crate) next_sweep: Option<Millis>,
     pub(crate) next_qualify: QualifyTimers,
+    /// The AORs a tick found due (kept between ticks for its allocation).
+    qualify_due: Vec<(AorIx, Arc<str>)>,
     rng: u64,
     /// When Asterisk last booted (the first qualify of each AOR is spread after it).
     pub(crate) booted_at: Millis,
@@ -186,6 +188,7 @@ impl Registrar {
             up: false,
             next_sweep: None,
             next_qualify: QualifyTimers::default(),
+            qualify_due: Vec::new(),
             rng: 0x9e37_79b9_7f4a_7c15,
             booted_at: now,
             endpoint_up: FastMap::default(),
@@ -804,8 +807,11 @@ impl Registrar {
                     .then(|| at + interval.max(1) * ((now - at) / interval.max(1) + 1));
             }
         }
-        let due = self.next_qualify.due(now, &self.store);
-        for (ix, aor) in due {
+        let mut due = std::mem::take(&mut self.qualify_due);
+        self.next_qualify.due_into(now, &self.store, &mut due);
+        // Mostly one binding per AOR due: one allocation, not a vector grown.
+        out.qualify.reserve(due.len());
+        for (ix, aor) in due.drain(..) {
             let a = self.aor_at.get(ix as usize).and_then(Option::as_ref);
             let Some(a) = a.filter(|a| a.qualify_frequency > 0) else {
                 self.next_qualify.remove_ix(ix);
@@ -815,6 +821,7 @@ impl Registrar {
             self.qualify_requests(a, (ix, aor), None, &mut out.qualify);
             self.next_qualify.insert_ix(ix, next);
         }
+        self.qualify_due = due;
         self.update_endpoint_states(now, &mut out);
         out
     }

@@ -521,8 +521,22 @@ impl QualifyTimers {
     /// The AORs due at `now` (number and name, named by `store`), in AOR name
     /// order (the order Asterisk walks its containers), not by time. Their
     /// timers are disarmed: the caller re-arms each (`insert_ix`) or leaves it off.
+    #[cfg(test)]
     pub(crate) fn due(&mut self, now: Millis, store: &Store) -> Vec<(AorIx, Arc<str>)> {
-        let mut due: Vec<(AorIx, Arc<str>)> = Vec::new();
+        let mut due = Vec::new();
+        self.due_into(now, store, &mut due);
+        due
+    }
+
+    /// [`QualifyTimers::due`] written into `due` (emptied first): a tick reuses
+    /// one vector instead of growing a new one.
+    pub(crate) fn due_into(
+        &mut self,
+        now: Millis,
+        store: &Store,
+        due: &mut Vec<(AorIx, Arc<str>)>,
+    ) {
+        due.clear();
         while let Some(&Reverse(e)) = self.queue.peek() {
             if e.0 > now {
                 break;
@@ -535,7 +549,6 @@ impl QualifyTimers {
         }
         self.prune();
         due.sort_unstable_by(|a, b| a.1.cmp(&b.1));
-        due
     }
 }
 

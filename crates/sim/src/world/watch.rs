@@ -38,6 +38,17 @@ pub(super) struct Watch {
     pub owned_by: Vec<BTreeSet<(Arc<str>, Arc<str>)>>,
     /// What the last evaluation looked at (for the work budget).
     pub work: u64,
+    /// Vectors an evaluation fills and empties, kept for their allocations.
+    scratch: Scratch,
+}
+
+/// An evaluation's working vectors, reused from one evaluation to the next.
+#[derive(Default)]
+struct Scratch {
+    devs: Vec<usize>,
+    check: Marks,
+    checked: Vec<usize>,
+    aors: Vec<(Rc<str>, u32)>,
 }
 
 impl Watch {
@@ -97,17 +108,18 @@ impl AorMarks {
         }
     }
 
-    /// Every AOR marked (name, number), in name order, once each; the marks are cleared.
-    fn take_sorted(&mut self) -> Vec<(Rc<str>, u32)> {
-        let mut v = std::mem::take(&mut self.marked);
-        v.sort_unstable();
-        v.dedup();
-        let mut names: Vec<(Rc<str>, u32)> = v
-            .iter()
-            .map(|&i| (Rc::clone(&self.names[i as usize]), i))
-            .collect();
+    /// Every AOR marked (name, number), in name order, once each, written into
+    /// `names` (emptied first); the marks are cleared, their vector kept.
+    fn take_sorted(&mut self, names: &mut Vec<(Rc<str>, u32)>) {
+        self.marked.sort_unstable();
+        self.marked.dedup();
+        names.clear();
+        names.extend(
+            self.marked
+                .drain(..)
+                .map(|i| (Rc::clone(&self.names[i as usize]), i)),
+        );
         names.sort_unstable();
-        names
     }
 }
 
@@ -125,12 +137,14 @@ impl Marks {
         self.0.extend(it);
     }
 
-    /// Every index marked, ascending, once each; the marks are cleared.
-    pub fn take_sorted(&mut self) -> Vec<usize> {
-        let mut v = std::mem::take(&mut self.0);
-        v.sort_unstable();
-        v.dedup();
-        v
+    /// Every index marked, ascending, once each, handed over in `out` (whose
+    /// old contents are dropped and whose vector takes the marks' place): an
+    /// evaluation after each event allocates nothing.
+    pub fn take_sorted(&mut self, out: &mut Vec<usize>) {
+        self.0.sort_unstable();
+        self.0.dedup();
+        out.clear();
+        std::mem::swap(out, &mut self.0);
     }
 }
 
@@ -302,9 +316,11 @@ impl World {
             let name = self.book.log.aors[aor as usize].clone();
             self.touch_aor(&name);
         }
-        let mut check = Marks::default();
+        let mut sc = std::mem::take(&mut self.watch.scratch);
+        let mut check = std::mem::take(&mut sc.check);
         let mut moved_targets: BTreeSet<Target> = BTreeSet::new();
-        for i in self.watch.dirty_devs.take_sorted() {
+        self.watch.dirty_devs.take_sorted(&mut sc.devs);
+        for &i in &sc.devs {
             self.watch.work += 1;
             check.insert(i);
             let t = self.target_of(i);
@@ -339,15 +355,18 @@ impl World {
                 }
             }
         }
-        let aors = self.watch.dirty_aors.take_sorted();
-        for (aor, k) in &aors {
+        self.watch.dirty_aors.take_sorted(&mut sc.aors);
+        for (aor, k) in &sc.aors {
             self.reread_aor(aor, *k, &mut check);
         }
-        for i in check.take_sorted() {
+        check.take_sorted(&mut sc.checked);
+        for &i in &sc.checked {
             let state = self.reach_of(i);
             self.set_reach(i, state);
         }
-        self.note_counts(&aors);
+        self.note_counts(&sc.aors);
+        sc.check = check;
+        self.watch.scratch = sc;
     }
 
     /// Read `aor`'s rows again from the registrar (one AOR, not the site) and
