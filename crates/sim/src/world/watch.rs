@@ -38,8 +38,9 @@ pub(super) struct Watch {
     pub owned_by: Vec<BTreeSet<(Arc<str>, Arc<str>)>>,
     /// What the last evaluation looked at (for the work budget).
     pub work: u64,
-    /// Vectors an evaluation fills and empties, kept for their allocations.
-    scratch: Scratch,
+    /// Vectors an evaluation fills and empties, kept for their allocations
+    /// (boxed: taken and put back as one pointer).
+    scratch: Option<Box<Scratch>>,
 }
 
 /// An evaluation's working vectors, reused from one evaluation to the next.
@@ -64,6 +65,18 @@ impl Watch {
     /// The device a packet to `t` reaches (the first device at that address).
     pub fn winner(&self, t: &Target) -> Option<usize> {
         self.devs_at.get(t).and_then(|s| s.first().copied())
+    }
+
+    /// Nothing is marked and no binding's grant has run out by `now_abs`: an
+    /// evaluation would look at nothing.
+    fn is_settled(&self, now_abs: u64) -> bool {
+        !self.all
+            && self.dirty_devs.0.is_empty()
+            && self.dirty_aors.marked.is_empty()
+            && self
+                .expiries
+                .peek()
+                .is_none_or(|Reverse((t, _))| *t > now_abs)
     }
 
     fn stored_at(&self, t: &Target) -> u32 {
@@ -292,6 +305,10 @@ impl World {
     pub(super) fn evaluate(&mut self) {
         let now_abs = self.abs();
         self.watch.work = 0;
+        // Most events (a routine qualify, its answer) mark nothing: nothing to read.
+        if self.watch.is_settled(now_abs) {
+            return;
+        }
         if std::mem::take(&mut self.watch.all) {
             self.watch.dirty_devs.extend(0..self.devs.len());
             let aors: Vec<String> = self.reg.config().aors.keys().cloned().collect();
@@ -316,7 +333,7 @@ impl World {
             let name = self.book.log.aors[aor as usize].clone();
             self.touch_aor(&name);
         }
-        let mut sc = std::mem::take(&mut self.watch.scratch);
+        let mut sc = self.watch.scratch.take().unwrap_or_default();
         let mut check = std::mem::take(&mut sc.check);
         let mut moved_targets: BTreeSet<Target> = BTreeSet::new();
         self.watch.dirty_devs.take_sorted(&mut sc.devs);
@@ -366,7 +383,7 @@ impl World {
         }
         self.note_counts(&sc.aors);
         sc.check = check;
-        self.watch.scratch = sc;
+        self.watch.scratch = Some(sc);
     }
 
     /// Read `aor`'s rows again from the registrar (one AOR, not the site) and
