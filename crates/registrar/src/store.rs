@@ -461,7 +461,19 @@ impl Monitors {
 pub(crate) struct QualifyTimers {
     /// By AOR number: the armed time and the generation of its entry.
     at: Vec<(Option<Millis>, u32)>,
-    queue: BinaryHeap<Reverse<(Millis, AorIx, u32)>>,
+    /// (time, number, generation) packed by [`timer_key`]: one integer compare
+    /// per step of the heap instead of three (its pops were about 4 % of a
+    /// 500-phone day).
+    queue: BinaryHeap<Reverse<u128>>,
+}
+
+/// (time, AOR number, generation) as one integer ordered as the tuple.
+fn timer_key((at, i, gen): (Millis, AorIx, u32)) -> u128 {
+    (u128::from(at) << 64) | (u128::from(i) << 32) | u128::from(gen)
+}
+
+fn timer_parts(k: u128) -> (Millis, AorIx, u32) {
+    ((k >> 64) as Millis, (k >> 32) as AorIx, k as u32)
 }
 
 impl QualifyTimers {
@@ -473,7 +485,7 @@ impl QualifyTimers {
         let slot = &mut self.at[i as usize];
         slot.1 = slot.1.wrapping_add(1);
         slot.0 = Some(at);
-        self.queue.push(Reverse((at, i, slot.1)));
+        self.queue.push(Reverse(timer_key((at, i, slot.1))));
         self.prune();
     }
     pub(crate) fn remove_ix(&mut self, i: AorIx) {
@@ -490,8 +502,8 @@ impl QualifyTimers {
     }
     /// Drop stale entries from the top.
     fn prune(&mut self) {
-        while let Some(&Reverse(e)) = self.queue.peek() {
-            if self.is_live(e) {
+        while let Some(&Reverse(k)) = self.queue.peek() {
+            if self.is_live(timer_parts(k)) {
                 break;
             }
             self.queue.pop();
@@ -516,7 +528,7 @@ impl QualifyTimers {
     }
     /// The earliest timer.
     pub(crate) fn next(&self) -> Option<Millis> {
-        self.queue.peek().map(|Reverse((t, _, _))| *t)
+        self.queue.peek().map(|&Reverse(k)| timer_parts(k).0)
     }
     /// The AORs due at `now` (number and name, named by `store`), in AOR name
     /// order (the order Asterisk walks its containers), not by time. Their
@@ -537,7 +549,8 @@ impl QualifyTimers {
         due: &mut Vec<(AorIx, Arc<str>)>,
     ) {
         due.clear();
-        while let Some(&Reverse(e)) = self.queue.peek() {
+        while let Some(&Reverse(k)) = self.queue.peek() {
+            let e = timer_parts(k);
             if e.0 > now {
                 break;
             }
