@@ -6,11 +6,13 @@
 
 use aorlab_registrar::{Addr, ConnId, Protocol, Received};
 use aorlab_sip::Message;
+use std::rc::Rc;
 
 /// One phone's last REGISTER as read: its text, where its branch and CSeq number
 /// sit in that text, and the request as the registrar received it.
 pub(super) struct LastRead {
-    text: String,
+    /// Shared with the transaction that sent it.
+    text: Rc<str>,
     /// Byte range of the top Via's branch value.
     branch: (usize, usize),
     /// Byte range of the CSeq number.
@@ -22,7 +24,7 @@ impl LastRead {
     /// Keep `rx`, read from `text` whose top Via carries `branch`; `None` when the
     /// text does not have the phone's shape (the branch ends its Via, the CSeq
     /// header follows it).
-    pub fn of(text: &str, branch: &str, rx: Received) -> Option<LastRead> {
+    pub fn of(text: &Rc<str>, branch: &str, rx: Received) -> Option<LastRead> {
         let b0 = aorlab_sip::find(text, ";branch=")? + ";branch=".len();
         let b1 = b0 + branch.len();
         if text.get(b0..b1)? != branch || !text[b1..].starts_with("\r\n") {
@@ -34,7 +36,7 @@ impl LastRead {
             return None;
         }
         Some(LastRead {
-            text: text.to_string(),
+            text: Rc::clone(text),
             branch: (b0, b1),
             cseq: (c0, c0 + digits),
             rx,
@@ -119,7 +121,12 @@ mod tests {
     fn a_refresh_is_read_from_the_last_register_as_its_parse_would_read_it() {
         let src = Addr::new("203.0.113.7", 20001);
         let first = text("z9hG4bKax1", 1, 600);
-        let last = LastRead::of(&first, "z9hG4bKax1", parsed(&first, &src)).unwrap();
+        let last = LastRead::of(
+            &Rc::from(first.as_str()),
+            "z9hG4bKax1",
+            parsed(&first, &src),
+        )
+        .unwrap();
         let from = (&src, Protocol::Udp, None, Some("transport-udp"));
         // A longer branch and a CSeq with more digits shift the text after them.
         let next = text("z9hG4bKax123456", 10, 600);
@@ -132,7 +139,12 @@ mod tests {
     fn anything_else_that_differs_is_parsed_again() {
         let src = Addr::new("203.0.113.7", 20001);
         let first = text("z9hG4bKax1", 1, 600);
-        let last = LastRead::of(&first, "z9hG4bKax1", parsed(&first, &src)).unwrap();
+        let last = LastRead::of(
+            &Rc::from(first.as_str()),
+            "z9hG4bKax1",
+            parsed(&first, &src),
+        )
+        .unwrap();
         let from = (&src, Protocol::Udp, None, Some("transport-udp"));
         // Another Expires: the text differs outside the branch and the CSeq.
         let other = text("z9hG4bKax2", 2, 0);

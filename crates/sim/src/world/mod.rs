@@ -239,6 +239,7 @@ impl World {
                 failures: 0,
                 public_port: None,
                 conn_dead: false,
+                own_contact: None,
             })
             .collect::<Vec<_>>();
         let n = devs.len();
