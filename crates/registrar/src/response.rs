@@ -12,12 +12,22 @@ use std::sync::Arc;
 pub(crate) type Contacts = smallvec::SmallVec<[ResponseContact; 2]>;
 
 /// One Contact of a 200 OK.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ResponseContact {
     /// Shared with the working set (copied only when the 200 OK changes it).
     pub uri: Arc<Uri>,
+    /// `uri` with x-ast-orig-host restored, when its row already made it (shared
+    /// with the row); `None`: restored from `uri` when read.
+    pub sent: Option<Arc<Uri>>,
     /// `None` for static contacts (no expires parameter since 13.36/16.13).
     pub expires: Option<i64>,
+}
+
+/// Equal when they print the same: `sent` is a cache of what `uri` gives.
+impl PartialEq for ResponseContact {
+    fn eq(&self, other: &ResponseContact) -> bool {
+        self.uri == other.uri && self.expires == other.expires
+    }
 }
 
 pub fn reason_phrase(code: u16) -> &'static str {
@@ -262,6 +272,9 @@ impl Response {
     }
     fn uri_as_sent<'a>(&self, c: &'a ResponseContact) -> Cow<'a, Uri> {
         if self.restore_orig_host {
+            if let Some(sent) = &c.sent {
+                return Cow::Borrowed(sent);
+            }
             let mut uri = Uri::clone(&c.uri);
             restore_orig_host(&mut uri);
             Cow::Owned(uri)

@@ -67,6 +67,11 @@ pub(crate) struct Row {
     /// Where qualify's OPTIONS go (the stored URI without x-ast-orig-host),
     /// printed on the first qualify: it never changes for a row either.
     options_uri: OnceLock<Arc<str>>,
+    /// The stored URI as a 200 OK lists it where the release restores
+    /// x-ast-orig-host, made on the first 200 OK that lists it: it never changes
+    /// for a row either (a copy restored per answer was about 2 % of a
+    /// 500-phone day).
+    as_sent: OnceLock<Option<Arc<Uri>>>,
     /// Qualify status and last RTT (memory, not astdb: cleared when Asterisk
     /// stops). Kept with the row so a qualify result, and an observer reading
     /// the AOR, find it without a second look-up by id text.
@@ -91,6 +96,19 @@ impl Row {
                 .into(),
             None => self.uri.clone(),
         })
+    }
+
+    /// The stored URI with x-ast-orig-host restored (`None` if it does not parse).
+    pub(crate) fn as_sent(&self) -> Option<Arc<Uri>> {
+        self.as_sent
+            .get_or_init(|| {
+                self.parsed().map(|u| {
+                    let mut u = Uri::clone(&u);
+                    crate::nat::restore_orig_host(&mut u);
+                    Arc::new(u)
+                })
+            })
+            .clone()
     }
 
     /// The stored URI parsed (`None` if it does not parse).
@@ -180,6 +198,7 @@ impl Store {
             id,
             uri,
             parsed: OnceLock::new(),
+            as_sent: OnceLock::new(),
             options_uri: OnceLock::new(),
             status: NOT_QUALIFIED,
         });

@@ -146,6 +146,7 @@ impl Registrar {
             slot: u32::MAX,
             uri,
             parsed: Some(Arc::new(v.addr.uri.clone())),
+            sent: None,
             exp_ms,
             is_static: false,
             fresh: true,

@@ -27,6 +27,8 @@ impl Registrar {
         // The last REGISTER's buffer, emptied: no allocation per decision.
         let mut work: Vec<Work> = std::mem::take(&mut self.spare_work);
         let mut expired: Vec<(Arc<str>, u64)> = Vec::new();
+        // The 200 OK lists stored URIs restored: each row restores its own once.
+        let restores = self.profile.has_orig_host();
         for (slot, r) in self.store.rows_of_ix(res.aor_ix) {
             if r.b.is_expired(now) {
                 expired.push((r.id.clone(), r.b.expiration * 1000));
@@ -36,6 +38,7 @@ impl Registrar {
                     slot,
                     uri: r.uri.clone(),
                     parsed: r.parsed(),
+                    sent: restores.then(|| r.as_sent()).flatten(),
                     exp_ms: r.b.expiration as i64 * 1000,
                     is_static: false,
                     fresh: false,
@@ -56,6 +59,7 @@ impl Registrar {
                 slot: u32::MAX,
                 uri: s.as_str().into(),
                 parsed: Uri::parse(s).ok().map(Arc::new),
+                sent: None,
                 exp_ms: 0,
                 is_static: true,
                 fresh: false,

@@ -63,6 +63,9 @@ pub(crate) struct Work {
     uri: Arc<str>,
     /// Shared with the registrar's cache of parsed stored URIs.
     parsed: Option<Arc<Uri>>,
+    /// `parsed` with x-ast-orig-host restored, shared with its row, where the
+    /// release restores it and the row made it (`None`: the 200 OK makes it).
+    sent: Option<Arc<Uri>>,
     /// Exact expiration in ms (whole seconds × 1000 for rows read from astdb).
     exp_ms: i64,
     is_static: bool,

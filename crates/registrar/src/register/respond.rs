@@ -63,7 +63,8 @@ impl Registrar {
                 } else {
                     Some((w.exp_ms - now as i64) / 1000)
                 };
-                Some(ResponseContact { uri, expires })
+                let sent = w.sent.clone();
+                Some(ResponseContact { uri, sent, expires })
             })
             .collect();
         let mut listed = listed;
@@ -82,6 +83,7 @@ impl Registrar {
                     let host = crate::nat::Addr::parse(ext)
                         .map(|a| a.ip)
                         .unwrap_or_else(|| ext.trim_matches(['[', ']']).to_string());
+                    first.sent = None;
                     let uri = std::sync::Arc::make_mut(&mut first.uri);
                     uri.host = aorlab_sip::Host(host);
                     if t.external_signaling_port > 0 {
