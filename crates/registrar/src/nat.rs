@@ -87,6 +87,13 @@ pub fn websocket_rewrite(uri: &mut Uri, source: &Addr, profile: Profile) {
 /// The saved value is split at the first ':' (so IPv6 originals come back wrong, as in Asterisk).
 /// Without a ':' the parameter is only removed; the port is read like `strtol`
 /// (leading digits, 0 when there are none).
+/// A copy of `uri` as the 200 OK lists it: x-ast-orig-host restored.
+pub(crate) fn restored(uri: &Uri) -> Uri {
+    let mut u = uri.clone();
+    restore_orig_host(&mut u);
+    u
+}
+
 pub fn restore_orig_host(uri: &mut Uri) {
     if let Some(v) = uri.remove_param(ORIG_HOST) {
         let v = v.unwrap_or_default();

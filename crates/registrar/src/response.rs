@@ -2,7 +2,7 @@
 //! decision, printed to a [`Message`] only when a reader asks.
 
 use crate::binding::uri_md5;
-use crate::nat::{restore_orig_host, Addr};
+use crate::nat::{restored, Addr};
 use crate::time::{http_date, Millis};
 use aorlab_sip::{Message, Uri, UriContext, Via};
 use std::borrow::Cow;
@@ -275,9 +275,7 @@ impl Response {
             if let Some(sent) = &c.sent {
                 return Cow::Borrowed(sent);
             }
-            let mut uri = Uri::clone(&c.uri);
-            restore_orig_host(&mut uri);
-            Cow::Owned(uri)
+            Cow::Owned(restored(&c.uri))
         } else {
             Cow::Borrowed(&c.uri)
         }

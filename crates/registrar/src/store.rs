@@ -101,13 +101,7 @@ impl Row {
     /// The stored URI with x-ast-orig-host restored (`None` if it does not parse).
     pub(crate) fn as_sent(&self) -> Option<Arc<Uri>> {
         self.as_sent
-            .get_or_init(|| {
-                self.parsed().map(|u| {
-                    let mut u = Uri::clone(&u);
-                    crate::nat::restore_orig_host(&mut u);
-                    Arc::new(u)
-                })
-            })
+            .get_or_init(|| self.parsed().map(|u| Arc::new(crate::nat::restored(&u))))
             .clone()
     }
 
