@@ -334,12 +334,11 @@ impl World {
             self.touch_aor(&name);
         }
         let mut sc = self.watch.scratch.take().unwrap_or_default();
-        let mut check = std::mem::take(&mut sc.check);
         let mut moved_targets: BTreeSet<Target> = BTreeSet::new();
         self.watch.dirty_devs.take_sorted(&mut sc.devs);
         for &i in &sc.devs {
             self.watch.work += 1;
-            check.insert(i);
+            sc.check.insert(i);
             let t = self.target_of(i);
             let old = std::mem::replace(&mut self.watch.dev_target[i], t);
             if old == t {
@@ -347,7 +346,7 @@ impl World {
             }
             for (target, add) in [(old, false), (t, true)] {
                 let Some(target) = target else { continue };
-                check.extend(self.watch.winner(&target));
+                sc.check.extend(self.watch.winner(&target));
                 let set = self.watch.devs_at.entry(target).or_default();
                 if add {
                     set.insert(i);
@@ -357,7 +356,7 @@ impl World {
                         self.watch.devs_at.remove(&target);
                     }
                 }
-                check.extend(self.watch.winner(&target));
+                sc.check.extend(self.watch.winner(&target));
                 moved_targets.insert(target);
             }
         }
@@ -367,22 +366,21 @@ impl World {
             if let Some((rows, _)) = self.watch.rows_at.get(t) {
                 for (aor, uri) in rows.clone() {
                     self.watch.work += 1;
-                    check.extend(self.owner_of(&aor, &uri));
+                    sc.check.extend(self.owner_of(&aor, &uri));
                     self.touch_aor(&aor);
                 }
             }
         }
         self.watch.dirty_aors.take_sorted(&mut sc.aors);
         for (aor, k) in &sc.aors {
-            self.reread_aor(aor, *k, &mut check);
+            self.reread_aor(aor, *k, &mut sc.check);
         }
-        check.take_sorted(&mut sc.checked);
+        sc.check.take_sorted(&mut sc.checked);
         for &i in &sc.checked {
             let state = self.reach_of(i);
             self.set_reach(i, state);
         }
         self.note_counts(&sc.aors);
-        sc.check = check;
         self.watch.scratch = Some(sc);
     }
 
