@@ -6,7 +6,7 @@ use crate::binding::ConnId;
 use crate::config::Protocol;
 use crate::nat::Addr;
 use crate::register::Resolved;
-use crate::response::ResponseHead;
+use crate::response::{cseq_value, ResponseHead};
 use aorlab_sip::{Checked, Contact, Message, NameAddr, Via};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -25,11 +25,10 @@ pub struct Received {
     pub(crate) parsed: Parsed,
 }
 
-/// What a resend changed in the request it shares: its first Via header's value
-/// and its CSeq number; the whole message is built only if someone asks.
+/// What a resend changed in the request it shares: its CSeq number (its top
+/// branch is `Parsed::branch`); the whole message is built only if someone asks.
 #[derive(Debug, Clone)]
 struct Resend {
-    via: String,
     cseq: u32,
     message: OnceLock<Message>,
 }
@@ -70,11 +69,6 @@ fn with_via_and_cseq(request: &Message, via: &str, cseq: String) -> Message {
     m
 }
 
-/// `N REGISTER`, a REGISTER's CSeq header value.
-fn cseq_value(n: u32) -> String {
-    [itoa::Buffer::new().format(n), " REGISTER"].concat()
-}
-
 /// What pjsip parsed from the REGISTER before the registrar runs. The parts a
 /// resend does not change are shared with it ([`Received::resent`]); the
 /// registrar reads them through `Deref`.
@@ -83,8 +77,9 @@ pub(crate) struct Parsed {
     /// Every Via as first read, top first (empty when one does not parse),
     /// shared by the resends; a resend's own top branch is `branch`.
     vias: Arc<[Via]>,
-    /// A resend's top Via branch (`None`: the one in `vias`).
-    branch: Option<String>,
+    /// A resend's top Via branch (`None`: the one in `vias`), shared with its
+    /// response head.
+    branch: Option<Arc<str>>,
     /// The request's part of every response (Vias, Call-ID, From, To, CSeq).
     pub(crate) head: Arc<ResponseHead>,
     same: Arc<Unchanged>,
@@ -151,15 +146,18 @@ impl PartialEq for Unchanged {
 }
 
 /// The first Via header's value and the To header's, of a request whose CSeq
-/// is `N REGISTER`.
+/// is `N REGISTER` and whose top branch (`branch`, as parsed) can be swapped in
+/// that value's text.
 #[derive(Debug)]
 struct ResendFrom {
     first_via: String,
-    to: Option<String>,
+    /// Byte range of the top branch in `first_via`.
+    branch_at: (usize, usize),
+    to: Option<Arc<str>>,
 }
 
 impl ResendFrom {
-    fn of(req: &Message) -> Option<ResendFrom> {
+    fn of(req: &Message, branch: Option<&str>) -> Option<ResendFrom> {
         let headers = &req.headers.0;
         let (via, cseq) = via_and_cseq(headers);
         let (first_via, cseq) = (&headers[via?], &headers[cseq?]);
@@ -168,9 +166,16 @@ impl ResendFrom {
             return None;
         }
         Some(ResendFrom {
+            branch_at: branch_at(&first_via.1, branch?)?,
             first_via: first_via.1.clone(),
-            to: req.headers.get("To").map(str::to_string),
+            to: req.headers.get("To").map(Arc::from),
         })
+    }
+
+    /// The first Via header's value with the top branch `branch`.
+    fn via_with(&self, branch: &str) -> String {
+        let (b0, b1) = self.branch_at;
+        [&self.first_via[..b0], branch, &self.first_via[b1..]].concat()
     }
 }
 
@@ -247,30 +252,20 @@ impl Received {
         // Read from copies kept at the first parse: the message's own headers
         // are separate allocations, cold by the time the phone refreshes.
         let from = self.parsed.same.resend_from.as_ref()?;
-        let old = self.parsed.top_branch()?;
-        let via_now = match &self.resend {
-            Some(r) => r.via.as_str(),
-            None => from.first_via.as_str(),
-        };
-        let via = with_branch(via_now, old, branch)?;
-        let cseq_text = cseq_value(cseq);
-        let head = match self
-            .parsed
-            .head
-            .resent(from.to.as_deref(), &cseq_text, old, branch)
-        {
+        let branch: Arc<str> = Arc::from(branch);
+        let head = match self.parsed.head.resent(from.to.as_ref(), cseq, &branch) {
             Some(h) => h,
             None => {
-                let request = with_via_and_cseq(&self.request, &via, cseq_text);
+                let via = from.via_with(&branch);
+                let request = with_via_and_cseq(&self.request, &via, cseq_value(cseq));
                 let mut vias = self.parsed.vias.to_vec();
-                vias[0].set_param("branch", Some(branch));
+                vias[0].set_param("branch", Some(&branch));
                 ResponseHead::of(&request, &vias, &self.source)
             }
         };
         Some(Received {
             request: Arc::clone(&self.request),
             resend: Some(Resend {
-                via,
                 cseq,
                 message: OnceLock::new(),
             }),
@@ -280,7 +275,7 @@ impl Received {
             transport: self.transport.clone(),
             parsed: Parsed {
                 vias: Arc::clone(&self.parsed.vias),
-                branch: Some(branch.to_string()),
+                branch: Some(branch),
                 head: Arc::new(head),
                 same: Arc::clone(&self.parsed.same),
             },
@@ -289,11 +284,18 @@ impl Received {
 
     /// The request as received (a resend's top Via and CSeq included).
     pub fn request(&self) -> &Message {
-        let Some(r) = &self.resend else {
+        let (Some(r), Some(b)) = (&self.resend, &self.parsed.branch) else {
             return &self.request;
         };
-        r.message
-            .get_or_init(|| with_via_and_cseq(&self.request, &r.via, cseq_value(r.cseq)))
+        r.message.get_or_init(|| {
+            // A resend's request had a `ResendFrom` (its first send's).
+            let via = self.parsed.same.resend_from.as_ref().map(|f| f.via_with(b));
+            with_via_and_cseq(
+                &self.request,
+                via.as_deref().unwrap_or(""),
+                cseq_value(r.cseq),
+            )
+        })
     }
 
     /// The request as first read, for what a resend leaves as it was (the
@@ -341,7 +343,7 @@ impl Parsed {
                 .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("path"))),
             from_src: [" (", &src, ")"].concat(),
             src,
-            resend_from: ResendFrom::of(req),
+            resend_from: ResendFrom::of(req, vias.first().and_then(Via::branch)),
             resolved: Mutex::new(Vec::new()),
         };
         Parsed {
@@ -349,14 +351,6 @@ impl Parsed {
             vias: vias.into(),
             branch: None,
             same: Arc::new(same),
-        }
-    }
-
-    /// The top Via's branch as this send carries it.
-    fn top_branch(&self) -> Option<&str> {
-        match &self.branch {
-            Some(b) => Some(b),
-            None => self.vias.first()?.branch(),
         }
     }
 
@@ -382,20 +376,20 @@ impl PartialEq for Parsed {
     }
 }
 
-/// A Via header's value with its first `;branch=old` (a whole parameter value)
-/// made `;branch=new`.
-fn with_branch(value: &str, old: &str, new: &str) -> Option<String> {
-    let pat = [";branch=", old].concat();
-    let at = aorlab_sip::find(value, &pat)?;
-    let end = at + pat.len();
-    // In the first Via of the header (a later one's branch is not the top one).
-    if value.as_bytes()[..at].contains(&b',') {
+/// Where the top Via's `branch` value sits in a Via header's `value`: the first
+/// `;branch=` in the text is it, a whole parameter value of the first Via (a
+/// later one's branch is not the top one). `None` when the text is not so
+/// plain; then a resend is parsed afresh.
+fn branch_at(value: &str, branch: &str) -> Option<(usize, usize)> {
+    let at = aorlab_sip::find(value, ";branch=")?;
+    let (b0, b1) = (at + ";branch=".len(), at + ";branch=".len() + branch.len());
+    if value.get(b0..b1)? != branch || value.as_bytes()[..at].contains(&b',') {
         return None;
     }
-    if !matches!(value.as_bytes().get(end), None | Some(b';' | b',' | b' ')) {
+    if !matches!(value.as_bytes().get(b1), None | Some(b';' | b',' | b' ')) {
         return None;
     }
-    Some([&value[..at + 8], new, &value[end..]].concat())
+    Some((b0, b1))
 }
 
 /// What pjsip parses before the registrar runs: Contacts, the Expires header,

@@ -46,9 +46,38 @@ pub fn reason_phrase(code: u16) -> &'static str {
 
 /// The request's part of every response to it, built once per REGISTER: the
 /// Vias (top one with received/rport), Call-ID, From, To (with pjsip's tag), CSeq.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// A resend's head shares the first send's and keeps only what the resend
+/// changed, put in when the response is printed: a routine refresh's answer is
+/// mostly read as values and never printed.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct ResponseHead {
+    base: Arc<HeadBase>,
+    resend: Option<HeadResend>,
+}
+
+/// The first send's head.
+#[derive(Debug, Default)]
+struct HeadBase {
     headers: Vec<(&'static str, String)>,
+    /// Where the top branch sits in the first Via header's value, when a resend
+    /// can swap it in place: a plain token, printed once, ending a parameter.
+    branch_at: Option<(usize, usize)>,
+}
+
+/// What a resend changed: its top branch, and its CSeq number. `to` is the
+/// request's To header, tagged with the new branch when it has no tag.
+#[derive(Debug, Clone)]
+struct HeadResend {
+    branch: Arc<str>,
+    to: Option<Arc<str>>,
+    cseq: u32,
+}
+
+/// Whether a branch prints as itself, unquoted (pjsip's token characters).
+fn plain(b: &str) -> bool {
+    !b.is_empty()
+        && b.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&c))
 }
 
 impl ResponseHead {
@@ -71,51 +100,93 @@ impl ResponseHead {
         if let Some(c) = h.get("CSeq") {
             headers.push(("CSeq", c.to_string()));
         }
-        ResponseHead { headers }
+        let top = vias.first().and_then(|v| v.branch());
+        let branch_at = top.zip(headers.first()).and_then(|(b, (_, via))| {
+            let pat = [";branch=", b].concat();
+            let at = aorlab_sip::find(via, &pat)?;
+            let end = at + pat.len();
+            // Exactly one such text (a quoted parameter value could hold another).
+            let once = aorlab_sip::find(&via[end..], &pat).is_none()
+                && matches!(via.as_bytes().get(end), None | Some(b';'));
+            (plain(b) && once).then_some((at + ";branch=".len(), end))
+        });
+        ResponseHead {
+            base: Arc::new(HeadBase { headers, branch_at }),
+            resend: None,
+        }
     }
 
-    /// This head for the same request resent with the top Via's branch `new`
-    /// instead of `old` and the CSeq value `cseq` (`to`: the request's To): the
-    /// top Via's printed branch, the To tag made from it and the CSeq replaced,
-    /// nothing printed again. `None` when
-    /// a branch would print quoted or under another spelling of its name: then
-    /// build it with [`ResponseHead::of`].
+    /// This head for the same request resent with the top Via's branch `branch`
+    /// and the CSeq number `cseq` (`to`: the request's To): shares the first
+    /// send's head, nothing printed. `None` when the first send's top branch
+    /// cannot be swapped in place or `branch` would print quoted: then the head
+    /// is built from the resend's request.
     pub(crate) fn resent(
         &self,
-        to: Option<&str>,
-        cseq: &str,
-        old: &str,
-        new: &str,
+        to: Option<&Arc<str>>,
+        cseq: u32,
+        branch: &Arc<str>,
     ) -> Option<ResponseHead> {
-        let plain = |b: &str| {
-            !b.is_empty()
-                && b.bytes()
-                    .all(|c| c.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&c))
+        self.base.branch_at?;
+        let has_to = self.base.headers.iter().any(|(n, _)| *n == "To");
+        if !plain(branch) || (has_to && to.is_none()) {
+            return None;
+        }
+        Some(ResponseHead {
+            base: Arc::clone(&self.base),
+            resend: Some(HeadResend {
+                branch: Arc::clone(branch),
+                to: to.cloned(),
+                cseq,
+            }),
+        })
+    }
+
+    /// Each header as the response carries it, in order.
+    fn each(&self, mut f: impl FnMut(&'static str, &str)) {
+        let Some(r) = &self.resend else {
+            for (name, value) in &self.base.headers {
+                f(name, value);
+            }
+            return;
         };
-        if !plain(old) || !plain(new) {
-            return None;
-        }
-        let mut headers = self.headers.clone();
-        let (_, via) = headers.iter_mut().find(|(n, _)| *n == "Via")?;
-        let pat = [";branch=", old].concat();
-        let at = aorlab_sip::find(via, &pat)?;
-        let end = at + pat.len();
-        // Exactly one such text (a quoted parameter value could hold another).
-        if aorlab_sip::find(&via[end..], &pat).is_some()
-            || !matches!(via.as_bytes().get(end), None | Some(b';'))
-        {
-            return None;
-        }
-        via.replace_range(at + ";branch=".len()..end, new);
-        for (name, value) in headers.iter_mut() {
+        let mut top = true;
+        for (name, value) in &self.base.headers {
             match *name {
-                "To" => *value = to_with_tag(to?, Some(new)),
-                "CSeq" => *value = cseq.to_string(),
-                _ => {}
+                "Via" if std::mem::take(&mut top) => {
+                    // `resent` made sure the first send's head has the place.
+                    let (b0, b1) = self.base.branch_at.unwrap_or_default();
+                    f(name, &[&value[..b0], &r.branch, &value[b1..]].concat());
+                }
+                "To" => f(
+                    name,
+                    &to_with_tag(r.to.as_deref().unwrap_or(""), Some(&r.branch)),
+                ),
+                "CSeq" => f(name, &cseq_value(r.cseq)),
+                _ => f(name, value),
             }
         }
-        Some(ResponseHead { headers })
     }
+
+    /// The headers as printed, for comparing heads.
+    fn printed(&self) -> Vec<(&'static str, String)> {
+        let mut v = Vec::with_capacity(self.base.headers.len());
+        self.each(|n, value| v.push((n, value.to_string())));
+        v
+    }
+}
+
+/// Equal when they print the same (a resend's head equals the one its request
+/// gives when read afresh).
+impl PartialEq for ResponseHead {
+    fn eq(&self, other: &ResponseHead) -> bool {
+        self.printed() == other.printed()
+    }
+}
+
+/// `N REGISTER`, a REGISTER's CSeq header value.
+pub(crate) fn cseq_value(n: u32) -> String {
+    [itoa::Buffer::new().format(n), " REGISTER"].concat()
 }
 
 /// The response's To: the request's, with a tag when it had none. pjsip tags a
@@ -284,9 +355,7 @@ impl Response {
     /// The response as Asterisk sends it.
     pub fn to_message(&self) -> Message {
         let mut m = Message::response(self.code, reason_phrase(self.code));
-        for (name, value) in &self.head.headers {
-            m.headers.push(name, value.as_str());
-        }
+        self.head.each(|name, value| m.headers.push(name, value));
         if self.code == 200 {
             m.headers.push("Date", http_date(self.at));
             for c in &self.contacts {
