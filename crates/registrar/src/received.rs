@@ -440,6 +440,7 @@ fn read_checked(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::response::Response;
 
     fn received(branch: &str, cseq: u32, to: &str) -> Received {
         let text = format!(
@@ -460,6 +461,13 @@ mod tests {
             for (branch, cseq) in [("z9hG4bK2", 2), ("z9hG4bKlonger-one.2", 1000)] {
                 let again = first.resent(branch, cseq).expect("the phone's shape");
                 assert_eq!(again, received(branch, cseq, to), "{to} {branch}");
+                // A resend of a resend, as a phone refreshes all day.
+                let third = again.resent("z9hG4bK3", cseq + 1).expect("still its shape");
+                assert_eq!(third, received("z9hG4bK3", cseq + 1, to), "{to} {branch}");
+                let text = |r: &Received| {
+                    Response::refusal(0, &Arc::from("s"), &r.parsed.head, r.source(), 403).to_text()
+                };
+                assert_eq!(text(&third), text(&received("z9hG4bK3", cseq + 1, to)));
             }
         }
     }
