@@ -197,12 +197,15 @@ impl World {
             .conn
             .map(|c| c.0)
             .filter(|_| proto.is_reliable());
-        let Some(rx) = self.read_register(i, tx_id, &src, proto, conn) else {
+        let Some((rx, reread)) = self.read_register(i, tx_id, &src, proto, conn) else {
             return;
         };
         let mut out = self.reg.on_register(self.abs(), &rx);
         let tx = &self.txs[&tx_id];
-        self.last_read[i] = LastRead::of(&tx.text, &tx.branch, rx);
+        self.last_read[i] = match (&self.last_read[i], reread) {
+            (Some(last), true) => Some(last.following(&tx.text, &tx.branch, tx.cseq, rx)),
+            _ => LastRead::of(&tx.text, &tx.branch, rx),
+        };
         let resp = out.response.take().map(|r| Rc::new(Answer::new(r)));
         // A refresh in flight stays held only if the decision is one refresh.
         let held = self.routine.is_held(tx_id);
@@ -233,7 +236,8 @@ impl World {
 
     /// Transaction `tx_id`'s REGISTER from phone `i` as the registrar receives it:
     /// read from the phone's last one when only its branch and CSeq moved, else
-    /// parsed (`None`: it does not parse; nobody answers).
+    /// parsed (`None`: it does not parse; nobody answers). `true`: read from
+    /// the last one.
     fn read_register(
         &self,
         i: usize,
@@ -241,23 +245,18 @@ impl World {
         src: &Addr,
         proto: Protocol,
         conn: Option<u64>,
-    ) -> Option<Received> {
+    ) -> Option<(Received, bool)> {
         let tx = self.txs.get(&tx_id)?;
         let transport = transport_name(proto);
         if let Some(last) = &self.last_read[i] {
             let from = (src, proto, conn, Some(transport));
             if let Some(rx) = last.reread(&tx.text, &tx.branch, tx.cseq, from) {
-                return Some(rx);
+                return Some((rx, true));
             }
         }
         let msg = Message::parse_checked(&tx.text).ok()?;
-        Some(Received::checked(
-            msg,
-            src.clone(),
-            proto,
-            conn,
-            Some(transport.to_string()),
-        ))
+        let rx = Received::checked(msg, src.clone(), proto, conn, Some(transport.to_string()));
+        Some((rx, false))
     }
 
     /// Stateful answers whose time is over are gone (they would never be resent).

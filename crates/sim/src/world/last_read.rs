@@ -43,6 +43,26 @@ impl LastRead {
         })
     }
 
+    /// The phone's next read, of `text` (top Via `branch`, CSeq `cseq`), which
+    /// [`LastRead::reread`] read from this one: only the branch and the CSeq
+    /// number moved, so where they sit follows from their lengths, unsearched.
+    pub fn following(&self, text: &Rc<str>, branch: &str, cseq: u32, rx: Received) -> LastRead {
+        let b1 = self.branch.0 + branch.len();
+        let c0 = self.cseq.0 - self.branch.1 + b1;
+        let c1 = c0 + itoa::Buffer::new().format(cseq).len();
+        let next = LastRead {
+            text: Rc::clone(text),
+            branch: (self.branch.0, b1),
+            cseq: (c0, c1),
+            rx,
+        };
+        debug_assert!(
+            LastRead::of(text, branch, next.rx.clone())
+                .is_some_and(|l| (l.branch, l.cseq) == (next.branch, next.cseq))
+        );
+        next
+    }
+
     /// The request `text` (top Via `branch`, CSeq `cseq`) as the registrar
     /// receives it from `source`, read from the last one when `text` is that one
     /// with only the branch and the CSeq number changed.
@@ -133,6 +153,18 @@ mod tests {
         let rx = last.reread(&next, "z9hG4bKax123456", 10, from).unwrap();
         assert_eq!(rx, parsed(&next, &src));
         assert_eq!(rx.request().headers.get("CSeq"), Some("10 REGISTER"));
+        // The next read knows where the branch and the CSeq sit without a search,
+        // and reads the refresh after it (a shorter branch, fewer digits) too.
+        let next_text: Rc<str> = Rc::from(next.as_str());
+        let second = last.following(&next_text, "z9hG4bKax123456", 10, rx.clone());
+        let searched = LastRead::of(&next_text, "z9hG4bKax123456", rx).unwrap();
+        assert_eq!(
+            (second.branch, second.cseq),
+            (searched.branch, searched.cseq)
+        );
+        let third = text("z9hG4bKa7", 9, 600);
+        let rx = second.reread(&third, "z9hG4bKa7", 9, from).unwrap();
+        assert_eq!(rx, parsed(&third, &src));
     }
 
     #[test]
