@@ -150,6 +150,8 @@ export async function openPage(browser, url, options = {}) {
     // A run superseded by an edit terminates its worker; on a loaded machine that can happen
     // while the new worker's script is still loading, which aborts that load: expected.
     if (/\/worker\.js$/.test(request.url()) && why === "net::ERR_ABORTED") return;
+    // Chromium fetches the icon after "load"; a reload or navigation right then cancels it.
+    if (/\/favicon\.svg$/.test(request.url()) && why === "net::ERR_ABORTED") return;
     problems.push(`request failed: ${request.url()} ${why}`);
   });
   const responses = [];
