@@ -5,6 +5,23 @@
 use super::last_read::LastRead;
 use super::*;
 
+/// An OPTIONS in flight: what its answer (or its timeout) needs.
+#[derive(Debug)]
+pub(super) struct OptionsSent {
+    /// The contact's id and its stored URI.
+    id: Arc<str>,
+    uri: Arc<str>,
+    /// Where the registrar held the binding.
+    row: RowHint,
+    rtt: SimMs,
+    /// The routing clock when it was sent and the device the URI led to then.
+    route: (u64, Option<u32>),
+    /// Answered (else: timed out).
+    ok: bool,
+    /// Routine: counted, not written.
+    quiet: bool,
+}
+
 impl World {
     // ---------------------------------------------------------------- Asterisk side
 
@@ -121,7 +138,7 @@ impl World {
     }
 
     pub(super) fn send_options(&mut self, q: QualifyRequest) {
-        let target = self.route_shared_uri(&q.uri);
+        let (clock, target) = (self.route_clock.get(), self.route_shared_uri(&q.uri));
         if let Some(i) = target {
             self.inbound(i);
         }
@@ -163,17 +180,20 @@ impl World {
             r.uri = Some(q.uri.to_string());
             r.devices = devices;
         }
-        if answered {
-            self.schedule(
-                self.now + 2 * DELAY_MS,
-                Ev::OptionsDone(q.contact_id, q.uri, true, 2 * DELAY_MS, quiet, q.row),
-            );
-        } else {
-            self.schedule(
-                self.now + q.timeout_ms.max(1),
-                Ev::OptionsDone(q.contact_id, q.uri, false, 0, quiet, q.row),
-            );
-        }
+        let (after, rtt) = match answered {
+            true => (2 * DELAY_MS, 2 * DELAY_MS),
+            false => (q.timeout_ms.max(1), 0),
+        };
+        let sent = OptionsSent {
+            id: q.contact_id,
+            uri: q.uri,
+            row: q.row,
+            rtt,
+            route: (clock, target.map(|i| i as u32)),
+            ok: answered,
+            quiet,
+        };
+        self.schedule(self.now + after, Ev::OptionsDone(sent));
     }
 
     pub(super) fn arrive(&mut self, i: usize, tx_id: u64, src: Addr) {
@@ -275,23 +295,24 @@ impl World {
     }
 
     /// Asterisk's OPTIONS to a contact was answered (or timed out).
-    pub(super) fn options_done(
-        &mut self,
-        id: Arc<str>,
-        uri: &Arc<str>,
-        ok: bool,
-        rtt: SimMs,
-        quiet: bool,
-        row: RowHint,
-    ) {
+    pub(super) fn options_done(&mut self, sent: OptionsSent) {
+        let OptionsSent {
+            id,
+            uri,
+            row,
+            rtt,
+            route,
+            ok,
+            quiet,
+        } = sent;
         if quiet {
             self.activity = true;
         }
         if ok {
             // The binding is still stored (its id names its URI, so it is the
             // same URI): the answer goes back where that URI leads now.
-            let stored = self.reg.still_stored(&id, row, uri);
-            let target = stored.then(|| self.route_shared_uri(uri)).flatten();
+            let stored = self.reg.still_stored(&id, row, &uri);
+            let target = stored.then(|| self.route_now(&uri, route)).flatten();
             if let Some(i) = target {
                 // The answer goes out through the NAT: it refreshes the mapping.
                 if quiet {
@@ -319,6 +340,18 @@ impl World {
             }
         }
         self.qualify_result(id, row, ok, rtt);
+    }
+
+    /// Where `uri` leads now, given where it led (`route`: the routing clock
+    /// and the device then): the same device while nothing a route depends on
+    /// moved, without a look-up.
+    fn route_now(&self, uri: &Arc<str>, (clock, dev): (u64, Option<u32>)) -> Option<usize> {
+        if clock == self.route_clock.get() {
+            let dev = dev.map(|i| i as usize);
+            debug_assert_eq!(dev, self.route_shared_uri(uri), "stale route for {uri}");
+            return dev;
+        }
+        self.route_shared_uri(uri)
     }
 
     /// The registrar learns the OPTIONS result; a status that moves is written down.

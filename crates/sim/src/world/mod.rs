@@ -92,9 +92,8 @@ enum Ev {
     Retry(usize, u64),
     KeepAlive(usize, u64),
     Tick,
-    /// (contact id, its stored URI, answered, rtt, routine: counted, not written,
-    /// where the registrar held the binding)
-    OptionsDone(Arc<str>, Arc<str>, bool, SimMs, bool, RowHint),
+    /// An OPTIONS's answer comes back, or its time is up.
+    OptionsDone(asterisk::OptionsSent),
     AsteriskUp,
     /// A binding may have timed out: re-evaluate who is reachable.
     NatCheck,

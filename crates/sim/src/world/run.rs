@@ -26,9 +26,7 @@ impl World {
                     self.apply_outcome(out, None);
                 }
             }
-            Ev::OptionsDone(id, uri, ok, rtt, quiet, row) => {
-                self.options_done(id, &uri, ok, rtt, quiet, row)
-            }
+            Ev::OptionsDone(sent) => self.options_done(sent),
             Ev::NatCheck => {}
             Ev::NatExpire(ni, key, seq) => return self.idle_check_due(ni, key, seq),
             Ev::AsteriskUp => self.asterisk_up(),
