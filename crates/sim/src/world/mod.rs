@@ -42,6 +42,12 @@ pub use run::{Progress, Run};
 /// AOR row or address the observers look at again counts one. A guard against a
 /// run that would take hours, far above a day of 10,000 phones (see README).
 pub const WORK_BUDGET: u64 = 2_000_000_000;
+/// The records one run may write in full. Routine exchanges are counted, not
+/// written, so a healthy site writes few (a day of 10,000 phones about 160,000);
+/// a site whose phones fail over and over writes each exchange in full (1,000
+/// phones with no keepalive behind 120 s NATs: 1.6 million records a day, 1.9 GB).
+/// A guard on memory: the run stops there with its partial result.
+pub const RECORD_BUDGET: usize = 500_000;
 /// 2026-01-01T00:00:00Z: simulated time 0, so Date headers are stable.
 pub const EPOCH_MS: u64 = 1_767_225_600_000;
 /// Where Asterisk listens.
@@ -179,6 +185,8 @@ pub struct World {
     /// or goes, a device opens or closes a connection, moves, goes on or offline.
     route_clock: Rc<Cell<u64>>,
     budget: u64,
+    /// At most this many records (see [`RECORD_BUDGET`]).
+    record_budget: usize,
     /// Idle checks coalesced into an armed one (no queue entry of their own): still
     /// counted against the work budget, once, when scheduled, so the budget
     /// measures about what it did when each was an event.
@@ -299,6 +307,7 @@ impl World {
             shared_routes: RefCell::new(HashMap::default()),
             route_clock,
             budget: WORK_BUDGET,
+            record_budget: RECORD_BUDGET,
             uncounted: 0,
         };
         for i in 0..w.devs.len() {
@@ -322,6 +331,12 @@ impl World {
     /// A smaller (or larger) work budget than [`WORK_BUDGET`].
     pub fn with_work_budget(mut self, budget: u64) -> World {
         self.budget = budget;
+        self
+    }
+
+    /// A smaller (or larger) record budget than [`RECORD_BUDGET`].
+    pub fn with_record_budget(mut self, budget: usize) -> World {
+        self.record_budget = budget;
         self
     }
 

@@ -50,7 +50,7 @@ impl World {
                 until,
                 events: 0,
                 work: 0,
-                cut: false,
+                cut: None,
             },
             done: false,
         }
@@ -89,7 +89,11 @@ impl World {
         self.evaluate();
         run.work += self.watch.work;
         if run.work > self.budget {
-            run.cut = true;
+            run.cut = Some(Cut::Work);
+            return false;
+        }
+        if self.records.len() > self.record_budget {
+            run.cut = Some(Cut::Records);
             return false;
         }
         true
@@ -153,7 +157,17 @@ struct Cursor {
     /// Deterministic work budget: events handled plus what the observers looked
     /// at again (devices, AOR rows, addresses), so far.
     work: u64,
-    cut: bool,
+    /// Which budget stopped the run, if one did.
+    cut: Option<Cut>,
+}
+
+/// The guard that stopped a run before its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cut {
+    /// [`WORK_BUDGET`]: events and re-reads.
+    Work,
+    /// [`RECORD_BUDGET`]: records written in full.
+    Records,
 }
 
 /// How far a run has come: for a progress bar (and a cancel button between steps).
@@ -219,22 +233,38 @@ impl Run {
     /// partial result kept), and end the run there.
     fn stop(&mut self) {
         self.done = true;
-        if !self.cursor.cut {
+        let Some(cut) = self.cursor.cut else {
             return;
-        }
+        };
         let w = &self.world;
+        let (why, hint) = match cut {
+            Cut::Work => (
+                format!(
+                    "{} phones over this long need more work than the playground allows",
+                    w.devs.len()
+                ),
+                "shorten 'until', or try the same with fewer phones",
+            ),
+            Cut::Records => (
+                format!(
+                    "it had written {} records, more than one run keeps ({}; routine refreshes and qualifies are only counted, these are exchanges that went wrong)",
+                    grouped(w.records.len()),
+                    grouped(w.record_budget),
+                ),
+                "see in the summary why the phones keep failing (e.g. a NAT that forgets idle mappings before the next packet), or shorten 'until'",
+            ),
+        };
         self.warnings.push(crate::Diagnostic {
             line: 1,
             col: 1,
             end_col: 2,
             severity: crate::Severity::Warning,
             message: format!(
-                "the simulation stopped at {} of {}: {} phones over this long need more work than the playground allows",
+                "the simulation stopped at {} of {}: {why}",
                 clock(w.now),
                 clock(self.cursor.until),
-                w.devs.len()
             ),
-            hint: Some("shorten 'until', or try the same with fewer phones".into()),
+            hint: Some(hint.into()),
             follow_ons: Vec::new(),
         });
         self.cursor.until = w.now;
@@ -249,10 +279,37 @@ impl Run {
     }
 }
 
+/// `n` with its digits in groups of three: 500,267.
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (k, c) in digits.chars().enumerate() {
+        if k > 0 && (digits.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
     use super::*;
+
+    #[test]
+    fn counts_are_grouped_by_three_digits() {
+        let cases = [
+            (0, "0"),
+            (999, "999"),
+            (1_000, "1,000"),
+            (500_267, "500,267"),
+        ];
+        for (n, text) in cases {
+            assert_eq!(grouped(n), text);
+        }
+        assert_eq!(grouped(12_345_678), "12,345,678");
+    }
 
     #[test]
     fn advancing_in_steps_gives_the_same_trace_as_one_run() {
@@ -283,5 +340,31 @@ mod tests {
         assert_eq!(t.warnings.len(), 1);
         assert!(t.warnings[0].message.contains("stopped at"));
         assert!(!t.records.is_empty(), "the partial result is kept");
+    }
+
+    #[test]
+    fn a_run_that_writes_too_many_records_stops_with_a_warning_and_keeps_them() {
+        let (sc, w) = crate::parse(NAT_PAIR).unwrap();
+        let whole = World::new(sc.clone()).start(w.clone()).finish();
+        let budget = whole.records.len() / 2;
+        let mut run = World::new(sc).with_record_budget(budget).start(w);
+        let p = run.advance(u32::MAX);
+        assert!(p.done && p.until_ms < 600_000, "cut short: {p:?}");
+        let t = run.finish();
+        assert_eq!(t.end_ms, p.until_ms);
+        // It stops at the first event that passes the budget: what that event
+        // wrote is kept whole, and nothing after it.
+        assert!(t.records.len() > budget && t.records.len() < whole.records.len());
+        assert_eq!(t.records[..budget], whole.records[..budget]);
+        assert_eq!(t.warnings.len(), 1);
+        let m = &t.warnings[0].message;
+        assert!(m.starts_with("the simulation stopped at "), "{m}");
+        let kept = format!("it had written {} records", grouped(t.records.len()));
+        assert!(m.contains(&kept), "{m}");
+        assert!(
+            m.contains(&format!("more than one run keeps ({budget};")),
+            "{m}"
+        );
+        assert!(t.warnings[0].hint.as_deref().unwrap().contains("summary"));
     }
 }
