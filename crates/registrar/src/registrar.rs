@@ -39,6 +39,32 @@ pub struct QualifyRequest {
     pub row: RowHint,
 }
 
+/// What a qualify tick needs of an AOR (see `Registrar::qualify_plan`).
+#[derive(Debug, Clone, Copy)]
+struct QualifyPlan {
+    /// qualify_frequency (0: off).
+    frequency_s: u32,
+    /// qualify_timeout, in ms.
+    timeout_ms: u64,
+    /// It lists static contacts (read from the AOR itself).
+    statics: bool,
+}
+
+impl QualifyPlan {
+    const OFF: QualifyPlan = QualifyPlan {
+        frequency_s: 0,
+        timeout_ms: 0,
+        statics: false,
+    };
+    fn of(a: &Aor) -> QualifyPlan {
+        QualifyPlan {
+            frequency_s: a.qualify_frequency,
+            timeout_ms: (a.qualify_timeout * 1000.0).round() as u64,
+            statics: !a.contacts.is_empty(),
+        }
+    }
+}
+
 /// Where a stored binding's row was (see [`QualifyRequest::row`]). A hint: the
 /// row there is used only if it still holds the same id, else the id is looked
 /// up; a static contact has none.
@@ -147,6 +173,10 @@ pub struct Registrar {
     pub(crate) aors: NameMap<Arc<Aor>>,
     /// The same AORs by their number in the store (`None`: not configured).
     pub(crate) aor_at: Vec<Option<Arc<Aor>>>,
+    /// What a qualify tick reads of each AOR, by number, packed: the AOR's own
+    /// configuration is a cold line on a large site, read only for static
+    /// contacts.
+    qualify_plan: Vec<QualifyPlan>,
     /// Whether an endpoint's name has an '@': only then can identification's
     /// `user@domain` look-ups find one.
     pub(crate) endpoint_name_has_at: bool,
@@ -197,6 +227,7 @@ impl Registrar {
             endpoints: NameMap::default(),
             aors: NameMap::default(),
             aor_at: Vec::new(),
+            qualify_plan: Vec::new(),
             endpoint_name_has_at: false,
             generation: 0,
             dirty_aors: Vec::new(),
@@ -650,6 +681,9 @@ impl Registrar {
             self.aor_at[ix] = Some(Arc::clone(&a));
             by_name.push((k.as_str(), a));
         }
+        self.qualify_plan = (self.aor_at.iter())
+            .map(|a| a.as_deref().map_or(QualifyPlan::OFF, QualifyPlan::of))
+            .collect();
         self.aors = by_name.into_iter().collect();
         self.aor_endpoints.clear();
         for (key, e) in &self.config.endpoints {
@@ -812,13 +846,13 @@ impl Registrar {
         // Mostly one binding per AOR due: one allocation, not a vector grown.
         out.qualify.reserve(due.len());
         for (ix, aor) in due.drain(..) {
-            let a = self.aor_at.get(ix as usize).and_then(Option::as_ref);
-            let Some(a) = a.filter(|a| a.qualify_frequency > 0) else {
+            let plan = self.qualify_plan.get(ix as usize).copied();
+            let Some(plan) = plan.filter(|p| p.frequency_s > 0) else {
                 self.next_qualify.remove_ix(ix);
                 continue;
             };
-            let next = now + a.qualify_frequency as u64 * 1000;
-            self.qualify_requests(a, (ix, aor), None, &mut out.qualify);
+            let next = now + plan.frequency_s as u64 * 1000;
+            self.qualify_requests(plan, (ix, aor), None, &mut out.qualify);
             self.next_qualify.insert_ix(ix, next);
         }
         self.qualify_due = due;
@@ -871,7 +905,7 @@ impl Registrar {
         let mut out = Vec::new();
         if let Some(a) = self.aor_at.get(ix as usize).and_then(Option::as_ref) {
             let aor = Arc::clone(self.store.aor_name(ix));
-            self.qualify_requests(a, (ix, aor), only, &mut out);
+            self.qualify_requests(QualifyPlan::of(a), (ix, aor), only, &mut out);
         }
         out
     }
@@ -880,12 +914,12 @@ impl Registrar {
     /// (a tick qualifies many AORs into one list).
     fn qualify_requests(
         &self,
-        a: &Aor,
+        plan: QualifyPlan,
         (ix, aor): (AorIx, Arc<str>),
         only: Option<&[Arc<str>]>,
         out: &mut Vec<QualifyRequest>,
     ) {
-        let timeout_ms = (a.qualify_timeout * 1000.0).round() as u64;
+        let timeout_ms = plan.timeout_ms;
         let request = |contact_id, uri, request_uri, row| QualifyRequest {
             aor: aor.clone(),
             contact_id,
@@ -902,7 +936,10 @@ impl Registrar {
                 .filter(|(_, r)| only.is_none_or(|ids| ids.contains(&r.id)))
                 .map(|(slot, r)| request(r.id.clone(), r.uri.clone(), None, RowHint(slot))),
         );
-        for s in &a.contacts {
+        let statics = (plan.statics)
+            .then(|| self.aor_at.get(ix as usize).and_then(Option::as_ref))
+            .flatten();
+        for s in statics.into_iter().flat_map(|a| &a.contacts) {
             let id = crate::binding::static_id(&aor, s);
             if only.is_none_or(|ids| ids.iter().any(|x| **x == *id)) {
                 let request_uri = aorlab_sip::Uri::parse(s)
