@@ -493,6 +493,7 @@ async function start(): Promise<void> {
       panicForTest: () => runNow(true),
       running: () => worker.running(),
       workBudgetForTest: (budget: number) => worker.workBudgetForTest(budget),
+      recordBudgetForTest: (records: number) => worker.recordBudgetForTest(records),
       restarts: () => worker.restarts,
       limits: () => sim.limits,
       views: () => views as { panel(): string; cursor(): number; setCursor(ms: number): void; setPanel(p: PanelName): void },

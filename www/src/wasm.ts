@@ -202,6 +202,8 @@ export class SimWorker {
   restarts = 0;
   /** For the tests: a smaller work budget in every worker (0: the engine's own). */
   private budget = 0;
+  /** For the tests: a smaller record budget in every worker (0: the engine's own). */
+  private records = 0;
 
   constructor(private readonly module: WebAssembly.Module) {
     // Start at once: the worker loads while the page builds the editor.
@@ -240,13 +242,24 @@ export class SimWorker {
   /** For the tests only: runs from now on get this work budget (0: the engine's own). */
   workBudgetForTest(budget: number): void {
     this.budget = budget;
-    for (const w of [this.shown, this.spare, this.busy?.worker]) w?.postMessage({ type: "budget", budget } satisfies ToWorker);
+    this.postBudgets();
+  }
+
+  /** For the tests only: runs from now on keep at most this many records (0: the engine's own). */
+  recordBudgetForTest(records: number): void {
+    this.records = records;
+    this.postBudgets();
+  }
+
+  private postBudgets(): void {
+    const msg = { type: "budget", budget: this.budget, records: this.records } satisfies ToWorker;
+    for (const w of [this.shown, this.spare, this.busy?.worker]) w?.postMessage(msg);
   }
 
   private start(): Worker {
     const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "aorlab-sim" });
     worker.postMessage({ type: "init", module: this.module } satisfies ToWorker);
-    if (this.budget) worker.postMessage({ type: "budget", budget: this.budget } satisfies ToWorker);
+    if (this.budget || this.records) worker.postMessage({ type: "budget", budget: this.budget, records: this.records } satisfies ToWorker);
     worker.onmessage = (event: MessageEvent<FromWorker>) => this.onMessage(worker, event.data);
     worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();

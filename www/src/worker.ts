@@ -4,7 +4,7 @@
 // runs the next text, so the cursor keeps working during a long run and Cancel is a terminate.
 // A throw or a panic (a wasm trap) is reported as "crash"; the page then drops this worker.
 
-import init, { controls, panic_for_test, Session, work_budget_for_test } from "../dist/pkg/aorlab_wasm.js";
+import init, { controls, panic_for_test, record_budget_for_test, Session, work_budget_for_test } from "../dist/pkg/aorlab_wasm.js";
 import { answer, type QueryMethod } from "./source";
 import type { Progress } from "./types";
 
@@ -15,7 +15,8 @@ export type ToWorker =
   | { type: "panic"; id: number }
   | { type: "ask"; q: number; method: QueryMethod; args: unknown[] }
   | { type: "free" }
-  | { type: "budget"; budget: number };
+  // For the tests: smaller guards (0: the engine's own).
+  | { type: "budget"; budget: number; records: number };
 
 export type FromWorker =
   | { type: "progress"; id: number; progress: Progress }
@@ -93,6 +94,7 @@ scope.onmessage = (event) => {
     }
     if (msg.type === "budget") {
       work_budget_for_test(msg.budget);
+      record_budget_for_test(msg.records);
       return;
     }
     if (msg.type === "free") {

@@ -161,6 +161,28 @@ describe("the page at site size", () => {
     await context.close();
   });
 
+  test("a run cut by the record guard shows its partial result and says why", async () => {
+    const { page, context, problems } = await openPage(browser, server.url);
+    await ready(page);
+    // A small guard stands in for a site whose phones fail for hours (the engine keeps 500,000).
+    await page.evaluate(() => window.aorlab.recordBudgetForTest(150));
+    await pasteAndRun(page, await siteText(100, 2, 2));
+    const notice = page.locator(".views-notice");
+    await notice.waitFor();
+    assert.match(await notice.innerText(), /^Partial result: the simulation stopped at [\d:]+ of 2:00:00 /);
+    const warning = page.locator("#diagnostics", { hasText: "records, more than one run keeps (150;" });
+    await warning.waitFor();
+    assert.match(await warning.innerText(), /the simulation stopped at [\d:]+ of 2:00:00: it had written [\d,]+ records, more than one run keeps \(150; routine refreshes and qualifies are only counted, these are exchanges that went wrong\)/);
+    assert.match(await warning.innerText(), /see in the summary why the phones keep failing/);
+    assert.equal(await page.locator("#status").getAttribute("data-state"), "partial");
+    assert.equal(await page.locator("#failure").isVisible(), false, "not “something broke”");
+    await page.locator(".summary-title", { hasText: "A site: 100 phones" }).waitFor();
+    const end = Number(await page.locator(".tl-frame").getAttribute("aria-valuemax"));
+    assert.ok(end > 0 && end < 2 * 3600_000, `cut at ${end} ms`);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test("while the text has errors the views say they show the last good run", async () => {
     const { page, context, problems } = await openPage(browser, server.url);
     await ready(page);

@@ -16,6 +16,8 @@ thread_local! {
     /// A smaller work budget for the page's tests (`work_budget_for_test`); `None`: the
     /// engine's own.
     static BUDGET: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+    /// A smaller record budget for the page's tests (`record_budget_for_test`).
+    static RECORDS: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
 }
 
 /// Sets the work budget of the sessions made after it (0: the engine's own), so the page's
@@ -25,6 +27,15 @@ thread_local! {
 pub fn work_budget_for_test(budget: f64) {
     let b = (budget.is_finite() && budget >= 1.0).then_some(budget as u64);
     BUDGET.set(b);
+}
+
+/// Sets how many records the sessions made after it keep (0: the engine's own), so the
+/// page's tests can see a run cut by the record guard without a site that fails for hours.
+/// Never called by the page itself.
+#[wasm_bindgen]
+pub fn record_budget_for_test(budget: f64) {
+    let b = (budget.is_finite() && budget >= 1.0).then_some(budget as usize);
+    RECORDS.set(b);
 }
 
 enum Stage {
@@ -58,12 +69,14 @@ impl Session {
     pub fn new(text: &str) -> Session {
         install_panic_hook();
         let run = sim::parse(text).map(|(scenario, warnings)| {
-            let world = sim::World::new(scenario);
-            match BUDGET.get() {
-                Some(budget) => world.with_work_budget(budget),
-                None => world,
+            let mut world = sim::World::new(scenario);
+            if let Some(budget) = BUDGET.get() {
+                world = world.with_work_budget(budget);
             }
-            .start(warnings)
+            if let Some(budget) = RECORDS.get() {
+                world = world.with_record_budget(budget);
+            }
+            world.start(warnings)
         });
         match run {
             Ok(run) => Session {
