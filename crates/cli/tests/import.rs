@@ -174,10 +174,14 @@ fn bad_input_gets_a_clear_error() {
 
 /// The case's pjsip.conf, written next to the other temporary files.
 fn conf_of(dir: &std::path::Path, case: &str) -> PathBuf {
+    // A file per call: tests run in parallel, and one writing a case's conf while another's
+    // `aorlab import` reads the same path gave it an empty pjsip.conf (a CI failure).
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{case}.json"))).unwrap())
             .unwrap();
-    let conf = tmp(&format!("{case}.conf"));
+    let conf = tmp(&format!("{case}-{call}.conf"));
     std::fs::write(&conf, json["replay_config"]["pjsip.conf"].as_str().unwrap()).unwrap();
     conf
 }
