@@ -252,14 +252,18 @@ export class SimWorker {
   }
 
   private postBudgets(): void {
-    const msg = { type: "budget", budget: this.budget, records: this.records } satisfies ToWorker;
-    for (const w of [this.shown, this.spare, this.busy?.worker]) w?.postMessage(msg);
+    for (const w of [this.shown, this.spare, this.busy?.worker]) w?.postMessage(this.budgets());
+  }
+
+  /** The test guards as the worker takes them. */
+  private budgets(): ToWorker {
+    return { type: "budget", budget: this.budget, records: this.records };
   }
 
   private start(): Worker {
     const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "aorlab-sim" });
     worker.postMessage({ type: "init", module: this.module } satisfies ToWorker);
-    if (this.budget || this.records) worker.postMessage({ type: "budget", budget: this.budget, records: this.records } satisfies ToWorker);
+    if (this.budget || this.records) worker.postMessage(this.budgets());
     worker.onmessage = (event: MessageEvent<FromWorker>) => this.onMessage(worker, event.data);
     worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
