@@ -15,6 +15,7 @@ use crate::store::{
 use crate::time::Millis;
 use aorlab_sip::UriContext;
 use serde::Serialize;
+use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -96,10 +97,12 @@ pub struct Outcome {
     /// printed by `Response::to_message` when a reader wants its text.
     #[serde(skip)]
     pub response: Option<Response>,
-    pub changes: Vec<Change>,
+    /// Inline for one: a REGISTER's usual decision is one change with one line,
+    /// and two heap allocations were a sixth of a refresh's instructions.
+    pub changes: SmallVec<[Change; 1]>,
     /// Every log line, timestamped, in order (changes' lines and others); each
     /// reads as a `&str`, printed when first read.
-    pub log: Vec<LogLine>,
+    pub log: SmallVec<[LogLine; 1]>,
     pub qualify: Vec<QualifyRequest>,
 }
 
