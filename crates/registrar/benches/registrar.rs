@@ -10,7 +10,10 @@
 //! wall time: the build machine is shared, and a loaded machine stretches wall
 //! time by waiting for a core, which says nothing about the code.
 
-use aorlab_registrar::{parse_pjsip_conf, Addr, Profile, Protocol, Received, Registrar};
+mod common;
+
+use aorlab_registrar::{parse_pjsip_conf, Profile, Registrar};
+use common::{register, site, T0};
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Throughput};
 use std::hint::black_box;
@@ -60,23 +63,6 @@ fn cpu_time() -> Criterion {
     criterion::Criterion::default().with_measurement(CpuTime)
 }
 
-const T0: u64 = 1_767_225_600_000;
-
-/// A REGISTER from `user`, its `n`-th phone behind a NAT.
-fn register(user: &str, n: usize) -> Received {
-    let (a, b) = (n / 250 % 250, n % 250);
-    let text = format!(
-        "REGISTER sip:198.51.100.10 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.{a}.{b}:5060;rport;branch=z9hG4bK{n}\r\nFrom: <sip:{user}@198.51.100.10>;tag=t{n}\r\nTo: <sip:{user}@198.51.100.10>\r\nCall-ID: c{n}\r\nCSeq: 1 REGISTER\r\nContact: <sip:{user}@10.0.{a}.{b}:5060>\r\nExpires: 600\r\nContent-Length: 0\r\n\r\n",
-    );
-    Received::new(
-        aorlab_sip::Message::parse(&text).unwrap(),
-        Addr::new("203.0.113.7", 20000 + (n % 40000) as u16),
-        Protocol::Udp,
-        None,
-        None,
-    )
-}
-
 fn one_aor(c: &mut Criterion) {
     let (cfg, _) = parse_pjsip_conf("[alice]\ntype=endpoint\naors=alice\nrewrite_contact=yes\n[alice]\ntype=aor\nmax_contacts=100\nremove_existing=yes\n");
     let mut base = Registrar::new(Profile::default(), cfg, T0);
@@ -104,25 +90,6 @@ fn one_aor(c: &mut Criterion) {
         let text = refresh.request().to_text();
         b.iter(|| aorlab_sip::Message::parse(black_box(&text)).unwrap())
     });
-}
-
-/// `n` phones, each its own endpoint and AOR (max_contacts 2, remove_existing),
-/// each registered once; returns the registrar and the refreshes.
-fn site(n: usize) -> (Registrar, Vec<Received>) {
-    let mut conf = String::new();
-    for i in 0..n {
-        conf.push_str(&format!(
-            "[p{i}]\ntype=endpoint\naors=p{i}\nrewrite_contact=yes\n[p{i}]\ntype=aor\nmax_contacts=2\nremove_existing=yes\n"
-        ));
-    }
-    let (cfg, _) = parse_pjsip_conf(&conf);
-    let mut r = Registrar::new(Profile::default(), cfg, T0);
-    let regs: Vec<Received> = (0..n).map(|i| register(&format!("p{i}"), i)).collect();
-    for (i, rx) in regs.iter().enumerate() {
-        let out = r.on_register(T0 + i as u64, rx);
-        assert_eq!(out.response.map(|m| m.status()), Some(200));
-    }
-    (r, regs)
 }
 
 fn site_refresh(c: &mut Criterion) {
