@@ -43,13 +43,27 @@ impl World {
             .and_then(|s| s.owner)
     }
 
+    /// The world's slot for binding `uri` of `aor`, by the registrar's `Arc`s.
+    pub(super) fn slot(&self, aor: &Arc<str>, uri: &Arc<str>) -> Option<&Slot> {
+        self.slots
+            .get(&SharedKey::of(aor))
+            .and_then(|m| m.get(&SharedKey::of(uri)))
+    }
+
+    /// [`World::slot`], to change.
+    pub(super) fn slot_mut(&mut self, aor: &Arc<str>, uri: &Arc<str>) -> Option<&mut Slot> {
+        self.slots
+            .get_mut(&SharedKey::of(aor))
+            .and_then(|m| m.get_mut(&SharedKey::of(uri)))
+    }
+
     /// A refresh by the phone that made the binding: nothing moves but the phone
     /// and the life's grant, found with one look-up. `false`: not such a refresh.
     fn refreshed_by_owner(&mut self, c: &Change, dev: Option<usize>) -> bool {
         let Some(i) = dev.filter(|_| c.kind == ChangeKind::Refreshed) else {
             return false;
         };
-        let slot = self.slots.get(&c.aor).and_then(|m| m.get(&c.uri)).copied();
+        let slot = self.slot(&c.aor, &c.uri).copied();
         let Some(slot) = slot.filter(|s| s.owner == Some(i)) else {
             return false;
         };
@@ -65,16 +79,16 @@ impl World {
         match c.kind {
             ChangeKind::Added | ChangeKind::Refreshed => {
                 if let Some(i) = dev {
-                    if self.owner_of(&c.aor, &c.uri) == Some(i) {
+                    if self.slot(&c.aor, &c.uri).and_then(|s| s.owner) == Some(i) {
                         // A refresh by its owner: nothing moves but the phone itself.
                         self.watch.dirty_devs.insert(i);
                         return;
                     }
                     let slot = self
                         .slots
-                        .entry(c.aor.clone())
+                        .entry(SharedKey::of(&c.aor))
                         .or_default()
-                        .entry(c.uri.clone())
+                        .entry(SharedKey::of(&c.uri))
                         .or_default();
                     let before = slot.owner.replace(i);
                     let key = (c.aor.clone(), c.uri.clone());
@@ -87,7 +101,7 @@ impl World {
                 }
             }
             ChangeKind::Removed => {
-                let slot = self.slots.get_mut(&c.aor).and_then(|m| m.get_mut(&c.uri));
+                let slot = self.slot_mut(&c.aor, &c.uri);
                 let owner = slot.and_then(|s| s.owner.take());
                 if let Some(o) = owner {
                     self.watch.owned_by[o].remove(&(c.aor.clone(), c.uri.clone()));

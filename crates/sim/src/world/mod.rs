@@ -31,12 +31,14 @@ mod queue;
 mod routine;
 mod run;
 mod script;
+mod shared_key;
 mod watch;
 
 use asterisk::{ended_by, grant_end};
 use network::{ip_of, Target};
 use phone::{DevState, Kind, Phase, Tx};
 pub use run::{Progress, Run};
+use shared_key::SharedKey;
 
 /// The work one run may do: every event handled counts one, and every device,
 /// AOR row or address the observers look at again counts one. A guard against a
@@ -162,8 +164,9 @@ pub struct World {
     lives: Vec<BindingLife>,
     /// Each stored binding the world knows, by AOR, then URI (look-ups borrow
     /// instead of allocating): the phone whose REGISTER made it and its open life.
-    /// One look-up serves both on a refresh.
-    slots: HashMap<Arc<str>, HashMap<Arc<str>, Slot>>,
+    /// One look-up serves both on a refresh; keyed by the registrar's own
+    /// `Arc`s, compared by address first.
+    slots: HashMap<SharedKey, HashMap<SharedKey, Slot>>,
     counts: Vec<CountPoint>,
     reach: Vec<Option<(SimMs, Reach, Option<Cause>)>>,
     spans: Vec<Span>,

@@ -175,8 +175,8 @@ impl World {
         match c.kind {
             ChangeKind::Added => {
                 let k = self.lives.len();
-                let open = self.slots.entry(c.aor.clone()).or_default();
-                open.entry(c.uri.clone()).or_default().life = Some(k);
+                let open = self.slots.entry(SharedKey::of(&c.aor)).or_default();
+                open.entry(SharedKey::of(&c.uri)).or_default().life = Some(k);
                 self.lives.push(BindingLife {
                     aor: c.aor.to_string(),
                     uri: c.uri.to_string(),
@@ -192,18 +192,19 @@ impl World {
                 });
             }
             ChangeKind::Refreshed => {
-                let slot = self.slots.get(&c.aor).and_then(|m| m.get(&c.uri));
+                let slot = self.slot(&c.aor, &c.uri);
                 if let Some(k) = slot.and_then(|s| s.life) {
                     self.life_refreshed(k, c);
                 }
             }
             ChangeKind::Removed => {
-                let open = self.slots.get_mut(&c.aor);
+                let open = self.slots.get_mut(&SharedKey::of(&c.aor));
                 let k = open.and_then(|m| {
-                    let life = m.get_mut(&c.uri).and_then(|s| s.life.take());
+                    let uri = SharedKey::of(&c.uri);
+                    let life = m.get_mut(&uri).and_then(|s| s.life.take());
                     // Owner and life both gone: so is the slot.
-                    if m.get(&c.uri).is_some_and(|s| *s == Slot::default()) {
-                        m.remove(&c.uri);
+                    if m.get(&uri).is_some_and(|s| *s == Slot::default()) {
+                        m.remove(&uri);
                     }
                     life
                 });

@@ -36,27 +36,6 @@ impl Held {
     }
 }
 
-/// A contact id as a map key, compared by address first: the registrar hands
-/// out one `Arc` for a binding's whole life, so a look-up rarely reads the
-/// stored key's text (a binding stored again, with a new `Arc`, still matches
-/// by text: the map means what a map by id text means).
-#[derive(Debug, Clone)]
-pub(super) struct ContactKey(Arc<str>);
-
-impl PartialEq for ContactKey {
-    fn eq(&self, other: &ContactKey) -> bool {
-        Arc::ptr_eq(&self.0, &other.0) || *self.0 == *other.0
-    }
-}
-
-impl Eq for ContactKey {}
-
-impl std::hash::Hash for ContactKey {
-    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        self.0.hash(h)
-    }
-}
-
 #[derive(Default)]
 pub(super) struct Routine {
     pub on: bool,
@@ -64,7 +43,7 @@ pub(super) struct Routine {
     /// a map: counted for every routine exchange; read in (phone, kind) order.
     counts: Vec<[Option<(u64, SimMs, SimMs)>; 2]>,
     /// Contact id → the phone that answered its last OPTIONS (None: nobody did).
-    last_qualify: HashMap<ContactKey, Option<usize>>,
+    last_qualify: HashMap<SharedKey, Option<usize>>,
     /// Phones whose first refresh is already written in full.
     kept_refresh: Vec<bool>,
     /// Records of REGISTER exchanges in flight that may be routine, by transaction.
@@ -157,7 +136,7 @@ impl World {
             return false;
         }
         let by = target.filter(|_| answered);
-        let key = ContactKey(Arc::clone(id));
+        let key = SharedKey(Arc::clone(id));
         let before = match self.routine.last_qualify.get_mut(&key) {
             Some(v) => Some(std::mem::replace(v, by)),
             None => self.routine.last_qualify.insert(key, by),
