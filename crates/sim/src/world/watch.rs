@@ -31,6 +31,9 @@ pub(super) struct Watch {
     /// Each AOR's rows as last written (URI → (row, its target)), by the AOR's
     /// mark number: a look-up by name happens once, when the AOR is marked.
     rows: Vec<AorRows>,
+    /// Each AOR's number in the state book, by mark number, once a row of it
+    /// was written: a row change then hashes no name.
+    book_aor: Vec<Option<u32>>,
     /// Each AOR's last count point (bindings, max_contacts), by mark number, so
     /// a new one is written only when it moves.
     last_count: Vec<Option<(u32, u32)>>,
@@ -162,16 +165,21 @@ impl Marks {
 }
 
 /// One AOR's rows by URI, sorted by URI (an AOR holds a few rows: a sorted
-/// vector costs one allocation where a map costs a node per AOR and event).
+/// vector costs one allocation where a map costs a node per AOR and event),
+/// each with its URI's number in the state book once written (`NOT_WRITTEN`
+/// before).
 #[derive(Default)]
-pub(super) struct AorRows(Vec<(String, (Row, Option<Target>))>);
+pub(super) struct AorRows(Vec<(String, u32, (Row, Option<Target>))>);
+
+/// A row's URI number before the row is first written to the state book.
+const NOT_WRITTEN: u32 = u32::MAX;
 
 impl AorRows {
     /// Rows in the order written, a later row for the same URI replacing an earlier one.
-    fn from_written(mut rows: Vec<(String, (Row, Option<Target>))>) -> AorRows {
+    fn from_written(mut rows: Vec<(String, u32, (Row, Option<Target>))>) -> AorRows {
         // Stable: rows for one URI stay in written order; keep the last of each run.
         rows.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Vec<(String, (Row, Option<Target>))> = Vec::with_capacity(rows.len());
+        let mut out: Vec<(String, u32, (Row, Option<Target>))> = Vec::with_capacity(rows.len());
         for r in rows {
             match out.last_mut() {
                 Some(last) if last.0 == r.0 => *last = r,
@@ -182,10 +190,15 @@ impl AorRows {
     }
 
     pub fn get(&self, uri: &str) -> Option<&(Row, Option<Target>)> {
+        self.entry(uri).map(|(_, _, r)| r)
+    }
+
+    /// The row for `uri` with its URI's number in the state book.
+    fn entry(&self, uri: &str) -> Option<&(String, u32, (Row, Option<Target>))> {
         self.0
-            .binary_search_by(|(u, _)| u.as_str().cmp(uri))
+            .binary_search_by(|(u, ..)| u.as_str().cmp(uri))
             .ok()
-            .map(|k| &self.0[k].1)
+            .map(|k| &self.0[k])
     }
 
     fn contains_key(&self, uri: &str) -> bool {
@@ -193,7 +206,7 @@ impl AorRows {
     }
 
     pub fn values(&self) -> impl Iterator<Item = &(Row, Option<Target>)> {
-        self.0.iter().map(|(_, v)| v)
+        self.0.iter().map(|(_, _, v)| v)
     }
 
     fn is_empty(&self) -> bool {
@@ -240,8 +253,15 @@ impl StateBook {
     }
 
     /// Row `uri` of `aor` is now `row` (or gone). Returns the AOR's number.
+    #[cfg(test)]
     pub fn set(&mut self, at_ms: SimMs, aor: &str, uri: &str, row: Option<Row>) -> u32 {
         let (a, u) = (self.aor(aor), self.uri(uri));
+        self.set_ix(at_ms, a, u, row);
+        a
+    }
+
+    /// Row `u` (a URI's number) of AOR `a` (its number) is now `row` (or gone).
+    fn set_ix(&mut self, at_ms: SimMs, a: u32, u: u32, row: Option<Row>) {
         match &row {
             Some(r) => self.current.insert((a, u), r.clone()),
             None => self.current.remove(&(a, u)),
@@ -266,7 +286,6 @@ impl StateBook {
                     .collect(),
             });
         }
-        a
     }
 }
 
@@ -403,6 +422,7 @@ impl World {
             };
             fresh.push((
                 b.uri.clone(),
+                NOT_WRITTEN,
                 (
                     Row {
                         is_static: false,
@@ -421,6 +441,7 @@ impl World {
                 let target = self.uri_target(c);
                 fresh.push((
                     c.clone(),
+                    NOT_WRITTEN,
                     (
                         Row {
                             is_static: true,
@@ -434,25 +455,32 @@ impl World {
                 ));
             }
         }
-        let fresh = AorRows::from_written(fresh);
+        let mut fresh = AorRows::from_written(fresh);
         self.watch.work += 1 + fresh.0.len() as u64;
-        for (uri, (row, target)) in &old.0 {
+        for (uri, u, (row, target)) in &old.0 {
             if fresh.get(uri).is_some_and(|(r, _)| r == row) {
                 continue;
             }
             if !fresh.contains_key(uri) {
-                self.book.set(self.now, aor, uri, None);
+                let a = self.book_aor(k, aor);
+                self.book.set_ix(self.now, a, *u, None);
                 if let Some(t) = target {
                     self.unplace(t, aor, uri, row.is_static, check);
                 }
             }
         }
-        for (uri, (row, target)) in &fresh.0 {
-            let before = old.get(uri);
-            if before.is_some_and(|(r, _)| r == row) {
+        for (uri, u, (row, target)) in &mut fresh.0 {
+            let before = old.entry(uri);
+            // A row written before keeps its URI's number.
+            *u = before.map_or(NOT_WRITTEN, |(_, u, _)| *u);
+            if before.is_some_and(|(_, _, (r, _))| r == row) {
                 continue;
             }
-            let a = self.book.set(self.now, aor, uri, Some(row.clone()));
+            let a = self.book_aor(k, aor);
+            if *u == NOT_WRITTEN {
+                *u = self.book.uri(uri);
+            }
+            self.book.set_ix(self.now, a, *u, Some(row.clone()));
             if let Some(e) = row.expires_at_ms {
                 self.watch.expiries.push(Reverse((e + EPOCH_MS, a)));
             }
@@ -463,6 +491,20 @@ impl World {
             }
         }
         self.watch.rows[k] = fresh;
+    }
+
+    /// AOR `aor`'s (mark number `k`) number in the state book, given there the
+    /// first time one of its rows is written (the book lists AORs in that order).
+    fn book_aor(&mut self, k: usize, aor: &str) -> u32 {
+        if let Some(Some(a)) = self.watch.book_aor.get(k) {
+            return *a;
+        }
+        let a = self.book.aor(aor);
+        if self.watch.book_aor.len() <= k {
+            self.watch.book_aor.resize(k + 1, None);
+        }
+        self.watch.book_aor[k] = Some(a);
+        a
     }
 
     /// A live row now points at `t`: the device there (and the row's owner) may change.
