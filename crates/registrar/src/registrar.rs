@@ -15,7 +15,6 @@ use crate::store::{
 use crate::time::Millis;
 use aorlab_sip::UriContext;
 use serde::Serialize;
-use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -97,12 +96,10 @@ pub struct Outcome {
     /// printed by `Response::to_message` when a reader wants its text.
     #[serde(skip)]
     pub response: Option<Response>,
-    /// Inline for one: a REGISTER's usual decision is one change with one line,
-    /// and two heap allocations were a sixth of a refresh's instructions.
-    pub changes: SmallVec<[Change; 1]>,
+    pub changes: Vec<Change>,
     /// Every log line, timestamped, in order (changes' lines and others); each
     /// reads as a `&str`, printed when first read.
-    pub log: SmallVec<[LogLine; 1]>,
+    pub log: Vec<LogLine>,
     pub qualify: Vec<QualifyRequest>,
 }
 
