@@ -169,17 +169,20 @@ impl Marks {
 /// each with its URI's number in the state book once written (`NOT_WRITTEN`
 /// before).
 #[derive(Default)]
-pub(super) struct AorRows(Vec<(String, u32, (Row, Option<Target>))>);
+pub(super) struct AorRows(Vec<AorRow>);
+
+/// A row's URI, its number in the state book, the row and its URI's target.
+type AorRow = (String, u32, (Row, Option<Target>));
 
 /// A row's URI number before the row is first written to the state book.
 const NOT_WRITTEN: u32 = u32::MAX;
 
 impl AorRows {
     /// Rows in the order written, a later row for the same URI replacing an earlier one.
-    fn from_written(mut rows: Vec<(String, u32, (Row, Option<Target>))>) -> AorRows {
+    fn from_written(mut rows: Vec<AorRow>) -> AorRows {
         // Stable: rows for one URI stay in written order; keep the last of each run.
         rows.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Vec<(String, u32, (Row, Option<Target>))> = Vec::with_capacity(rows.len());
+        let mut out: Vec<AorRow> = Vec::with_capacity(rows.len());
         for r in rows {
             match out.last_mut() {
                 Some(last) if last.0 == r.0 => *last = r,
@@ -194,7 +197,7 @@ impl AorRows {
     }
 
     /// The row for `uri` with its URI's number in the state book.
-    fn entry(&self, uri: &str) -> Option<&(String, u32, (Row, Option<Target>))> {
+    fn entry(&self, uri: &str) -> Option<&AorRow> {
         self.0
             .binary_search_by(|(u, ..)| u.as_str().cmp(uri))
             .ok()
