@@ -140,45 +140,50 @@ describe("the page at site size", () => {
     await context.close();
   });
 
-  test("a run cut by the work budget shows its partial result and the warning", async () => {
-    const { page, context, problems } = await openPage(browser, server.url);
+  /** A 100-phone, 2-hour site run with a test guard set by `cut` (evaluated in the page) so
+   * small that the run stops early; `warning` checks what the editor's diagnostics say. Then
+   * what every cut run shows: the notice, the partial status (never “something broke”), the
+   * summary and a timeline up to the cut. */
+  async function runCutSite(cut, warning) {
+    const opened = await openPage(browser, server.url);
+    const { page } = opened;
     await ready(page);
-    // A small budget stands in for a site too big for the playground (the same path).
-    await page.evaluate(() => window.aorlab.workBudgetForTest(20_000));
+    await page.evaluate(cut);
     await pasteAndRun(page, await siteText(100, 2, 2));
     const notice = page.locator(".views-notice");
     await notice.waitFor();
     assert.match(await notice.innerText(), /^Partial result: the simulation stopped at [\d:]+ of 2:00:00 \(see the warning under the editor\)\. The views show what happened until then\.$/);
-    await page.locator("#diagnostics", { hasText: "the simulation stopped at" }).waitFor();
+    await warning(page);
     assert.equal(await page.locator("#status").getAttribute("data-state"), "partial");
     assert.equal(await page.locator("#failure").isVisible(), false, "not “something broke”");
-    // The partial result is drawn: the summary and the timeline up to the cut.
     await page.locator(".summary-title", { hasText: "A site: 100 phones" }).waitFor();
     const end = Number(await page.locator(".tl-frame").getAttribute("aria-valuemax"));
     assert.ok(end > 0 && end < 2 * 3600_000, `cut at ${end} ms`);
+    return opened;
+  }
+
+  test("a run cut by the work budget shows its partial result and the warning", async () => {
+    // A small budget stands in for a site too big for the playground (the same path).
+    const { page, context, problems } = await runCutSite(
+      () => window.aorlab.workBudgetForTest(20_000),
+      (page) => page.locator("#diagnostics", { hasText: "the simulation stopped at" }).waitFor(),
+    );
     await page.screenshot({ path: screenshotPath("site-budget-cut") });
     assert.deepEqual(problems, []);
     await context.close();
   });
 
   test("a run cut by the record guard shows its partial result and says why", async () => {
-    const { page, context, problems } = await openPage(browser, server.url);
-    await ready(page);
     // A small guard stands in for a site whose phones fail for hours (the engine keeps 500,000).
-    await page.evaluate(() => window.aorlab.recordBudgetForTest(150));
-    await pasteAndRun(page, await siteText(100, 2, 2));
-    const notice = page.locator(".views-notice");
-    await notice.waitFor();
-    assert.match(await notice.innerText(), /^Partial result: the simulation stopped at [\d:]+ of 2:00:00 /);
-    const warning = page.locator("#diagnostics", { hasText: "records, more than one run keeps (150;" });
-    await warning.waitFor();
-    assert.match(await warning.innerText(), /the simulation stopped at [\d:]+ of 2:00:00: it had written [\d,]+ records, more than one run keeps \(150; routine refreshes and qualifies are only counted, these are exchanges that went wrong\)/);
-    assert.match(await warning.innerText(), /see in the summary why the phones keep failing/);
-    assert.equal(await page.locator("#status").getAttribute("data-state"), "partial");
-    assert.equal(await page.locator("#failure").isVisible(), false, "not “something broke”");
-    await page.locator(".summary-title", { hasText: "A site: 100 phones" }).waitFor();
-    const end = Number(await page.locator(".tl-frame").getAttribute("aria-valuemax"));
-    assert.ok(end > 0 && end < 2 * 3600_000, `cut at ${end} ms`);
+    const { context, problems } = await runCutSite(
+      () => window.aorlab.recordBudgetForTest(150),
+      async (page) => {
+        const warning = page.locator("#diagnostics", { hasText: "records, more than one run keeps (150;" });
+        await warning.waitFor();
+        assert.match(await warning.innerText(), /the simulation stopped at [\d:]+ of 2:00:00: it had written [\d,]+ records, more than one run keeps \(150; routine refreshes and qualifies are only counted, these are exchanges that went wrong\)/);
+        assert.match(await warning.innerText(), /see in the summary why the phones keep failing/);
+      },
+    );
     assert.deepEqual(problems, []);
     await context.close();
   });
