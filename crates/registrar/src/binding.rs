@@ -38,24 +38,29 @@ impl Status {
 pub type ConnId = u64;
 
 /// One stored contact, as it sits in astdb (`registrar/contact/<id>`).
+///
+/// Laid out in order: what a refresh reads and writes (the expiration, the
+/// qualify settings, the Path and User-Agent it compares) is one cache line, the
+/// first of the binding in its store row.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[repr(C)]
 pub struct Binding {
+    /// Stored expiration, whole Unix seconds (`expiration_struct2str`).
+    pub expiration: u64,
+    pub qualify_frequency: u32,
+    pub authenticate_qualify: bool,
+    pub prune_on_boot: bool,
+    pub via_port: u16,
+    pub path: String,
+    pub user_agent: String,
+    pub reg_server: String,
     pub id: String,
     pub aor: String,
     pub uri: String,
-    /// Stored expiration, whole Unix seconds (`expiration_struct2str`).
-    pub expiration: u64,
-    pub path: String,
-    pub user_agent: String,
     pub via_addr: String,
-    pub via_port: u16,
     pub call_id: String,
     pub endpoint: String,
-    pub reg_server: String,
-    pub prune_on_boot: bool,
-    pub qualify_frequency: u32,
     pub qualify_timeout: f64,
-    pub authenticate_qualify: bool,
     pub outbound_proxy: String,
     /// When the binding was created (simulation bookkeeping, not in astdb).
     pub created_at: Millis,

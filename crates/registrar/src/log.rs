@@ -2,7 +2,6 @@
 //! printed the first time a reader asks (a decision that nobody reads the log
 //! of does not format it). The text is byte-for-byte what Asterisk logs.
 
-use crate::config::Aor;
 use crate::time::{log_timestamp, Millis};
 use serde::{Serialize, Serializer};
 use std::fmt;
@@ -21,7 +20,8 @@ enum Body {
     Contact {
         refreshed: bool,
         uri: Arc<str>,
-        aor: Arc<Aor>,
+        /// The AOR's name (shared with the change, whose line is already read).
+        aor: Arc<str>,
         expires: u32,
     },
 }
@@ -31,7 +31,7 @@ impl LogText {
         LogText(Body::Printed(text))
     }
     /// `Added contact '…' to AOR '…' with expiration of N seconds` (VERBOSE).
-    pub(crate) fn added(uri: Arc<str>, aor: &Arc<Aor>, expires: u32) -> LogText {
+    pub(crate) fn added(uri: Arc<str>, aor: &Arc<str>, expires: u32) -> LogText {
         LogText(Body::Contact {
             refreshed: false,
             uri,
@@ -40,7 +40,7 @@ impl LogText {
         })
     }
     /// `Refreshed contact '…' on AOR '…' with new expiration of N seconds` (DEBUG).
-    pub(crate) fn refreshed(uri: Arc<str>, aor: &Arc<Aor>, expires: u32) -> LogText {
+    pub(crate) fn refreshed(uri: Arc<str>, aor: &Arc<str>, expires: u32) -> LogText {
         LogText(Body::Contact {
             refreshed: true,
             uri,
@@ -61,8 +61,7 @@ impl fmt::Display for LogText {
                 expires,
             } => write!(
                 f,
-                "VERBOSE res_pjsip_registrar.c: Added contact '{uri}' to AOR '{}' with expiration of {expires} seconds",
-                aor.name
+                "VERBOSE res_pjsip_registrar.c: Added contact '{uri}' to AOR '{aor}' with expiration of {expires} seconds"
             ),
             Body::Contact {
                 refreshed: true,
@@ -71,8 +70,7 @@ impl fmt::Display for LogText {
                 expires,
             } => write!(
                 f,
-                "DEBUG res_pjsip_registrar.c: Refreshed contact '{uri}' on AOR '{}' with new expiration of {expires} seconds",
-                aor.name
+                "DEBUG res_pjsip_registrar.c: Refreshed contact '{uri}' on AOR '{aor}' with new expiration of {expires} seconds"
             ),
         }
     }
@@ -193,7 +191,7 @@ mod tests {
 
     #[test]
     fn lines_print_as_asterisk_logs_them() {
-        let aor = Arc::new(Aor::new("alice"));
+        let aor: Arc<str> = "alice".into();
         let at = 1_795_730_052_529; // 2026-11-26 21:54:12.529 UTC
         let added = LogLine::new(at, LogText::added("sip:a@10.0.0.1:5060".into(), &aor, 600));
         assert_eq!(

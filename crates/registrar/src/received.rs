@@ -8,6 +8,7 @@ use crate::nat::Addr;
 use crate::register::Resolved;
 use crate::response::{cseq_value, ResponseHead};
 use aorlab_sip::{Checked, Contact, Message, NameAddr, Via};
+use smallvec::SmallVec;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// A REGISTER as the registrar receives it. Built by [`Received::new`], which
@@ -30,7 +31,8 @@ pub struct Received {
 #[derive(Debug, Clone)]
 struct Resend {
     cseq: u32,
-    message: OnceLock<Message>,
+    /// Boxed: rarely built, and a `Received` stays a few cache lines long.
+    message: OnceLock<Box<Message>>,
 }
 
 impl PartialEq for Received {
@@ -87,9 +89,17 @@ pub(crate) struct Parsed {
 
 /// The part of [`Parsed`] a resend (new branch, new CSeq) leaves as it was.
 #[derive(Debug)]
+#[repr(C)]
 pub(crate) struct Unchanged {
+    /// What registrars decided about this request before reading any binding,
+    /// by configuration generation: the same for every resend, so a refresh does
+    /// not identify its endpoint, find its AOR and rewrite its Contacts again.
+    /// First, and inline, with `read` next: what every refresh reads (at
+    /// 10,000 AORs each is a cold line).
+    resolved: Mutex<SmallVec<[(u64, Arc<Resolved>); 1]>>,
     /// Contacts, Expires, To and From; `Err` holds the 400's detail.
     pub(crate) read: Result<Read, String>,
+    /// Compared with the binding's on every refresh.
     pub(crate) user_agent: Option<String>,
     pub(crate) call_id: String,
     /// The Path headers joined as Asterisk stores them.
@@ -103,10 +113,6 @@ pub(crate) struct Unchanged {
     /// What a resend needs of the headers, copied so it reads no others; `None`
     /// when the request cannot be resent ([`Received::resent`]).
     resend_from: Option<ResendFrom>,
-    /// What registrars decided about this request before reading any binding,
-    /// by configuration generation: the same for every resend, so a refresh does
-    /// not identify its endpoint, find its AOR and rewrite its Contacts again.
-    resolved: Mutex<Vec<(u64, Arc<Resolved>)>>,
 }
 
 /// How many configurations' [`Resolved`] one request keeps (a page compares two).
@@ -189,12 +195,22 @@ impl std::ops::Deref for Parsed {
 /// Contacts, Expires, To and From as pjsip reads them.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Read {
-    pub(crate) contacts: Vec<Contact>,
+    pub(crate) contacts: Box<[Contact]>,
     pub(crate) header_expires: Option<u32>,
-    /// Each Contact's `;expires=` (`None` for a `*`).
-    pub(crate) contact_expires: Vec<Option<u32>>,
-    pub(crate) to: NameAddr,
-    pub(crate) from: NameAddr,
+    /// Each Contact's `;expires=` (`None` for a `*`), inline while one.
+    pub(crate) contact_expires: SmallVec<[Option<u32>; 2]>,
+    /// To and From, boxed together: read only when a request is first
+    /// resolved, so what a refresh reads stays on as few cache lines as it can.
+    to_from: Box<[NameAddr; 2]>,
+}
+
+impl Read {
+    pub(crate) fn to(&self) -> &NameAddr {
+        &self.to_from[0]
+    }
+    pub(crate) fn from(&self) -> &NameAddr {
+        &self.to_from[1]
+    }
 }
 
 impl Received {
@@ -290,11 +306,11 @@ impl Received {
         r.message.get_or_init(|| {
             // A resend's request had a `ResendFrom` (its first send's).
             let via = self.parsed.same.resend_from.as_ref().map(|f| f.via_with(b));
-            with_via_and_cseq(
+            Box::new(with_via_and_cseq(
                 &self.request,
                 via.as_deref().unwrap_or(""),
                 cseq_value(r.cseq),
-            )
+            ))
         })
     }
 
@@ -344,7 +360,7 @@ impl Parsed {
             from_src: [" (", &src, ")"].concat(),
             src,
             resend_from: ResendFrom::of(req, vias.first().and_then(Via::branch)),
-            resolved: Mutex::new(Vec::new()),
+            resolved: Mutex::new(SmallVec::new()),
         };
         Parsed {
             head: Arc::new(ResponseHead::of(req, &vias, source)),
@@ -429,11 +445,10 @@ fn read_checked(
         .map_or_else(|| headers.from(), Ok)
         .map_err(|e| e.message)?;
     Ok(Read {
-        contacts,
+        contacts: contacts.into(),
         header_expires,
         contact_expires,
-        to,
-        from,
+        to_from: Box::new([to, from]),
     })
 }
 

@@ -66,9 +66,12 @@ pub(crate) struct Row {
     pub(crate) status: Qualified,
     /// Its AOR's number.
     pub(crate) aor: AorIx,
-    /// The stored URI parsed, on the first read that needs it. Asterisk parses
-    /// it on every REGISTER; the result never changes for a row (its id is the
-    /// AOR and the URI's md5), so it is kept with the row.
+    /// Whether the stored URI parses as sip:/sips: (what a 200 OK lists), known
+    /// from the first line so a refresh does not read the parsed URI for it.
+    pub(crate) sip: bool,
+    /// The stored URI parsed when the row is stored. Asterisk parses it on
+    /// every REGISTER; the result never changes for a row (its id is the AOR
+    /// and the URI's md5), so it is kept with the row.
     parsed: OnceLock<Option<Arc<Uri>>>,
     /// The stored URI as a 200 OK lists it where the release restores
     /// x-ast-orig-host, made on the first 200 OK that lists it: it never changes
@@ -105,8 +108,19 @@ impl Row {
 
     /// The stored URI with x-ast-orig-host restored (`None` if it does not parse).
     pub(crate) fn as_sent(&self) -> Option<Arc<Uri>> {
+        // Without x-ast-orig-host it is the stored URI itself: the same `Arc`,
+        // so a 200 OK's contact touches one object, not two.
         self.as_sent
-            .get_or_init(|| self.parsed().map(|u| Arc::new(crate::nat::restored(&u))))
+            .get_or_init(|| {
+                self.parsed().map(|u| {
+                    let sent = crate::nat::restored(&u);
+                    if sent == *u {
+                        u
+                    } else {
+                        Arc::new(sent)
+                    }
+                })
+            })
             .clone()
     }
 
@@ -167,12 +181,13 @@ impl Store {
     }
 
     /// Store `b`, not yet qualified; returns its AOR's number.
-    pub(crate) fn insert(&mut self, b: Binding) -> AorIx {
+    /// `uri` is `b.uri`, shared with the request that stored it.
+    pub(crate) fn insert(&mut self, b: Binding, uri: Arc<str>) -> AorIx {
+        debug_assert_eq!(*uri, *b.uri);
         self.remove(&b.id);
         let n = self.next_row;
         self.next_row += 1;
         let id: Arc<str> = Arc::from(b.id.as_str());
-        let uri: Arc<str> = Arc::from(b.uri.as_str());
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {
@@ -190,13 +205,15 @@ impl Store {
             .partition_point(|&s| rows[s as usize].as_ref().is_some_and(|r| r.id < id));
         slots.insert(at, slot);
         self.by_id.insert(id.clone(), slot);
+        let parsed = Uri::parse(&b.uri).ok().map(Arc::new);
         self.rows[slot as usize] = Some(Row {
             n,
             b,
             aor: ix,
+            sip: parsed.as_ref().is_some_and(|u| u.is_sip()),
             id,
             uri,
-            parsed: OnceLock::new(),
+            parsed: OnceLock::from(parsed),
             as_sent: OnceLock::new(),
             options_uri: OnceLock::new(),
             status: NOT_QUALIFIED,
@@ -634,6 +651,12 @@ pub(crate) fn aor_of_id(id: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
+    /// Store `b` with its URI as the registrar shares it.
+    fn put(s: &mut Store, b: Binding) -> AorIx {
+        let uri = Arc::from(b.uri.as_str());
+        s.insert(b, uri)
+    }
+
     /// The lazily pruned heap answers `next` and `due` exactly as a map of armed
     /// times would, over a long random mix of arming, re-arming, removing,
     /// clearing and ticks.
@@ -725,10 +748,10 @@ mod tests {
     #[test]
     fn of_aor_reads_only_that_aor_even_when_names_share_a_prefix() {
         let mut s = Store::default();
-        s.insert(binding("a", "sip:1@h", 10));
-        s.insert(binding("a;@x", "sip:2@h", 10));
-        s.insert(binding("ab", "sip:3@h", 10));
-        s.insert(binding("a", "sip:4@h", 10));
+        put(&mut s, binding("a", "sip:1@h", 10));
+        put(&mut s, binding("a;@x", "sip:2@h", 10));
+        put(&mut s, binding("ab", "sip:3@h", 10));
+        put(&mut s, binding("a", "sip:4@h", 10));
         let uris: Vec<&str> = s.of_aor("a").map(|b| b.uri.as_str()).collect();
         assert_eq!(uris.len(), 2);
         assert!(uris.contains(&"sip:1@h") && uris.contains(&"sip:4@h"));
@@ -739,9 +762,9 @@ mod tests {
         let mut s = Store::default();
         let uris: Vec<String> = (0..9).map(|i| format!("sip:{i}@h")).collect();
         for u in &uris {
-            s.insert(binding("a", u, 10));
+            put(&mut s, binding("a", u, 10));
         }
-        s.insert(binding("b", "sip:x@h", 10));
+        put(&mut s, binding("b", "sip:x@h", 10));
         let ids = |s: &Store| s.of_aor("a").map(|b| b.id.clone()).collect::<Vec<_>>();
         let mut want: Vec<String> = uris
             .iter()
@@ -768,8 +791,8 @@ mod tests {
         let b1 = binding("a", "sip:1@h", 10);
         let b2 = binding("b", "sip:2@h", 20);
         let (id1, id2) = (b1.id.clone(), b2.id.clone());
-        s.insert(b1);
-        s.insert(b2);
+        put(&mut s, b1);
+        put(&mut s, b2);
         assert_eq!(s.first_expiration(), Some(10));
         assert_eq!(s.expiring_by(10_000), vec![id1.clone()]);
         s.update(&Arc::from(id1.as_str()), u32::MAX, |b| b.expiration = 30);
@@ -790,8 +813,8 @@ mod tests {
         let b = binding("a", "sip:1@h", 10);
         let other = binding("b", "sip:2@h", 5_000);
         let id: Arc<str> = Arc::from(b.id.as_str());
-        s.insert(b);
-        s.insert(other);
+        put(&mut s, b);
+        put(&mut s, other);
         // A refresh leaves its old entry behind; they never pile up.
         for e in 11..10_000 {
             s.update(&id, u32::MAX, |b| b.expiration = e);

@@ -8,29 +8,28 @@ use crate::change::{verbose, Change, ChangeKind, Why};
 use crate::log::LogText;
 use crate::nat::will_survive_restart;
 use crate::registrar::{Outcome, Registrar};
-use aorlab_sip::{Contact, ContactValue};
 use std::sync::Arc;
 
 impl Registrar {
     pub(super) fn apply(&mut self, job: &mut Job, out: &mut Outcome) {
         // The Contacts are read while the working set changes.
         let res = Arc::clone(&job.res);
-        for (i, c) in res.contacts.iter().enumerate() {
-            let v = match c {
-                Contact::Star => {
-                    self.remove_all(job, out);
-                    break;
-                }
-                Contact::Addr(v) if v.addr.uri.is_sip() => v,
-                Contact::Addr(_) => continue,
+        for (i, fact) in res.facts.iter().enumerate() {
+            if fact.star {
+                self.remove_all(job, out);
+                break;
+            }
+            // A non-SIP URI is skipped.
+            let Some(printed) = &fact.printed else {
+                continue;
             };
             let e = expiration_for(
                 &job.res.aor,
                 job.req.contact_expires[i],
                 job.req.header_expires,
             );
-            let uri_text = res.printed[i].as_deref().unwrap_or_default();
-            let found = find_match(&job.work, &v.addr.uri, uri_text).map(|k| job.work.remove(k));
+            let uri_text: &str = printed;
+            let found = find_match(&job.work, &res, i).map(|k| job.work.remove(k));
             // `ao2_unlink(existing_contacts, contact)` matches by object: only a
             // binding as loaded leaves the list, not one this REGISTER re-created.
             if let (Some(f), Some(ex)) = (&found, job.existing.as_mut()) {
@@ -51,13 +50,13 @@ impl Registrar {
                     out.change(change(
                         job,
                         ChangeKind::Ignored,
-                        Arc::from(uri_text),
+                        Arc::clone(printed),
                         0,
                         log,
                     ));
                 }
-                None => self.add(job, v, uri_text.to_string(), e, out),
-                Some(f) if e > 0 => self.refresh(job, f, uri_text, e, out),
+                None => self.add(job, i, printed, e, out),
+                Some(f) if e > 0 => self.refresh(job, f, printed, e, out),
                 Some(f) => {
                     let now = job.req.now;
                     self.remove_binding(now, &f.id, Why::Request, Some(REGISTRAR_C), out);
@@ -85,19 +84,16 @@ impl Registrar {
 
     /// A new binding (`ast_sip_location_create_contact`), tied to its connection
     /// when the transport monitor would prune it.
-    fn add(
-        &mut self,
-        job: &mut Job,
-        v: &ContactValue,
-        uri_text: String,
-        e: u32,
-        out: &mut Outcome,
-    ) {
+    fn add(&mut self, job: &mut Job, i: usize, uri: &Arc<str>, e: u32, out: &mut Outcome) {
+        let res = Arc::clone(&job.res);
+        let Some(v) = res.uri(i) else {
+            return;
+        };
         let (now, rx, aor) = (job.req.now, job.req.rx, &job.res.aor);
         let exp_ms = now as i64 + e as i64 * 1000;
         let prune_on_boot = self.profile.has_transport_monitor()
             && !will_survive_restart(
-                &v.addr.uri,
+                v,
                 rx.source(),
                 rx.protocol(),
                 job.res.endpoint.rewrite_contact,
@@ -107,12 +103,12 @@ impl Registrar {
             .last_via()
             .map(|v| (v.host.clone(), v.port.unwrap_or(0)))
             .unwrap_or_default();
-        let id_text = dynamic_id(&aor.name, &uri_text);
+        let id_text = dynamic_id(&aor.name, uri);
         let id: Arc<str> = Arc::from(id_text.as_str());
         let binding = Binding {
             id: id_text,
             aor: aor.name.clone(),
-            uri: uri_text.clone(),
+            uri: uri.to_string(),
             expiration: (exp_ms / 1000) as u64,
             path: job.path.clone().unwrap_or_default(),
             user_agent: parsed.user_agent.clone().unwrap_or_default(),
@@ -131,21 +127,21 @@ impl Registrar {
         // A new binding was never qualified, whatever a replay set for its id
         // before it was stored; its row starts NonQualified.
         self.status.remove(&*id);
-        let ix = self.store.insert(binding);
+        let ix = self.store.insert(binding, Arc::clone(uri));
         self.touch_aor(ix);
         if prune_on_boot {
             if let Some(conn) = rx.conn() {
                 self.monitors.insert(id.to_string(), conn);
             }
         }
-        let uri: Arc<str> = Arc::from(uri_text.as_str());
-        let log = Some(LogText::added(uri.clone(), aor, e));
+        let log = Some(LogText::added(uri.clone(), &job.res.aor_name, e));
         out.change(change(job, ChangeKind::Added, uri.clone(), e, log));
         let w = Work {
             id: id.clone(),
             slot: u32::MAX,
-            uri,
-            parsed: Some(Arc::new(v.addr.uri.clone())),
+            uri: Arc::clone(uri),
+            parsed: Some(Arc::new(v.clone())),
+            sip: v.is_sip(),
             sent: None,
             exp_ms,
             is_static: false,
@@ -158,7 +154,7 @@ impl Registrar {
 
     /// The binding with the same URI gets the new expiration (and the AOR's
     /// qualify settings, the Path, the User-Agent, this system's name).
-    fn refresh(&mut self, job: &mut Job, f: Work, uri_text: &str, e: u32, out: &mut Outcome) {
+    fn refresh(&mut self, job: &mut Job, f: Work, uri: &Arc<str>, e: u32, out: &mut Outcome) {
         let (now, aor) = (job.req.now, &job.res.aor);
         let exp_ms = now as i64 + e as i64 * 1000;
         let user_agent = job.req.rx.parsed.user_agent.as_deref();
@@ -179,12 +175,12 @@ impl Registrar {
             }
         });
         // The line names the Contact as sent; the change, the binding as stored.
-        let line_uri = if *uri_text == *f.uri {
+        let line_uri = if Arc::ptr_eq(uri, &f.uri) || **uri == *f.uri {
             f.uri.clone()
         } else {
-            Arc::from(uri_text)
+            Arc::clone(uri)
         };
-        let log = Some(LogText::refreshed(line_uri, aor, e));
+        let log = Some(LogText::refreshed(line_uri, &job.res.aor_name, e));
         out.change(change(job, ChangeKind::Refreshed, f.uri.clone(), e, log));
         job.touch(f.id.clone());
         let w = Work {

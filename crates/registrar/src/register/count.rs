@@ -79,7 +79,7 @@ impl Registrar {
                 format!(
                     "Registration attempt from endpoint '{}'{} to AOR '{}' will exceed max contacts of {}",
                     job.ep(),
-                    job.req.from_src,
+                    job.req.from_src(),
                     job.res.aor.name,
                     max
                 ),
@@ -90,7 +90,7 @@ impl Registrar {
             });
             let why = Why::MaxContactsExceeded {
                 count: job.count(contact_count),
-                source: job.req.src.to_string(),
+                source: job.req.src().to_string(),
             };
             return Err(job.reject(403, &first_uri.unwrap_or_default(), why, log));
         }

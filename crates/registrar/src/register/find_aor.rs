@@ -52,7 +52,7 @@ impl Registrar {
     /// The AOR the REGISTER names, or the refusal Asterisk answers with.
     pub(super) fn find_aor(&self, req: &Request, endpoint: &Endpoint) -> Step<Arc<Aor>> {
         let ep = endpoint.name.as_str();
-        let from_src = &req.from_src;
+        let from_src = req.from_src();
         if endpoint.aors.is_empty() {
             let log = warning(
                 REGISTRAR_C,
@@ -83,7 +83,7 @@ impl Registrar {
             let user = req.to.uri.user.clone().unwrap_or_default();
             let why = Why::AorNotFound {
                 aor: shown.clone(),
-                source: req.src.to_string(),
+                source: req.src().to_string(),
             };
             return Err(refuse_for(404, ep, &shown, &user, why, log));
         };
@@ -93,7 +93,7 @@ impl Registrar {
                 format!("AOR '{}' has no configured max_contacts. Endpoint '{ep}'{from_src} unable to register", aor.name),
             );
             let why = Why::MaxContactsZero {
-                source: req.src.to_string(),
+                source: req.src().to_string(),
             };
             return Err(refuse_for(403, ep, &aor.name, "", why, log));
         }

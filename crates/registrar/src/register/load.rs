@@ -38,6 +38,7 @@ impl Registrar {
                     slot,
                     uri: r.uri.clone(),
                     parsed: r.parsed(),
+                    sip: r.sip,
                     sent: restores.then(|| r.as_sent()).flatten(),
                     exp_ms: r.b.expiration as i64 * 1000,
                     is_static: false,
@@ -54,11 +55,13 @@ impl Registrar {
         }
         self.update_endpoint_states(now, out);
         for s in &aor.contacts {
+            let parsed = Uri::parse(s).ok().map(Arc::new);
             work.push(Work {
                 id: static_id(&aor.name, s).into(),
                 slot: u32::MAX,
                 uri: s.as_str().into(),
-                parsed: Uri::parse(s).ok().map(Arc::new),
+                sip: parsed.as_ref().is_some_and(|u| u.is_sip()),
+                parsed,
                 sent: None,
                 exp_ms: 0,
                 is_static: true,

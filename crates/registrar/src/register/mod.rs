@@ -36,6 +36,7 @@ use crate::response::Response;
 use crate::time::Millis;
 use aorlab_sip::{uri_eq, Contact, Uri, UriContext};
 use receive::Request;
+use smallvec::SmallVec;
 use std::sync::Arc;
 
 /// The registrar's source file, as its log lines name it.
@@ -63,6 +64,8 @@ pub(crate) struct Work {
     uri: Arc<str>,
     /// Shared with the registrar's cache of parsed stored URIs.
     parsed: Option<Arc<Uri>>,
+    /// `parsed` is a sip:/sips: URI (kept so the 200 OK does not read it).
+    sip: bool,
     /// `parsed` with x-ast-orig-host restored, shared with its row, where the
     /// release restores it and the row made it (`None`: the 200 OK makes it).
     sent: Option<Arc<Uri>>,
@@ -218,9 +221,34 @@ pub(crate) struct Resolved {
     aor_name: Arc<str>,
     endpoint_name: Arc<str>,
     /// The Contacts after the transport's and `res_pjsip_nat`'s rewrites.
-    contacts: Vec<Contact>,
-    /// Each of them printed as stored (`None` for a `*` or a non-SIP URI).
-    printed: Vec<Option<String>>,
+    contacts: Box<[Contact]>,
+    /// What validation and the apply loop read of each of them, inline: a
+    /// refresh reads no `Contact` (at 10,000 AORs each is a cold line).
+    facts: SmallVec<[ContactFact; 1]>,
+}
+
+/// What the stages read of one Contact on every REGISTER.
+#[derive(Debug)]
+pub(crate) struct ContactFact {
+    /// The URI printed as stored (`None` for a `*` or a non-SIP URI). A binding
+    /// this request adds stores this same `Arc`, so a refresh from the request
+    /// finds its binding by address, without reading either text.
+    printed: Option<Arc<str>>,
+    /// The length of the URI's host (pjsip's limit), for a SIP URI.
+    host_len: u32,
+    /// `Contact: *`.
+    star: bool,
+}
+
+impl Resolved {
+    /// The `i`-th Contact's URI, for a SIP one (the rarer paths: a new binding,
+    /// URIs that match by pjsip's rules but not as text).
+    fn uri(&self, i: usize) -> Option<&Uri> {
+        match &self.contacts[i] {
+            Contact::Addr(v) if v.addr.uri.is_sip() => Some(&v.addr.uri),
+            _ => None,
+        }
+    }
 }
 
 impl Registrar {
@@ -238,7 +266,7 @@ impl Registrar {
             }
         };
         let contacts = self.rewritten_contacts(req, &endpoint);
-        let printed = printed_contacts(&contacts);
+        let facts = contact_facts(&contacts);
         let aor = self.find_aor(req, &endpoint)?;
         let aor_ix = self.store.intern_aor(&aor.name);
         let res = Arc::new(Resolved {
@@ -247,8 +275,8 @@ impl Registrar {
             endpoint,
             aor,
             aor_ix,
-            contacts,
-            printed,
+            contacts: contacts.into(),
+            facts,
         });
         req.rx
             .parsed
@@ -258,23 +286,37 @@ impl Registrar {
 }
 
 /// `registrar_find_contact`: the first non-static binding, in container order,
-/// whose URI pjsip considers equal. `printed` is `uri` as stored: the same text
-/// is the same URI, so the full comparison runs only when the texts differ.
-fn find_match(work: &[Work], uri: &Uri, printed: &str) -> Option<usize> {
+/// whose URI pjsip considers equal to the `i`-th Contact's (a SIP one). The same
+/// text (or the same stored `Arc`) is the same URI, so the full comparison
+/// runs only when the texts differ.
+fn find_match(work: &[Work], res: &Resolved, i: usize) -> Option<usize> {
+    let printed = res.facts[i].printed.as_ref()?;
     work.iter().position(|w| {
         !w.is_static
-            && (*w.uri == *printed || w.parsed.as_ref().is_some_and(|p| uri_eq(uri, p).is_ok()))
+            && (Arc::ptr_eq(&w.uri, printed)
+                || *w.uri == **printed
+                || w.parsed.as_ref().is_some_and(|p| {
+                    res.uri(i).is_some_and(|uri| uri_eq(uri, p).is_ok())
+                }))
     })
 }
 
-/// Each Contact's URI as it would be stored (`None` for a `*` or a non-SIP
-/// URI), printed once after the rewrites for the stages that read it.
-fn printed_contacts(contacts: &[Contact]) -> Vec<Option<String>> {
+/// What the stages read of each Contact, taken once after the rewrites: its URI
+/// as it would be stored (`None` for a `*` or a non-SIP URI), its host's length.
+fn contact_facts(contacts: &[Contact]) -> SmallVec<[ContactFact; 1]> {
     contacts
         .iter()
         .map(|c| match c {
-            Contact::Addr(v) if v.addr.uri.is_sip() => Some(v.addr.uri.print(UriContext::Contact)),
-            _ => None,
+            Contact::Addr(v) if v.addr.uri.is_sip() => ContactFact {
+                printed: Some(v.addr.uri.print(UriContext::Contact).into()),
+                host_len: v.addr.uri.host.as_str().len().try_into().unwrap_or(u32::MAX),
+                star: false,
+            },
+            c => ContactFact {
+                printed: None,
+                host_len: 0,
+                star: matches!(c, Contact::Star),
+            },
         })
         .collect()
 }

@@ -27,10 +27,25 @@ pub(super) struct Request<'a> {
     pub(super) contact_expires: &'a [Option<u32>],
     pub(super) to: &'a NameAddr,
     pub(super) from: &'a NameAddr,
-    /// pjsip's `src_name`: an IPv6 source is printed without brackets.
-    pub(super) src: &'a str,
+    /// Whether the release's warnings name the source ([`Request::from_src`]).
+    logs_source: bool,
+}
+
+impl<'a> Request<'a> {
+    /// pjsip's `src_name`: an IPv6 source is printed without brackets. Read
+    /// only by the rarer paths' messages (not kept in the request: a refresh
+    /// would read a cold line for it).
+    pub(super) fn src(&self) -> &'a str {
+        &self.rx.parsed.src
+    }
     /// " (<src>)" where the release's warnings name the source, else "".
-    pub(super) from_src: &'a str,
+    pub(super) fn from_src(&self) -> &'a str {
+        if self.logs_source {
+            &self.rx.parsed.from_src
+        } else {
+            ""
+        }
+    }
 }
 
 /// A refusal before any AOR is known.
@@ -60,14 +75,9 @@ pub(super) fn read_request(now: Millis, rx: &Received, profile: Profile) -> Step
         contacts: &read.contacts,
         header_expires: read.header_expires,
         contact_expires: &read.contact_expires,
-        to: &read.to,
-        from: &read.from,
-        src: &p.src,
-        from_src: if profile.logs_source_address() {
-            &p.from_src
-        } else {
-            ""
-        },
+        to: read.to(),
+        from: read.from(),
+        logs_source: profile.logs_source_address(),
     })
 }
 

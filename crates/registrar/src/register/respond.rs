@@ -31,10 +31,7 @@ impl Registrar {
         let (now, rx, aor, work) = (job.req.now, job.req.rx, &job.res.aor, &job.work);
         let header_expires = job.req.header_expires;
         // `registrar_add_contact` skips (with a warning) what does not parse as sip(s).
-        for w in work
-            .iter()
-            .filter(|w| !w.parsed.as_ref().is_some_and(|u| u.is_sip()))
-        {
+        for w in work.iter().filter(|w| !w.sip) {
             out.line(
                 now,
                 warning(
@@ -49,10 +46,10 @@ impl Registrar {
         let listed: Contacts = work
             .iter()
             .filter_map(|w| {
-                let uri = w.parsed.clone()?;
-                if !uri.is_sip() {
+                if !w.sip {
                     return None;
                 }
+                let uri = w.parsed.clone()?;
                 let expires = if w.is_static {
                     None
                 } else if w.fresh && self.profile.evicts_soonest_expiring() {

@@ -6,7 +6,6 @@ use super::{find_match, Job, Step};
 use crate::change::{warning, Why};
 use crate::config::Aor;
 use crate::registrar::Registrar;
-use aorlab_sip::Contact;
 
 /// pjsip's URL buffer (`PJSIP_MAX_URL_SIZE` in Asterisk's bundled pjproject).
 pub const MAX_URL_SIZE: usize = 512;
@@ -41,56 +40,52 @@ impl Registrar {
         let req = &job.req;
         let mut tally = job.tally;
         let mut invalid: Option<String> = None;
-        for (i, c) in job.res.contacts.iter().enumerate() {
+        for (i, c) in job.res.facts.iter().enumerate() {
             let e = expiration_for(&job.res.aor, req.contact_expires[i], req.header_expires);
-            match c {
-                Contact::Star => {
-                    if e != 0 || previous_star.is_some() {
-                        invalid = Some(if e != 0 {
-                            "'Contact: *' needs 'Expires: 0'".into()
-                        } else {
-                            "'Contact: *' must be the only Contact".into()
-                        });
-                        break;
-                    }
-                    // ≤13.17 did not count a `*`'s deletions either.
-                    if star_is_previous {
-                        tally.deleted = job.work.len() as i64 - job.permanent;
-                        previous_star = Some(true);
-                    }
-                    continue;
+            if c.star {
+                if e != 0 || previous_star.is_some() {
+                    invalid = Some(if e != 0 {
+                        "'Contact: *' needs 'Expires: 0'".into()
+                    } else {
+                        "'Contact: *' must be the only Contact".into()
+                    });
+                    break;
                 }
-                Contact::Addr(v) => {
-                    if previous_star == Some(true) {
-                        invalid = Some("no other Contact may follow 'Contact: *'".into());
-                        break;
-                    }
-                    previous_star = Some(false);
-                    if !v.addr.uri.is_sip() {
-                        continue;
-                    }
-                    let printed = job.res.printed[i].as_deref().unwrap_or_default();
-                    if printed.len() >= MAX_URL_SIZE {
-                        invalid = Some(format!(
-                            "Contact URI is {} characters, more than pjsip's {MAX_URL_SIZE}",
-                            printed.len()
-                        ));
-                        break;
-                    }
-                    if v.addr.uri.host.as_str().len() >= MAX_HOSTNAME {
-                        invalid = Some(format!(
-                            "Contact host is longer than pjsip's {MAX_HOSTNAME} characters"
-                        ));
-                        break;
-                    }
-                    let found = find_match(&job.work, &v.addr.uri, printed).is_some();
-                    match (found, e > 0) {
-                        (false, true) => tally.added += 1,
-                        (false, false) => {}
-                        (true, true) => tally.updated += 1,
-                        (true, false) => tally.deleted += 1,
-                    }
+                // ≤13.17 did not count a `*`'s deletions either.
+                if star_is_previous {
+                    tally.deleted = job.work.len() as i64 - job.permanent;
+                    previous_star = Some(true);
                 }
+                continue;
+            }
+            if previous_star == Some(true) {
+                invalid = Some("no other Contact may follow 'Contact: *'".into());
+                break;
+            }
+            previous_star = Some(false);
+            // A non-SIP URI is skipped.
+            let Some(printed) = &c.printed else {
+                continue;
+            };
+            if printed.len() >= MAX_URL_SIZE {
+                invalid = Some(format!(
+                    "Contact URI is {} characters, more than pjsip's {MAX_URL_SIZE}",
+                    printed.len()
+                ));
+                break;
+            }
+            if c.host_len as usize >= MAX_HOSTNAME {
+                invalid = Some(format!(
+                    "Contact host is longer than pjsip's {MAX_HOSTNAME} characters"
+                ));
+                break;
+            }
+            let found = find_match(&job.work, &job.res, i).is_some();
+            match (found, e > 0) {
+                (false, true) => tally.added += 1,
+                (false, false) => {}
+                (true, true) => tally.updated += 1,
+                (true, false) => tally.deleted += 1,
             }
         }
         if let Some(detail) = invalid {
