@@ -89,7 +89,7 @@ fn replay(args: &[String]) -> ExitCode {
 /// fifth of the run (consolidating and unlinking chunks). Native CLI only; the
 /// engine and the page's wasm build are untouched.
 #[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOC: aorlab_alloc::Mimalloc = aorlab_alloc::Mimalloc;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

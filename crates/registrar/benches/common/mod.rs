@@ -9,7 +9,7 @@
 use aorlab_registrar::{parse_pjsip_conf, Addr, Profile, Protocol, Received, Registrar};
 
 #[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOC: aorlab_alloc::Mimalloc = aorlab_alloc::Mimalloc;
 
 pub const T0: u64 = 1_767_225_600_000;
 
