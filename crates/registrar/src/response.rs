@@ -62,6 +62,9 @@ struct HeadBase {
     /// Where the top branch sits in the first Via header's value, when a resend
     /// can swap it in place: a plain token, printed once, ending a parameter.
     branch_at: Option<(usize, usize)>,
+    /// Whether `headers` has a To header: known when built, so a resend does
+    /// not scan the (cold) headers for it.
+    has_to: bool,
 }
 
 /// What a resend changed: its top branch, and its CSeq number. `to` is the
@@ -111,7 +114,11 @@ impl ResponseHead {
             (plain(b) && once).then_some((at + ";branch=".len(), end))
         });
         ResponseHead {
-            base: Arc::new(HeadBase { headers, branch_at }),
+            base: Arc::new(HeadBase {
+                has_to: headers.iter().any(|(n, _)| *n == "To"),
+                headers,
+                branch_at,
+            }),
             resend: None,
         }
     }
@@ -128,8 +135,7 @@ impl ResponseHead {
         branch: &Arc<str>,
     ) -> Option<ResponseHead> {
         self.base.branch_at?;
-        let has_to = self.base.headers.iter().any(|(n, _)| *n == "To");
-        if !plain(branch) || (has_to && to.is_none()) {
+        if !plain(branch) || (self.base.has_to && to.is_none()) {
             return None;
         }
         Some(ResponseHead {
