@@ -96,7 +96,7 @@ pub(crate) struct Unchanged {
     /// not identify its endpoint, find its AOR and rewrite its Contacts again.
     /// First, and inline, with `read` next: what every refresh reads (at
     /// 10,000 AORs each is a cold line).
-    resolved: Mutex<SmallVec<[(u64, Arc<Resolved>); 1]>>,
+    resolved: Mutex<KeptResolved>,
     /// Contacts, Expires, To and From; `Err` holds the 400's detail.
     pub(crate) read: Result<Read, String>,
     /// Compared with the binding's on every refresh.
@@ -114,6 +114,9 @@ pub(crate) struct Unchanged {
     /// when the request cannot be resent ([`Received::resent`]).
     resend_from: Option<ResendFrom>,
 }
+
+/// What each configuration generation resolved about a request: one inline.
+type KeptResolved = SmallVec<[(u64, Arc<Resolved>); 1]>;
 
 /// How many configurations' [`Resolved`] one request keeps (a page compares two).
 const RESOLVED_KEPT: usize = 4;
@@ -205,10 +208,10 @@ pub(crate) struct Read {
 }
 
 impl Read {
-    pub(crate) fn to(&self) -> &NameAddr {
+    pub(crate) fn header_to(&self) -> &NameAddr {
         &self.to_from[0]
     }
-    pub(crate) fn from(&self) -> &NameAddr {
+    pub(crate) fn header_from(&self) -> &NameAddr {
         &self.to_from[1]
     }
 }

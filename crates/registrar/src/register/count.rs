@@ -79,7 +79,7 @@ impl Registrar {
                 format!(
                     "Registration attempt from endpoint '{}'{} to AOR '{}' will exceed max contacts of {}",
                     job.ep(),
-                    job.req.from_src(),
+                    job.req.source_note(),
                     job.res.aor.name,
                     max
                 ),

@@ -52,7 +52,7 @@ impl Registrar {
     /// The AOR the REGISTER names, or the refusal Asterisk answers with.
     pub(super) fn find_aor(&self, req: &Request, endpoint: &Endpoint) -> Step<Arc<Aor>> {
         let ep = endpoint.name.as_str();
-        let from_src = req.from_src();
+        let from_src = req.source_note();
         if endpoint.aors.is_empty() {
             let log = warning(
                 REGISTRAR_C,

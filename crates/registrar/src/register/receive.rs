@@ -27,7 +27,7 @@ pub(super) struct Request<'a> {
     pub(super) contact_expires: &'a [Option<u32>],
     pub(super) to: &'a NameAddr,
     pub(super) from: &'a NameAddr,
-    /// Whether the release's warnings name the source ([`Request::from_src`]).
+    /// Whether the release's warnings name the source ([`Request::source_note`]).
     logs_source: bool,
 }
 
@@ -39,7 +39,7 @@ impl<'a> Request<'a> {
         &self.rx.parsed.src
     }
     /// " (<src>)" where the release's warnings name the source, else "".
-    pub(super) fn from_src(&self) -> &'a str {
+    pub(super) fn source_note(&self) -> &'a str {
         if self.logs_source {
             &self.rx.parsed.from_src
         } else {
@@ -75,8 +75,8 @@ pub(super) fn read_request(now: Millis, rx: &Received, profile: Profile) -> Step
         contacts: &read.contacts,
         header_expires: read.header_expires,
         contact_expires: &read.contact_expires,
-        to: read.to(),
-        from: read.from(),
+        to: read.header_to(),
+        from: read.header_from(),
         logs_source: profile.logs_source_address(),
     })
 }
