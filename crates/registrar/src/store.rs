@@ -52,9 +52,11 @@ pub(crate) struct Store {
 }
 
 /// Laid out in order, a row to a cache line: what a qualify reads (id, URI,
-/// status, AOR) is the first line, what a refresh reads of its own next, then
-/// the binding. At 10,000 AORs every row is cold when its turn comes, so each
-/// line a qualify or a refresh touches is a miss.
+/// status, AOR) is the first line, what a refresh reads of its own (the URIs
+/// made from the stored one, the expiry key) next, then the binding, whose
+/// first line is what a refresh reads and writes. At 10,000 AORs every row is
+/// cold when its turn comes, so each line a qualify or a refresh touches is a
+/// miss.
 #[derive(Debug, Clone)]
 #[repr(C, align(64))]
 pub(crate) struct Row {
@@ -72,7 +74,7 @@ pub(crate) struct Row {
     /// The stored URI parsed when the row is stored. Asterisk parses it on
     /// every REGISTER; the result never changes for a row (its id is the AOR
     /// and the URI's md5), so it is kept with the row.
-    parsed: OnceLock<Option<Arc<Uri>>>,
+    parsed: Option<Arc<Uri>>,
     /// The stored URI as a 200 OK lists it where the release restores
     /// x-ast-orig-host, made on the first 200 OK that lists it: it never changes
     /// for a row either (a copy restored per answer was about 2 % of a
@@ -83,8 +85,15 @@ pub(crate) struct Row {
     options_uri: OnceLock<Arc<str>>,
     /// Its key in `by_expiry` with the expiration: unique per row.
     n: u64,
+    /// Zero-sized: starts the binding on a cache line of its own.
+    _binding_line: [CacheLine; 0],
     pub(crate) b: Binding,
 }
+
+/// A cache line's alignment, for [`Row`]'s layout.
+#[derive(Debug, Clone, Copy)]
+#[repr(align(64))]
+pub(crate) struct CacheLine;
 
 /// An `armed` entry for an empty slot.
 const DISARMED: (u64, u64) = (u64::MAX, u64::MAX);
@@ -126,9 +135,7 @@ impl Row {
 
     /// The stored URI parsed (`None` if it does not parse).
     pub(crate) fn parsed(&self) -> Option<Arc<Uri>> {
-        self.parsed
-            .get_or_init(|| Uri::parse(&self.b.uri).ok().map(Arc::new))
-            .clone()
+        self.parsed.clone()
     }
 }
 
@@ -213,7 +220,8 @@ impl Store {
             sip: parsed.as_ref().is_some_and(|u| u.is_sip()),
             id,
             uri,
-            parsed: OnceLock::from(parsed),
+            parsed,
+            _binding_line: [],
             as_sent: OnceLock::new(),
             options_uri: OnceLock::new(),
             status: NOT_QUALIFIED,
@@ -650,6 +658,20 @@ pub(crate) fn aor_of_id(id: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The layout the row's comment promises: a qualify's fields on the first
+    /// line, the URIs a refresh reads and the expiry key on the second, the
+    /// binding's expiration to its User-Agent on the third.
+    #[test]
+    fn a_row_keeps_a_qualify_and_a_refresh_on_a_line_each() {
+        use std::mem::{offset_of, size_of};
+        assert!(offset_of!(Row, sip) < 64 && offset_of!(Row, aor) < 64);
+        assert!(offset_of!(Row, status) + size_of::<Qualified>() <= 64);
+        assert!(offset_of!(Row, parsed) >= 64 && offset_of!(Row, n) + 8 <= 128);
+        assert_eq!(offset_of!(Row, b), 128);
+        assert!(offset_of!(Binding, user_agent) + size_of::<String>() <= 64);
+        assert!(offset_of!(Binding, expiration) < 64 && offset_of!(Binding, path) < 64);
+    }
 
     /// Store `b` with its URI as the registrar shares it.
     fn put(s: &mut Store, b: Binding) -> AorIx {

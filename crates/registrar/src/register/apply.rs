@@ -86,6 +86,7 @@ impl Registrar {
     /// when the transport monitor would prune it.
     fn add(&mut self, job: &mut Job, i: usize, uri: &Arc<str>, e: u32, out: &mut Outcome) {
         let res = Arc::clone(&job.res);
+        // A Contact with a printed URI is a SIP one: this always finds it.
         let Some(v) = res.uri(i) else {
             return;
         };
