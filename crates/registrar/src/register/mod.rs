@@ -295,9 +295,9 @@ fn find_match(work: &[Work], res: &Resolved, i: usize) -> Option<usize> {
         !w.is_static
             && (Arc::ptr_eq(&w.uri, printed)
                 || *w.uri == **printed
-                || w.parsed.as_ref().is_some_and(|p| {
-                    res.uri(i).is_some_and(|uri| uri_eq(uri, p).is_ok())
-                }))
+                || w.parsed
+                    .as_ref()
+                    .is_some_and(|p| res.uri(i).is_some_and(|uri| uri_eq(uri, p).is_ok())))
     })
 }
 
@@ -309,7 +309,14 @@ fn contact_facts(contacts: &[Contact]) -> SmallVec<[ContactFact; 1]> {
         .map(|c| match c {
             Contact::Addr(v) if v.addr.uri.is_sip() => ContactFact {
                 printed: Some(v.addr.uri.print(UriContext::Contact).into()),
-                host_len: v.addr.uri.host.as_str().len().try_into().unwrap_or(u32::MAX),
+                host_len: v
+                    .addr
+                    .uri
+                    .host
+                    .as_str()
+                    .len()
+                    .try_into()
+                    .unwrap_or(u32::MAX),
                 star: false,
             },
             c => ContactFact {
