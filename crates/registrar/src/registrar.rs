@@ -303,14 +303,17 @@ impl Registrar {
         self.qualified(id).1
     }
     /// One AOR's stored bindings in id order (expired or not) with each one's
-    /// qualify status and last RTT, read with the row.
+    /// qualify status and last RTT, read with the row, and its URI as the row
+    /// shares it: the same `Arc` for as long as the binding is stored, so a
+    /// reader that kept it knows the URI again by address, without reading
+    /// its (cold) text.
     pub fn bindings_with_status<'a>(
         &'a self,
         aor: &'a str,
-    ) -> impl Iterator<Item = (&'a Binding, Status, Option<f64>)> + 'a {
+    ) -> impl Iterator<Item = (&'a Binding, &'a Arc<str>, Status, Option<f64>)> + 'a {
         self.store
             .rows_of(aor)
-            .map(|(_, r)| (&r.b, r.status.0, r.status.1))
+            .map(|(_, r)| (&r.b, &r.uri, r.status.0, r.status.1))
     }
     fn qualified(&self, id: &str) -> Qualified {
         match self.store.get_row(id) {

@@ -133,7 +133,7 @@ fn a_status_lives_as_long_as_its_binding_and_its_asterisk() {
     p.r.on_qualify_result(p.now, &desk, QualifyResult::TimedOut);
     let rows = |p: &Pbx| -> Vec<(Status, Option<f64>)> {
         p.r.bindings_with_status("alice")
-            .map(|(_, s, rtt)| (s, rtt))
+            .map(|(_, _, s, rtt)| (s, rtt))
             .collect()
     };
     assert_eq!(rows(&p), [(Status::Reachable, Some(3.0))]);

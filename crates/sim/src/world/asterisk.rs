@@ -156,7 +156,7 @@ impl World {
         if let Some(i) = target {
             self.inbound(i);
         }
-        let answered = target.is_some_and(|i| self.devs[i].spec.answers_options);
+        let answered = target.is_some_and(|i| self.devs[i].answers_options);
         let quiet = self.qualify_is_routine(&q.contact_id, target, answered);
         let n = self.random();
         if !quiet {

@@ -223,6 +223,8 @@ impl World {
             .devices
             .iter()
             .map(|d| DevState {
+                protocol: d.protocol,
+                answers_options: d.answers_options,
                 spec: d.clone(),
                 ip: d.ip.clone(),
                 ip_addr: ip_of(&d.ip),

@@ -17,7 +17,7 @@ impl World {
     pub(super) fn local_port(&self, i: usize) -> u16 {
         let d = &self.devs[i];
         match d.conn {
-            Some((_, p)) if d.spec.protocol.is_reliable() => p,
+            Some((_, p)) if d.protocol.is_reliable() => p,
             _ => d.port,
         }
     }
@@ -37,7 +37,7 @@ impl World {
         self.nats[ni].key(
             d.ip_addr,
             self.local_port(i),
-            d.spec.protocol,
+            d.protocol,
             Self::asterisk_ip(),
         )
     }
@@ -210,7 +210,7 @@ impl World {
     /// or its NAT's public address and mapped port.
     pub(super) fn target_of(&self, i: usize) -> Option<Target> {
         let d = &self.devs[i];
-        let reliable = d.spec.protocol.is_reliable();
+        let reliable = d.protocol.is_reliable();
         if !d.online || (reliable && d.conn.is_none()) {
             return None;
         }
@@ -219,7 +219,7 @@ impl World {
             return Some((d.ip_addr, lp, reliable));
         }
         let nat = &self.nats[d.nat?];
-        let key = nat.key(d.ip_addr, lp, d.spec.protocol, Self::asterisk_ip());
+        let key = nat.key(d.ip_addr, lp, d.protocol, Self::asterisk_ip());
         let p = nat.lookup(&key, self.now)?;
         Some((nat.public, p, reliable))
     }

@@ -167,45 +167,51 @@ impl Marks {
 /// One AOR's rows by URI, sorted by URI (an AOR holds a few rows: a sorted
 /// vector costs one allocation where a map costs a node per AOR and event),
 /// each with its URI's number in the state book once written (`NOT_WRITTEN`
-/// before).
+/// before). A stored binding's URI is the registrar's own `Arc` (the row's),
+/// so the next read finds it again by address, without comparing texts.
 #[derive(Default)]
 pub(super) struct AorRows(Vec<AorRow>);
 
 /// A row's URI, its number in the state book, the row and its URI's target.
-type AorRow = (String, u32, (Row, Option<Target>));
+type AorRow = (Arc<str>, u32, (Row, Option<Target>));
+
+/// A row read again, with where it was among the rows last written.
+type ReadRow = (AorRow, Option<usize>);
 
 /// A row's URI number before the row is first written to the state book.
 const NOT_WRITTEN: u32 = u32::MAX;
 
 impl AorRows {
-    /// Rows in the order written, a later row for the same URI replacing an earlier one.
-    fn from_written(mut rows: Vec<AorRow>) -> AorRows {
-        // Stable: rows for one URI stay in written order; keep the last of each run.
-        rows.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Vec<AorRow> = Vec::with_capacity(rows.len());
+    /// Rows in the order read, a later row for the same URI replacing an
+    /// earlier one; each keeps where it was among the last rows.
+    fn from_read(mut rows: Vec<ReadRow>) -> Vec<ReadRow> {
+        // Stable: rows for one URI stay in read order; keep the last of each run.
+        if rows.len() > 1 {
+            rows.sort_by(|a, b| a.0 .0.cmp(&b.0 .0));
+        }
+        let mut out: Vec<ReadRow> = Vec::with_capacity(rows.len());
         for r in rows {
             match out.last_mut() {
-                Some(last) if last.0 == r.0 => *last = r,
+                Some(last) if last.0 .0 == r.0 .0 => *last = r,
                 _ => out.push(r),
             }
         }
-        AorRows(out)
+        out
     }
 
     pub fn get(&self, uri: &str) -> Option<&(Row, Option<Target>)> {
-        self.entry(uri).map(|(_, _, r)| r)
+        self.position(uri).map(|k| &self.0[k].2)
     }
 
-    /// The row for `uri` with its URI's number in the state book.
-    fn entry(&self, uri: &str) -> Option<&AorRow> {
-        self.0
-            .binary_search_by(|(u, ..)| u.as_str().cmp(uri))
-            .ok()
-            .map(|k| &self.0[k])
+    /// Where the row for `uri` is, by its text.
+    fn position(&self, uri: &str) -> Option<usize> {
+        self.0.binary_search_by(|(u, ..)| (**u).cmp(uri)).ok()
     }
 
-    fn contains_key(&self, uri: &str) -> bool {
-        self.get(uri).is_some()
+    /// Where the row for `uri` is: by address first (the same stored binding,
+    /// its text not read), then by text.
+    fn find(&self, uri: &Arc<str>) -> Option<usize> {
+        (self.0.iter().position(|(u, ..)| Arc::ptr_eq(u, uri))).or_else(|| self.position(uri))
     }
 
     pub fn values(&self) -> impl Iterator<Item = &(Row, Option<Target>)> {
@@ -409,91 +415,89 @@ impl World {
     /// Read `aor`'s rows again from the registrar (one AOR, not the site) and
     /// write what moved.
     fn reread_aor(&mut self, aor: &str, k: u32, check: &mut Marks) {
-        let now = self.abs();
         let k = k as usize;
         if self.watch.rows.len() <= k {
             self.watch.rows.resize_with(k + 1, AorRows::default);
         }
         let old = std::mem::take(&mut self.watch.rows[k]);
+        let fresh = AorRows::from_read(self.read_rows(aor, &old));
+        self.watch.work += 1 + fresh.len() as u64;
+        // A row last written that is not read again is gone.
+        let mut kept = vec![false; old.0.len()];
+        for j in fresh.iter().filter_map(|(_, was)| *was) {
+            kept[j] = true;
+        }
+        for ((uri, u, (row, target)), _) in old.0.iter().zip(&kept).filter(|(_, k)| !**k) {
+            let a = self.book_aor(k, aor);
+            self.book.set_ix(self.now, a, *u, None);
+            if let Some(t) = target {
+                self.unplace(t, aor, uri, row.is_static, check);
+            }
+        }
+        let mut rows = Vec::with_capacity(fresh.len());
+        for ((uri, _, (row, target)), was) in fresh {
+            let before = was.map(|j| &old.0[j]);
+            // A row written before keeps its URI's number.
+            let mut u = before.map_or(NOT_WRITTEN, |(_, u, _)| *u);
+            if !before.is_some_and(|(_, _, (r, _))| *r == row) {
+                let a = self.book_aor(k, aor);
+                if u == NOT_WRITTEN {
+                    u = self.book.uri(&uri);
+                }
+                self.book.set_ix(self.now, a, u, Some(row.clone()));
+                if let Some(e) = row.expires_at_ms {
+                    self.watch.expiries.push(Reverse((e + EPOCH_MS, a)));
+                }
+                if before.is_none() {
+                    if let Some(t) = target {
+                        self.place(t, aor, &uri, row.is_static, check);
+                    }
+                }
+            }
+            rows.push((uri, u, (row, target)));
+        }
+        self.watch.rows[k] = AorRows(rows);
+    }
+
+    /// `aor`'s live rows as the registrar holds them now, in read order (stored
+    /// bindings, then static contacts), each with where it was in `old`.
+    fn read_rows(&self, aor: &str, old: &AorRows) -> Vec<ReadRow> {
+        let now = self.abs();
         let mut fresh = Vec::new();
         let live = self.reg.bindings_with_status(aor);
-        for (b, status, rtt) in live.filter(|(b, ..)| !b.is_expired(now)) {
+        for (b, uri, status, rtt) in live.filter(|(b, ..)| !b.is_expired(now)) {
+            let was = old.find(uri);
             // A row written before has its URI's target (a URI's target is its text's).
-            let target = match old.get(&b.uri) {
-                Some((_, t)) => *t,
-                None => self.uri_target(&b.uri),
+            let target = match was {
+                Some(j) => old.0[j].2 .1,
+                None => self.uri_target(uri),
             };
-            fresh.push((
-                b.uri.clone(),
-                NOT_WRITTEN,
-                (
-                    Row {
-                        is_static: false,
-                        expires_at_ms: Some(self.now + b.expires_in_ms(now).max(0) as SimMs),
-                        status,
-                        rtt_us: rtt_us(rtt),
-                        reaches: target.and_then(|t| self.watch.winner(&t)).map(|d| d as u32),
-                    },
-                    target,
-                ),
-            ));
+            let row = Row {
+                is_static: false,
+                expires_at_ms: Some(self.now + b.expires_in_ms(now).max(0) as SimMs),
+                status,
+                rtt_us: rtt_us(rtt),
+                reaches: target.and_then(|t| self.watch.winner(&t)).map(|d| d as u32),
+            };
+            fresh.push(((Arc::clone(uri), NOT_WRITTEN, (row, target)), was));
         }
         if let Some(a) = self.reg.aor(aor) {
             for c in &a.contacts {
                 let id = aorlab_registrar::static_id(aor, c);
+                let was = old.position(c);
                 let target = self.uri_target(c);
-                fresh.push((
-                    c.clone(),
-                    NOT_WRITTEN,
-                    (
-                        Row {
-                            is_static: true,
-                            expires_at_ms: None,
-                            status: self.reg.status_of(&id),
-                            rtt_us: rtt_us(self.reg.rtt_of(&id)),
-                            reaches: target.and_then(|t| self.watch.winner(&t)).map(|d| d as u32),
-                        },
-                        target,
-                    ),
-                ));
+                let row = Row {
+                    is_static: true,
+                    expires_at_ms: None,
+                    status: self.reg.status_of(&id),
+                    rtt_us: rtt_us(self.reg.rtt_of(&id)),
+                    reaches: target.and_then(|t| self.watch.winner(&t)).map(|d| d as u32),
+                };
+                let uri = was.map_or_else(|| Arc::from(c.as_str()), |j| Arc::clone(&old.0[j].0));
+                fresh.push(((uri, NOT_WRITTEN, (row, target)), was));
             }
         }
-        let mut fresh = AorRows::from_written(fresh);
-        self.watch.work += 1 + fresh.0.len() as u64;
-        for (uri, u, (row, target)) in &old.0 {
-            if fresh.get(uri).is_some_and(|(r, _)| r == row) {
-                continue;
-            }
-            if !fresh.contains_key(uri) {
-                let a = self.book_aor(k, aor);
-                self.book.set_ix(self.now, a, *u, None);
-                if let Some(t) = target {
-                    self.unplace(t, aor, uri, row.is_static, check);
-                }
-            }
-        }
-        for (uri, u, (row, target)) in &mut fresh.0 {
-            let before = old.entry(uri);
-            // A row written before keeps its URI's number.
-            *u = before.map_or(NOT_WRITTEN, |(_, u, _)| *u);
-            if before.is_some_and(|(_, _, (r, _))| r == row) {
-                continue;
-            }
-            let a = self.book_aor(k, aor);
-            if *u == NOT_WRITTEN {
-                *u = self.book.uri(uri);
-            }
-            self.book.set_ix(self.now, a, *u, Some(row.clone()));
-            if let Some(e) = row.expires_at_ms {
-                self.watch.expiries.push(Reverse((e + EPOCH_MS, a)));
-            }
-            if before.is_none() {
-                if let Some(t) = target {
-                    self.place(*t, aor, uri, row.is_static, check);
-                }
-            }
-        }
-        self.watch.rows[k] = fresh;
+        fresh
     }
 
     /// AOR `aor`'s (mark number `k`) number in the state book, given there the
