@@ -25,8 +25,9 @@ pub(super) struct Watch {
     /// Live rows (AOR, URI) whose URI points at each address, and how many of them
     /// are stored bindings (static contacts do not make a phone reachable).
     rows_at: HashMap<Target, (BTreeSet<(String, String)>, u32)>,
-    /// (expiration, AOR index in the state book): when a stored binding's grant
-    /// runs out, in absolute ms.
+    /// (expiration, AOR mark number): when a stored binding's grant runs out,
+    /// in absolute ms. A refresh adds the new time and leaves the old entry,
+    /// which is passed over when it comes (see [`Watch::grant_ends`]).
     expiries: BinaryHeap<Reverse<(u64, u32)>>,
     /// Each AOR's rows as last written (URI → (row, its target)), by the AOR's
     /// mark number: a look-up by name happens once, when the AOR is marked.
@@ -84,6 +85,18 @@ impl Watch {
 
     fn stored_at(&self, t: &Target) -> u32 {
         self.rows_at.get(t).map_or(0, |r| r.1)
+    }
+
+    /// Whether a stored binding of AOR `k` (mark number), as last written,
+    /// has run out by `now_abs`. A refresh's earlier grant has not: reading
+    /// the AOR again for it would find nothing moved (a refresh comes a few
+    /// seconds before its grant ends, so this is once per refresh).
+    fn grant_ends(&self, k: u32, now_abs: u64) -> bool {
+        self.rows.get(k as usize).is_some_and(|rows| {
+            rows.values()
+                .filter_map(|(r, _)| r.expires_at_ms.filter(|_| !r.is_static))
+                .any(|e| e + EPOCH_MS <= now_abs)
+        })
     }
 
     /// `aor`'s rows as last written, if it has any.
@@ -355,11 +368,12 @@ impl World {
             if *t > now_abs {
                 break;
             }
-            let Some(Reverse((_, aor))) = self.watch.expiries.pop() else {
+            let Some(Reverse((_, k))) = self.watch.expiries.pop() else {
                 break;
             };
-            let name = self.book.log.aors[aor as usize].clone();
-            self.touch_aor(&name);
+            if self.watch.grant_ends(k, now_abs) {
+                self.watch.dirty_aors.marked.push(k);
+            }
         }
         let mut sc = self.watch.scratch.take().unwrap_or_default();
         let mut moved_targets: BTreeSet<Target> = BTreeSet::new();
@@ -446,7 +460,7 @@ impl World {
                 }
                 self.book.set_ix(self.now, a, u, Some(row.clone()));
                 if let Some(e) = row.expires_at_ms {
-                    self.watch.expiries.push(Reverse((e + EPOCH_MS, a)));
+                    self.watch.expiries.push(Reverse((e + EPOCH_MS, k as u32)));
                 }
                 if before.is_none() {
                     if let Some(t) = target {
