@@ -25,7 +25,9 @@ pub use nat::Addr;
 pub use profile::{Behaviour, Milestone, Profile, Since, BRANCHES, TABLE};
 pub use received::Received;
 pub use register::{expiration_for, find_aor_name, MAX_HOSTNAME, MAX_URL_SIZE};
-pub use registrar::{Outcome, QualifyRequest, QualifyResult, Registrar, RowHint, StatusMove};
+pub use registrar::{
+    AorNumber, Outcome, QualifyRequest, QualifyResult, Registrar, RowHint, StatusMove,
+};
 pub use response::{reason_phrase, Response, ResponseContact};
 pub use time::{http_date, log_timestamp, stored_seconds, Millis};
 pub use views::{show_contacts_table, ContactRow, DialError};

@@ -137,6 +137,22 @@ fn a_status_lives_as_long_as_its_binding_and_its_asterisk() {
             .collect()
     };
     assert_eq!(rows(&p), [(Status::Reachable, Some(3.0))]);
+    // By the AOR's number: the same rows (the same shared URI) and configuration.
+    let n =
+        p.r.aor_number("alice")
+            .expect("a configured AOR has a number");
+    let by_name: Vec<_> = p.r.bindings_with_status("alice").collect();
+    let by_number: Vec<_> = p.r.bindings_with_status_of(n).collect();
+    assert_eq!(by_name.len(), by_number.len());
+    for (a, b) in by_name.iter().zip(&by_number) {
+        assert!(std::ptr::eq(a.0, b.0) && std::sync::Arc::ptr_eq(a.1, b.1));
+        assert_eq!((a.2, a.3), (b.2, b.3));
+    }
+    assert!(std::ptr::eq(
+        p.r.aor_of(n).unwrap(),
+        p.r.aor("alice").unwrap()
+    ));
+    assert_eq!(p.r.aor_number("nobody"), None);
     assert_eq!(
         (p.r.status_of(&id), p.r.rtt_of(&id)),
         (Status::Reachable, Some(3.0))

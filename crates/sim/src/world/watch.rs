@@ -35,6 +35,9 @@ pub(super) struct Watch {
     /// Each AOR's number in the state book, by mark number, once a row of it
     /// was written: a row change then hashes no name.
     book_aor: Vec<Option<u32>>,
+    /// Each AOR's number in the registrar, by mark number, once it has one:
+    /// reading the AOR again then hashes no name either.
+    reg_aor: Vec<Option<aorlab_registrar::AorNumber>>,
     /// Each AOR's last count point (bindings, max_contacts), by mark number, so
     /// a new one is written only when it moves.
     last_count: Vec<Option<(u32, u32)>>,
@@ -434,7 +437,7 @@ impl World {
             self.watch.rows.resize_with(k + 1, AorRows::default);
         }
         let old = std::mem::take(&mut self.watch.rows[k]);
-        let fresh = AorRows::from_read(self.read_rows(aor, &old));
+        let fresh = AorRows::from_read(self.read_rows(aor, k, &old));
         self.watch.work += 1 + fresh.len() as u64;
         // A row last written that is not read again is gone.
         let mut kept = vec![false; old.0.len()];
@@ -475,10 +478,17 @@ impl World {
 
     /// `aor`'s live rows as the registrar holds them now, in read order (stored
     /// bindings, then static contacts), each with where it was in `old`.
-    fn read_rows(&self, aor: &str, old: &AorRows) -> Vec<ReadRow> {
+    fn read_rows(&mut self, aor: &str, k: usize, old: &AorRows) -> Vec<ReadRow> {
         let now = self.abs();
         let mut fresh = Vec::new();
-        let live = self.reg.bindings_with_status(aor);
+        // An AOR without a number in the registrar is neither configured nor
+        // holds a binding.
+        let number = self.reg_aor(k, aor);
+        let reg = &self.reg;
+        let live = number
+            .into_iter()
+            .flat_map(|n| reg.bindings_with_status_of(n));
+        let config = number.and_then(|n| reg.aor_of(n));
         for (b, uri, status, rtt) in live.filter(|(b, ..)| !b.is_expired(now)) {
             let was = old.find(uri);
             // A row written before has its URI's target (a URI's target is its text's).
@@ -495,7 +505,7 @@ impl World {
             };
             fresh.push(((Arc::clone(uri), NOT_WRITTEN, (row, target)), was));
         }
-        if let Some(a) = self.reg.aor(aor) {
+        if let Some(a) = config {
             for c in &a.contacts {
                 let id = aorlab_registrar::static_id(aor, c);
                 let was = old.position(c);
@@ -512,6 +522,19 @@ impl World {
             }
         }
         fresh
+    }
+
+    /// AOR `aor`'s (mark number `k`) number in the registrar, kept once known.
+    fn reg_aor(&mut self, k: usize, aor: &str) -> Option<aorlab_registrar::AorNumber> {
+        if let Some(Some(n)) = self.watch.reg_aor.get(k) {
+            return Some(*n);
+        }
+        let n = self.reg.aor_number(aor)?;
+        if self.watch.reg_aor.len() <= k {
+            self.watch.reg_aor.resize(k + 1, None);
+        }
+        self.watch.reg_aor[k] = Some(n);
+        Some(n)
     }
 
     /// AOR `aor`'s (mark number `k`) number in the state book, given there the
