@@ -9,7 +9,6 @@ use crate::names::NameMap;
 use crate::nat::options_request_uri;
 use crate::profile::Profile;
 use crate::response::Response;
-use crate::store::QualifyPlan;
 use crate::store::{
     aor_of_id, AorIx, FastMap, Monitors, Qualified, QualifyTimers, Store, NOT_QUALIFIED,
 };
@@ -43,6 +42,32 @@ pub struct QualifyRequest {
 /// An AOR's number in the registrar's store ([`Registrar::aor_number`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AorNumber(AorIx);
+
+/// What a qualify tick needs of an AOR (see `Registrar::qualify_plan`).
+#[derive(Debug, Clone, Copy)]
+struct QualifyPlan {
+    /// qualify_frequency (0: off).
+    frequency_s: u32,
+    /// qualify_timeout, in ms.
+    timeout_ms: u64,
+    /// It lists static contacts (read from the AOR itself).
+    statics: bool,
+}
+
+impl QualifyPlan {
+    const OFF: QualifyPlan = QualifyPlan {
+        frequency_s: 0,
+        timeout_ms: 0,
+        statics: false,
+    };
+    fn of(a: &Aor) -> QualifyPlan {
+        QualifyPlan {
+            frequency_s: a.qualify_frequency,
+            timeout_ms: (a.qualify_timeout * 1000.0).round() as u64,
+            statics: !a.contacts.is_empty(),
+        }
+    }
+}
 
 /// Where a stored binding's row was (see [`QualifyRequest::row`]). A hint: the
 /// row there is used only if it still holds the same id, else the id is looked
@@ -152,6 +177,10 @@ pub struct Registrar {
     pub(crate) aors: NameMap<Arc<Aor>>,
     /// The same AORs by their number in the store (`None`: not configured).
     pub(crate) aor_at: Vec<Option<Arc<Aor>>>,
+    /// What a qualify tick reads of each AOR, by number, packed: the AOR's own
+    /// configuration is a cold line on a large site, read only for static
+    /// contacts.
+    qualify_plan: Vec<QualifyPlan>,
     /// Whether an endpoint's name has an '@': only then can identification's
     /// `user@domain` look-ups find one.
     pub(crate) endpoint_name_has_at: bool,
@@ -202,6 +231,7 @@ impl Registrar {
             endpoints: NameMap::default(),
             aors: NameMap::default(),
             aor_at: Vec::new(),
+            qualify_plan: Vec::new(),
             endpoint_name_has_at: false,
             generation: 0,
             dirty_aors: Vec::new(),
@@ -678,14 +708,9 @@ impl Registrar {
             self.aor_at[ix] = Some(Arc::clone(&a));
             by_name.push((k.as_str(), a));
         }
-        // What a qualify tick reads of each AOR, packed beside its timer: the
-        // AOR's own configuration is a cold line on a large site, read only for
-        // static contacts.
-        (self.next_qualify).set_plans(
-            self.aor_at
-                .iter()
-                .map(|a| a.as_deref().map_or(QualifyPlan::OFF, QualifyPlan::of)),
-        );
+        self.qualify_plan = (self.aor_at.iter())
+            .map(|a| a.as_deref().map_or(QualifyPlan::OFF, QualifyPlan::of))
+            .collect();
         self.aors = by_name.into_iter().collect();
         self.aor_endpoints.clear();
         for (key, e) in &self.config.endpoints {
@@ -848,8 +873,8 @@ impl Registrar {
         // Mostly one binding per AOR due: one allocation, not a vector grown.
         out.qualify.reserve(due.len());
         for (ix, aor) in due.drain(..) {
-            let plan = self.next_qualify.plan(ix);
-            let Some(plan) = Some(plan).filter(|p| p.frequency_s > 0) else {
+            let plan = self.qualify_plan.get(ix as usize).copied();
+            let Some(plan) = plan.filter(|p| p.frequency_s > 0) else {
                 self.next_qualify.remove_ix(ix);
                 continue;
             };

@@ -36,10 +36,10 @@ pub(crate) struct Store {
     /// configuration names it and kept for the process (astdb outlives a
     /// restart, and so do these numbers).
     aor_ix: NameMap<AorIx>,
-    /// Each AOR's name and rows (slots) in id order, by AOR number: a decision
-    /// that knows its AOR's number reads them with no hashing, and a qualify
-    /// tick, which reads both, finds them on one cache line.
-    by_aor: Vec<AorEntry>,
+    aor_names: Vec<Arc<str>>,
+    /// Each AOR's rows (slots) in id order, by AOR number: a decision that
+    /// knows its AOR's number reads them with no hashing.
+    by_aor: Vec<Slots>,
     /// Stored expiration in whole seconds → (row number, slot) armed for it,
     /// dropped lazily; see [`Store::settle`].
     by_expiry: BTreeMap<u64, VecDeque<(u64, u32)>>,
@@ -206,7 +206,7 @@ impl Store {
         self.order.insert(id.clone(), slot);
         let ix = self.intern_aor(&b.aor);
         let rows = &self.rows;
-        let slots = &mut self.by_aor[ix as usize].slots;
+        let slots = &mut self.by_aor[ix as usize];
         let at = slots
             .as_slice()
             .partition_point(|&s| rows[s as usize].as_ref().is_some_and(|r| r.id < id));
@@ -238,7 +238,7 @@ impl Store {
         self.armed[slot as usize] = DISARMED;
         self.settle();
         self.order.remove(id);
-        self.by_aor[aor as usize].slots.remove(slot);
+        self.by_aor[aor as usize].remove(slot);
         Some((b, aor))
     }
 
@@ -335,7 +335,7 @@ impl Store {
     /// [`Store::rows_of`] by the AOR's number (none for an unknown number).
     pub(crate) fn rows_of_ix<'a>(&'a self, ix: AorIx) -> impl Iterator<Item = (u32, &'a Row)> + 'a {
         (self.by_aor.get(ix as usize))
-            .map(|a| a.slots.as_slice())
+            .map(Slots::as_slice)
             .unwrap_or_default()
             .iter()
             .filter_map(|&s| self.row(s).map(|r| (s, r)))
@@ -346,12 +346,10 @@ impl Store {
         if let Some(&ix) = self.aor_ix.get(aor) {
             return ix;
         }
-        let ix = self.by_aor.len() as AorIx;
+        let ix = self.aor_names.len() as AorIx;
         self.aor_ix.insert(aor, ix);
-        self.by_aor.push(AorEntry {
-            name: Arc::from(aor),
-            slots: Slots::default(),
-        });
+        self.aor_names.push(Arc::from(aor));
+        self.by_aor.push(Slots::default());
         ix
     }
 
@@ -362,7 +360,7 @@ impl Store {
 
     /// The name of AOR number `ix`.
     pub(crate) fn aor_name(&self, ix: AorIx) -> &Arc<str> {
-        &self.by_aor[ix as usize].name
+        &self.aor_names[ix as usize]
     }
 
     /// One AOR's bindings in id order.
@@ -398,14 +396,6 @@ impl Store {
     pub(crate) fn first_expiration(&self) -> Option<u64> {
         self.by_expiry.keys().next().copied()
     }
-}
-
-/// An AOR's name and its rows' slots, a cache line to itself.
-#[derive(Debug, Clone)]
-#[repr(align(64))]
-pub(crate) struct AorEntry {
-    name: Arc<str>,
-    slots: Slots,
 }
 
 /// One AOR's slots in id order, inline while they are few (an AOR holds one
@@ -518,45 +508,12 @@ impl Monitors {
 /// mispredicted compares.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct QualifyTimers {
-    /// By AOR number: the armed time, the generation of its entry and what a
-    /// tick reads of the AOR, together (one look-up per due AOR, not two).
-    at: Vec<TimerSlot>,
+    /// By AOR number: the armed time and the generation of its entry.
+    at: Vec<(Option<Millis>, u32)>,
     /// (time, number, generation) packed by [`timer_key`], times nondecreasing.
     runs: VecDeque<u128>,
     /// The entries that came out of order, packed the same way.
     queue: BinaryHeap<Reverse<u128>>,
-}
-
-/// An AOR's armed time (`None`: off), its entry's generation and its plan.
-#[derive(Debug, Clone, Copy)]
-struct TimerSlot(Option<Millis>, u32, QualifyPlan);
-
-const UNARMED: TimerSlot = TimerSlot(None, 0, QualifyPlan::OFF);
-
-/// What a qualify tick needs of an AOR (its configuration, packed).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct QualifyPlan {
-    /// qualify_frequency (0: off).
-    pub(crate) frequency_s: u32,
-    /// qualify_timeout, in ms.
-    pub(crate) timeout_ms: u64,
-    /// It lists static contacts (read from the AOR itself).
-    pub(crate) statics: bool,
-}
-
-impl QualifyPlan {
-    pub(crate) const OFF: QualifyPlan = QualifyPlan {
-        frequency_s: 0,
-        timeout_ms: 0,
-        statics: false,
-    };
-    pub(crate) fn of(a: &crate::config::Aor) -> QualifyPlan {
-        QualifyPlan {
-            frequency_s: a.qualify_frequency,
-            timeout_ms: (a.qualify_timeout * 1000.0).round() as u64,
-            statics: !a.contacts.is_empty(),
-        }
-    }
 }
 
 /// (time, AOR number, generation) as one integer ordered as the tuple.
@@ -577,7 +534,7 @@ impl QualifyTimers {
     /// Arm (or re-arm) AOR `i`'s timer for `at`.
     pub(crate) fn insert_ix(&mut self, i: AorIx, at: Millis) {
         if self.at.len() <= i as usize {
-            self.at.resize(i as usize + 1, UNARMED);
+            self.at.resize(i as usize + 1, (None, 0));
         }
         let slot = &mut self.at[i as usize];
         slot.1 = slot.1.wrapping_add(1);
@@ -600,8 +557,7 @@ impl QualifyTimers {
         }
     }
     fn is_live(&self, (at, i, gen): (Millis, AorIx, u32)) -> bool {
-        let t = &self.at[i as usize];
-        (t.0, t.1) == (Some(at), gen)
+        self.at[i as usize] == (Some(at), gen)
     }
     /// Drop stale entries from both fronts.
     fn prune(&mut self) {
@@ -623,7 +579,7 @@ impl QualifyTimers {
     }
     pub(crate) fn clear(&mut self) {
         for t in &mut self.at {
-            (t.0, t.1) = (None, t.1.wrapping_add(1));
+            *t = (None, t.1.wrapping_add(1));
         }
         self.runs.clear();
         self.queue.clear();
@@ -635,20 +591,6 @@ impl QualifyTimers {
                 self.remove_ix(i);
             }
         }
-    }
-    /// Each AOR's plan, by number (AORs past the end: off).
-    pub(crate) fn set_plans(&mut self, plans: impl ExactSizeIterator<Item = QualifyPlan>) {
-        if self.at.len() < plans.len() {
-            self.at.resize(plans.len(), UNARMED);
-        }
-        let mut plans = plans.fuse();
-        for t in &mut self.at {
-            t.2 = plans.next().unwrap_or(QualifyPlan::OFF);
-        }
-    }
-    /// AOR `i`'s plan (off when it has none).
-    pub(crate) fn plan(&self, i: AorIx) -> QualifyPlan {
-        self.at.get(i as usize).map_or(QualifyPlan::OFF, |t| t.2)
     }
     /// The earliest timer.
     pub(crate) fn next(&self) -> Option<Millis> {
