@@ -439,18 +439,21 @@ impl World {
         let old = std::mem::take(&mut self.watch.rows[k]);
         let fresh = AorRows::from_read(self.read_rows(aor, k, &old));
         self.watch.work += 1 + fresh.len() as u64;
-        // A row last written that is not read again is gone.
-        let mut kept = vec![false; old.0.len()];
-        for j in fresh.iter().filter_map(|(_, was)| *was) {
-            kept[j] = true;
-        }
-        for ((uri, u, (row, target)), _) in old.0.iter().zip(&kept).filter(|(_, k)| !**k) {
+        // A row last written that is not read again is gone. Both lists are in
+        // URI order, so the rows read again name theirs in increasing order.
+        let mut kept = fresh.iter().filter_map(|(_, was)| *was).peekable();
+        for (j, (uri, u, (row, target))) in old.0.iter().enumerate() {
+            if kept.next_if_eq(&j).is_some() {
+                continue;
+            }
             let a = self.book_aor(k, aor);
             self.book.set_ix(self.now, a, *u, None);
             if let Some(t) = target {
                 self.unplace(t, aor, uri, row.is_static, check);
             }
         }
+        debug_assert!(kept.next().is_none(), "rows read again out of URI order");
+        drop(kept);
         let mut rows = Vec::with_capacity(fresh.len());
         for ((uri, _, (row, target)), was) in fresh {
             let before = was.map(|j| &old.0[j]);
