@@ -315,9 +315,8 @@ impl Registrar {
         &'a self,
         aor: &'a str,
     ) -> impl Iterator<Item = (&'a Binding, &'a Arc<str>, Status, Option<f64>)> + 'a {
-        self.store
-            .rows_of(aor)
-            .map(|(_, r)| (&r.b, &r.uri, r.status.0, r.status.1))
+        // An AOR without a number never had a row.
+        (self.aor_number(aor).into_iter()).flat_map(|n| self.bindings_with_status_of(n))
     }
     /// AOR `name`'s number in the store, once it has one. A name keeps its
     /// number for the process (restarts and reloads included), so a reader
