@@ -4,10 +4,15 @@
 //! shows up as time, not as a run cut short. One simulated hour per iteration
 //! keeps criterion's ten samples within minutes; the cost is linear in time, and
 //! README's table of whole days comes from the release CLI on the same scenarios.
+//! It runs on the CLI's allocator (`crates/alloc`, mimalloc), as the registrar
+//! bench does; until stop 32 it ran on the system's.
 
 use aorlab_sim::{parse, site_scenario, SiteSpec, StateIndex, World};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
+
+#[global_allocator]
+static ALLOC: aorlab_alloc::Mimalloc = aorlab_alloc::Mimalloc;
 
 fn run_site(text: &str) -> usize {
     let (sc, warnings) = parse(text).expect("generated site parses");

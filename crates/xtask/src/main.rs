@@ -6,11 +6,13 @@
 //! cargo xtask size [--top N]              where the playground's wasm bytes go
 //! cargo xtask serve [--port 8080] [--host 127.0.0.1] [--watch] [--no-build]
 //! cargo xtask test [STEP…]                everything CI runs (installs what is missing)
+//! cargo xtask pgo                         the CLI built with profile-guided optimisation
 //! cargo xtask fuzz [--seconds N] [--runs N] [--timeout S] [--merge] [TARGET…]   coverage-guided fuzzing (stable)
 //! ```
 
 mod build;
 mod fuzz;
+mod pgo;
 mod serve;
 mod setup;
 mod size;
@@ -38,7 +40,7 @@ commands:
   test [STEP…]          fmt, clippy, Rust tests, wasm tests in headless Chromium,
                         build, end-to-end browser tests; installs what is missing.
                         STEPs (default: all, in this order): setup fmt clippy
-                        clippy-wasm rust fuzz wasm build tsc e2e
+                        clippy-wasm rust fuzz wasm build pgo tsc e2e
   fuzz [TARGET…]        coverage-guided fuzzing with libFuzzer on stable Rust;
                         targets: sip_message pjsip_conf scenario link pipeline
       --seconds <n>     how long each target runs                         [60]
@@ -47,6 +49,9 @@ commands:
                         (a hang is > 1 s of CPU, checked inside each target)
       --merge           minimise the committed seeds in fuzz/corpus/<target>, keeping
                         their coverage (libFuzzer -merge=1; with --seconds 0 only that)
+  pgo                   build the command-line aorlab with profile-guided optimisation
+                        into target/pgo/aorlab (trained on a 300-phone day and every
+                        preset; adds rustup's llvm-tools when missing)
   help                  this text
 ";
 
@@ -63,6 +68,7 @@ fn main() -> ExitCode {
         "serve" => serve::Options::parse(rest).and_then(serve::serve),
         "test" => test::test(rest),
         "fuzz" => fuzz::Options::parse(rest).and_then(fuzz::fuzz),
+        "pgo" => no_options(rest).and_then(|()| pgo::pgo()),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())

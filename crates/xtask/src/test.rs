@@ -31,6 +31,11 @@ pub const STEPS: &[Step] = &[
     ),
     ("wasm", "wasm tests in headless Chromium", test_wasm),
     ("build", "cargo xtask build", build_page),
+    (
+        "pgo",
+        "cargo xtask pgo (the CLI with profile-guided optimisation)",
+        crate::pgo::pgo,
+    ),
     ("tsc", "tsc --noEmit (page types)", typecheck),
     ("e2e", "end-to-end browser tests", e2e),
 ];
