@@ -45,16 +45,14 @@ impl World {
 
     /// The world's slot for binding `uri` of `aor`, by the registrar's `Arc`s.
     pub(super) fn slot(&self, aor: &Arc<str>, uri: &Arc<str>) -> Option<&Slot> {
-        self.slots
-            .get(&SharedKey::of(aor))
-            .and_then(|m| m.get(&SharedKey::of(uri)))
+        self.slots.get(&ByArc(aor)).and_then(|m| m.get(&ByArc(uri)))
     }
 
     /// [`World::slot`], to change.
     pub(super) fn slot_mut(&mut self, aor: &Arc<str>, uri: &Arc<str>) -> Option<&mut Slot> {
         self.slots
-            .get_mut(&SharedKey::of(aor))
-            .and_then(|m| m.get_mut(&SharedKey::of(uri)))
+            .get_mut(&ByArc(aor))
+            .and_then(|m| m.get_mut(&ByArc(uri)))
     }
 
     /// A refresh by the phone that made the binding: nothing moves but the phone

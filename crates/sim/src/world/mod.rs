@@ -38,7 +38,7 @@ use asterisk::{ended_by, grant_end};
 use network::{ip_of, Target};
 use phone::{DevState, Kind, Phase, Tx};
 pub use run::{Progress, Run};
-use shared_key::SharedKey;
+use shared_key::{ByArc, SharedKey, SharedMap};
 
 /// The work one run may do: every event handled counts one, and every device,
 /// AOR row or address the observers look at again counts one. A guard against a
@@ -166,7 +166,7 @@ pub struct World {
     /// instead of allocating): the phone whose REGISTER made it and its open life.
     /// One look-up serves both on a refresh; keyed by the registrar's own
     /// `Arc`s, compared by address first.
-    slots: HashMap<SharedKey, HashMap<SharedKey, Slot>>,
+    slots: SharedMap<SharedMap<Slot>>,
     counts: Vec<CountPoint>,
     reach: Vec<Option<(SimMs, Reach, Option<Cause>)>>,
     spans: Vec<Span>,
@@ -301,7 +301,7 @@ impl World {
             by_ip,
             nat_by_public,
             lives: Vec::new(),
-            slots: HashMap::default(),
+            slots: SharedMap::default(),
             counts: Vec::new(),
             reach: vec![None; n],
             spans: Vec::new(),

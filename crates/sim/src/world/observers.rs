@@ -198,9 +198,9 @@ impl World {
                 }
             }
             ChangeKind::Removed => {
-                let open = self.slots.get_mut(&SharedKey::of(&c.aor));
+                let open = self.slots.get_mut(&ByArc(&c.aor));
                 let k = open.and_then(|m| {
-                    let uri = SharedKey::of(&c.uri);
+                    let uri = ByArc(&c.uri);
                     let life = m.get_mut(&uri).and_then(|s| s.life.take());
                     // Owner and life both gone: so is the slot.
                     if m.get(&uri).is_some_and(|s| *s == Slot::default()) {

@@ -43,7 +43,7 @@ pub(super) struct Routine {
     /// a map: counted for every routine exchange; read in (phone, kind) order.
     counts: Vec<[Option<(u64, SimMs, SimMs)>; 2]>,
     /// Contact id → the phone that answered its last OPTIONS (None: nobody did).
-    last_qualify: HashMap<SharedKey, Option<usize>>,
+    last_qualify: SharedMap<Option<usize>>,
     /// Phones whose first refresh is already written in full.
     kept_refresh: Vec<bool>,
     /// Records of REGISTER exchanges in flight that may be routine, by transaction.
@@ -136,10 +136,9 @@ impl World {
             return false;
         }
         let by = target.filter(|_| answered);
-        let key = SharedKey(Arc::clone(id));
-        let before = match self.routine.last_qualify.get_mut(&key) {
+        let before = match self.routine.last_qualify.get_mut(&ByArc(id)) {
             Some(v) => Some(std::mem::replace(v, by)),
-            None => self.routine.last_qualify.insert(key, by),
+            None => self.routine.last_qualify.insert(SharedKey::of(id), by),
         };
         let routine = by.is_some() && before == Some(by);
         if let (true, Some(i)) = (routine, by) {

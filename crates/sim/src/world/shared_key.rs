@@ -18,6 +18,26 @@ impl SharedKey {
     }
 }
 
+/// A map keyed by shared names (hashbrown's, for [`ByArc`] look-ups).
+pub(super) type SharedMap<V> = hashbrown::HashMap<SharedKey, V, foldhash::fast::FixedState>;
+
+/// A look-up key that borrows the caller's `Arc`: found as [`SharedKey::of`] it
+/// would be, without touching the `Arc`'s count (two atomic operations, on a line
+/// that may be cold, per look-up).
+pub(super) struct ByArc<'a>(pub &'a Arc<str>);
+
+impl Hash for ByArc<'_> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        (**self.0).hash(h)
+    }
+}
+
+impl hashbrown::Equivalent<SharedKey> for ByArc<'_> {
+    fn equivalent(&self, key: &SharedKey) -> bool {
+        Arc::ptr_eq(self.0, &key.0) || **self.0 == *key.0
+    }
+}
+
 impl PartialEq for SharedKey {
     fn eq(&self, other: &SharedKey) -> bool {
         Arc::ptr_eq(&self.0, &other.0) || *self.0 == *other.0
@@ -42,17 +62,20 @@ impl Borrow<str> for SharedKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     #[test]
     fn a_key_is_found_by_the_same_arc_by_another_arc_with_its_text_and_by_str() {
         let a: Arc<str> = Arc::from("sip:alice@192.0.2.1:5060");
-        let mut m = HashMap::new();
+        let mut m = SharedMap::default();
         m.insert(SharedKey(a.clone()), 1);
         assert_eq!(m.get(&SharedKey(a.clone())), Some(&1));
         let same_text: Arc<str> = Arc::from("sip:alice@192.0.2.1:5060");
         assert!(!Arc::ptr_eq(&a, &same_text));
-        assert_eq!(m.get(&SharedKey(same_text)), Some(&1));
+        assert_eq!(m.get(&SharedKey(same_text.clone())), Some(&1));
+        // Borrowed: by address, by text, and not another text.
+        assert_eq!(m.get(&ByArc(&a)), Some(&1));
+        assert_eq!(m.get(&ByArc(&same_text)), Some(&1));
+        assert_eq!(m.get(&ByArc(&Arc::from("sip:alice@192.0.2.1:5061"))), None);
         assert_eq!(m.get("sip:alice@192.0.2.1:5060"), Some(&1));
         assert_eq!(m.get("sip:alice@192.0.2.1:5061"), None);
         assert_eq!(m.get(&SharedKey(Arc::from("sip:bob@192.0.2.1"))), None);
