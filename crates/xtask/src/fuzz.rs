@@ -195,12 +195,7 @@ fn fuzz_dir() -> PathBuf {
 /// Builds the named targets with (or without) comparison tracing. The two instrumentations
 /// need separate target dirs: the same library crates are compiled differently.
 fn build(names: &[&str], compares: bool) -> Result<PathBuf, String> {
-    let host = util::output(Command::new("rustc").arg("-vV"))
-        .and_then(|v| {
-            v.lines()
-                .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
-        })
-        .ok_or("could not ask rustc for the host triple")?;
+    let host = util::rustc_host().ok_or("could not ask rustc for the host triple")?;
     let start = Instant::now();
     let dir = if compares {
         fuzz_dir()

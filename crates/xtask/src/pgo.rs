@@ -138,14 +138,10 @@ fn capture(command: &mut Command) -> Result<String, String> {
 /// `llvm-profdata` of the active toolchain (rustup's `llvm-tools`, added if
 /// missing: its LLVM must be the one rustc writes profiles for).
 fn llvm_profdata() -> Result<PathBuf, String> {
-    let path = || -> Option<PathBuf> {
-        let rustc = || Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()));
-        let sysroot = util::output(rustc().args(["--print", "sysroot"]))?;
-        let version = util::output(rustc().arg("-vV"))?;
-        let host = host_of(&version)?;
-        Some(Path::new(sysroot.trim()).join(format!("lib/rustlib/{host}/bin/llvm-profdata")))
-    };
-    let p = path().ok_or("could not ask rustc for its sysroot and host")?;
+    let (sysroot, host) = util::rustc_sysroot()
+        .zip(util::rustc_host())
+        .ok_or("could not ask rustc for its sysroot and host")?;
+    let p = sysroot.join(format!("lib/rustlib/{host}/bin/llvm-profdata"));
     if !p.is_file() {
         run(Command::new("rustup").args(["component", "add", "llvm-tools"])).map_err(|e| {
             format!("{e}\nhint: PGO needs llvm-profdata from rustup's llvm-tools component")
@@ -161,24 +157,9 @@ fn llvm_profdata() -> Result<PathBuf, String> {
     }
 }
 
-/// The `host:` line of `rustc -vV`.
-fn host_of(version: &str) -> Option<&str> {
-    version
-        .lines()
-        .find_map(|l| l.strip_prefix("host: "))
-        .map(str::trim)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_host_is_read_from_rustc_verbose_version() {
-        let v = "rustc 1.95.0 (59807616e 2026-04-14)\nbinary: rustc\nhost: x86_64-unknown-linux-gnu\nrelease: 1.95.0\n";
-        assert_eq!(host_of(v), Some("x86_64-unknown-linux-gnu"));
-        assert_eq!(host_of("rustc 1.95.0\n"), None);
-    }
 
     #[test]
     fn preset_names_are_the_first_word_of_each_listed_preset() {

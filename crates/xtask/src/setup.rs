@@ -14,15 +14,8 @@ pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// (rust-toolchain.toml names the target, but rustup only adds it when it installs the
 /// toolchain itself, not when that toolchain was already there.)
 pub fn wasm_target() -> Result<(), String> {
-    let sysroot = util::output(
-        Command::new("rustc")
-            .current_dir(util::root())
-            .args(["--print", "sysroot"]),
-    )
-    .ok_or("could not run `rustc --print sysroot`")?;
-    let lib = Path::new(sysroot.trim())
-        .join("lib/rustlib")
-        .join(WASM_TARGET);
+    let sysroot = util::rustc_sysroot().ok_or("could not run `rustc --print sysroot`")?;
+    let lib = sysroot.join("lib/rustlib").join(WASM_TARGET);
     if lib.is_dir() {
         return Ok(());
     }

@@ -60,6 +60,30 @@ pub fn output(command: &mut Command) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// `rustc` as this workspace runs it (rust-toolchain.toml picks the toolchain by folder).
+fn rustc() -> Command {
+    let mut c = Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()));
+    c.current_dir(root());
+    c
+}
+
+/// The toolchain's sysroot (`rustc --print sysroot`).
+pub fn rustc_sysroot() -> Option<PathBuf> {
+    output(rustc().args(["--print", "sysroot"])).map(|s| PathBuf::from(s.trim()))
+}
+
+/// The host triple (the `host:` line of `rustc -vV`).
+pub fn rustc_host() -> Option<String> {
+    output(rustc().arg("-vV")).and_then(|v| host_of(&v).map(str::to_owned))
+}
+
+fn host_of(version: &str) -> Option<&str> {
+    version
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .map(str::trim)
+}
+
 pub fn show(command: &Command) -> String {
     let mut parts = vec![command.get_program().to_string_lossy().into_owned()];
     parts.extend(command.get_args().map(|a| {
@@ -112,5 +136,17 @@ pub fn newest_under(dir: &Path, newest: &mut Option<SystemTime>) {
                 *newest = Some(modified);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_host_is_read_from_rustc_verbose_version() {
+        let v = "rustc 1.95.0 (59807616e 2026-04-14)\nbinary: rustc\nhost: x86_64-unknown-linux-gnu\nrelease: 1.95.0\n";
+        assert_eq!(host_of(v), Some("x86_64-unknown-linux-gnu"));
+        assert_eq!(host_of("rustc 1.95.0\n"), None);
     }
 }
